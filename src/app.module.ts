@@ -1,0 +1,42 @@
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AccountsModule } from './accounts/accounts.module';
+import { AuthModule } from './auth/auth.module';
+import { BlockchainModule } from './blockchain/blockchain.module';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { MarketsModule } from './markets/markets.module';
+import { RealtimeModule } from './realtime/realtime.module';
+import { RedisModule } from './redis/redis.module';
+import { RoundsModule } from './rounds/rounds.module';
+import { TradesModule } from './trades/trades.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        RedisModule,
+        BullModule.forRoot({
+          connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+          prefix: `${config.redisKeyPrefix}:bull`,
+        }),
+        ScheduleModule.forRoot(),
+        HealthModule,
+        AuthModule,
+        AccountsModule,
+        MarketsModule,
+        TradesModule,
+        RoundsModule,
+        BlockchainModule,
+        RealtimeModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,68 @@
+import { INestApplication, RequestMethod } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { requestIdMiddleware } from './common/http/request-id.middleware';
+import { createValidationPipe } from './common/http/validation.pipe';
+import { AppConfig } from './config/app-config';
+import { MetricsService } from './health/metrics.service';
+import { RedisIoAdapter } from './realtime/redis-io.adapter';
+
+export const API_PREFIX = 'api/v1';
+export const UNPREFIXED_ROUTES = [
+  { path: 'health', method: RequestMethod.GET },
+  { path: 'ready', method: RequestMethod.GET },
+  { path: 'metrics', method: RequestMethod.GET },
+];
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Cash Markets API')
+    .setDescription(
+      'Live markets, prediction markets and provably fair rounds on one ledger. Amounts are decimal strings; ' +
+        'errors are `{statusCode, error, message, details?, requestId}`; money-moving POSTs accept `Idempotency-Key`.',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+function recordHttpMetrics(metrics: MetricsService) {
+  return (request: Request, response: Response, next: NextFunction) => {
+    const stop = metrics.httpRequestDuration.startTimer({ method: request.method });
+    response.on('finish', () => {
+      const route = (request.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      stop({ route, status: String(response.statusCode) });
+    });
+    next();
+  };
+}
+
+/** Everything `main.ts` and the e2e tests both need, so tests exercise the real HTTP surface. */
+export async function configureApp(app: NestExpressApplication, config: AppConfig): Promise<void> {
+  app.set('trust proxy', true);
+  app.disable('x-powered-by');
+  app.use(requestIdMiddleware);
+  app.use(recordHttpMetrics(app.get(MetricsService)));
+  app.use(helmet());
+  app.enableCors({
+    origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+    credentials: true,
+    exposedHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'Retry-After'],
+  });
+  app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+
+  const ioAdapter = new RedisIoAdapter(app, config);
+  await ioAdapter.connect();
+  app.useWebSocketAdapter(ioAdapter);
+
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true },
+  });
+}

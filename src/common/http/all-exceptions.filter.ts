@@ -1,0 +1,64 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError } from '../errors/domain-error';
+import { ErrorBody } from './error-body';
+import { requestIdOf } from './request-id.middleware';
+
+const REASON_PHRASES: Record<number, string> = Object.fromEntries(
+  Object.entries(HttpStatus)
+    .filter(([, code]) => typeof code === 'number')
+    .map(([name, code]) => [code as number, name.toLowerCase().replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase())]),
+);
+
+function fromHttpException(exception: HttpException): Omit<ErrorBody, 'requestId'> {
+  const statusCode = exception.getStatus();
+  const response = exception.getResponse();
+  const fallbackError = REASON_PHRASES[statusCode] ?? 'Error';
+  if (typeof response === 'string') return { statusCode, error: fallbackError, message: response };
+  const body = response as { error?: string; message?: string | string[]; details?: unknown };
+  const message = Array.isArray(body.message) ? body.message.join('; ') : (body.message ?? exception.message);
+  return {
+    statusCode,
+    error: typeof body.error === 'string' ? body.error.replace(/\s+/g, '') : fallbackError,
+    message,
+    ...(body.details !== undefined ? { details: body.details } : Array.isArray(body.message) ? { details: body.message } : {}),
+  };
+}
+
+/** Answers every error as `{statusCode, error, message, details?, requestId}`; only bugs become 500s. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const request = host.switchToHttp().getRequest<Request>();
+    const response = host.switchToHttp().getResponse<Response>();
+    const requestId = requestIdOf(request);
+
+    let body: Omit<ErrorBody, 'requestId'>;
+    if (exception instanceof DomainError) {
+      body = {
+        statusCode: exception.status,
+        error: exception.error,
+        message: exception.message,
+        ...(exception.details !== undefined ? { details: exception.details } : {}),
+      };
+    } else if (exception instanceof HttpException) {
+      body = fromHttpException(exception);
+    } else if (isBodyParserError(exception)) {
+      body = { statusCode: exception.status, error: REASON_PHRASES[exception.status] ?? 'BadRequest', message: exception.message };
+    } else {
+      this.logger.error({ requestId, method: request.method, path: request.originalUrl, err: exception }, (exception as Error)?.stack);
+      body = { statusCode: 500, error: 'InternalServerError', message: 'Internal server error' };
+    }
+
+    if (response.headersSent) return;
+    response.status(body.statusCode).json({ ...body, requestId });
+  }
+}
+
+function isBodyParserError(exception: unknown): exception is { status: number; message: string } {
+  const candidate = exception as { status?: unknown; type?: unknown };
+  return typeof candidate?.status === 'number' && candidate.status >= 400 && candidate.status < 500 && typeof candidate.type === 'string';
+}

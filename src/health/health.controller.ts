@@ -1,0 +1,39 @@
+import { Controller, Get, Header, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { MetricsService } from './metrics.service';
+import { ReadinessService } from './readiness.service';
+
+@ApiTags('health')
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly readiness: ReadinessService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  @Get('health')
+  @ApiOkResponse({ description: 'The process is alive', schema: { example: { status: 'ok', uptimeSeconds: 12 } } })
+  liveness(): { status: 'ok'; uptimeSeconds: number } {
+    return { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };
+  }
+
+  @Get('ready')
+  @ApiOkResponse({ description: 'PostgreSQL and Redis are reachable' })
+  @ApiServiceUnavailableResponse({ description: 'A dependency is down; the failing check is named' })
+  async readinessCheck(@Res({ passthrough: true }) response: Response) {
+    const { ready, checks } = await this.readiness.check();
+    response.status(ready ? 200 : 503);
+    const failing = Object.entries(checks)
+      .filter(([, result]) => result.status === 'down')
+      .map(([name]) => name);
+    return { status: ready ? 'ok' : 'error', ...(failing.length ? { failing } : {}), checks };
+  }
+
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4')
+  @ApiOkResponse({ description: 'Prometheus metrics in text format' })
+  async prometheus(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}

@@ -1,0 +1,88 @@
+import 'reflect-metadata';
+import { ConsoleLogger, DynamicModule, Logger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { configureApp } from './app.setup';
+import { AppConfig } from './config/app-config';
+import { ConfigError } from './config/env-parsers';
+import { StartupError } from './common/errors/startup-error';
+
+const LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  warn: ['fatal', 'error', 'warn'],
+  error: ['fatal', 'error'],
+};
+
+export function createLogger(config: AppConfig): ConsoleLogger {
+  return new ConsoleLogger({ json: config.logFormat === 'json', logLevels: LEVELS[config.logLevel], colors: config.logFormat === 'pretty' });
+}
+
+export async function createApp(config: AppConfig, rootModule: DynamicModule = AppModule.forRoot(config)): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(rootModule, {
+    logger: createLogger(config),
+    abortOnError: false,
+  });
+  await configureApp(app, config);
+  return app;
+}
+
+/**
+ * SIGTERM: stop accepting connections, let in-flight requests and jobs finish (Nest closes the
+ * HTTP server, socket server and BullMQ workers in its shutdown hooks), then exit 0. A second
+ * signal or the timeout forces the exit.
+ */
+function exitGracefullyOn(app: NestExpressApplication, config: AppConfig): void {
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    const logger = new Logger('Shutdown');
+    if (stopping) {
+      logger.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.log(`${signal} received: draining`);
+    setTimeout(() => {
+      logger.error(`Shutdown took longer than ${config.shutdownTimeoutMs} ms (SHUTDOWN_TIMEOUT_MS): exiting`);
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    app
+      .close()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        logger.error(`Shutdown failed: ${(error as Error).message}`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = AppConfig.fromEnv(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = new Logger('Bootstrap');
+  try {
+    const app = await createApp(config);
+    exitGracefullyOn(app, config);
+    await app.listen(config.port, config.host);
+    const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');
+    logger.log(`Cash Markets (${config.nodeEnv}, role ${config.appRole}) listening on ${url}`);
+    logger.log(`Swagger UI: ${url}/docs  (OpenAPI JSON: ${url}/docs-json)`);
+  } catch (error) {
+    const message = error instanceof StartupError ? error.message : ((error as Error).stack ?? String(error));
+    logger.fatal(`Startup failed: ${message}`);
+    process.exit(1);
+  }
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,69 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+// These run the compiled server (`npm test` builds first) as a real process, to see exit codes.
+const MAIN = join(__dirname, '..', 'dist', 'src', 'main.js');
+
+interface Exit {
+  code: number | null;
+  output: string;
+  elapsedMs: number;
+}
+
+function runServer(env: Record<string, string>, onOutput?: (output: string, child: ChildProcess) => void): Promise<Exit> {
+  const started = Date.now();
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', LOG_FORMAT: 'json', HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    onOutput?.(output, child);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output, elapsedMs: Date.now() - started })));
+}
+
+describe('server process (e2e)', () => {
+  beforeAll(() => {
+    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
+  });
+
+  it('exits 1 naming DATABASE_URL when PostgreSQL is unreachable, without hanging', async () => {
+    const exit = await runServer({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/cash_markets_test' });
+    expect(exit.code).toBe(1);
+    expect(exit.output).toContain('Cannot connect to PostgreSQL at 127.0.0.1:1');
+    expect(exit.output).toContain('DATABASE_URL');
+    expect(exit.elapsedMs).toBeLessThan(20000);
+  });
+
+  it('exits 1 naming REDIS_URL when Redis is unreachable', async () => {
+    const exit = await runServer({ REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(exit.code).toBe(1);
+    expect(exit.output).toContain('Cannot connect to Redis at 127.0.0.1:1 (REDIS_URL)');
+  });
+
+  it('exits 1 listing every invalid variable', async () => {
+    const exit = await runServer({ PORT: 'eighty', DATABASE_URL: 'mysql://nope', DB_MIGRATE_ON_START: 'maybe' });
+    expect(exit.code).toBe(1);
+    expect(exit.output).toContain('PORT must be an integer');
+    expect(exit.output).toContain('DATABASE_URL must use postgres: or postgresql:');
+    expect(exit.output).toContain('DB_MIGRATE_ON_START must be true or false');
+  });
+
+  it('drains and exits 0 on SIGTERM', async () => {
+    let signalled = false;
+    const exit = await runServer({}, (output, child) => {
+      if (!signalled && output.includes('listening on')) {
+        signalled = true;
+        child.kill('SIGTERM');
+      }
+    });
+    expect(signalled).toBe(true);
+    expect(exit.output).toContain('SIGTERM received');
+    expect(exit.code).toBe(0);
+  });
+});

@@ -1,0 +1,29 @@
+import { DynamicModule } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from '../../src/app.module';
+import { AppConfig } from '../../src/config/app-config';
+import { createApp } from '../../src/main';
+
+export function testConfig(overrides: Record<string, string> = {}): AppConfig {
+  return AppConfig.fromEnv({ ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', ...overrides });
+}
+
+export interface RunningApp {
+  app: NestExpressApplication;
+  url: string;
+  config: AppConfig;
+  close(): Promise<void>;
+}
+
+/** Boots the real application (real PostgreSQL, Redis, migrations) on a free port. */
+export async function startTestApp(
+  overrides: Record<string, string> = {},
+  extraImports: DynamicModule['imports'] = [],
+): Promise<RunningApp> {
+  const config = testConfig(overrides);
+  const root = AppModule.forRoot(config);
+  const app = await createApp(config, { ...root, imports: [...(root.imports ?? []), ...(extraImports ?? [])] });
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return { app, url, config, close: () => app.close() };
+}
