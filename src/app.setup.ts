@@ -2,6 +2,7 @@ import { INestApplication, RequestMethod } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
+import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { requestIdMiddleware } from './common/http/request-id.middleware';
@@ -48,6 +49,7 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
   app.use(requestIdMiddleware);
   app.use(recordHttpMetrics(app.get(MetricsService)));
   app.use(helmet());
+  app.use(cookieParser());
   app.enableCors({
     origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
     credentials: true,

@@ -27,6 +27,10 @@ export class AppConfig {
   readonly redisUrl!: string;
   readonly redisKeyPrefix!: string;
   readonly shutdownTimeoutMs!: number;
+  readonly jwtSecret!: string;
+  readonly accessTokenTtlSeconds!: number;
+  readonly authCookieName!: string;
+  readonly authStateCacheMs!: number;
 
   get isProduction(): boolean {
     return this.nodeEnv === 'production';
@@ -60,7 +64,12 @@ export class AppConfig {
       redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:'], production ? undefined : 'redis://127.0.0.1:6379'),
       redisKeyPrefix: read.string('REDIS_KEY_PREFIX', nodeEnv === 'test' ? 'cm-test' : 'cm'),
       shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 15000, { min: 0, max: 600000 }),
+      jwtSecret: read.string('JWT_SECRET', production ? undefined : 'dev-only-jwt-secret-change-me-0123456789abcdef'),
+      accessTokenTtlSeconds: read.integer('ACCESS_TOKEN_TTL_SECONDS', 900, { min: 30, max: 86400 }),
+      authCookieName: read.string('AUTH_COOKIE_NAME', 'cm_access_token'),
+      authStateCacheMs: read.integer('AUTH_STATE_CACHE_MS', 2000, { min: 0, max: 60000 }),
     };
+    if (values.jwtSecret && values.jwtSecret.length < 32) read.problems.push('JWT_SECRET must be at least 32 characters');
 
     if (read.problems.length > 0) throw new ConfigError(read.problems);
     return Object.assign(new AppConfig(), values);

@@ -14,6 +14,7 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
     entities: [join(projectRoot, 'src', '**', '*.entity.{ts,js}')],
     migrations: [join(projectRoot, 'migrations', '*.{ts,js}')],
     migrationsTableName: 'migrations',
+    uuidExtension: 'pgcrypto',
     migrationsTransactionMode: 'each',
     synchronize: false,
     namingStrategy: new SnakeNamingStrategy(),

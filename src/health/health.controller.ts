@@ -1,10 +1,12 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { Public } from '../auth/auth.decorators';
 import { MetricsService } from './metrics.service';
 import { ReadinessService } from './readiness.service';
 
 @ApiTags('health')
+@Public()
 @Controller()
 export class HealthController {
   constructor(

@@ -1,5 +1,6 @@
 import { Body, Controller, Module, Post } from '@nestjs/common';
 import { Type } from 'class-transformer';
+import { Public } from '../../src/auth/auth.decorators';
 import { IsInt, IsString, Length, Min, ValidateNested } from 'class-validator';
 
 class ProbeItem {
@@ -19,6 +20,7 @@ class ProbeBody {
 }
 
 /** A test-only endpoint with a DTO, to see the global ValidationPipe answer through HTTP. */
+@Public()
 @Controller('probe')
 class ValidationProbeController {
   @Post()

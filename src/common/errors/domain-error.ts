@@ -31,3 +31,15 @@ export class UnprocessableEntity extends DomainError {
     super(422, error, message, details);
   }
 }
+
+export class Unauthorized extends DomainError {
+  constructor(message: string) {
+    super(401, 'Unauthorized', message);
+  }
+}
+
+export class Forbidden extends DomainError {
+  constructor(message: string) {
+    super(403, 'Forbidden', message);
+  }
+}

@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { AppConfig } from '../config/app-config';
+import { Unauthorized } from '../common/errors/domain-error';
+import type { AccessTokenClaims, AuthenticatedUser } from './authenticated-user';
+import { UsersService } from './users.service';
+
+/**
+ * Issues and checks access tokens. HTTP guards and the Socket.IO gateway both call
+ * `authenticate`, so a banned or deleted user is refused the same way everywhere.
+ */
+@Injectable()
+export class AccessTokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly users: UsersService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async issue(user: { id: string; roles: AccessTokenClaims['roles'] }, sessionId?: string): Promise<{ accessToken: string; expiresIn: number }> {
+    const claims: AccessTokenClaims = { sub: user.id, roles: user.roles, ...(sessionId ? { sid: sessionId } : {}) };
+    const accessToken = await this.jwt.signAsync(claims, { expiresIn: this.config.accessTokenTtlSeconds });
+    return { accessToken, expiresIn: this.config.accessTokenTtlSeconds };
+  }
+
+  /** Verifies signature and expiry only. */
+  async verify(token: string): Promise<AccessTokenClaims & { exp: number }> {
+    try {
+      return await this.jwt.verifyAsync<AccessTokenClaims & { exp: number }>(token);
+    } catch (error) {
+      const name = (error as Error).name;
+      throw new Unauthorized(name === 'TokenExpiredError' ? 'access token expired' : 'invalid access token');
+    }
+  }
+
+  /** Verifies the token and that its user still exists and is not banned; roles come from the database. */
+  async authenticate(token: string): Promise<AuthenticatedUser & { expiresAt: number }> {
+    const claims = await this.verify(token);
+    const state = await this.users.authState(claims.sub);
+    if (!state) throw new Unauthorized('user no longer exists');
+    if (state.status === 'banned') throw new Unauthorized('user is banned');
+    return { id: claims.sub, roles: state.roles, sessionId: claims.sid, expiresAt: claims.exp * 1000 };
+  }
+}
