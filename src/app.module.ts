@@ -1,5 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AccountsModule } from './accounts/accounts.module';
 import { AuthModule } from './auth/auth.module';
@@ -28,6 +29,7 @@ export class AppModule {
           prefix: `${config.redisKeyPrefix}:bull`,
         }),
         ScheduleModule.forRoot(),
+        EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: false }),
         HealthModule,
         AuthModule,
         AccountsModule,

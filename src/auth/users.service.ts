@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { DomainEvent, UserBannedEvent } from '../common/events/domain-events';
 import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
@@ -29,6 +31,7 @@ export class UsersService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly events: EventEmitter2,
   ) {}
 
   private users(manager: EntityManager = this.dataSource.manager) {
@@ -74,6 +77,7 @@ export class UsersService {
     user.status = status;
     const saved = await this.users().save(user);
     this.authStateCache.delete(id);
+    if (status === 'banned') this.events.emit(DomainEvent.UserBanned, { userId: id } satisfies UserBannedEvent);
     return saved;
   }
 

@@ -1,0 +1,27 @@
+/**
+ * Domain events: services emit them (through `EventEmitter2` from `@nestjs/event-emitter`)
+ * only after their transaction commits; `realtime` turns them into room broadcasts and jobs
+ * may react to them. Add an event here with its payload type; never emit Socket.IO directly.
+ */
+export const DomainEvent = {
+  BalanceChanged: 'balance.changed',
+  UserBanned: 'user.banned',
+  SessionRevoked: 'session.revoked',
+} as const;
+
+export interface BalanceChangedEvent {
+  userId: string;
+  asset: string;
+  /** Decimal strings, as the API shows them. */
+  available: string;
+  locked: string;
+}
+
+export interface UserBannedEvent {
+  userId: string;
+}
+
+export interface SessionRevokedEvent {
+  userId: string;
+  sessionId: string;
+}
