@@ -146,3 +146,23 @@ export function verifySiweSignIn(text: string, signature: string, policy: SiwePo
   if (signer !== message.address) throw new SiweRejected('signature does not match the message address (signed by another key or the message was altered)');
   return message;
 }
+
+/** Writes a message in EIP-4361 layout (the inverse of `parseSiweMessage`); used by tests and tools. */
+export function formatSiweMessage(message: Omit<SiweMessage, 'resources' | 'version'> & { resources?: string[]; version?: string }): string {
+  const lines = [
+    `${message.scheme ? `${message.scheme}://` : ''}${message.domain} wants you to sign in with your Ethereum account:`,
+    message.address,
+    '',
+    ...(message.statement !== undefined ? [message.statement, ''] : ['']),
+    `URI: ${message.uri}`,
+    `Version: ${message.version ?? '1'}`,
+    `Chain ID: ${message.chainId}`,
+    `Nonce: ${message.nonce}`,
+    `Issued At: ${message.issuedAt.toISOString()}`,
+  ];
+  if (message.expirationTime) lines.push(`Expiration Time: ${message.expirationTime.toISOString()}`);
+  if (message.notBefore) lines.push(`Not Before: ${message.notBefore.toISOString()}`);
+  if (message.requestId !== undefined) lines.push(`Request ID: ${message.requestId}`);
+  if (message.resources?.length) lines.push('Resources:', ...message.resources.map((resource) => `- ${resource}`));
+  return lines.join('\n');
+}
