@@ -1,5 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ErrorBody } from '../common/http/error-body';
 import { AuthRateLimit } from '../common/throttling/rate-limit.decorators';
@@ -33,6 +42,7 @@ export function clientOf(request: Request): ClientInfo {
 @ApiTags('auth')
 @AuthRateLimit()
 @ApiUnauthorizedResponse({ type: ErrorBody, description: 'Refused, with the reason in `message`' })
+@ApiTooManyRequestsResponse({ type: ErrorBody, description: 'Over RATE_LIMIT_AUTH_PER_MINUTE for this IP; see `Retry-After`' })
 @Controller('auth')
 export class AuthController {
   constructor(
