@@ -11,10 +11,15 @@ export const DEFAULT_THROTTLER = 'default';
  * Two limits: `@AuthRateLimit()` routes count per client IP under the `auth` throttler; every
  * other API route counts per signed-in user (per IP when anonymous) under `default`. Runs after
  * the auth guard, so `request.user` is known. Over the limit: 429 in the standard error body with
- * `Retry-After`. Health, readiness and metrics are not limited (probes poll them).
+ * `Retry-After`. Health, readiness and metrics are not limited (probes poll them), nor are sockets.
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  /** HTTP only: global guards also run on Socket.IO handlers, which the realtime gateway limits itself. */
+  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return context.getType() !== 'http';
+  }
+
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
     const request = props.context.switchToHttp().getRequest<Request>();
     if (!request.originalUrl.startsWith('/api/')) return true;
