@@ -133,16 +133,7 @@ export class AuthController {
   @ApiOkResponse({ type: [SessionDto], description: 'Active sessions, most recently used first' })
   async listSessions(@CurrentUser() caller: AuthenticatedUser): Promise<SessionDto[]> {
     const sessions = await this.sessions.listActive(caller.id);
-    return sessions.map((session) => ({
-      id: session.id,
-      method: session.method,
-      userAgent: session.userAgent,
-      ip: session.ip,
-      createdAt: session.createdAt.toISOString(),
-      lastUsedAt: session.lastUsedAt.toISOString(),
-      expiresAt: session.expiresAt.toISOString(),
-      current: session.id === caller.sessionId,
-    }));
+    return sessions.map((session) => SessionDto.from(session, caller.sessionId));
   }
 
   @Delete('sessions/:id')

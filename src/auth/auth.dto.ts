@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsString, Matches, MaxLength } from 'class-validator';
-import { SIGN_IN_METHODS, type SignInMethod } from './auth-session.entity';
+import { AuthSessionEntity, SIGN_IN_METHODS, type SignInMethod } from './auth-session.entity';
 import { UserDto } from './user.dto';
 
 const SIWE_EXAMPLE =
@@ -126,4 +126,17 @@ export class SessionDto {
 
   @ApiProperty({ example: true, description: 'The session of the access token making this request' })
   current!: boolean;
+
+  static from(session: AuthSessionEntity, currentSessionId?: string): SessionDto {
+    return {
+      id: session.id,
+      method: session.method,
+      userAgent: session.userAgent,
+      ip: session.ip,
+      createdAt: session.createdAt.toISOString(),
+      lastUsedAt: session.lastUsedAt.toISOString(),
+      expiresAt: session.expiresAt.toISOString(),
+      current: session.id === currentSessionId,
+    };
+  }
 }

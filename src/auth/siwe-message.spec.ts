@@ -18,15 +18,6 @@ function message(overrides: Partial<Parameters<typeof formatSiweMessage>[0]> = {
   });
 }
 
-function rejection(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SiweRejected);
-    return (error as Error).message;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('parseSiweMessage', () => {
   it('reads every field of a full message', () => {
@@ -79,7 +70,7 @@ describe('parseSiweMessage', () => {
     ['fields out of order', (text: string) => text.replace(/(Version: 1)\n(Chain ID: 8453)/, '$2\n$1'), 'Version'],
     ['trailing text', (text: string) => `${text}\nP.S. hello`, 'unexpected content'],
   ])('refuses %s', (_name, tamper, reason) => {
-    expect(rejection(() => parseSiweMessage(tamper(message())))).toContain(reason);
+    expect(() => parseSiweMessage(tamper(message()))).toThrow(reason);
   });
 });
 
@@ -103,7 +94,7 @@ describe('verifySiweSignIn', () => {
   ])('refuses a message %s', async (_name, overrides, reason) => {
     const text = message(overrides);
     const signature = await wallet.signMessage(text);
-    expect(rejection(() => verifySiweSignIn(text, signature, policy))).toContain(reason);
+    expect(() => verifySiweSignIn(text, signature, policy)).toThrow(reason);
   });
 
   it('tolerates a wallet clock slightly ahead', async () => {
@@ -115,9 +106,13 @@ describe('verifySiweSignIn', () => {
     const text = message();
     const signature = await wallet.signMessage(text);
     const tampered = text.replace('Sign in to Cash Markets', 'Sign in to Cash Markets and send all funds');
-    expect(rejection(() => verifySiweSignIn(tampered, signature, policy))).toContain('signature does not match');
+    expect(() => verifySiweSignIn(tampered, signature, policy)).toThrow('signature does not match');
     const foreign = await Wallet.createRandom().signMessage(text);
-    expect(rejection(() => verifySiweSignIn(text, foreign, policy))).toContain('signature does not match');
-    expect(rejection(() => verifySiweSignIn(text, '0x1234', policy))).toContain('signature is malformed');
+    expect(() => verifySiweSignIn(text, foreign, policy)).toThrow('signature does not match');
+    expect(() => verifySiweSignIn(text, '0x1234', policy)).toThrow('signature is malformed');
   });
+});
+
+it('refuses with SiweRejected, a SignInRejected the service answers as 401', () => {
+  expect(() => parseSiweMessage('hello')).toThrow(SiweRejected);
 });

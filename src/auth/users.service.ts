@@ -129,9 +129,9 @@ export class UsersService {
     if (owner) throw new Conflict(`This ${label} is already linked to another account`);
     Object.assign(user, identity);
     try {
-      // A savepoint keeps the caller's transaction usable if a concurrent link wins the unique index.
-      return await manager.transaction((inner) => this.users(inner).save(user));
+      return await this.users(manager).save(user);
     } catch (error) {
+      // A concurrent link of the same identity won the unique index; the caller's transaction rolls back.
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new Conflict(`This ${label} is already linked to another account`);
       throw error;
     }
