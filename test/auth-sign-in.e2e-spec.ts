@@ -187,6 +187,14 @@ describe('sign-in (e2e)', () => {
 
       const reused = await request(running.url).get('/api/v1/auth/email/verify').query({ token }).expect(401);
       expect(reused.body.message).toContain('sign-in link already used');
+
+      // Refreshing from the browser (cookie present) renews the cookie; logout clears it.
+      const refreshed = await request(running.url).post('/api/v1/auth/refresh').set('Cookie', cookie.split(';')[0]!).send({ refreshToken: response.body.refreshToken }).expect(200);
+      const renewed = (refreshed.headers['set-cookie'] as unknown as string[])[0]!;
+      expect(renewed).toContain(`${running.config.authCookieName}=${refreshed.body.accessToken}`);
+      const loggedOut = await request(running.url).post('/api/v1/auth/logout').set('Cookie', renewed.split(';')[0]!).expect(204);
+      expect((loggedOut.headers['set-cookie'] as unknown as string[])[0]).toMatch(new RegExp(`^${running.config.authCookieName}=;`));
+      await request(running.url).get('/api/v1/me').set('Cookie', renewed.split(';')[0]!).expect(401);
     });
 
     it('refuses an expired or unknown link and grants admin to ADMIN_EMAILS', async () => {

@@ -101,22 +101,21 @@ export class AuthController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<TokensDto> {
     const tokens = await this.emails.verify(query.token, clientOf(request));
-    response.cookie(this.config.authCookieName, tokens.accessToken, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: this.config.isProduction,
-      path: '/',
-      maxAge: tokens.expiresIn * 1000,
-    });
+    this.setAuthCookie(response, tokens);
     return tokens;
   }
 
   @Public()
   @Post('refresh')
   @HttpCode(200)
-  @ApiOkResponse({ type: TokensDto, description: 'The presented refresh token is spent; use the returned one next time' })
-  refresh(@Body() body: RefreshDto, @Req() request: Request): Promise<TokensDto> {
-    return this.signIns.refresh(body.refreshToken, clientOf(request));
+  @ApiOkResponse({
+    type: TokensDto,
+    description: 'The presented refresh token is spent; use the returned one next time. A browser that sent the cookie gets it renewed.',
+  })
+  async refresh(@Body() body: RefreshDto, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<TokensDto> {
+    const tokens = await this.signIns.refresh(body.refreshToken, clientOf(request));
+    if ((request.cookies as Record<string, string> | undefined)?.[this.config.authCookieName]) this.setAuthCookie(response, tokens);
+    return tokens;
   }
 
   @Post('logout')
@@ -142,5 +141,16 @@ export class AuthController {
   @ApiNoContentResponse({ description: 'The session is revoked: its refresh token and access tokens stop working' })
   async endSession(@CurrentUser() caller: AuthenticatedUser, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
     await this.sessions.revoke(caller.id, id, 'ended');
+  }
+
+  /** The browser session: HTTP-only so scripts cannot read it, Lax so cross-site POSTs do not carry it. */
+  private setAuthCookie(response: Response, tokens: TokensDto): void {
+    response.cookie(this.config.authCookieName, tokens.accessToken, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.config.isProduction,
+      path: '/',
+      maxAge: tokens.expiresIn * 1000,
+    });
   }
 }
