@@ -43,3 +43,9 @@ export class Forbidden extends DomainError {
     super(403, 'Forbidden', message);
   }
 }
+
+export class TooManyRequests extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super(429, 'TooManyRequests', message, details);
+  }
+}
