@@ -27,6 +27,7 @@ export class AppConfig {
   readonly redisUrl!: string;
   readonly redisKeyPrefix!: string;
   readonly shutdownTimeoutMs!: number;
+  readonly trustProxyHops!: number;
   readonly jwtSecret!: string;
   readonly accessTokenTtlSeconds!: number;
   readonly authCookieName!: string;
@@ -78,6 +79,7 @@ export class AppConfig {
       redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:'], production ? undefined : 'redis://127.0.0.1:6379'),
       redisKeyPrefix: read.string('REDIS_KEY_PREFIX', nodeEnv === 'test' ? 'cm-test' : 'cm'),
       shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 15000, { min: 0, max: 600000 }),
+      trustProxyHops: read.integer('TRUST_PROXY_HOPS', production ? 1 : 0, { min: 0, max: 10 }),
       jwtSecret: read.string('JWT_SECRET', production ? (env.JWT_PRIVATE_KEY ? '' : undefined) : 'dev-only-jwt-secret-change-me-0123456789abcdef'),
       accessTokenTtlSeconds: read.integer('ACCESS_TOKEN_TTL_SECONDS', 900, { min: 30, max: 86400 }),
       authCookieName: read.string('AUTH_COOKIE_NAME', 'cm_access_token'),
