@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { assertSeedHex } from './hex';
 
 /** sha256 of the 32 bytes a seed stands for (not of its hex text), as lowercase hex. */
 export function sha256Seed(seed: string): string {
-  return createHash('sha256').update(Buffer.from(seed, 'hex')).digest('hex');
+  return hash('sha256', Buffer.from(seed, 'hex'), 'hex');
 }
 
 /** True when `seed` is the preimage of `commitment`: sha256(seed) = commitment. */

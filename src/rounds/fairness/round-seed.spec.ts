@@ -65,3 +65,25 @@ describe('draw', () => {
     expect(integer / 2 ** 52).toBe(draws.draw(3, 4));
   });
 });
+
+describe('RoundDraws input checks', () => {
+  const draws = new RoundDraws(roundSeedOf(SERVER_SEED, 'checks'));
+
+  it('accepts the largest indices that fit the message buffer', () => {
+    const t = Number.MAX_SAFE_INTEGER;
+    const expected = createHmac('sha256', Buffer.from(draws.roundSeed, 'hex')).update(`${t}:${t}`).digest('hex');
+    expect(draws.drawInteger(t, t)).toBe(parseInt(expected.slice(0, 13), 16));
+  });
+
+  it('refuses indices that are not non-negative integers', () => {
+    expect(() => draws.draw(-1, 0)).toThrow(RangeError);
+    expect(() => draws.draw(1, 0.5)).toThrow(RangeError);
+    expect(() => draws.draw(2 ** 53, 0)).toThrow(RangeError);
+  });
+
+  it('gives the same draw whatever was drawn before (no state left in the buffers)', () => {
+    const fresh = new RoundDraws(draws.roundSeed).draw(7, 1);
+    draws.draw(123456789, 12);
+    expect(draws.draw(7, 1)).toBe(fresh);
+  });
+});

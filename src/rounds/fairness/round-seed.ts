@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 import { assertSeedHex } from './hex';
 
 /** 2^52: a draw is 13 hex digits (52 bits) over this, so it is exact in a double and lies in [0, 1). */
@@ -10,16 +10,30 @@ export function roundSeedOf(serverSeed: string, salt: string): string {
   return createHmac('sha256', Buffer.from(serverSeed, 'hex')).update(salt, 'utf8').digest('hex');
 }
 
+/** SHA-256 reads its input in 64-byte blocks; HMAC pads its key to one block. */
+const BLOCK_BYTES = 64;
+/** Room for "t:j" with two safe integers (at most 16 digits each) and the colon. */
+const MESSAGE_BYTES = 33;
+const DIGEST_BYTES = 32;
+
 /**
- * The draws of one round. Keeps the key bytes so a tick (up to 1 + 3 * subSteps draws) does not
- * re-parse the seed.
+ * The draws of one round. HMAC-SHA256 is computed from its definition
+ * (sha256((key ^ opad) || sha256((key ^ ipad) || message))) with Node's one-shot `crypto.hash`
+ * over preallocated buffers: about twice as fast as `createHmac` for these tiny messages, and a
+ * tick needs up to 1 + 3 * subSteps draws. The spec checks every draw against `createHmac`.
  */
 export class RoundDraws {
-  private readonly key: Buffer;
+  private readonly inner = Buffer.alloc(BLOCK_BYTES + MESSAGE_BYTES);
+  private readonly outer = Buffer.alloc(BLOCK_BYTES + DIGEST_BYTES);
 
   constructor(readonly roundSeed: string) {
     assertSeedHex(roundSeed, 'roundSeed');
-    this.key = Buffer.from(roundSeed, 'hex');
+    const key = Buffer.from(roundSeed, 'hex');
+    for (let i = 0; i < BLOCK_BYTES; i += 1) {
+      const keyByte = i < key.length ? key[i] : 0;
+      this.inner[i] = keyByte ^ 0x36;
+      this.outer[i] = keyByte ^ 0x5c;
+    }
   }
 
   /**
@@ -32,9 +46,13 @@ export class RoundDraws {
 
   /** The 52-bit integer behind draw(t, j), for test vectors and audits. */
   drawInteger(t: number, j: number): number {
-    const digest = createHmac('sha256', this.key).update(`${t}:${j}`, 'utf8').digest();
-    // 13 hex digits = the first 6 bytes and the high nibble of the 7th.
-    return digest.readUIntBE(0, 6) * 16 + (digest[6] >>> 4);
+    if (!Number.isSafeInteger(t) || t < 0 || !Number.isSafeInteger(j) || j < 0) {
+      throw new RangeError(`draw indices must be non-negative integers, got (${t}, ${j})`);
+    }
+    // "t:j" is ASCII digits and a colon, so latin1 writes the same bytes as UTF-8.
+    const length = this.inner.write(`${t}:${j}`, BLOCK_BYTES, 'latin1');
+    this.outer.write(hash('sha256', this.inner.subarray(0, BLOCK_BYTES + length), 'hex'), BLOCK_BYTES, 'hex');
+    return parseInt(hash('sha256', this.outer, 'hex').slice(0, 13), 16);
   }
 }
 
