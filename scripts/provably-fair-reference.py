@@ -153,7 +153,11 @@ def vectors():
 
 def main(argv):
     if len(argv) >= 2 and argv[0] == "--verify":
-        verify(argv[1])
+        try:
+            verify(argv[1])
+        except AssertionError as difference:
+            print(f"NOT verified: {difference}", file=sys.stderr)
+            sys.exit(1)
         return
     if argv and argv[0] == "--vectors":
         # One line per leaf object keeps the published vectors readable.

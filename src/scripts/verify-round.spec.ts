@@ -74,9 +74,9 @@ describe('verify-round CLI', () => {
     const notFound = fakeIo({ status: 404, body: { statusCode: 404, error: 'NotFound' } });
     await expect(runVerifyRound(['nope'], notFound.io)).resolves.toBe(2);
     expect(notFound.err[0]).toMatch(/answered 404/);
-    const down = fakeIo(new Error('connect ECONNREFUSED'));
+    const down = fakeIo(new Error('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:3000') }));
     await expect(runVerifyRound(['r-4'], down.io)).resolves.toBe(2);
-    expect(down.err[0]).toMatch(/ECONNREFUSED/);
+    expect(down.err[0]).toMatch(/fetch failed: connect ECONNREFUSED/);
   });
 
   it('exits 2 with usage on bad arguments, without fetching', async () => {

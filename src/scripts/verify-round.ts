@@ -42,6 +42,12 @@ export function verifyUrl(baseUrl: string, roundId: string): string {
   return `${baseUrl}/api/v1/rounds/${encodeURIComponent(roundId)}/verify`;
 }
 
+/** fetch() says only "fetch failed"; the reason (ECONNREFUSED, a DNS error, ...) is in its cause. */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
+}
+
 export async function runVerifyRound(args: readonly string[], io: VerifyRoundIo): Promise<number> {
   const parsed = parseVerifyRoundArgs(args);
   if ('error' in parsed) {
@@ -59,7 +65,7 @@ export async function runVerifyRound(args: readonly string[], io: VerifyRoundIo)
     }
     body = await response.json();
   } catch (error) {
-    io.err(`GET ${url} failed: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(`GET ${url} failed: ${describeFailure(error)}`);
     return 2;
   }
 
