@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CandlePathGenerator, generateCandlePath, isRugCandle, PathCandle } from './candle-path';
+import { formatPrice, parsePrice } from './price';
 import { DEFAULT_ROUND_PARAMS, RoundParams, START_PRICE } from './round-params';
 import { RoundDraws, roundSeedOf } from './round-seed';
 
@@ -151,6 +152,16 @@ describe('CandlePathGenerator', () => {
     const full = generateCandlePath(SEEDS[5], params).candles;
     const resumed = new CandlePathGenerator(SEEDS[5], params, { tick: 120, close: full[119].close });
     expect([...resumed]).toEqual(full.slice(120));
+  });
+
+  it('resumes exactly from a persisted close past 2^53 (stored as an exact integer, read back with Number())', () => {
+    const params = { ...DEFAULT_ROUND_PARAMS, rugProbability: 0 };
+    const full = generateCandlePath(SEEDS[3], params).candles;
+    const index = full.findIndex((candle) => candle.close > Number.MAX_SAFE_INTEGER);
+    expect(index).toBeGreaterThan(0);
+    const stored = formatPrice(full[index].close);
+    const resumed = new CandlePathGenerator(SEEDS[3], params, { tick: index + 1, close: Number(parsePrice(stored)) });
+    expect([...resumed]).toEqual(full.slice(index + 1));
   });
 
   it('is already ended when resumed after a rug or at maxTicks', () => {

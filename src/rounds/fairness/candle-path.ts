@@ -13,7 +13,11 @@ export interface PathCandle {
   close: number;
 }
 
-/** Where a generator picks up again: the last generated tick and its close (tick 0 = not started). */
+/**
+ * Where a generator picks up again: the last generated tick and its close (tick 0 = not started).
+ * Persist prices as exact integers (`BigInt(close)`, `formatPrice`) and read them back with
+ * `Number(...)`: every close is a double, so the round trip is exact even past 2^53.
+ */
 export interface PathCheckpoint {
   tick: number;
   close: number;
