@@ -155,7 +155,7 @@ export function costToBuy(state: LmsrState, outcome: number, shares: bigint): bi
   assertValidState(state);
   assertOutcome(state, outcome);
   assertPositiveUnits(shares, 'shares');
-  return ceilToUnits(exactBuyCost(weightsOf(state), outcome, shares).cost);
+  return ceilToUnits(buyCostUpperBound(weightsOf(state), outcome, shares).cost);
 }
 
 /** What selling `shares` of `outcome` pays before fee: C(q) - C(q - s e_i), rounded down. */
@@ -164,7 +164,7 @@ export function proceedsOfSale(state: LmsrState, outcome: number, shares: bigint
   assertOutcome(state, outcome);
   assertPositiveUnits(shares, 'shares');
   assertOutstanding(state, outcome, shares);
-  return floorToUnits(exactSaleProceeds(weightsOf(state), outcome, shares).proceeds);
+  return floorToUnits(saleProceedsLowerBound(weightsOf(state), outcome, shares).proceeds);
 }
 
 /**
@@ -191,11 +191,11 @@ export function quoteBuy(state: LmsrState, outcome: number, amount: bigint, opti
   let shares = w.top - w.levels[outcome] + floorToUnits(b.times(AmmDecimal.ln(inner)));
   // The closed form is exact to ~35 digits; confirm cost <= spend on the integer result and step down if the
   // last digit fell on the wrong side of a whole unit.
-  let priced = shares > 0n ? exactBuyCost(w, outcome, shares) : undefined;
+  let priced = shares > 0n ? buyCostUpperBound(w, outcome, shares) : undefined;
   for (let attempt = 0; priced && priced.cost.greaterThan(toDecimal(spend)); attempt += 1) {
     if (attempt === 3) throw new Error(`LMSR buy closed form off by more than 3 units (outcome ${outcome}, spend ${spend})`);
     shares -= 1n;
-    priced = shares > 0n ? exactBuyCost(w, outcome, shares) : undefined;
+    priced = shares > 0n ? buyCostUpperBound(w, outcome, shares) : undefined;
   }
   if (!priced || shares <= 0n) throw new TradeTooSmall(`amount ${amount} buys less than one share unit`);
   if (options.minShares !== undefined && shares < options.minShares) {
@@ -232,7 +232,7 @@ export function quoteSell(state: LmsrState, outcome: number, shares: bigint, opt
   assertPositiveUnits(shares, 'shares');
   assertOutstanding(state, outcome, shares);
   const w = weightsOf(state);
-  const sale = exactSaleProceeds(w, outcome, shares);
+  const sale = saleProceedsLowerBound(w, outcome, shares);
   const gross = floorToUnits(sale.proceeds);
   if (gross <= 0n) throw new TradeTooSmall(`selling ${shares} share units would pay nothing`);
   const fees = splitFee(gross, options.fees ?? DEFAULT_FEE_SCHEDULE);
@@ -312,18 +312,33 @@ function othersWeight(w: Weights, outcome: number): Decimal {
   return w.weights.reduce((sum, weight, index) => (index === outcome ? sum : sum.plus(weight)), new AmmDecimal(0));
 }
 
-/** C(q + s e_i) - C(q) = b * (ln(R + exp((level_i + s - top) / b)) - ln(total)), unrounded. */
-function exactBuyCost(w: Weights, outcome: number, shares: bigint): { cost: Decimal; weightAfter: Decimal } {
-  const weightAfter = boundedExp(shiftedExponent(w, outcome, shares));
-  const cost = w.b.times(AmmDecimal.ln(othersWeight(w, outcome).plus(weightAfter)).minus(AmmDecimal.ln(w.total)));
-  return { cost, weightAfter };
+/**
+ * 40-digit exp/ln carry a relative error near 1e-39 each, so a difference b * (ln x - ln y) is off by at most
+ * about b * (|ln x| + |ln y|) * 1e-39. Results are pushed by a bound 1000 times that before rounding, so a true
+ * value a hair below a whole unit is never rounded to the wrong side of it against the pool.
+ */
+const ROUNDING_GUARD = new AmmDecimal('1e-36');
+
+function roundingGuard(b: Decimal, lnBefore: Decimal, lnAfter: Decimal, result: Decimal): Decimal {
+  return b.times(lnBefore.abs().plus(lnAfter.abs())).plus(result.abs()).plus(1).times(ROUNDING_GUARD);
 }
 
-/** C(q) - C(q - s e_i) = b * (ln(total) - ln(R + exp((level_i - s - top) / b))), unrounded. */
-function exactSaleProceeds(w: Weights, outcome: number, shares: bigint): { proceeds: Decimal; weightAfter: Decimal } {
+/** C(q + s e_i) - C(q) = b * (ln(R + exp((level_i + s - top) / b)) - ln(total)), plus the rounding guard. */
+function buyCostUpperBound(w: Weights, outcome: number, shares: bigint): { cost: Decimal; weightAfter: Decimal } {
+  const weightAfter = boundedExp(shiftedExponent(w, outcome, shares));
+  const lnAfter = AmmDecimal.ln(othersWeight(w, outcome).plus(weightAfter));
+  const lnBefore = AmmDecimal.ln(w.total);
+  const cost = w.b.times(lnAfter.minus(lnBefore));
+  return { cost: cost.plus(roundingGuard(w.b, lnBefore, lnAfter, cost)), weightAfter };
+}
+
+/** C(q) - C(q - s e_i) = b * (ln(total) - ln(R + exp((level_i - s - top) / b))), minus the rounding guard. */
+function saleProceedsLowerBound(w: Weights, outcome: number, shares: bigint): { proceeds: Decimal; weightAfter: Decimal } {
   const weightAfter = boundedExp(shiftedExponent(w, outcome, -shares));
-  const proceeds = w.b.times(AmmDecimal.ln(w.total).minus(AmmDecimal.ln(othersWeight(w, outcome).plus(weightAfter))));
-  return { proceeds, weightAfter };
+  const lnAfter = AmmDecimal.ln(othersWeight(w, outcome).plus(weightAfter));
+  const lnBefore = AmmDecimal.ln(w.total);
+  const proceeds = w.b.times(lnBefore.minus(lnAfter));
+  return { proceeds: proceeds.minus(roundingGuard(w.b, lnBefore, lnAfter, proceeds)), weightAfter };
 }
 
 /** (level_i + shareDelta - top) / b: the exponent of outcome i's weight after a trade of shareDelta. */
