@@ -121,8 +121,9 @@ export function createMarketMaker(parameters: MarketMakerParameters): LmsrState 
 }
 
 /**
- * The most the maker can lose from its subsidy: C(prior) - max_i(prior_i + q_i) is at most C(prior) when no
- * shares have been sold (q = 0). Rounded up. Always <= the subsidy for states built by createMarketMaker.
+ * The most of its subsidy the maker can lose, C(prior) rounded up (b * ln n when uniform). Trades put at least
+ * C(q + prior) - C(prior) into the pool and C(q + prior) >= max_i q_i (the prior shares are >= 0), so the pool
+ * always holds subsidy - C(prior) + max_i q_i. At most the subsidy for states built by createMarketMaker.
  */
 export function worstCaseLoss(state: LmsrState): bigint {
   assertValidState(state);
@@ -169,8 +170,8 @@ export function proceedsOfSale(state: LmsrState, outcome: number, shares: bigint
 
 /**
  * Buy `outcome` for `amount` minor units, fee included. The fee is floor(amount * feeBps / 10000); the rest
- * buys the largest whole number of share units whose cost does not exceed it. The pool keeps the rest (less
- * than one minor unit). Quote and trade are the same call: the service persists `state` when it trades.
+ * buys the largest whole number of share units whose cost does not exceed it. The pool keeps the rest (about
+ * one minor unit at most). Quote and trade are the same call: the service persists `state` when it trades.
  */
 export function quoteBuy(state: LmsrState, outcome: number, amount: bigint, options: BuyOptions = {}): AmmQuote {
   assertValidState(state);
