@@ -140,6 +140,23 @@ describe('quoteBuy', () => {
     expect(market.outstandingShares).toEqual([0n, 0n]); // input untouched
   });
 
+  it('is deterministic, so the quote a client saw is the trade that follows on the same state', () => {
+    expect(quoteBuy(market, 1, 7_654_321n)).toEqual(quoteBuy(market, 1, 7_654_321n));
+  });
+
+  it('puts only JSON-safe values in error details (the filter serializes them)', () => {
+    const errors: unknown[] = [];
+    for (const attempt of [() => quoteBuy(market, 0, USDC, { minShares: 10n ** 12n }), () => quoteSell(market, 0, 1n)]) {
+      try {
+        attempt();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    expect(errors).toHaveLength(2);
+    for (const error of errors) expect(() => JSON.stringify((error as { details: unknown }).details)).not.toThrow();
+  });
+
   it('uses the default 100 bps fee with no creator share', () => {
     const { fill } = quoteBuy(market, 1, 12_345_678n);
     expect(fill.fee).toBe(123_456n);
