@@ -81,6 +81,16 @@ interface HeldAccount extends LockedAccount {
 const FOREIGN_KEY_VIOLATION = '23503';
 const ACCOUNT_COLUMNS = 'id, user_id, system_key, available, locked';
 
+/** A node-postgres client: the hot statements are sent as named prepared statements, planned once per connection. */
+interface PgClient {
+  query<Row>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Row[] }>;
+}
+
+async function prepared<Row>(manager: EntityManager, name: string, text: string, values: unknown[]): Promise<Row[]> {
+  const client = (await manager.queryRunner!.connect()) as PgClient;
+  return (await client.query<Row>({ name, text, values })).rows;
+}
+
 const refKey = (ref: AccountRef): string => ('userId' in ref ? `user:${ref.userId}` : `system:${ref.system}`);
 const unique = <T>(values: T[]): T[] => [...new Set(values)];
 
@@ -268,7 +278,9 @@ export class LedgerService {
   }
 
   private selectForUpdate(manager: EntityManager, asset: string, userIds: string[], systemKeys: string[]): Promise<AccountRow[]> {
-    return manager.query(
+    return prepared<AccountRow>(
+      manager,
+      'ledger_lock_accounts',
       `SELECT ${ACCOUNT_COLUMNS} FROM accounts
         WHERE asset = $1 AND (user_id = ANY($2::uuid[]) OR (system_key = ANY($3::varchar[]) AND shard = 0))
         ORDER BY id FOR UPDATE`,
@@ -281,11 +293,13 @@ export class LedgerService {
     const shards = this.config.ledgerSystemShards;
     const preferred = shardOf(seed, shards);
     for (let attempt = 0; attempt < 2; attempt++) {
-      const [free] = (await manager.query(
-        `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE system_key = $1 AND asset = $2 AND shard < $3
-          ORDER BY (shard + $3 - $4) % $3 LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      const [free] = await prepared<AccountRow>(
+        manager,
+        'ledger_lock_free_shard',
+        `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE system_key = $1 AND asset = $2 AND shard < $3::int
+          ORDER BY (shard + $3::int - $4::int) % $3::int LIMIT 1 FOR UPDATE SKIP LOCKED`,
         [key, asset, shards, preferred],
-      )) as AccountRow[];
+      );
       if (free) return toHeld(free);
       const [busy] = (await manager.query(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE system_key = $1 AND asset = $2 AND shard = $3 FOR UPDATE`, [
         key,
@@ -314,7 +328,9 @@ export class LedgerService {
   /** One statement: the transaction row, the new cached balances and the entries; nothing when the idempotency key exists. */
   private async write(manager: EntityManager, asset: string, posting: Posting, computed: ReturnType<typeof computePosting>): Promise<string | undefined> {
     const balances = [...computed.balances.entries()];
-    const rows = (await manager.query(
+    const rows = await prepared<{ transaction_id: string }>(
+      manager,
+      'ledger_write_posting',
       `WITH tx AS (
          INSERT INTO ledger_transactions (kind, reference, idempotency_key, memo) VALUES ($1, $2, $3, $4)
          ON CONFLICT (idempotency_key) DO NOTHING
@@ -344,7 +360,7 @@ export class LedgerService {
         computed.entries.map((entry) => entry.amount.toString()),
         computed.entries.map((entry) => entry.balanceAfter.toString()),
       ],
-    )) as { transaction_id: string }[];
+    );
     return rows[0]?.transaction_id;
   }
 
