@@ -1,4 +1,6 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import request from 'supertest';
+import { BalanceChangedEvent, DomainEvent } from '../src/common/events/domain-events';
 import { RunningApp, startTestApp } from './support/test-app';
 import { balancesOf, createAdmin, createFundedUser, db, DEV_ADDRESS, reconcile } from './support/ledger';
 import { createTestUser, TestUser } from './support/users';
@@ -125,6 +127,24 @@ describe('accounts, withdrawals and admin adjustments (e2e)', () => {
     expect(rejected.body.status).toBe('REJECTED');
     await request(running.url).post(`/api/v1/accounts/me/withdrawals/${withdrawal.body.id}/cancel`).set(user.auth).expect(409);
     expect((await balancesOf(running, user)).USDC).toEqual({ asset: 'USDC', available: '100.000000', locked: '0.000000' });
+  });
+
+  it('emits balance.changed after each committed change, and nothing for a refused one', async () => {
+    const user = await createFundedUser(running);
+    const seen: BalanceChangedEvent[] = [];
+    const listener = (event: BalanceChangedEvent) => {
+      if (event.userId === user.id) seen.push(event);
+    };
+    const events = running.app.get(EventEmitter2);
+    events.on(DomainEvent.BalanceChanged, listener);
+    try {
+      await request(running.url).post('/api/v1/accounts/me/withdrawals').set(user.auth).send({ asset: 'USDC', amount: '5000', chain: 'dev', toAddress: DEV_ADDRESS }).expect(422);
+      await request(running.url).post('/api/v1/accounts/me/withdrawals').set(user.auth).send({ asset: 'USDC', amount: '5', chain: 'dev', toAddress: DEV_ADDRESS }).expect(201);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(seen).toEqual([{ userId: user.id, asset: 'USDC', available: '995.000000', locked: '5.000000' }]);
+    } finally {
+      events.off(DomainEvent.BalanceChanged, listener);
+    }
   });
 
   it('keeps the ledger append-only and reconciled', async () => {

@@ -163,13 +163,25 @@ describe('ledger vocabulary, random sequences (e2e property test)', () => {
       if (step % 25 === 0 || step === 149) expect(await balancesInDb(users)).toEqual(model);
     }
 
-    // The same vocabulary fired concurrently, across users and the shared shards, ends consistent too.
-    await Promise.allSettled(
-      Array.from({ length: 40 }, (_, index) => {
-        const userId = users[index % users.length];
-        return tx((m) => ledger.debit(m, userId, 1_000n, { ...meta('test.parallel'), to: SystemAccount.house, fee: 10n }));
-      }),
+    // Concurrent postings through both sharded groups (fees, then house), more of them than shards:
+    // every one must succeed (no deadlock between the skip-locked and the waiting path).
+    const before = await balancesInDb(users);
+    await Promise.all(
+      Array.from({ length: 40 }, (_, index) =>
+        tx((m) =>
+          ledger.post(m, {
+            ...meta('test.parallel'),
+            movements: [
+              { account: SystemAccount.house, bucket: 'available', amount: -1_010n },
+              { account: { userId: users[index % users.length] }, bucket: 'available', amount: 1_000n },
+              { account: SystemAccount.fees, bucket: 'available', amount: 10n },
+            ],
+          }),
+        ),
+      ),
     );
+    const after = await balancesInDb(users);
+    for (const userId of users) expect(after.get(userId)!.available - before.get(userId)!.available).toBe(10_000n);
     const report = await running.app.get(ReconciliationService).run();
     expect(report.ok).toBe(true);
     for (const balance of (await balancesInDb(users)).values()) {

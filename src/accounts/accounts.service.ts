@@ -32,8 +32,12 @@ export class AccountsService {
 
   /** Opens the settlement account on first visit (granting the starting balance), then lists every balance. */
   async overview(userId: string): Promise<AccountDto> {
-    await this.ledger.openUserAccount(this.dataSource.manager, userId, SETTLEMENT_ASSET);
-    const accounts = await this.dataSource.getRepository(AccountEntity).find({ where: { userId }, order: { asset: 'ASC' } });
+    const accountsOf = () => this.dataSource.getRepository(AccountEntity).find({ where: { userId }, order: { asset: 'ASC' } });
+    let accounts = await accountsOf();
+    if (!accounts.some((account) => account.asset === SETTLEMENT_ASSET)) {
+      await this.ledger.openUserAccount(this.dataSource.manager, userId, SETTLEMENT_ASSET);
+      accounts = await accountsOf();
+    }
     return {
       userId,
       balances: accounts.map((account) => ({

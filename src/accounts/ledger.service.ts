@@ -288,7 +288,13 @@ export class LedgerService {
     );
   }
 
-  /** The first shard, starting from one derived from `seed`, that no other transaction holds; waits only if all are held. */
+  /**
+   * The first shard, from one derived from `seed`, that no other transaction holds (SKIP LOCKED), so
+   * concurrent postings spread over the shards instead of queueing. Only when every shard is held
+   * (more concurrent postings than LEDGER_SYSTEM_SHARDS) does a posting wait, on its preferred shard.
+   * Groups are locked one after the other in name order: a posting never holds a later group while
+   * waiting for an earlier one (locking several groups in one statement would allow exactly that).
+   */
   private async lockShard(manager: EntityManager, asset: string, key: string, seed: string): Promise<HeldAccount> {
     const shards = this.config.ledgerSystemShards;
     const preferred = shardOf(seed, shards);

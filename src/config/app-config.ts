@@ -83,7 +83,7 @@ export class AppConfig {
       authCookieName: read.string('AUTH_COOKIE_NAME', 'cm_access_token'),
       authStateCacheMs: read.integer('AUTH_STATE_CACHE_MS', 2000, { min: 0, max: 60000 }),
       startingBalance: read.string('STARTING_BALANCE', production ? '0' : '1000'),
-      ledgerSystemShards: read.integer('LEDGER_SYSTEM_SHARDS', 16, { min: 1, max: 256 }),
+      ledgerSystemShards: read.integer('LEDGER_SYSTEM_SHARDS', 32, { min: 1, max: 256 }),
       withdrawalChains: read.list('WITHDRAWAL_CHAINS', production ? [] : ['dev']) as ChainName[],
       idempotencyWaitMs: read.integer('IDEMPOTENCY_WAIT_MS', 10000, { min: 0, max: 120000 }),
       idempotencyKeyTtlHours: read.integer('IDEMPOTENCY_KEY_TTL_HOURS', 24, { min: 24, max: 24 * 90 }),
