@@ -1,5 +1,9 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import request from 'supertest';
+import { getQueueToken } from '@nestjs/bullmq';
+import { Queue } from 'bullmq';
+import { ReconciliationProcessor, LEDGER_RECONCILIATION_QUEUE } from '../src/accounts/reconciliation.processor';
+import { ReconciliationService } from '../src/accounts/reconciliation.service';
 import { BalanceChangedEvent, DomainEvent } from '../src/common/events/domain-events';
 import { RunningApp, startTestApp } from './support/test-app';
 import { balancesOf, createAdmin, createFundedUser, db, DEV_ADDRESS, reconcile } from './support/ledger';
@@ -155,6 +159,16 @@ describe('accounts, withdrawals and admin adjustments (e2e)', () => {
     expect(report.assets[0].accountsChecked).toBeGreaterThan(0);
   });
 
+  it('schedules the reconciliation every 10 minutes and reports it on /metrics', async () => {
+    const queue = running.app.get<Queue>(getQueueToken(LEDGER_RECONCILIATION_QUEUE));
+    const scheduler = await queue.getJobScheduler('ledger-reconciliation-every-10-minutes');
+    expect(scheduler?.pattern).toBe('*/10 * * * *');
+    await expect(running.app.get(ReconciliationProcessor).process()).resolves.toEqual({ ok: true });
+    const metrics = await request(running.url).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/ledger_reconciliation_runs_total\{result="ok"\} [1-9]/);
+    expect(metrics.text).toContain('ledger_reconciliation_mismatches{asset="USDC"} 0');
+  });
+
   it('detects a cached balance that disagrees with its entries', async () => {
     const user = await createFundedUser(running);
     await db(running).query(`UPDATE accounts SET available = available + 1 WHERE user_id = $1`, [user.id]);
@@ -164,9 +178,13 @@ describe('accounts, withdrawals and admin adjustments (e2e)', () => {
       expect(report.assets[0].mismatches).toEqual([
         expect.objectContaining({ type: 'cachedBalance', owner: `user:${user.id}`, bucket: 'available', cached: '1000.000001', entries: '1000.000000' }),
       ]);
+      await running.app.get(ReconciliationService).runAndReport();
+      const metrics = await request(running.url).get('/metrics').expect(200);
+      expect(metrics.text).toContain('ledger_reconciliation_mismatches{asset="USDC"} 1');
+      expect(metrics.text).toMatch(/ledger_reconciliation_runs_total\{result="mismatch"\} [1-9]/);
     } finally {
       await db(running).query(`UPDATE accounts SET available = available - 1 WHERE user_id = $1`, [user.id]);
     }
-    expect((await reconcile(running, admin)).ok).toBe(true);
+    expect((await running.app.get(ReconciliationService).runAndReport()).ok).toBe(true);
   });
 });

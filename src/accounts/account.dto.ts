@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
-import { PageMetaDto, PageQueryDto } from '../common/http/pagination';
+import { PageDtoOf, PageQueryDto } from '../common/http/pagination';
 
 export const ASSET_CODE = /^[A-Z0-9]{2,16}$/;
 export const ASSET_CODE_MESSAGE = 'asset must be an asset code such as USDC';
@@ -60,10 +60,4 @@ export class LedgerEntryDto {
   createdAt!: string;
 }
 
-export class LedgerPageDto {
-  @ApiProperty({ type: [LedgerEntryDto] })
-  data!: LedgerEntryDto[];
-
-  @ApiProperty({ type: PageMetaDto })
-  meta!: PageMetaDto;
-}
+export class LedgerPageDto extends PageDtoOf(LedgerEntryDto) {}

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
-import { PageMetaDto } from '../common/http/pagination';
+import { PageDtoOf } from '../common/http/pagination';
 import { IsAmount } from '../common/money/is-amount.decorator';
 import { ASSET_CODE, ASSET_CODE_MESSAGE } from './account.dto';
 import { WITHDRAWAL_STATUSES, WithdrawalStatus } from './withdrawal.entity';
@@ -56,10 +56,4 @@ export class WithdrawalDto {
   createdAt!: string;
 }
 
-export class WithdrawalPageDto {
-  @ApiProperty({ type: [WithdrawalDto] })
-  data!: WithdrawalDto[];
-
-  @ApiProperty({ type: PageMetaDto })
-  meta!: PageMetaDto;
-}
+export class WithdrawalPageDto extends PageDtoOf(WithdrawalDto) {}

@@ -1,3 +1,4 @@
+import type { Type as ClassType } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
@@ -38,6 +39,18 @@ export class PageMetaDto {
 
   @ApiProperty({ example: false })
   hasPrevious!: boolean;
+}
+
+/** The response class of a list endpoint: `class WithdrawalPageDto extends PageDtoOf(WithdrawalDto) {}`. */
+export function PageDtoOf<T>(item: ClassType<T>) {
+  class PageDto {
+    @ApiProperty({ type: [item] })
+    data!: T[];
+
+    @ApiProperty({ type: PageMetaDto })
+    meta!: PageMetaDto;
+  }
+  return PageDto;
 }
 
 export interface Page<T> {

@@ -45,11 +45,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
           return of(outcome.body);
         }
         return next.handle().pipe(
+          // The handler failed, so nothing was committed: free the key for a retry.
+          catchError((error: unknown) => from(this.idempotency.release(scope, key)).pipe(mergeMap(() => throwError(() => error)))),
+          // The handler's work is committed. If storing its response fails, the key stays in flight
+          // (a retry gets 409 until it expires) rather than being freed to run the work twice.
           mergeMap(async (body: unknown) => {
             await this.idempotency.complete(scope, key, response.statusCode, body);
             return body;
           }),
-          catchError((error: unknown) => from(this.idempotency.release(scope, key)).pipe(mergeMap(() => throwError(() => error)))),
         );
       }),
     );
