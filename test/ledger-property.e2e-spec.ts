@@ -95,7 +95,7 @@ describe('ledger vocabulary, random sequences (e2e property test)', () => {
       },
       () => {
         const userId = pick(users);
-        const value = amount() / 2n;
+        const value = 1n + amount() / 2n;
         return {
           name: 'release',
           run: () => tx((m) => ledger.release(m, { userId }, value, meta('test.release'))),
@@ -108,7 +108,7 @@ describe('ledger vocabulary, random sequences (e2e property test)', () => {
       },
       () => {
         const userId = pick(users);
-        const value = amount() / 2n;
+        const value = 1n + amount() / 2n;
         return {
           name: 'settle hold to house',
           run: () => tx((m) => ledger.settleHold(m, { userId }, value, { ...meta('test.settle'), to: SystemAccount.house })),

@@ -62,8 +62,8 @@ export class AccountsService {
          JOIN ledger_transactions t ON t.id = e.transaction_id
         WHERE ${filter}
         ORDER BY e.id DESC
-        LIMIT ${query.limit} OFFSET ${offsetOf(query)}`,
-      params,
+        LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, query.limit, offsetOf(query)],
     )) as LedgerRow[];
     const data = rows.map((row) => ({
       id: row.id,

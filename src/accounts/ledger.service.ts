@@ -91,6 +91,12 @@ async function prepared<Row>(manager: EntityManager, name: string, text: string,
   return (await client.query<Row>({ name, text, values })).rows;
 }
 
+/** The vocabulary takes magnitudes; a negative amount would silently reverse a hold into a release. */
+function positive(amount: bigint, what = 'amount'): bigint {
+  if (amount <= 0n) throw new Error(`Ledger ${what} must be positive (got ${amount})`);
+  return amount;
+}
+
 const refKey = (ref: AccountRef): string => ('userId' in ref ? `user:${ref.userId}` : `system:${ref.system}`);
 const unique = <T>(values: T[]): T[] => [...new Set(values)];
 
@@ -121,6 +127,7 @@ export class LedgerService {
 
   /** System → user, into available (payouts, deposits, promotions). */
   credit(manager: EntityManager, userId: string, amount: bigint, meta: PostingMeta & { from: AccountRef }): Promise<PostingResult> {
+    positive(amount);
     return this.post(manager, {
       ...meta,
       movements: [
@@ -132,7 +139,9 @@ export class LedgerService {
 
   /** User → system from available (stakes, purchases), with an optional fee to `fees`. */
   debit(manager: EntityManager, userId: string, amount: bigint, meta: PostingMeta & { to: AccountRef; fee?: bigint }): Promise<PostingResult> {
+    positive(amount);
     const fee = meta.fee ?? 0n;
+    if (fee < 0n) throw new Error(`Ledger fee must not be negative (got ${fee})`);
     const movements: Movement[] = [
       { account: { userId }, bucket: 'available', amount: -(amount + fee) },
       { account: meta.to, bucket: 'available', amount },
@@ -143,6 +152,7 @@ export class LedgerService {
 
   /** available → locked on one account (margin, open orders, pending withdrawals). */
   hold(manager: EntityManager, account: AccountRef, amount: bigint, meta: PostingMeta): Promise<PostingResult> {
+    positive(amount);
     return this.post(manager, {
       ...meta,
       movements: [
@@ -154,6 +164,7 @@ export class LedgerService {
 
   /** locked → available on one account (cancelled order or withdrawal). */
   release(manager: EntityManager, account: AccountRef, amount: bigint, meta: PostingMeta): Promise<PostingResult> {
+    positive(amount);
     return this.post(manager, {
       ...meta,
       movements: [
@@ -165,6 +176,7 @@ export class LedgerService {
 
   /** locked on `account` → available on `to` (a filled order pays its pool, a sent withdrawal goes in transit). */
   settleHold(manager: EntityManager, account: AccountRef, amount: bigint, meta: PostingMeta & { to: AccountRef }): Promise<PostingResult> {
+    positive(amount);
     return this.post(manager, {
       ...meta,
       movements: [
@@ -176,6 +188,7 @@ export class LedgerService {
 
   /** available → available between any two accounts. */
   transfer(manager: EntityManager, from: AccountRef, to: AccountRef, amount: bigint, meta: PostingMeta): Promise<PostingResult> {
+    positive(amount);
     return this.post(manager, {
       ...meta,
       movements: [
