@@ -46,6 +46,20 @@ describe('ledger vocabulary, random sequences (e2e property test)', () => {
     return new Map(rows.map((row) => [row.user_id, { available: BigInt(row.available), locked: BigInt(row.locked) }]));
   }
 
+  it('runs postings one after another even when a caller fires them in parallel on one transaction', async () => {
+    const userId = (await createTestUser(running)).id;
+    const outcomes = await dataSource.transaction((manager) =>
+      Promise.allSettled(
+        Array.from({ length: 5 }, (_, index) => ledger.hold(manager, { userId }, 20_000_000n, { kind: 'test.parallel-hold', reference: `same-tx:${index}` })),
+      ),
+    );
+    // 50 USDC starting balance: two holds of 20 fit, the third and later do not.
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected']);
+    for (const outcome of outcomes.slice(2)) expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(InsufficientFunds);
+    expect((await balancesInDb([userId])).get(userId)).toEqual({ available: 10_000_000n, locked: 40_000_000n });
+    expect((await running.app.get(ReconciliationService).run()).ok).toBe(true);
+  });
+
   it.each([1, 2, 3])('keeps every invariant over 150 random operations (seed %i)', async (seed) => {
     const random = mulberry32(seed);
     const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { InsufficientFunds, NotFound } from '../common/errors/domain-error';
 import { parseAmount } from '../common/money/amount';
@@ -112,6 +112,7 @@ const unique = <T>(values: T[]): T[] => [...new Set(values)];
 export class LedgerService {
   private readonly balanceEvents: BalanceEventsAfterCommit;
   private readonly startingBalance: bigint;
+  private readonly running = new WeakMap<QueryRunner, Promise<unknown>>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -201,6 +202,33 @@ export class LedgerService {
   /** Any balanced set of movements in one asset, as one ledger transaction. */
   async post(manager: EntityManager, posting: Posting): Promise<PostingResult> {
     if (!manager.queryRunner?.isTransactionActive) return manager.transaction((inner) => this.post(inner, posting));
+    return this.oneAtATime(manager.queryRunner, () => this.postNow(manager, posting));
+  }
+
+  /**
+   * Creates the user's account for `asset` when missing. A brand-new settlement-asset account receives
+   * STARTING_BALANCE from `promotions` in the same transaction: only the transaction whose insert
+   * created the row grants, and the grant's idempotency key makes a second grant impossible.
+   */
+  async openUserAccount(manager: EntityManager, userId: string, asset: string = SETTLEMENT_ASSET): Promise<void> {
+    if (!manager.queryRunner?.isTransactionActive) return manager.transaction((inner) => this.openUserAccount(inner, userId, asset));
+    return this.oneAtATime(manager.queryRunner, () => this.openUserAccountNow(manager, userId, asset));
+  }
+
+  /**
+   * Postings write absolute balances computed from what they locked, so two postings of one transaction
+   * must not interleave (a caller doing `Promise.all` over one EntityManager): they run in call order.
+   */
+  private oneAtATime<T>(queryRunner: QueryRunner, work: () => Promise<T>): Promise<T> {
+    const result = (this.running.get(queryRunner) ?? Promise.resolve()).then(work);
+    this.running.set(
+      queryRunner,
+      result.catch(() => undefined),
+    );
+    return result;
+  }
+
+  private async postNow(manager: EntityManager, posting: Posting): Promise<PostingResult> {
     const problem = movementProblem(posting.movements.map((movement) => movement.amount));
     if (problem) throw new Error(`Invalid posting ${posting.kind} (${posting.reference}): ${problem}`);
     const asset = posting.asset ?? SETTLEMENT_ASSET;
@@ -230,7 +258,7 @@ export class LedgerService {
       const userId = accountsById.get(accountId)!.userId;
       if (!userId) continue;
       userBalances.push({ userId, asset, ...balances });
-      this.balanceEvents.record(manager.queryRunner, {
+      this.balanceEvents.record(manager.queryRunner!, {
         userId,
         asset,
         available: this.assets.format(asset, balances.available),
@@ -240,13 +268,7 @@ export class LedgerService {
     return { transactionId, replayed: false, userBalances };
   }
 
-  /**
-   * Creates the user's account for `asset` when missing. A brand-new settlement-asset account receives
-   * STARTING_BALANCE from `promotions` in the same transaction: only the transaction whose insert
-   * created the row grants, and the grant's idempotency key makes a second grant impossible.
-   */
-  async openUserAccount(manager: EntityManager, userId: string, asset: string = SETTLEMENT_ASSET): Promise<void> {
-    if (!manager.queryRunner?.isTransactionActive) return manager.transaction((inner) => this.openUserAccount(inner, userId, asset));
+  private async openUserAccountNow(manager: EntityManager, userId: string, asset: string): Promise<void> {
     let created: unknown[];
     try {
       created = await manager.query(
@@ -258,12 +280,15 @@ export class LedgerService {
       throw error;
     }
     if (created.length === 0 || asset !== SETTLEMENT_ASSET || this.startingBalance === 0n) return;
-    await this.credit(manager, userId, this.startingBalance, {
-      from: SystemAccount.promotions,
+    await this.postNow(manager, {
       kind: 'promotion.starting-balance',
       reference: `user:${userId}`,
       idempotencyKey: `starting-balance:${userId}:${asset}`,
       asset,
+      movements: [
+        { account: SystemAccount.promotions, bucket: 'available', amount: -this.startingBalance },
+        { account: { userId }, bucket: 'available', amount: this.startingBalance },
+      ],
     });
   }
 
@@ -279,7 +304,7 @@ export class LedgerService {
       let rows = await this.selectForUpdate(manager, asset, userIds, plainKeys);
       if (rows.length < userIds.length + plainKeys.length) {
         const found = new Set(rows.map((row) => (row.user_id ? `user:${row.user_id}` : `system:${row.system_key}`)));
-        for (const userId of userIds) if (!found.has(`user:${userId}`)) await this.openUserAccount(manager, userId, asset);
+        for (const userId of userIds) if (!found.has(`user:${userId}`)) await this.openUserAccountNow(manager, userId, asset);
         for (const key of plainKeys) if (!found.has(`system:${key}`)) await this.openSystemAccount(manager, key, asset, 1);
         rows = await this.selectForUpdate(manager, asset, userIds, plainKeys);
       }
