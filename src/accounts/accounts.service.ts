@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { NotFound } from '../common/errors/domain-error';
-import { offsetOf, Page, pageOf } from '../common/http/pagination';
+import { offsetOf, Page, toPage } from '../common/http/pagination';
 import { AccountDto, LedgerEntryDto, LedgerQueryDto } from './account.dto';
 import { AdjustmentDto, CreateAdjustmentDto } from './adjustment.dto';
 import { AssetsService, SETTLEMENT_ASSET } from './assets.service';
@@ -76,7 +76,7 @@ export class AccountsService {
       balanceAfter: this.assets.format(row.asset, BigInt(row.balance_after)),
       createdAt: row.created_at.toISOString(),
     }));
-    return pageOf(data, total, query);
+    return toPage(data, total, query);
   }
 
   /** Admin correction: a credit from or debit to the `adjustments` system account, with the reason as memo. */

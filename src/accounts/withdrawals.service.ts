@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig, ChainName } from '../config/app-config';
 import { Conflict, InvalidField, NotFound } from '../common/errors/domain-error';
-import { offsetOf, Page, PageQueryDto, pageOf } from '../common/http/pagination';
+import { offsetOf, Page, PageQueryDto, toPage } from '../common/http/pagination';
 import { AssetsService } from './assets.service';
 import { canonicalAddress } from './chain-address';
 import { LedgerService } from './ledger.service';
@@ -48,7 +48,7 @@ export class WithdrawalsService {
       skip: offsetOf(query),
       take: query.limit,
     });
-    return pageOf(
+    return toPage(
       rows.map((row) => this.toDto(row)),
       total,
       query,

@@ -20,7 +20,12 @@ describe('AppConfig.fromEnv', () => {
 
   it('requires DATABASE_URL and REDIS_URL in production and does not migrate by default', () => {
     expect(() => AppConfig.fromEnv({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL is required[\s\S]*REDIS_URL is required/);
-    const config = AppConfig.fromEnv({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'rediss://cache:6380', JWT_SECRET: 'x'.repeat(32) });
+    const config = AppConfig.fromEnv({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db/x',
+      REDIS_URL: 'rediss://cache:6380',
+      JWT_SECRET: 'production-secret-production-secret-0123',
+    });
     expect(config.migrateOnStart).toBe(false);
     expect(config.logFormat).toBe('json');
   });
@@ -40,6 +45,28 @@ describe('AppConfig.fromEnv', () => {
     const config = AppConfig.fromEnv({ CORS_ORIGINS: 'https://a.example, https://b.example', DB_MIGRATE_ON_START: 'false' });
     expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(config.migrateOnStart).toBe(false);
+  });
+
+  it('reads the sign-in settings with development defaults', () => {
+    expect(AppConfig.fromEnv({ PUBLIC_URL: 'https://app.example.com' })).toMatchObject({
+      siweDomain: 'app.example.com',
+      siweChainIds: [1, 8453, 84532, 31337],
+      rateLimitAuthPerMinute: 20,
+      rateLimitPerMinute: 600,
+      refreshTokenTtlSeconds: 30 * 24 * 3600,
+      magicLinkUrl: 'https://app.example.com/api/v1/auth/email/verify',
+    });
+    const config = AppConfig.fromEnv({ SIWE_CHAIN_IDS: '8453, 10', ADMIN_WALLETS: '0xAbC', ADMIN_EMAILS: 'Boss@Example.com' });
+    expect(config).toMatchObject({ siweChainIds: [8453, 10], adminWallets: ['0xabc'], adminEmails: ['boss@example.com'] });
+    expect(() => AppConfig.fromEnv({ SIWE_CHAIN_IDS: 'base' })).toThrow(/SIWE_CHAIN_IDS/);
+  });
+
+  it('requires JWT_SECRET in production unless an RS256 key pair is given, and both halves of the pair', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://cache' };
+    expect(() => AppConfig.fromEnv(production)).toThrow(/JWT_SECRET is required/);
+    const keys = AppConfig.fromEnv({ ...production, JWT_PRIVATE_KEY: 'line1\\nline2', JWT_PUBLIC_KEY: 'pub' });
+    expect(keys.jwtPrivateKey).toBe('line1\nline2');
+    expect(() => AppConfig.fromEnv({ JWT_PRIVATE_KEY: 'only-half' })).toThrow(/JWT_PRIVATE_KEY and JWT_PUBLIC_KEY must be set together/);
   });
 });
 

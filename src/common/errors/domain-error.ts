@@ -44,6 +44,12 @@ export class Forbidden extends DomainError {
   }
 }
 
+export class TooManyRequests extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super(429, 'TooManyRequests', message, details);
+  }
+}
+
 /** A request field the DTO could not judge alone (e.g. decimals allowed by the asset); same shape as the ValidationPipe's 400. */
 export class InvalidField extends DomainError {
   constructor(field: string, message: string) {

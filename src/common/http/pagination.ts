@@ -3,16 +3,16 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
-/** `?page=&limit=` for list endpoints; extend it to add filters. */
+/** `?page=&limit=` for every list endpoint: pages count from 1, at most 100 items each. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ example: 1, minimum: 1, default: 1 })
+  @ApiPropertyOptional({ example: 1, default: 1, minimum: 1 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
   page: number = 1;
 
-  @ApiPropertyOptional({ example: 20, minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ example: 20, default: 20, minimum: 1, maximum: 100 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -28,7 +28,7 @@ export class PageMetaDto {
   @ApiProperty({ example: 20 })
   limit!: number;
 
-  @ApiProperty({ example: 42 })
+  @ApiProperty({ example: 57 })
   total!: number;
 
   @ApiProperty({ example: 3 })
@@ -41,7 +41,22 @@ export class PageMetaDto {
   hasPrevious!: boolean;
 }
 
-/** The response class of a list endpoint: `class WithdrawalPageDto extends PageDtoOf(WithdrawalDto) {}`. */
+/** The list shape `{data, meta}`; declare a subclass with a typed `data` for Swagger (see `UserPageDto`). */
+export interface Page<T> {
+  data: T[];
+  meta: PageMetaDto;
+}
+
+export function pageMeta(page: number, limit: number, total: number): PageMetaDto {
+  const totalPages = Math.ceil(total / limit);
+  return { page, limit, total, totalPages, hasNext: page < totalPages, hasPrevious: page > 1 };
+}
+
+export function toPage<T>(data: T[], total: number, query: Pick<PageQueryDto, 'page' | 'limit'>): Page<T> {
+  return { data, meta: pageMeta(query.page, query.limit, total) };
+}
+
+/** The Swagger class of a list response without repeating it: `class WithdrawalPageDto extends PageDtoOf(WithdrawalDto) {}`. */
 export function PageDtoOf<T>(item: ClassType<T>) {
   class PageDto {
     @ApiProperty({ type: [item] })
@@ -53,16 +68,7 @@ export function PageDtoOf<T>(item: ClassType<T>) {
   return PageDto;
 }
 
-export interface Page<T> {
-  data: T[];
-  meta: PageMetaDto;
-}
-
-export function pageOf<T>(data: T[], total: number, { page, limit }: { page: number; limit: number }): Page<T> {
-  const totalPages = Math.ceil(total / limit);
-  return { data, meta: { page, limit, total, totalPages, hasNext: page < totalPages, hasPrevious: page > 1 } };
-}
-
-export function offsetOf({ page, limit }: { page: number; limit: number }): number {
-  return (page - 1) * limit;
+/** Rows to skip for `page` (pages count from 1). */
+export function offsetOf(query: Pick<PageQueryDto, 'page' | 'limit'>): number {
+  return (query.page - 1) * query.limit;
 }

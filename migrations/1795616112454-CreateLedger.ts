@@ -4,8 +4,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Assets, accounts with cached balances, the append-only double-entry ledger, withdrawals and
  * the idempotency-key store shared by every money-moving endpoint.
  */
-export class CreateLedger1795614844472 implements MigrationInterface {
-  name = 'CreateLedger1795614844472';
+export class CreateLedger1795616112454 implements MigrationInterface {
+  name = 'CreateLedger1795616112454';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
