@@ -69,3 +69,19 @@ describe('AppConfig.fromEnv', () => {
     expect(() => AppConfig.fromEnv({ JWT_PRIVATE_KEY: 'only-half' })).toThrow(/JWT_PRIVATE_KEY and JWT_PUBLIC_KEY must be set together/);
   });
 });
+
+describe('AppConfig ledger settings', () => {
+  it('grants 1000 USDC to new users outside production and nothing in production', () => {
+    expect(AppConfig.fromEnv({}).startingBalance).toBe('1000');
+    const production = AppConfig.fromEnv({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://cache', JWT_SECRET: 'x'.repeat(32) });
+    expect(production.startingBalance).toBe('0');
+    expect(production.withdrawalChains).toEqual([]);
+  });
+
+  it('refuses a malformed starting balance, unknown chains and a retention under 24 hours', () => {
+    expect(() => AppConfig.fromEnv({ STARTING_BALANCE: '1e3', WITHDRAWAL_CHAINS: 'dev,moon', IDEMPOTENCY_KEY_TTL_HOURS: '1' })).toThrow(
+      /STARTING_BALANCE[\s\S]*IDEMPOTENCY_KEY_TTL_HOURS|IDEMPOTENCY_KEY_TTL_HOURS[\s\S]*STARTING_BALANCE/,
+    );
+    expect(() => AppConfig.fromEnv({ WITHDRAWAL_CHAINS: 'dev,moon' })).toThrow(/WITHDRAWAL_CHAINS must list only dev, base, aptos/);
+  });
+});

@@ -1,7 +1,11 @@
+import { amountShapeProblem } from '../common/money/amount';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
+
+export const KNOWN_CHAINS = ['dev', 'base', 'aptos'] as const;
+export type ChainName = (typeof KNOWN_CHAINS)[number];
 
 export const APP_ROLES = ['api', 'worker', 'engine', 'all'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
@@ -45,6 +49,16 @@ export class AppConfig {
   readonly magicLinkUrl!: string;
   readonly rateLimitAuthPerMinute!: number;
   readonly rateLimitPerMinute!: number;
+  /** Decimal string in the settlement asset (USDC) granted once to each new user from `promotions`. */
+  readonly startingBalance!: string;
+  /** Rows each sharded system account (house, fees, promotions) is spread over, so trades do not queue on one row. */
+  readonly ledgerSystemShards!: number;
+  /** Chains a withdrawal may name. */
+  readonly withdrawalChains!: ChainName[];
+  /** How long a repeated Idempotency-Key waits for the first request to finish before answering 409. */
+  readonly idempotencyWaitMs!: number;
+  /** How long a finished Idempotency-Key is remembered (at least 24 h). */
+  readonly idempotencyKeyTtlHours!: number;
 
   get isProduction(): boolean {
     return this.nodeEnv === 'production';
@@ -96,7 +110,16 @@ export class AppConfig {
       magicLinkUrl: read.url('MAGIC_LINK_URL', ['http:', 'https:'], `${publicUrl.replace(/\/$/, '')}/api/v1/auth/email/verify`),
       rateLimitAuthPerMinute: read.integer('RATE_LIMIT_AUTH_PER_MINUTE', 20, { min: 1, max: 1_000_000 }),
       rateLimitPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 600, { min: 1, max: 1_000_000 }),
+      startingBalance: read.string('STARTING_BALANCE', production ? '0' : '1000'),
+      ledgerSystemShards: read.integer('LEDGER_SYSTEM_SHARDS', 32, { min: 1, max: 256 }),
+      withdrawalChains: read.list('WITHDRAWAL_CHAINS', production ? [] : ['dev']) as ChainName[],
+      idempotencyWaitMs: read.integer('IDEMPOTENCY_WAIT_MS', 10000, { min: 0, max: 120000 }),
+      idempotencyKeyTtlHours: read.integer('IDEMPOTENCY_KEY_TTL_HOURS', 24, { min: 24, max: 24 * 90 }),
     };
+    const startingBalanceProblem = amountShapeProblem(values.startingBalance, 'nonNegative', 6);
+    if (startingBalanceProblem) read.problems.push(`STARTING_BALANCE ${startingBalanceProblem} (got "${values.startingBalance}")`);
+    const unknownChains = values.withdrawalChains.filter((chain) => !(KNOWN_CHAINS as readonly string[]).includes(chain));
+    if (unknownChains.length > 0) read.problems.push(`WITHDRAWAL_CHAINS must list only ${KNOWN_CHAINS.join(', ')} (got "${unknownChains.join(', ')}")`);
     if (Boolean(values.jwtPrivateKey) !== Boolean(values.jwtPublicKey)) read.problems.push('JWT_PRIVATE_KEY and JWT_PUBLIC_KEY must be set together');
     if (values.jwtSecret && values.jwtSecret.length < 32) read.problems.push('JWT_SECRET must be at least 32 characters');
 

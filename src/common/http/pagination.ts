@@ -1,3 +1,4 @@
+import type { Type as ClassType } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
@@ -53,4 +54,21 @@ export function pageMeta(page: number, limit: number, total: number): PageMetaDt
 
 export function toPage<T>(data: T[], total: number, query: Pick<PageQueryDto, 'page' | 'limit'>): Page<T> {
   return { data, meta: pageMeta(query.page, query.limit, total) };
+}
+
+/** The Swagger class of a list response without repeating it: `class WithdrawalPageDto extends PageDtoOf(WithdrawalDto) {}`. */
+export function PageDtoOf<T>(item: ClassType<T>) {
+  class PageDto {
+    @ApiProperty({ type: [item] })
+    data!: T[];
+
+    @ApiProperty({ type: PageMetaDto })
+    meta!: PageMetaDto;
+  }
+  return PageDto;
+}
+
+/** Rows to skip for `page` (pages count from 1). */
+export function offsetOf(query: Pick<PageQueryDto, 'page' | 'limit'>): number {
+  return (query.page - 1) * query.limit;
 }
