@@ -42,3 +42,16 @@ describe('AppConfig.fromEnv', () => {
     expect(config.migrateOnStart).toBe(false);
   });
 });
+
+describe('AppConfig.fromEnv realtime settings', () => {
+  it('defaults to 30 client events per second and both Socket.IO transports', () => {
+    const config = AppConfig.fromEnv({});
+    expect(config.realtimeEventsPerSecond).toBe(30);
+    expect(config.realtimeTransports).toEqual(['polling', 'websocket']);
+  });
+
+  it('accepts websocket-only and refuses unknown transports', () => {
+    expect(AppConfig.fromEnv({ REALTIME_TRANSPORTS: 'websocket' }).realtimeTransports).toEqual(['websocket']);
+    expect(() => AppConfig.fromEnv({ REALTIME_TRANSPORTS: 'websocket,carrier-pigeon' })).toThrow(/REALTIME_TRANSPORTS/);
+  });
+});

@@ -6,6 +6,9 @@ export type NodeEnv = (typeof NODE_ENVS)[number];
 export const APP_ROLES = ['api', 'worker', 'engine', 'all'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
 
+export const REALTIME_TRANSPORTS = ['polling', 'websocket'] as const;
+export type RealtimeTransport = (typeof REALTIME_TRANSPORTS)[number];
+
 /**
  * The whole typed configuration, validated once at boot. Injected by class token;
  * nothing outside `src/config` reads `process.env`.
@@ -31,6 +34,10 @@ export class AppConfig {
   readonly accessTokenTtlSeconds!: number;
   readonly authCookieName!: string;
   readonly authStateCacheMs!: number;
+  readonly realtimeEventsPerSecond!: number;
+  readonly realtimeRateLimitStrikes!: number;
+  readonly realtimeRecoveryWindowMs!: number;
+  readonly realtimeTransports!: RealtimeTransport[];
 
   get isProduction(): boolean {
     return this.nodeEnv === 'production';
@@ -68,7 +75,15 @@ export class AppConfig {
       accessTokenTtlSeconds: read.integer('ACCESS_TOKEN_TTL_SECONDS', 900, { min: 30, max: 86400 }),
       authCookieName: read.string('AUTH_COOKIE_NAME', 'cm_access_token'),
       authStateCacheMs: read.integer('AUTH_STATE_CACHE_MS', 2000, { min: 0, max: 60000 }),
+      realtimeEventsPerSecond: read.integer('REALTIME_EVENTS_PER_SECOND', 30, { min: 1, max: 10000 }),
+      realtimeRateLimitStrikes: read.integer('REALTIME_RATE_LIMIT_STRIKES', 3, { min: 1, max: 1000 }),
+      realtimeRecoveryWindowMs: read.integer('REALTIME_RECOVERY_WINDOW_MS', 120000, { min: 0, max: 3600000 }),
+      realtimeTransports: read.list('REALTIME_TRANSPORTS', [...REALTIME_TRANSPORTS]) as RealtimeTransport[],
     };
+    const unknownTransports = values.realtimeTransports.filter((t) => !REALTIME_TRANSPORTS.includes(t));
+    if (unknownTransports.length > 0 || values.realtimeTransports.length === 0) {
+      read.problems.push(`REALTIME_TRANSPORTS must list ${REALTIME_TRANSPORTS.join(' and/or ')} (got "${values.realtimeTransports.join(',')}")`);
+    }
     if (values.jwtSecret && values.jwtSecret.length < 32) read.problems.push('JWT_SECRET must be at least 32 characters');
 
     if (read.problems.length > 0) throw new ConfigError(read.problems);
