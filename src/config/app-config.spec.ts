@@ -20,7 +20,12 @@ describe('AppConfig.fromEnv', () => {
 
   it('requires DATABASE_URL and REDIS_URL in production and does not migrate by default', () => {
     expect(() => AppConfig.fromEnv({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL is required[\s\S]*REDIS_URL is required/);
-    const config = AppConfig.fromEnv({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'rediss://cache:6380' });
+    const config = AppConfig.fromEnv({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db/x',
+      REDIS_URL: 'rediss://cache:6380',
+      JWT_SECRET: 'production-secret-production-secret-0123',
+    });
     expect(config.migrateOnStart).toBe(false);
     expect(config.logFormat).toBe('json');
   });

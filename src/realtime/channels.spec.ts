@@ -17,11 +17,11 @@ describe('parseChannel', () => {
     expect(parseChannel(name)).toEqual({ ok: false, error: CHANNEL_ERRORS.private });
   });
 
-  it.each(['orders', 'round', 'round:1:2', 'book:m-1', 'ticker:a:b', 'Rounds', 'chat:1'])('refuses the unknown channel %s', (name) => {
+  it.each(['orders', 'round', 'round:1:2', 'book:m-1', 'ticker:a:b', 'chat:1'])('refuses the unknown channel %s', (name) => {
     expect(parseChannel(name)).toEqual({ ok: false, error: CHANNEL_ERRORS.unknown });
   });
 
-  it.each([undefined, null, 42, {}, '', 'round:', 'round::1', 'round:a b', 'round:-x', 'ticker:' + 'x'.repeat(65), 'x'.repeat(200), ':rounds', 'rounds:'])(
+  it.each([undefined, null, 42, {}, '', 'round:', 'round::1', 'round:a b', 'round:-x', 'ticker:' + 'x'.repeat(65), 'x'.repeat(200), ':rounds', 'rounds:', 'Rounds'])(
     'refuses the malformed name %p',
     (name) => {
       expect(parseChannel(name)).toEqual({ ok: false, error: CHANNEL_ERRORS.malformed });

@@ -49,11 +49,10 @@ export function isPrivateRoom(room: string): boolean {
 
 /** Parses a name a client sent; refuses anything that is not a public channel. */
 export function parseChannel(input: unknown): ChannelParse {
-  if (typeof input !== 'string' || input.length === 0 || input.length > MAX_CHANNEL_LENGTH || !SHAPE.test(input)) {
-    return { ok: false, error: CHANNEL_ERRORS.malformed };
-  }
+  if (typeof input !== 'string' || input.length > MAX_CHANNEL_LENGTH) return { ok: false, error: CHANNEL_ERRORS.malformed };
   const [kind, ...segments] = input.split(':');
   if (PRIVATE_KINDS.has(kind)) return { ok: false, error: CHANNEL_ERRORS.private };
+  if (!SHAPE.test(input)) return { ok: false, error: CHANNEL_ERRORS.malformed };
   if (!segments.every((segment) => SEGMENT.test(segment))) return { ok: false, error: CHANNEL_ERRORS.malformed };
 
   const name = input;
