@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Roles } from '../auth/auth.decorators';
 import { MaintenanceBroadcastDto, MaintenanceBroadcastResultDto } from './maintenance-broadcast.dto';
 import { RealtimeEvent, RealtimePublisher } from './realtime.publisher';
@@ -14,7 +14,10 @@ export class RealtimeAdminController {
   @Post('broadcast')
   @HttpCode(202)
   @ApiOperation({ summary: 'Announce maintenance to every connected client (Socket.IO event system:maintenance), on every instance' })
-  @ApiAcceptedResponse({ type: MaintenanceBroadcastResultDto })
+  @ApiAcceptedResponse({ type: MaintenanceBroadcastResultDto, description: 'Handed to every instance through the Socket.IO Redis adapter' })
+  @ApiBadRequestResponse({ description: 'message empty or over 500 characters, or startsAt not ISO 8601' })
+  @ApiUnauthorizedResponse({ description: 'No or invalid access token' })
+  @ApiForbiddenResponse({ description: 'The caller is not an admin' })
   broadcast(@Body() body: MaintenanceBroadcastDto): MaintenanceBroadcastResultDto {
     const notice = { message: body.message, startsAt: new Date(body.startsAt).toISOString() };
     this.publisher.maintenance(notice);
