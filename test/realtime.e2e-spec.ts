@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { JwtService } from '@nestjs/jwt';
 import request from 'supertest';
@@ -8,7 +9,7 @@ import { BalanceChangedEvent, DomainEvent, RealtimeDomainEvent, SessionRevokedEv
 import { NotFound } from '../src/common/errors/domain-error';
 import { RealtimePublisher } from '../src/realtime/realtime.publisher';
 import { RealtimeSnapshots } from '../src/realtime/realtime-snapshots';
-import { closeSockets, collect, connectSocket, disconnected, nextEvent, request as ask, sleep } from './support/sockets';
+import { closeSockets, collect, connectSocket, disconnected, eventually, nextEvent, request as ask, sleep } from './support/sockets';
 import { RunningApp, startTestApp } from './support/test-app';
 import { createTestUser } from './support/users';
 
@@ -81,12 +82,13 @@ describe('realtime gateway (e2e)', () => {
     it('disconnects the sockets of a revoked session only, and the token cannot come back', async () => {
       const user = await createTestUser(running);
       const tokens = running.app.get(AccessTokenService);
-      const { accessToken: revokedToken } = await tokens.issue({ id: user.id, roles: ['user'] }, 'session-to-revoke');
-      const { accessToken: keptToken } = await tokens.issue({ id: user.id, roles: ['user'] }, 'session-to-keep');
+      const [revokedSession, keptSession] = [randomUUID(), randomUUID()];
+      const { accessToken: revokedToken } = await tokens.issue({ id: user.id, roles: ['user'] }, revokedSession);
+      const { accessToken: keptToken } = await tokens.issue({ id: user.id, roles: ['user'] }, keptSession);
       const revoked = await connectSocket(running, { auth: { token: revokedToken } });
       const kept = await connectSocket(running, { auth: { token: keptToken } });
       const gone = disconnected(revoked);
-      events.emit(DomainEvent.SessionRevoked, { userId: user.id, sessionId: 'session-to-revoke' } satisfies SessionRevokedEvent);
+      events.emit(DomainEvent.SessionRevoked, { userId: user.id, sessionId: revokedSession } satisfies SessionRevokedEvent);
       await expect(gone).resolves.toBe('io server disconnect');
       await sleep(200);
       expect(kept.connected).toBe(true);
@@ -151,12 +153,11 @@ describe('realtime gateway (e2e)', () => {
 
       publisher.ticker(symbol, { symbol, price: '101.5' });
       await expect(nextEvent(socket, 'ticker')).resolves.toEqual({ symbol, price: '101.5' });
-      await sleep(100); // the snapshot cache write is fire-and-forget
 
       const late = await connectSocket(running);
-      await expect(ask<Ack>(late, 'subscribe', { channel: `ticker:${symbol}` })).resolves.toEqual({
-        ok: true,
-        snapshot: { ticker: { symbol, price: '101.5' } },
+      // The snapshot cache write is fire-and-forget, so it may land a moment after the broadcast.
+      await eventually(async () => {
+        expect(await ask<Ack>(late, 'subscribe', { channel: `ticker:${symbol}` })).toEqual({ ok: true, snapshot: { ticker: { symbol, price: '101.5' } } });
       });
 
       await expect(ask<Ack>(socket, 'unsubscribe', { channel: `ticker:${symbol}` })).resolves.toEqual({ ok: true });
@@ -188,6 +189,17 @@ describe('realtime gateway (e2e)', () => {
       publisher.roundState('r-77', { id: 'r-77', status: 'running' });
       await expect(state).resolves.toEqual({ id: 'r-77', status: 'running' });
     });
+
+    it('sends market:update once to a socket in both market:<id> and markets', async () => {
+      const socket = await connectSocket(running);
+      await ask(socket, 'subscribe', { channel: 'markets' });
+      await ask(socket, 'subscribe', { channel: 'market:m-once' });
+      const updates = collect(socket, 'market:update');
+      publisher.marketUpdate('m-once', { id: 'm-once', status: 'open' });
+      await eventually(() => expect(updates).toHaveLength(1));
+      await sleep(200);
+      expect(updates).toEqual([{ id: 'm-once', status: 'open' }]);
+    });
   });
 
   describe('client event rate limit', () => {
@@ -195,12 +207,14 @@ describe('realtime gateway (e2e)', () => {
       const socket = await connectSocket(running);
       const errors = collect<{ error: string; message: string }>(socket, 'error');
       const answered: unknown[] = [];
+      const burstAt = Date.now();
       for (let i = 0; i < 15; i += 1) socket.emit('ping', {}, (reply: unknown) => answered.push(reply));
-      await sleep(300);
-      expect(answered).toHaveLength(10);
+      await eventually(() => expect(errors).toHaveLength(1));
       expect(errors).toEqual([{ error: 'RateLimited', message: expect.stringContaining('more than 10 events per second') }]);
+      await eventually(() => expect(answered).toHaveLength(10));
+      await sleep(Math.max(0, burstAt + 1100 - Date.now()));
+      expect(answered).toHaveLength(10);
 
-      await sleep(800);
       const gone = disconnected(socket);
       for (let i = 0; i < 15; i += 1) socket.emit('ping', {});
       await expect(gone).resolves.toBe('io server disconnect');
@@ -217,7 +231,7 @@ describe('realtime gateway (e2e)', () => {
       const tickers = collect<{ seq: number }>(socket, 'ticker');
       const balances = collect<{ available: string }>(socket, 'balance:update');
       publisher.ticker(symbol, { seq: 1 });
-      await sleep(200);
+      await eventually(() => expect(tickers).toHaveLength(1));
 
       const dropped = disconnected(socket);
       socket.io.engine.close();
@@ -226,17 +240,15 @@ describe('realtime gateway (e2e)', () => {
       events.emit(DomainEvent.BalanceChanged, balance(user.id, '7'));
 
       await nextEvent(socket, 'connect');
-      await sleep(300);
       expect(socket.recovered).toBe(true);
-      expect(tickers).toEqual([{ seq: 1 }, { seq: 2 }]);
-      expect(balances).toEqual([{ asset: 'USDC', available: '7', locked: '0' }]);
+      await eventually(() => expect(tickers).toEqual([{ seq: 1 }, { seq: 2 }]));
+      await eventually(() => expect(balances).toEqual([{ asset: 'USDC', available: '7', locked: '0' }]));
 
       // Still subscribed, and still in its user room, after recovery.
       publisher.ticker(symbol, { seq: 3 });
       events.emit(DomainEvent.BalanceChanged, balance(user.id, '8'));
-      await sleep(300);
-      expect(tickers).toHaveLength(3);
-      expect(balances).toHaveLength(2);
+      await eventually(() => expect(tickers).toHaveLength(3));
+      await eventually(() => expect(balances).toHaveLength(2));
     });
 
     it('does not let a user banned while disconnected recover', async () => {

@@ -14,10 +14,10 @@ import { RealtimeSubscriptions, SubscriptionAck } from './realtime-subscriptions
 /**
  * The one Socket.IO gateway, on the HTTP port at `/socket.io`. Thin: authentication and
  * connection policy live in RealtimeConnections, channel membership in RealtimeSubscriptions,
- * broadcasting in RealtimePublisher. Server options (transports, buffer size, recovery) are set
- * by RedisIoAdapter from AppConfig.
+ * broadcasting in RealtimePublisher. Server options (CORS, transports, buffer size, recovery)
+ * are set by RedisIoAdapter from AppConfig.
  */
-@WebSocketGateway({ cors: { origin: true, credentials: true } })
+@WebSocketGateway()
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection {
   constructor(
     private readonly server: RealtimeServer,

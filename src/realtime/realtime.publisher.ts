@@ -66,7 +66,8 @@ export class RealtimePublisher {
   ) {}
 
   roundState(roundId: string, state: object, target: RoundTarget = { current: true }): void {
-    this.toChannels(this.roundRooms(roundId, target), RealtimeEvent.RoundState, state, { cache: true });
+    const channels = this.roundRooms(roundId, target);
+    this.toChannels(channels, RealtimeEvent.RoundState, state, channels);
   }
 
   roundCandle(roundId: string, candle: object, target: RoundTarget = { current: true }): void {
@@ -78,13 +79,13 @@ export class RealtimePublisher {
   }
 
   roundEnded(roundId: string, result: object, target: RoundTarget = { current: true }): void {
-    this.toChannels(this.roundRooms(roundId, target), RealtimeEvent.RoundEnded, result, { cache: true });
+    const channels = this.roundRooms(roundId, target);
+    this.toChannels(channels, RealtimeEvent.RoundEnded, result, channels);
   }
 
-  /** To `market:<id>` (cached) and to the `markets` list channel. */
+  /** To `market:<id>` (cached as its snapshot) and to the `markets` list channel (whose snapshot is the list's job). */
   marketUpdate(marketId: string, market: object): void {
-    this.toChannels([rooms.market(marketId)], RealtimeEvent.MarketUpdate, market, { cache: true });
-    this.toChannels([rooms.markets()], RealtimeEvent.MarketUpdate, market);
+    this.toChannels([rooms.market(marketId), rooms.markets()], RealtimeEvent.MarketUpdate, market, [rooms.market(marketId)]);
   }
 
   marketTrade(marketId: string, trade: object): void {
@@ -92,11 +93,11 @@ export class RealtimePublisher {
   }
 
   ticker(symbol: string, ticker: object): void {
-    this.toChannels([rooms.ticker(symbol)], RealtimeEvent.Ticker, ticker, { cache: true });
+    this.toChannels([rooms.ticker(symbol)], RealtimeEvent.Ticker, ticker, [rooms.ticker(symbol)]);
   }
 
   bookUpdate(marketId: string, outcome: string, book: object): void {
-    this.toChannels([rooms.book(marketId, outcome)], RealtimeEvent.BookUpdate, book, { cache: true });
+    this.toChannels([rooms.book(marketId, outcome)], RealtimeEvent.BookUpdate, book, [rooms.book(marketId, outcome)]);
   }
 
   balanceUpdate(userId: string, balance: BalanceUpdate): void {
@@ -146,11 +147,11 @@ export class RealtimePublisher {
     return target.current ? [rooms.round(roundId), rooms.rounds()] : [rooms.round(roundId)];
   }
 
-  private toChannels(channelNames: string[], event: RealtimeEventName, payload: object, { cache = false } = {}): void {
-    if (cache) for (const name of channelNames) this.snapshots.remember(name, event, payload);
+  /** One emit to several rooms reaches a socket that is in more than one of them once. */
+  private toChannels(channelNames: string[], event: RealtimeEventName, payload: object, cacheIn: string[] = []): void {
+    for (const name of cacheIn) this.snapshots.remember(name, event, payload);
     const io = this.server.io;
     if (!io) return this.dropped(event);
-    // One emit to several rooms reaches a socket in more than one of them once.
     io.to(channelNames).emit(event, payload);
   }
 

@@ -39,6 +39,7 @@ export class RedisIoAdapter extends IoAdapter {
     const recoveryWindowMs = this.config.realtimeRecoveryWindowMs;
     const server: Server = super.createIOServer(port, {
       ...(options as ServerOptions),
+      cors: { origin: this.config.corsOrigins.includes('*') ? true : this.config.corsOrigins, credentials: true },
       maxHttpBufferSize: MAX_HTTP_BUFFER_SIZE,
       transports: this.config.realtimeTransports,
       // Middlewares run again on recovery, so a banned user or a revoked token does not come back.
