@@ -5,7 +5,8 @@
  * p99, server CPU and RSS per socket.
  *
  *   npm run build && npm run bench:realtime -- --sockets 2000 --duration 30 --interval 65
- *   flags: --client-processes K (spread clients), --adapter sharded, --server-node-options="--cpu-prof"
+ *   flags: --client raw (light wire-protocol client), --client-processes K, --adapter sharded,
+ *          --server-node-options="--cpu-prof"
  *
  * Uses DATABASE_URL / REDIS_URL / REDIS_KEY_PREFIX from the environment like the server does.
  */
@@ -25,6 +26,8 @@ const { values: flags } = parseArgs({
     'server-node-options': { type: 'string', default: '' },
     /** `sharded`: compare @socket.io/redis-adapter's sharded variant (recovery off for both then). */
     adapter: { type: 'string', default: 'classic' },
+    /** `raw`: a minimal wire-protocol client over ws, so the load generator takes less of the shared CPU. */
+    client: { type: 'string', default: 'socket.io' },
   },
 });
 const sockets = Number(flags.sockets);
@@ -90,7 +93,7 @@ async function main(): Promise<void> {
     const share = Math.ceil(sockets / clientProcesses);
     for (let i = 0; i < clientProcesses; i += 1) {
       const mine = Math.min(share, sockets - i * share);
-      if (mine > 0) clients.push(fork(join(__dirname, 'clients.js'), [`http://127.0.0.1:${port}`, String(mine)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+      if (mine > 0) clients.push(fork(join(__dirname, 'clients.js'), [`http://127.0.0.1:${port}`, String(mine), flags.client], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     }
     const ready = await Promise.all(clients.map((child) => waitFor<Extract<ClientMessage, { type: 'ready' }>>(child, 'ready')));
     const connected = ready.reduce((sum, r) => sum + r.connected, 0);
@@ -131,10 +134,13 @@ async function main(): Promise<void> {
     const rssPerSocket = merged.connected > 0 ? (loaded.rssBytes - idle.rssBytes) / merged.connected : 0;
 
     const results = {
+      client: flags.client,
       sockets: merged.connected,
       intervalMs,
       durationS: durationMs / 1000,
       published: count,
+      /** Fewer than this means the fan-out took longer than the interval and the timer slipped. */
+      scheduled: Math.floor(durationMs / intervalMs),
       deliveries,
       lost: expected - merged.received,
       duplicates: merged.duplicates,
