@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { JwtService } from '@nestjs/jwt';
 import request from 'supertest';
-import type { Socket } from 'socket.io-client';
+import { io, Socket } from 'socket.io-client';
 import { AccessTokenService } from '../src/auth/access-token.service';
 import { UsersService } from '../src/auth/users.service';
 import { BalanceChangedEvent, DomainEvent, RealtimeDomainEvent, SessionRevokedEvent } from '../src/common/events/domain-events';
@@ -316,6 +316,35 @@ describe('realtime across two instances (e2e)', () => {
     const gone = disconnected(onSecond);
     await first.app.get(UsersService).setStatus(user.id, 'banned');
     await expect(gone).resolves.toBe('io server disconnect');
+  });
+
+  it('recovers on instance B a session that dropped from instance A, with what it missed and its channels', async () => {
+    const symbol = `MOVE_${Date.now()}`;
+    const onFirst = await connectSocket(first);
+    await ask(onFirst, 'subscribe', { channel: `ticker:${symbol}` });
+    const firstTick = nextEvent(onFirst, 'ticker');
+    first.app.get(RealtimePublisher).ticker(symbol, { seq: 1 });
+    await firstTick;
+    // What socket.io-client sends on reconnection, sent to the other instance as a load balancer might.
+    const { _pid: pid, _lastOffset: offset } = onFirst as unknown as { _pid: string; _lastOffset: string };
+    expect(pid).toEqual(expect.any(String));
+    const dropped = disconnected(onFirst);
+    onFirst.io.engine.close(); // a network drop: recoverable, unlike a client disconnect()
+    await dropped;
+    first.app.get(RealtimePublisher).ticker(symbol, { seq: 2 });
+    await sleep(100);
+
+    const onSecond = io(second.url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { pid, offset } });
+    try {
+      // Missed packets are emitted as the socket connects, so listen before it does.
+      const tickers = collect(onSecond, 'ticker');
+      await nextEvent(onSecond, 'connect');
+      await eventually(() => expect(tickers).toEqual([{ seq: 2 }]));
+      first.app.get(RealtimePublisher).ticker(symbol, { seq: 3 });
+      await eventually(() => expect(tickers).toEqual([{ seq: 2 }, { seq: 3 }]));
+    } finally {
+      onSecond.close();
+    }
   });
 
   it('refuses the broadcast to non-admins and validates the body', async () => {
