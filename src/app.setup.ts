@@ -44,7 +44,9 @@ function recordHttpMetrics(metrics: MetricsService) {
 
 /** Everything `main.ts` and the e2e tests both need, so tests exercise the real HTTP surface. */
 export async function configureApp(app: NestExpressApplication, config: AppConfig): Promise<void> {
-  app.set('trust proxy', true);
+  // Trust exactly the load balancers in front of us: with `true`, any client could pick its own
+  // IP through X-Forwarded-For and dodge per-IP rate limits.
+  app.set('trust proxy', config.trustProxyHops);
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
   app.use(recordHttpMetrics(app.get(MetricsService)));

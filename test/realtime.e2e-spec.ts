@@ -1,15 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { JwtService } from '@nestjs/jwt';
+import { Wallet } from 'ethers';
 import request from 'supertest';
 import { io, Socket } from 'socket.io-client';
-import { AccessTokenService } from '../src/auth/access-token.service';
 import { UsersService } from '../src/auth/users.service';
 import { BalanceChangedEvent, DomainEvent, RealtimeDomainEvent, SessionRevokedEvent } from '../src/common/events/domain-events';
 import { NotFound } from '../src/common/errors/domain-error';
 import { RealtimePublisher } from '../src/realtime/realtime.publisher';
 import { RealtimeSnapshots } from '../src/realtime/realtime-snapshots';
 import { closeSockets, collect, connectSocket, disconnected, eventually, nextEvent, request as ask, sleep } from './support/sockets';
+import { signInWithSiwe } from './support/sign-in';
 import { RunningApp, startTestApp } from './support/test-app';
 import { createTestUser } from './support/users';
 
@@ -79,20 +79,28 @@ describe('realtime gateway (e2e)', () => {
       await expect(connectSocket(running, { auth: { token: user.token } })).rejects.toThrow('unauthorized');
     });
 
-    it('disconnects the sockets of a revoked session only, and the token cannot come back', async () => {
-      const user = await createTestUser(running);
-      const tokens = running.app.get(AccessTokenService);
-      const [revokedSession, keptSession] = [randomUUID(), randomUUID()];
-      const { accessToken: revokedToken } = await tokens.issue({ id: user.id, roles: ['user'] }, revokedSession);
-      const { accessToken: keptToken } = await tokens.issue({ id: user.id, roles: ['user'] }, keptSession);
-      const revoked = await connectSocket(running, { auth: { token: revokedToken } });
-      const kept = await connectSocket(running, { auth: { token: keptToken } });
+    it('disconnects the sockets of a session that logs out, not the user\'s other sessions, and the token cannot come back', async () => {
+      const wallet = Wallet.createRandom();
+      const leaving = await signInWithSiwe(running, wallet);
+      const staying = await signInWithSiwe(running, wallet);
+      expect(staying.user.id).toBe(leaving.user.id);
+      const revoked = await connectSocket(running, { auth: { token: leaving.accessToken } });
+      const kept = await connectSocket(running, { auth: { token: staying.accessToken } });
       const gone = disconnected(revoked);
-      events.emit(DomainEvent.SessionRevoked, { userId: user.id, sessionId: revokedSession } satisfies SessionRevokedEvent);
+      await request(running.url).post('/api/v1/auth/logout').set(leaving.auth).expect(204);
       await expect(gone).resolves.toBe('io server disconnect');
       await sleep(200);
       expect(kept.connected).toBe(true);
-      await expect(connectSocket(running, { auth: { token: revokedToken } })).rejects.toThrow('unauthorized');
+      await expect(connectSocket(running, { auth: { token: leaving.accessToken } })).rejects.toThrow('unauthorized');
+    });
+
+    it('disconnects on a session.revoked event from any module', async () => {
+      const session = await signInWithSiwe(running);
+      const socket = await connectSocket(running, { auth: { token: session.accessToken } });
+      const gone = disconnected(socket);
+      const sessionId = (running.app.get(JwtService).decode(session.accessToken) as { sid: string }).sid;
+      events.emit(DomainEvent.SessionRevoked, { userId: session.user.id, sessionId } satisfies SessionRevokedEvent);
+      await expect(gone).resolves.toBe('io server disconnect');
     });
 
     it('drops a client that sends a message larger than 64 KiB', async () => {

@@ -1,4 +1,19 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
+import { HealthModule } from '../health/health.module';
+import { AccountsController } from './accounts.controller';
+import { AccountsAdminController } from './accounts.admin.controller';
+import { AccountsService } from './accounts.service';
+import { AssetsService } from './assets.service';
+import { LedgerService } from './ledger.service';
+import { LEDGER_RECONCILIATION_QUEUE, ReconciliationProcessor } from './reconciliation.processor';
+import { ReconciliationService } from './reconciliation.service';
+import { WithdrawalsService } from './withdrawals.service';
 
-@Module({})
+@Module({
+  imports: [HealthModule, BullModule.registerQueue({ name: LEDGER_RECONCILIATION_QUEUE })],
+  controllers: [AccountsController, AccountsAdminController],
+  providers: [AssetsService, LedgerService, AccountsService, WithdrawalsService, ReconciliationService, ReconciliationProcessor],
+  exports: [LedgerService, AssetsService, AccountsService],
+})
 export class AccountsModule {}

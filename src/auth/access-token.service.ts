@@ -3,6 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../config/app-config';
 import { Unauthorized } from '../common/errors/domain-error';
 import type { AccessTokenClaims, AuthenticatedUser } from './authenticated-user';
+import { SessionsService } from './sessions.service';
 import { UsersService } from './users.service';
 
 /**
@@ -14,6 +15,7 @@ export class AccessTokenService {
   constructor(
     private readonly jwt: JwtService,
     private readonly users: UsersService,
+    private readonly sessions: SessionsService,
     private readonly config: AppConfig,
   ) {}
 
@@ -33,12 +35,19 @@ export class AccessTokenService {
     }
   }
 
-  /** Verifies the token and that its user still exists and is not banned; roles come from the database. */
+  /**
+   * Verifies the token, that its user still exists and is not banned, and that its session (if it
+   * came from one) is not revoked; roles come from the database. Both checks are cached briefly.
+   */
   async authenticate(token: string): Promise<AuthenticatedUser & { expiresAt: number }> {
     const claims = await this.verify(token);
-    const state = await this.users.authState(claims.sub);
+    const [state, sessionActive] = await Promise.all([
+      this.users.authState(claims.sub),
+      claims.sid ? this.sessions.isActive(claims.sid, claims.sub) : true,
+    ]);
     if (!state) throw new Unauthorized('user no longer exists');
     if (state.status === 'banned') throw new Unauthorized('user is banned');
+    if (!sessionActive) throw new Unauthorized('session revoked: sign in again');
     return { id: claims.sub, roles: state.roles, sessionId: claims.sid, expiresAt: claims.exp * 1000 };
   }
 }

@@ -1,21 +1,52 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { JwtModule } from '@nestjs/jwt';
+import { JwtModule, JwtModuleOptions } from '@nestjs/jwt';
+import { RateLimitGuard } from '../common/throttling/rate-limit.guard';
+import { ThrottlingModule } from '../common/throttling/throttling.module';
 import { AppConfig } from '../config/app-config';
 import { AccessTokenService } from './access-token.service';
+import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
+import { ChallengesService } from './challenges.service';
+import { EmailSignInService } from './email-sign-in.service';
+import { LinkController } from './link.controller';
+import { MailerService } from './mailer.service';
 import { MeController } from './me.controller';
+import { SessionsService } from './sessions.service';
+import { SignInService } from './sign-in.service';
+import { UsersAdminController } from './users.admin.controller';
 import { UsersService } from './users.service';
+import { WalletSignInService } from './wallet-sign-in.service';
+
+/** RS256 when a key pair is configured, HS256 with JWT_SECRET otherwise. */
+export function jwtOptions(config: AppConfig): JwtModuleOptions {
+  if (config.jwtPrivateKey && config.jwtPublicKey) {
+    return {
+      privateKey: config.jwtPrivateKey,
+      publicKey: config.jwtPublicKey,
+      signOptions: { algorithm: 'RS256' },
+      verifyOptions: { algorithms: ['RS256'] },
+    };
+  }
+  return { secret: config.jwtSecret, signOptions: { algorithm: 'HS256' }, verifyOptions: { algorithms: ['HS256'] } };
+}
 
 @Module({
-  imports: [
-    JwtModule.registerAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ secret: config.jwtSecret, signOptions: { algorithm: 'HS256' }, verifyOptions: { algorithms: ['HS256'] } }),
-    }),
+  imports: [JwtModule.registerAsync({ inject: [AppConfig], useFactory: jwtOptions }), ThrottlingModule],
+  controllers: [MeController, LinkController, AuthController, UsersAdminController],
+  providers: [
+    UsersService,
+    SessionsService,
+    AccessTokenService,
+    ChallengesService,
+    SignInService,
+    WalletSignInService,
+    EmailSignInService,
+    MailerService,
+    // Order matters: the rate limit counts per user, so it runs after the auth guard has identified the caller.
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
-  controllers: [MeController],
-  providers: [UsersService, AccessTokenService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [UsersService, AccessTokenService],
+  exports: [UsersService, AccessTokenService, SessionsService],
 })
 export class AuthModule {}

@@ -3,7 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DomainEvent, UserBannedEvent } from '../common/events/domain-events';
 import { randomBytes } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { Brackets, DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { Conflict, NotFound } from '../common/errors/domain-error';
 import { UserEntity, UserRole, UserStatus } from './user.entity';
@@ -14,6 +14,17 @@ export interface NewUser {
   email?: string;
   roles?: UserRole[];
   username?: string;
+}
+
+/** One way of signing in, as stored on the user. */
+export type LoginIdentity = { walletAddress: string } | { aptosAddress: string } | { email: string };
+
+const IDENTITY_LABELS: Record<string, string> = { walletAddress: 'Ethereum wallet', aptosAddress: 'Aptos address', email: 'email' };
+
+export interface UserSearch {
+  page: number;
+  limit: number;
+  q?: string;
 }
 
 export interface AuthState {
@@ -87,6 +98,74 @@ export class UsersService {
     const saved = await this.users().save(user);
     this.authStateCache.delete(id);
     return saved;
+  }
+
+  /** The user who signs in with this identity, created on first sign-in (safe under concurrent first sign-ins). */
+  async findOrCreateFor(manager: EntityManager, identity: LoginIdentity): Promise<UserEntity> {
+    const existing = await this.users(manager).findOneBy(identity);
+    if (existing) return existing;
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(UserEntity)
+      .values({ username: `user_${randomBytes(5).toString('hex')}`, ...identity, roles: ['user'], status: 'active' })
+      .orIgnore()
+      .execute();
+    return this.users(manager).findOneByOrFail(identity);
+  }
+
+  /**
+   * Adds a sign-in method to a signed-in user. 409 when it belongs to someone else or the user
+   * already has a different one of that kind (one wallet, one Aptos address, one email each).
+   */
+  async link(manager: EntityManager, userId: string, identity: LoginIdentity): Promise<UserEntity> {
+    const [field, value] = Object.entries(identity)[0] as [keyof LoginIdentity & keyof UserEntity, string];
+    const label = IDENTITY_LABELS[field];
+    const user = await this.users(manager).findOne({ where: { id: userId }, lock: { mode: 'pessimistic_write' } });
+    if (!user) throw new NotFound(`User ${userId} not found`);
+    if (user[field] === value) return user;
+    if (user[field] !== null) throw new Conflict(`This account already has another ${label} linked`);
+    const owner = await this.users(manager).findOneBy(identity);
+    if (owner) throw new Conflict(`This ${label} is already linked to another account`);
+    Object.assign(user, identity);
+    try {
+      return await this.users(manager).save(user);
+    } catch (error) {
+      // A concurrent link of the same identity won the unique index; the caller's transaction rolls back.
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new Conflict(`This ${label} is already linked to another account`);
+      throw error;
+    }
+  }
+
+  /** Stamps the sign-in and grants `admin` to users listed in ADMIN_WALLETS / ADMIN_EMAILS. */
+  async recordSignIn(manager: EntityManager, user: UserEntity): Promise<UserEntity> {
+    const listed =
+      (user.walletAddress !== null && this.config.adminWallets.includes(user.walletAddress.toLowerCase())) ||
+      (user.email !== null && this.config.adminEmails.includes(user.email.toLowerCase()));
+    user.lastLoginAt = new Date();
+    if (listed && !user.roles.includes('admin')) user.roles = [...user.roles, 'admin'];
+    await this.users(manager).update({ id: user.id }, { lastLoginAt: user.lastLoginAt, roles: user.roles });
+    this.authStateCache.delete(user.id);
+    return user;
+  }
+
+  /** Newest first; `q` matches username, email or either address (case-insensitive, substring). */
+  async search({ page, limit, q }: UserSearch): Promise<{ users: UserEntity[]; total: number }> {
+    const query = this.users().createQueryBuilder('user').orderBy('user.created_at', 'DESC').addOrderBy('user.id', 'ASC');
+    if (q) {
+      const pattern = `%${q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+      query.where(
+        new Brackets((where) =>
+          where
+            .where('user.username ILIKE :pattern', { pattern })
+            .orWhere('user.email ILIKE :pattern')
+            .orWhere('user.wallet_address ILIKE :pattern')
+            .orWhere('user.aptos_address ILIKE :pattern'),
+        ),
+      );
+    }
+    const [users, total] = await query.skip((page - 1) * limit).take(limit).getManyAndCount();
+    return { users, total };
   }
 
   async rename(id: string, username: string): Promise<UserEntity> {

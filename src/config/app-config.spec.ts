@@ -46,6 +46,44 @@ describe('AppConfig.fromEnv', () => {
     expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(config.migrateOnStart).toBe(false);
   });
+
+  it('reads the sign-in settings with development defaults', () => {
+    expect(AppConfig.fromEnv({ PUBLIC_URL: 'https://app.example.com' })).toMatchObject({
+      siweDomain: 'app.example.com',
+      siweChainIds: [1, 8453, 84532, 31337],
+      rateLimitAuthPerMinute: 20,
+      rateLimitPerMinute: 600,
+      refreshTokenTtlSeconds: 30 * 24 * 3600,
+      magicLinkUrl: 'https://app.example.com/api/v1/auth/email/verify',
+    });
+    const config = AppConfig.fromEnv({ SIWE_CHAIN_IDS: '8453, 10', ADMIN_WALLETS: '0xAbC', ADMIN_EMAILS: 'Boss@Example.com' });
+    expect(config).toMatchObject({ siweChainIds: [8453, 10], adminWallets: ['0xabc'], adminEmails: ['boss@example.com'] });
+    expect(() => AppConfig.fromEnv({ SIWE_CHAIN_IDS: 'base' })).toThrow(/SIWE_CHAIN_IDS/);
+  });
+
+  it('requires JWT_SECRET in production unless an RS256 key pair is given, and both halves of the pair', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://cache' };
+    expect(() => AppConfig.fromEnv(production)).toThrow(/JWT_SECRET is required/);
+    const keys = AppConfig.fromEnv({ ...production, JWT_PRIVATE_KEY: 'line1\\nline2', JWT_PUBLIC_KEY: 'pub' });
+    expect(keys.jwtPrivateKey).toBe('line1\nline2');
+    expect(() => AppConfig.fromEnv({ JWT_PRIVATE_KEY: 'only-half' })).toThrow(/JWT_PRIVATE_KEY and JWT_PUBLIC_KEY must be set together/);
+  });
+});
+
+describe('AppConfig ledger settings', () => {
+  it('grants 1000 USDC to new users outside production and nothing in production', () => {
+    expect(AppConfig.fromEnv({}).startingBalance).toBe('1000');
+    const production = AppConfig.fromEnv({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://cache', JWT_SECRET: 'x'.repeat(32) });
+    expect(production.startingBalance).toBe('0');
+    expect(production.withdrawalChains).toEqual([]);
+  });
+
+  it('refuses a malformed starting balance, unknown chains and a retention under 24 hours', () => {
+    expect(() => AppConfig.fromEnv({ STARTING_BALANCE: '1e3', WITHDRAWAL_CHAINS: 'dev,moon', IDEMPOTENCY_KEY_TTL_HOURS: '1' })).toThrow(
+      /STARTING_BALANCE[\s\S]*IDEMPOTENCY_KEY_TTL_HOURS|IDEMPOTENCY_KEY_TTL_HOURS[\s\S]*STARTING_BALANCE/,
+    );
+    expect(() => AppConfig.fromEnv({ WITHDRAWAL_CHAINS: 'dev,moon' })).toThrow(/WITHDRAWAL_CHAINS must list only dev, base, aptos/);
+  });
 });
 
 describe('AppConfig.fromEnv realtime settings', () => {

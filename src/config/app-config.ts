@@ -1,7 +1,11 @@
+import { amountShapeProblem } from '../common/money/amount';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
+
+export const KNOWN_CHAINS = ['dev', 'base', 'aptos'] as const;
+export type ChainName = (typeof KNOWN_CHAINS)[number];
 
 export const APP_ROLES = ['api', 'worker', 'engine', 'all'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
@@ -30,10 +34,34 @@ export class AppConfig {
   readonly redisUrl!: string;
   readonly redisKeyPrefix!: string;
   readonly shutdownTimeoutMs!: number;
+  readonly trustProxyHops!: number;
   readonly jwtSecret!: string;
   readonly accessTokenTtlSeconds!: number;
   readonly authCookieName!: string;
   readonly authStateCacheMs!: number;
+  /** PEM key pair for RS256 access tokens; when both are set they replace JWT_SECRET (HS256). */
+  readonly jwtPrivateKey!: string | undefined;
+  readonly jwtPublicKey!: string | undefined;
+  readonly refreshTokenTtlSeconds!: number;
+  readonly siweDomain!: string;
+  readonly siweChainIds!: number[];
+  readonly adminWallets!: string[];
+  readonly adminEmails!: string[];
+  readonly smtpUrl!: string | undefined;
+  readonly smtpFrom!: string;
+  readonly magicLinkUrl!: string;
+  readonly rateLimitAuthPerMinute!: number;
+  readonly rateLimitPerMinute!: number;
+  /** Decimal string in the settlement asset (USDC) granted once to each new user from `promotions`. */
+  readonly startingBalance!: string;
+  /** Rows each sharded system account (house, fees, promotions) is spread over, so trades do not queue on one row. */
+  readonly ledgerSystemShards!: number;
+  /** Chains a withdrawal may name. */
+  readonly withdrawalChains!: ChainName[];
+  /** How long a repeated Idempotency-Key waits for the first request to finish before answering 409. */
+  readonly idempotencyWaitMs!: number;
+  /** How long a finished Idempotency-Key is remembered (at least 24 h). */
+  readonly idempotencyKeyTtlHours!: number;
   readonly realtimeEventsPerSecond!: number;
   readonly realtimeRateLimitStrikes!: number;
   readonly realtimeRecoveryWindowMs!: number;
@@ -49,13 +77,14 @@ export class AppConfig {
     const production = nodeEnv === 'production';
     const defaultDatabase = nodeEnv === 'test' ? 'cash_markets_test' : 'cash_markets';
     const port = read.integer('PORT', 3000, { min: 0, max: 65535 });
+    const publicUrl = read.url('PUBLIC_URL', ['http:', 'https:'], `http://localhost:${port}`);
 
     const values: Omit<AppConfig, 'isProduction'> = {
       nodeEnv,
       appRole: read.oneOf('APP_ROLE', APP_ROLES, 'all'),
       host: read.string('HOST', '0.0.0.0'),
       port,
-      publicUrl: read.url('PUBLIC_URL', ['http:', 'https:'], `http://localhost:${port}`),
+      publicUrl,
       corsOrigins: read.list('CORS_ORIGINS', production ? [] : ['*']),
       logLevel: read.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
       logFormat: read.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, production ? 'json' : 'pretty'),
@@ -71,15 +100,38 @@ export class AppConfig {
       redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:'], production ? undefined : 'redis://127.0.0.1:6379'),
       redisKeyPrefix: read.string('REDIS_KEY_PREFIX', nodeEnv === 'test' ? 'cm-test' : 'cm'),
       shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 15000, { min: 0, max: 600000 }),
-      jwtSecret: read.string('JWT_SECRET', production ? undefined : 'dev-only-jwt-secret-change-me-0123456789abcdef'),
+      trustProxyHops: read.integer('TRUST_PROXY_HOPS', production ? 1 : 0, { min: 0, max: 10 }),
+      jwtSecret: read.string('JWT_SECRET', production ? (env.JWT_PRIVATE_KEY ? '' : undefined) : 'dev-only-jwt-secret-change-me-0123456789abcdef'),
       accessTokenTtlSeconds: read.integer('ACCESS_TOKEN_TTL_SECONDS', 900, { min: 30, max: 86400 }),
       authCookieName: read.string('AUTH_COOKIE_NAME', 'cm_access_token'),
       authStateCacheMs: read.integer('AUTH_STATE_CACHE_MS', 2000, { min: 0, max: 60000 }),
+      jwtPrivateKey: pem(read.optionalString('JWT_PRIVATE_KEY')),
+      jwtPublicKey: pem(read.optionalString('JWT_PUBLIC_KEY')),
+      refreshTokenTtlSeconds: read.integer('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, { min: 60, max: 365 * 24 * 3600 }),
+      siweDomain: read.string('SIWE_DOMAIN', hostOf(publicUrl)),
+      siweChainIds: chainIds(read, production ? ['8453'] : ['1', '8453', '84532', '31337']),
+      adminWallets: read.list('ADMIN_WALLETS').map((address) => address.toLowerCase()),
+      adminEmails: read.list('ADMIN_EMAILS').map((email) => email.toLowerCase()),
+      smtpUrl: read.optionalString('SMTP_URL'),
+      smtpFrom: read.string('SMTP_FROM', 'Cash Markets <no-reply@cash-markets.local>'),
+      magicLinkUrl: read.url('MAGIC_LINK_URL', ['http:', 'https:'], `${publicUrl.replace(/\/$/, '')}/api/v1/auth/email/verify`),
+      rateLimitAuthPerMinute: read.integer('RATE_LIMIT_AUTH_PER_MINUTE', 20, { min: 1, max: 1_000_000 }),
+      rateLimitPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 600, { min: 1, max: 1_000_000 }),
+      startingBalance: read.string('STARTING_BALANCE', production ? '0' : '1000'),
+      ledgerSystemShards: read.integer('LEDGER_SYSTEM_SHARDS', 32, { min: 1, max: 256 }),
+      withdrawalChains: read.list('WITHDRAWAL_CHAINS', production ? [] : ['dev']) as ChainName[],
+      idempotencyWaitMs: read.integer('IDEMPOTENCY_WAIT_MS', 10000, { min: 0, max: 120000 }),
+      idempotencyKeyTtlHours: read.integer('IDEMPOTENCY_KEY_TTL_HOURS', 24, { min: 24, max: 24 * 90 }),
       realtimeEventsPerSecond: read.integer('REALTIME_EVENTS_PER_SECOND', 30, { min: 1, max: 10000 }),
       realtimeRateLimitStrikes: read.integer('REALTIME_RATE_LIMIT_STRIKES', 3, { min: 1, max: 1000 }),
       realtimeRecoveryWindowMs: read.integer('REALTIME_RECOVERY_WINDOW_MS', 120000, { min: 0, max: 3600000 }),
       realtimeTransports: read.list('REALTIME_TRANSPORTS', [...REALTIME_TRANSPORTS]) as RealtimeTransport[],
     };
+    const startingBalanceProblem = amountShapeProblem(values.startingBalance, 'nonNegative', 6);
+    if (startingBalanceProblem) read.problems.push(`STARTING_BALANCE ${startingBalanceProblem} (got "${values.startingBalance}")`);
+    const unknownChains = values.withdrawalChains.filter((chain) => !(KNOWN_CHAINS as readonly string[]).includes(chain));
+    if (unknownChains.length > 0) read.problems.push(`WITHDRAWAL_CHAINS must list only ${KNOWN_CHAINS.join(', ')} (got "${unknownChains.join(', ')}")`);
+    if (Boolean(values.jwtPrivateKey) !== Boolean(values.jwtPublicKey)) read.problems.push('JWT_PRIVATE_KEY and JWT_PUBLIC_KEY must be set together');
     const unknownTransports = values.realtimeTransports.filter((t) => !REALTIME_TRANSPORTS.includes(t));
     if (unknownTransports.length > 0 || values.realtimeTransports.length === 0) {
       read.problems.push(`REALTIME_TRANSPORTS must list ${REALTIME_TRANSPORTS.join(' and/or ')} (got "${values.realtimeTransports.join(',')}")`);
@@ -89,4 +141,23 @@ export class AppConfig {
     if (read.problems.length > 0) throw new ConfigError(read.problems);
     return Object.assign(new AppConfig(), values);
   }
+}
+
+/** Keys in environment variables often arrive with literal "\\n" for line breaks. */
+function pem(value: string | undefined): string | undefined {
+  return value?.replace(/\\n/g, '\n');
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'localhost';
+  }
+}
+
+function chainIds(read: EnvReader, fallback: string[]): number[] {
+  const ids = read.list('SIWE_CHAIN_IDS', fallback);
+  if (ids.some((id) => !/^[1-9]\d{0,15}$/.test(id))) read.problems.push(`SIWE_CHAIN_IDS must be comma-separated positive integers (got "${ids.join(',')}")`);
+  return ids.map(Number);
 }

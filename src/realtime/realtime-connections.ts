@@ -1,13 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import Redis from 'ioredis';
 import type { Socket } from 'socket.io';
 import { AccessTokenService } from '../auth/access-token.service';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { DomainError } from '../common/errors/domain-error';
 import { DomainEvent, SessionRevokedEvent, UserBannedEvent } from '../common/events/domain-events';
 import { AppConfig } from '../config/app-config';
-import { REDIS } from '../redis/redis.module';
 import { isPrivateRoom, rooms } from './channels';
 import { ClientEventRateLimiter } from './client-event-rate-limiter';
 import { RealtimeServer } from './realtime-server';
@@ -50,7 +48,6 @@ export class RealtimeConnections {
     private readonly tokens: AccessTokenService,
     private readonly config: AppConfig,
     private readonly server: RealtimeServer,
-    @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
   private tokenOf(socket: Socket): string | undefined {
@@ -59,7 +56,10 @@ export class RealtimeConnections {
     return cookieValue(socket.handshake.headers.cookie, this.config.authCookieName);
   }
 
-  /** Socket.IO middleware. No token: anonymous. A bad token is refused, never downgraded to anonymous. */
+  /**
+   * Socket.IO middleware. No token: anonymous. A bad token is refused, never downgraded to anonymous.
+   * `authenticate` also refuses banned users and revoked sessions (within AUTH_STATE_CACHE_MS).
+   */
   readonly authenticate = (socket: Socket, next: (error?: Error) => void): void => {
     const data = socket.data as SocketData;
     data.user = null;
@@ -67,10 +67,7 @@ export class RealtimeConnections {
     if (!token) return next();
     this.tokens
       .authenticate(token)
-      .then(async (user) => {
-        if (user.sessionId && (await this.redis.exists(this.revokedSessionKey(user.sessionId)))) {
-          return next(new Error(CONNECT_ERRORS.unauthorized));
-        }
+      .then((user) => {
         data.user = user;
         next();
       })
@@ -127,16 +124,7 @@ export class RealtimeConnections {
   }
 
   @OnEvent(DomainEvent.SessionRevoked)
-  async onSessionRevoked(event: SessionRevokedEvent): Promise<void> {
-    // Access tokens outlive their session by up to their TTL: remember the revocation so the same
-    // token cannot reconnect (or recover) before it expires.
-    await this.redis
-      .set(this.revokedSessionKey(event.sessionId), '1', 'EX', this.config.accessTokenTtlSeconds)
-      .catch((error: Error) => this.logger.warn(`Could not record revoked session ${event.sessionId}: ${error.message}`));
+  onSessionRevoked(event: SessionRevokedEvent): void {
     this.server.io?.in(rooms.session(event.sessionId)).disconnectSockets(true);
-  }
-
-  private revokedSessionKey(sessionId: string): string {
-    return `${this.config.redisKeyPrefix}:realtime:revoked-session:${sessionId}`;
   }
 }

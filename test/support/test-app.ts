@@ -4,8 +4,12 @@ import { AppModule } from '../../src/app.module';
 import { AppConfig } from '../../src/config/app-config';
 import { createApp } from '../../src/main';
 
+// Every suite runs from 127.0.0.1 against one Redis prefix, so the production rate limits would
+// trip across suites; tests that exercise throttling pass their own limits in `overrides`.
+const TEST_RATE_LIMITS = { RATE_LIMIT_AUTH_PER_MINUTE: '1000000', RATE_LIMIT_PER_MINUTE: '1000000' };
+
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
-  return AppConfig.fromEnv({ ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', ...overrides });
+  return AppConfig.fromEnv({ ...TEST_RATE_LIMITS, ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', ...overrides });
 }
 
 export interface RunningApp {

@@ -1,0 +1,59 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { PageDtoOf } from '../common/http/pagination';
+import { IsAmount } from '../common/money/is-amount.decorator';
+import { ASSET_CODE, ASSET_CODE_MESSAGE } from './account.dto';
+import { WITHDRAWAL_STATUSES, WithdrawalStatus } from './withdrawal.entity';
+
+export class CreateWithdrawalDto {
+  @ApiProperty({ example: 'USDC' })
+  @Matches(ASSET_CODE, { message: ASSET_CODE_MESSAGE })
+  asset!: string;
+
+  @ApiProperty({ example: '60.5', description: 'Decimal string, > 0, at most the asset’s decimals' })
+  @IsAmount()
+  amount!: string;
+
+  @ApiProperty({ example: 'dev', description: 'A configured chain: `dev` in development and tests; `base`, `aptos` when configured' })
+  @IsString()
+  @Length(1, 16)
+  chain!: string;
+
+  @ApiProperty({ example: '0x71C7656EC7ab88b098defB751B7401B5f6d8976F', description: 'Valid address on that chain' })
+  @IsString()
+  @Length(1, 128)
+  toAddress!: string;
+}
+
+export class RejectWithdrawalDto {
+  @ApiPropertyOptional({ example: 'Address is on a sanctions list' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  reason?: string;
+}
+
+export class WithdrawalDto {
+  @ApiProperty({ example: '1c9d2a5e-7b8f-4c3d-9e0a-5f6b7c8d9e0f' })
+  id!: string;
+
+  @ApiProperty({ example: 'USDC' })
+  asset!: string;
+
+  @ApiProperty({ example: '60.500000' })
+  amount!: string;
+
+  @ApiProperty({ example: 'dev' })
+  chain!: string;
+
+  @ApiProperty({ example: '0x71C7656EC7ab88b098defB751B7401B5f6d8976F' })
+  toAddress!: string;
+
+  @ApiProperty({ enum: WITHDRAWAL_STATUSES, example: 'PENDING' })
+  status!: WithdrawalStatus;
+
+  @ApiProperty({ example: '2026-11-25T12:00:00.000Z' })
+  createdAt!: string;
+}
+
+export class WithdrawalPageDto extends PageDtoOf(WithdrawalDto) {}

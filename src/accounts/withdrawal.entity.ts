@@ -1,0 +1,39 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { minorUnitsColumn } from '../common/money/amount';
+
+export const WITHDRAWAL_STATUSES = ['PENDING', 'CANCELLED', 'REJECTED', 'SENDING', 'SENT', 'FAILED'] as const;
+export type WithdrawalStatus = (typeof WITHDRAWAL_STATUSES)[number];
+
+@Entity('withdrawals')
+export class WithdrawalEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'uuid' })
+  userId!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  asset!: string;
+
+  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  amount!: bigint;
+
+  @Column({ type: 'varchar', length: 16 })
+  chain!: string;
+
+  @Column({ type: 'varchar', length: 128 })
+  toAddress!: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'PENDING' })
+  status!: WithdrawalStatus;
+
+  /** Why an admin rejected it, or why sending failed. */
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  reason!: string | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
+}

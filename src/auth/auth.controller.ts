@@ -1,0 +1,156 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { ErrorBody } from '../common/http/error-body';
+import { AuthRateLimit } from '../common/throttling/rate-limit.decorators';
+import { AppConfig } from '../config/app-config';
+import {
+  AcceptedDto,
+  AptosNonceDto,
+  AptosNonceRequestDto,
+  AptosVerifyDto,
+  EmailRequestDto,
+  EmailVerifyQueryDto,
+  RefreshDto,
+  SessionDto,
+  SiweNonceDto,
+  SiweVerifyDto,
+  TokensDto,
+} from './auth.dto';
+import { CurrentUser, Public } from './auth.decorators';
+import type { AuthenticatedUser } from './authenticated-user';
+import { EmailSignInService } from './email-sign-in.service';
+import { ClientInfo, SessionsService } from './sessions.service';
+import { SignInService } from './sign-in.service';
+import { WalletSignInService } from './wallet-sign-in.service';
+
+export const EMAIL_LINK_SENT: AcceptedDto = { message: 'If the address can receive mail, a sign-in link valid for 15 minutes is on its way' };
+
+export function clientOf(request: Request): ClientInfo {
+  return { userAgent: request.header('user-agent'), ip: request.ip };
+}
+
+@ApiTags('auth')
+@AuthRateLimit()
+@ApiUnauthorizedResponse({ type: ErrorBody, description: 'Refused, with the reason in `message`' })
+@ApiTooManyRequestsResponse({ type: ErrorBody, description: 'Over RATE_LIMIT_AUTH_PER_MINUTE for this IP; see `Retry-After`' })
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly wallets: WalletSignInService,
+    private readonly emails: EmailSignInService,
+    private readonly signIns: SignInService,
+    private readonly sessions: SessionsService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Public()
+  @Post('siwe/nonce')
+  @ApiCreatedResponse({ type: SiweNonceDto })
+  siweNonce(): Promise<SiweNonceDto> {
+    return this.wallets.siweNonce();
+  }
+
+  @Public()
+  @Post('siwe/verify')
+  @HttpCode(200)
+  @ApiOkResponse({ type: TokensDto })
+  siweVerify(@Body() body: SiweVerifyDto, @Req() request: Request): Promise<TokensDto> {
+    return this.wallets.siweSignIn(body, clientOf(request));
+  }
+
+  @Public()
+  @Post('aptos/nonce')
+  @ApiCreatedResponse({ type: AptosNonceDto })
+  aptosNonce(@Body() body: AptosNonceRequestDto): Promise<AptosNonceDto> {
+    return this.wallets.aptosNonce(body.address);
+  }
+
+  @Public()
+  @Post('aptos/verify')
+  @HttpCode(200)
+  @ApiOkResponse({ type: TokensDto })
+  aptosVerify(@Body() body: AptosVerifyDto, @Req() request: Request): Promise<TokensDto> {
+    return this.wallets.aptosSignIn(body, clientOf(request));
+  }
+
+  @Public()
+  @Post('email')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: AcceptedDto, description: 'Always 202, whether or not the address has an account' })
+  async emailLink(@Body() body: EmailRequestDto): Promise<AcceptedDto> {
+    await this.emails.requestLink(body.email);
+    return EMAIL_LINK_SENT;
+  }
+
+  @Public()
+  @Get('email/verify')
+  @ApiOkResponse({ type: TokensDto, description: 'Also sets the access token as an HTTP-only SameSite=Lax cookie' })
+  async emailVerify(
+    @Query() query: EmailVerifyQueryDto,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<TokensDto> {
+    const tokens = await this.emails.verify(query.token, clientOf(request));
+    this.setAuthCookie(response, tokens);
+    return tokens;
+  }
+
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  @ApiOkResponse({
+    type: TokensDto,
+    description: 'The presented refresh token is spent; use the returned one next time. A browser that sent the cookie gets it renewed.',
+  })
+  async refresh(@Body() body: RefreshDto, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<TokensDto> {
+    const tokens = await this.signIns.refresh(body.refreshToken, clientOf(request));
+    if ((request.cookies as Record<string, string> | undefined)?.[this.config.authCookieName]) this.setAuthCookie(response, tokens);
+    return tokens;
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiBearerAuth('bearer')
+  @ApiNoContentResponse({ description: 'The session of this access token is revoked and the cookie cleared' })
+  async logout(@CurrentUser() caller: AuthenticatedUser, @Res({ passthrough: true }) response: Response): Promise<void> {
+    if (caller.sessionId) await this.sessions.revoke(caller.id, caller.sessionId, 'logout');
+    response.clearCookie(this.config.authCookieName, { path: '/' });
+  }
+
+  @Get('sessions')
+  @ApiBearerAuth('bearer')
+  @ApiOkResponse({ type: [SessionDto], description: 'Active sessions, most recently used first' })
+  async listSessions(@CurrentUser() caller: AuthenticatedUser): Promise<SessionDto[]> {
+    const sessions = await this.sessions.listActive(caller.id);
+    return sessions.map((session) => SessionDto.from(session, caller.sessionId));
+  }
+
+  @Delete('sessions/:id')
+  @HttpCode(204)
+  @ApiBearerAuth('bearer')
+  @ApiNoContentResponse({ description: 'The session is revoked: its refresh token and access tokens stop working' })
+  async endSession(@CurrentUser() caller: AuthenticatedUser, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+    await this.sessions.revoke(caller.id, id, 'ended');
+  }
+
+  /** The browser session: HTTP-only so scripts cannot read it, Lax so cross-site POSTs do not carry it. */
+  private setAuthCookie(response: Response, tokens: TokensDto): void {
+    response.cookie(this.config.authCookieName, tokens.accessToken, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.config.isProduction,
+      path: '/',
+      maxAge: tokens.expiresIn * 1000,
+    });
+  }
+}

@@ -1,0 +1,49 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorBody } from '../common/http/error-body';
+import { AuthRateLimit } from '../common/throttling/rate-limit.decorators';
+import { AcceptedDto, AptosVerifyDto, EmailRequestDto, SiweVerifyDto } from './auth.dto';
+import { EMAIL_LINK_SENT } from './auth.controller';
+import { CurrentUser } from './auth.decorators';
+import type { AuthenticatedUser } from './authenticated-user';
+import { EmailSignInService } from './email-sign-in.service';
+import { UserDto } from './user.dto';
+import { WalletSignInService } from './wallet-sign-in.service';
+
+/**
+ * A signed-in user adds another way to sign in, proven the same way as signing in with it.
+ * Counted under the auth limit (per IP) like sign-in itself: these routes check proofs and send mail.
+ */
+@ApiTags('me')
+@AuthRateLimit()
+@ApiBearerAuth('bearer')
+@ApiConflictResponse({ type: ErrorBody, description: 'Linked to another account, or this account already has a different one' })
+@Controller('me/link')
+export class LinkController {
+  constructor(
+    private readonly wallets: WalletSignInService,
+    private readonly emails: EmailSignInService,
+  ) {}
+
+  @Post('siwe')
+  @HttpCode(200)
+  @ApiOkResponse({ type: UserDto, description: 'Nonce from POST /auth/siwe/nonce; the wallet becomes walletAddress' })
+  async siwe(@CurrentUser() caller: AuthenticatedUser, @Body() body: SiweVerifyDto): Promise<UserDto> {
+    return UserDto.from(await this.wallets.siweLink(caller.id, body));
+  }
+
+  @Post('aptos')
+  @HttpCode(200)
+  @ApiOkResponse({ type: UserDto, description: 'Nonce from POST /auth/aptos/nonce; the address becomes aptosAddress' })
+  async aptos(@CurrentUser() caller: AuthenticatedUser, @Body() body: AptosVerifyDto): Promise<UserDto> {
+    return UserDto.from(await this.wallets.aptosLink(caller.id, body));
+  }
+
+  @Post('email')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: AcceptedDto, description: 'Opening the mailed link (GET /auth/email/verify) adds the email and signs in' })
+  async email(@CurrentUser() caller: AuthenticatedUser, @Body() body: EmailRequestDto): Promise<AcceptedDto> {
+    await this.emails.requestLink(body.email, caller.id);
+    return EMAIL_LINK_SENT;
+  }
+}

@@ -1,0 +1,38 @@
+import { Decimal } from 'decimal.js';
+
+/**
+ * The one Decimal flavour the market maker computes with. 40 significant digits: amounts are capped at
+ * MAX_UNITS (10^30 minor units), so even the largest value keeps ten digits below one minor unit, and every
+ * exp/ln result is rounded to an integer number of minor units in the pool's favour afterwards.
+ * The exponent range is decimal.js's widest so exp() of a very negative argument underflows to a tiny number
+ * instead of zero for any state the guards admit.
+ */
+export const AmmDecimal = Decimal.clone({
+  precision: 40,
+  rounding: Decimal.ROUND_HALF_EVEN,
+  maxE: 9e15,
+  minE: -9e15,
+  toExpNeg: -9e15,
+  toExpPos: 9e15,
+});
+export type AmmDecimal = Decimal;
+
+/** Largest amount, share count or liquidity (minor units) the maker accepts: 10^24 USDC, far past any real market. */
+export const MAX_UNITS = 10n ** 30n;
+
+/** Largest |argument| passed to exp(); beyond it decimal.js would overflow, so such trades are refused. */
+export const MAX_EXPONENT = new AmmDecimal('1e15');
+
+export function toDecimal(units: bigint): Decimal {
+  return new AmmDecimal(units.toString());
+}
+
+/** Rounds toward minus infinity to whole minor units. */
+export function floorToUnits(value: Decimal): bigint {
+  return BigInt(value.floor().toFixed(0));
+}
+
+/** Rounds toward plus infinity to whole minor units. */
+export function ceilToUnits(value: Decimal): bigint {
+  return BigInt(value.ceil().toFixed(0));
+}
