@@ -9,6 +9,7 @@ import { NotFound } from '../src/common/errors/domain-error';
 import { RealtimePublisher } from '../src/realtime/realtime.publisher';
 import { RealtimeSnapshots } from '../src/realtime/realtime-snapshots';
 import { closeSockets, collect, connectSocket, disconnected, eventually, nextEvent, request as ask, sleep } from './support/sockets';
+import { balancesOf } from './support/ledger';
 import { signInWithSiwe } from './support/sign-in';
 import { RunningApp, startTestApp } from './support/test-app';
 import { createTestUser } from './support/users';
@@ -140,6 +141,14 @@ describe('realtime gateway (e2e)', () => {
       await sleep(300);
       expect(bobReceived).toEqual([]);
       expect(anonymousReceived).toEqual([]);
+    });
+
+    it('pushes a real ledger posting (the starting balance grant) to the user as balance:update', async () => {
+      const user = await createTestUser(running);
+      const socket = await connectSocket(running, { auth: { token: user.token } });
+      const update = nextEvent<{ asset: string; available: string; locked: string }>(socket, 'balance:update');
+      const balances = await balancesOf(running, user);
+      await expect(update).resolves.toEqual({ asset: 'USDC', available: balances.USDC.available, locked: balances.USDC.locked });
     });
 
     it('forwards position, order and notification events to the user', async () => {
