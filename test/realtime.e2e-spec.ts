@@ -236,6 +236,10 @@ describe('realtime gateway (e2e)', () => {
       for (let i = 0; i < 15; i += 1) socket.emit('ping', {});
       await expect(gone).resolves.toBe('io server disconnect');
       expect(errors).toHaveLength(2);
+
+      const metrics = await request(running.url).get('/metrics').expect(200);
+      expect(metrics.text).toMatch(/realtime_rate_limited_total\{action="disconnected"\} [1-9]/);
+      expect(metrics.text).toMatch(/realtime_connected_sockets \d+/);
     });
   });
 

@@ -1,11 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
+import { Counter, Gauge } from 'prom-client';
 import type { Socket } from 'socket.io';
 import { AccessTokenService } from '../auth/access-token.service';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { DomainError } from '../common/errors/domain-error';
 import { DomainEvent, SessionRevokedEvent, UserBannedEvent } from '../common/events/domain-events';
 import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../health/metrics.service';
 import { isPrivateRoom, rooms } from './channels';
 import { ClientEventRateLimiter } from './client-event-rate-limiter';
 import { RealtimeServer } from './realtime-server';
@@ -43,12 +45,29 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 @Injectable()
 export class RealtimeConnections {
   private readonly logger = new Logger(RealtimeConnections.name);
+  private readonly rateLimited: Counter<'action'>;
 
   constructor(
     private readonly tokens: AccessTokenService,
     private readonly config: AppConfig,
     private readonly server: RealtimeServer,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    new Gauge({
+      name: 'realtime_connected_sockets',
+      help: 'Socket.IO sockets connected to this instance',
+      registers: [metrics.registry],
+      collect() {
+        this.set(server.io?.of('/').sockets.size ?? 0);
+      },
+    });
+    this.rateLimited = new Counter({
+      name: 'realtime_rate_limited_total',
+      help: 'Client events over REALTIME_EVENTS_PER_SECOND: warned (first in a second) or disconnected',
+      labelNames: ['action'] as const,
+      registers: [metrics.registry],
+    });
+  }
 
   private tokenOf(socket: Socket): string | undefined {
     const auth = socket.handshake.auth as { token?: unknown } | undefined;
@@ -110,8 +129,10 @@ export class RealtimeConnections {
       const decision = limiter.hit(Date.now());
       if (decision === 'allow') return next();
       if (decision === 'warn') {
+        this.rateLimited.inc({ action: 'warned' });
         socket.emit('error', { error: 'RateLimited', message: `more than ${perSecond} events per second: events dropped; keep on and be disconnected` });
       } else if (decision === 'disconnect') {
+        this.rateLimited.inc({ action: 'disconnected' });
         socket.emit('error', { error: 'RateLimited', message: 'disconnected for repeatedly exceeding the event rate limit' });
         socket.disconnect(true);
       }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { HealthModule } from '../health/health.module';
 import { RealtimeAdminController } from './realtime.admin.controller';
 import { RealtimeConnections } from './realtime-connections';
 import { RealtimeGateway } from './realtime.gateway';
@@ -13,7 +14,7 @@ import { RealtimeSubscriptions } from './realtime-subscriptions';
  * `RealtimeSnapshots` (to register the snapshot a new subscriber of their channels gets).
  */
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, HealthModule],
   controllers: [RealtimeAdminController],
   providers: [RealtimeGateway, RealtimeServer, RealtimeConnections, RealtimeSubscriptions, RealtimeSnapshots, RealtimePublisher],
   exports: [RealtimePublisher, RealtimeSnapshots],
