@@ -117,7 +117,8 @@ export class RealtimeConnections {
   }
 
   private disconnectAtExpiry(socket: Socket, expiresAt: number): void {
-    const timer = setTimeout(() => socket.disconnect(true), Math.max(0, expiresAt - Date.now()));
+    // setTimeout holds at most 2^31-1 ms (~24.8 days); tokens live far less, but do not overflow to "now".
+    const timer = setTimeout(() => socket.disconnect(true), Math.min(2 ** 31 - 1, Math.max(0, expiresAt - Date.now())));
     timer.unref();
     socket.once('disconnect', () => clearTimeout(timer));
   }
@@ -130,7 +131,7 @@ export class RealtimeConnections {
       if (decision === 'allow') return next();
       if (decision === 'warn') {
         this.rateLimited.inc({ action: 'warned' });
-        socket.emit('error', { error: 'RateLimited', message: `more than ${perSecond} events per second: events dropped; keep on and be disconnected` });
+        socket.emit('error', { error: 'RateLimited', message: `more than ${perSecond} events per second: the excess is dropped, and repeated bursts disconnect` });
       } else if (decision === 'disconnect') {
         this.rateLimited.inc({ action: 'disconnected' });
         socket.emit('error', { error: 'RateLimited', message: 'disconnected for repeatedly exceeding the event rate limit' });
