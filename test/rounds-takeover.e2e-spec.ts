@@ -1,9 +1,8 @@
-import { Client } from 'pg';
 import request from 'supertest';
 import { verifyRound } from '../src/rounds/fairness/round-verifier';
 import { RoundEngine } from '../src/rounds/round-engine.service';
 import { balancesOf, createAdmin, createFundedUser, reconcile } from './support/ledger';
-import { FAST_ROUNDS, post, potBalance, resetRoundsVenue, RoundBody, roundById, usdc, waitFor, waitForRound, waitForStatus } from './support/rounds';
+import { FAST_ROUNDS, post, potBalance, resetRoundsVenue, RoundBody, roundById, usdc, waitFor, waitForRound, waitForStatus, withDatabase } from './support/rounds';
 import { RunningApp, startTestApp, testConfig } from './support/test-app';
 
 /** Two instances share the venue; the leader "crashes" (stops ticking and never releases its lease). */
@@ -24,13 +23,9 @@ describe('Rounds: the ticking leader dies (e2e)', () => {
   }
 
   async function ageLastTick(roundId: string): Promise<void> {
-    const client = new Client({ connectionString: testConfig().databaseUrl });
-    await client.connect();
-    try {
-      await client.query(`UPDATE rounds SET last_tick_at = now() - interval '1 minute' WHERE id = $1 AND status = 'ACTIVE'`, [roundId]);
-    } finally {
-      await client.end();
-    }
+    await withDatabase(testConfig().databaseUrl, async (db) => {
+      await db.query(`UPDATE rounds SET last_tick_at = now() - interval '1 minute' WHERE id = $1 AND status = 'ACTIVE'`, [roundId]);
+    });
   }
 
   beforeAll(async () => {

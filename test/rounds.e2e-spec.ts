@@ -5,7 +5,9 @@ import { RoundSettlementService } from '../src/rounds/round-settlement.service';
 import { balancesOf, createAdmin, createFundedUser, reconcile } from './support/ledger';
 import { FAST_ROUNDS, post, potBalance, priceUnits, resetRoundsVenue, RoundBody, usdc, waitForRound, waitForStatus } from './support/rounds';
 import { RunningApp, startTestApp, testConfig } from './support/test-app';
+import { closeSockets, collect, connectSocket, eventually, request as ask } from './support/sockets';
 import { TestUser } from './support/users';
+import { formatUsdc } from '../src/rounds/round-settings.service';
 
 interface PositionBody {
   id: string;
@@ -43,6 +45,7 @@ describe('Rounds: a full round at a fast tick (e2e)', () => {
   });
 
   afterAll(async () => {
+    closeSockets();
     await running?.close();
   });
 
@@ -55,6 +58,17 @@ describe('Rounds: a full round at a fast tick (e2e)', () => {
     const alice = await createFundedUser(running);
     const bob = await createFundedUser(running);
 
+    // Alice watches the venue over Socket.IO while she plays.
+    const socket = await connectSocket(running, { auth: { token: alice.token } });
+    const subscribed = await ask<{ ok: boolean; snapshot: { round: { id: string }; candles: unknown[] } | null }>(socket, 'subscribe', { channel: 'rounds' });
+    expect(subscribed.ok).toBe(true);
+    const states = collect<{ id: string; status: string }>(socket, 'round:state');
+    const candles = collect<{ roundId: string; tick: number; close: string }>(socket, 'round:candle');
+    const trades = collect<{ roundId: string; kind: string; action: string }>(socket, 'round:trade');
+    const ended = collect<{ id: string; serverSeed: string }>(socket, 'round:ended');
+    const positionUpdates = collect<{ id: string; kind: string; status: string }>(socket, 'position:update');
+    const balanceUpdates = collect<{ asset: string; available: string }>(socket, 'balance:update');
+
     // A round can rug before both positions are in; then the next round is played.
     let round: RoundBody | undefined;
     let sideBet: SideBetBody | undefined;
@@ -64,6 +78,8 @@ describe('Rounds: a full round at a fast tick (e2e)', () => {
     for (let attempt = 0; attempt < 6 && !open; attempt += 1) {
       round = await waitForRound(running, previous, ['PENDING']);
       previous = round.number;
+      const joined = await ask<{ ok: boolean; snapshot: { round: { id: string; status: string } } }>(socket, 'subscribe', { channel: `round:${round.id}` });
+      expect(joined).toMatchObject({ ok: true, snapshot: { round: { id: round.id } } });
       expect(round.serverSeed).toBeNull();
       expect(round.salt).toBeNull();
       expect(round.countdownMs).toBeGreaterThanOrEqual(0);
@@ -168,6 +184,20 @@ describe('Rounds: a full round at a fast tick (e2e)', () => {
     expect(outcome.ok).toBe(true);
     const tampered = { ...verify.body, candles: verify.body.candles.map((c: { tick: number; close: string }, i: number) => (i === 0 ? { ...c, close: '9.99999999' } : c)) };
     expect(verifyRound(tampered).ok).toBe(false);
+
+    // The same story arrived over Socket.IO.
+    await eventually(() => expect(balanceUpdates.at(-1)?.available).toBe(formatUsdc(expectedAlice)));
+    const statuses = states.filter((state) => state.id === roundId).map((state) => state.status);
+    expect(statuses).toEqual(expect.arrayContaining(['ACTIVE', 'ENDED', 'SETTLED']));
+    const streamed = candles.filter((candle) => candle.roundId === roundId);
+    expect(streamed.at(-1)).toMatchObject({ tick: settled.tick, close: settled.price });
+    for (const candle of streamed) expect(candle.close).toBe(settled.candles[candle.tick - 1].close);
+    expect(trades.filter((trade) => trade.roundId === roundId).length).toBeGreaterThanOrEqual(3);
+    expect(ended.filter((result) => result.id === roundId)).toEqual([expect.objectContaining({ serverSeed: settled.serverSeed })]);
+    expect(positionUpdates.filter((update) => update.id === closed!.id).at(-1)).toMatchObject({ kind: 'position', status: 'closed' });
+    expect(positionUpdates.filter((update) => update.id === bet.id).at(-1)).toMatchObject({ kind: 'side-bet', status: won ? 'won' : 'lost' });
+    expect(positionUpdates.some((update) => update.id === open!.id)).toBe(false);
+    closeSockets();
 
     // Wrong state after the end.
     expect((await post(running, alice, `/api/v1/rounds/${roundId}/positions`, { side: 'long', amount: '1' })).body.error).toBe('RoundStateConflict');

@@ -4,14 +4,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { RoundEvent } from '../common/events/domain-events';
+import { RealtimeDomainEvent, RoundEvent } from '../common/events/domain-events';
 import { REDIS } from '../redis/redis.module';
 import { CandlePathGenerator, PathCandle } from './fairness/candle-path';
 import { sideBetPayout } from './fairness/payouts';
 import { DEFAULT_ROUND_PARAMS, START_PRICE } from './fairness/round-params';
 import { roundSeedOf } from './fairness/round-seed';
 import { LeaderLease } from './leader-lease';
-import { toCandleDto, toRoundSummary } from './round.mapper';
+import { toCandleDto, toRoundSummary, toSideBetDto } from './round.mapper';
 import { RoundSettingsService } from './round-settings.service';
 import { RoundSettlementQueue } from './round-settlement.processor';
 import { RoundSideBetEntity } from './round-side-bet.entity';
@@ -302,7 +302,7 @@ export class RoundEngine implements OnApplicationBootstrap, OnApplicationShutdow
     const serverSeed = ended ? await this.chains.serverSeed(this.dataSource.manager, round.chainId, round.chainIndex) : null;
     const endedAt = new Date();
 
-    await this.dataSource.transaction(async (manager) => {
+    const resolvedBets = await this.dataSource.transaction(async (manager) => {
       const updated = await manager
         .createQueryBuilder()
         .update(RoundEntity)
@@ -334,10 +334,11 @@ export class RoundEngine implements OnApplicationBootstrap, OnApplicationShutdow
           candles.map((c) => new Date(startsAt + c.tick * round.tickMs).toISOString()),
         ],
       );
-      await this.resolveSideBets(manager, round.id, generator, ended);
+      return this.resolveSideBets(manager, round.id, generator, ended);
     });
 
     Object.assign(round, { tick: generator.tick, price: BigInt(generator.close), lastTickAt: new Date() });
+    await this.publishSideBets(resolvedBets);
     for (const candle of candles) {
       const at = new Date(startsAt + candle.tick * round.tickMs);
       this.events.emit(RoundEvent.Candle, {
@@ -359,20 +360,33 @@ export class RoundEngine implements OnApplicationBootstrap, OnApplicationShutdow
    * Side bets whose window passed without a rug are lost at once; when the round ends, those whose
    * window holds the rug tick are won (paid by the settlement job) and every other one is lost.
    */
-  private async resolveSideBets(manager: EntityManager, roundId: string, generator: CandlePathGenerator, ended: boolean): Promise<void> {
+  private async resolveSideBets(manager: EntityManager, roundId: string, generator: CandlePathGenerator, ended: boolean): Promise<string[]> {
     const rugTick = generator.rugTick;
+    const resolved: string[] = [];
     if (ended && rugTick !== null) {
       const winners = await manager.find(RoundSideBetEntity, { where: { roundId, status: 'active' } });
       for (const bet of winners) {
         if (rugTick < bet.startTick || rugTick > bet.endTick) continue;
         await manager.update(RoundSideBetEntity, { id: bet.id }, { status: 'won', payout: sideBetPayout(bet.amount, bet.payoutMultiplier), resolvedAt: new Date() });
+        resolved.push(bet.id);
       }
     }
-    await manager.query(
+    const result = (await manager.query(
       `UPDATE round_side_bets SET status = 'lost', payout = 0, resolved_at = now()
-        WHERE round_id = $1 AND status = 'active' AND ($2::boolean OR end_tick <= $3::int)`,
+        WHERE round_id = $1 AND status = 'active' AND ($2::boolean OR end_tick <= $3::int)
+        RETURNING id`,
       [roundId, ended, generator.tick],
-    );
+    )) as unknown[];
+    // TypeORM answers an UPDATE ... RETURNING with [rows, rowCount].
+    const lost = (Array.isArray(result[0]) ? result[0] : result) as { id: string }[];
+    return [...resolved, ...lost.map((row) => row.id)];
+  }
+
+  /** Tells each player whose side bet was just resolved. */
+  private async publishSideBets(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const bets = await this.dataSource.manager.find(RoundSideBetEntity, { where: { id: In(ids) } });
+    for (const bet of bets) this.events.emit(RealtimeDomainEvent.PositionUpdated, { userId: bet.userId, position: { kind: 'side-bet', ...toSideBetDto(bet) } });
   }
 
   // ---- publishing -------------------------------------------------------------------------------

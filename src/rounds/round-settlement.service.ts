@@ -3,7 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { LedgerService, Movement, SystemAccount } from '../accounts/ledger.service';
-import { RoundEvent } from '../common/events/domain-events';
+import { RealtimeDomainEvent, RoundEvent } from '../common/events/domain-events';
 import { positionPayout, sideBetPayout, sideBetStatus } from './fairness/payouts';
 import { toPositionDto, toRoundSummary, toSideBetDto } from './round.mapper';
 import { RoundPositionEntity } from './round-position.entity';
@@ -48,8 +48,8 @@ export class RoundSettlementService {
     });
     if ('round' in done) {
       this.events.emit(RoundEvent.State, { roundId, round: toRoundSummary(done.round) });
-      for (const position of done.positions) this.events.emit(RoundEvent.PositionUpdated, { userId: position.userId, position: { kind: 'position', ...toPositionDto(position) } });
-      for (const bet of done.sideBets) this.events.emit(RoundEvent.PositionUpdated, { userId: bet.userId, position: { kind: 'side-bet', ...toSideBetDto(bet) } });
+      for (const position of done.positions) this.events.emit(RealtimeDomainEvent.PositionUpdated, { userId: position.userId, position: { kind: 'position', ...toPositionDto(position) } });
+      for (const bet of done.sideBets) this.events.emit(RealtimeDomainEvent.PositionUpdated, { userId: bet.userId, position: { kind: 'side-bet', ...toSideBetDto(bet) } });
     }
     return done.outcome;
   }

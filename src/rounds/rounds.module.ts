@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
+import { RealtimeModule } from '../realtime/realtime.module';
 import { RoundEngine } from './round-engine.service';
 import { RoundSettingsService } from './round-settings.service';
 import { RoundSettlementProcessor, RoundSettlementQueue, ROUND_SETTLEMENT_QUEUE } from './round-settlement.processor';
@@ -8,12 +9,13 @@ import { RoundSettlementService } from './round-settlement.service';
 import { RoundsAdminController } from './rounds.admin.controller';
 import { RoundsAdminService } from './rounds-admin.service';
 import { RoundsController } from './rounds.controller';
+import { RoundsRealtime } from './rounds.realtime';
 import { RoundsService } from './rounds.service';
 import { SALT_SOURCE, ServerSaltSource } from './salt-source';
 import { SeedChainsService } from './seed-chains.service';
 
 @Module({
-  imports: [AccountsModule, BullModule.registerQueue({ name: ROUND_SETTLEMENT_QUEUE })],
+  imports: [AccountsModule, RealtimeModule, BullModule.registerQueue({ name: ROUND_SETTLEMENT_QUEUE })],
   controllers: [RoundsController, RoundsAdminController],
   providers: [
     { provide: SALT_SOURCE, useClass: ServerSaltSource },
@@ -25,6 +27,7 @@ import { SeedChainsService } from './seed-chains.service';
     RoundSettlementQueue,
     RoundSettlementProcessor,
     RoundEngine,
+    RoundsRealtime,
   ],
   exports: [RoundsService],
 })

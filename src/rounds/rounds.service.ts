@@ -3,7 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { LedgerService, SystemAccount } from '../accounts/ledger.service';
-import { RoundEvent } from '../common/events/domain-events';
+import { RealtimeDomainEvent, RoundEvent } from '../common/events/domain-events';
 import { Page, PageQueryDto, offsetOf, toPage } from '../common/http/pagination';
 import { positionPayout, sideBetOdds, sideBetWindow, splitAmount } from './fairness/payouts';
 import { FAIRNESS_ALGORITHM } from './fairness/round-params';
@@ -254,7 +254,7 @@ export class RoundsService {
       return row;
     });
     const dto = toSideBetDto(bet);
-    this.events.emit(RoundEvent.PositionUpdated, { userId, position: { kind: 'side-bet', ...dto } });
+    this.events.emit(RealtimeDomainEvent.PositionUpdated, { userId, position: { kind: 'side-bet', ...dto } });
     this.events.emit(RoundEvent.Trade, { roundId, trade: { kind: 'side-bet', action: 'place', amount: dto.amount, startTick: dto.startTick, endTick: dto.endTick } });
     return dto;
   }
@@ -262,7 +262,7 @@ export class RoundsService {
   // ---- helpers ----------------------------------------------------------------------------------
 
   private publishTrade(roundId: string, userId: string, position: RoundPositionDto, action: 'open' | 'close'): void {
-    this.events.emit(RoundEvent.PositionUpdated, { userId, position: { kind: 'position', ...position } });
+    this.events.emit(RealtimeDomainEvent.PositionUpdated, { userId, position: { kind: 'position', ...position } });
     this.events.emit(RoundEvent.Trade, {
       roundId,
       trade: {

@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import request from 'supertest';
 import type { RunningApp } from './test-app';
 import type { TestUser } from './users';
@@ -34,15 +34,21 @@ export interface RoundBody {
  * any live round from a dead run is made old enough to be voided at once by the new leader.
  */
 export async function resetRoundsVenue(databaseUrl: string): Promise<void> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const [{ exists }] = (await client.query(`SELECT to_regclass('public.rounds') IS NOT NULL AS exists`)).rows as { exists: boolean }[];
+  await withDatabase(databaseUrl, async (client) => {
+    const [{ exists }] = (await client.query(`SELECT to_regclass('public.rounds') IS NOT NULL AS exists`)) as { exists: boolean }[];
     if (!exists) return;
     await client.query(`DELETE FROM round_settings`);
     await client.query(`UPDATE rounds SET last_tick_at = now() - interval '1 day', status = 'ACTIVE', salt = COALESCE(salt, 'stale') WHERE status IN ('PENDING', 'ACTIVE')`);
+  });
+}
+
+/** A short-lived connection of its own, for tests that change the database while no app runs. */
+export async function withDatabase(databaseUrl: string, work: (db: DataSource) => Promise<void>): Promise<void> {
+  const db = await new DataSource({ type: 'postgres', url: databaseUrl }).initialize();
+  try {
+    await work(db);
   } finally {
-    await client.end();
+    await db.destroy();
   }
 }
 
@@ -100,7 +106,6 @@ export function post(running: RunningApp, user: TestUser, path: string, body: ob
 }
 
 export async function potBalance(running: RunningApp, roundId: string): Promise<bigint> {
-  const { DataSource } = await import('typeorm');
   const rows = (await running.app.get(DataSource).query(`SELECT COALESCE(sum(available), 0)::text AS balance FROM accounts WHERE system_key = $1`, [`round-pot:${roundId}`])) as {
     balance: string;
   }[];

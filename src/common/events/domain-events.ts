@@ -26,7 +26,34 @@ export interface SessionRevokedEvent {
   sessionId: string;
 }
 
-// ---- rounds (payloads are the REST shapes: RoundSummaryDto, CandleDto, RoundPositionDto, ...) ----
+/**
+ * Realtime: a user's position, order or notification changed. `position`/`order` are the same
+ * objects the REST API returns for them; `realtime` forwards them to `user:<userId>` as
+ * `position:update`, `order:update` and `notification`.
+ */
+export const RealtimeDomainEvent = {
+  PositionUpdated: 'position.updated',
+  OrderUpdated: 'order.updated',
+  NotificationCreated: 'notification.created',
+} as const;
+
+export interface PositionUpdatedEvent {
+  userId: string;
+  position: object;
+}
+
+export interface OrderUpdatedEvent {
+  userId: string;
+  order: object;
+}
+
+export interface NotificationCreatedEvent {
+  userId: string;
+  notification: object;
+}
+
+// ---- rounds (payloads are the REST shapes: RoundSummaryDto, CandleDto, ...); a player's positions and
+// side bets go out as RealtimeDomainEvent.PositionUpdated ----
 
 export const RoundEvent = {
   /** A round was created, started, ended, settled or voided: `{roundId, round}`. */
@@ -37,8 +64,6 @@ export const RoundEvent = {
   Trade: 'round.trade',
   /** The round ended (rug or maxTicks) or was voided, seed revealed: `{roundId, result}`. */
   Ended: 'round.ended',
-  /** One of a player's positions or side bets changed: `{userId, position}`. */
-  PositionUpdated: 'round.position-updated',
 } as const;
 
 export interface RoundStateEvent {
@@ -59,9 +84,4 @@ export interface RoundTradeEvent {
 export interface RoundEndedEvent {
   roundId: string;
   result: object;
-}
-
-export interface RoundPositionUpdatedEvent {
-  userId: string;
-  position: object;
 }
