@@ -1,4 +1,6 @@
+import Redis from 'ioredis';
 import request from 'supertest';
+import { REDIS } from '../src/redis/redis.module';
 import { verifyRound } from '../src/rounds/fairness/round-verifier';
 import { RoundEngine } from '../src/rounds/round-engine.service';
 import { balancesOf, createAdmin, createFundedUser, reconcile } from './support/ledger';
@@ -113,5 +115,33 @@ describe('Rounds: the ticking leader dies (e2e)', () => {
     expect(usdc((await balancesOf(successor, player)).USDC.available)).toBe(before);
     expect(await potBalance(successor, round.id)).toBe(0n);
     expect((await reconcile(successor, admin)).ok).toBe(true);
+  });
+
+  it('fences a leader whose token was superseded: its next tick is refused, it steps down, and the round goes on once it leads again', async () => {
+    const [app] = apps;
+    const engine = app.app.get(RoundEngine);
+    await waitFor('a leader', async () => engine.isLeader, 10000);
+    const round = await waitForRound(app, 0, ['ACTIVE']);
+
+    // A newer leader's claim: the next fencing token, written on the round.
+    const redis = app.app.get<Redis>(REDIS);
+    const newer = await redis.incr(`${app.config.redisKeyPrefix}:rounds:engine-leader:fence`);
+    await withDatabase(app.config.databaseUrl, async (db) => {
+      await db.query(`UPDATE rounds SET leader_token = $1 WHERE id = $2 AND status = 'ACTIVE'`, [newer, round.id]);
+    });
+    const fenced = await roundById(app, round.id);
+    if (fenced.status !== 'ACTIVE') return expect(['ENDED', 'SETTLED']).toContain(fenced.status);
+
+    await waitFor('the fenced leader to step down', async () => !engine.isLeader, 5000, 2);
+    const frozen = (await roundById(app, round.id)).tick;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await roundById(app, round.id)).tick).toBe(frozen);
+
+    // Its lease expires; it leads again with a newer token and resumes the round.
+    await waitFor('leading again', async () => engine.isLeader, 10000);
+    const settled = await waitForStatus(app, round.id, ['SETTLED'], 30000);
+    expect(settled.candles.map((candle) => candle.tick)).toEqual(Array.from({ length: settled.tick }, (_, i) => i + 1));
+    const verify = await request(app.url).get(`/api/v1/rounds/${round.id}/verify`).expect(200);
+    expect(verifyRound(verify.body).ok).toBe(true);
   });
 });
