@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
@@ -39,7 +39,7 @@ const IDLE_POLL_MS = 250;
  * the gap is under ROUND_RESUME_WINDOW_MS, and voids it otherwise.
  */
 @Injectable()
-export class RoundEngine implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('RoundEngine');
   private readonly lease: LeaderLease;
   private live: LiveRound | null = null;
@@ -71,7 +71,8 @@ export class RoundEngine implements OnApplicationBootstrap, OnApplicationShutdow
     this.loopDone = this.loop();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** The first shutdown hook: ticking stops while the database, Redis and Socket.IO are still open. */
+  async onModuleDestroy(): Promise<void> {
     this.running = false;
     this.wake?.();
     await this.loopDone;

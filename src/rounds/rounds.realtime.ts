@@ -1,4 +1,4 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { RoundCandleEvent, RoundEndedEvent, RoundEvent, RoundStateEvent, RoundTradeEvent } from '../common/events/domain-events';
 import { RealtimePublisher, RoundTarget } from '../realtime/realtime.publisher';
@@ -15,6 +15,7 @@ import { RoundsService } from './rounds.service';
 export class RoundsRealtime implements OnModuleInit {
   /** The round the engine drives now; a later settlement of an older round is not news for `rounds`. */
   private liveRoundId: string | null = null;
+  private readonly logger = new Logger('RoundsRealtime');
 
   constructor(
     private readonly publisher: RealtimePublisher,
@@ -31,22 +32,31 @@ export class RoundsRealtime implements OnModuleInit {
   onState(event: RoundStateEvent): void {
     const status = (event.round as { status?: string }).status;
     if (status === 'PENDING' || status === 'ACTIVE') this.liveRoundId = event.roundId;
-    this.publisher.roundState(event.roundId, event.round, this.target(event.roundId, status));
+    this.send(() => this.publisher.roundState(event.roundId, event.round, this.target(event.roundId, status)));
   }
 
   @OnEvent(RoundEvent.Candle)
   onCandle(event: RoundCandleEvent): void {
-    this.publisher.roundCandle(event.roundId, event.candle, this.target(event.roundId));
+    this.send(() => this.publisher.roundCandle(event.roundId, event.candle, this.target(event.roundId)));
   }
 
   @OnEvent(RoundEvent.Trade)
   onTrade(event: RoundTradeEvent): void {
-    this.publisher.roundTrade(event.roundId, { roundId: event.roundId, ...event.trade }, this.target(event.roundId));
+    this.send(() => this.publisher.roundTrade(event.roundId, { roundId: event.roundId, ...event.trade }, this.target(event.roundId)));
   }
 
   @OnEvent(RoundEvent.Ended)
   onEnded(event: RoundEndedEvent): void {
-    this.publisher.roundEnded(event.roundId, event.result, this.target(event.roundId, 'ENDED'));
+    this.send(() => this.publisher.roundEnded(event.roundId, event.result, this.target(event.roundId, 'ENDED')));
+  }
+
+  /** A broadcast that fails (Redis reconnecting, the process shutting down) must not fail the engine that caused it. */
+  private send(broadcast: () => void): void {
+    try {
+      broadcast();
+    } catch (error) {
+      this.logger.warn(`round broadcast dropped: ${(error as Error).message}`);
+    }
   }
 
   /**
