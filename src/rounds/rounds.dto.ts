@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { PageDtoOf } from '../common/http/pagination';
 import { IsAmount } from '../common/money/is-amount.decorator';
@@ -255,39 +255,19 @@ export class RoundOddsDto {
   houseEdge!: number;
 }
 
-export class RoundVerificationDto {
+/** The published round fields a verifier needs, plus what only exists once the seed is revealed. */
+export class RoundVerificationDto extends PickType(RoundSummaryDto, ['number', 'algorithm', 'params', 'serverSeedHash', 'saltSource', 'provablyFair', 'rugTick'] as const) {
   @ApiProperty({ example: ROUND_ID })
   roundId!: string;
-
-  @ApiProperty({ example: 17 })
-  number!: number;
-
-  @ApiProperty({ example: 'cm-v1' })
-  algorithm!: string;
-
-  @ApiProperty({ type: RoundParamsDto, example: PARAMS_EXAMPLE })
-  params!: RoundParamsDto;
 
   @ApiProperty({ example: '4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f' })
   serverSeed!: string;
 
-  @ApiProperty({ example: '9b2f0c4d1e8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c' })
-  serverSeedHash!: string;
-
   @ApiProperty({ example: 'c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2' })
   salt!: string;
 
-  @ApiProperty({ example: 'server' })
-  saltSource!: string;
-
-  @ApiProperty({ example: false })
-  provablyFair!: boolean;
-
-  @ApiProperty({ example: 'a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1' })
+  @ApiProperty({ example: 'a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1', description: 'HMAC-SHA256(serverSeed, salt)' })
   roundSeed!: string;
-
-  @ApiProperty({ example: 97, nullable: true, type: Number })
-  rugTick!: number | null;
 
   @ApiProperty({ type: [CandleDto] })
   candles!: CandleDto[];
