@@ -12,7 +12,7 @@ import { DEFAULT_ROUND_PARAMS, START_PRICE } from './fairness/round-params';
 import { roundSeedOf } from './fairness/round-seed';
 import { LeaderLease } from './leader-lease';
 import { toCandleDto, toRoundSummary, toSideBetDto } from './round.mapper';
-import { RoundSettingsService } from './round-settings.service';
+import { RoundRules, RoundSettingsService } from './round-settings.service';
 import { RoundSettlementQueue } from './round-settlement.processor';
 import { RoundSideBetEntity } from './round-side-bet.entity';
 import { LIVE_ROUND_STATUSES, RoundEntity } from './round.entity';
@@ -29,6 +29,7 @@ interface LiveRound {
 class LeadershipLost extends Error {}
 
 const IDLE_POLL_MS = 250;
+const UNIQUE_VIOLATION = '23505';
 
 /**
  * The round engine: one ticking leader across the fleet (a Redis lease with a fencing token).
@@ -219,8 +220,8 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
   private async drive(): Promise<number> {
     if (!this.live) {
       const created = await this.createRound();
-      if (!created) return IDLE_POLL_MS;
-      this.live = { round: created };
+      if (created) this.live = { round: created };
+      if (!this.live) return IDLE_POLL_MS;
     }
     const { round } = this.live;
     if (round.status === 'PENDING') {
@@ -235,7 +236,21 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
     const { rules, paused } = await this.settings.current();
     if (paused) return null;
     const token = this.token;
-    const round = await this.dataSource.transaction(async (manager) => {
+    let round: RoundEntity;
+    try {
+      round = await this.insertRound(rules, token);
+    } catch (error) {
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      // A live round exists that this leader did not know of (created by a paused ex-leader): adopt it as a takeover would.
+      await this.takeOver(Number(token));
+      return null;
+    }
+    this.publishState(round);
+    return round;
+  }
+
+  private insertRound(rules: RoundRules, token: string): Promise<RoundEntity> {
+    return this.dataSource.transaction(async (manager) => {
       const slot = await this.chains.takeNext(manager);
       const [{ next }] = (await manager.query(`SELECT COALESCE(max(number), 0) + 1 AS next FROM rounds`)) as { next: number }[];
       return manager.save(
@@ -266,8 +281,6 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
         }),
       );
     });
-    this.publishState(round);
-    return round;
   }
 
   private async start(live: LiveRound): Promise<void> {
@@ -303,7 +316,7 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
     const serverSeed = ended ? await this.chains.serverSeed(this.dataSource.manager, round.chainId, round.chainIndex) : null;
     const endedAt = new Date();
 
-    const resolvedBets = await this.dataSource.transaction(async (manager) => {
+    const resolvedBets = await this.persistTicks(live, async (manager) => {
       const updated = await manager
         .createQueryBuilder()
         .update(RoundEntity)
@@ -337,6 +350,7 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
       );
       return this.resolveSideBets(manager, round.id, generator, ended);
     });
+    if (resolvedBets === null) return 0;
 
     Object.assign(round, { tick: generator.tick, price: BigInt(generator.close), lastTickAt: new Date() });
     await this.publishSideBets(resolvedBets);
@@ -355,6 +369,25 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
       return 0;
     }
     return startsAt + (generator.tick + 1) * round.tickMs - Date.now();
+  }
+
+  /**
+   * Runs the tick transaction. The generator ran ahead in memory; when the transaction fails for
+   * another reason than fencing, it is rebuilt from the last persisted candle so the next pass
+   * regenerates exactly those ticks.
+   */
+  private async persistTicks<T>(live: LiveRound, work: (manager: EntityManager) => Promise<T>): Promise<T | null> {
+    try {
+      return await this.dataSource.transaction(work);
+    } catch (error) {
+      if (error instanceof LeadershipLost) throw error;
+      this.logger.error(`round ${live.round.number}: persisting ticks failed, resuming from the database: ${(error as Error).message}`);
+      const persisted = await this.dataSource.manager.findOneOrFail(RoundEntity, { where: { id: live.round.id } });
+      if (persisted.status !== 'ACTIVE' || persisted.leaderToken !== this.token) throw new LeadershipLost(`round ${persisted.number} is no longer ours to tick`);
+      live.round = persisted;
+      live.generator = await this.generatorFor(this.dataSource.manager, persisted);
+      return null;
+    }
   }
 
   /**
