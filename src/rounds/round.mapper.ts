@@ -1,6 +1,6 @@
 import { formatPrice } from './fairness/price';
 import { positionPnl } from './fairness/payouts';
-import { FAIRNESS_ALGORITHM } from './fairness/round-params';
+import { FAIRNESS_ALGORITHM, toRoundParams } from './fairness/round-params';
 import type { RoundCandleEntity } from './round-candle.entity';
 import type { RoundPositionEntity } from './round-position.entity';
 import type { RoundSideBetEntity } from './round-side-bet.entity';
@@ -21,7 +21,7 @@ export function toRoundSummary(round: RoundEntity, now: number = Date.now()): Ro
     saltSource: round.saltSource,
     provablyFair: isProvablyFairSource(round.saltSource),
     algorithm: FAIRNESS_ALGORITHM,
-    params: { ...round.params },
+    params: toRoundParams(round.params),
     tickMs: round.tickMs,
     startsAt: round.startsAt.toISOString(),
     countdownMs: round.status === 'PENDING' ? Math.max(0, round.startsAt.getTime() - now) : 0,

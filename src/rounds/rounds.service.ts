@@ -6,7 +6,7 @@ import { LedgerService, SystemAccount } from '../accounts/ledger.service';
 import { RealtimeDomainEvent, RoundEvent } from '../common/events/domain-events';
 import { Page, PageQueryDto, offsetOf, toPage } from '../common/http/pagination';
 import { positionPayout, sideBetOdds, sideBetWindow, splitAmount } from './fairness/payouts';
-import { FAIRNESS_ALGORITHM } from './fairness/round-params';
+import { FAIRNESS_ALGORITHM, toRoundParams } from './fairness/round-params';
 import { roundSeedOf } from './fairness/round-seed';
 import { toCandleDto, toPositionDto, toRoundSummary, toSideBetDto } from './round.mapper';
 import { RoundCandleEntity } from './round-candle.entity';
@@ -100,7 +100,7 @@ export class RoundsService {
       roundId: round.id,
       number: round.number,
       algorithm: FAIRNESS_ALGORITHM,
-      params: { ...round.params },
+      params: toRoundParams(round.params),
       serverSeed: round.serverSeed,
       serverSeedHash: round.serverSeedHash,
       salt: round.salt,
