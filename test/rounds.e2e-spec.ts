@@ -216,6 +216,36 @@ describe('Rounds: a full round at a fast tick (e2e)', () => {
     expect(usdc(row.houseResult)).toBe(volume - usdc(row.fees) - payouts);
   });
 
+  it('holds the per-player limits under concurrent requests, and a retried Idempotency-Key moves money once', async () => {
+    for (let previous = 0, attempt = 0; attempt < 6; attempt += 1) {
+      const player = await createFundedUser(running);
+      const round = await waitForRound(running, previous, ['PENDING']);
+      previous = round.number;
+      const bets = await Promise.all([1, 2, 3].map(() => post(running, player, `/api/v1/rounds/${round.id}/side-bets`, { amount: '1' })));
+      await waitForStatus(running, round.id, ['ACTIVE', 'ENDED', 'SETTLED']);
+      const opens = await Promise.all(Array.from({ length: 12 }, () => post(running, player, `/api/v1/rounds/${round.id}/positions`, { side: 'short', amount: '1' })));
+      if ([...bets, ...opens].some((response) => response.body.error === 'RoundStateConflict')) continue; // the round ended first
+
+      expect(bets.map((response) => response.status).sort()).toEqual([201, 409, 409]);
+      expect(opens.filter((response) => response.status === 201)).toHaveLength(10);
+      expect(opens.filter((response) => response.status === 422).map((response) => response.body.error)).toEqual(['TooManyOpenPositions', 'TooManyOpenPositions']);
+
+      // The same key and body again: the first answer, nothing charged twice.
+      const key = `replay-${round.id}-${player.id}`;
+      const first = await request(running.url).post(`/api/v1/rounds/${round.id}/positions/${opens.find((r) => r.status === 201)!.body.id}/close`).set(player.auth).set('Idempotency-Key', key);
+      if (first.status === 409 && first.body.error === 'RoundStateConflict') continue;
+      expect(first.status).toBe(200);
+      const balance = (await balancesOf(running, player)).USDC.available;
+      const replay = await request(running.url).post(`/api/v1/rounds/${round.id}/positions/${first.body.id}/close`).set(player.auth).set('Idempotency-Key', key);
+      expect(replay.status).toBe(200);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.body).toEqual(first.body);
+      expect((await balancesOf(running, player)).USDC.available).toBe(balance);
+      return;
+    }
+    throw new Error('no round lasted long enough to check the limits');
+  });
+
   it('keeps admin endpoints for admins and applies config to future rounds only', async () => {
     const player = await createFundedUser(running);
     await request(running.url).put('/api/v1/admin/rounds/config').set(player.auth).send({ feeBps: 0 }).expect(403);
