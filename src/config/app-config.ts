@@ -1,4 +1,4 @@
-import { amountShapeProblem } from '../common/money/amount';
+import { amountShapeProblem, parseAmount } from '../common/money/amount';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
@@ -170,6 +170,9 @@ export class AppConfig {
     ] as const) {
       const problem = amountShapeProblem(value, 'positive', 6);
       if (problem) read.problems.push(`${name} ${problem} (got "${value}")`);
+    }
+    if (!amountShapeProblem(values.roundMinStake, 'positive', 6) && !amountShapeProblem(values.roundMaxStake, 'positive', 6)) {
+      if (parseAmount(values.roundMinStake, { decimals: 6 }) > parseAmount(values.roundMaxStake, { decimals: 6 })) read.problems.push('ROUND_MIN_STAKE must not be greater than ROUND_MAX_STAKE');
     }
     if (!/^(0|[1-9][0-9]*)(\.[0-9]{1,4})?$/.test(values.roundSideBetMultiplier) || /^0(\.0*)?$/.test(values.roundSideBetMultiplier)) {
       read.problems.push(`ROUND_SIDE_BET_MULTIPLIER must be a positive decimal with at most 4 decimals (got "${values.roundSideBetMultiplier}")`);
