@@ -236,6 +236,8 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
     const { rules, paused } = await this.settings.current();
     if (paused) return null;
     const token = this.token;
+    // Between rounds: a settlement whose enqueue failed earlier (Redis hiccup) is retried here.
+    await this.enqueueUnsettled();
     let round: RoundEntity;
     try {
       round = await this.insertRound(rules, token);
