@@ -215,6 +215,15 @@ export class LedgerService {
     return this.oneAtATime(manager.queryRunner, () => this.openUserAccountNow(manager, userId, asset));
   }
 
+  /** Available balance of a system account (the sum of its shards), read in the caller's transaction. */
+  async systemBalance(manager: EntityManager, account: { system: string }, asset: string = SETTLEMENT_ASSET): Promise<bigint> {
+    const rows = (await manager.query(`SELECT COALESCE(sum(available), 0)::text AS available FROM accounts WHERE system_key = $1 AND asset = $2`, [
+      account.system,
+      asset,
+    ])) as { available: string }[];
+    return BigInt(rows[0].available);
+  }
+
   /**
    * Postings write absolute balances computed from what they locked, so two postings of one transaction
    * must not interleave (a caller doing `Promise.all` over one EntityManager): they run in call order.

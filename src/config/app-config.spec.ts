@@ -97,4 +97,22 @@ describe('AppConfig.fromEnv realtime settings', () => {
     expect(AppConfig.fromEnv({ REALTIME_TRANSPORTS: 'websocket' }).realtimeTransports).toEqual(['websocket']);
     expect(() => AppConfig.fromEnv({ REALTIME_TRANSPORTS: 'websocket,carrier-pigeon' })).toThrow(/REALTIME_TRANSPORTS/);
   });
+
+  it('has round defaults from the issue and refuses inconsistent round limits', () => {
+    expect(AppConfig.fromEnv({})).toMatchObject({
+      roundsEngineEnabled: true,
+      roundCooldownMs: 5000,
+      roundTickMs: 250,
+      roundResumeWindowMs: 10000,
+      roundFeeBps: 100,
+      roundSideBetWindow: 40,
+      roundSideBetMultiplier: '5',
+      roundMaxTicks: 5000,
+      roundChainLength: 10000,
+    });
+    expect(() => AppConfig.fromEnv({ ROUND_MIN_STAKE: '50', ROUND_MAX_STAKE: '10' })).toThrow(/ROUND_MIN_STAKE must not be greater than ROUND_MAX_STAKE/);
+    expect(() => AppConfig.fromEnv({ ROUND_MAX_STAKE: '1.1234567' })).toThrow(/ROUND_MAX_STAKE/);
+    expect(() => AppConfig.fromEnv({ ROUND_SIDE_BET_MULTIPLIER: '0' })).toThrow(/ROUND_SIDE_BET_MULTIPLIER/);
+    expect(() => AppConfig.fromEnv({ ROUND_SIDE_BET_MULTIPLIER: '4.12345' })).toThrow(/ROUND_SIDE_BET_MULTIPLIER/);
+  });
 });

@@ -1,4 +1,4 @@
-import { amountShapeProblem } from '../common/money/amount';
+import { amountShapeProblem, parseAmount } from '../common/money/amount';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
@@ -66,6 +66,27 @@ export class AppConfig {
   readonly realtimeRateLimitStrikes!: number;
   readonly realtimeRecoveryWindowMs!: number;
   readonly realtimeTransports!: RealtimeTransport[];
+  /** Rounds: the ticking engine runs on APP_ROLE engine/all only when this is true. */
+  readonly roundsEngineEnabled!: boolean;
+  /** PENDING cooldown before a round starts, with a countdown. */
+  readonly roundCooldownMs!: number;
+  /** Default candle interval of new rounds (admin config may change it for future rounds). */
+  readonly roundTickMs!: number;
+  /** A new leader resumes a round whose last persisted tick is younger than this; older rounds are VOIDED. */
+  readonly roundResumeWindowMs!: number;
+  /** Lifetime of the ticking leader's Redis lease; the leader renews it every tick. */
+  readonly roundLeaseMs!: number;
+  readonly roundFeeBps!: number;
+  /** USDC decimal strings: the limits of one position or side bet amount. */
+  readonly roundMinStake!: string;
+  readonly roundMaxStake!: string;
+  readonly roundSideBetWindow!: number;
+  /** Decimal multiplier with at most 4 decimals, stake included. */
+  readonly roundSideBetMultiplier!: string;
+  /** cm-v1 `maxTicks` of new rounds (the other path parameters are the published defaults). */
+  readonly roundMaxTicks!: number;
+  /** Length L of each new seed hash chain. */
+  readonly roundChainLength!: number;
 
   get isProduction(): boolean {
     return this.nodeEnv === 'production';
@@ -126,11 +147,36 @@ export class AppConfig {
       realtimeRateLimitStrikes: read.integer('REALTIME_RATE_LIMIT_STRIKES', 3, { min: 1, max: 1000 }),
       realtimeRecoveryWindowMs: read.integer('REALTIME_RECOVERY_WINDOW_MS', 120000, { min: 0, max: 3600000 }),
       realtimeTransports: read.list('REALTIME_TRANSPORTS', [...REALTIME_TRANSPORTS]) as RealtimeTransport[],
+      roundsEngineEnabled: read.boolean('ROUNDS_ENGINE_ENABLED', true),
+      roundCooldownMs: read.integer('ROUND_COOLDOWN_MS', 5000, { min: 0, max: 3_600_000 }),
+      roundTickMs: read.integer('ROUND_TICK_MS', 250, { min: 5, max: 60_000 }),
+      roundResumeWindowMs: read.integer('ROUND_RESUME_WINDOW_MS', 10_000, { min: 0, max: 3_600_000 }),
+      roundLeaseMs: read.integer('ROUND_LEASE_MS', 3000, { min: 100, max: 600_000 }),
+      roundFeeBps: read.integer('ROUND_FEE_BPS', 100, { min: 0, max: 5000 }),
+      roundMinStake: read.string('ROUND_MIN_STAKE', '0.1'),
+      roundMaxStake: read.string('ROUND_MAX_STAKE', '1000'),
+      roundSideBetWindow: read.integer('ROUND_SIDE_BET_WINDOW', 40, { min: 1, max: 100_000 }),
+      roundSideBetMultiplier: read.string('ROUND_SIDE_BET_MULTIPLIER', '5'),
+      roundMaxTicks: read.integer('ROUND_MAX_TICKS', 5000, { min: 1, max: 1_000_000 }),
+      roundChainLength: read.integer('ROUND_CHAIN_LENGTH', 10_000, { min: 1, max: 10_000_000 }),
     };
     const startingBalanceProblem = amountShapeProblem(values.startingBalance, 'nonNegative', 6);
     if (startingBalanceProblem) read.problems.push(`STARTING_BALANCE ${startingBalanceProblem} (got "${values.startingBalance}")`);
     const unknownChains = values.withdrawalChains.filter((chain) => !(KNOWN_CHAINS as readonly string[]).includes(chain));
     if (unknownChains.length > 0) read.problems.push(`WITHDRAWAL_CHAINS must list only ${KNOWN_CHAINS.join(', ')} (got "${unknownChains.join(', ')}")`);
+    for (const [name, value] of [
+      ['ROUND_MIN_STAKE', values.roundMinStake],
+      ['ROUND_MAX_STAKE', values.roundMaxStake],
+    ] as const) {
+      const problem = amountShapeProblem(value, 'positive', 6);
+      if (problem) read.problems.push(`${name} ${problem} (got "${value}")`);
+    }
+    if (!amountShapeProblem(values.roundMinStake, 'positive', 6) && !amountShapeProblem(values.roundMaxStake, 'positive', 6)) {
+      if (parseAmount(values.roundMinStake, { decimals: 6 }) > parseAmount(values.roundMaxStake, { decimals: 6 })) read.problems.push('ROUND_MIN_STAKE must not be greater than ROUND_MAX_STAKE');
+    }
+    if (!/^(0|[1-9][0-9]*)(\.[0-9]{1,4})?$/.test(values.roundSideBetMultiplier) || /^0(\.0*)?$/.test(values.roundSideBetMultiplier)) {
+      read.problems.push(`ROUND_SIDE_BET_MULTIPLIER must be a positive decimal with at most 4 decimals (got "${values.roundSideBetMultiplier}")`);
+    }
     if (Boolean(values.jwtPrivateKey) !== Boolean(values.jwtPublicKey)) read.problems.push('JWT_PRIVATE_KEY and JWT_PUBLIC_KEY must be set together');
     const unknownTransports = values.realtimeTransports.filter((t) => !REALTIME_TRANSPORTS.includes(t));
     if (unknownTransports.length > 0 || values.realtimeTransports.length === 0) {

@@ -1,4 +1,34 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
+import { AccountsModule } from '../accounts/accounts.module';
+import { RealtimeModule } from '../realtime/realtime.module';
+import { RoundEngine } from './round-engine.service';
+import { RoundSettingsService } from './round-settings.service';
+import { RoundSettlementProcessor, RoundSettlementQueue, ROUND_SETTLEMENT_QUEUE } from './round-settlement.processor';
+import { RoundSettlementService } from './round-settlement.service';
+import { RoundsAdminController } from './rounds.admin.controller';
+import { RoundsAdminService } from './rounds-admin.service';
+import { RoundsController } from './rounds.controller';
+import { RoundsRealtime } from './rounds.realtime';
+import { RoundsService } from './rounds.service';
+import { SALT_SOURCE, ServerSaltSource } from './salt-source';
+import { SeedChainsService } from './seed-chains.service';
 
-@Module({})
+@Module({
+  imports: [AccountsModule, RealtimeModule, BullModule.registerQueue({ name: ROUND_SETTLEMENT_QUEUE })],
+  controllers: [RoundsController, RoundsAdminController],
+  providers: [
+    { provide: SALT_SOURCE, useClass: ServerSaltSource },
+    SeedChainsService,
+    RoundSettingsService,
+    RoundsService,
+    RoundsAdminService,
+    RoundSettlementService,
+    RoundSettlementQueue,
+    RoundSettlementProcessor,
+    RoundEngine,
+    RoundsRealtime,
+  ],
+  exports: [RoundsService],
+})
 export class RoundsModule {}

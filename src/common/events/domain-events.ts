@@ -51,3 +51,37 @@ export interface NotificationCreatedEvent {
   userId: string;
   notification: object;
 }
+
+// ---- rounds (payloads are the REST shapes: RoundSummaryDto, CandleDto, ...); a player's positions and
+// side bets go out as RealtimeDomainEvent.PositionUpdated ----
+
+export const RoundEvent = {
+  /** A round was created, started, ended, settled or voided: `{roundId, round}`. */
+  State: 'round.state',
+  /** A candle was generated: `{roundId, candle}`. */
+  Candle: 'round.candle',
+  /** A position opened or closed, or a side bet was placed (public, no user id): `{roundId, trade}`. */
+  Trade: 'round.trade',
+  /** The round ended (rug or maxTicks) or was voided, seed revealed: `{roundId, result}`. */
+  Ended: 'round.ended',
+} as const;
+
+export interface RoundStateEvent {
+  roundId: string;
+  round: object;
+}
+
+export interface RoundCandleEvent {
+  roundId: string;
+  candle: object;
+}
+
+export interface RoundTradeEvent {
+  roundId: string;
+  trade: object;
+}
+
+export interface RoundEndedEvent {
+  roundId: string;
+  result: object;
+}

@@ -1,0 +1,102 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { minorUnitsColumn } from '../common/money/amount';
+import type { RoundParams } from './fairness/round-params';
+
+export const ROUND_STATUSES = ['PENDING', 'ACTIVE', 'ENDED', 'SETTLED', 'VOIDED'] as const;
+export type RoundStatus = (typeof ROUND_STATUSES)[number];
+
+/** Statuses in which the engine still drives the round; at most one round is in them at a time. */
+export const LIVE_ROUND_STATUSES: readonly RoundStatus[] = ['PENDING', 'ACTIVE'];
+
+@Entity('rounds')
+export class RoundEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  /** 1, 2, 3, ... over all chains. */
+  @Column({ type: 'integer' })
+  number!: number;
+
+  @Column({ type: 'uuid' })
+  chainId!: string;
+
+  /** k: this round plays s[L-k] of its chain. */
+  @Column({ type: 'integer' })
+  chainIndex!: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: RoundStatus;
+
+  /** The cm-v1 path parameters, published with the round. */
+  @Column({ type: 'jsonb' })
+  params!: RoundParams;
+
+  /** s[L-k+1]: public from creation. */
+  @Column({ type: 'varchar', length: 64 })
+  serverSeedHash!: string;
+
+  /** s[L-k]: null until the round ends (or is voided). */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  serverSeed!: string | null;
+
+  /** Drawn when the round starts; null while PENDING. */
+  @Column({ type: 'varchar', length: 256, nullable: true })
+  salt!: string | null;
+
+  @Column({ type: 'varchar', length: 32 })
+  saltSource!: string;
+
+  /** The last generated (persisted) tick; 0 before the first candle. */
+  @Column({ type: 'integer', default: 0 })
+  tick!: number;
+
+  /** The latest close in 1e-8 units (the price positions enter and exit at). */
+  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  price!: bigint;
+
+  @Column({ type: 'integer', nullable: true })
+  rugTick!: number | null;
+
+  @Column({ type: 'integer' })
+  tickMs!: number;
+
+  /** Trading rules frozen at creation: admin config only affects future rounds. */
+  @Column({ type: 'integer' })
+  feeBps!: number;
+
+  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  minStake!: bigint;
+
+  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  maxStake!: bigint;
+
+  @Column({ type: 'integer' })
+  sideBetWindow!: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  sideBetMultiplier!: string;
+
+  /** When the round goes (or went) ACTIVE: tick t is due at startsAt + t * tickMs. */
+  @Column({ type: 'timestamptz' })
+  startsAt!: Date;
+
+  /** When the last tick was persisted (the start, before the first candle): the takeover gap is measured from it. */
+  @Column({ type: 'timestamptz', nullable: true })
+  lastTickAt!: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  endedAt!: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  settledAt!: Date | null;
+
+  /** Fencing token of the engine leader allowed to write ticks. */
+  @Column({ type: 'bigint', default: '0' })
+  leaderToken!: string;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,326 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { LedgerService, SystemAccount } from '../accounts/ledger.service';
+import { RealtimeDomainEvent, RoundEvent } from '../common/events/domain-events';
+import { Page, PageQueryDto, offsetOf, toPage } from '../common/http/pagination';
+import { positionPayout, sideBetOdds, sideBetWindow, splitAmount } from './fairness/payouts';
+import { FAIRNESS_ALGORITHM, toRoundParams } from './fairness/round-params';
+import { roundSeedOf } from './fairness/round-seed';
+import { toCandleDto, toPositionDto, toRoundSummary, toSideBetDto } from './round.mapper';
+import { RoundCandleEntity } from './round-candle.entity';
+import {
+  PositionAlreadyClosed,
+  RoundNotEnded,
+  RoundNotFound,
+  RoundPositionNotFound,
+  RoundStateConflict,
+  SideBetAlreadyActive,
+  StakeOutOfLimits,
+  TooManyOpenPositions,
+} from './round-errors';
+import { RoundPositionEntity } from './round-position.entity';
+import { formatUsdc, parseUsdc } from './round-settings.service';
+import { RoundSideBetEntity } from './round-side-bet.entity';
+import { RoundEntity, RoundStatus } from './round.entity';
+import { isProvablyFairSource } from './salt-source';
+import { SeedChainsService } from './seed-chains.service';
+import type {
+  CandleDto,
+  FairnessDto,
+  MyRoundDto,
+  OpenRoundPositionDto,
+  PlaceSideBetDto,
+  RoundDto,
+  RoundOddsDto,
+  RoundPositionDto,
+  RoundSideBetDto,
+  RoundSummaryDto,
+  RoundVerificationDto,
+} from './rounds.dto';
+
+export const MAX_OPEN_POSITIONS_PER_ROUND = 10;
+const UNIQUE_VIOLATION = '23505';
+
+/** Reads and player commands of the rounds venue. Each command is one transaction: rows and ledger postings commit together. */
+@Injectable()
+export class RoundsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly ledger: LedgerService,
+    private readonly chains: SeedChainsService,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  // ---- reading ----------------------------------------------------------------------------------
+
+  /** The live round (PENDING or ACTIVE), else the latest one; 404 before the first round. */
+  async current(): Promise<RoundDto> {
+    const [live] = await this.dataSource.manager.find(RoundEntity, { order: { number: 'DESC' }, take: 1 });
+    if (!live) throw new RoundNotFound('current');
+    return this.withCandles(live);
+  }
+
+  async byId(roundId: string): Promise<RoundDto> {
+    return this.withCandles(await this.find(this.dataSource.manager, roundId));
+  }
+
+  async history(query: PageQueryDto): Promise<Page<RoundSummaryDto>> {
+    const [rows, total] = await this.dataSource.manager.findAndCount(RoundEntity, {
+      order: { number: 'DESC' },
+      skip: offsetOf(query),
+      take: query.limit,
+    });
+    const now = Date.now();
+    return toPage(
+      rows.map((row) => toRoundSummary(row, now)),
+      total,
+      query,
+    );
+  }
+
+  async mine(userId: string, roundId: string): Promise<MyRoundDto> {
+    const manager = this.dataSource.manager;
+    await this.find(manager, roundId);
+    const [positions, sideBets] = await Promise.all([
+      manager.find(RoundPositionEntity, { where: { roundId, userId }, order: { createdAt: 'ASC', id: 'ASC' } }),
+      manager.find(RoundSideBetEntity, { where: { roundId, userId }, order: { createdAt: 'ASC', id: 'ASC' } }),
+    ]);
+    return { positions: positions.map(toPositionDto), sideBets: sideBets.map(toSideBetDto) };
+  }
+
+  async verification(roundId: string): Promise<RoundVerificationDto> {
+    const manager = this.dataSource.manager;
+    const round = await this.find(manager, roundId);
+    if ((round.status !== 'ENDED' && round.status !== 'SETTLED') || round.serverSeed === null || round.salt === null) {
+      throw new RoundNotEnded(round.status);
+    }
+    return {
+      roundId: round.id,
+      number: round.number,
+      algorithm: FAIRNESS_ALGORITHM,
+      params: toRoundParams(round.params),
+      serverSeed: round.serverSeed,
+      serverSeedHash: round.serverSeedHash,
+      salt: round.salt,
+      saltSource: round.saltSource,
+      provablyFair: isProvablyFairSource(round.saltSource),
+      roundSeed: roundSeedOf(round.serverSeed, round.salt),
+      rugTick: round.rugTick,
+      candles: await this.candlesOf(manager, round.id),
+    };
+  }
+
+  async fairness(): Promise<FairnessDto> {
+    return { ...(await this.chains.published()), algorithm: FAIRNESS_ALGORITHM };
+  }
+
+  async odds(roundId: string): Promise<RoundOddsDto> {
+    const round = await this.find(this.dataSource.manager, roundId);
+    this.expectStatus(round, ['PENDING', 'ACTIVE'], 'Odds are quoted');
+    const window = sideBetWindow(round.tick + 1, round.sideBetWindow);
+    const odds = sideBetOdds({
+      rugProbability: round.params.rugProbability,
+      window: round.sideBetWindow,
+      payoutMultiplier: round.sideBetMultiplier,
+      ticksRemaining: round.params.maxTicks - round.tick,
+    });
+    return { roundId: round.id, startTick: window.startTick, endTick: window.endTick, ...odds };
+  }
+
+  /** State and the latest candles: what a new subscriber of `rounds` or `round:<id>` gets first. */
+  async snapshot(roundId?: string, recentCandles = 100): Promise<{ round: RoundSummaryDto; candles: CandleDto[] } | null> {
+    const manager = this.dataSource.manager;
+    const round = roundId
+      ? await manager.findOne(RoundEntity, { where: { id: roundId } })
+      : (await manager.find(RoundEntity, { order: { number: 'DESC' }, take: 1 }))[0];
+    if (!round) {
+      if (roundId) throw new RoundNotFound(roundId);
+      return null;
+    }
+    const rows = await manager.find(RoundCandleEntity, { where: { roundId: round.id }, order: { tick: 'DESC' }, take: recentCandles });
+    return { round: toRoundSummary(round), candles: rows.reverse().map(toCandleDto) };
+  }
+
+  // ---- playing ----------------------------------------------------------------------------------
+
+  async openPosition(userId: string, roundId: string, body: OpenRoundPositionDto): Promise<RoundPositionDto> {
+    const amount = parseUsdc(body.amount);
+    const position = await this.dataSource.transaction(async (manager) => {
+      const round = await this.lockRoundShared(manager, roundId);
+      this.expectStatus(round, ['ACTIVE'], 'Positions open');
+      this.checkLimits(round, amount);
+      await this.lockPlayer(manager, roundId, userId);
+      const open = await manager.count(RoundPositionEntity, { where: { roundId, userId, status: 'open' } });
+      if (open >= MAX_OPEN_POSITIONS_PER_ROUND) throw new TooManyOpenPositions(MAX_OPEN_POSITIONS_PER_ROUND);
+
+      const { fee, stake } = splitAmount(amount, round.feeBps);
+      const row = await manager.save(
+        manager.create(RoundPositionEntity, {
+          roundId,
+          userId,
+          side: body.side,
+          amount,
+          fee,
+          stake,
+          entryTick: round.tick,
+          entryPrice: round.price,
+          status: 'open',
+          exitTick: null,
+          exitPrice: null,
+          payout: null,
+          closedAt: null,
+        }),
+      );
+      await this.ledger.debit(manager, userId, stake, {
+        kind: 'round.position.open',
+        reference: `round-position:${row.id}`,
+        idempotencyKey: `round-position:${row.id}:open`,
+        to: SystemAccount.roundPot(roundId),
+        fee,
+      });
+      return row;
+    });
+    const dto = toPositionDto(position);
+    this.publishTrade(roundId, userId, dto, 'open');
+    return dto;
+  }
+
+  async closePosition(userId: string, roundId: string, positionId: string): Promise<RoundPositionDto> {
+    const position = await this.dataSource.transaction(async (manager) => {
+      const round = await this.lockRoundShared(manager, roundId);
+      if (!UUID.test(positionId)) throw new RoundPositionNotFound(positionId);
+      const row = await manager.findOne(RoundPositionEntity, { where: { id: positionId, roundId, userId }, lock: { mode: 'pessimistic_write' } });
+      if (!row) throw new RoundPositionNotFound(positionId);
+      if (row.status !== 'open') throw new PositionAlreadyClosed(positionId);
+      this.expectStatus(round, ['ACTIVE'], 'Positions close');
+
+      const payout = positionPayout(row.side, row.stake, row.entryPrice, round.price);
+      Object.assign(row, { status: 'closed', exitTick: round.tick, exitPrice: round.price, payout, closedAt: new Date() });
+      await manager.save(row);
+      if (payout > 0n) {
+        await this.ledger.credit(manager, userId, payout, {
+          kind: 'round.position.close',
+          reference: `round-position:${row.id}`,
+          idempotencyKey: `round-position:${row.id}:close`,
+          from: SystemAccount.roundPot(roundId),
+        });
+      }
+      return row;
+    });
+    const dto = toPositionDto(position);
+    this.publishTrade(roundId, userId, dto, 'close');
+    return dto;
+  }
+
+  async placeSideBet(userId: string, roundId: string, body: PlaceSideBetDto): Promise<RoundSideBetDto> {
+    const amount = parseUsdc(body.amount);
+    const bet = await this.dataSource.transaction(async (manager) => {
+      const round = await this.lockRoundShared(manager, roundId);
+      this.expectStatus(round, ['PENDING', 'ACTIVE'], 'Side bets are taken');
+      this.checkLimits(round, amount);
+      await this.lockPlayer(manager, roundId, userId);
+      const unresolved = await manager.count(RoundSideBetEntity, { where: { roundId, userId, status: 'active' } });
+      if (unresolved > 0) throw new SideBetAlreadyActive();
+
+      const window = sideBetWindow(round.tick + 1, round.sideBetWindow);
+      let row: RoundSideBetEntity;
+      try {
+        row = await manager.save(
+          manager.create(RoundSideBetEntity, {
+            roundId,
+            userId,
+            amount,
+            startTick: window.startTick,
+            endTick: window.endTick,
+            payoutMultiplier: round.sideBetMultiplier,
+            status: 'active',
+            payout: null,
+            paidAt: null,
+            resolvedAt: null,
+          }),
+        );
+      } catch (error) {
+        if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new SideBetAlreadyActive();
+        throw error;
+      }
+      await this.ledger.debit(manager, userId, amount, {
+        kind: 'round.side-bet.place',
+        reference: `round-side-bet:${row.id}`,
+        idempotencyKey: `round-side-bet:${row.id}:place`,
+        to: SystemAccount.roundPot(roundId),
+      });
+      return row;
+    });
+    const dto = toSideBetDto(bet);
+    this.events.emit(RealtimeDomainEvent.PositionUpdated, { userId, position: { kind: 'side-bet', ...dto } });
+    this.events.emit(RoundEvent.Trade, { roundId, trade: { kind: 'side-bet', action: 'place', amount: dto.amount, startTick: dto.startTick, endTick: dto.endTick } });
+    return dto;
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------
+
+  private publishTrade(roundId: string, userId: string, position: RoundPositionDto, action: 'open' | 'close'): void {
+    this.events.emit(RealtimeDomainEvent.PositionUpdated, { userId, position: { kind: 'position', ...position } });
+    this.events.emit(RoundEvent.Trade, {
+      roundId,
+      trade: {
+        kind: 'position',
+        action,
+        side: position.side,
+        amount: position.amount,
+        tick: action === 'open' ? position.entryTick : position.exitTick,
+        price: action === 'open' ? position.entryPrice : position.exitPrice,
+      },
+    });
+  }
+
+  private async withCandles(round: RoundEntity): Promise<RoundDto> {
+    return { ...toRoundSummary(round), candles: await this.candlesOf(this.dataSource.manager, round.id) };
+  }
+
+  private async candlesOf(manager: EntityManager, roundId: string): Promise<CandleDto[]> {
+    const rows = await manager.find(RoundCandleEntity, { where: { roundId }, order: { tick: 'ASC' } });
+    return rows.map(toCandleDto);
+  }
+
+  private async find(manager: EntityManager, roundId: string): Promise<RoundEntity> {
+    if (!UUID.test(roundId)) throw new RoundNotFound(roundId);
+    const round = await manager.findOne(RoundEntity, { where: { id: roundId } });
+    if (!round) throw new RoundNotFound(roundId);
+    return round;
+  }
+
+  /**
+   * FOR SHARE: commands read the round's status, tick and price, and the engine's next tick (an
+   * UPDATE) waits until they commit, so a position always enters at the close the round shows.
+   */
+  private async lockRoundShared(manager: EntityManager, roundId: string): Promise<RoundEntity> {
+    if (!UUID.test(roundId)) throw new RoundNotFound(roundId);
+    const round = await manager.findOne(RoundEntity, { where: { id: roundId }, lock: { mode: 'pessimistic_read' } });
+    if (!round) throw new RoundNotFound(roundId);
+    return round;
+  }
+
+  /** One command per player and round at a time, so the open-position and side-bet limits hold under concurrency. */
+  private async lockPlayer(manager: EntityManager, roundId: string, userId: string): Promise<void> {
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`round:${roundId}:player:${userId}`]);
+  }
+
+  private expectStatus(round: RoundEntity, expected: RoundStatus[], what: string): void {
+    if (!expected.includes(round.status)) {
+      throw new RoundStateConflict(`${what} only while the round is ${expected.join(' or ')}; it is ${round.status}`, { status: round.status, expected });
+    }
+  }
+
+  private checkLimits(round: RoundEntity, amount: bigint): void {
+    if (amount < round.minStake || amount > round.maxStake) {
+      const min = formatUsdc(round.minStake);
+      const max = formatUsdc(round.maxStake);
+      throw new StakeOutOfLimits(`amount must be between ${min} and ${max} USDC`, { min, max });
+    }
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
