@@ -59,6 +59,16 @@ export class AppConfig {
   readonly idempotencyWaitMs!: number;
   /** How long a finished Idempotency-Key is remembered (at least 24 h). */
   readonly idempotencyKeyTtlHours!: number;
+  /** Prediction-market trading fee in basis points of the traded amount, fixed on each market at creation. */
+  readonly marketFeeBps!: number;
+  /** Share of that fee (basis points) paid to the market's creator when a user with the `creator` role made it. */
+  readonly creatorFeeShareBps!: number;
+  /** Positions paid per transaction when a market is resolved or cancelled. */
+  readonly marketSettlementBatchSize!: number;
+  /** How long a cached page of the market list lives in Redis (it is also dropped on every change). */
+  readonly marketListCacheTtlSeconds!: number;
+  /** Create a few demo markets at boot when there are none (development default). */
+  readonly seedDemoMarkets!: boolean;
 
   get isProduction(): boolean {
     return this.nodeEnv === 'production';
@@ -115,6 +125,11 @@ export class AppConfig {
       withdrawalChains: read.list('WITHDRAWAL_CHAINS', production ? [] : ['dev']) as ChainName[],
       idempotencyWaitMs: read.integer('IDEMPOTENCY_WAIT_MS', 10000, { min: 0, max: 120000 }),
       idempotencyKeyTtlHours: read.integer('IDEMPOTENCY_KEY_TTL_HOURS', 24, { min: 24, max: 24 * 90 }),
+      marketFeeBps: read.integer('MARKET_FEE_BPS', 100, { min: 0, max: 10000 }),
+      creatorFeeShareBps: read.integer('CREATOR_FEE_SHARE_BPS', 2000, { min: 0, max: 10000 }),
+      marketSettlementBatchSize: read.integer('MARKET_SETTLEMENT_BATCH_SIZE', 500, { min: 1, max: 10000 }),
+      marketListCacheTtlSeconds: read.integer('MARKET_LIST_CACHE_TTL_SECONDS', 30, { min: 1, max: 3600 }),
+      seedDemoMarkets: read.boolean('SEED_DEMO_MARKETS', nodeEnv === 'development'),
     };
     const startingBalanceProblem = amountShapeProblem(values.startingBalance, 'nonNegative', 6);
     if (startingBalanceProblem) read.problems.push(`STARTING_BALANCE ${startingBalanceProblem} (got "${values.startingBalance}")`);
