@@ -1,5 +1,13 @@
+import { getTypeParser, setTypeParser, type TypeId } from 'pg-types';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { minorUnitsColumn } from '../common/money/amount';
+
+// node-postgres parses numeric[] (oid 1231) into JS floats, which loses money and share counts past 2^53.
+// Parse it like text[] (oid 1009) instead: each element stays the exact decimal string PostgreSQL sent.
+// (pg-types is the instance node-postgres itself uses: one copy, pinned by pg.) Entity files are loaded before the DataSource runs any query, in the app, the CLI and the benchmarks.
+const NUMERIC_ARRAY_OID = 1231 as number as TypeId;
+const TEXT_ARRAY_OID = 1009 as number as TypeId;
+setTypeParser(NUMERIC_ARRAY_OID, getTypeParser(TEXT_ARRAY_OID) as (value: string) => string[]);
 
 export const MARKET_STATUSES = ['OPEN', 'CLOSED', 'RESOLVED', 'CANCELLED'] as const;
 export type MarketStatus = (typeof MARKET_STATUSES)[number];
