@@ -4,6 +4,7 @@ import { MarketSettlementService } from '../src/markets/market-settlement.servic
 import { RunningApp, startTestApp } from './support/test-app';
 import { balancesOf, createAdmin, createFundedUser, db, reconcile } from './support/ledger';
 import { createHouseMarket, marketBody, marketOf, units, waitForMarket } from './support/markets';
+import { closeSockets, connectSocket, nextEvent, request as ask } from './support/sockets';
 import { createTestUser, TestUser } from './support/users';
 
 const STARTING = units('1000');
@@ -31,6 +32,7 @@ describe('prediction markets (e2e)', () => {
   });
 
   afterAll(async () => {
+    closeSockets();
     await running.close();
   });
 
@@ -401,5 +403,33 @@ describe('prediction markets (e2e)', () => {
     }
     expect(await systemBalance(running, `market-pool:${market.id}`)).toBe(0n);
     expect((await reconcile(running, admin)).ok).toBe(true);
+  });
+
+  it('publishes market:created on markets, and market:update and market:trade on market:<id> with the market as snapshot', async () => {
+    const socket = await connectSocket(running);
+    await expect(ask(socket, 'subscribe', { channel: 'markets' })).resolves.toMatchObject({ ok: true, snapshot: { data: expect.any(Array) } });
+    const created = nextEvent<{ marketId: string; status: string; prices: string[] }>(socket, 'market:created');
+    const market = await createHouseMarket(running, admin);
+    await expect(created).resolves.toEqual({ marketId: market.id, status: 'OPEN', prices: ['0.500000', '0.500000'], volume: '0.000000', resolvedOutcome: null });
+
+    const subscribed = await ask<{ ok: boolean; snapshot: { id: string } }>(socket, 'subscribe', { channel: `market:${market.id}` });
+    expect(subscribed).toEqual({ ok: true, snapshot: await marketOf(running, market.id) });
+    await expect(ask(socket, 'subscribe', { channel: 'market:00000000-0000-4000-8000-000000000000' })).resolves.toEqual({ ok: false, error: 'unknown channel' });
+
+    const user = await createFundedUser(running);
+    const update = nextEvent<{ prices: string[]; volume: string }>(socket, 'market:update');
+    const trade = nextEvent<Record<string, unknown>>(socket, 'market:trade');
+    const fill = (await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(user.auth).send({ outcome: 'No', amount: '4' }).expect(201)).body;
+    await expect(update).resolves.toMatchObject({ marketId: market.id, prices: fill.prices, volume: '4.000000' });
+    const traded = await trade;
+    expect(traded).toMatchObject({ tradeId: fill.tradeId, side: 'buy', outcome: 1, shares: fill.shares, amount: '4.000000', prices: fill.prices });
+    expect(traded).not.toHaveProperty('userId');
+
+    const resolved = nextEvent<{ status: string; resolvedOutcome: number }>(socket, 'market:resolved');
+    await request(running.url).post(`/api/v1/admin/markets/${market.id}/resolve`).set(admin.auth).send({ outcome: 'No' }).expect(200);
+    await expect(resolved).resolves.toMatchObject({ marketId: market.id, status: 'RESOLVED', resolvedOutcome: 1 });
+    // Let the settlement job finish before the app closes (its balance events broadcast after commit).
+    await waitForMarket(running, market.id, (m) => m.settledAt !== null);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   });
 });

@@ -85,3 +85,16 @@ describe('AppConfig ledger settings', () => {
     expect(() => AppConfig.fromEnv({ WITHDRAWAL_CHAINS: 'dev,moon' })).toThrow(/WITHDRAWAL_CHAINS must list only dev, base, aptos/);
   });
 });
+
+describe('AppConfig.fromEnv realtime settings', () => {
+  it('defaults to 30 client events per second and both Socket.IO transports', () => {
+    const config = AppConfig.fromEnv({});
+    expect(config.realtimeEventsPerSecond).toBe(30);
+    expect(config.realtimeTransports).toEqual(['polling', 'websocket']);
+  });
+
+  it('accepts websocket-only and refuses unknown transports', () => {
+    expect(AppConfig.fromEnv({ REALTIME_TRANSPORTS: 'websocket' }).realtimeTransports).toEqual(['websocket']);
+    expect(() => AppConfig.fromEnv({ REALTIME_TRANSPORTS: 'websocket,carrier-pigeon' })).toThrow(/REALTIME_TRANSPORTS/);
+  });
+});

@@ -10,6 +10,9 @@ export type ChainName = (typeof KNOWN_CHAINS)[number];
 export const APP_ROLES = ['api', 'worker', 'engine', 'all'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
 
+export const REALTIME_TRANSPORTS = ['polling', 'websocket'] as const;
+export type RealtimeTransport = (typeof REALTIME_TRANSPORTS)[number];
+
 /**
  * The whole typed configuration, validated once at boot. Injected by class token;
  * nothing outside `src/config` reads `process.env`.
@@ -59,6 +62,10 @@ export class AppConfig {
   readonly idempotencyWaitMs!: number;
   /** How long a finished Idempotency-Key is remembered (at least 24 h). */
   readonly idempotencyKeyTtlHours!: number;
+  readonly realtimeEventsPerSecond!: number;
+  readonly realtimeRateLimitStrikes!: number;
+  readonly realtimeRecoveryWindowMs!: number;
+  readonly realtimeTransports!: RealtimeTransport[];
   /** Prediction-market trading fee in basis points of the traded amount, fixed on each market at creation. */
   readonly marketFeeBps!: number;
   /** Share of that fee (basis points) paid to the market's creator when a user with the `creator` role made it. */
@@ -125,6 +132,10 @@ export class AppConfig {
       withdrawalChains: read.list('WITHDRAWAL_CHAINS', production ? [] : ['dev']) as ChainName[],
       idempotencyWaitMs: read.integer('IDEMPOTENCY_WAIT_MS', 10000, { min: 0, max: 120000 }),
       idempotencyKeyTtlHours: read.integer('IDEMPOTENCY_KEY_TTL_HOURS', 24, { min: 24, max: 24 * 90 }),
+      realtimeEventsPerSecond: read.integer('REALTIME_EVENTS_PER_SECOND', 30, { min: 1, max: 10000 }),
+      realtimeRateLimitStrikes: read.integer('REALTIME_RATE_LIMIT_STRIKES', 3, { min: 1, max: 1000 }),
+      realtimeRecoveryWindowMs: read.integer('REALTIME_RECOVERY_WINDOW_MS', 120000, { min: 0, max: 3600000 }),
+      realtimeTransports: read.list('REALTIME_TRANSPORTS', [...REALTIME_TRANSPORTS]) as RealtimeTransport[],
       marketFeeBps: read.integer('MARKET_FEE_BPS', 100, { min: 0, max: 10000 }),
       creatorFeeShareBps: read.integer('CREATOR_FEE_SHARE_BPS', 2000, { min: 0, max: 10000 }),
       marketSettlementBatchSize: read.integer('MARKET_SETTLEMENT_BATCH_SIZE', 500, { min: 1, max: 10000 }),
@@ -136,6 +147,10 @@ export class AppConfig {
     const unknownChains = values.withdrawalChains.filter((chain) => !(KNOWN_CHAINS as readonly string[]).includes(chain));
     if (unknownChains.length > 0) read.problems.push(`WITHDRAWAL_CHAINS must list only ${KNOWN_CHAINS.join(', ')} (got "${unknownChains.join(', ')}")`);
     if (Boolean(values.jwtPrivateKey) !== Boolean(values.jwtPublicKey)) read.problems.push('JWT_PRIVATE_KEY and JWT_PUBLIC_KEY must be set together');
+    const unknownTransports = values.realtimeTransports.filter((t) => !REALTIME_TRANSPORTS.includes(t));
+    if (unknownTransports.length > 0 || values.realtimeTransports.length === 0) {
+      read.problems.push(`REALTIME_TRANSPORTS must list ${REALTIME_TRANSPORTS.join(' and/or ')} (got "${values.realtimeTransports.join(',')}")`);
+    }
     if (values.jwtSecret && values.jwtSecret.length < 32) read.problems.push('JWT_SECRET must be at least 32 characters');
 
     if (read.problems.length > 0) throw new ConfigError(read.problems);

@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
+import { RealtimeModule } from '../realtime/realtime.module';
 import { MarketDemoSeeder } from './market-demo.seeder';
 import { MARKET_CLOSE_QUEUE, MARKET_RESOLUTION_QUEUE, MarketJobs } from './market-jobs';
 import { MarketCloseProcessor, MarketLifecycleSweep, MarketResolutionProcessor } from './market-lifecycle.processors';
@@ -10,10 +11,11 @@ import { MarketSettlementService } from './market-settlement.service';
 import { MarketTradingService } from './market-trading.service';
 import { MarketsAdminController } from './markets.admin.controller';
 import { MarketsController } from './markets.controller';
+import { MarketsRealtime } from './markets.realtime';
 import { MarketsService } from './markets.service';
 
 @Module({
-  imports: [AccountsModule, BullModule.registerQueue({ name: MARKET_CLOSE_QUEUE }, { name: MARKET_RESOLUTION_QUEUE })],
+  imports: [AccountsModule, RealtimeModule, BullModule.registerQueue({ name: MARKET_CLOSE_QUEUE }, { name: MARKET_RESOLUTION_QUEUE })],
   controllers: [MarketsController, MarketsAdminController],
   providers: [
     MarketListCache,
@@ -26,6 +28,7 @@ import { MarketsService } from './markets.service';
     MarketResolutionProcessor,
     MarketLifecycleSweep,
     MarketDemoSeeder,
+    MarketsRealtime,
   ],
   exports: [MarketsService, MarketTradingService, MarketQueriesService],
 })

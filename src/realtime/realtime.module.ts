@@ -1,5 +1,22 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { HealthModule } from '../health/health.module';
+import { RealtimeAdminController } from './realtime.admin.controller';
+import { RealtimeConnections } from './realtime-connections';
 import { RealtimeGateway } from './realtime.gateway';
+import { RealtimePublisher } from './realtime.publisher';
+import { RealtimeServer } from './realtime-server';
+import { RealtimeSnapshots } from './realtime-snapshots';
+import { RealtimeSubscriptions } from './realtime-subscriptions';
 
-@Module({ providers: [RealtimeGateway] })
+/**
+ * Socket.IO for every live screen. Other modules inject `RealtimePublisher` (broadcasts) and
+ * `RealtimeSnapshots` (to register the snapshot a new subscriber of their channels gets).
+ */
+@Module({
+  imports: [AuthModule, HealthModule],
+  controllers: [RealtimeAdminController],
+  providers: [RealtimeGateway, RealtimeServer, RealtimeConnections, RealtimeSubscriptions, RealtimeSnapshots, RealtimePublisher],
+  exports: [RealtimePublisher, RealtimeSnapshots],
+})
 export class RealtimeModule {}

@@ -4,10 +4,14 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
 import { AppConfig } from '../config/app-config';
+import { createRecoverableAdapter } from './recoverable-redis.adapter';
+
+export const MAX_HTTP_BUFFER_SIZE = 64 * 1024;
 
 /**
  * Socket.IO server whose broadcasts travel through Redis pub/sub, so a room emit on one
- * instance reaches sockets connected to every other instance.
+ * instance reaches sockets connected to every other instance. Transport, buffer and recovery
+ * settings are applied here (not in the gateway decorator) because they come from AppConfig.
  */
 export class RedisIoAdapter extends IoAdapter {
   override readonly logger = new Logger(RedisIoAdapter.name);
@@ -32,8 +36,21 @@ export class RedisIoAdapter extends IoAdapter {
 
   override createIOServer(port: number, options?: ServerOptions): Server {
     if (!this.publisher || !this.subscriber) throw new Error('RedisIoAdapter.connect() must run before the gateway starts');
-    const server: Server = super.createIOServer(port, options);
-    server.adapter(createAdapter(this.publisher, this.subscriber, { key: `${this.config.redisKeyPrefix}:socket.io` }));
+    const recoveryWindowMs = this.config.realtimeRecoveryWindowMs;
+    const server: Server = super.createIOServer(port, {
+      ...(options as ServerOptions),
+      cors: { origin: this.config.corsOrigins.includes('*') ? true : this.config.corsOrigins, credentials: true },
+      maxHttpBufferSize: MAX_HTTP_BUFFER_SIZE,
+      transports: this.config.realtimeTransports,
+      // Middlewares run again on recovery, so a banned user or a revoked token does not come back.
+      ...(recoveryWindowMs > 0 ? { connectionStateRecovery: { maxDisconnectionDuration: recoveryWindowMs, skipMiddlewares: false } } : {}),
+    });
+    const key = `${this.config.redisKeyPrefix}:socket.io`;
+    server.adapter(
+      recoveryWindowMs > 0
+        ? createRecoverableAdapter(this.publisher, this.subscriber, { key, recoveryWindowMs })
+        : createAdapter(this.publisher, this.subscriber, { key }),
+    );
     return server;
   }
 

@@ -32,6 +32,32 @@ export interface SessionRevokedEvent {
   sessionId: string;
 }
 
+/**
+ * Realtime: a user's position, order or notification changed. `position`/`order` are the same
+ * objects the REST API returns for them; `realtime` forwards them to `user:<userId>` as
+ * `position:update`, `order:update` and `notification`.
+ */
+export const RealtimeDomainEvent = {
+  PositionUpdated: 'position.updated',
+  OrderUpdated: 'order.updated',
+  NotificationCreated: 'notification.created',
+} as const;
+
+export interface PositionUpdatedEvent {
+  userId: string;
+  position: object;
+}
+
+export interface OrderUpdatedEvent {
+  userId: string;
+  order: object;
+}
+
+export interface NotificationCreatedEvent {
+  userId: string;
+  notification: object;
+}
+
 /** A prediction market's public state after a change (realtime `market:update`, `market:created`, ...). */
 export interface MarketStateEvent {
   marketId: string;

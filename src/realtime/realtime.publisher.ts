@@ -1,0 +1,169 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import {
+  BalanceChangedEvent,
+  DomainEvent,
+  NotificationCreatedEvent,
+  OrderUpdatedEvent,
+  PositionUpdatedEvent,
+  RealtimeDomainEvent,
+} from '../common/events/domain-events';
+import { rooms } from './channels';
+import { RealtimeServer } from './realtime-server';
+import { RealtimeSnapshots } from './realtime-snapshots';
+
+/** Server → client event names: the public contract. */
+export const RealtimeEvent = {
+  RoundState: 'round:state',
+  RoundCandle: 'round:candle',
+  RoundTrade: 'round:trade',
+  RoundEnded: 'round:ended',
+  MarketUpdate: 'market:update',
+  MarketTrade: 'market:trade',
+  Ticker: 'ticker',
+  BookUpdate: 'book:update',
+  PositionUpdate: 'position:update',
+  OrderUpdate: 'order:update',
+  BalanceUpdate: 'balance:update',
+  Notification: 'notification',
+  SystemMaintenance: 'system:maintenance',
+  MarketCreated: 'market:created',
+  MarketClosed: 'market:closed',
+  MarketResolved: 'market:resolved',
+} as const;
+export type RealtimeEventName = (typeof RealtimeEvent)[keyof typeof RealtimeEvent];
+
+export interface BalanceUpdate {
+  asset: string;
+  available: string;
+  locked: string;
+}
+
+export interface MaintenanceNotice {
+  message: string;
+  /** ISO 8601. */
+  startsAt: string;
+}
+
+/** Round events go to `round:<id>`, and also to `rounds` while that round is the current one. */
+export interface RoundTarget {
+  current?: boolean;
+}
+
+/**
+ * The only code that broadcasts to rooms. Venue modules either emit a domain event after their
+ * transaction commits (balances, positions, orders, notifications: see domain-events.ts) or, for
+ * high-frequency engine output (round ticks, tickers, books), call these methods directly.
+ * Payloads are the objects the REST API returns for the same thing.
+ *
+ * State-like events (`round:state`, `round:ended`, `market:update`, `ticker`, `book:update`) are
+ * also cached per channel as the default snapshot a new subscriber receives.
+ */
+@Injectable()
+export class RealtimePublisher {
+  private readonly logger = new Logger(RealtimePublisher.name);
+
+  constructor(
+    private readonly server: RealtimeServer,
+    private readonly snapshots: RealtimeSnapshots,
+  ) {}
+
+  roundState(roundId: string, state: object, target: RoundTarget = { current: true }): void {
+    const channels = this.roundRooms(roundId, target);
+    this.toChannels(channels, RealtimeEvent.RoundState, state, channels);
+  }
+
+  roundCandle(roundId: string, candle: object, target: RoundTarget = { current: true }): void {
+    this.toChannels(this.roundRooms(roundId, target), RealtimeEvent.RoundCandle, candle);
+  }
+
+  roundTrade(roundId: string, trade: object, target: RoundTarget = { current: true }): void {
+    this.toChannels(this.roundRooms(roundId, target), RealtimeEvent.RoundTrade, trade);
+  }
+
+  roundEnded(roundId: string, result: object, target: RoundTarget = { current: true }): void {
+    const channels = this.roundRooms(roundId, target);
+    this.toChannels(channels, RealtimeEvent.RoundEnded, result, channels);
+  }
+
+  /** To `market:<id>` (cached as its snapshot) and to the `markets` list channel (whose snapshot is the list's job). */
+  marketUpdate(marketId: string, market: object): void {
+    this.toChannels([rooms.market(marketId), rooms.markets()], RealtimeEvent.MarketUpdate, market, [rooms.market(marketId)]);
+  }
+
+  marketTrade(marketId: string, trade: object): void {
+    this.toChannels([rooms.market(marketId)], RealtimeEvent.MarketTrade, trade);
+  }
+
+  /** A prediction market opened, closed, or was resolved (or cancelled): to the `markets` list channel. */
+  marketLifecycle(event: typeof RealtimeEvent.MarketCreated | typeof RealtimeEvent.MarketClosed | typeof RealtimeEvent.MarketResolved, market: object): void {
+    this.toChannels([rooms.markets()], event, market);
+  }
+
+  ticker(symbol: string, ticker: object): void {
+    this.toChannels([rooms.ticker(symbol)], RealtimeEvent.Ticker, ticker, [rooms.ticker(symbol)]);
+  }
+
+  bookUpdate(marketId: string, outcome: string, book: object): void {
+    this.toChannels([rooms.book(marketId, outcome)], RealtimeEvent.BookUpdate, book, [rooms.book(marketId, outcome)]);
+  }
+
+  balanceUpdate(userId: string, balance: BalanceUpdate): void {
+    this.toChannels([rooms.user(userId)], RealtimeEvent.BalanceUpdate, balance);
+  }
+
+  positionUpdate(userId: string, position: object): void {
+    this.toChannels([rooms.user(userId)], RealtimeEvent.PositionUpdate, position);
+  }
+
+  orderUpdate(userId: string, order: object): void {
+    this.toChannels([rooms.user(userId)], RealtimeEvent.OrderUpdate, order);
+  }
+
+  notification(userId: string, notification: object): void {
+    this.toChannels([rooms.user(userId)], RealtimeEvent.Notification, notification);
+  }
+
+  /** To every connected socket, anonymous ones included, on every instance. */
+  maintenance(notice: MaintenanceNotice): void {
+    const io = this.server.io;
+    if (!io) return this.dropped(RealtimeEvent.SystemMaintenance);
+    io.emit(RealtimeEvent.SystemMaintenance, notice);
+  }
+
+  @OnEvent(DomainEvent.BalanceChanged)
+  onBalanceChanged(event: BalanceChangedEvent): void {
+    this.balanceUpdate(event.userId, { asset: event.asset, available: event.available, locked: event.locked });
+  }
+
+  @OnEvent(RealtimeDomainEvent.PositionUpdated)
+  onPositionUpdated(event: PositionUpdatedEvent): void {
+    this.positionUpdate(event.userId, event.position);
+  }
+
+  @OnEvent(RealtimeDomainEvent.OrderUpdated)
+  onOrderUpdated(event: OrderUpdatedEvent): void {
+    this.orderUpdate(event.userId, event.order);
+  }
+
+  @OnEvent(RealtimeDomainEvent.NotificationCreated)
+  onNotificationCreated(event: NotificationCreatedEvent): void {
+    this.notification(event.userId, event.notification);
+  }
+
+  private roundRooms(roundId: string, target: RoundTarget): string[] {
+    return target.current ? [rooms.round(roundId), rooms.rounds()] : [rooms.round(roundId)];
+  }
+
+  /** One emit to several rooms reaches a socket that is in more than one of them once. */
+  private toChannels(channelNames: string[], event: RealtimeEventName, payload: object, cacheIn: string[] = []): void {
+    for (const name of cacheIn) this.snapshots.remember(name, event, payload);
+    const io = this.server.io;
+    if (!io) return this.dropped(event);
+    io.to(channelNames).emit(event, payload);
+  }
+
+  private dropped(event: string): void {
+    this.logger.debug(`No Socket.IO server in this process: ${event} not sent`);
+  }
+}
