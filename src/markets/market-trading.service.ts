@@ -11,7 +11,6 @@ import { BuyDto, FillDto, OutcomeRef, QuoteDto, QuoteQueryDto, SellDto } from '.
 import { MarketClosed } from './market-errors';
 import { MarketListCache } from './market-list.cache';
 import { feeScheduleOf, formatUnits, lmsrStateOf, MarketStore, parseUnits, poolOf, resolveOutcome } from './market-store';
-import { toMarketStateEvent } from './market-view';
 
 type Pricer = (state: LmsrState, outcome: number, fees: FeeSchedule) => AmmQuote;
 
@@ -28,8 +27,13 @@ interface PositionRow {
  * fill is booked through the ledger (trader, pool, fees, creator), and the new state, position, fill and
  * price point are written. A quote runs the same pricing on the same state without writing.
  */
+/** Markets whose outcome labels are kept in memory (oldest dropped first). */
+const LABEL_CACHE_SIZE = 10_000;
+
 @Injectable()
 export class MarketTradingService {
+  private readonly labelsByMarket = new Map<string, string[]>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
@@ -55,7 +59,7 @@ export class MarketTradingService {
     const manager = this.dataSource.manager;
     const market = await MarketStore.find(manager, marketId);
     assertTradable(market);
-    const outcome = resolveOutcome(await MarketStore.labels(manager, marketId), query.outcome);
+    const outcome = resolveOutcome(await this.labelsOf(manager, marketId), query.outcome);
     const { fill } = pricer(lmsrStateOf(market), outcome, feeScheduleOf(market));
     return fillDto(fill);
   }
@@ -75,7 +79,7 @@ export class MarketTradingService {
     const done = await this.dataSource.transaction(async (manager) => {
       const market = await MarketStore.lockForUpdate(manager, marketId);
       assertTradable(market);
-      const outcome = resolveOutcome(await MarketStore.labels(manager, marketId), outcomeRef);
+      const outcome = resolveOutcome(await this.labelsOf(manager, marketId), outcomeRef);
       const quote = price(lmsrStateOf(market), outcome, feeScheduleOf(market));
       const position = applyFill(await this.positionOf(manager, marketId, userId, market.outstandingShares.length), quote.fill);
 
@@ -100,7 +104,11 @@ export class MarketTradingService {
     const dto: FillDto = { tradeId, ...fillDto(fill) };
     await this.listCache.invalidate();
     const event: MarketTradedEvent = {
-      ...toMarketStateEvent(market),
+      marketId: market.id,
+      status: market.status,
+      prices: fill.prices,
+      volume: formatUnits(market.volume),
+      resolvedOutcome: market.resolvedOutcome,
       tradeId,
       userId,
       side: fill.side,
@@ -128,6 +136,17 @@ export class MarketTradingService {
       movements.push({ account: { userId: market.creatorId! }, bucket: 'available', amount: fill.creatorFee });
     }
     return movements.filter((movement) => movement.amount !== 0n);
+  }
+
+  /** Outcome labels never change after creation, so they are read once per market and process. */
+  private async labelsOf(manager: EntityManager, marketId: string): Promise<string[]> {
+    let labels = this.labelsByMarket.get(marketId);
+    if (!labels) {
+      labels = await MarketStore.labels(manager, marketId);
+      if (this.labelsByMarket.size >= LABEL_CACHE_SIZE) this.labelsByMarket.delete(this.labelsByMarket.keys().next().value!);
+      this.labelsByMarket.set(marketId, labels);
+    }
+    return labels;
   }
 
   private async positionOf(manager: EntityManager, marketId: string, userId: string, outcomeCount: number): Promise<MarketPosition> {
