@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { SETTLEMENT_ASSET } from '../accounts/assets.service';
 import { LedgerService, Movement, SystemAccount } from '../accounts/ledger.service';
 import { DomainEvent, MarketTradedEvent } from '../common/events/domain-events';
 import { InvalidField } from '../common/errors/domain-error';
@@ -88,15 +89,15 @@ export class MarketTradingService {
         reference: `market:${marketId}`,
         movements: this.movementsOf(market, userId, quote),
       });
-      assertPoolInvariant(quote.state, await MarketStore.poolBalance(manager, marketId));
-
       const { fill } = quote;
       market.outstandingShares = [...quote.state.outstandingShares];
       market.volume += fill.side === 'buy' ? fill.amount : -fill.poolDelta;
       market.platformFees += fill.fee - fill.creatorFee;
       market.creatorFees += fill.creatorFee;
       market.tradeCount += 1;
-      const tradeId = await this.write(manager, market, userId, position, fill);
+      const { tradeId, poolBalance } = await this.write(manager, market, userId, position, fill);
+      // A bug guard, not a client error: the pool must always be able to pay the worst outcome (rolls back).
+      assertPoolInvariant(quote.state, poolBalance);
       return { market, tradeId, fill };
     });
 
@@ -164,8 +165,14 @@ export class MarketTradingService {
     };
   }
 
-  /** The market's new state, the position, the fill and a price point: one round trip. Returns the trade id. */
-  private async write(manager: EntityManager, market: MarketEntity, userId: string, position: MarketPosition, fill: AmmQuote['fill']): Promise<string> {
+  /** The market's new state, the position, the fill and a price point in one round trip; returns the trade id and the pool's balance. */
+  private async write(
+    manager: EntityManager,
+    market: MarketEntity,
+    userId: string,
+    position: MarketPosition,
+    fill: AmmQuote['fill'],
+  ): Promise<{ tradeId: string; poolBalance: bigint }> {
     const rows = (await manager.query(
       `WITH m AS (
          UPDATE markets SET outstanding_shares = $2::numeric[], volume = $3, platform_fees = $4, creator_fees = $5,
@@ -182,7 +189,7 @@ export class MarketTradingService {
        )
        INSERT INTO market_trades (market_id, user_id, side, outcome, shares, amount, fee, creator_fee, average_price, prices)
        SELECT $1, $6, $11, $12, $13, $14, $15, $16, $18, $17::numeric[] FROM m, p, pp
-       RETURNING id`,
+       RETURNING id, (SELECT available FROM accounts WHERE system_key = $19 AND asset = $20 AND shard = 0) AS pool_balance`,
       [
         market.id,
         market.outstandingShares.map(String),
@@ -202,9 +209,11 @@ export class MarketTradingService {
         fill.creatorFee.toString(),
         fill.prices,
         fill.averagePrice,
+        poolOf(market.id).system,
+        SETTLEMENT_ASSET,
       ],
-    )) as { id: string }[];
-    return rows[0].id;
+    )) as { id: string; pool_balance: string }[];
+    return { tradeId: rows[0].id, poolBalance: BigInt(rows[0].pool_balance) };
   }
 }
 
