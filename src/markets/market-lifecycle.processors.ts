@@ -17,21 +17,32 @@ function runsJobs(config: AppConfig): boolean {
   return config.appRole === 'worker' || config.appRole === 'all';
 }
 
-/** Closes a market at its closesAt (a delayed job per market; it does nothing if closesAt was extended). */
-@Processor(MARKET_CLOSE_QUEUE, { autorun: false, concurrency: 4 })
-export class MarketCloseProcessor extends WorkerHost implements OnApplicationBootstrap {
-  private readonly logger = new Logger('MarketClose');
+/** Starts its BullMQ worker only on instances that run jobs (APP_ROLE worker or all). */
+abstract class MarketWorker extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger: Logger;
 
-  constructor(
-    private readonly markets: MarketsService,
+  protected constructor(
     private readonly config: AppConfig,
+    name: string,
   ) {
     super();
+    this.logger = new Logger(name);
   }
 
   onApplicationBootstrap(): void {
     if (!runsJobs(this.config)) return;
-    this.worker.run().catch((error: unknown) => this.logger.error(`market close worker stopped: ${(error as Error).message}`));
+    this.worker.run().catch((error: unknown) => this.logger.error(`worker stopped: ${(error as Error).message}`));
+  }
+}
+
+/** Closes a market at its closesAt (a delayed job per market; it does nothing if closesAt was extended). */
+@Processor(MARKET_CLOSE_QUEUE, { autorun: false, concurrency: 4 })
+export class MarketCloseProcessor extends MarketWorker {
+  constructor(
+    private readonly markets: MarketsService,
+    config: AppConfig,
+  ) {
+    super(config, 'MarketClose');
   }
 
   async process(job: Job<MarketJobData>): Promise<{ closed: boolean }> {
@@ -41,19 +52,12 @@ export class MarketCloseProcessor extends WorkerHost implements OnApplicationBoo
 
 /** `market-resolution`: pays a RESOLVED or CANCELLED market in batches, resuming where a previous run stopped. */
 @Processor(MARKET_RESOLUTION_QUEUE, { autorun: false, concurrency: 2 })
-export class MarketResolutionProcessor extends WorkerHost implements OnApplicationBootstrap {
-  private readonly logger = new Logger('MarketResolution');
-
+export class MarketResolutionProcessor extends MarketWorker {
   constructor(
     private readonly settlement: MarketSettlementService,
-    private readonly config: AppConfig,
+    config: AppConfig,
   ) {
-    super();
-  }
-
-  onApplicationBootstrap(): void {
-    if (!runsJobs(this.config)) return;
-    this.worker.run().catch((error: unknown) => this.logger.error(`market resolution worker stopped: ${(error as Error).message}`));
+    super(config, 'MarketResolution');
   }
 
   process(job: Job<MarketJobData>): Promise<SettlementProgress> {
