@@ -1,5 +1,5 @@
 import { SeededRandom } from '../src/markets/amm/seeded-random';
-import { formatUnits } from '../src/markets/market-store';
+import { formatUnits } from '../src/markets/market-rules';
 import { MarketQueriesService } from '../src/markets/market-queries.service';
 import { MarketSettlementService } from '../src/markets/market-settlement.service';
 import { MarketTradingService } from '../src/markets/market-trading.service';

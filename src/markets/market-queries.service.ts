@@ -14,7 +14,8 @@ import {
   PriceHistoryDto,
 } from './market.dto';
 import { MarketListCache } from './market-list.cache';
-import { formatUnits, lmsrStateOf, MarketStore, poolOf } from './market-store';
+import { formatUnits, lmsrStateOf } from './market-rules';
+import { MarketStore, poolOf } from './market-store';
 import { toMarketDto } from './market-view';
 
 const SORT_COLUMNS = { volume: 'volume', closesAt: 'closesAt', createdAt: 'createdAt' } as const;

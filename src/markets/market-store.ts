@@ -1,57 +1,13 @@
 import { EntityManager } from 'typeorm';
-import { InvalidField, NotFound } from '../common/errors/domain-error';
-import { AmountFormatError, AmountSign, formatAmount, parseAmount } from '../common/money/amount';
+import { NotFound } from '../common/errors/domain-error';
 import { SETTLEMENT_ASSET } from '../accounts/assets.service';
 import { SystemAccount } from '../accounts/ledger.service';
-import type { FeeSchedule, LmsrState } from './amm';
 import { MarketEntity, MarketOutcomeEntity } from './market.entity';
-import type { OutcomeRef } from './market.dto';
-import { UnknownOutcome } from './market-errors';
-
-/** USDC and shares both have 6 decimals. */
-export const UNIT_DECIMALS = 6;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A decimal string of USDC or shares → minor units; a 400 naming the field when it does not fit. */
-export function parseUnits(value: string, field: string, sign: AmountSign = 'positive'): bigint {
-  try {
-    return parseAmount(value, { decimals: UNIT_DECIMALS, sign }, field);
-  } catch (error) {
-    if (error instanceof AmountFormatError) throw new InvalidField(field, error.reason);
-    throw error;
-  }
-}
-
-export function formatUnits(value: bigint): string {
-  return formatAmount(value, UNIT_DECIMALS);
-}
-
-export function lmsrStateOf(market: Pick<MarketEntity, 'liquidity' | 'outstandingShares' | 'priorShares'>): LmsrState {
-  return { liquidity: market.liquidity, outstandingShares: market.outstandingShares, priorShares: market.priorShares };
-}
-
-export function feeScheduleOf(market: Pick<MarketEntity, 'feeBps' | 'creatorFeeShareBps'>): FeeSchedule {
-  return { feeBps: market.feeBps, creatorShareBps: market.creatorFeeShareBps };
-}
-
 export function poolOf(marketId: string): { system: string } {
   return SystemAccount.marketPool(marketId) as { system: string };
-}
-
-/** Label (case-insensitive, exact match wins) or index → index; UnknownOutcome (400) otherwise. */
-export function resolveOutcome(labels: readonly string[], ref: OutcomeRef): number {
-  if (typeof ref === 'string') {
-    const wanted = ref.trim().toLowerCase();
-    const byLabel = labels.findIndex((label) => label.toLowerCase() === wanted);
-    if (byLabel >= 0) return byLabel;
-    if (!/^\d{1,2}$/.test(wanted)) throw new UnknownOutcome(`This market has no outcome "${ref}"`, { outcomes: labels });
-    ref = Number(wanted);
-  }
-  if (!Number.isInteger(ref) || ref < 0 || ref >= labels.length) {
-    throw new UnknownOutcome(`This market has no outcome ${ref}: indexes run from 0 to ${labels.length - 1}`, { outcomes: labels });
-  }
-  return ref;
 }
 
 /**

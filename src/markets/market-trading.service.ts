@@ -9,9 +9,9 @@ import { InvalidField } from '../common/errors/domain-error';
 import { AmmQuote, applyFill, assertPoolInvariant, emptyPosition, LmsrState, MarketPosition, quoteBuy, quoteSell, FeeSchedule } from './amm';
 import { MarketEntity } from './market.entity';
 import { BuyDto, FillDto, OutcomeRef, QuoteDto, QuoteQueryDto, SellDto } from './market.dto';
-import { MarketClosed } from './market-errors';
 import { MarketListCache } from './market-list.cache';
-import { feeScheduleOf, formatUnits, lmsrStateOf, MarketStore, parseUnits, poolOf, resolveOutcome } from './market-store';
+import { assertTradable, feeScheduleOf, formatUnits, lmsrStateOf, parseUnits, resolveOutcome } from './market-rules';
+import { MarketStore, poolOf } from './market-store';
 
 type Pricer = (state: LmsrState, outcome: number, fees: FeeSchedule) => AmmQuote;
 
@@ -214,14 +214,6 @@ export class MarketTradingService {
       ],
     )) as { id: string; pool_balance: string }[];
     return { tradeId: rows[0].id, poolBalance: BigInt(rows[0].pool_balance) };
-  }
-}
-
-/** Refuses a market that is not OPEN or whose closesAt has passed, whether or not the close job has run. */
-export function assertTradable(market: MarketEntity, now: Date = new Date()): void {
-  if (market.status !== 'OPEN') throw new MarketClosed(`Market ${market.id} is ${market.status}; it no longer trades`, { status: market.status });
-  if (market.closesAt.getTime() <= now.getTime()) {
-    throw new MarketClosed(`Market ${market.id} closed at ${market.closesAt.toISOString()}`, { closesAt: market.closesAt.toISOString() });
   }
 }
 

@@ -2,7 +2,7 @@ import { priceStrings } from './amm';
 import type { MarketStateEvent } from '../common/events/domain-events';
 import type { MarketEntity } from './market.entity';
 import type { MarketDto } from './market.dto';
-import { formatUnits, lmsrStateOf } from './market-store';
+import { formatUnits, lmsrStateOf } from './market-rules';
 
 /** The API shape of a market, prices from its current LMSR state. */
 export function toMarketDto(market: MarketEntity, labels: readonly string[]): MarketDto {

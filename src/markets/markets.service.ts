@@ -13,7 +13,8 @@ import { CreateMarketDto, MarketDto, OutcomeRef, UpdateMarketDto } from './marke
 import { InvalidMarketTransition } from './market-errors';
 import { MarketJobs } from './market-jobs';
 import { MarketListCache } from './market-list.cache';
-import { MarketStore, parseUnits, poolOf, resolveOutcome } from './market-store';
+import { parseUnits, resolveOutcome } from './market-rules';
+import { MarketStore, poolOf } from './market-store';
 import { toMarketDto, toMarketStateEvent } from './market-view';
 
 /** Who creates a market: a user with the `creator` role (funds the subsidy, earns a fee share) or an admin (the house funds it). */
