@@ -121,13 +121,15 @@ export class MarketSettlementService {
       rows.forEach((row, index) => {
         if (amounts[index] > 0n) movements.push({ account: { userId: row.user_id }, bucket: 'available', amount: amounts[index] });
       });
-      await this.ledger.post(manager, {
+      const posted = await this.ledger.post(manager, {
         kind: market.status === 'RESOLVED' ? 'market.payout' : 'market.refund',
         reference: `market:${market.id}`,
         // The batch is identified by its first unpaid position: if it committed, that position is settled and never selected again.
         idempotencyKey: `market-settlement:${market.id}:${rows[0].id}`,
         movements,
       });
+      // A replay would mean a committed payment whose positions are not marked: never mark them paid without paying.
+      if (posted.replayed) throw new Error(`Settlement batch of market ${market.id} starting at position ${rows[0].id} was already posted`);
     }
     await manager.query(
       `UPDATE market_positions AS p SET settled_at = now(), settlement_amount = v.amount, updated_at = now()

@@ -10,6 +10,7 @@ import { AmmQuote, applyFill, assertPoolInvariant, emptyPosition, LmsrState, Mar
 import { MarketEntity } from './market.entity';
 import { BuyDto, FillDto, OutcomeRef, QuoteDto, QuoteQueryDto, SellDto } from './market.dto';
 import { MarketListCache } from './market-list.cache';
+import { emitCommitted } from './market-view';
 import { assertTradable, feeScheduleOf, formatUnits, lmsrStateOf, parseUnits, resolveOutcome } from './market-rules';
 import { MarketStore, poolOf } from './market-store';
 
@@ -120,7 +121,7 @@ export class MarketTradingService {
       averagePrice: fill.averagePrice,
       at: new Date().toISOString(),
     };
-    this.events.emit(DomainEvent.MarketTraded, event);
+    emitCommitted(this.events, DomainEvent.MarketTraded, event);
     return dto;
   }
 

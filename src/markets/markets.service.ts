@@ -15,7 +15,7 @@ import { MarketJobs } from './market-jobs';
 import { MarketListCache } from './market-list.cache';
 import { parseUnits, resolveOutcome } from './market-rules';
 import { MarketStore, poolOf } from './market-store';
-import { toMarketDto, toMarketStateEvent } from './market-view';
+import { emitCommitted, toMarketDto, toMarketStateEvent } from './market-view';
 
 /** Who creates a market: a user with the `creator` role (funds the subsidy, earns a fee share) or an admin (the house funds it). */
 export type MarketFunding = { creatorId: string } | { house: true; adminId: string };
@@ -156,7 +156,7 @@ export class MarketsService {
 
   private async afterChange(market: MarketEntity, event: string): Promise<void> {
     await this.listCache.invalidate();
-    this.events.emit(event, toMarketStateEvent(market));
+    emitCommitted(this.events, event, toMarketStateEvent(market));
   }
 }
 
