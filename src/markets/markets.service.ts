@@ -78,7 +78,7 @@ export class MarketsService {
       return saved;
     });
 
-    await this.jobs.scheduleClose(market.id, market.closesAt);
+    await this.scheduleClose(market);
     await this.afterChange(market, DomainEvent.MarketCreated);
     return toMarketDto(market, labels);
   }
@@ -103,7 +103,7 @@ export class MarketsService {
       await manager.getRepository(MarketEntity).save(market);
       return { market, previousClosesAt: extended ? previousClosesAt : undefined };
     });
-    if (previousClosesAt) await this.jobs.scheduleClose(market.id, market.closesAt, previousClosesAt);
+    if (previousClosesAt) await this.scheduleClose(market, previousClosesAt);
     await this.afterChange(market, DomainEvent.MarketUpdated);
     return toMarketDto(market, await MarketStore.labels(this.dataSource.manager, marketId));
   }
@@ -152,6 +152,13 @@ export class MarketsService {
     await this.jobs.enqueueSettlement(market.id).catch((error: Error) => this.logger.error(`settlement of market ${market.id} not enqueued: ${error.message}`));
     await this.afterChange(market, status === 'RESOLVED' ? DomainEvent.MarketResolved : DomainEvent.MarketCancelled);
     return toMarketDto(market, labels);
+  }
+
+  /** The market is committed either way: if the delayed job cannot be queued now, the minute sweep closes it. */
+  private async scheduleClose(market: MarketEntity, previousClosesAt?: Date): Promise<void> {
+    await this.jobs
+      .scheduleClose(market.id, market.closesAt, previousClosesAt)
+      .catch((error: Error) => this.logger.error(`close job of market ${market.id} not scheduled (the sweep will close it): ${error.message}`));
   }
 
   private async afterChange(market: MarketEntity, event: string): Promise<void> {
