@@ -6,6 +6,7 @@ import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { requestIdMiddleware } from './common/http/request-id.middleware';
+import { RejectNulPipe } from './common/http/reject-nul.pipe';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { MetricsService } from './health/metrics.service';
@@ -58,7 +59,7 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
     exposedHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'Retry-After'],
   });
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(new RejectNulPipe(), createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
 
   const ioAdapter = new RedisIoAdapter(app, config);

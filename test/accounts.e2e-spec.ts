@@ -86,6 +86,7 @@ describe('accounts, withdrawals and admin adjustments (e2e)', () => {
     [{ amount: '1e3' }, 'amount', 'exponent'],
     [{ amount: 'ten' }, 'amount', 'decimal string'],
     [{ amount: 10 }, 'amount', 'decimal string'],
+    [{ amount: '1'.repeat(73) }, 'amount', 'too large'],
     [{ asset: 'DOGE' }, 'asset', 'not a known asset'],
     [{ chain: 'moon' }, 'chain', 'configured chains: dev'],
     [{ toAddress: '0x1234' }, 'toAddress', 'not a valid dev address'],
@@ -96,6 +97,12 @@ describe('accounts, withdrawals and admin adjustments (e2e)', () => {
     const response = await request(running.url).post('/api/v1/accounts/me/withdrawals').set(user.auth).send(body).expect(400);
     expect(response.body.error).toBe('ValidationFailed');
     expect(response.body.details).toEqual([{ field, messages: [expect.stringContaining(message)] }]);
+  });
+
+  it('refuses a page beyond the supported range as a 400, not a database error', async () => {
+    const user = await createFundedUser(running);
+    const response = await request(running.url).get('/api/v1/accounts/me/ledger').query({ page: '1e300' }).set(user.auth).expect(400);
+    expect(response.body.details).toEqual([{ field: 'page', messages: [expect.stringContaining('1000000')] }]);
   });
 
   it('lets an admin adjust both ways and reject a withdrawal; refuses everyone else', async () => {

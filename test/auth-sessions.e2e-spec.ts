@@ -205,6 +205,10 @@ describe('rate limits (e2e)', () => {
       details: { limit: 4, windowSeconds: 60, retryAfterSeconds: Number(limited.headers['retry-after']) },
       requestId: expect.any(String),
     });
+    // Neither another spelling of the path nor a bearer token of a throwaway account buys a fresh bucket.
+    await request(first.url).post('/API/v1/auth/siwe/nonce').expect(429);
+    const throwaway = await createTestUser(first);
+    await request(first.url).post('/api/v1/auth/siwe/nonce').set(throwaway.auth).expect(429);
   });
 
   it('limits other routes per user, so one user hitting the limit does not block another', async () => {

@@ -225,7 +225,12 @@ describe('sign-in (e2e)', () => {
       const email = `link-${Date.now()}@example.com`;
       await request(running.url).post('/api/v1/me/link/email').set(first.auth).send({ email }).expect(202);
       const token = /[?&]token=([A-Za-z0-9_-]+)/.exec((await smtp.waitFor(email)).data)![1]!;
-      const viaEmail = await request(running.url).get('/api/v1/auth/email/verify').query({ token }).expect(200);
+      // Whoever else opens the mail (a typo'd address, a lured victim) gets no session on this account.
+      const anonymous = await request(running.url).get('/api/v1/auth/email/verify').query({ token }).expect(401);
+      expect(anonymous.body.message).toContain('open it while signed in to that account');
+      const stranger = await createTestUser(running);
+      await request(running.url).get('/api/v1/auth/email/verify').query({ token }).set(stranger.auth).expect(401);
+      const viaEmail = await request(running.url).get('/api/v1/auth/email/verify').query({ token }).set(first.auth).expect(200);
       expect(viaEmail.body.user).toMatchObject({ id: first.user.id, email });
 
       // Signing in with the Aptos account now reaches the same user.

@@ -71,6 +71,11 @@ describe('foundation (e2e)', () => {
     expect(response.body.message).toContain('name must be longer than or equal to 3 characters');
   });
 
+  it('refuses NUL characters with 400 rather than failing in PostgreSQL', async () => {
+    const response = await request(running.url).post('/api/v1/probe').send({ name: 'ab\u0000c', item: { quantity: 1 } }).expect(400);
+    expect(response.body.message).toContain('must not contain NUL');
+  });
+
   it('transforms and accepts a valid body', async () => {
     const response = await request(running.url).post('/api/v1/probe').send({ name: 'valid', item: { quantity: 2 } }).expect(201);
     expect(response.body).toEqual({ name: 'valid', item: { quantity: 2 } });

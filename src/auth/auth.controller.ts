@@ -99,8 +99,9 @@ export class AuthController {
     @Query() query: EmailVerifyQueryDto,
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
+    @CurrentUser() caller?: AuthenticatedUser,
   ): Promise<TokensDto> {
-    const tokens = await this.emails.verify(query.token, clientOf(request));
+    const tokens = await this.emails.verify(query.token, clientOf(request), caller?.id);
     this.setAuthCookie(response, tokens);
     return tokens;
   }

@@ -1,3 +1,4 @@
+import { Unauthorized } from '../common/errors/domain-error';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { TokensDto } from './auth.dto';
@@ -43,7 +44,24 @@ export class EmailSignInService {
       .catch((error: unknown) => this.logger.error(`Sending the sign-in link failed: ${(error as Error).message}`));
   }
 
-  async verify(token: string, client: ClientInfo): Promise<TokensDto> {
-    return this.signIns.signIn({ kind: 'email', secret: token, identity: (challenge) => ({ email: challenge.subject! }) }, client);
+  /**
+   * A link requested to add an email to an account only works for that account's own signed-in
+   * caller: otherwise whoever opens the mail (a mistyped address, or a victim lured by an attacker
+   * who linked the victim's email) would get a session on the requesting account.
+   */
+  async verify(token: string, client: ClientInfo, callerId?: string): Promise<TokensDto> {
+    return this.signIns.signIn(
+      {
+        kind: 'email',
+        secret: token,
+        check: (challenge) => {
+          if (challenge.userId && challenge.userId !== callerId) {
+            throw new Unauthorized('this link adds an email to an account: open it while signed in to that account');
+          }
+        },
+        identity: (challenge) => ({ email: challenge.subject! }),
+      },
+      client,
+    );
   }
 }

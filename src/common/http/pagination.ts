@@ -5,11 +5,13 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 /** `?page=&limit=` for every list endpoint: pages count from 1, at most 100 items each. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ example: 1, default: 1, minimum: 1 })
+  @ApiPropertyOptional({ example: 1, default: 1, minimum: 1, maximum: 1_000_000 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  // Keeps (page - 1) * limit a small integer: a huge page would reach PostgreSQL as an invalid OFFSET.
+  @Max(1_000_000)
   page: number = 1;
 
   @ApiPropertyOptional({ example: 20, default: 20, minimum: 1, maximum: 100 })

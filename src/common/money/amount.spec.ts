@@ -49,6 +49,8 @@ describe('parseAmount / formatAmount', () => {
     ['Infinity', 'must be a decimal string'],
     ['NaN', 'must be a decimal string'],
     ['1'.repeat(80), 'is too large'],
+    // 73 whole digits plus USDC's 6 decimals would overflow numeric(78,0) in minor units.
+    ['1'.repeat(73), 'is too large'],
   ])('refuses %j (%s) and names the field', (text, reason) => {
     try {
       parseAmount(text, usdc, 'amount');
@@ -58,6 +60,10 @@ describe('parseAmount / formatAmount', () => {
       expect((error as AmountFormatError).field).toBe('amount');
       expect((error as AmountFormatError).message).toContain(reason);
     }
+  });
+
+  it('accepts the largest amount whose minor units fit numeric(78,0)', () => {
+    expect(parseAmount('9'.repeat(72), usdc).toString()).toHaveLength(78);
   });
 
   it('refuses non-strings (JSON numbers lose precision)', () => {

@@ -44,7 +44,8 @@ export function amountShapeProblem(value: unknown, sign: AmountSign = 'positive'
   if (!match) return 'must be a decimal string such as "12.5" (digits, optional "." and fraction, no spaces or "+")';
   const [, minus, whole, fraction = ''] = match;
   if (maxDecimals !== undefined && fraction.length > maxDecimals) return `must have at most ${maxDecimals} decimal places`;
-  if (whole.replace(/^0+/, '').length + fraction.length > MAX_AMOUNT_DIGITS) return 'is too large';
+  // Stored as minor units: the whole part gains the asset's decimals, and must still fit numeric(78,0).
+  if (whole.replace(/^0+/, '').length + (maxDecimals ?? fraction.length) > MAX_AMOUNT_DIGITS) return 'is too large';
   const isZero = /^0+$/.test(whole) && /^0*$/.test(fraction);
   const rules = SIGN_RULES[sign];
   if (minus && !isZero && !rules.allowNegative) return rules.wording;

@@ -22,9 +22,12 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
     const request = props.context.switchToHttp().getRequest<Request>();
-    if (!request.originalUrl.startsWith('/api/')) return true;
+    // Express matches routes case-insensitively, so `/API/v1/...` reaches the same handlers.
+    if (!request.originalUrl.toLowerCase().startsWith('/api/')) return true;
     const authRoute = this.reflector.getAllAndOverride<boolean>(AUTH_RATE_LIMIT, [props.context.getHandler(), props.context.getClass()]) ?? false;
     if (authRoute !== (props.throttler.name === AUTH_THROTTLER)) return true;
+    // Auth routes always count per IP: a bearer token of a throwaway account must not buy a fresh bucket.
+    if (authRoute) return super.handleRequest({ ...props, getTracker: async (req) => `ip:${await super.getTracker(req)}` });
     return super.handleRequest(props);
   }
 
