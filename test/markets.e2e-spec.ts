@@ -170,6 +170,12 @@ describe('prediction markets (e2e)', () => {
     await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(alice.auth).send({ outcome: 'Yes', amount: '-1' }).expect(400);
     await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(alice.auth).send({ outcome: 'Yes', amount: '0.0000001' }).expect(400);
     await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(alice.auth).send({ amount: '1' }).expect(400);
+    const huge = '1'.repeat(40);
+    expect((await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(alice.auth).send({ outcome: 'Yes', amount: huge }).expect(422)).body.error).toBe(
+      'TradeTooLarge',
+    );
+    expect((await request(running.url).get(`/api/v1/markets/${market.id}/quote?outcome=Yes&side=sell&shares=${huge}`).expect(422)).body.error).toBe('TradeTooLarge');
+    await request(running.url).post(`/api/v1/markets/${market.id}/sell`).set(alice.auth).send({ outcome: 'Yes', shares: '9'.repeat(80) }).expect(400);
     await request(running.url).post(`/api/v1/markets/not-a-market/buy`).set(alice.auth).send({ outcome: 'Yes', amount: '1' }).expect(404);
     await request(running.url).get(`/api/v1/markets/${market.id}/quote?outcome=Yes&side=buy`).expect(400);
     await request(running.url).get(`/api/v1/markets/${market.id}/quote?outcome=Yes&side=hold&amount=1`).expect(400);
