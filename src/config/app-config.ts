@@ -87,6 +87,16 @@ export class AppConfig {
   readonly roundMaxTicks!: number;
   /** Length L of each new seed hash chain. */
   readonly roundChainLength!: number;
+  /** Prediction-market trading fee in basis points of the traded amount, fixed on each market at creation. */
+  readonly marketFeeBps!: number;
+  /** Share of that fee (basis points) paid to the market's creator when a user with the `creator` role made it. */
+  readonly creatorFeeShareBps!: number;
+  /** Positions paid per transaction when a market is resolved or cancelled. */
+  readonly marketSettlementBatchSize!: number;
+  /** How long a cached page of the market list lives in Redis (it is also dropped on every change). */
+  readonly marketListCacheTtlSeconds!: number;
+  /** Create a few demo markets at boot when there are none (development default). */
+  readonly seedDemoMarkets!: boolean;
 
   get isProduction(): boolean {
     return this.nodeEnv === 'production';
@@ -159,6 +169,11 @@ export class AppConfig {
       roundSideBetMultiplier: read.string('ROUND_SIDE_BET_MULTIPLIER', '5'),
       roundMaxTicks: read.integer('ROUND_MAX_TICKS', 5000, { min: 1, max: 1_000_000 }),
       roundChainLength: read.integer('ROUND_CHAIN_LENGTH', 10_000, { min: 1, max: 10_000_000 }),
+      marketFeeBps: read.integer('MARKET_FEE_BPS', 100, { min: 0, max: 10000 }),
+      creatorFeeShareBps: read.integer('CREATOR_FEE_SHARE_BPS', 2000, { min: 0, max: 10000 }),
+      marketSettlementBatchSize: read.integer('MARKET_SETTLEMENT_BATCH_SIZE', 500, { min: 1, max: 10000 }),
+      marketListCacheTtlSeconds: read.integer('MARKET_LIST_CACHE_TTL_SECONDS', 30, { min: 1, max: 3600 }),
+      seedDemoMarkets: read.boolean('SEED_DEMO_MARKETS', nodeEnv === 'development'),
     };
     const startingBalanceProblem = amountShapeProblem(values.startingBalance, 'nonNegative', 6);
     if (startingBalanceProblem) read.problems.push(`STARTING_BALANCE ${startingBalanceProblem} (got "${values.startingBalance}")`);

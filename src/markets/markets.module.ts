@@ -1,4 +1,35 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
+import { AccountsModule } from '../accounts/accounts.module';
+import { RealtimeModule } from '../realtime/realtime.module';
+import { MarketDemoSeeder } from './market-demo.seeder';
+import { MARKET_CLOSE_QUEUE, MARKET_RESOLUTION_QUEUE, MarketJobs } from './market-jobs';
+import { MarketCloseProcessor, MarketLifecycleSweep, MarketResolutionProcessor } from './market-lifecycle.processors';
+import { MarketListCache } from './market-list.cache';
+import { MarketQueriesService } from './market-queries.service';
+import { MarketSettlementService } from './market-settlement.service';
+import { MarketTradingService } from './market-trading.service';
+import { MarketsAdminController } from './markets.admin.controller';
+import { MarketsController } from './markets.controller';
+import { MarketsRealtime } from './markets.realtime';
+import { MarketsService } from './markets.service';
 
-@Module({})
+@Module({
+  imports: [AccountsModule, RealtimeModule, BullModule.registerQueue({ name: MARKET_CLOSE_QUEUE }, { name: MARKET_RESOLUTION_QUEUE })],
+  controllers: [MarketsController, MarketsAdminController],
+  providers: [
+    MarketListCache,
+    MarketJobs,
+    MarketsService,
+    MarketTradingService,
+    MarketQueriesService,
+    MarketSettlementService,
+    MarketCloseProcessor,
+    MarketResolutionProcessor,
+    MarketLifecycleSweep,
+    MarketDemoSeeder,
+    MarketsRealtime,
+  ],
+  exports: [MarketsService, MarketTradingService, MarketQueriesService],
+})
 export class MarketsModule {}

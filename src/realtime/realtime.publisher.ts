@@ -27,6 +27,9 @@ export const RealtimeEvent = {
   BalanceUpdate: 'balance:update',
   Notification: 'notification',
   SystemMaintenance: 'system:maintenance',
+  MarketCreated: 'market:created',
+  MarketClosed: 'market:closed',
+  MarketResolved: 'market:resolved',
 } as const;
 export type RealtimeEventName = (typeof RealtimeEvent)[keyof typeof RealtimeEvent];
 
@@ -90,6 +93,11 @@ export class RealtimePublisher {
 
   marketTrade(marketId: string, trade: object): void {
     this.toChannels([rooms.market(marketId)], RealtimeEvent.MarketTrade, trade);
+  }
+
+  /** A prediction market opened, closed, or was resolved (or cancelled): to the `markets` list channel. */
+  marketLifecycle(event: typeof RealtimeEvent.MarketCreated | typeof RealtimeEvent.MarketClosed | typeof RealtimeEvent.MarketResolved, market: object): void {
+    this.toChannels([rooms.markets()], event, market);
   }
 
   ticker(symbol: string, ticker: object): void {

@@ -7,6 +7,12 @@ export const DomainEvent = {
   BalanceChanged: 'balance.changed',
   UserBanned: 'user.banned',
   SessionRevoked: 'session.revoked',
+  MarketCreated: 'market.created',
+  MarketTraded: 'market.traded',
+  MarketClosed: 'market.closed',
+  MarketResolved: 'market.resolved',
+  MarketCancelled: 'market.cancelled',
+  MarketUpdated: 'market.updated',
 } as const;
 
 export interface BalanceChangedEvent {
@@ -84,4 +90,29 @@ export interface RoundTradeEvent {
 export interface RoundEndedEvent {
   roundId: string;
   result: object;
+}
+
+/** A prediction market's public state after a change (realtime `market:update`, `market:created`, ...). */
+export interface MarketStateEvent {
+  marketId: string;
+  status: 'OPEN' | 'CLOSED' | 'RESOLVED' | 'CANCELLED';
+  /** 6-decimal strings per outcome index, summing to 1. */
+  prices: string[];
+  /** Decimal string, USDC. */
+  volume: string;
+  resolvedOutcome: number | null;
+}
+
+/** One committed prediction-market fill (realtime `market:trade` on `market:<id>`). */
+export interface MarketTradedEvent extends MarketStateEvent {
+  tradeId: string;
+  userId: string;
+  side: 'buy' | 'sell';
+  outcome: number;
+  /** Decimal strings. */
+  shares: string;
+  amount: string;
+  fee: string;
+  averagePrice: string;
+  at: string;
 }

@@ -1,0 +1,96 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Cron, CronExpression } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Job } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { MARKET_CLOSE_QUEUE, MARKET_RESOLUTION_QUEUE, MarketJobs } from './market-jobs';
+import { MarketSettlementService, SettlementProgress } from './market-settlement.service';
+import { MarketsService } from './markets.service';
+
+interface MarketJobData {
+  marketId: string;
+}
+
+function runsJobs(config: AppConfig): boolean {
+  return config.appRole === 'worker' || config.appRole === 'all';
+}
+
+/** Starts its BullMQ worker only on instances that run jobs (APP_ROLE worker or all). */
+abstract class MarketWorker extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger: Logger;
+
+  protected constructor(
+    private readonly config: AppConfig,
+    name: string,
+  ) {
+    super();
+    this.logger = new Logger(name);
+  }
+
+  onApplicationBootstrap(): void {
+    if (!runsJobs(this.config)) return;
+    this.worker.run().catch((error: unknown) => this.logger.error(`worker stopped: ${(error as Error).message}`));
+  }
+}
+
+/** Closes a market at its closesAt (a delayed job per market; it does nothing if closesAt was extended). */
+@Processor(MARKET_CLOSE_QUEUE, { autorun: false, concurrency: 4 })
+export class MarketCloseProcessor extends MarketWorker {
+  constructor(
+    private readonly markets: MarketsService,
+    config: AppConfig,
+  ) {
+    super(config, 'MarketClose');
+  }
+
+  async process(job: Job<MarketJobData>): Promise<{ closed: boolean }> {
+    return { closed: await this.markets.closeIfDue(job.data.marketId) };
+  }
+}
+
+/** `market-resolution`: pays a RESOLVED or CANCELLED market in batches, resuming where a previous run stopped. */
+@Processor(MARKET_RESOLUTION_QUEUE, { autorun: false, concurrency: 2 })
+export class MarketResolutionProcessor extends MarketWorker {
+  constructor(
+    private readonly settlement: MarketSettlementService,
+    config: AppConfig,
+  ) {
+    super(config, 'MarketResolution');
+  }
+
+  process(job: Job<MarketJobData>): Promise<SettlementProgress> {
+    return this.settlement.settle(job.data.marketId);
+  }
+}
+
+/**
+ * Backstop, every minute: enqueues a close job for each OPEN market past its closesAt and a settlement job
+ * for each RESOLVED/CANCELLED market not yet settled. It only enqueues; the jobs do the work.
+ */
+@Injectable()
+export class MarketLifecycleSweep {
+  private readonly logger = new Logger('MarketLifecycleSweep');
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly jobs: MarketJobs,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Cron(CronExpression.EVERY_MINUTE, { name: 'market-lifecycle-sweep' })
+  async sweep(): Promise<{ closing: number; settling: number }> {
+    if (!runsJobs(this.config)) return { closing: 0, settling: 0 };
+    const overdue = (await this.dataSource.query(
+      `SELECT id, closes_at FROM markets WHERE status = 'OPEN' AND closes_at <= now() ORDER BY closes_at LIMIT 1000`,
+    )) as { id: string; closes_at: Date }[];
+    const unsettled = (await this.dataSource.query(
+      `SELECT id FROM markets WHERE status IN ('RESOLVED', 'CANCELLED') AND settled_at IS NULL ORDER BY resolved_at LIMIT 1000`,
+    )) as { id: string }[];
+    for (const market of overdue) await this.jobs.scheduleClose(market.id, market.closes_at);
+    for (const market of unsettled) await this.jobs.enqueueSettlement(market.id);
+    if (overdue.length + unsettled.length > 0) this.logger.log(`enqueued ${overdue.length} close and ${unsettled.length} settlement jobs`);
+    return { closing: overdue.length, settling: unsettled.length };
+  }
+}

@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import Redis from 'ioredis';
+import { AppConfig } from '../config/app-config';
+import { REDIS } from '../redis/redis.module';
+
+/**
+ * Cache-aside for market list pages. Every page key embeds a generation number; any change to any market
+ * bumps the generation (one INCR), so every cached page is dropped at once without scanning keys. Stale
+ * generations expire on their TTL. Redis trouble never fails a read or a write: it only skips the cache.
+ */
+@Injectable()
+export class MarketListCache {
+  private readonly logger = new Logger('MarketListCache');
+  private readonly generationKey: string;
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly config: AppConfig,
+  ) {
+    this.generationKey = `${config.redisKeyPrefix}:markets:list:generation`;
+  }
+
+  async getOrLoad<T>(query: object, load: () => Promise<T>): Promise<T> {
+    let key: string | undefined;
+    try {
+      const generation = (await this.redis.get(this.generationKey)) ?? '0';
+      const digest = createHash('sha256').update(JSON.stringify(query)).digest('hex').slice(0, 32);
+      key = `${this.config.redisKeyPrefix}:markets:list:${generation}:${digest}`;
+      const cached = await this.redis.get(key);
+      if (cached) return JSON.parse(cached) as T;
+    } catch (error) {
+      this.logger.warn(`market list cache read skipped: ${(error as Error).message}`);
+    }
+    const value = await load();
+    if (key) {
+      await this.redis.set(key, JSON.stringify(value), 'EX', this.config.marketListCacheTtlSeconds).catch((error: Error) => {
+        this.logger.warn(`market list cache write skipped: ${error.message}`);
+      });
+    }
+    return value;
+  }
+
+  /** Call after a change to any market commits. */
+  async invalidate(): Promise<void> {
+    await this.redis.incr(this.generationKey).catch((error: Error) => this.logger.warn(`market list cache invalidation failed: ${error.message}`));
+  }
+}

@@ -1,0 +1,212 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { offsetOf, Page, PageQueryDto, toPage } from '../common/http/pagination';
+import { cancellationRefund, checkPoolInvariant, markToMarket, resolutionPayout } from './amm';
+import { MarketEntity } from './market.entity';
+import {
+  HistoryInterval,
+  ListMarketsQueryDto,
+  MarketDto,
+  MarketPoolReportDto,
+  MarketPositionDto,
+  MarketTradeDto,
+  PriceHistoryDto,
+} from './market.dto';
+import { MarketListCache } from './market-list.cache';
+import { formatUnits, lmsrStateOf } from './market-rules';
+import { MarketStore, poolOf } from './market-store';
+import { toMarketDto } from './market-view';
+
+const SORT_COLUMNS = { volume: 'volume', closesAt: 'closesAt', createdAt: 'createdAt' } as const;
+const TRUNC_UNITS: Record<HistoryInterval, string> = { '1m': 'minute', '1h': 'hour', '1d': 'day' };
+/** The history endpoint answers at most this many intervals (the latest ones). */
+const HISTORY_POINTS = 500;
+
+interface PositionRow {
+  market_id: string;
+  shares: string[];
+  cost_basis: string[];
+  paid: string;
+  received: string;
+  settlement_amount: string | null;
+}
+
+/** Read side of prediction markets: list (cached in Redis), detail, price history, trades, positions, pool check. */
+@Injectable()
+export class MarketQueriesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly listCache: MarketListCache,
+  ) {}
+
+  list(query: ListMarketsQueryDto): Promise<Page<MarketDto>> {
+    const key = { status: query.status, category: query.category, q: query.q, sort: query.sort, order: query.order, page: query.page, limit: query.limit };
+    return this.listCache.getOrLoad(key, () => this.loadList(query));
+  }
+
+  async detail(marketId: string): Promise<MarketDto> {
+    const manager = this.dataSource.manager;
+    const market = await MarketStore.find(manager, marketId);
+    return toMarketDto(market, await MarketStore.labels(manager, marketId));
+  }
+
+  async history(marketId: string, interval: HistoryInterval): Promise<PriceHistoryDto> {
+    await MarketStore.find(this.dataSource.manager, marketId);
+    // The last point of each interval, newest intervals first, then returned oldest first.
+    const rows = (await this.dataSource.query(
+      `SELECT bucket, prices FROM (
+         SELECT DISTINCT ON (date_trunc($2, at)) date_trunc($2, at) AS bucket, prices
+           FROM market_price_points WHERE market_id = $1
+          ORDER BY date_trunc($2, at) DESC, at DESC, id DESC
+          LIMIT $3
+       ) last ORDER BY bucket`,
+      [marketId, TRUNC_UNITS[interval], HISTORY_POINTS],
+    )) as { bucket: Date; prices: string[] }[];
+    return { interval, points: rows.map((row) => ({ at: row.bucket.toISOString(), prices: row.prices })) };
+  }
+
+  async trades(marketId: string, query: PageQueryDto): Promise<Page<MarketTradeDto>> {
+    await MarketStore.find(this.dataSource.manager, marketId);
+    const rows = (await this.dataSource.query(
+      `SELECT id, side, outcome, shares, amount, fee, average_price, prices, created_at, count(*) OVER () AS total
+         FROM market_trades WHERE market_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`,
+      [marketId, query.limit, offsetOf(query)],
+    )) as {
+      id: string;
+      side: 'buy' | 'sell';
+      outcome: number;
+      shares: string;
+      amount: string;
+      fee: string;
+      average_price: string;
+      prices: string[];
+      created_at: Date;
+      total: string;
+    }[];
+    const total = rows.length > 0 ? Number(rows[0].total) : await this.countTrades(marketId);
+    return toPage(
+      rows.map((row) => ({
+        id: row.id,
+        side: row.side,
+        outcome: row.outcome,
+        shares: formatUnits(BigInt(row.shares)),
+        amount: formatUnits(BigInt(row.amount)),
+        fee: formatUnits(BigInt(row.fee)),
+        averagePrice: row.average_price,
+        prices: row.prices,
+        createdAt: row.created_at.toISOString(),
+      })),
+      total,
+      query,
+    );
+  }
+
+  /** The caller's positions, newest activity first, valued at current prices (or at the settlement once decided). */
+  async positionsOf(userId: string, query: PageQueryDto): Promise<Page<MarketPositionDto>> {
+    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM market_positions WHERE user_id = $1`, [userId])) as {
+      total: number;
+    }[];
+    const rows = (await this.dataSource.query(
+      `SELECT market_id, shares, cost_basis, paid, received, settlement_amount FROM market_positions
+        WHERE user_id = $1 ORDER BY updated_at DESC, id DESC LIMIT $2 OFFSET $3`,
+      [userId, query.limit, offsetOf(query)],
+    )) as PositionRow[];
+    const marketIds = rows.map((row) => row.market_id);
+    const markets = new Map(
+      (marketIds.length > 0 ? await this.dataSource.getRepository(MarketEntity).createQueryBuilder('m').whereInIds(marketIds).getMany() : []).map(
+        (market) => [market.id, market],
+      ),
+    );
+    const labels = await MarketStore.labelsOf(this.dataSource.manager, marketIds);
+    return toPage(
+      rows.map((row) => this.positionDto(row, markets.get(row.market_id)!, labels.get(row.market_id)!)),
+      total,
+      query,
+    );
+  }
+
+  /** Pool invariant of every unsettled market: the pool holds at least max_i q_i (what it owes if i wins). */
+  async poolCheck(): Promise<MarketPoolReportDto> {
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const markets = await manager
+        .getRepository(MarketEntity)
+        .createQueryBuilder('m')
+        .where(`m.settled_at IS NULL`)
+        .getMany();
+      const balances = new Map(
+        (
+          (await manager.query(`SELECT system_key, available FROM accounts WHERE system_key = ANY($1::varchar[]) AND shard = 0`, [
+            markets.map((market) => poolOf(market.id).system),
+          ])) as { system_key: string; available: string }[]
+        ).map((row) => [row.system_key, BigInt(row.available)]),
+      );
+      const checks = markets.map((market) => {
+        const check = checkPoolInvariant(lmsrStateOf(market), balances.get(poolOf(market.id).system) ?? 0n);
+        return {
+          marketId: market.id,
+          status: market.status,
+          poolBalance: formatUnits(check.poolBalance),
+          requiredBalance: formatUnits(check.requiredBalance),
+          holds: check.holds,
+        };
+      });
+      // A market part-way through settlement has paid some winners already; its remaining liability is smaller, so only unsettled-and-unpaid markets are judged.
+      const violations = checks.filter((check) => !check.holds && (check.status === 'OPEN' || check.status === 'CLOSED'));
+      return { ok: violations.length === 0, marketsChecked: checks.length, violations };
+    });
+  }
+
+  private async loadList(query: ListMarketsQueryDto): Promise<Page<MarketDto>> {
+    const builder = this.dataSource.getRepository(MarketEntity).createQueryBuilder('m');
+    if (query.status) builder.andWhere('m.status = :status', { status: query.status });
+    if (query.category) builder.andWhere('m.category = :category', { category: query.category });
+    if (query.q) builder.andWhere(`m.question ILIKE :q ESCAPE '\\'`, { q: `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
+    const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+    builder
+      .orderBy(`m.${SORT_COLUMNS[query.sort]}`, direction)
+      .addOrderBy('m.id', direction)
+      .skip(offsetOf(query))
+      .take(query.limit);
+    const [markets, total] = await builder.getManyAndCount();
+    const labels = await MarketStore.labelsOf(
+      this.dataSource.manager,
+      markets.map((market) => market.id),
+    );
+    return toPage(
+      markets.map((market) => toMarketDto(market, labels.get(market.id)!)),
+      total,
+      query,
+    );
+  }
+
+  private async countTrades(marketId: string): Promise<number> {
+    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM market_trades WHERE market_id = $1`, [marketId])) as { total: number }[];
+    return total;
+  }
+
+  private positionDto(row: PositionRow, market: MarketEntity, labels: string[]): MarketPositionDto {
+    const shares = row.shares.map(BigInt);
+    const costBasis = row.cost_basis.map(BigInt);
+    const totalCost = costBasis.reduce((sum, value) => sum + value, 0n);
+    const paid = BigInt(row.paid);
+    const received = BigInt(row.received);
+    let value: bigint;
+    if (row.settlement_amount !== null) value = BigInt(row.settlement_amount);
+    else if (market.status === 'RESOLVED') value = resolutionPayout({ shares }, market.resolvedOutcome!);
+    else if (market.status === 'CANCELLED') value = cancellationRefund({ paid, received });
+    else value = markToMarket(lmsrStateOf(market), shares);
+    return {
+      marketId: market.id,
+      question: market.question,
+      status: market.status,
+      outcomes: labels.map((label, index) => ({ index, label, shares: formatUnits(shares[index]), costBasis: formatUnits(costBasis[index]) })),
+      costBasis: formatUnits(totalCost),
+      currentValue: formatUnits(value),
+      unrealizedPnl: formatUnits(value - totalCost),
+      paid: formatUnits(paid),
+      received: formatUnits(received),
+      settlementAmount: row.settlement_amount === null ? null : formatUnits(BigInt(row.settlement_amount)),
+    };
+  }
+}

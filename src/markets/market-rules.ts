@@ -1,0 +1,56 @@
+import { InvalidField } from '../common/errors/domain-error';
+import { AmountFormatError, AmountSign, formatAmount, parseAmount } from '../common/money/amount';
+import type { FeeSchedule, LmsrState } from './amm';
+import type { MarketEntity } from './market.entity';
+import type { OutcomeRef } from './market.dto';
+import { MarketClosed, UnknownOutcome } from './market-errors';
+
+/** Pure rules of the markets service (no Nest, no database): units, outcome references, when a market trades. */
+
+/** USDC and shares both have 6 decimals. */
+export const UNIT_DECIMALS = 6;
+
+/** A decimal string of USDC or shares → minor units; a 400 naming the field when it does not fit. */
+export function parseUnits(value: string, field: string, sign: AmountSign = 'positive'): bigint {
+  try {
+    return parseAmount(value, { decimals: UNIT_DECIMALS, sign }, field);
+  } catch (error) {
+    if (error instanceof AmountFormatError) throw new InvalidField(field, error.reason);
+    throw error;
+  }
+}
+
+export function formatUnits(value: bigint): string {
+  return formatAmount(value, UNIT_DECIMALS);
+}
+
+export function lmsrStateOf(market: Pick<MarketEntity, 'liquidity' | 'outstandingShares' | 'priorShares'>): LmsrState {
+  return { liquidity: market.liquidity, outstandingShares: market.outstandingShares, priorShares: market.priorShares };
+}
+
+export function feeScheduleOf(market: Pick<MarketEntity, 'feeBps' | 'creatorFeeShareBps'>): FeeSchedule {
+  return { feeBps: market.feeBps, creatorShareBps: market.creatorFeeShareBps };
+}
+
+/** Label (case-insensitive, exact match wins) or index → index; UnknownOutcome (400) otherwise. */
+export function resolveOutcome(labels: readonly string[], ref: OutcomeRef): number {
+  if (typeof ref === 'string') {
+    const wanted = ref.trim().toLowerCase();
+    const byLabel = labels.findIndex((label) => label.toLowerCase() === wanted);
+    if (byLabel >= 0) return byLabel;
+    if (!/^\d{1,2}$/.test(wanted)) throw new UnknownOutcome(`This market has no outcome "${ref}"`, { outcomes: labels });
+    ref = Number(wanted);
+  }
+  if (!Number.isInteger(ref) || ref < 0 || ref >= labels.length) {
+    throw new UnknownOutcome(`This market has no outcome ${ref}: indexes run from 0 to ${labels.length - 1}`, { outcomes: labels });
+  }
+  return ref;
+}
+
+/** Refuses a market that is not OPEN or whose closesAt has passed, whether or not the close job has run. */
+export function assertTradable(market: MarketEntity, now: Date = new Date()): void {
+  if (market.status !== 'OPEN') throw new MarketClosed(`Market ${market.id} is ${market.status}; it no longer trades`, { status: market.status });
+  if (market.closesAt.getTime() <= now.getTime()) {
+    throw new MarketClosed(`Market ${market.id} closed at ${market.closesAt.toISOString()}`, { closesAt: market.closesAt.toISOString() });
+  }
+}

@@ -1,0 +1,157 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AccountRef, LedgerService, Movement, SystemAccount } from '../accounts/ledger.service';
+import { AppConfig } from '../config/app-config';
+import { cancellationRefund, cancellationSettlement, resolutionPayout } from './amm';
+import { MarketEntity } from './market.entity';
+import { MarketStore, poolOf } from './market-store';
+import { MarketListCache } from './market-list.cache';
+
+interface UnsettledRow {
+  id: string;
+  user_id: string;
+  shares: string[];
+  paid: string;
+  received: string;
+}
+
+export interface SettlementProgress {
+  /** Positions marked settled by this call. */
+  positionsSettled: number;
+  /** Every position paid and the pool's remainder returned to the funder. */
+  done: boolean;
+  /** This step topped up a cancelled market's pool (it pays nobody but is progress). */
+  funded?: boolean;
+}
+
+/**
+ * Pays out a RESOLVED or CANCELLED market in batches. Each batch is one transaction that locks the market
+ * row, takes up to MARKET_SETTLEMENT_BATCH_SIZE positions whose `settled_at` is still null, pays them in one
+ * ledger posting and marks them settled: payment and marker commit together, so a crash between batches
+ * (or a second worker) resumes with the positions not yet paid and nobody is paid twice.
+ *
+ * Cancellation first tops the pool up in its own transaction (marked by `settlement_funded_at`): the pool
+ * lacks the fees (refunded too) and what sellers took out above their cost. The market's platform fees are
+ * reversed from `fees`; the house covers the rest (the creator's fee share and the profit sellers took).
+ * Last, whatever the pool still holds returns to the funder (the subsidy's remainder), and the pool is zero.
+ */
+@Injectable()
+export class MarketSettlementService {
+  private readonly logger = new Logger('MarketSettlement');
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly ledger: LedgerService,
+    private readonly config: AppConfig,
+    private readonly listCache: MarketListCache,
+  ) {}
+
+  /** Runs to the end (the `market-resolution` job). Safe to run again or in parallel: it only pays what is unpaid. */
+  async settle(marketId: string): Promise<SettlementProgress> {
+    let positionsSettled = 0;
+    for (;;) {
+      const step = await this.settleNextBatch(marketId);
+      positionsSettled += step.positionsSettled;
+      if (step.done || (step.positionsSettled === 0 && !step.funded)) return { positionsSettled, done: step.done };
+    }
+  }
+
+  /** One transaction: funding (cancellation, once), or one batch of positions, or the final return to the funder. */
+  async settleNextBatch(marketId: string): Promise<SettlementProgress> {
+    const progress = await this.dataSource.transaction(async (manager): Promise<SettlementProgress> => {
+      const market = await MarketStore.lockForUpdate(manager, marketId);
+      if (market.settledAt) return { positionsSettled: 0, done: true };
+      if (market.status !== 'RESOLVED' && market.status !== 'CANCELLED') {
+        throw new Error(`Market ${marketId} is ${market.status}; only RESOLVED or CANCELLED markets settle`);
+      }
+      if (market.status === 'CANCELLED' && !market.settlementFundedAt) {
+        await this.fundCancellation(manager, market);
+        return { positionsSettled: 0, done: false, funded: true };
+      }
+      const positionsSettled = await this.payBatch(manager, market);
+      if (positionsSettled > 0) return { positionsSettled, done: false };
+      await this.returnRemainder(manager, market);
+      return { positionsSettled: 0, done: true };
+    });
+    if (progress.done) await this.listCache.invalidate();
+    return progress;
+  }
+
+  private async fundCancellation(manager: EntityManager, market: MarketEntity): Promise<void> {
+    const [sums] = (await manager.query(
+      `SELECT coalesce(sum(greatest(paid - received, 0)), 0) AS refunds FROM market_positions WHERE market_id = $1`,
+      [market.id],
+    )) as { refunds: string }[];
+    const poolBalance = await MarketStore.poolBalance(manager, market.id);
+    const { topUp } = cancellationSettlement({ poolBalance, subsidy: market.subsidy, totalRefunds: BigInt(sums.refunds) });
+    const feesReversed = topUp < market.platformFees ? topUp : market.platformFees;
+    const fromHouse = topUp - feesReversed;
+    const movements: Movement[] = [
+      { account: SystemAccount.fees, bucket: 'available' as const, amount: -feesReversed },
+      { account: SystemAccount.house, bucket: 'available' as const, amount: -fromHouse },
+      { account: poolOf(market.id), bucket: 'available' as const, amount: topUp },
+    ].filter((movement) => movement.amount !== 0n);
+    if (movements.length > 0) {
+      await this.ledger.post(manager, {
+        kind: 'market.cancel.funding',
+        reference: `market:${market.id}`,
+        idempotencyKey: `market-cancel-funding:${market.id}`,
+        movements,
+      });
+    }
+    await manager.query(`UPDATE markets SET settlement_funded_at = now(), updated_at = now() WHERE id = $1`, [market.id]);
+  }
+
+  private async payBatch(manager: EntityManager, market: MarketEntity): Promise<number> {
+    const rows = (await manager.query(
+      `SELECT id, user_id, shares, paid, received FROM market_positions
+        WHERE market_id = $1 AND settled_at IS NULL ORDER BY id LIMIT $2 FOR UPDATE`,
+      [market.id, this.config.marketSettlementBatchSize],
+    )) as UnsettledRow[];
+    if (rows.length === 0) return 0;
+    const amounts = rows.map((row) =>
+      market.status === 'RESOLVED'
+        ? resolutionPayout({ shares: row.shares.map(BigInt) }, market.resolvedOutcome!)
+        : cancellationRefund({ paid: BigInt(row.paid), received: BigInt(row.received) }),
+    );
+    const total = amounts.reduce((sum, amount) => sum + amount, 0n);
+    if (total > 0n) {
+      const movements: Movement[] = [{ account: poolOf(market.id), bucket: 'available', amount: -total }];
+      rows.forEach((row, index) => {
+        if (amounts[index] > 0n) movements.push({ account: { userId: row.user_id }, bucket: 'available', amount: amounts[index] });
+      });
+      const posted = await this.ledger.post(manager, {
+        kind: market.status === 'RESOLVED' ? 'market.payout' : 'market.refund',
+        reference: `market:${market.id}`,
+        // The batch is identified by its first unpaid position: if it committed, that position is settled and never selected again.
+        idempotencyKey: `market-settlement:${market.id}:${rows[0].id}`,
+        movements,
+      });
+      // A replay would mean a committed payment whose positions are not marked: never mark them paid without paying.
+      if (posted.replayed) throw new Error(`Settlement batch of market ${market.id} starting at position ${rows[0].id} was already posted`);
+    }
+    await manager.query(
+      `UPDATE market_positions AS p SET settled_at = now(), settlement_amount = v.amount, updated_at = now()
+         FROM unnest($1::uuid[], $2::numeric[]) AS v(id, amount) WHERE p.id = v.id`,
+      [rows.map((row) => row.id), amounts.map(String)],
+    );
+    return rows.length;
+  }
+
+  /** Everything left in the pool goes to whoever funded the subsidy; the pool ends at zero. */
+  private async returnRemainder(manager: EntityManager, market: MarketEntity): Promise<void> {
+    const remainder = await MarketStore.poolBalance(manager, market.id);
+    if (remainder < 0n) throw new Error(`Pool of market ${market.id} is negative (${remainder}) after settlement`);
+    if (remainder > 0n) {
+      const funder: AccountRef = market.funderUserId ? { userId: market.funderUserId } : SystemAccount.house;
+      await this.ledger.transfer(manager, poolOf(market.id), funder, remainder, {
+        kind: 'market.subsidy.return',
+        reference: `market:${market.id}`,
+        idempotencyKey: `market-subsidy-return:${market.id}`,
+      });
+    }
+    await manager.query(`UPDATE markets SET settled_at = now(), updated_at = now() WHERE id = $1`, [market.id]);
+    this.logger.log(`market ${market.id} settled (${market.status}); ${remainder} returned to the funder`);
+  }
+}

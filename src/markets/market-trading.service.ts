@@ -1,0 +1,231 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { SETTLEMENT_ASSET } from '../accounts/assets.service';
+import { LedgerService, Movement, SystemAccount } from '../accounts/ledger.service';
+import { DomainEvent, MarketTradedEvent } from '../common/events/domain-events';
+import { InvalidField } from '../common/errors/domain-error';
+import { AmmQuote, applyFill, assertPoolInvariant, emptyPosition, LmsrState, MarketPosition, quoteBuy, quoteSell, FeeSchedule } from './amm';
+import { MarketEntity } from './market.entity';
+import { BuyDto, FillDto, OutcomeRef, QuoteDto, QuoteQueryDto, SellDto } from './market.dto';
+import { MarketListCache } from './market-list.cache';
+import { emitCommitted } from './market-view';
+import { assertTradable, feeScheduleOf, formatUnits, lmsrStateOf, parseUnits, resolveOutcome } from './market-rules';
+import { MarketStore, poolOf } from './market-store';
+
+type Pricer = (state: LmsrState, outcome: number, fees: FeeSchedule) => AmmQuote;
+
+interface PositionRow {
+  shares: string[];
+  cost_basis: string[];
+  paid: string;
+  received: string;
+}
+
+/**
+ * Buys, sells and quotes against a market's LMSR pool. A trade is one transaction: the market row is locked
+ * (SELECT … FOR UPDATE) so trades on one market run one after another against the state they read, the
+ * fill is booked through the ledger (trader, pool, fees, creator), and the new state, position, fill and
+ * price point are written. A quote runs the same pricing on the same state without writing.
+ */
+/** Markets whose outcome labels are kept in memory (oldest dropped first). */
+const LABEL_CACHE_SIZE = 10_000;
+
+@Injectable()
+export class MarketTradingService {
+  private readonly labelsByMarket = new Map<string, string[]>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly ledger: LedgerService,
+    private readonly events: EventEmitter2,
+    private readonly listCache: MarketListCache,
+  ) {}
+
+  buy(userId: string, marketId: string, body: BuyDto): Promise<FillDto> {
+    const amount = parseUnits(body.amount, 'amount');
+    const minShares = body.minShares === undefined ? undefined : parseUnits(body.minShares, 'minShares', 'nonNegative');
+    return this.trade(userId, marketId, body.outcome, (state, outcome, fees) => quoteBuy(state, outcome, amount, { fees, minShares }));
+  }
+
+  sell(userId: string, marketId: string, body: SellDto): Promise<FillDto> {
+    const shares = parseUnits(body.shares, 'shares');
+    const minProceeds = body.minProceeds === undefined ? undefined : parseUnits(body.minProceeds, 'minProceeds', 'nonNegative');
+    return this.trade(userId, marketId, body.outcome, (state, outcome, fees) => quoteSell(state, outcome, shares, { fees, minProceeds }));
+  }
+
+  /** Exactly what buy/sell would fill right now, without trading (and without checking the caller's holdings). */
+  async quote(marketId: string, query: QuoteQueryDto): Promise<QuoteDto> {
+    const pricer = this.pricerFor(query);
+    const manager = this.dataSource.manager;
+    const market = await MarketStore.find(manager, marketId);
+    assertTradable(market);
+    const outcome = resolveOutcome(await this.labelsOf(manager, marketId), query.outcome);
+    const { fill } = pricer(lmsrStateOf(market), outcome, feeScheduleOf(market));
+    return fillDto(fill);
+  }
+
+  private pricerFor(query: QuoteQueryDto): Pricer {
+    if (query.side === 'buy') {
+      if (query.amount === undefined || query.shares !== undefined) throw new InvalidField('amount', 'is required for a buy quote (and shares is not allowed)');
+      const amount = parseUnits(query.amount, 'amount');
+      return (state, outcome, fees) => quoteBuy(state, outcome, amount, { fees });
+    }
+    if (query.shares === undefined || query.amount !== undefined) throw new InvalidField('shares', 'is required for a sell quote (and amount is not allowed)');
+    const shares = parseUnits(query.shares, 'shares');
+    return (state, outcome, fees) => quoteSell(state, outcome, shares, { fees });
+  }
+
+  private async trade(userId: string, marketId: string, outcomeRef: OutcomeRef, price: Pricer): Promise<FillDto> {
+    const done = await this.dataSource.transaction(async (manager) => {
+      const market = await MarketStore.lockForUpdate(manager, marketId);
+      assertTradable(market);
+      const outcome = resolveOutcome(await this.labelsOf(manager, marketId), outcomeRef);
+      const quote = price(lmsrStateOf(market), outcome, feeScheduleOf(market));
+      const position = applyFill(await this.positionOf(manager, marketId, userId, market.outstandingShares.length), quote.fill);
+
+      await this.ledger.post(manager, {
+        kind: `market.${quote.fill.side}`,
+        reference: `market:${marketId}`,
+        movements: this.movementsOf(market, userId, quote),
+      });
+      const { fill } = quote;
+      market.outstandingShares = [...quote.state.outstandingShares];
+      market.volume += fill.side === 'buy' ? fill.amount : -fill.poolDelta;
+      market.platformFees += fill.fee - fill.creatorFee;
+      market.creatorFees += fill.creatorFee;
+      market.tradeCount += 1;
+      const { tradeId, poolBalance } = await this.write(manager, market, userId, position, fill);
+      // A bug guard, not a client error: the pool must always be able to pay the worst outcome (rolls back).
+      assertPoolInvariant(quote.state, poolBalance);
+      return { market, tradeId, fill };
+    });
+
+    const { market, tradeId, fill } = done;
+    const dto: FillDto = { tradeId, ...fillDto(fill) };
+    await this.listCache.invalidate();
+    const event: MarketTradedEvent = {
+      marketId: market.id,
+      status: market.status,
+      prices: fill.prices,
+      volume: formatUnits(market.volume),
+      resolvedOutcome: market.resolvedOutcome,
+      tradeId,
+      userId,
+      side: fill.side,
+      outcome: fill.outcome,
+      shares: dto.shares,
+      amount: dto.amount,
+      fee: dto.fee,
+      averagePrice: fill.averagePrice,
+      at: new Date().toISOString(),
+    };
+    emitCommitted(this.events, DomainEvent.MarketTraded, event);
+    return dto;
+  }
+
+  /** Buy: trader pays amount; pool gets amount - fee. Sell: pool pays gross; trader gets gross - fee. Fee to fees and creator. */
+  private movementsOf(market: MarketEntity, userId: string, { fill }: AmmQuote): Movement[] {
+    const trader = fill.side === 'buy' ? -fill.amount : fill.amount;
+    const movements: Movement[] = [
+      { account: { userId }, bucket: 'available', amount: trader },
+      { account: poolOf(market.id), bucket: 'available', amount: fill.poolDelta },
+      { account: SystemAccount.fees, bucket: 'available', amount: fill.fee - fill.creatorFee },
+    ];
+    if (fill.creatorFee > 0n) {
+      // creatorFee is non-zero only on markets with a creator (admin markets have a 0 bps creator share).
+      movements.push({ account: { userId: market.creatorId! }, bucket: 'available', amount: fill.creatorFee });
+    }
+    return movements.filter((movement) => movement.amount !== 0n);
+  }
+
+  /** Outcome labels never change after creation, so they are read once per market and process. */
+  private async labelsOf(manager: EntityManager, marketId: string): Promise<string[]> {
+    let labels = this.labelsByMarket.get(marketId);
+    if (!labels) {
+      labels = await MarketStore.labels(manager, marketId);
+      if (this.labelsByMarket.size >= LABEL_CACHE_SIZE) this.labelsByMarket.delete(this.labelsByMarket.keys().next().value!);
+      this.labelsByMarket.set(marketId, labels);
+    }
+    return labels;
+  }
+
+  private async positionOf(manager: EntityManager, marketId: string, userId: string, outcomeCount: number): Promise<MarketPosition> {
+    // No row lock needed: every writer of a market's positions holds the market row's lock.
+    const [row] = (await manager.query(`SELECT shares, cost_basis, paid, received FROM market_positions WHERE market_id = $1 AND user_id = $2`, [
+      marketId,
+      userId,
+    ])) as PositionRow[];
+    if (!row) return emptyPosition(outcomeCount);
+    return {
+      shares: row.shares.map(BigInt),
+      costBasis: row.cost_basis.map(BigInt),
+      paid: BigInt(row.paid),
+      received: BigInt(row.received),
+    };
+  }
+
+  /** The market's new state, the position, the fill and a price point in one round trip; returns the trade id and the pool's balance. */
+  private async write(
+    manager: EntityManager,
+    market: MarketEntity,
+    userId: string,
+    position: MarketPosition,
+    fill: AmmQuote['fill'],
+  ): Promise<{ tradeId: string; poolBalance: bigint }> {
+    const rows = (await manager.query(
+      `WITH m AS (
+         UPDATE markets SET outstanding_shares = $2::numeric[], volume = $3, platform_fees = $4, creator_fees = $5,
+                trade_count = trade_count + 1, updated_at = now()
+          WHERE id = $1 RETURNING id
+       ), p AS (
+         INSERT INTO market_positions (market_id, user_id, shares, cost_basis, paid, received)
+         VALUES ($1, $6, $7::numeric[], $8::numeric[], $9, $10)
+         ON CONFLICT (market_id, user_id) DO UPDATE SET shares = EXCLUDED.shares, cost_basis = EXCLUDED.cost_basis,
+                paid = EXCLUDED.paid, received = EXCLUDED.received, updated_at = now()
+         RETURNING id
+       ), pp AS (
+         INSERT INTO market_price_points (market_id, prices) VALUES ($1, $17::numeric[]) RETURNING id
+       )
+       INSERT INTO market_trades (market_id, user_id, side, outcome, shares, amount, fee, creator_fee, average_price, prices)
+       SELECT $1, $6, $11, $12, $13, $14, $15, $16, $18, $17::numeric[] FROM m, p, pp
+       RETURNING id, (SELECT available FROM accounts WHERE system_key = $19 AND asset = $20 AND shard = 0) AS pool_balance`,
+      [
+        market.id,
+        market.outstandingShares.map(String),
+        market.volume.toString(),
+        market.platformFees.toString(),
+        market.creatorFees.toString(),
+        userId,
+        position.shares.map(String),
+        position.costBasis.map(String),
+        position.paid.toString(),
+        position.received.toString(),
+        fill.side,
+        fill.outcome,
+        fill.shares.toString(),
+        fill.amount.toString(),
+        fill.fee.toString(),
+        fill.creatorFee.toString(),
+        fill.prices,
+        fill.averagePrice,
+        poolOf(market.id).system,
+        SETTLEMENT_ASSET,
+      ],
+    )) as { id: string; pool_balance: string }[];
+    return { tradeId: rows[0].id, poolBalance: BigInt(rows[0].pool_balance) };
+  }
+}
+
+function fillDto(fill: AmmQuote['fill']): QuoteDto {
+  return {
+    outcome: fill.outcome,
+    side: fill.side,
+    shares: formatUnits(fill.shares),
+    amount: formatUnits(fill.amount),
+    fee: formatUnits(fill.fee),
+    averagePrice: fill.averagePrice,
+    prices: fill.prices,
+  };
+}

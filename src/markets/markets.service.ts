@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { LedgerService, SystemAccount } from '../accounts/ledger.service';
+import { AppConfig } from '../config/app-config';
+import { DomainEvent } from '../common/events/domain-events';
+import { InvalidField } from '../common/errors/domain-error';
+import { createMarketMaker, priceStrings } from './amm';
+import { MarketEntity, MarketOutcomeEntity, MarketStatus } from './market.entity';
+import { CreateMarketDto, MarketDto, OutcomeRef, UpdateMarketDto } from './market.dto';
+import { InvalidMarketTransition } from './market-errors';
+import { MarketJobs } from './market-jobs';
+import { MarketListCache } from './market-list.cache';
+import { parseUnits, resolveOutcome } from './market-rules';
+import { MarketStore, poolOf } from './market-store';
+import { emitCommitted, toMarketDto, toMarketStateEvent } from './market-view';
+
+/** Who creates a market: a user with the `creator` role (funds the subsidy, earns a fee share) or an admin (the house funds it). */
+export type MarketFunding = { creatorId: string } | { house: true; adminId: string };
+
+/**
+ * Creation and the lifecycle of prediction markets: OPEN → CLOSED (job at closesAt) → RESOLVED or CANCELLED
+ * (admin), after which the `market-resolution` job pays positions (MarketSettlementService). Every step
+ * locks the market row, so it cannot interleave with a trade.
+ */
+@Injectable()
+export class MarketsService {
+  private readonly logger = new Logger('Markets');
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly ledger: LedgerService,
+    private readonly config: AppConfig,
+    private readonly events: EventEmitter2,
+    private readonly listCache: MarketListCache,
+    private readonly jobs: MarketJobs,
+  ) {}
+
+  async create(funding: MarketFunding, body: CreateMarketDto): Promise<MarketDto> {
+    const labels = body.outcomes.map((label) => label.trim());
+    if (labels.some((label) => label.length === 0)) throw new InvalidField('outcomes', 'must not contain blank labels');
+    if (new Set(labels.map((label) => label.toLowerCase())).size !== labels.length) {
+      throw new InvalidField('outcomes', 'must not repeat a label (labels compare case-insensitively)');
+    }
+    const closesAt = new Date(body.closesAt);
+    if (!(closesAt.getTime() > Date.now())) throw new InvalidField('closesAt', 'must be in the future');
+    const subsidy = parseUnits(body.subsidy, 'subsidy');
+    const state = createMarketMaker({ outcomeCount: labels.length, subsidy, initialProbabilities: body.initialProbabilities });
+    const creatorId = 'creatorId' in funding ? funding.creatorId : null;
+
+    const market = await this.dataSource.transaction(async (manager) => {
+      const id = randomUUID();
+      const row = manager.getRepository(MarketEntity).create({
+        id,
+        question: body.question.trim(),
+        description: body.description ?? '',
+        category: body.category.trim(),
+        status: 'OPEN',
+        closesAt,
+        resolvedOutcome: null,
+        liquidity: state.liquidity,
+        outstandingShares: [...state.outstandingShares],
+        priorShares: [...state.priorShares],
+        subsidy,
+        feeBps: this.config.marketFeeBps,
+        creatorFeeShareBps: creatorId ? this.config.creatorFeeShareBps : 0,
+        creatorId,
+        funderUserId: creatorId,
+      });
+      const saved = await manager.getRepository(MarketEntity).save(row);
+      await manager.getRepository(MarketOutcomeEntity).insert(labels.map((label, index) => ({ marketId: id, index, label })));
+      await manager.query(`INSERT INTO market_price_points (market_id, prices) VALUES ($1, $2::numeric[])`, [id, priceStrings(state)]);
+      const meta = { kind: 'market.subsidy', reference: `market:${id}` };
+      if (creatorId) await this.ledger.debit(manager, creatorId, subsidy, { ...meta, to: poolOf(id) });
+      else await this.ledger.transfer(manager, SystemAccount.house, poolOf(id), subsidy, meta);
+      return saved;
+    });
+
+    await this.scheduleClose(market);
+    await this.afterChange(market, DomainEvent.MarketCreated);
+    return toMarketDto(market, labels);
+  }
+
+  /** Admin edit: text and category any time; closesAt only later, and only while OPEN (the close job moves with it). */
+  async update(marketId: string, body: UpdateMarketDto): Promise<MarketDto> {
+    const { market, previousClosesAt } = await this.dataSource.transaction(async (manager) => {
+      const market = await MarketStore.lockForUpdate(manager, marketId);
+      const previousClosesAt = market.closesAt;
+      let extended = false;
+      if (body.closesAt !== undefined) {
+        const closesAt = new Date(body.closesAt);
+        if (market.status !== 'OPEN') throw new InvalidMarketTransition(`Market ${marketId} is ${market.status}; its closing time can no longer change`);
+        if (closesAt.getTime() <= market.closesAt.getTime()) throw new InvalidField('closesAt', 'may only be extended (later than the current closesAt)');
+        if (closesAt.getTime() <= Date.now()) throw new InvalidField('closesAt', 'must be in the future');
+        market.closesAt = closesAt;
+        extended = true;
+      }
+      if (body.question !== undefined) market.question = body.question.trim();
+      if (body.description !== undefined) market.description = body.description;
+      if (body.category !== undefined) market.category = body.category.trim();
+      await manager.getRepository(MarketEntity).save(market);
+      return { market, previousClosesAt: extended ? previousClosesAt : undefined };
+    });
+    if (previousClosesAt) await this.scheduleClose(market, previousClosesAt);
+    await this.afterChange(market, DomainEvent.MarketUpdated);
+    return toMarketDto(market, await MarketStore.labels(this.dataSource.manager, marketId));
+  }
+
+  /** OPEN or CLOSED → RESOLVED with a winner; the `market-resolution` job then pays the winning shares. */
+  resolve(marketId: string, outcome: OutcomeRef): Promise<MarketDto> {
+    return this.finish(marketId, 'RESOLVED', outcome);
+  }
+
+  /** OPEN or CLOSED → CANCELLED; the `market-resolution` job then refunds every position and returns the subsidy. */
+  cancel(marketId: string): Promise<MarketDto> {
+    return this.finish(marketId, 'CANCELLED');
+  }
+
+  /** The close job and the sweep: OPEN → CLOSED once closesAt has passed. Returns whether it closed the market. */
+  async closeIfDue(marketId: string, now: Date = new Date()): Promise<boolean> {
+    const closed = await this.dataSource.transaction(async (manager) => {
+      const market = await MarketStore.lockForUpdate(manager, marketId);
+      if (market.status !== 'OPEN' || market.closesAt.getTime() > now.getTime()) return undefined;
+      market.status = 'CLOSED';
+      market.closedAt = now;
+      await manager.getRepository(MarketEntity).save(market);
+      return market;
+    });
+    if (!closed) return false;
+    await this.afterChange(closed, DomainEvent.MarketClosed);
+    return true;
+  }
+
+  private async finish(marketId: string, status: Extract<MarketStatus, 'RESOLVED' | 'CANCELLED'>, outcome?: OutcomeRef): Promise<MarketDto> {
+    const { market, labels } = await this.dataSource.transaction(async (manager: EntityManager) => {
+      const market = await MarketStore.lockForUpdate(manager, marketId);
+      const labels = await MarketStore.labels(manager, marketId);
+      if (market.status !== 'OPEN' && market.status !== 'CLOSED') {
+        throw new InvalidMarketTransition(`Market ${marketId} is already ${market.status}`, { status: market.status });
+      }
+      const now = new Date();
+      if (market.status === 'OPEN') market.closedAt = now;
+      market.status = status;
+      market.resolvedOutcome = outcome === undefined ? null : resolveOutcome(labels, outcome);
+      market.resolvedAt = now;
+      await manager.getRepository(MarketEntity).save(market);
+      return { market, labels };
+    });
+    // If this enqueue is lost (crash, Redis down), the minute sweep enqueues every unsettled market again.
+    await this.jobs.enqueueSettlement(market.id).catch((error: Error) => this.logger.error(`settlement of market ${market.id} not enqueued: ${error.message}`));
+    await this.afterChange(market, status === 'RESOLVED' ? DomainEvent.MarketResolved : DomainEvent.MarketCancelled);
+    return toMarketDto(market, labels);
+  }
+
+  /** The market is committed either way: if the delayed job cannot be queued now, the minute sweep closes it. */
+  private async scheduleClose(market: MarketEntity, previousClosesAt?: Date): Promise<void> {
+    await this.jobs
+      .scheduleClose(market.id, market.closesAt, previousClosesAt)
+      .catch((error: Error) => this.logger.error(`close job of market ${market.id} not scheduled (the sweep will close it): ${error.message}`));
+  }
+
+  private async afterChange(market: MarketEntity, event: string): Promise<void> {
+    await this.listCache.invalidate();
+    emitCommitted(this.events, event, toMarketStateEvent(market));
+  }
+}
+

@@ -1,0 +1,441 @@
+import request from 'supertest';
+import { MarketCloseProcessor, MarketLifecycleSweep, MarketResolutionProcessor } from '../src/markets/market-lifecycle.processors';
+import { MarketSettlementService } from '../src/markets/market-settlement.service';
+import { RunningApp, startTestApp } from './support/test-app';
+import { balancesOf, createAdmin, createFundedUser, db, reconcile } from './support/ledger';
+import { createHouseMarket, marketBody, marketOf, units, waitForMarket } from './support/markets';
+import { closeSockets, connectSocket, nextEvent, request as ask } from './support/sockets';
+import { createTestUser, TestUser } from './support/users';
+
+const STARTING = units('1000');
+
+async function available(running: RunningApp, user: TestUser): Promise<bigint> {
+  return units((await balancesOf(running, user)).USDC.available);
+}
+
+async function systemBalance(running: RunningApp, key: string): Promise<bigint> {
+  const [row] = await db(running).query(`SELECT coalesce(sum(available), 0)::text AS total FROM accounts WHERE system_key = $1`, [key]);
+  return BigInt(row.total);
+}
+
+async function poolCheck(running: RunningApp, admin: TestUser) {
+  return (await request(running.url).get('/api/v1/admin/markets/pool-check').set(admin.auth).expect(200)).body;
+}
+
+describe('prediction markets (e2e)', () => {
+  let running: RunningApp;
+  let admin: TestUser;
+
+  beforeAll(async () => {
+    running = await startTestApp({ STARTING_BALANCE: '1000', MARKET_FEE_BPS: '100', CREATOR_FEE_SHARE_BPS: '2000', MARKET_SETTLEMENT_BATCH_SIZE: '2' });
+    admin = await createAdmin(running);
+  });
+
+  afterAll(async () => {
+    closeSockets();
+    await running.close();
+  });
+
+  it('lets a creator open a market funded from their balance, an admin one funded by the house, and nobody else', async () => {
+    const creator = await createTestUser(running, { roles: ['user', 'creator'] });
+    await request(running.url).get('/api/v1/accounts/me').set(creator.auth).expect(200);
+    const houseBefore = await systemBalance(running, 'house');
+
+    const body = marketBody({ outcomes: ['Red', 'Green', 'Blue'], subsidy: '50', initialProbabilities: ['0.5', '0.3', '0.2'] });
+    const created = await request(running.url).post('/api/v1/markets').set(creator.auth).send(body).expect(201);
+    expect(created.body).toMatchObject({
+      question: body.question,
+      category: 'tests',
+      status: 'OPEN',
+      closesAt: body.closesAt,
+      resolvedOutcome: null,
+      volume: '0.000000',
+      subsidy: '50.000000',
+      feeBps: 100,
+      creatorId: creator.id,
+    });
+    expect(created.body.outcomes.map((o: { label: string }) => o.label)).toEqual(['Red', 'Green', 'Blue']);
+    expect(created.body.outcomes.map((o: { price: string }) => Number(o.price))).toEqual([
+      expect.closeTo(0.5, 3),
+      expect.closeTo(0.3, 3),
+      expect.closeTo(0.2, 3),
+    ]);
+    expect(await available(running, creator)).toBe(STARTING - units('50'));
+    expect(await systemBalance(running, `market-pool:${created.body.id}`)).toBe(units('50'));
+
+    const plainUser = await createFundedUser(running);
+    await request(running.url).post('/api/v1/markets').set(plainUser.auth).send(marketBody()).expect(403);
+    await request(running.url).post('/api/v1/admin/markets').set(plainUser.auth).send(marketBody()).expect(403);
+
+    const house = await createHouseMarket(running, admin, { subsidy: '200' });
+    expect(await systemBalance(running, 'house')).toBe(houseBefore - units('200'));
+    expect(await systemBalance(running, `market-pool:${house.id}`)).toBe(units('200'));
+
+    const poor = await createTestUser(running, { roles: ['user', 'creator'] });
+    const refused = await request(running.url).post('/api/v1/markets').set(poor.auth).send(marketBody({ subsidy: '5000' })).expect(422);
+    expect(refused.body.error).toBe('InsufficientFunds');
+  });
+
+  it.each([
+    ['one outcome', { outcomes: ['Yes'] }, 'outcomes'],
+    ['21 outcomes', { outcomes: Array.from({ length: 21 }, (_, i) => `O${i}`) }, 'outcomes'],
+    ['duplicate labels', { outcomes: ['Yes', 'yes'] }, 'outcomes'],
+    ['closesAt in the past', { closesAt: new Date(Date.now() - 1000).toISOString() }, 'closesAt'],
+    ['closesAt not a date', { closesAt: 'tomorrow' }, 'closesAt'],
+    ['zero subsidy', { subsidy: '0' }, 'subsidy'],
+    ['subsidy with 7 decimals', { subsidy: '1.0000001' }, 'subsidy'],
+    ['missing question', { question: undefined }, 'question'],
+  ])('refuses a market with %s as a 400 naming the field, moving nothing', async (_name, change, field) => {
+    const houseBefore = await systemBalance(running, 'house');
+    const response = await request(running.url)
+      .post('/api/v1/admin/markets')
+      .set(admin.auth)
+      .send({ ...marketBody(), ...change })
+      .expect(400);
+    expect(response.body.error).toBe('ValidationFailed');
+    expect(response.body.details.map((detail: { field: string }) => detail.field)).toContain(field);
+    expect(await systemBalance(running, 'house')).toBe(houseBefore);
+  });
+
+  it('refuses initial probabilities that do not sum to 1 as InvalidMarketParameters', async () => {
+    const response = await request(running.url)
+      .post('/api/v1/admin/markets')
+      .set(admin.auth)
+      .send(marketBody({ initialProbabilities: ['0.5', '0.6'] }))
+      .expect(400);
+    expect(response.body.error).toBe('InvalidMarketParameters');
+  });
+
+  it('trades from several users: quotes equal the trades that follow, balances and pool are exact, bad trades move nothing', async () => {
+    const market = await createHouseMarket(running, admin, { subsidy: '100' });
+    const [alice, bob] = [await createFundedUser(running), await createFundedUser(running)];
+    const feesBefore = await systemBalance(running, 'fees');
+
+    const quote = await request(running.url).get(`/api/v1/markets/${market.id}/quote?outcome=Yes&side=buy&amount=10`).expect(200);
+    const bought = await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(alice.auth).send({ outcome: 'yes', amount: '10' }).expect(201);
+    expect(bought.body).toEqual({ tradeId: expect.any(String), ...quote.body });
+    expect(bought.body).toMatchObject({ outcome: 0, side: 'buy', amount: '10.000000', fee: '0.100000' });
+    expect(units(bought.body.shares)).toBeGreaterThan(units('10'));
+    expect(Number(bought.body.prices[0])).toBeGreaterThan(0.5);
+
+    const bobQuote = await request(running.url).get(`/api/v1/markets/${market.id}/quote?outcome=1&side=buy&amount=25.5`).expect(200);
+    const bobBought = await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(bob.auth).send({ outcome: 1, amount: '25.5' }).expect(201);
+    expect(bobBought.body).toEqual({ tradeId: expect.any(String), ...bobQuote.body });
+
+    const half = (units(bought.body.shares) / 2n).toString();
+    const sellShares = `${half.slice(0, -6) || '0'}.${half.slice(-6).padStart(6, '0')}`;
+    const sellQuote = await request(running.url).get(`/api/v1/markets/${market.id}/quote?outcome=Yes&side=sell&shares=${sellShares}`).expect(200);
+    const sold = await request(running.url).post(`/api/v1/markets/${market.id}/sell`).set(alice.auth).send({ outcome: 'Yes', shares: sellShares }).expect(201);
+    expect(sold.body).toEqual({ tradeId: expect.any(String), ...sellQuote.body });
+
+    expect(await available(running, alice)).toBe(STARTING - units('10') + units(sold.body.amount));
+    expect(await available(running, bob)).toBe(STARTING - units('25.5'));
+    const fees = units(bought.body.fee) + units(bobBought.body.fee) + units(sold.body.fee);
+    expect(await systemBalance(running, 'fees')).toBe(feesBefore + fees);
+    const grossSold = units(sold.body.amount) + units(sold.body.fee);
+    expect(await systemBalance(running, `market-pool:${market.id}`)).toBe(
+      units('100') + units('10') - units(bought.body.fee) + units('25.5') - units(bobBought.body.fee) - grossSold,
+    );
+
+    // Bad trades: 4xx, nothing moves.
+    const aliceBefore = await available(running, alice);
+    const tradesBefore = (await request(running.url).get(`/api/v1/markets/${market.id}/trades`).expect(200)).body.meta.total;
+    const slipped = await request(running.url)
+      .post(`/api/v1/markets/${market.id}/buy`)
+      .set(alice.auth)
+      .send({ outcome: 'Yes', amount: '1', minShares: '1000' })
+      .expect(422);
+    expect(slipped.body.error).toBe('PriceMovedBeyondSlippage');
+    const slippedSell = await request(running.url)
+      .post(`/api/v1/markets/${market.id}/sell`)
+      .set(alice.auth)
+      .send({ outcome: 'Yes', shares: '1', minProceeds: '5' })
+      .expect(422);
+    expect(slippedSell.body.error).toBe('PriceMovedBeyondSlippage');
+    expect((await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(alice.auth).send({ outcome: 'Maybe', amount: '1' }).expect(400)).body.error).toBe(
+      'UnknownOutcome',
+    );
+    expect((await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(alice.auth).send({ outcome: 2, amount: '1' }).expect(400)).body.error).toBe(
+      'UnknownOutcome',
+    );
+    expect((await request(running.url).post(`/api/v1/markets/${market.id}/sell`).set(bob.auth).send({ outcome: 'Yes', shares: '1' }).expect(422)).body.error).toBe(
+      'InsufficientShares',
+    );
+    expect(
+      (await request(running.url).post(`/api/v1/markets/${market.id}/sell`).set(alice.auth).send({ outcome: 'Yes', shares: '100000' }).expect(422)).body.error,
+    ).toBe('InsufficientShares');
+    expect((await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(alice.auth).send({ outcome: 'Yes', amount: '5000' }).expect(422)).body.error).toBe(
+      'InsufficientFunds',
+    );
+    await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(alice.auth).send({ outcome: 'Yes', amount: '-1' }).expect(400);
+    await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(alice.auth).send({ outcome: 'Yes', amount: '0.0000001' }).expect(400);
+    await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(alice.auth).send({ amount: '1' }).expect(400);
+    const huge = '1'.repeat(40);
+    expect((await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(alice.auth).send({ outcome: 'Yes', amount: huge }).expect(422)).body.error).toBe(
+      'TradeTooLarge',
+    );
+    expect((await request(running.url).get(`/api/v1/markets/${market.id}/quote?outcome=Yes&side=sell&shares=${huge}`).expect(422)).body.error).toBe('TradeTooLarge');
+    await request(running.url).post(`/api/v1/markets/${market.id}/sell`).set(alice.auth).send({ outcome: 'Yes', shares: '9'.repeat(80) }).expect(400);
+    await request(running.url).post(`/api/v1/markets/not-a-market/buy`).set(alice.auth).send({ outcome: 'Yes', amount: '1' }).expect(404);
+    await request(running.url).get(`/api/v1/markets/${market.id}/quote?outcome=Yes&side=buy`).expect(400);
+    await request(running.url).get(`/api/v1/markets/${market.id}/quote?outcome=Yes&side=hold&amount=1`).expect(400);
+    expect(await available(running, alice)).toBe(aliceBefore);
+    expect((await request(running.url).get(`/api/v1/markets/${market.id}/trades`).expect(200)).body.meta.total).toBe(tradesBefore);
+
+    // An Idempotency-Key retry returns the first fill and trades once.
+    const first = await request(running.url)
+      .post(`/api/v1/markets/${market.id}/buy`)
+      .set({ ...bob.auth, 'Idempotency-Key': `bob-buy-${market.id}` })
+      .send({ outcome: 'No', amount: '1' })
+      .expect(201);
+    const again = await request(running.url)
+      .post(`/api/v1/markets/${market.id}/buy`)
+      .set({ ...bob.auth, 'Idempotency-Key': `bob-buy-${market.id}` })
+      .send({ outcome: 'No', amount: '1' })
+      .expect(201);
+    expect(again.body).toEqual(first.body);
+    expect(await available(running, bob)).toBe(STARTING - units('26.5'));
+
+    // Reads: detail, trades, history, positions and the cached list all show the new state.
+    const detail = await marketOf(running, market.id);
+    expect(detail.outcomes.map((o: { price: string }) => o.price)).toEqual(first.body.prices);
+    expect(units(detail.volume)).toBe(units('10') + units('25.5') + grossSold + units('1'));
+    const trades = await request(running.url).get(`/api/v1/markets/${market.id}/trades?limit=2`).expect(200);
+    expect(trades.body.meta).toMatchObject({ total: 4, limit: 2, hasNext: true });
+    expect(trades.body.data[0]).toMatchObject({ id: first.body.tradeId, side: 'buy', outcome: 1, amount: '1.000000', prices: first.body.prices });
+    for (const interval of ['1m', '1h', '1d']) {
+      const history = await request(running.url).get(`/api/v1/markets/${market.id}/history?interval=${interval}`).expect(200);
+      expect(history.body.interval).toBe(interval);
+      expect(history.body.points.at(-1).prices).toEqual(first.body.prices);
+    }
+    await request(running.url).get(`/api/v1/markets/${market.id}/history?interval=5m`).expect(400);
+    const positions = await request(running.url).get('/api/v1/markets/me/positions').set(alice.auth).expect(200);
+    expect(positions.body.data).toEqual([
+      expect.objectContaining({
+        marketId: market.id,
+        status: 'OPEN',
+        paid: '10.000000',
+        received: sold.body.amount,
+        outcomes: [
+          expect.objectContaining({ index: 0, label: 'Yes', shares: expect.any(String) }),
+          expect.objectContaining({ index: 1, label: 'No', shares: '0.000000', costBasis: '0.000000' }),
+        ],
+      }),
+    ]);
+    const position = positions.body.data[0];
+    expect(units(position.unrealizedPnl)).toBe(units(position.currentValue) - units(position.costBasis));
+    const list = await request(running.url).get(`/api/v1/markets?category=tests&q=${encodeURIComponent(market.question as string)}`).expect(200);
+    expect(list.body.data).toEqual([detail]);
+    await request(running.url).get('/api/v1/markets?sort=price').expect(400);
+    expect((await poolCheck(running, admin)).ok).toBe(true);
+  });
+
+  it('keeps the market list cached and drops it on every change', async () => {
+    const category = `cache-${Date.now()}`;
+    const market = await createHouseMarket(running, admin, { category });
+    const user = await createFundedUser(running);
+    const before = await request(running.url).get(`/api/v1/markets?category=${category}`).expect(200);
+    const keys = await db(running).query(`SELECT 1`); // the cache lives in Redis; prove it by a write the list must reflect
+    expect(keys).toHaveLength(1);
+    await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(user.auth).send({ outcome: 'Yes', amount: '5' }).expect(201);
+    const after = await request(running.url).get(`/api/v1/markets?category=${category}`).expect(200);
+    expect(after.body.data[0].outcomes[0].price).not.toBe(before.body.data[0].outcomes[0].price);
+    expect(after.body.data[0].volume).toBe('5.000000');
+  });
+
+  it('ends 50 parallel buys on one market consistent', async () => {
+    const market = await createHouseMarket(running, admin, { subsidy: '100' });
+    const users = await Promise.all(Array.from({ length: 50 }, () => createFundedUser(running)));
+    const responses = await Promise.all(
+      users.map((user, i) => request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(user.auth).send({ outcome: i % 3 === 0 ? 'No' : 'Yes', amount: '2' })),
+    );
+    expect(responses.map((response) => response.status)).toEqual(new Array(50).fill(201));
+    const shares = [0n, 0n];
+    let fees = 0n;
+    for (const response of responses) {
+      shares[response.body.outcome] += units(response.body.shares);
+      fees += units(response.body.fee);
+    }
+    const [row] = await db(running).query(`SELECT outstanding_shares, trade_count, volume FROM markets WHERE id = $1`, [market.id]);
+    expect(row.outstanding_shares.map(BigInt)).toEqual(shares);
+    expect(row.trade_count).toBe(50);
+    expect(BigInt(row.volume)).toBe(units('100'));
+    expect(await systemBalance(running, `market-pool:${market.id}`)).toBe(units('100') + units('100') - fees);
+    const positions = await db(running).query(`SELECT user_id, shares FROM market_positions WHERE market_id = $1`, [market.id]);
+    expect(positions).toHaveLength(50);
+    for (const user of users) expect(await available(running, user)).toBe(STARTING - units('2'));
+    expect((await poolCheck(running, admin)).ok).toBe(true);
+    expect((await reconcile(running, admin)).ok).toBe(true);
+  });
+
+  it('closes on time through the delayed job, refuses trades once closesAt passed even before the job, and only lets admins extend it', async () => {
+    const user = await createFundedUser(running);
+    const soon = await createHouseMarket(running, admin, { closesAt: new Date(Date.now() + 1500).toISOString() });
+    await request(running.url).post(`/api/v1/markets/${soon.id}/buy`).set(user.auth).send({ outcome: 'Yes', amount: '1' }).expect(201);
+    const closed = await waitForMarket(running, soon.id, (market) => market.status === 'CLOSED', 8000);
+    expect(new Date(closed.closesAt as string).getTime()).toBeLessThanOrEqual(Date.now());
+    const refused = await request(running.url).post(`/api/v1/markets/${soon.id}/buy`).set(user.auth).send({ outcome: 'Yes', amount: '1' }).expect(422);
+    expect(refused.body.error).toBe('MarketClosed');
+    await request(running.url).get(`/api/v1/markets/${soon.id}/quote?outcome=Yes&side=buy&amount=1`).expect(422);
+
+    // closesAt passed but the job has not run yet: still refused.
+    const late = await createHouseMarket(running, admin);
+    await db(running).query(`UPDATE markets SET closes_at = now() - interval '1 second' WHERE id = $1`, [late.id]);
+    expect((await request(running.url).post(`/api/v1/markets/${late.id}/buy`).set(user.auth).send({ outcome: 'No', amount: '1' }).expect(422)).body.error).toBe(
+      'MarketClosed',
+    );
+    expect((await marketOf(running, late.id)).status).toBe('OPEN');
+    // The minute sweep enqueues the close job the market missed.
+    const swept = await running.app.get(MarketLifecycleSweep).sweep();
+    expect(swept.closing).toBeGreaterThanOrEqual(1);
+    await waitForMarket(running, late.id, (market) => market.status === 'CLOSED');
+
+    // Extending moves the close job: the old time passes and the market stays open.
+    const extended = await createHouseMarket(running, admin, { closesAt: new Date(Date.now() + 1000).toISOString() });
+    const newCloseAt = new Date(Date.now() + 3600_000).toISOString();
+    await request(running.url).patch(`/api/v1/admin/markets/${extended.id}`).set(user.auth).send({ closesAt: newCloseAt }).expect(403);
+    const patched = await request(running.url)
+      .patch(`/api/v1/admin/markets/${extended.id}`)
+      .set(admin.auth)
+      .send({ closesAt: newCloseAt, question: 'Will the extended market stay open?', category: 'tests-extended' })
+      .expect(200);
+    expect(patched.body).toMatchObject({ closesAt: newCloseAt, question: 'Will the extended market stay open?', category: 'tests-extended', status: 'OPEN' });
+    await request(running.url)
+      .patch(`/api/v1/admin/markets/${extended.id}`)
+      .set(admin.auth)
+      .send({ closesAt: new Date(Date.now() + 60_000).toISOString() })
+      .expect(400);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await expect(running.app.get(MarketCloseProcessor).process({ data: { marketId: extended.id } } as never)).resolves.toEqual({ closed: false });
+    expect((await marketOf(running, extended.id)).status).toBe('OPEN');
+    await request(running.url).post(`/api/v1/markets/${extended.id}/buy`).set(user.auth).send({ outcome: 'Yes', amount: '1' }).expect(201);
+  });
+
+  it('resolves through the market-resolution job: winners paid 1 USDC a share, the rest back to the creator, pool at zero', async () => {
+    const creator = await createTestUser(running, { roles: ['user', 'creator'] });
+    await request(running.url).get('/api/v1/accounts/me').set(creator.auth).expect(200);
+    const market = (await request(running.url).post('/api/v1/markets').set(creator.auth).send(marketBody({ subsidy: '40' })).expect(201)).body;
+    const traders = [await createFundedUser(running), await createFundedUser(running), await createFundedUser(running)];
+    const fills = [
+      (await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(traders[0].auth).send({ outcome: 'Yes', amount: '30' }).expect(201)).body,
+      (await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(traders[1].auth).send({ outcome: 'No', amount: '20' }).expect(201)).body,
+      (await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(traders[2].auth).send({ outcome: 'Yes', amount: '7.5' }).expect(201)).body,
+    ];
+    const creatorFees = fills.reduce((sum, fill) => sum + (units(fill.fee) * 2000n) / 10000n, 0n);
+    expect(await available(running, creator)).toBe(STARTING - units('40') + creatorFees);
+
+    await request(running.url).post(`/api/v1/admin/markets/${market.id}/resolve`).set(creator.auth).send({ outcome: 'Yes' }).expect(403);
+    await request(running.url).post(`/api/v1/admin/markets/${market.id}/resolve`).set(admin.auth).send({ outcome: 'Perhaps' }).expect(400);
+    const resolved = await request(running.url).post(`/api/v1/admin/markets/${market.id}/resolve`).set(admin.auth).send({ outcome: 'Yes' }).expect(200);
+    expect(resolved.body).toMatchObject({ status: 'RESOLVED', resolvedOutcome: 0 });
+    expect((await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(traders[0].auth).send({ outcome: 'Yes', amount: '1' }).expect(422)).body.error).toBe(
+      'MarketClosed',
+    );
+    await request(running.url).post(`/api/v1/admin/markets/${market.id}/cancel`).set(admin.auth).expect(409);
+
+    await waitForMarket(running, market.id, (m) => m.settledAt !== null);
+    expect(await available(running, traders[0])).toBe(STARTING - units('30') + units(fills[0].shares));
+    expect(await available(running, traders[1])).toBe(STARTING - units('20'));
+    expect(await available(running, traders[2])).toBe(STARTING - units('7.5') + units(fills[2].shares));
+    const poolIn = units('40') + fills.reduce((sum, fill) => sum + units(fill.amount) - units(fill.fee), 0n);
+    const funderReturn = poolIn - units(fills[0].shares) - units(fills[2].shares);
+    expect(await available(running, creator)).toBe(STARTING - units('40') + creatorFees + funderReturn);
+    expect(await systemBalance(running, `market-pool:${market.id}`)).toBe(0n);
+    const positions = await request(running.url).get('/api/v1/markets/me/positions').set(traders[0].auth).expect(200);
+    expect(positions.body.data[0]).toMatchObject({ status: 'RESOLVED', settlementAmount: fills[0].shares, currentValue: fills[0].shares });
+    expect((await reconcile(running, admin)).ok).toBe(true);
+    expect((await poolCheck(running, admin)).ok).toBe(true);
+  });
+
+  it('cancels through the job: everyone gets back paid minus received, fees reversed, the house covers the rest, the subsidy returns', async () => {
+    const market = await createHouseMarket(running, admin, { subsidy: '60', outcomes: ['A', 'B', 'C'] });
+    const [early, late, flat] = [await createFundedUser(running), await createFundedUser(running), await createFundedUser(running)];
+    const feesBefore = await systemBalance(running, 'fees');
+    const houseBefore = await systemBalance(running, 'house');
+    // early buys cheap A, late pushes A up, early sells at a profit the pool paid out.
+    const earlyBuy = (await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(early.auth).send({ outcome: 'A', amount: '20' }).expect(201)).body;
+    await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(late.auth).send({ outcome: 'A', amount: '40' }).expect(201);
+    const earlySell = (
+      await request(running.url).post(`/api/v1/markets/${market.id}/sell`).set(early.auth).send({ outcome: 'A', shares: earlyBuy.shares }).expect(201)
+    ).body;
+    expect(units(earlySell.amount)).toBeGreaterThan(units('20'));
+    await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(flat.auth).send({ outcome: 2, amount: '3.333333' }).expect(201);
+
+    await request(running.url).post(`/api/v1/admin/markets/${market.id}/cancel`).set(admin.auth).expect(200);
+    await waitForMarket(running, market.id, (m) => m.settledAt !== null && m.status === 'CANCELLED');
+
+    // early received more than paid: keeps it, refund 0. The others are made whole, fees included.
+    expect(await available(running, early)).toBe(STARTING - units('20') + units(earlySell.amount));
+    expect(await available(running, late)).toBe(STARTING);
+    expect(await available(running, flat)).toBe(STARTING);
+    expect(await systemBalance(running, 'fees')).toBe(feesBefore);
+    expect(await systemBalance(running, `market-pool:${market.id}`)).toBe(0n);
+    // The house got its subsidy back and paid the profit early took out.
+    expect(await systemBalance(running, 'house')).toBe(houseBefore + units('60') - (units(earlySell.amount) - units('20')));
+    expect((await reconcile(running, admin)).ok).toBe(true);
+  });
+
+  it('resumes a settlement after a crash between batches without paying anyone twice', async () => {
+    const market = await createHouseMarket(running, admin, { subsidy: '30' });
+    const holders = await Promise.all(Array.from({ length: 5 }, () => createFundedUser(running)));
+    const fills: { shares: string; outcome: number }[] = [];
+    for (const holder of holders) {
+      fills.push((await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(holder.auth).send({ outcome: 'No', amount: '3' }).expect(201)).body);
+    }
+    const processor = running.app.get(MarketResolutionProcessor);
+    await processor.worker.pause();
+    try {
+      await request(running.url).post(`/api/v1/admin/markets/${market.id}/resolve`).set(admin.auth).send({ outcome: 1 }).expect(200);
+      // The first run pays one batch (2 positions, MARKET_SETTLEMENT_BATCH_SIZE=2) and then "crashes".
+      const settlement = running.app.get(MarketSettlementService);
+      await expect(settlement.settleNextBatch(market.id)).resolves.toEqual({ positionsSettled: 2, done: false });
+      const [paid] = await db(running).query(`SELECT count(*)::int AS n FROM market_positions WHERE market_id = $1 AND settled_at IS NOT NULL`, [market.id]);
+      expect(paid.n).toBe(2);
+    } finally {
+      processor.worker.resume();
+    }
+    // The queued job (the rerun) finishes the rest.
+    await waitForMarket(running, market.id, (m) => m.settledAt !== null);
+    await expect(running.app.get(MarketSettlementService).settle(market.id)).resolves.toEqual({ positionsSettled: 0, done: true });
+    holders.forEach((_, i) => expect(fills[i].outcome).toBe(1));
+    for (const [i, holder] of holders.entries()) {
+      expect(await available(running, holder)).toBe(STARTING - units('3') + units(fills[i].shares));
+      const [entries] = await db(running).query(
+        `SELECT count(*)::int AS n FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id JOIN accounts a ON a.id = e.account_id
+          WHERE t.kind = 'market.payout' AND t.reference = $1 AND a.user_id = $2`,
+        [`market:${market.id}`, holder.id],
+      );
+      expect(entries.n).toBe(1);
+    }
+    expect(await systemBalance(running, `market-pool:${market.id}`)).toBe(0n);
+    expect((await reconcile(running, admin)).ok).toBe(true);
+  });
+
+  it('publishes market:created on markets, and market:update and market:trade on market:<id> with the market as snapshot', async () => {
+    const socket = await connectSocket(running);
+    await expect(ask(socket, 'subscribe', { channel: 'markets' })).resolves.toMatchObject({ ok: true, snapshot: { data: expect.any(Array) } });
+    const created = nextEvent<{ marketId: string; status: string; prices: string[] }>(socket, 'market:created');
+    const market = await createHouseMarket(running, admin);
+    await expect(created).resolves.toEqual({ marketId: market.id, status: 'OPEN', prices: ['0.500000', '0.500000'], volume: '0.000000', resolvedOutcome: null });
+
+    const subscribed = await ask<{ ok: boolean; snapshot: { id: string } }>(socket, 'subscribe', { channel: `market:${market.id}` });
+    expect(subscribed).toEqual({ ok: true, snapshot: await marketOf(running, market.id) });
+    await expect(ask(socket, 'subscribe', { channel: 'market:00000000-0000-4000-8000-000000000000' })).resolves.toEqual({ ok: false, error: 'unknown channel' });
+
+    const user = await createFundedUser(running);
+    const update = nextEvent<{ prices: string[]; volume: string }>(socket, 'market:update');
+    const trade = nextEvent<Record<string, unknown>>(socket, 'market:trade');
+    const fill = (await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(user.auth).send({ outcome: 'No', amount: '4' }).expect(201)).body;
+    await expect(update).resolves.toMatchObject({ marketId: market.id, prices: fill.prices, volume: '4.000000' });
+    const traded = await trade;
+    expect(traded).toMatchObject({ tradeId: fill.tradeId, side: 'buy', outcome: 1, shares: fill.shares, amount: '4.000000', prices: fill.prices });
+    expect(traded).not.toHaveProperty('userId');
+
+    const resolved = nextEvent<{ status: string; resolvedOutcome: number }>(socket, 'market:resolved');
+    await request(running.url).post(`/api/v1/admin/markets/${market.id}/resolve`).set(admin.auth).send({ outcome: 'No' }).expect(200);
+    await expect(resolved).resolves.toMatchObject({ marketId: market.id, status: 'RESOLVED', resolvedOutcome: 1 });
+    // Let the settlement job finish before the app closes (its balance events broadcast after commit).
+    await waitForMarket(running, market.id, (m) => m.settledAt !== null);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  });
+});
