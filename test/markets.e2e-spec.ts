@@ -1,6 +1,10 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import { Queue } from 'bullmq';
 import request from 'supertest';
 import { MarketCloseProcessor, MarketLifecycleSweep, MarketResolutionProcessor } from '../src/markets/market-lifecycle.processors';
+import { closeJobId, MARKET_CLOSE_QUEUE, MARKET_RESOLUTION_QUEUE, settlementJobId } from '../src/markets/market-jobs';
 import { MarketSettlementService } from '../src/markets/market-settlement.service';
+import { MarketsService } from '../src/markets/markets.service';
 import { RunningApp, startTestApp } from './support/test-app';
 import { balancesOf, createAdmin, createFundedUser, db, reconcile } from './support/ledger';
 import { createHouseMarket, marketBody, marketOf, units, waitForMarket } from './support/markets';
@@ -18,6 +22,17 @@ async function systemBalance(running: RunningApp, key: string): Promise<bigint> 
   return BigInt(row.total);
 }
 
+/** Polls until the job with this id is in the failed state (it exhausted its attempts). */
+async function waitForFailedJob(queue: Queue, jobId: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await queue.getJob(jobId);
+    if (job && (await job.isFailed())) return;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} did not fail in time (state: ${job ? await job.getState() : 'none'})`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 async function poolCheck(running: RunningApp, admin: TestUser) {
   return (await request(running.url).get('/api/v1/admin/markets/pool-check').set(admin.auth).expect(200)).body;
 }
@@ -27,7 +42,11 @@ describe('prediction markets (e2e)', () => {
   let admin: TestUser;
 
   beforeAll(async () => {
-    running = await startTestApp({ STARTING_BALANCE: '1000', MARKET_FEE_BPS: '100', CREATOR_FEE_SHARE_BPS: '2000', MARKET_SETTLEMENT_BATCH_SIZE: '2' });
+    running = await startTestApp({ STARTING_BALANCE: '1000', MARKET_FEE_BPS: '100', CREATOR_FEE_SHARE_BPS: '2000', MARKET_SETTLEMENT_BATCH_SIZE: '2',
+      // Lifecycle jobs give up fast, so a test can exhaust their attempts.
+      MARKET_JOB_ATTEMPTS: '2',
+      MARKET_JOB_BACKOFF_MS: '20',
+    });
     admin = await createAdmin(running);
   });
 
@@ -409,6 +428,56 @@ describe('prediction markets (e2e)', () => {
     }
     expect(await systemBalance(running, `market-pool:${market.id}`)).toBe(0n);
     expect((await reconcile(running, admin)).ok).toBe(true);
+  });
+
+  it('retries a settlement job that exhausted its attempts when the sweep runs, and pays exactly once', async () => {
+    const market = await createHouseMarket(running, admin, { subsidy: '30' });
+    const holder = await createFundedUser(running);
+    const fill = (await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(holder.auth).send({ outcome: 'Yes', amount: '5' }).expect(201)).body;
+    const queue = running.app.get<Queue>(getQueueToken(MARKET_RESOLUTION_QUEUE));
+    const settlement = running.app.get(MarketSettlementService);
+    const failing = jest.spyOn(settlement, 'settle').mockRejectedValue(new Error('database unavailable (test)'));
+    try {
+      await request(running.url).post(`/api/v1/admin/markets/${market.id}/resolve`).set(admin.auth).send({ outcome: 'Yes' }).expect(200);
+      await waitForFailedJob(queue, settlementJobId(market.id));
+      expect(failing).toHaveBeenCalledTimes(2);
+    } finally {
+      failing.mockRestore();
+    }
+    expect((await marketOf(running, market.id)).settledAt).toBeNull();
+
+    const swept = await running.app.get(MarketLifecycleSweep).sweep();
+    expect(swept.settling).toBeGreaterThanOrEqual(1);
+    await waitForMarket(running, market.id, (m) => m.settledAt !== null);
+    // Enqueueing again once settled changes nothing.
+    await running.app.get(MarketLifecycleSweep).sweep();
+    await expect(settlement.settle(market.id)).resolves.toEqual({ positionsSettled: 0, done: true });
+    expect(await available(running, holder)).toBe(STARTING - units('5') + units(fill.shares));
+    const [payouts] = await db(running).query(
+      `SELECT count(*)::int AS n FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id JOIN accounts a ON a.id = e.account_id
+        WHERE t.kind = 'market.payout' AND t.reference = $1 AND a.user_id = $2`,
+      [`market:${market.id}`, holder.id],
+    );
+    expect(payouts.n).toBe(1);
+    expect(await systemBalance(running, `market-pool:${market.id}`)).toBe(0n);
+    expect((await reconcile(running, admin)).ok).toBe(true);
+  });
+
+  it('retries a close job that exhausted its attempts when the sweep runs', async () => {
+    const closesAt = new Date(Date.now() + 1000);
+    const market = await createHouseMarket(running, admin, { closesAt: closesAt.toISOString() });
+    const queue = running.app.get<Queue>(getQueueToken(MARKET_CLOSE_QUEUE));
+    const markets = running.app.get(MarketsService);
+    const failing = jest.spyOn(markets, 'closeIfDue').mockRejectedValue(new Error('database unavailable (test)'));
+    try {
+      await waitForFailedJob(queue, closeJobId(market.id, closesAt));
+    } finally {
+      failing.mockRestore();
+    }
+    expect((await marketOf(running, market.id)).status).toBe('OPEN');
+    const swept = await running.app.get(MarketLifecycleSweep).sweep();
+    expect(swept.closing).toBeGreaterThanOrEqual(1);
+    await waitForMarket(running, market.id, (m) => m.status === 'CLOSED');
   });
 
   it('publishes market:created on markets, and market:update and market:trade on market:<id> with the market as snapshot', async () => {
