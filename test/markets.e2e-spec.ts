@@ -304,6 +304,15 @@ describe('prediction markets (e2e)', () => {
       'MarketClosed',
     );
     expect((await marketOf(running, late.id)).status).toBe('OPEN');
+    // Nor can an admin extend it to reopen trading: it is due to close.
+    const reopen = await request(running.url)
+      .patch(`/api/v1/admin/markets/${late.id}`)
+      .set(admin.auth)
+      .send({ closesAt: new Date(Date.now() + 3600_000).toISOString() })
+      .expect(409);
+    expect(reopen.body).toMatchObject({ error: 'InvalidMarketTransition', message: expect.stringContaining('can no longer change') });
+    expect(new Date((await marketOf(running, late.id)).closesAt as string).getTime()).toBeLessThanOrEqual(Date.now());
+    await request(running.url).post(`/api/v1/markets/${late.id}/buy`).set(user.auth).send({ outcome: 'No', amount: '1' }).expect(422);
     // The minute sweep enqueues the close job the market missed.
     const swept = await running.app.get(MarketLifecycleSweep).sweep();
     expect(swept.closing).toBeGreaterThanOrEqual(1);
