@@ -403,6 +403,76 @@ describe('prediction markets (e2e)', () => {
     expect((await reconcile(running, admin)).ok).toBe(true);
   });
 
+  it('cancels a creator market: the creator earns nothing on their own trades and gives back the fee share earned on others\'', async () => {
+    const creator = await createTestUser(running, { roles: ['user', 'creator'] });
+    await request(running.url).get('/api/v1/accounts/me').set(creator.auth).expect(200);
+    const market = (await request(running.url).post('/api/v1/markets').set(creator.auth).send(marketBody({ subsidy: '40' })).expect(201)).body;
+    const [alice, bob] = [await createFundedUser(running), await createFundedUser(running)];
+    const feesBefore = await systemBalance(running, 'fees');
+    const houseBefore = await systemBalance(running, 'house');
+
+    const aliceBuy = (await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(alice.auth).send({ outcome: 'Yes', amount: '30' }).expect(201)).body;
+    const bobBuy = (await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(bob.auth).send({ outcome: 'No', amount: '20' }).expect(201)).body;
+    const earned = ((units(aliceBuy.fee) + units(bobBuy.fee)) * 2000n) / 10000n;
+    expect(earned).toBe(units('0.1'));
+    expect(await available(running, creator)).toBe(STARTING - units('40') + earned);
+    // The creator's own trade: the whole fee goes to `fees`, none to the creator.
+    const ownBuy = (await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(creator.auth).send({ outcome: 'Yes', amount: '50' }).expect(201)).body;
+    expect(ownBuy.fee).toBe('0.500000');
+    expect(await available(running, creator)).toBe(STARTING - units('40') + earned - units('50'));
+    const [trade] = await db(running).query(`SELECT creator_fee FROM market_trades WHERE id = $1`, [ownBuy.tradeId]);
+    expect(trade.creator_fee).toBe('0');
+    expect(await systemBalance(running, 'fees')).toBe(feesBefore + units(aliceBuy.fee) + units(bobBuy.fee) - earned + units('0.5'));
+
+    await request(running.url).post(`/api/v1/admin/markets/${market.id}/cancel`).set(admin.auth).expect(200);
+    await waitForMarket(running, market.id, (m) => m.settledAt !== null);
+
+    // Everybody ends where they started: the creator's buy refunded, subsidy back, fee share clawed back.
+    expect(await available(running, alice)).toBe(STARTING);
+    expect(await available(running, bob)).toBe(STARTING);
+    expect(await available(running, creator)).toBe(STARTING);
+    expect(await systemBalance(running, 'fees')).toBe(feesBefore);
+    expect(await systemBalance(running, 'house')).toBe(houseBefore);
+    expect(await systemBalance(running, `market-pool:${market.id}`)).toBe(0n);
+    const [row] = await db(running).query(`SELECT creator_fees, creator_fees_clawed_back FROM markets WHERE id = $1`, [market.id]);
+    expect(row).toEqual({ creator_fees: earned.toString(), creator_fees_clawed_back: earned.toString() });
+    // Settling again claws nothing twice.
+    await expect(running.app.get(MarketSettlementService).settle(market.id)).resolves.toEqual({ positionsSettled: 0, done: true });
+    expect(await available(running, creator)).toBe(STARTING);
+    expect((await reconcile(running, admin)).ok).toBe(true);
+  });
+
+  it('claws back only what a cancelled market\'s creator still has; the house covers the rest', async () => {
+    const creator = await createTestUser(running, { roles: ['user', 'creator'] });
+    await request(running.url).get('/api/v1/accounts/me').set(creator.auth).expect(200);
+    const market = (await request(running.url).post('/api/v1/markets').set(creator.auth).send(marketBody({ subsidy: '1' })).expect(201)).body;
+    const elsewhere = await createHouseMarket(running, admin, { subsidy: '500' });
+    const [alice, bob] = [await createFundedUser(running), await createFundedUser(running)];
+    const houseBefore = await systemBalance(running, 'house');
+    await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(alice.auth).send({ outcome: 'Yes', amount: '1000' }).expect(201);
+    await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(bob.auth).send({ outcome: 'No', amount: '1000' }).expect(201);
+    // 1% fee of 2000 USDC, 20% of it to the creator: 4 USDC, which the creator spends at once.
+    expect(await available(running, creator)).toBe(STARTING - units('1') + units('4'));
+    await request(running.url).post(`/api/v1/markets/${elsewhere.id}/buy`).set(creator.auth).send({ outcome: 'Yes', amount: '1003' }).expect(201);
+    expect(await available(running, creator)).toBe(0n);
+
+    await request(running.url).post(`/api/v1/admin/markets/${market.id}/cancel`).set(admin.auth).expect(200);
+    await waitForMarket(running, market.id, (m) => m.settledAt !== null);
+
+    // The creator got the 1 USDC subsidy back and gave it up against the 4 owed; the house covers the other 3.
+    expect(await available(running, creator)).toBe(0n);
+    expect(await available(running, alice)).toBe(STARTING);
+    expect(await available(running, bob)).toBe(STARTING);
+    expect(await systemBalance(running, 'house')).toBe(houseBefore - units('3'));
+    const [row] = await db(running).query(`SELECT creator_fees, creator_fees_clawed_back FROM markets WHERE id = $1`, [market.id]);
+    expect(row).toEqual({ creator_fees: units('4').toString(), creator_fees_clawed_back: units('1').toString() });
+    const [clawback] = await db(running).query(`SELECT memo FROM ledger_transactions WHERE kind = 'market.cancel.creator-fee-clawback' AND reference = $1`, [
+      `market:${market.id}`,
+    ]);
+    expect(clawback.memo).toBe('creator fee share 4000000: 1000000 clawed back, 3000000 covered by the house');
+    expect((await reconcile(running, admin)).ok).toBe(true);
+  });
+
   it('resumes a settlement after a crash between batches without paying anyone twice', async () => {
     const market = await createHouseMarket(running, admin, { subsidy: '30' });
     const holders = await Promise.all(Array.from({ length: 5 }, () => createFundedUser(running)));

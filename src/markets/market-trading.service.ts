@@ -82,7 +82,7 @@ export class MarketTradingService {
       const market = await MarketStore.lockForUpdate(manager, marketId);
       assertTradable(market);
       const outcome = resolveOutcome(await this.labelsOf(manager, marketId), outcomeRef);
-      const quote = price(lmsrStateOf(market), outcome, feeScheduleOf(market));
+      const quote = price(lmsrStateOf(market), outcome, feeScheduleOf(market, userId));
       const position = applyFill(await this.positionOf(manager, marketId, userId, market.outstandingShares.length), quote.fill);
 
       await this.ledger.post(manager, {
