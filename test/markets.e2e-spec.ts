@@ -183,6 +183,14 @@ describe('prediction markets (e2e)', () => {
     expect(
       (await request(running.url).post(`/api/v1/markets/${market.id}/sell`).set(alice.auth).send({ outcome: 'Yes', shares: '100000' }).expect(422)).body.error,
     ).toBe('InsufficientShares');
+    // A signed-in sell quote checks holdings like the sell (anonymous quotes only price).
+    const anonymousQuote = await request(running.url).get(`/api/v1/markets/${market.id}/quote?outcome=Yes&side=sell&shares=1`).expect(200);
+    expect(anonymousQuote.body).toMatchObject({ side: 'sell', shares: '1.000000' });
+    const heldQuote = await request(running.url).get(`/api/v1/markets/${market.id}/quote?outcome=Yes&side=sell&shares=1`).set(bob.auth).expect(422);
+    expect(heldQuote.body).toMatchObject({ error: 'InsufficientShares', message: expect.stringContaining('holds 0') });
+    const aliceHolds = (await request(running.url).get('/api/v1/markets/me/positions').set(alice.auth).expect(200)).body.data[0].outcomes[0].shares as string;
+    const allQuote = await request(running.url).get(`/api/v1/markets/${market.id}/quote?outcome=Yes&side=sell&shares=${aliceHolds}`).set(alice.auth).expect(200);
+    expect(allQuote.body.shares).toBe(aliceHolds);
     expect((await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(alice.auth).send({ outcome: 'Yes', amount: '5000' }).expect(422)).body.error).toBe(
       'InsufficientFunds',
     );
