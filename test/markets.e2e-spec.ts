@@ -22,6 +22,16 @@ async function systemBalance(running: RunningApp, key: string): Promise<bigint> 
   return BigInt(row.total);
 }
 
+/** How many `market.payout` entries of this market credited the user. */
+async function payoutsTo(running: RunningApp, marketId: string, user: TestUser): Promise<number> {
+  const [row] = await db(running).query(
+    `SELECT count(*)::int AS n FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id JOIN accounts a ON a.id = e.account_id
+      WHERE t.kind = 'market.payout' AND t.reference = $1 AND a.user_id = $2`,
+    [`market:${marketId}`, user.id],
+  );
+  return row.n as number;
+}
+
 /** Polls until the job with this id is in the failed state (it exhausted its attempts). */
 async function waitForFailedJob(queue: Queue, jobId: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -506,12 +516,7 @@ describe('prediction markets (e2e)', () => {
     holders.forEach((_, i) => expect(fills[i].outcome).toBe(1));
     for (const [i, holder] of holders.entries()) {
       expect(await available(running, holder)).toBe(STARTING - units('3') + units(fills[i].shares));
-      const [entries] = await db(running).query(
-        `SELECT count(*)::int AS n FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id JOIN accounts a ON a.id = e.account_id
-          WHERE t.kind = 'market.payout' AND t.reference = $1 AND a.user_id = $2`,
-        [`market:${market.id}`, holder.id],
-      );
-      expect(entries.n).toBe(1);
+      expect(await payoutsTo(running, market.id, holder)).toBe(1);
     }
     expect(await systemBalance(running, `market-pool:${market.id}`)).toBe(0n);
     expect((await reconcile(running, admin)).ok).toBe(true);
@@ -540,12 +545,7 @@ describe('prediction markets (e2e)', () => {
     await running.app.get(MarketLifecycleSweep).sweep();
     await expect(settlement.settle(market.id)).resolves.toEqual({ positionsSettled: 0, done: true });
     expect(await available(running, holder)).toBe(STARTING - units('5') + units(fill.shares));
-    const [payouts] = await db(running).query(
-      `SELECT count(*)::int AS n FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id JOIN accounts a ON a.id = e.account_id
-        WHERE t.kind = 'market.payout' AND t.reference = $1 AND a.user_id = $2`,
-      [`market:${market.id}`, holder.id],
-    );
-    expect(payouts.n).toBe(1);
+    expect(await payoutsTo(running, market.id, holder)).toBe(1);
     expect(await systemBalance(running, `market-pool:${market.id}`)).toBe(0n);
     expect((await reconcile(running, admin)).ok).toBe(true);
   });
