@@ -1,6 +1,10 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import { Queue } from 'bullmq';
 import request from 'supertest';
 import { MarketCloseProcessor, MarketLifecycleSweep, MarketResolutionProcessor } from '../src/markets/market-lifecycle.processors';
+import { closeJobId, MARKET_CLOSE_QUEUE, MARKET_RESOLUTION_QUEUE, settlementJobId } from '../src/markets/market-jobs';
 import { MarketSettlementService } from '../src/markets/market-settlement.service';
+import { MarketsService } from '../src/markets/markets.service';
 import { RunningApp, startTestApp } from './support/test-app';
 import { balancesOf, createAdmin, createFundedUser, db, reconcile } from './support/ledger';
 import { createHouseMarket, marketBody, marketOf, units, waitForMarket } from './support/markets';
@@ -18,6 +22,27 @@ async function systemBalance(running: RunningApp, key: string): Promise<bigint> 
   return BigInt(row.total);
 }
 
+/** How many `market.payout` entries of this market credited the user. */
+async function payoutsTo(running: RunningApp, marketId: string, user: TestUser): Promise<number> {
+  const [row] = await db(running).query(
+    `SELECT count(*)::int AS n FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id JOIN accounts a ON a.id = e.account_id
+      WHERE t.kind = 'market.payout' AND t.reference = $1 AND a.user_id = $2`,
+    [`market:${marketId}`, user.id],
+  );
+  return row.n as number;
+}
+
+/** Polls until the job with this id is in the failed state (it exhausted its attempts). */
+async function waitForFailedJob(queue: Queue, jobId: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await queue.getJob(jobId);
+    if (job && (await job.isFailed())) return;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} did not fail in time (state: ${job ? await job.getState() : 'none'})`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 async function poolCheck(running: RunningApp, admin: TestUser) {
   return (await request(running.url).get('/api/v1/admin/markets/pool-check').set(admin.auth).expect(200)).body;
 }
@@ -27,7 +52,11 @@ describe('prediction markets (e2e)', () => {
   let admin: TestUser;
 
   beforeAll(async () => {
-    running = await startTestApp({ STARTING_BALANCE: '1000', MARKET_FEE_BPS: '100', CREATOR_FEE_SHARE_BPS: '2000', MARKET_SETTLEMENT_BATCH_SIZE: '2' });
+    running = await startTestApp({ STARTING_BALANCE: '1000', MARKET_FEE_BPS: '100', CREATOR_FEE_SHARE_BPS: '2000', MARKET_SETTLEMENT_BATCH_SIZE: '2',
+      // Lifecycle jobs give up fast, so a test can exhaust their attempts.
+      MARKET_JOB_ATTEMPTS: '2',
+      MARKET_JOB_BACKOFF_MS: '20',
+    });
     admin = await createAdmin(running);
   });
 
@@ -164,6 +193,14 @@ describe('prediction markets (e2e)', () => {
     expect(
       (await request(running.url).post(`/api/v1/markets/${market.id}/sell`).set(alice.auth).send({ outcome: 'Yes', shares: '100000' }).expect(422)).body.error,
     ).toBe('InsufficientShares');
+    // A signed-in sell quote checks holdings like the sell (anonymous quotes only price).
+    const anonymousQuote = await request(running.url).get(`/api/v1/markets/${market.id}/quote?outcome=Yes&side=sell&shares=1`).expect(200);
+    expect(anonymousQuote.body).toMatchObject({ side: 'sell', shares: '1.000000' });
+    const heldQuote = await request(running.url).get(`/api/v1/markets/${market.id}/quote?outcome=Yes&side=sell&shares=1`).set(bob.auth).expect(422);
+    expect(heldQuote.body).toMatchObject({ error: 'InsufficientShares', message: expect.stringContaining('holds 0') });
+    const aliceHolds = (await request(running.url).get('/api/v1/markets/me/positions').set(alice.auth).expect(200)).body.data[0].outcomes[0].shares as string;
+    const allQuote = await request(running.url).get(`/api/v1/markets/${market.id}/quote?outcome=Yes&side=sell&shares=${aliceHolds}`).set(alice.auth).expect(200);
+    expect(allQuote.body.shares).toBe(aliceHolds);
     expect((await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(alice.auth).send({ outcome: 'Yes', amount: '5000' }).expect(422)).body.error).toBe(
       'InsufficientFunds',
     );
@@ -285,6 +322,15 @@ describe('prediction markets (e2e)', () => {
       'MarketClosed',
     );
     expect((await marketOf(running, late.id)).status).toBe('OPEN');
+    // Nor can an admin extend it to reopen trading: it is due to close.
+    const reopen = await request(running.url)
+      .patch(`/api/v1/admin/markets/${late.id}`)
+      .set(admin.auth)
+      .send({ closesAt: new Date(Date.now() + 3600_000).toISOString() })
+      .expect(409);
+    expect(reopen.body).toMatchObject({ error: 'InvalidMarketTransition', message: expect.stringContaining('can no longer change') });
+    expect(new Date((await marketOf(running, late.id)).closesAt as string).getTime()).toBeLessThanOrEqual(Date.now());
+    await request(running.url).post(`/api/v1/markets/${late.id}/buy`).set(user.auth).send({ outcome: 'No', amount: '1' }).expect(422);
     // The minute sweep enqueues the close job the market missed.
     const swept = await running.app.get(MarketLifecycleSweep).sweep();
     expect(swept.closing).toBeGreaterThanOrEqual(1);
@@ -375,6 +421,76 @@ describe('prediction markets (e2e)', () => {
     expect((await reconcile(running, admin)).ok).toBe(true);
   });
 
+  it('cancels a creator market: the creator earns nothing on their own trades and gives back the fee share earned on others\'', async () => {
+    const creator = await createTestUser(running, { roles: ['user', 'creator'] });
+    await request(running.url).get('/api/v1/accounts/me').set(creator.auth).expect(200);
+    const market = (await request(running.url).post('/api/v1/markets').set(creator.auth).send(marketBody({ subsidy: '40' })).expect(201)).body;
+    const [alice, bob] = [await createFundedUser(running), await createFundedUser(running)];
+    const feesBefore = await systemBalance(running, 'fees');
+    const houseBefore = await systemBalance(running, 'house');
+
+    const aliceBuy = (await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(alice.auth).send({ outcome: 'Yes', amount: '30' }).expect(201)).body;
+    const bobBuy = (await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(bob.auth).send({ outcome: 'No', amount: '20' }).expect(201)).body;
+    const earned = ((units(aliceBuy.fee) + units(bobBuy.fee)) * 2000n) / 10000n;
+    expect(earned).toBe(units('0.1'));
+    expect(await available(running, creator)).toBe(STARTING - units('40') + earned);
+    // The creator's own trade: the whole fee goes to `fees`, none to the creator.
+    const ownBuy = (await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(creator.auth).send({ outcome: 'Yes', amount: '50' }).expect(201)).body;
+    expect(ownBuy.fee).toBe('0.500000');
+    expect(await available(running, creator)).toBe(STARTING - units('40') + earned - units('50'));
+    const [trade] = await db(running).query(`SELECT creator_fee FROM market_trades WHERE id = $1`, [ownBuy.tradeId]);
+    expect(trade.creator_fee).toBe('0');
+    expect(await systemBalance(running, 'fees')).toBe(feesBefore + units(aliceBuy.fee) + units(bobBuy.fee) - earned + units('0.5'));
+
+    await request(running.url).post(`/api/v1/admin/markets/${market.id}/cancel`).set(admin.auth).expect(200);
+    await waitForMarket(running, market.id, (m) => m.settledAt !== null);
+
+    // Everybody ends where they started: the creator's buy refunded, subsidy back, fee share clawed back.
+    expect(await available(running, alice)).toBe(STARTING);
+    expect(await available(running, bob)).toBe(STARTING);
+    expect(await available(running, creator)).toBe(STARTING);
+    expect(await systemBalance(running, 'fees')).toBe(feesBefore);
+    expect(await systemBalance(running, 'house')).toBe(houseBefore);
+    expect(await systemBalance(running, `market-pool:${market.id}`)).toBe(0n);
+    const [row] = await db(running).query(`SELECT creator_fees, creator_fees_clawed_back FROM markets WHERE id = $1`, [market.id]);
+    expect(row).toEqual({ creator_fees: earned.toString(), creator_fees_clawed_back: earned.toString() });
+    // Settling again claws nothing twice.
+    await expect(running.app.get(MarketSettlementService).settle(market.id)).resolves.toEqual({ positionsSettled: 0, done: true });
+    expect(await available(running, creator)).toBe(STARTING);
+    expect((await reconcile(running, admin)).ok).toBe(true);
+  });
+
+  it('claws back only what a cancelled market\'s creator still has; the house covers the rest', async () => {
+    const creator = await createTestUser(running, { roles: ['user', 'creator'] });
+    await request(running.url).get('/api/v1/accounts/me').set(creator.auth).expect(200);
+    const market = (await request(running.url).post('/api/v1/markets').set(creator.auth).send(marketBody({ subsidy: '1' })).expect(201)).body;
+    const elsewhere = await createHouseMarket(running, admin, { subsidy: '500' });
+    const [alice, bob] = [await createFundedUser(running), await createFundedUser(running)];
+    const houseBefore = await systemBalance(running, 'house');
+    await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(alice.auth).send({ outcome: 'Yes', amount: '1000' }).expect(201);
+    await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(bob.auth).send({ outcome: 'No', amount: '1000' }).expect(201);
+    // 1% fee of 2000 USDC, 20% of it to the creator: 4 USDC, which the creator spends at once.
+    expect(await available(running, creator)).toBe(STARTING - units('1') + units('4'));
+    await request(running.url).post(`/api/v1/markets/${elsewhere.id}/buy`).set(creator.auth).send({ outcome: 'Yes', amount: '1003' }).expect(201);
+    expect(await available(running, creator)).toBe(0n);
+
+    await request(running.url).post(`/api/v1/admin/markets/${market.id}/cancel`).set(admin.auth).expect(200);
+    await waitForMarket(running, market.id, (m) => m.settledAt !== null);
+
+    // The creator got the 1 USDC subsidy back and gave it up against the 4 owed; the house covers the other 3.
+    expect(await available(running, creator)).toBe(0n);
+    expect(await available(running, alice)).toBe(STARTING);
+    expect(await available(running, bob)).toBe(STARTING);
+    expect(await systemBalance(running, 'house')).toBe(houseBefore - units('3'));
+    const [row] = await db(running).query(`SELECT creator_fees, creator_fees_clawed_back FROM markets WHERE id = $1`, [market.id]);
+    expect(row).toEqual({ creator_fees: units('4').toString(), creator_fees_clawed_back: units('1').toString() });
+    const [clawback] = await db(running).query(`SELECT memo FROM ledger_transactions WHERE kind = 'market.cancel.creator-fee-clawback' AND reference = $1`, [
+      `market:${market.id}`,
+    ]);
+    expect(clawback.memo).toBe('creator fee share 4000000: 1000000 clawed back, 3000000 covered by the house');
+    expect((await reconcile(running, admin)).ok).toBe(true);
+  });
+
   it('resumes a settlement after a crash between batches without paying anyone twice', async () => {
     const market = await createHouseMarket(running, admin, { subsidy: '30' });
     const holders = await Promise.all(Array.from({ length: 5 }, () => createFundedUser(running)));
@@ -400,15 +516,55 @@ describe('prediction markets (e2e)', () => {
     holders.forEach((_, i) => expect(fills[i].outcome).toBe(1));
     for (const [i, holder] of holders.entries()) {
       expect(await available(running, holder)).toBe(STARTING - units('3') + units(fills[i].shares));
-      const [entries] = await db(running).query(
-        `SELECT count(*)::int AS n FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id JOIN accounts a ON a.id = e.account_id
-          WHERE t.kind = 'market.payout' AND t.reference = $1 AND a.user_id = $2`,
-        [`market:${market.id}`, holder.id],
-      );
-      expect(entries.n).toBe(1);
+      expect(await payoutsTo(running, market.id, holder)).toBe(1);
     }
     expect(await systemBalance(running, `market-pool:${market.id}`)).toBe(0n);
     expect((await reconcile(running, admin)).ok).toBe(true);
+  });
+
+  it('retries a settlement job that exhausted its attempts when the sweep runs, and pays exactly once', async () => {
+    const market = await createHouseMarket(running, admin, { subsidy: '30' });
+    const holder = await createFundedUser(running);
+    const fill = (await request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(holder.auth).send({ outcome: 'Yes', amount: '5' }).expect(201)).body;
+    const queue = running.app.get<Queue>(getQueueToken(MARKET_RESOLUTION_QUEUE));
+    const settlement = running.app.get(MarketSettlementService);
+    const failing = jest.spyOn(settlement, 'settle').mockRejectedValue(new Error('database unavailable (test)'));
+    try {
+      await request(running.url).post(`/api/v1/admin/markets/${market.id}/resolve`).set(admin.auth).send({ outcome: 'Yes' }).expect(200);
+      await waitForFailedJob(queue, settlementJobId(market.id));
+      expect(failing).toHaveBeenCalledTimes(2);
+    } finally {
+      failing.mockRestore();
+    }
+    expect((await marketOf(running, market.id)).settledAt).toBeNull();
+
+    const swept = await running.app.get(MarketLifecycleSweep).sweep();
+    expect(swept.settling).toBeGreaterThanOrEqual(1);
+    await waitForMarket(running, market.id, (m) => m.settledAt !== null);
+    // Enqueueing again once settled changes nothing.
+    await running.app.get(MarketLifecycleSweep).sweep();
+    await expect(settlement.settle(market.id)).resolves.toEqual({ positionsSettled: 0, done: true });
+    expect(await available(running, holder)).toBe(STARTING - units('5') + units(fill.shares));
+    expect(await payoutsTo(running, market.id, holder)).toBe(1);
+    expect(await systemBalance(running, `market-pool:${market.id}`)).toBe(0n);
+    expect((await reconcile(running, admin)).ok).toBe(true);
+  });
+
+  it('retries a close job that exhausted its attempts when the sweep runs', async () => {
+    const closesAt = new Date(Date.now() + 1000);
+    const market = await createHouseMarket(running, admin, { closesAt: closesAt.toISOString() });
+    const queue = running.app.get<Queue>(getQueueToken(MARKET_CLOSE_QUEUE));
+    const markets = running.app.get(MarketsService);
+    const failing = jest.spyOn(markets, 'closeIfDue').mockRejectedValue(new Error('database unavailable (test)'));
+    try {
+      await waitForFailedJob(queue, closeJobId(market.id, closesAt));
+    } finally {
+      failing.mockRestore();
+    }
+    expect((await marketOf(running, market.id)).status).toBe('OPEN');
+    const swept = await running.app.get(MarketLifecycleSweep).sweep();
+    expect(swept.closing).toBeGreaterThanOrEqual(1);
+    await waitForMarket(running, market.id, (m) => m.status === 'CLOSED');
   });
 
   it('publishes market:created on markets, and market:update and market:trade on market:<id> with the market as snapshot', async () => {

@@ -97,6 +97,10 @@ export class AppConfig {
   readonly marketListCacheTtlSeconds!: number;
   /** Create a few demo markets at boot when there are none (development default). */
   readonly seedDemoMarkets!: boolean;
+  /** Attempts of each market-close and market-resolution job before it is left failed (the minute sweep retries failed ones). */
+  readonly marketJobAttempts!: number;
+  /** First retry delay of those jobs (exponential backoff from there). */
+  readonly marketJobBackoffMs!: number;
 
   get isProduction(): boolean {
     return this.nodeEnv === 'production';
@@ -174,6 +178,8 @@ export class AppConfig {
       marketSettlementBatchSize: read.integer('MARKET_SETTLEMENT_BATCH_SIZE', 500, { min: 1, max: 10000 }),
       marketListCacheTtlSeconds: read.integer('MARKET_LIST_CACHE_TTL_SECONDS', 30, { min: 1, max: 3600 }),
       seedDemoMarkets: read.boolean('SEED_DEMO_MARKETS', nodeEnv === 'development'),
+      marketJobAttempts: read.integer('MARKET_JOB_ATTEMPTS', 10, { min: 1, max: 100 }),
+      marketJobBackoffMs: read.integer('MARKET_JOB_BACKOFF_MS', 1000, { min: 1, max: 3_600_000 }),
     };
     const startingBalanceProblem = amountShapeProblem(values.startingBalance, 'nonNegative', 6);
     if (startingBalanceProblem) read.problems.push(`STARTING_BALANCE ${startingBalanceProblem} (got "${values.startingBalance}")`);

@@ -1,11 +1,10 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { JobsOptions, Queue } from 'bullmq';
+import { AppConfig } from '../config/app-config';
 
 export const MARKET_CLOSE_QUEUE = 'market-close';
 export const MARKET_RESOLUTION_QUEUE = 'market-resolution';
-
-const JOB_OPTIONS = { removeOnComplete: true, removeOnFail: 1000, attempts: 10, backoff: { type: 'exponential', delay: 1000 } };
 
 /** Job ids: BullMQ refuses ':' in custom ids, so they are `<kind>-<marketId>[-<closesAt ms>]`. */
 export function closeJobId(marketId: string, closesAt: Date): string {
@@ -19,15 +18,29 @@ export function settlementJobId(marketId: string): string {
 /**
  * Enqueues the markets' lifecycle jobs. Both kinds are idempotent (the job re-reads the market under its
  * row lock), so enqueueing twice, or the cron sweep enqueueing what is already queued, is harmless.
+ *
+ * Job ids are deterministic, and BullMQ ignores `add()` for an id it still holds in any state, failed
+ * included (failed jobs are kept, `removeOnFail`). So a job that exhausted its attempts is retried here
+ * (attempts reset) instead of re-added; otherwise the sweep's backstop would never run it again.
  */
 @Injectable()
 export class MarketJobs {
   private readonly logger = new Logger('MarketJobs');
 
+  private readonly jobOptions: JobsOptions;
+
   constructor(
     @InjectQueue(MARKET_CLOSE_QUEUE) private readonly closeQueue: Queue,
     @InjectQueue(MARKET_RESOLUTION_QUEUE) private readonly resolutionQueue: Queue,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.jobOptions = {
+      removeOnComplete: true,
+      removeOnFail: 1000,
+      attempts: config.marketJobAttempts,
+      backoff: { type: 'exponential', delay: config.marketJobBackoffMs },
+    };
+  }
 
   /** A delayed job at `closesAt`; when an admin extends it, the job for the old time is removed first. */
   async scheduleClose(marketId: string, closesAt: Date, previousClosesAt?: Date): Promise<void> {
@@ -37,14 +50,29 @@ export class MarketJobs {
         this.logger.warn(`could not remove close job of market ${marketId}: ${error.message}`);
       });
     }
-    await this.closeQueue.add(
-      'close',
-      { marketId },
-      { ...JOB_OPTIONS, jobId: closeJobId(marketId, closesAt), delay: Math.max(0, closesAt.getTime() - Date.now()) },
-    );
+    await this.addOrRetry(this.closeQueue, 'close', marketId, {
+      jobId: closeJobId(marketId, closesAt),
+      delay: Math.max(0, closesAt.getTime() - Date.now()),
+    });
   }
 
   async enqueueSettlement(marketId: string): Promise<void> {
-    await this.resolutionQueue.add('settle', { marketId }, { ...JOB_OPTIONS, jobId: settlementJobId(marketId) });
+    await this.addOrRetry(this.resolutionQueue, 'settle', marketId, { jobId: settlementJobId(marketId) });
+  }
+
+  /** Adds the job; if a job with that id exists and failed for good, retries it with fresh attempts. */
+  private async addOrRetry(queue: Queue, name: string, marketId: string, options: JobsOptions & { jobId: string }): Promise<void> {
+    const existing = await queue.getJob(options.jobId);
+    if (existing && (await existing.isFailed())) {
+      try {
+        await existing.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+        this.logger.warn(`retried failed job ${options.jobId} of market ${marketId}`);
+      } catch (error) {
+        // Someone else retried or removed it in between: then it is queued again or gone, and the next call adds it.
+        this.logger.warn(`could not retry failed job ${options.jobId}: ${(error as Error).message}`);
+      }
+      return;
+    }
+    await queue.add(name, { marketId }, { ...this.jobOptions, ...options });
   }
 }

@@ -1,5 +1,5 @@
 import { MarketEntity } from './market.entity';
-import { assertTradable, parseUnits, resolveOutcome } from './market-rules';
+import { assertTradable, feeScheduleOf, parseUnits, resolveOutcome } from './market-rules';
 
 describe('resolveOutcome', () => {
   const labels = ['Yes', 'No', '2026'];
@@ -47,5 +47,22 @@ describe('parseUnits', () => {
 
   it('refuses more decimals than 6 as a 400 naming the field', () => {
     expect(() => parseUnits('1.0000001', 'shares')).toThrow(expect.objectContaining({ status: 400, details: [expect.objectContaining({ field: 'shares' })] }));
+  });
+});
+
+describe('feeScheduleOf', () => {
+  const market = { feeBps: 100, creatorFeeShareBps: 2000, creatorId: 'creator-1' };
+
+  it('pays the creator their share on other traders\' trades and on quotes', () => {
+    expect(feeScheduleOf(market, 'trader-1')).toEqual({ feeBps: 100, creatorShareBps: 2000 });
+    expect(feeScheduleOf(market)).toEqual({ feeBps: 100, creatorShareBps: 2000 });
+  });
+
+  it('pays no creator share on the creator\'s own trades (the whole fee goes to fees)', () => {
+    expect(feeScheduleOf(market, 'creator-1')).toEqual({ feeBps: 100, creatorShareBps: 0 });
+  });
+
+  it('pays no creator share on admin markets', () => {
+    expect(feeScheduleOf({ feeBps: 100, creatorFeeShareBps: 0, creatorId: null }, 'trader-1')).toEqual({ feeBps: 100, creatorShareBps: 0 });
   });
 });

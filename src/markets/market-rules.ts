@@ -28,8 +28,10 @@ export function lmsrStateOf(market: Pick<MarketEntity, 'liquidity' | 'outstandin
   return { liquidity: market.liquidity, outstandingShares: market.outstandingShares, priorShares: market.priorShares };
 }
 
-export function feeScheduleOf(market: Pick<MarketEntity, 'feeBps' | 'creatorFeeShareBps'>): FeeSchedule {
-  return { feeBps: market.feeBps, creatorShareBps: market.creatorFeeShareBps };
+/** The fee schedule of a trade by `traderId`: a creator earns no fee share on their own trades (all of it goes to `fees`). */
+export function feeScheduleOf(market: Pick<MarketEntity, 'feeBps' | 'creatorFeeShareBps' | 'creatorId'>, traderId?: string): FeeSchedule {
+  const ownTrade = traderId !== undefined && traderId === market.creatorId;
+  return { feeBps: market.feeBps, creatorShareBps: ownTrade ? 0 : market.creatorFeeShareBps };
 }
 
 /** Label (case-insensitive, exact match wins) or index → index; UnknownOutcome (400) otherwise. */

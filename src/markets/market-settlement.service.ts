@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AccountRef, LedgerService, Movement, SystemAccount } from '../accounts/ledger.service';
+import { SETTLEMENT_ASSET } from '../accounts/assets.service';
 import { AppConfig } from '../config/app-config';
 import { cancellationRefund, cancellationSettlement, resolutionPayout } from './amm';
 import { MarketEntity } from './market.entity';
@@ -34,7 +35,8 @@ export interface SettlementProgress {
  * Cancellation first tops the pool up in its own transaction (marked by `settlement_funded_at`): the pool
  * lacks the fees (refunded too) and what sellers took out above their cost. The market's platform fees are
  * reversed from `fees`; the house covers the rest (the creator's fee share and the profit sellers took).
- * Last, whatever the pool still holds returns to the funder (the subsidy's remainder), and the pool is zero.
+ * Last, whatever the pool still holds returns to the funder (the subsidy's remainder), and the pool is zero;
+ * on a cancelled market the same transaction claws the creator's fee share back to the house.
  */
 @Injectable()
 export class MarketSettlementService {
@@ -151,7 +153,38 @@ export class MarketSettlementService {
         idempotencyKey: `market-subsidy-return:${market.id}`,
       });
     }
-    await manager.query(`UPDATE markets SET settled_at = now(), updated_at = now() WHERE id = $1`, [market.id]);
+    const clawedBack = market.status === 'CANCELLED' ? await this.clawBackCreatorFees(manager, market) : 0n;
+    await manager.query(`UPDATE markets SET settled_at = now(), creator_fees_clawed_back = $2, updated_at = now() WHERE id = $1`, [
+      market.id,
+      clawedBack.toString(),
+    ]);
     this.logger.log(`market ${market.id} settled (${market.status}); ${remainder} returned to the funder`);
+  }
+
+  /**
+   * Cancellation: the creator's fee share was paid on trades that were all refunded, and the house fronted it
+   * again in the funding step; otherwise a creator expecting a cancel could trade through their own market for
+   * free at the house's cost. So it comes back from the creator to the house, as far as their available balance
+   * allows (after their subsidy and refunds came back); the house covers the rest (`creator_fees - clawed back`).
+   */
+  private async clawBackCreatorFees(manager: EntityManager, market: MarketEntity): Promise<bigint> {
+    if (!market.creatorId || market.creatorFees === 0n) return 0n;
+    const [account] = (await manager.query(`SELECT available FROM accounts WHERE user_id = $1 AND asset = $2 FOR UPDATE`, [
+      market.creatorId,
+      SETTLEMENT_ASSET,
+    ])) as { available: string }[];
+    const available = account ? BigInt(account.available) : 0n;
+    const clawedBack = available < market.creatorFees ? available : market.creatorFees;
+    const houseCovers = market.creatorFees - clawedBack;
+    if (clawedBack > 0n) {
+      await this.ledger.transfer(manager, { userId: market.creatorId }, SystemAccount.house, clawedBack, {
+        kind: 'market.cancel.creator-fee-clawback',
+        reference: `market:${market.id}`,
+        idempotencyKey: `market-creator-fee-clawback:${market.id}`,
+        memo: `creator fee share ${market.creatorFees}: ${clawedBack} clawed back, ${houseCovers} covered by the house`,
+      });
+    }
+    if (houseCovers > 0n) this.logger.warn(`market ${market.id}: creator fee share ${houseCovers} not recoverable from creator ${market.creatorId}; the house covers it`);
+    return clawedBack;
   }
 }

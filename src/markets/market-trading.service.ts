@@ -55,14 +55,18 @@ export class MarketTradingService {
     return this.trade(userId, marketId, body.outcome, (state, outcome, fees) => quoteSell(state, outcome, shares, { fees, minProceeds }));
   }
 
-  /** Exactly what buy/sell would fill right now, without trading (and without checking the caller's holdings). */
-  async quote(marketId: string, query: QuoteQueryDto): Promise<QuoteDto> {
+  /**
+   * Exactly what buy/sell would fill right now, without trading. For a signed-in caller it also checks their
+   * holdings as the sell would: selling more than held is the same 422 InsufficientShares.
+   */
+  async quote(marketId: string, query: QuoteQueryDto, userId?: string): Promise<QuoteDto> {
     const pricer = this.pricerFor(query);
     const manager = this.dataSource.manager;
     const market = await MarketStore.find(manager, marketId);
     assertTradable(market);
     const outcome = resolveOutcome(await this.labelsOf(manager, marketId), query.outcome);
-    const { fill } = pricer(lmsrStateOf(market), outcome, feeScheduleOf(market));
+    const { fill } = pricer(lmsrStateOf(market), outcome, feeScheduleOf(market, userId));
+    if (userId !== undefined && fill.side === 'sell') applyFill(await this.positionOf(manager, marketId, userId, market.outstandingShares.length), fill);
     return fillDto(fill);
   }
 
@@ -82,7 +86,7 @@ export class MarketTradingService {
       const market = await MarketStore.lockForUpdate(manager, marketId);
       assertTradable(market);
       const outcome = resolveOutcome(await this.labelsOf(manager, marketId), outcomeRef);
-      const quote = price(lmsrStateOf(market), outcome, feeScheduleOf(market));
+      const quote = price(lmsrStateOf(market), outcome, feeScheduleOf(market, userId));
       const position = applyFill(await this.positionOf(manager, marketId, userId, market.outstandingShares.length), quote.fill);
 
       await this.ledger.post(manager, {

@@ -78,8 +78,13 @@ export class MarketEntity {
   @Column({ type: 'numeric', precision: 78, scale: 0, default: 0, transformer: minorUnitsColumn })
   platformFees!: bigint;
 
+  /** The creator's fee share paid on this market (never on the creator's own trades). */
   @Column({ type: 'numeric', precision: 78, scale: 0, default: 0, transformer: minorUnitsColumn })
   creatorFees!: bigint;
+
+  /** Cancellation: the part of creatorFees clawed back from the creator; the house covered the rest. */
+  @Column({ type: 'numeric', precision: 78, scale: 0, default: 0, transformer: minorUnitsColumn })
+  creatorFeesClawedBack!: bigint;
 
   @Column({ type: 'int', default: 0 })
   tradeCount!: number;

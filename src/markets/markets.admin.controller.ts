@@ -33,7 +33,7 @@ export class MarketsAdminController {
 
   @Patch(':id')
   @ApiOkResponse({ type: MarketDto, description: 'Question, description, category; closesAt may only be extended' })
-  @ApiConflictResponse({ type: ErrorBody, description: 'InvalidMarketTransition' })
+  @ApiConflictResponse({ type: ErrorBody, description: 'InvalidMarketTransition: closesAt can no longer change (the market is not OPEN, or its closesAt has passed)' })
   update(@Param('id') id: string, @Body() body: UpdateMarketDto): Promise<MarketDto> {
     return this.markets.update(id, body);
   }

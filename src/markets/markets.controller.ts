@@ -91,10 +91,10 @@ export class MarketsController {
 
   @Get(':id/quote')
   @Public()
-  @ApiOkResponse({ type: QuoteDto, description: 'What buy (amount) or sell (shares) would fill now, without trading' })
-  @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'MarketClosed, InsufficientShares, TradeTooSmall, TradeTooLarge' })
-  quote(@Param('id') id: string, @Query() query: QuoteQueryDto): Promise<QuoteDto> {
-    return this.trading.quote(id, query);
+  @ApiOkResponse({ type: QuoteDto, description: 'What buy (amount) or sell (shares) would fill now, without trading; signed in, a sell quote also checks your holdings' })
+  @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'MarketClosed, InsufficientShares (signed-in sell of more than held), TradeTooSmall, TradeTooLarge' })
+  quote(@Param('id') id: string, @Query() query: QuoteQueryDto, @CurrentUser() user?: AuthenticatedUser): Promise<QuoteDto> {
+    return this.trading.quote(id, query, user?.id);
   }
 
   @Post(':id/buy')

@@ -83,7 +83,7 @@ export class MarketsService {
     return toMarketDto(market, labels);
   }
 
-  /** Admin edit: text and category any time; closesAt only later, and only while OPEN (the close job moves with it). */
+  /** Admin edit: text and category any time; closesAt only later, and only while OPEN and before it passed (the close job moves with it). */
   async update(marketId: string, body: UpdateMarketDto): Promise<MarketDto> {
     const { market, previousClosesAt } = await this.dataSource.transaction(async (manager) => {
       const market = await MarketStore.lockForUpdate(manager, marketId);
@@ -92,6 +92,12 @@ export class MarketsService {
       if (body.closesAt !== undefined) {
         const closesAt = new Date(body.closesAt);
         if (market.status !== 'OPEN') throw new InvalidMarketTransition(`Market ${marketId} is ${market.status}; its closing time can no longer change`);
+        // Due to close (the close job may simply not have run yet): extending now would reopen trading.
+        if (market.closesAt.getTime() <= Date.now()) {
+          throw new InvalidMarketTransition(`Market ${marketId} closed at ${market.closesAt.toISOString()}; its closing time can no longer change`, {
+            closesAt: market.closesAt.toISOString(),
+          });
+        }
         if (closesAt.getTime() <= market.closesAt.getTime()) throw new InvalidField('closesAt', 'may only be extended (later than the current closesAt)');
         if (closesAt.getTime() <= Date.now()) throw new InvalidField('closesAt', 'must be in the future');
         market.closesAt = closesAt;
