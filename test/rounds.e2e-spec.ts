@@ -51,7 +51,15 @@ describe('Rounds: a full round at a fast tick (e2e)', () => {
 
   it('publishes the chain commitment before rounds use it', async () => {
     const { body } = await request(running.url).get('/api/v1/rounds/fairness').expect(200);
-    expect(body).toEqual({ terminalHash: expect.stringMatching(/^[0-9a-f]{64}$/), chainLength: 10000, roundsUsed: expect.any(Number), algorithm: 'cm-v1' });
+    expect(body).toEqual({
+      terminalHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      chainLength: 10000,
+      roundsUsed: expect.any(Number),
+      nextTerminalHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      nextChainLength: 10000,
+      algorithm: 'cm-v1',
+    });
+    expect(body.nextTerminalHash).not.toBe(body.terminalHash);
   });
 
   it('plays positions and a side bet through a round, settles it once, and the verifier recomputes it', async () => {

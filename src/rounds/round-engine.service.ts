@@ -99,7 +99,10 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
           this.stepDown();
           delay = 0;
         } else {
-          this.logger.error(`round engine step failed: ${(error as Error).stack ?? String(error)}`);
+          // Whatever broke may have left the in-memory round unusable: give up the lease so this
+          // instance or another takes over with a fresh token and rebuilds from PostgreSQL.
+          this.logger.error(`round engine step failed, stepping down: ${(error as Error).stack ?? String(error)}`);
+          await this.resign();
           delay = IDLE_POLL_MS;
         }
       }
@@ -145,6 +148,12 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
     this.live = null;
   }
 
+  /** Steps down and frees the lease at once (it would otherwise expire after ROUND_LEASE_MS). */
+  private async resign(): Promise<void> {
+    this.live = null;
+    await this.lease.release().catch(() => this.lease.forget());
+  }
+
   private get token(): string {
     const token = this.lease.token;
     if (token === null) throw new LeadershipLost('not the leader');
@@ -156,26 +165,36 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
   private async takeOver(token: number): Promise<void> {
     this.live = null;
     await this.enqueueUnsettled();
-    const round = await this.dataSource.manager.findOne(RoundEntity, { where: { status: In([...LIVE_ROUND_STATUSES]) } });
-    if (!round) return;
-    const gap = Date.now() - (round.lastTickAt ?? round.startsAt).getTime();
-    if (round.status === 'ACTIVE' && gap >= this.config.roundResumeWindowMs) {
-      await this.voidRound(round, token, gap);
-      return;
-    }
+    // Claim the live round first, then read it: once the row carries this token, a paused
+    // ex-leader's fenced writes fail, so the tick, price and last tick time read next cannot move.
     const claimed = await this.dataSource
       .createQueryBuilder()
       .update(RoundEntity)
       .set({ leaderToken: String(token) })
-      .where('id = :id AND leader_token < :token AND status IN (:...live)', { id: round.id, token, live: LIVE_ROUND_STATUSES })
+      .where('leader_token < :token AND status IN (:...live)', { token, live: LIVE_ROUND_STATUSES })
+      .returning(['id'])
       .execute();
-    if (!claimed.affected) throw new LeadershipLost(`round ${round.number} is held by a newer leader`);
-    round.leaderToken = String(token);
-    this.live = { round };
-    if (round.status === 'ACTIVE') {
-      this.live.generator = await this.generatorFor(this.dataSource.manager, round);
-      this.logger.log(`resuming round ${round.number} at tick ${round.tick} after a ${gap} ms gap`);
+    if (!claimed.affected) {
+      const held = await this.dataSource.manager.findOne(RoundEntity, { where: { status: In([...LIVE_ROUND_STATUSES]) }, select: { number: true } });
+      if (held) throw new LeadershipLost(`round ${held.number} is held by a newer leader`);
+      return;
     }
+    const [{ id }] = claimed.raw as { id: string }[];
+    const round = await this.dataSource.manager.findOneOrFail(RoundEntity, { where: { id } });
+    if (round.leaderToken !== String(token)) throw new LeadershipLost(`round ${round.number} is held by a newer leader`);
+    if (round.status !== 'ACTIVE') {
+      this.live = { round };
+      return;
+    }
+    const gap = Date.now() - (round.lastTickAt ?? round.startsAt).getTime();
+    if (gap >= this.config.roundResumeWindowMs) {
+      await this.voidRound(round, token, gap);
+      return;
+    }
+    // Live state only once the generator exists: a round without one cannot tick.
+    const generator = await this.generatorFor(this.dataSource.manager, round);
+    this.live = { round, generator };
+    this.logger.log(`resuming round ${round.number} at tick ${round.tick} after a ${gap} ms gap`);
   }
 
   /** The last leader stopped too long ago: nobody may trade on a path that paused, so the round is voided and refunded. */
@@ -186,7 +205,7 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
       .createQueryBuilder()
       .update(RoundEntity)
       .set({ status: 'VOIDED', serverSeed, endedAt: now, leaderToken: String(token) })
-      .where('id = :id AND leader_token < :token AND status = :status', { id: round.id, token, status: 'ACTIVE' })
+      .where('id = :id AND leader_token = :token AND status = :status', { id: round.id, token, status: 'ACTIVE' })
       .execute();
     if (!voided.affected) throw new LeadershipLost(`round ${round.number} is held by a newer leader`);
     Object.assign(round, { status: 'VOIDED', serverSeed, endedAt: now });
@@ -306,7 +325,8 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
   /** Generates every candle due by now, persists them in one fenced transaction, and says when the next one is due. */
   private async tick(live: LiveRound): Promise<number> {
     const { round } = live;
-    const generator = live.generator!;
+    // Normally built at start or takeover; rebuilt here if building it failed there.
+    const generator = (live.generator ??= await this.generatorFor(this.dataSource.manager, round));
     const startsAt = round.startsAt.getTime();
     const due = Math.floor((Date.now() - startsAt) / round.tickMs);
     if (generator.tick >= due) return startsAt + (generator.tick + 1) * round.tickMs - Date.now();

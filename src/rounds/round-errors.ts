@@ -17,9 +17,12 @@ export class RoundPositionNotFound extends DomainError {
   }
 }
 
-/** The round is not in a status that accepts this command (`details.status`, `details.expected`). */
+/**
+ * The round is not in a status that accepts this command (`details.status`, `details.expected`),
+ * or it is ACTIVE but its engine stalled (`details.sinceLastTickMs`).
+ */
 export class RoundStateConflict extends DomainError {
-  constructor(message: string, details: { status: string; expected: string[] }) {
+  constructor(message: string, details: { status: string; expected: string[]; sinceLastTickMs?: number }) {
     super(409, 'RoundStateConflict', message, details);
   }
 }

@@ -10,12 +10,28 @@ export interface RoundSettlementJob {
   roundId: string;
 }
 
-/** Enqueues settlement; the job id is the round id, so enqueuing twice adds one job. */
+/**
+ * Enqueues settlement; the job id is the round id, so enqueuing twice adds one job. BullMQ ignores
+ * `add()` for a job id it still holds in any state, failed included, so a job that used up its
+ * attempts is retried instead: that is what lets the engine's backstop (`enqueueUnsettled`) settle
+ * a round whose settlement once failed for good.
+ */
 @Injectable()
 export class RoundSettlementQueue {
   constructor(@InjectQueue(ROUND_SETTLEMENT_QUEUE) private readonly queue: Queue<RoundSettlementJob>) {}
 
   async enqueue(roundId: string): Promise<void> {
+    const existing = await this.queue.getJob(roundId);
+    if (existing && (await existing.isFailed())) {
+      try {
+        // With its attempts reset, so it gets the same retries as a fresh job.
+        await existing.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+        return;
+      } catch (error) {
+        // Another enqueue retried it (or it was removed) in between: add() below is then a no-op or adds it afresh.
+        if (await existing.isFailed()) throw error;
+      }
+    }
     await this.queue.add(
       'settle',
       { roundId },

@@ -285,6 +285,15 @@ export class FairnessDto {
 
   @ApiProperty({ example: 'cm-v1' })
   algorithm!: string;
+
+  @ApiProperty({
+    example: '4c1d7e0a9b8f6e5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a2918070605f',
+    description: 's[L] of the chain rounds move on to once the current one is used up: committed and public before its first round',
+  })
+  nextTerminalHash!: string;
+
+  @ApiProperty({ example: 10000, description: 'L of the next chain' })
+  nextChainLength!: number;
 }
 
 // ---- admin -----------------------------------------------------------------------------------

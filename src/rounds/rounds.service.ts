@@ -41,6 +41,15 @@ import type {
 } from './rounds.dto';
 
 export const MAX_OPEN_POSITIONS_PER_ROUND = 10;
+/**
+ * Slack on top of two tick intervals before an ACTIVE round counts as stalled. A healthy leader
+ * persists a tick every `tickMs`; a tick may wait on the row locks of in-flight commands, a slow
+ * commit, a GC pause or the lease renewal, and the instances' clocks may differ a little (the
+ * last tick time is written by the engine's database session or host). One second absorbs all of
+ * that at any tick interval and still refuses play well before ROUND_RESUME_WINDOW_MS (10 s by
+ * default) can void the round.
+ */
+export const ROUND_STALL_MARGIN_MS = 1000;
 const UNIQUE_VIOLATION = '23505';
 
 /** Reads and player commands of the rounds venue. Each command is one transaction: rows and ledger postings commit together. */
@@ -150,6 +159,7 @@ export class RoundsService {
     const position = await this.dataSource.transaction(async (manager) => {
       const round = await this.lockRoundShared(manager, roundId);
       this.expectStatus(round, ['ACTIVE'], 'Positions open');
+      this.expectTicking(round);
       this.checkLimits(round, amount);
       await this.lockPlayer(manager, roundId, userId);
       const open = await manager.count(RoundPositionEntity, { where: { roundId, userId, status: 'open' } });
@@ -195,6 +205,7 @@ export class RoundsService {
       if (!row) throw new RoundPositionNotFound(positionId);
       if (row.status !== 'open') throw new PositionAlreadyClosed(positionId);
       this.expectStatus(round, ['ACTIVE'], 'Positions close');
+      this.expectTicking(round);
 
       const payout = positionPayout(row.side, row.stake, row.entryPrice, round.price);
       Object.assign(row, { status: 'closed', exitTick: round.tick, exitPrice: round.price, payout, closedAt: new Date() });
@@ -219,6 +230,7 @@ export class RoundsService {
     const bet = await this.dataSource.transaction(async (manager) => {
       const round = await this.lockRoundShared(manager, roundId);
       this.expectStatus(round, ['PENDING', 'ACTIVE'], 'Side bets are taken');
+      this.expectTicking(round);
       this.checkLimits(round, amount);
       await this.lockPlayer(manager, roundId, userId);
       const unresolved = await manager.count(RoundSideBetEntity, { where: { roundId, userId, status: 'active' } });
@@ -311,6 +323,24 @@ export class RoundsService {
   private expectStatus(round: RoundEntity, expected: RoundStatus[], what: string): void {
     if (!expected.includes(round.status)) {
       throw new RoundStateConflict(`${what} only while the round is ${expected.join(' or ')}; it is ${round.status}`, { status: round.status, expected });
+    }
+  }
+
+  /**
+   * An ACTIVE round whose last persisted tick is older than 2 × tickMs + ROUND_STALL_MARGIN_MS has
+   * lost its ticking leader. Nobody may trade at its frozen price: a player could close the winning
+   * side and leave the losing one open for the void (if the stall outlasts the resume window) to
+   * refund in full. A PENDING round has no price to freeze; a side bet on it is taken.
+   */
+  private expectTicking(round: RoundEntity): void {
+    if (round.status !== 'ACTIVE' || round.lastTickAt === null) return;
+    const sinceLastTickMs = Date.now() - round.lastTickAt.getTime();
+    if (sinceLastTickMs > 2 * round.tickMs + ROUND_STALL_MARGIN_MS) {
+      throw new RoundStateConflict(`The round is not ticking (its last candle is ${sinceLastTickMs} ms old); try again once it resumes`, {
+        status: round.status,
+        expected: ['ACTIVE'],
+        sinceLastTickMs,
+      });
     }
   }
 
