@@ -14,6 +14,6 @@ import { WithdrawalsService } from './withdrawals.service';
   imports: [HealthModule, BullModule.registerQueue({ name: LEDGER_RECONCILIATION_QUEUE })],
   controllers: [AccountsController, AccountsAdminController],
   providers: [AssetsService, LedgerService, AccountsService, WithdrawalsService, ReconciliationService, ReconciliationProcessor],
-  exports: [LedgerService, AssetsService, AccountsService],
+  exports: [LedgerService, AssetsService, AccountsService, ReconciliationService],
 })
 export class AccountsModule {}

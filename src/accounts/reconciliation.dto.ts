@@ -41,8 +41,19 @@ export class AssetReconciliationDto {
   mismatches!: ReconciliationMismatchDto[];
 }
 
+export class ReconciliationCheckDto {
+  @ApiProperty({ example: 'marketPools', description: 'A venue invariant registered with the reconciliation' })
+  name!: string;
+
+  @ApiProperty({ example: true })
+  ok!: boolean;
+
+  @ApiPropertyOptional({ description: 'What the check found (shape depends on the check)', example: { marketsChecked: 12, violations: [] } })
+  details?: unknown;
+}
+
 export class ReconciliationDto {
-  @ApiProperty({ example: true, description: 'Every transaction balances, every asset sums to zero, every cached balance equals its entries' })
+  @ApiProperty({ example: true, description: 'Every transaction balances, every asset sums to zero, every cached balance equals its entries, and every venue check passes' })
   ok!: boolean;
 
   @ApiProperty({ example: '2026-11-25T12:00:00.000Z' })
@@ -50,4 +61,7 @@ export class ReconciliationDto {
 
   @ApiProperty({ type: [AssetReconciliationDto] })
   assets!: AssetReconciliationDto[];
+
+  @ApiProperty({ type: [ReconciliationCheckDto], description: 'Venue invariants (e.g. every market pool can pay its worst outcome); `ok` includes them' })
+  checks!: ReconciliationCheckDto[];
 }

@@ -4,7 +4,13 @@ import { Counter, Gauge } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
 import { MetricsService } from '../health/metrics.service';
 import { AssetsService } from './assets.service';
-import { AssetReconciliationDto, ReconciliationDto, ReconciliationMismatchDto } from './reconciliation.dto';
+import { AssetReconciliationDto, ReconciliationCheckDto, ReconciliationDto, ReconciliationMismatchDto } from './reconciliation.dto';
+
+/** A venue's own invariant (a market pool can pay, ...), run with every reconciliation. */
+export interface ReconciliationCheck {
+  name: string;
+  run(): Promise<{ ok: boolean; details?: unknown }>;
+}
 
 /** At most this many mismatches of each type are reported per asset; one is enough to raise the alarm. */
 const MISMATCH_LIMIT = 100;
@@ -31,6 +37,7 @@ export class ReconciliationService {
   private readonly logger = new Logger('LedgerReconciliation');
   private readonly mismatchGauge: Gauge;
   private readonly runs: Counter;
+  private readonly checks: ReconciliationCheck[] = [];
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -49,6 +56,11 @@ export class ReconciliationService {
       labelNames: ['result'] as const,
       registers: [metrics.registry],
     });
+  }
+
+  /** Venues register their invariants here (accounts cannot import them: they depend on accounts). */
+  registerCheck(check: ReconciliationCheck): void {
+    this.checks.push(check);
   }
 
   async run(): Promise<ReconciliationDto> {
@@ -76,8 +88,18 @@ export class ReconciliationService {
         }),
       );
     });
-    const ok = assets.every((asset) => asset.mismatches.length === 0 && /^-?0(\.0*)?$/.test(asset.sumOfEntries));
-    return { ok, checkedAt, assets };
+    const checks = await Promise.all(this.checks.map((check) => this.runCheck(check)));
+    const ok =
+      assets.every((asset) => asset.mismatches.length === 0 && /^-?0(\.0*)?$/.test(asset.sumOfEntries)) && checks.every((check) => check.ok);
+    return { ok, checkedAt, assets, checks };
+  }
+
+  private async runCheck(check: ReconciliationCheck): Promise<ReconciliationCheckDto> {
+    try {
+      return { name: check.name, ...(await check.run()) };
+    } catch (error) {
+      return { name: check.name, ok: false, details: { error: (error as Error).message } };
+    }
   }
 
   /** For the scheduled job: runs, records metrics, and logs an error naming what is wrong. */
@@ -90,7 +112,8 @@ export class ReconciliationService {
     this.runs.inc({ result: report.ok ? 'ok' : 'mismatch' });
     if (!report.ok) {
       const broken = report.assets.filter((asset) => asset.mismatches.length > 0 || !/^-?0(\.0*)?$/.test(asset.sumOfEntries));
-      this.logger.error({ msg: 'Ledger reconciliation found mismatches', assets: broken });
+      const failedChecks = report.checks.filter((check) => !check.ok);
+      this.logger.error({ msg: 'Ledger reconciliation found mismatches', assets: broken, checks: failedChecks });
     }
     return report;
   }

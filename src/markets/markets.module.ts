@@ -6,6 +6,7 @@ import { MarketDemoSeeder } from './market-demo.seeder';
 import { MARKET_CLOSE_QUEUE, MARKET_RESOLUTION_QUEUE, MarketJobs } from './market-jobs';
 import { MarketCloseProcessor, MarketLifecycleSweep, MarketResolutionProcessor } from './market-lifecycle.processors';
 import { MarketListCache } from './market-list.cache';
+import { MarketPoolsReconciliation } from './market-pools.reconciliation';
 import { MarketQueriesService } from './market-queries.service';
 import { MarketSettlementService } from './market-settlement.service';
 import { MarketTradingService } from './market-trading.service';
@@ -29,6 +30,7 @@ import { MarketsService } from './markets.service';
     MarketLifecycleSweep,
     MarketDemoSeeder,
     MarketsRealtime,
+    MarketPoolsReconciliation,
   ],
   exports: [MarketsService, MarketTradingService, MarketQueriesService],
 })
