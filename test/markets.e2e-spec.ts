@@ -13,6 +13,11 @@ import { createTestUser, TestUser } from './support/users';
 
 const STARTING = units('1000');
 
+/** Minor units → the API's 6-decimal string. */
+function formatShares(minor: string): string {
+  return `${minor.slice(0, -6) || '0'}.${minor.slice(-6).padStart(6, '0')}`;
+}
+
 async function available(running: RunningApp, user: TestUser): Promise<bigint> {
   return units((await balancesOf(running, user)).USDC.available);
 }
@@ -301,6 +306,32 @@ describe('prediction markets (e2e)', () => {
     const positions = await db(running).query(`SELECT user_id, shares FROM market_positions WHERE market_id = $1`, [market.id]);
     expect(positions).toHaveLength(50);
     for (const user of users) expect(await available(running, user)).toBe(STARTING - units('2'));
+    expect((await poolCheck(running, admin)).ok).toBe(true);
+    expect((await reconcile(running, admin)).ok).toBe(true);
+  });
+
+  it("reads one trader's position after the market lock: parallel trades by one user add up and never oversell", async () => {
+    const market = await createHouseMarket(running, admin, { subsidy: '100' });
+    const user = await createFundedUser(running);
+    const buys = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => request(running.url).post(`/api/v1/markets/${market.id}/buy`).set(user.auth).send({ outcome: i % 2, amount: '1' })),
+    );
+    expect(buys.map((response) => response.status)).toEqual(new Array(20).fill(201));
+    const bought = [0n, 0n];
+    for (const response of buys) bought[response.body.outcome] += units(response.body.shares);
+    const [position] = await db(running).query(`SELECT shares, paid FROM market_positions WHERE market_id = $1 AND user_id = $2`, [market.id, user.id]);
+    expect(position.shares.map(BigInt)).toEqual(bought);
+    expect(BigInt(position.paid)).toBe(units('20'));
+
+    // Each sell is more than half of what is held: only one of three parallel sells can fill.
+    const more = (bought[0] / 2n + 1n).toString();
+    const sells = await Promise.all(
+      [0, 1, 2].map(() => request(running.url).post(`/api/v1/markets/${market.id}/sell`).set(user.auth).send({ outcome: 0, shares: formatShares(more) })),
+    );
+    expect(sells.map((response) => response.status).sort()).toEqual([201, 422, 422]);
+    expect(sells.filter((response) => response.status === 422).map((response) => response.body.error)).toEqual(['InsufficientShares', 'InsufficientShares']);
+    const [after] = await db(running).query(`SELECT shares FROM market_positions WHERE market_id = $1 AND user_id = $2`, [market.id, user.id]);
+    expect(BigInt(after.shares[0])).toBe(bought[0] - BigInt(more));
     expect((await poolCheck(running, admin)).ok).toBe(true);
     expect((await reconcile(running, admin)).ok).toBe(true);
   });

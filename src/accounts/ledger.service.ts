@@ -309,8 +309,17 @@ export class LedgerService {
     const shardedKeys = systemKeys.filter((key) => SHARDED_SYSTEM_ACCOUNTS.has(key)).sort();
 
     const held = new Map<string, HeldAccount>();
+    const shardSeed = userIds[0] ?? posting.reference;
     if (userIds.length + plainKeys.length > 0) {
-      let rows = await this.selectForUpdate(manager, asset, userIds, plainKeys);
+      // The first sharded group's free shard rides along in the same statement, locked after the plain accounts.
+      const firstSharded = shardedKeys[0];
+      const locked = await this.selectForUpdate(manager, asset, userIds, plainKeys, firstSharded, shardSeed);
+      let rows = locked.filter((row) => !row.sharded);
+      const freeShard = locked.find((row) => row.sharded);
+      if (freeShard) {
+        held.set(`system:${firstSharded}`, toHeld(freeShard));
+        shardedKeys.shift();
+      }
       if (rows.length < userIds.length + plainKeys.length) {
         const found = new Set(rows.map((row) => (row.user_id ? `user:${row.user_id}` : `system:${row.system_key}`)));
         for (const userId of userIds) if (!found.has(`user:${userId}`)) await this.openUserAccountNow(manager, userId, asset);
@@ -319,19 +328,42 @@ export class LedgerService {
       }
       for (const row of rows) held.set(row.user_id ? `user:${row.user_id}` : `system:${row.system_key}`, toHeld(row));
     }
-    const shardSeed = userIds[0] ?? posting.reference;
     for (const key of shardedKeys) held.set(`system:${key}`, await this.lockShard(manager, asset, key, shardSeed));
     return held;
   }
 
-  private selectForUpdate(manager: EntityManager, asset: string, userIds: string[], systemKeys: string[]): Promise<AccountRow[]> {
-    return prepared<AccountRow>(
-      manager,
-      'ledger_lock_accounts',
-      `SELECT ${ACCOUNT_COLUMNS} FROM accounts
+  /**
+   * Locks the user and plain system accounts (ordered by id). With `shardedKey`, the same statement then takes
+   * a free shard of that group as `lockShard`'s first attempt would (SKIP LOCKED, so it never waits), saving a
+   * round trip; that row comes back with `sharded` set, or no row when every shard is held or none exists yet.
+   * The plain CTE is drained before the shard CTE runs (UNION ALL reads its branches in order), so the lock
+   * order stays plain accounts first, then the sharded group.
+   */
+  private selectForUpdate(
+    manager: EntityManager,
+    asset: string,
+    userIds: string[],
+    systemKeys: string[],
+    shardedKey?: string,
+    shardSeed?: string,
+  ): Promise<(AccountRow & { sharded?: boolean })[]> {
+    const plain = `SELECT ${ACCOUNT_COLUMNS} FROM accounts
         WHERE asset = $1 AND (user_id = ANY($2::uuid[]) OR (system_key = ANY($3::varchar[]) AND shard = 0))
-        ORDER BY id FOR UPDATE`,
-      [asset, userIds, systemKeys],
+        ORDER BY id FOR UPDATE`;
+    if (shardedKey === undefined) return prepared<AccountRow>(manager, 'ledger_lock_accounts', plain, [asset, userIds, systemKeys]);
+    const shards = this.config.ledgerSystemShards;
+    return prepared<AccountRow & { sharded: boolean }>(
+      manager,
+      'ledger_lock_accounts_and_shard',
+      `WITH plain AS MATERIALIZED (${plain}),
+       free AS MATERIALIZED (
+         SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE system_key = $4 AND asset = $1 AND shard < $5::int
+          ORDER BY (shard + $5::int - $6::int) % $5::int LIMIT 1 FOR UPDATE SKIP LOCKED
+       )
+       SELECT ${ACCOUNT_COLUMNS}, false AS sharded FROM plain
+       UNION ALL
+       SELECT ${ACCOUNT_COLUMNS}, true AS sharded FROM free`,
+      [asset, userIds, systemKeys, shardedKey, shards, shardOf(shardSeed!, shards)],
     );
   }
 

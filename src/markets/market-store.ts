@@ -10,6 +10,81 @@ export function poolOf(marketId: string): { system: string } {
   return SystemAccount.marketPool(marketId) as { system: string };
 }
 
+/** A market_positions row as node-postgres returns it (numeric[] as decimal strings). */
+export interface PositionRow {
+  shares: string[];
+  cost_basis: string[];
+  paid: string;
+  received: string;
+}
+
+/** node-postgres' client for a multi-statement simple query: one result per statement. */
+interface SimpleQueryClient {
+  query(text: string): Promise<{ rows: unknown[] }[]>;
+}
+
+/** A `markets` row as node-postgres returns it (numeric as string, numeric[] as strings, timestamptz as Date). */
+interface MarketRow {
+  id: string;
+  question: string;
+  description: string;
+  category: string;
+  status: MarketEntity['status'];
+  closes_at: Date;
+  resolved_outcome: number | null;
+  liquidity: string;
+  outstanding_shares: string[];
+  prior_shares: string[];
+  subsidy: string;
+  fee_bps: number;
+  creator_fee_share_bps: number;
+  creator_id: string | null;
+  funder_user_id: string | null;
+  volume: string;
+  platform_fees: string;
+  creator_fees: string;
+  creator_fees_clawed_back: string;
+  trade_count: number;
+  closed_at: Date | null;
+  resolved_at: Date | null;
+  settlement_funded_at: Date | null;
+  settled_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The entity TypeORM would build from the row (every column of MarketEntity). */
+function marketOfRow(row: MarketRow): MarketEntity {
+  return Object.assign(new MarketEntity(), {
+    id: row.id,
+    question: row.question,
+    description: row.description,
+    category: row.category,
+    status: row.status,
+    closesAt: row.closes_at,
+    resolvedOutcome: row.resolved_outcome,
+    liquidity: BigInt(row.liquidity),
+    outstandingShares: row.outstanding_shares.map(BigInt),
+    priorShares: row.prior_shares.map(BigInt),
+    subsidy: BigInt(row.subsidy),
+    feeBps: row.fee_bps,
+    creatorFeeShareBps: row.creator_fee_share_bps,
+    creatorId: row.creator_id,
+    funderUserId: row.funder_user_id,
+    volume: BigInt(row.volume),
+    platformFees: BigInt(row.platform_fees),
+    creatorFees: BigInt(row.creator_fees),
+    creatorFeesClawedBack: BigInt(row.creator_fees_clawed_back),
+    tradeCount: row.trade_count,
+    closedAt: row.closed_at,
+    resolvedAt: row.resolved_at,
+    settlementFundedAt: row.settlement_funded_at,
+    settledAt: row.settled_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
+}
+
 /**
  * Reads and locks of the market tables, always on the caller's EntityManager (its transaction).
  * Only the markets module's services use it.
@@ -22,6 +97,26 @@ export class MarketStore {
       : null;
     if (!market) throw new NotFound(`Market ${marketId} not found`);
     return market;
+  }
+
+  /**
+   * The market row under `SELECT … FOR UPDATE` and `userId`'s position in it, in ONE round trip: two statements
+   * sent as one simple query. Each statement of a simple query takes its own snapshot (READ COMMITTED), so the
+   * position is read after the lock is granted and sees what the previous holder of the lock wrote (one
+   * statement joining the two would read the position from a snapshot taken before the wait). A simple query
+   * has no parameters, so both ids are inlined, and only after they matched the UUID pattern.
+   */
+  static async lockWithPosition(manager: EntityManager, marketId: string, userId: string): Promise<{ market: MarketEntity; position: PositionRow | undefined }> {
+    if (!UUID.test(marketId)) throw new NotFound(`Market ${marketId} not found`);
+    if (!UUID.test(userId)) throw new Error(`lockWithPosition: user id ${userId} is not a UUID`);
+    const client = (await manager.queryRunner!.connect()) as SimpleQueryClient;
+    const results = await client.query(
+      `SELECT * FROM markets WHERE id = '${marketId}' FOR UPDATE;
+       SELECT shares, cost_basis, paid, received FROM market_positions WHERE market_id = '${marketId}' AND user_id = '${userId}'`,
+    );
+    const [row] = results[0].rows as MarketRow[];
+    if (!row) throw new NotFound(`Market ${marketId} not found`);
+    return { market: marketOfRow(row), position: results[1].rows[0] as PositionRow | undefined };
   }
 
   static async find(manager: EntityManager, marketId: string): Promise<MarketEntity> {

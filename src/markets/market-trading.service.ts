@@ -12,16 +12,9 @@ import { BuyDto, FillDto, OutcomeRef, QuoteDto, QuoteQueryDto, SellDto } from '.
 import { MarketListCache } from './market-list.cache';
 import { emitCommitted } from './market-view';
 import { assertTradable, feeScheduleOf, formatUnits, lmsrStateOf, parseUnits, resolveOutcome } from './market-rules';
-import { MarketStore, poolOf } from './market-store';
+import { MarketStore, PositionRow, poolOf } from './market-store';
 
 type Pricer = (state: LmsrState, outcome: number, fees: FeeSchedule) => AmmQuote;
-
-interface PositionRow {
-  shares: string[];
-  cost_basis: string[];
-  paid: string;
-  received: string;
-}
 
 /**
  * Buys, sells and quotes against a market's LMSR pool. A trade is one transaction: the market row is locked
@@ -83,11 +76,12 @@ export class MarketTradingService {
 
   private async trade(userId: string, marketId: string, outcomeRef: OutcomeRef, price: Pricer): Promise<FillDto> {
     const done = await this.dataSource.transaction(async (manager) => {
-      const market = await MarketStore.lockForUpdate(manager, marketId);
+      // The market's lock and the caller's position in one round trip (fewer waits while the row is locked).
+      const { market, position: held } = await MarketStore.lockWithPosition(manager, marketId, userId);
       assertTradable(market);
       const outcome = resolveOutcome(await this.labelsOf(manager, marketId), outcomeRef);
       const quote = price(lmsrStateOf(market), outcome, feeScheduleOf(market, userId));
-      const position = applyFill(await this.positionOf(manager, marketId, userId, market.outstandingShares.length), quote.fill);
+      const position = applyFill(positionOfRow(held, market.outstandingShares.length), quote.fill);
 
       await this.ledger.post(manager, {
         kind: `market.${quote.fill.side}`,
@@ -161,13 +155,7 @@ export class MarketTradingService {
       marketId,
       userId,
     ])) as PositionRow[];
-    if (!row) return emptyPosition(outcomeCount);
-    return {
-      shares: row.shares.map(BigInt),
-      costBasis: row.cost_basis.map(BigInt),
-      paid: BigInt(row.paid),
-      received: BigInt(row.received),
-    };
+    return positionOfRow(row, outcomeCount);
   }
 
   /** The market's new state, the position, the fill and a price point in one round trip; returns the trade id and the pool's balance. */
@@ -220,6 +208,16 @@ export class MarketTradingService {
     )) as { id: string; pool_balance: string }[];
     return { tradeId: rows[0].id, poolBalance: BigInt(rows[0].pool_balance) };
   }
+}
+
+function positionOfRow(row: PositionRow | undefined, outcomeCount: number): MarketPosition {
+  if (!row) return emptyPosition(outcomeCount);
+  return {
+    shares: row.shares.map(BigInt),
+    costBasis: row.cost_basis.map(BigInt),
+    paid: BigInt(row.paid),
+    received: BigInt(row.received),
+  };
 }
 
 function fillDto(fill: AmmQuote['fill']): QuoteDto {
