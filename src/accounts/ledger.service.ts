@@ -9,6 +9,7 @@ import { AssetsService, SETTLEMENT_ASSET } from './assets.service';
 import { BalanceEventsAfterCommit } from './balance-events';
 import type { Bucket } from './ledger-entry.entity';
 import { Balances, computePosting, LockedAccount, movementProblem, shardOf, Shortfall } from './ledger-posting';
+import { isPgError, PgError } from '../database/pg-errors';
 
 /** A user's account, or a system account by key (`house`, `fees`, `market-pool:<marketId>`, ...). */
 export type AccountRef = { userId: string } | { system: string };
@@ -78,7 +79,6 @@ interface HeldAccount extends LockedAccount {
   userId: string | null;
 }
 
-const FOREIGN_KEY_VIOLATION = '23503';
 const ACCOUNT_COLUMNS = 'id, user_id, system_key, available, locked';
 
 /** A node-postgres client: the hot statements are sent as named prepared statements, planned once per connection. */
@@ -285,7 +285,7 @@ export class LedgerService {
         [userId, asset],
       );
     } catch (error) {
-      if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) throw new NotFound(`User ${userId} or asset ${asset} not found`);
+      if (isPgError(error, PgError.ForeignKeyViolation)) throw new NotFound(`User ${userId} or asset ${asset} not found`);
       throw error;
     }
     if (created.length === 0 || asset !== SETTLEMENT_ASSET || this.startingBalance === 0n) return;

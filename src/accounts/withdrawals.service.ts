@@ -9,6 +9,7 @@ import { canonicalAddress } from './chain-address';
 import { LedgerService } from './ledger.service';
 import { CreateWithdrawalDto, WithdrawalDto } from './withdrawal.dto';
 import { WithdrawalEntity, WithdrawalStatus } from './withdrawal.entity';
+import { isUuid } from '../common/ids';
 
 /**
  * A withdrawal holds its amount (available → locked) from the moment it is requested. Until the
@@ -84,8 +85,7 @@ export class WithdrawalsService {
   }
 
   private async lockForUpdate(manager: EntityManager, withdrawalId: string, ownerId?: string): Promise<WithdrawalEntity> {
-    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(withdrawalId);
-    const withdrawal = isUuid
+    const withdrawal = isUuid(withdrawalId)
       ? await manager
           .getRepository(WithdrawalEntity)
           .findOne({ where: ownerId ? { id: withdrawalId, userId: ownerId } : { id: withdrawalId }, lock: { mode: 'pessimistic_write' } })

@@ -7,6 +7,7 @@ import { Brackets, DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { Conflict, NotFound } from '../common/errors/domain-error';
 import { UserEntity, UserRole, UserStatus } from './user.entity';
+import { isPgError, PgError } from '../database/pg-errors';
 
 export interface NewUser {
   walletAddress?: string;
@@ -32,7 +33,6 @@ export interface AuthState {
   roles: UserRole[];
 }
 
-const UNIQUE_VIOLATION = '23505';
 
 @Injectable()
 export class UsersService {
@@ -132,7 +132,7 @@ export class UsersService {
       return await this.users(manager).save(user);
     } catch (error) {
       // A concurrent link of the same identity won the unique index; the caller's transaction rolls back.
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new Conflict(`This ${label} is already linked to another account`);
+      if (isPgError(error, PgError.UniqueViolation)) throw new Conflict(`This ${label} is already linked to another account`);
       throw error;
     }
   }
@@ -174,7 +174,7 @@ export class UsersService {
     try {
       return await this.users().save(user);
     } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new Conflict(`Username "${username}" is taken`);
+      if (isPgError(error, PgError.UniqueViolation)) throw new Conflict(`Username "${username}" is taken`);
       throw error;
     }
   }

@@ -3,8 +3,8 @@ import { NotFound } from '../common/errors/domain-error';
 import { SETTLEMENT_ASSET } from '../accounts/assets.service';
 import { SystemAccount } from '../accounts/ledger.service';
 import { MarketEntity, MarketOutcomeEntity } from './market.entity';
+import { isUuid } from '../common/ids';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function poolOf(marketId: string): { system: string } {
   return SystemAccount.marketPool(marketId) as { system: string };
@@ -92,7 +92,7 @@ function marketOfRow(row: MarketRow): MarketEntity {
 export class MarketStore {
   /** The market row under `SELECT … FOR UPDATE`: every trade and lifecycle step on one market runs one at a time. */
   static async lockForUpdate(manager: EntityManager, marketId: string): Promise<MarketEntity> {
-    const market = UUID.test(marketId)
+    const market = isUuid(marketId)
       ? await manager.getRepository(MarketEntity).findOne({ where: { id: marketId }, lock: { mode: 'pessimistic_write' } })
       : null;
     if (!market) throw new NotFound(`Market ${marketId} not found`);
@@ -107,8 +107,8 @@ export class MarketStore {
    * has no parameters, so both ids are inlined, and only after they matched the UUID pattern.
    */
   static async lockWithPosition(manager: EntityManager, marketId: string, userId: string): Promise<{ market: MarketEntity; position: PositionRow | undefined }> {
-    if (!UUID.test(marketId)) throw new NotFound(`Market ${marketId} not found`);
-    if (!UUID.test(userId)) throw new Error(`lockWithPosition: user id ${userId} is not a UUID`);
+    if (!isUuid(marketId)) throw new NotFound(`Market ${marketId} not found`);
+    if (!isUuid(userId)) throw new Error(`lockWithPosition: user id ${userId} is not a UUID`);
     const client = (await manager.queryRunner!.connect()) as SimpleQueryClient;
     const results = await client.query(
       `SELECT * FROM markets WHERE id = '${marketId}' FOR UPDATE;
@@ -120,7 +120,7 @@ export class MarketStore {
   }
 
   static async find(manager: EntityManager, marketId: string): Promise<MarketEntity> {
-    const market = UUID.test(marketId) ? await manager.getRepository(MarketEntity).findOneBy({ id: marketId }) : null;
+    const market = isUuid(marketId) ? await manager.getRepository(MarketEntity).findOneBy({ id: marketId }) : null;
     if (!market) throw new NotFound(`Market ${marketId} not found`);
     return market;
   }

@@ -18,6 +18,7 @@ import { RoundSideBetEntity } from './round-side-bet.entity';
 import { LIVE_ROUND_STATUSES, RoundEntity } from './round.entity';
 import { SALT_SOURCE, SaltSource } from './salt-source';
 import { SeedChainsService } from './seed-chains.service';
+import { isPgError, PgError } from '../database/pg-errors';
 
 interface LiveRound {
   round: RoundEntity;
@@ -29,7 +30,6 @@ interface LiveRound {
 class LeadershipLost extends Error {}
 
 const IDLE_POLL_MS = 250;
-const UNIQUE_VIOLATION = '23505';
 
 /**
  * The round engine: one ticking leader across the fleet (a Redis lease with a fencing token).
@@ -261,7 +261,7 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       round = await this.insertRound(rules, token);
     } catch (error) {
-      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      if (!isPgError(error, PgError.UniqueViolation)) throw error;
       // A live round exists that this leader did not know of (created by a paused ex-leader): adopt it as a takeover would.
       await this.takeOver(Number(token));
       return null;

@@ -39,6 +39,8 @@ import type {
   RoundSummaryDto,
   RoundVerificationDto,
 } from './rounds.dto';
+import { isUuid } from '../common/ids';
+import { isPgError, PgError } from '../database/pg-errors';
 
 export const MAX_OPEN_POSITIONS_PER_ROUND = 10;
 /**
@@ -50,7 +52,6 @@ export const MAX_OPEN_POSITIONS_PER_ROUND = 10;
  * default) can void the round.
  */
 export const ROUND_STALL_MARGIN_MS = 1000;
-const UNIQUE_VIOLATION = '23505';
 
 /** Reads and player commands of the rounds venue. Each command is one transaction: rows and ledger postings commit together. */
 @Injectable()
@@ -200,7 +201,7 @@ export class RoundsService {
   async closePosition(userId: string, roundId: string, positionId: string): Promise<RoundPositionDto> {
     const position = await this.dataSource.transaction(async (manager) => {
       const round = await this.lockRoundShared(manager, roundId);
-      if (!UUID.test(positionId)) throw new RoundPositionNotFound(positionId);
+      if (!isUuid(positionId)) throw new RoundPositionNotFound(positionId);
       const row = await manager.findOne(RoundPositionEntity, { where: { id: positionId, roundId, userId }, lock: { mode: 'pessimistic_write' } });
       if (!row) throw new RoundPositionNotFound(positionId);
       if (row.status !== 'open') throw new PositionAlreadyClosed(positionId);
@@ -254,7 +255,7 @@ export class RoundsService {
           }),
         );
       } catch (error) {
-        if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new SideBetAlreadyActive();
+        if (isPgError(error, PgError.UniqueViolation)) throw new SideBetAlreadyActive();
         throw error;
       }
       await this.ledger.debit(manager, userId, amount, {
@@ -298,7 +299,7 @@ export class RoundsService {
   }
 
   private async find(manager: EntityManager, roundId: string): Promise<RoundEntity> {
-    if (!UUID.test(roundId)) throw new RoundNotFound(roundId);
+    if (!isUuid(roundId)) throw new RoundNotFound(roundId);
     const round = await manager.findOne(RoundEntity, { where: { id: roundId } });
     if (!round) throw new RoundNotFound(roundId);
     return round;
@@ -309,7 +310,7 @@ export class RoundsService {
    * UPDATE) waits until they commit, so a position always enters at the close the round shows.
    */
   private async lockRoundShared(manager: EntityManager, roundId: string): Promise<RoundEntity> {
-    if (!UUID.test(roundId)) throw new RoundNotFound(roundId);
+    if (!isUuid(roundId)) throw new RoundNotFound(roundId);
     const round = await manager.findOne(RoundEntity, { where: { id: roundId }, lock: { mode: 'pessimistic_read' } });
     if (!round) throw new RoundNotFound(roundId);
     return round;
@@ -353,4 +354,3 @@ export class RoundsService {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
