@@ -3,7 +3,7 @@ import { positionPayout, sideBetPayout } from '../src/rounds/fairness/payouts';
 import { verifyRound } from '../src/rounds/fairness/round-verifier';
 import { RoundSettlementService } from '../src/rounds/round-settlement.service';
 import { balancesOf, createAdmin, createFundedUser, reconcile } from './support/ledger';
-import { FAST_ROUNDS, post, potBalance, priceUnits, resetRoundsVenue, RoundBody, usdc, waitForRound, waitForStatus } from './support/rounds';
+import { FAST_ROUNDS, post, potBalance, priceUnits, resetRoundsVenue, RoundBody, usdc, waitFor, waitForRound, waitForStatus } from './support/rounds';
 import { RunningApp, startTestApp, testConfig } from './support/test-app';
 import { closeSockets, collect, connectSocket, eventually, request as ask } from './support/sockets';
 import { TestUser } from './support/users';
@@ -22,6 +22,20 @@ interface PositionBody {
   exitPrice: string | null;
   payout: string | null;
   pnl: string | null;
+}
+
+interface MineBody {
+  positions: { amount: string; status: string; payout: string | null }[];
+  sideBets: { amount: string; status: string; payout: string | null }[];
+}
+
+/** The caller's positions and side bets in a round, once settlement has closed and resolved all of them. */
+function resolvedItemsOf(running: RunningApp, roundId: string, user: TestUser): Promise<MineBody> {
+  return waitFor(`round ${roundId} settled for ${user.id}`, async () => {
+    const mine = (await request(running.url).get(`/api/v1/rounds/${roundId}/me`).set(user.auth).expect(200)).body as MineBody;
+    const resolved = mine.positions.every((p) => p.status === 'closed') && mine.sideBets.every((b) => b.status !== 'active');
+    return resolved ? mine : null;
+  });
 }
 
 interface SideBetBody {
@@ -83,9 +97,11 @@ describe('Rounds: a full round at a fast tick (e2e)', () => {
     let closed: PositionBody | undefined;
     let open: PositionBody | undefined;
     let previous = 0;
+    const attemptedRoundIds: string[] = [];
     for (let attempt = 0; attempt < 6 && !open; attempt += 1) {
       round = await waitForRound(running, previous, ['PENDING']);
       previous = round.number;
+      attemptedRoundIds.push(round.id);
       const joined = await ask<{ ok: boolean; snapshot: { round: { id: string; status: string } } }>(socket, 'subscribe', { channel: `round:${round.id}` });
       expect(joined).toMatchObject({ ok: true, snapshot: { round: { id: round.id } } });
       expect(round.serverSeed).toBeNull();
@@ -172,10 +188,21 @@ describe('Rounds: a full round at a fast tick (e2e)', () => {
     const betPayout = won ? sideBetPayout(usdc(bet.amount), bet.payoutMultiplier) : 0n;
     expect(usdc(bet.payout!)).toBe(betPayout);
 
-    // Balances exact: 1000 − what was paid + what came back.
+    // Balances exact: 1000 − what was paid + what came back, over every round an attempt played in (an earlier
+    // attempt's side bet or early position settles in its own round, possibly as a win).
     const sum = (values: bigint[]) => values.reduce((a, b) => a + b, 0n);
-    const expectedAlice = usdc('1000') - sum(mineA.positions.map((p) => usdc(p.amount))) - usdc(bet.amount) + sum(alicePositions) + betPayout;
-    const expectedBob = usdc('1000') - sum(mineB.positions.map((p) => usdc(p.amount))) + sum(bobPositions);
+    expect(sum(alicePositions) + betPayout).toBe(sum(mineA.positions.map((p) => usdc(p.payout!))) + usdc(bet.payout!));
+    expect(sum(bobPositions)).toBe(sum(mineB.positions.map((p) => usdc(p.payout!))));
+    const netOf = async (user: TestUser) => {
+      let net = usdc('1000');
+      for (const id of attemptedRoundIds) {
+        const mine = await resolvedItemsOf(running, id, user);
+        for (const item of [...mine.positions, ...mine.sideBets]) net += (item.payout ? usdc(item.payout) : 0n) - usdc(item.amount);
+      }
+      return net;
+    };
+    const expectedAlice = await netOf(alice);
+    const expectedBob = await netOf(bob);
     expect(usdc((await balancesOf(running, alice)).USDC.available)).toBe(expectedAlice);
     expect(usdc((await balancesOf(running, bob)).USDC.available)).toBe(expectedBob);
     expect(await potBalance(running, roundId)).toBe(0n);
