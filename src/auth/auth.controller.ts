@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ErrorBody } from '../common/http/error-body';
-import { AuthRateLimit } from '../common/throttling/rate-limit.decorators';
+import { AuthRateLimit } from '../throttling/rate-limit.decorators';
 import { AppConfig } from '../config/app-config';
 import {
   AcceptedDto,

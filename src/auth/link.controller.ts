@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorBody } from '../common/http/error-body';
-import { AuthRateLimit } from '../common/throttling/rate-limit.decorators';
+import { AuthRateLimit } from '../throttling/rate-limit.decorators';
 import { AcceptedDto, AptosVerifyDto, EmailRequestDto, SiweVerifyDto } from './auth.dto';
 import { EMAIL_LINK_SENT } from './auth.controller';
 import { CurrentUser } from './auth.decorators';

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type Redis from 'ioredis';
-import { AppConfig } from '../../config/app-config';
-import { REDIS } from '../../redis/redis.module';
+import { AppConfig } from '../config/app-config';
+import { REDIS } from '../redis/redis.module';
 import { AUTH_THROTTLER, DEFAULT_THROTTLER } from './rate-limit.guard';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 

@@ -1,7 +1,7 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerRequest } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { TooManyRequests } from '../errors/domain-error';
+import { TooManyRequests } from '../common/errors/domain-error';
 import { AUTH_RATE_LIMIT } from './rate-limit.decorators';
 
 export const AUTH_THROTTLER = 'auth';
