@@ -264,6 +264,26 @@ describe('sign-in (e2e)', () => {
       await request(running.url).post('/api/v1/auth/email').send({ email: 'not-an-email' }).expect(400);
     });
 
+    it('answers 400 naming the field, not 500, for an email with an unpaired surrogate', async () => {
+      const user = await createTestUser(running);
+      for (const email of ['\ud800@example.com', 'ada@exa\udc00mple.com', 'a\ud83d@example.com']) {
+        // Sent as raw JSON text: the escape must reach the server as a lone surrogate.
+        const body = JSON.stringify({ email });
+        for (const [path, auth] of [['/api/v1/auth/email', {}], ['/api/v1/me/link/email', user.auth]] as const) {
+          const response = await request(running.url).post(path).set(auth).set('Content-Type', 'application/json').send(body).expect(400);
+          expect(response.body).toMatchObject({
+            statusCode: 400,
+            error: 'ValidationFailed',
+            message: 'email must be an email address (it contains an unpaired UTF-16 surrogate)',
+            details: [{ field: 'email', messages: ['email must be an email address (it contains an unpaired UTF-16 surrogate)'] }],
+            requestId: expect.any(String),
+          });
+        }
+      }
+      // A well-formed pair (an emoji) is judged as an address like any other text.
+      const emoji = await request(running.url).post('/api/v1/auth/email').send({ email: '\ud83d\ude00@example.com' }).expect(400);
+      expect(emoji.body.message).toBe('email must be an email address');
+    });
   });
 
   describe('linking more sign-in methods', () => {
