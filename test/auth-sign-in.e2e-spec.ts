@@ -1,5 +1,6 @@
 import { Account } from '@aptos-labs/ts-sdk';
 import { Wallet } from 'ethers';
+import { SiweMessage } from 'siwe';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { sha256Hex } from '../src/auth/secrets';
@@ -83,12 +84,50 @@ describe('sign-in (e2e)', () => {
         return { message, signature: await wallet.signMessage(message) };
       };
       await verifyRejected(await sign({ domain: 'evil.example.com' }), 'domain mismatch');
+      await verifyRejected(await sign({ uri: 'https://evil.example' }), `URI mismatch: the message is for "https://evil.example", this server accepts URIs on ${new URL(running.config.publicUrl).origin}`);
       await verifyRejected(await sign({ chainId: 1 }), 'chain 1 is not accepted');
       await verifyRejected(await sign({ issuedAt: new Date(Date.now() + 3600_000) }), 'Issued At is in the future');
       await verifyRejected(await sign({ expirationTime: new Date(Date.now() - 1000) }), 'message expired');
       await verifyRejected(await sign({ notBefore: new Date(Date.now() + 3600_000) }), 'not yet valid');
       // None of these consumed the nonce: a correct message with it still signs in.
       await request(running.url).post('/api/v1/auth/siwe/verify').send(await sign({})).expect(200);
+    });
+
+    it('signs in with a message written by the siwe package, as a client library would', async () => {
+      const wallet = Wallet.createRandom();
+      const message = new SiweMessage({
+        domain: running.config.siweDomain,
+        address: wallet.address,
+        statement: 'Sign in to Cash Markets',
+        uri: `${running.config.publicUrl}/login`,
+        version: '1',
+        chainId: running.config.siweChainIds[0],
+        nonce: await siweNonce(running),
+        resources: ['https://app.cash-markets.test/terms'],
+      }).prepareMessage();
+      const response = await request(running.url).post('/api/v1/auth/siwe/verify').send({ message, signature: await wallet.signMessage(message) }).expect(200);
+      expect(response.body.user.walletAddress).toBe(wallet.address);
+    });
+
+    it('takes URIs on CORS_ORIGINS besides PUBLIC_URL, and only those', async () => {
+      const app = await startTestApp({ SIWE_DOMAIN: 'app.cash-markets.test', PUBLIC_URL: 'https://api.cash-markets.test', CORS_ORIGINS: 'https://app.cash-markets.test, https://beta.cash-markets.test' });
+      try {
+        const wallet = Wallet.createRandom();
+        const attempt = async (uri: string) => {
+          const message = siweMessageFor(app, wallet, await siweNonce(app), { uri });
+          return request(app.url).post('/api/v1/auth/siwe/verify').send({ message, signature: await wallet.signMessage(message) });
+        };
+        for (const uri of ['https://api.cash-markets.test', 'https://app.cash-markets.test/sign-in', 'https://beta.cash-markets.test/?next=%2Fmarkets']) expect((await attempt(uri)).status).toBe(200);
+        for (const uri of ['https://evil.example', 'http://app.cash-markets.test', 'https://app.cash-markets.test.evil.example', 'https://app.cash-markets.test:8443']) {
+          const refused = await attempt(uri);
+          expect(refused.status).toBe(401);
+          expect(refused.body.message).toBe(
+            `URI mismatch: the message is for "${uri}", this server accepts URIs on https://api.cash-markets.test, https://app.cash-markets.test, https://beta.cash-markets.test`,
+          );
+        }
+      } finally {
+        await app.close();
+      }
     });
 
     it('refuses a reused, unknown or expired nonce', async () => {
@@ -111,6 +150,17 @@ describe('sign-in (e2e)', () => {
       await verifyRejected({ ...proof, message: proof.message.replace('Sign in to Cash Markets', 'Sign in to Cash Markets!') }, 'signature does not match');
       await verifyRejected({ ...proof, signature: await Wallet.createRandom().signMessage(proof.message) }, 'signature does not match');
       await verifyRejected({ ...proof, message: 'hello' }, 'not a valid EIP-4361');
+      // What the siwe project's parser refuses, this server refuses too (src/auth/siwe-vectors.json has the full set).
+      const wallet = Wallet.createRandom();
+      const resign = async (message: string) => ({ message, signature: await wallet.signMessage(message) });
+      const valid = siweMessageFor(running, wallet, await siweNonce(running));
+      await verifyRejected(await resign(valid.replace(wallet.address, wallet.address.toLowerCase())), 'invalid EIP-55 address');
+      await verifyRejected(await resign(valid.replace(/URI: .*/, 'URI: _not_a_uri_')), 'invalid URI');
+      await verifyRejected(await resign(`${valid}\nResources:\n- https://a.example - https://b.example`), 'line 12');
+      await verifyRejected(await resign(`${valid}\nResources:\n- _not_a_uri_`), 'invalid resource URI');
+      // A lone surrogate (no wallet can sign it as UTF-8) is a parse failure, not a 500.
+      await verifyRejected({ message: valid.replace('Sign in to Cash Markets', 'Sign in \ud800'), signature: (await resign(valid)).signature }, 'not a valid EIP-4361');
+      await request(running.url).post('/api/v1/auth/siwe/verify').send(await resign(valid)).expect(200);
       await request(running.url).post('/api/v1/auth/siwe/verify').send({ message: proof.message }).expect(400);
     });
   });
@@ -212,6 +262,27 @@ describe('sign-in (e2e)', () => {
       const unknown = await request(running.url).get('/api/v1/auth/email/verify').query({ token: 'nope' }).expect(401);
       expect(unknown.body.message).toContain('unknown sign-in link');
       await request(running.url).post('/api/v1/auth/email').send({ email: 'not-an-email' }).expect(400);
+    });
+
+    it('answers 400 naming the field, not 500, for an email with an unpaired surrogate', async () => {
+      const user = await createTestUser(running);
+      for (const email of ['\ud800@example.com', 'ada@exa\udc00mple.com', 'a\ud83d@example.com']) {
+        // Sent as raw JSON text: the escape must reach the server as a lone surrogate.
+        const body = JSON.stringify({ email });
+        for (const [path, auth] of [['/api/v1/auth/email', {}], ['/api/v1/me/link/email', user.auth]] as const) {
+          const response = await request(running.url).post(path).set(auth).set('Content-Type', 'application/json').send(body).expect(400);
+          expect(response.body).toMatchObject({
+            statusCode: 400,
+            error: 'ValidationFailed',
+            message: 'email must be an email address (it contains an unpaired UTF-16 surrogate)',
+            details: [{ field: 'email', messages: ['email must be an email address (it contains an unpaired UTF-16 surrogate)'] }],
+            requestId: expect.any(String),
+          });
+        }
+      }
+      // A well-formed pair (an emoji) is judged as an address like any other text.
+      const emoji = await request(running.url).post('/api/v1/auth/email').send({ email: '\ud83d\ude00@example.com' }).expect(400);
+      expect(emoji.body.message).toBe('email must be an email address');
     });
   });
 

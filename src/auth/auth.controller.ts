@@ -6,12 +6,11 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiTags,
-  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ErrorBody } from '../common/http/error-body';
-import { AuthRateLimit } from '../common/throttling/rate-limit.decorators';
+import { RefreshRateLimit, SignInRateLimit } from '../throttling/rate-limit.decorators';
 import { AppConfig } from '../config/app-config';
 import {
   AcceptedDto,
@@ -39,10 +38,12 @@ export function clientOf(request: Request): ClientInfo {
   return { userAgent: request.header('user-agent'), ip: request.ip };
 }
 
+/**
+ * Sign-in routes count per client IP in the `sign-in` rate-limit bucket and refresh in its own; the
+ * signed-in routes (logout, sessions) count per user under the general limit like the rest of the API.
+ */
 @ApiTags('auth')
-@AuthRateLimit()
 @ApiUnauthorizedResponse({ type: ErrorBody, description: 'Refused, with the reason in `message`' })
-@ApiTooManyRequestsResponse({ type: ErrorBody, description: 'Over RATE_LIMIT_AUTH_PER_MINUTE for this IP; see `Retry-After`' })
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -54,6 +55,7 @@ export class AuthController {
   ) {}
 
   @Public()
+  @SignInRateLimit()
   @Post('siwe/nonce')
   @ApiCreatedResponse({ type: SiweNonceDto })
   siweNonce(): Promise<SiweNonceDto> {
@@ -61,6 +63,7 @@ export class AuthController {
   }
 
   @Public()
+  @SignInRateLimit()
   @Post('siwe/verify')
   @HttpCode(200)
   @ApiOkResponse({ type: TokensDto })
@@ -69,6 +72,7 @@ export class AuthController {
   }
 
   @Public()
+  @SignInRateLimit()
   @Post('aptos/nonce')
   @ApiCreatedResponse({ type: AptosNonceDto })
   aptosNonce(@Body() body: AptosNonceRequestDto): Promise<AptosNonceDto> {
@@ -76,6 +80,7 @@ export class AuthController {
   }
 
   @Public()
+  @SignInRateLimit()
   @Post('aptos/verify')
   @HttpCode(200)
   @ApiOkResponse({ type: TokensDto })
@@ -84,6 +89,7 @@ export class AuthController {
   }
 
   @Public()
+  @SignInRateLimit()
   @Post('email')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: AcceptedDto, description: 'Always 202, whether or not the address has an account' })
@@ -93,6 +99,7 @@ export class AuthController {
   }
 
   @Public()
+  @SignInRateLimit()
   @Get('email/verify')
   @ApiOkResponse({ type: TokensDto, description: 'Also sets the access token as an HTTP-only SameSite=Lax cookie' })
   async emailVerify(
@@ -107,6 +114,7 @@ export class AuthController {
   }
 
   @Public()
+  @RefreshRateLimit()
   @Post('refresh')
   @HttpCode(200)
   @ApiOkResponse({

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, Matches, MaxLength } from 'class-validator';
+import { isEmail, IsString, Matches, MaxLength, ValidateBy, ValidationArguments } from 'class-validator';
 import { AuthSessionEntity, SIGN_IN_METHODS, type SignInMethod } from './auth-session.entity';
 import { UserDto } from './user.dto';
 
@@ -62,9 +62,29 @@ export class AptosVerifyDto extends AptosNonceRequestDto {
   fullMessage!: string;
 }
 
+/** A lone half of a UTF-16 surrogate pair: valid in a JSON string (`"\ud800"`), never in an address. */
+const UNPAIRED_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * `@IsEmail()` that refuses text with an unpaired surrogate up front: the validator's own check
+ * percent-decodes the address and throws a URIError on one, which would surface as a 500.
+ */
+function IsEmailAddress(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isEmail',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && !UNPAIRED_SURROGATE.test(value) && isEmail(value),
+      defaultMessage: ({ property, value }: ValidationArguments) =>
+        typeof value === 'string' && UNPAIRED_SURROGATE.test(value)
+          ? `${property} must be an email address (it contains an unpaired UTF-16 surrogate)`
+          : `${property} must be an email address`,
+    },
+  });
+}
+
 export class EmailRequestDto {
   @ApiProperty({ example: 'ada@example.com' })
-  @IsEmail({}, { message: 'email must be an email address' })
+  @IsEmailAddress()
   @MaxLength(254)
   email!: string;
 }

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule, JwtModuleOptions } from '@nestjs/jwt';
-import { RateLimitGuard } from '../common/throttling/rate-limit.guard';
-import { ThrottlingModule } from '../common/throttling/throttling.module';
+import { RateLimitGuard } from '../throttling/rate-limit.guard';
+import { ThrottlingModule } from '../throttling/throttling.module';
 import { AppConfig } from '../config/app-config';
 import { AccessTokenService } from './access-token.service';
 import { AuthController } from './auth.controller';

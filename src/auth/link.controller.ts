@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorBody } from '../common/http/error-body';
-import { AuthRateLimit } from '../common/throttling/rate-limit.decorators';
+import { SignInRateLimit } from '../throttling/rate-limit.decorators';
 import { AcceptedDto, AptosVerifyDto, EmailRequestDto, SiweVerifyDto } from './auth.dto';
 import { EMAIL_LINK_SENT } from './auth.controller';
 import { CurrentUser } from './auth.decorators';
@@ -12,10 +12,10 @@ import { WalletSignInService } from './wallet-sign-in.service';
 
 /**
  * A signed-in user adds another way to sign in, proven the same way as signing in with it.
- * Counted under the auth limit (per IP) like sign-in itself: these routes check proofs and send mail.
+ * Counted in the `sign-in` rate-limit bucket (per IP) like sign-in itself: these routes check proofs and send mail.
  */
 @ApiTags('me')
-@AuthRateLimit()
+@SignInRateLimit()
 @ApiBearerAuth('bearer')
 @ApiConflictResponse({ type: ErrorBody, description: 'Linked to another account, or this account already has a different one' })
 @Controller('me/link')

@@ -1,4 +1,5 @@
-import { getAddress, verifyMessage } from 'ethers';
+import { verifyMessage } from 'ethers';
+import { SiweMessage as ParsedSiweMessage } from 'siwe';
 import { SignInRejected } from './sign-in-rejected';
 
 /** The fields of an EIP-4361 "Sign-In with Ethereum" message. */
@@ -19,9 +20,7 @@ export interface SiweMessage {
   resources: string[];
 }
 
-const HEADER = /^(?:([a-zA-Z][a-zA-Z0-9+.-]*):\/\/)?([^\s/?#]+) wants you to sign in with your Ethereum account:$/;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
-const NONCE = /^[a-zA-Z0-9]{8,}$/;
+const LAYOUT = 'the URI, Version, Chain ID, Nonce and Issued At lines, then optional Expiration Time, Not Before, Request ID and Resources, in that order';
 
 function rejected(detail: string): SiweRejected {
   return new SiweRejected(`message is not a valid EIP-4361 sign-in message: ${detail}`);
@@ -29,91 +28,75 @@ function rejected(detail: string): SiweRejected {
 
 export class SiweRejected extends SignInRejected {}
 
+/**
+ * The `siwe` parser reports field errors (`line N: invalid nonce`, with a line count that drifts while
+ * the grammar backtracks) and, when the layout itself breaks, a dump of its parser state with the
+ * offset it reached. We keep the field errors without their line numbers and quote the line the
+ * parser stopped on, so the 401 says what to fix.
+ */
+function parseFailure(text: string, error: unknown): string {
+  const raw = error instanceof Error ? error.message : String(error);
+  const reasons = [
+    ...new Set(
+      raw
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line && !line.startsWith('Invalid message: {') && !line.startsWith('invalid message: max line number'))
+        .map((line) => line.replace(/^line \d+: /, '')),
+    ),
+  ];
+  if (text.includes('\r')) reasons.push('lines must end with LF (\\n), not CRLF');
+  const stoppedAt = /"maxMatched":(\d+)/.exec(raw);
+  if (stoppedAt) {
+    const lineNumber = text.slice(0, Number(stoppedAt[1])).split('\n').length;
+    const line = text.split('\n')[lineNumber - 1] ?? '';
+    const quoted = JSON.stringify(line.length > 80 ? `${line.slice(0, 80)}…` : line);
+    reasons.push(reasons.length > 0 ? `at line ${lineNumber} (${quoted})` : `line ${lineNumber} (${quoted}) does not fit the layout: after the header, address and statement come ${LAYOUT}`);
+  }
+  return reasons.length > 0 ? reasons.join('; ') : 'it does not follow the EIP-4361 layout';
+}
+
 function timestamp(field: string, value: string): Date {
   const time = Date.parse(value);
-  if (!RFC3339.test(value) || Number.isNaN(time)) throw rejected(`${field} must be an RFC 3339 date-time (got "${value}")`);
+  if (Number.isNaN(time)) throw rejected(`${field} is not a date-time this server can read (got "${value}")`);
   return new Date(time);
 }
 
 /**
- * Parses the message text exactly as EIP-4361 lays it out (line by line, fields in order), so the
- * server checks the same text the wallet showed and signed. Throws `SiweRejected` naming the problem.
+ * Parses the message text with the `siwe` package's EIP-4361 grammar (the reference ABNF: EIP-55
+ * address, RFC 3986 URIs and resources, RFC 3339 times, fields in order), so the server checks the
+ * same text the wallet showed and signed. Throws `SiweRejected` naming the problem.
  */
 export function parseSiweMessage(text: string): SiweMessage {
-  const lines = text.replace(/\r\n/g, '\n').split('\n');
-  let index = 0;
-  const next = (): string | undefined => lines[index++];
-
-  const header = HEADER.exec(next() ?? '');
-  if (!header) throw rejected('the first line must be "<domain> wants you to sign in with your Ethereum account:"');
-  const [, scheme, domain] = header;
-
-  const rawAddress = next() ?? '';
-  if (!/^0x[0-9a-fA-F]{40}$/.test(rawAddress)) throw rejected('the second line must be the 0x-prefixed Ethereum address');
-  let address: string;
+  let parsed: ParsedSiweMessage;
   try {
-    address = getAddress(rawAddress);
-  } catch {
-    throw rejected(`address ${rawAddress} has an invalid EIP-55 checksum`);
+    parsed = new ParsedSiweMessage(text);
+  } catch (error) {
+    throw rejected(parseFailure(text, error));
   }
-  if (next() !== '') throw rejected('a blank line must follow the address');
-
-  // Optional statement: "<statement>\n\n"; EIP-4361 also writes an empty line when there is none.
-  let statement: string | undefined;
-  if (lines[index] === '') index++;
-  else if (!lines[index]?.startsWith('URI: ')) {
-    statement = next();
-    if (next() !== '') throw rejected('the statement must be one line followed by a blank line');
-  }
-
-  const field = (label: string, required: boolean): string | undefined => {
-    const line = lines[index];
-    if (line?.startsWith(`${label}: `)) {
-      index++;
-      return line.slice(label.length + 2);
-    }
-    if (required) throw rejected(`expected "${label}: ..." on line ${index + 1}`);
-    return undefined;
-  };
-
-  const uri = field('URI', true)!;
-  const version = field('Version', true)!;
-  if (version !== '1') throw rejected(`Version must be 1 (got "${version}")`);
-  const chainIdText = field('Chain ID', true)!;
-  if (!/^[1-9]\d*$/.test(chainIdText)) throw rejected(`Chain ID must be a positive integer (got "${chainIdText}")`);
-  const nonce = field('Nonce', true)!;
-  if (!NONCE.test(nonce)) throw rejected('Nonce must be at least 8 alphanumeric characters');
-  const issuedAt = timestamp('Issued At', field('Issued At', true)!);
-  const expirationText = field('Expiration Time', false);
-  const notBeforeText = field('Not Before', false);
-  const requestId = field('Request ID', false);
-
-  const resources: string[] = [];
-  if (lines[index] === 'Resources:') {
-    index++;
-    while (lines[index]?.startsWith('- ')) resources.push(lines[index++]!.slice(2));
-  }
-  if (index < lines.length) throw rejected(`unexpected content on line ${index + 1}: "${lines[index]}"`);
-
+  if (parsed.version !== '1') throw rejected(`Version must be 1 (got "${parsed.version}")`);
+  if (parsed.issuedAt === undefined) throw rejected('Issued At is required');
   return {
-    ...(scheme ? { scheme } : {}),
-    domain,
-    address,
-    ...(statement !== undefined ? { statement } : {}),
-    uri,
-    version,
-    chainId: Number(chainIdText),
-    nonce,
-    issuedAt,
-    ...(expirationText !== undefined ? { expirationTime: timestamp('Expiration Time', expirationText) } : {}),
-    ...(notBeforeText !== undefined ? { notBefore: timestamp('Not Before', notBeforeText) } : {}),
-    ...(requestId !== undefined ? { requestId } : {}),
-    resources,
+    ...(parsed.scheme ? { scheme: parsed.scheme } : {}),
+    domain: parsed.domain,
+    address: parsed.address,
+    ...(parsed.statement !== undefined ? { statement: parsed.statement } : {}),
+    uri: parsed.uri,
+    version: parsed.version,
+    chainId: parsed.chainId,
+    nonce: parsed.nonce,
+    issuedAt: timestamp('Issued At', parsed.issuedAt),
+    ...(parsed.expirationTime !== undefined ? { expirationTime: timestamp('Expiration Time', parsed.expirationTime) } : {}),
+    ...(parsed.notBefore !== undefined ? { notBefore: timestamp('Not Before', parsed.notBefore) } : {}),
+    ...(parsed.requestId !== undefined ? { requestId: parsed.requestId } : {}),
+    resources: parsed.resources ?? [],
   };
 }
 
 export interface SiwePolicy {
   domain: string;
+  /** Origins (`https://app.example.com`) the message's `URI` may be on: this server's and its web apps'. */
+  uriOrigins: string[];
   chainIds: number[];
   now: Date;
   /** Tolerance for a wallet clock slightly ahead of ours when checking `Issued At` and `Not Before`. */
@@ -128,6 +111,11 @@ export function verifySiweSignIn(text: string, signature: string, policy: SiwePo
   const message = parseSiweMessage(text);
   if (message.domain.toLowerCase() !== policy.domain.toLowerCase()) {
     throw new SiweRejected(`domain mismatch: the message is for "${message.domain}", this server is "${policy.domain}"`);
+  }
+  // EIP-4361 binds the signature to the relying party by domain and URI: a message naming another
+  // site's URI was made for (or by) someone else.
+  if (!policy.uriOrigins.includes(originOf(message.uri) ?? '')) {
+    throw new SiweRejected(`URI mismatch: the message is for "${message.uri}", this server accepts URIs on ${policy.uriOrigins.join(', ')}`);
   }
   if (!policy.chainIds.includes(message.chainId)) {
     throw new SiweRejected(`chain ${message.chainId} is not accepted (allowed: ${policy.chainIds.join(', ')})`);
@@ -145,6 +133,16 @@ export function verifySiweSignIn(text: string, signature: string, policy: SiwePo
   }
   if (signer !== message.address) throw new SiweRejected('signature does not match the message address (signed by another key or the message was altered)');
   return message;
+}
+
+/** The `scheme://host[:port]` of an http(s) URL, lowercased and without a default port; undefined for anything else. */
+export function originOf(uri: string): string | undefined {
+  try {
+    const url = new URL(uri);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Writes a message in EIP-4361 layout (the inverse of `parseSiweMessage`); used by tests and tools. */

@@ -8,7 +8,7 @@ import { ClientInfo } from './sessions.service';
 import { newNonce } from './secrets';
 import { ProvenChallenge, SignInService } from './sign-in.service';
 import { SignInRejected } from './sign-in-rejected';
-import { verifySiweSignIn } from './siwe-message';
+import { originOf, verifySiweSignIn } from './siwe-message';
 import { UserEntity } from './user.entity';
 
 const NONCE_TTL_SECONDS = 10 * 60;
@@ -27,11 +27,17 @@ function proven<T>(check: () => T): T {
 /** Sign-In with Ethereum (EIP-4361) and Sign in with Aptos: nonces and proofs. */
 @Injectable()
 export class WalletSignInService {
+  /** Where a SIWE message's `URI` may point: PUBLIC_URL's origin and the CORS_ORIGINS web apps (unless `*`). */
+  private readonly siweUriOrigins: string[];
+
   constructor(
     private readonly challenges: ChallengesService,
     private readonly signIns: SignInService,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    const origins = [config.publicUrl, ...config.corsOrigins.filter((origin) => origin !== '*')].map(originOf);
+    this.siweUriOrigins = [...new Set(origins.filter((origin): origin is string => origin !== undefined))];
+  }
 
   async siweNonce(): Promise<SiweNonceDto> {
     const nonce = newNonce();
@@ -67,6 +73,7 @@ export class WalletSignInService {
     const message = proven(() =>
       verifySiweSignIn(body.message, body.signature, {
         domain: this.config.siweDomain,
+        uriOrigins: this.siweUriOrigins,
         chainIds: this.config.siweChainIds,
         now: new Date(),
         clockSkewMs: CLOCK_SKEW_MS,

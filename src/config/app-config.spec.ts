@@ -51,7 +51,8 @@ describe('AppConfig.fromEnv', () => {
     expect(AppConfig.fromEnv({ PUBLIC_URL: 'https://app.example.com' })).toMatchObject({
       siweDomain: 'app.example.com',
       siweChainIds: [1, 8453, 84532, 31337],
-      rateLimitAuthPerMinute: 20,
+      rateLimitAuthPerMinute: 60,
+      rateLimitRefreshPerMinute: 60,
       rateLimitPerMinute: 600,
       refreshTokenTtlSeconds: 30 * 24 * 3600,
       magicLinkUrl: 'https://app.example.com/api/v1/auth/email/verify',

@@ -50,7 +50,11 @@ export class AppConfig {
   readonly smtpUrl!: string | undefined;
   readonly smtpFrom!: string;
   readonly magicLinkUrl!: string;
+  /** Sign-in attempts (nonces, proofs, email links, linking) per client IP and minute. */
   readonly rateLimitAuthPerMinute!: number;
+  /** Token refreshes per client IP and minute. */
+  readonly rateLimitRefreshPerMinute!: number;
+  /** Every other API request, per signed-in user (per client IP when anonymous) and minute. */
   readonly rateLimitPerMinute!: number;
   /** Decimal string in the settlement asset (USDC) granted once to each new user from `promotions`. */
   readonly startingBalance!: string;
@@ -150,7 +154,8 @@ export class AppConfig {
       smtpUrl: read.optionalString('SMTP_URL'),
       smtpFrom: read.string('SMTP_FROM', 'Cash Markets <no-reply@cash-markets.local>'),
       magicLinkUrl: read.url('MAGIC_LINK_URL', ['http:', 'https:'], `${publicUrl.replace(/\/$/, '')}/api/v1/auth/email/verify`),
-      rateLimitAuthPerMinute: read.integer('RATE_LIMIT_AUTH_PER_MINUTE', 20, { min: 1, max: 1_000_000 }),
+      rateLimitAuthPerMinute: read.integer('RATE_LIMIT_AUTH_PER_MINUTE', 60, { min: 1, max: 1_000_000 }),
+      rateLimitRefreshPerMinute: read.integer('RATE_LIMIT_REFRESH_PER_MINUTE', 60, { min: 1, max: 1_000_000 }),
       rateLimitPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 600, { min: 1, max: 1_000_000 }),
       startingBalance: read.string('STARTING_BALANCE', production ? '0' : '1000'),
       ledgerSystemShards: read.integer('LEDGER_SYSTEM_SHARDS', 32, { min: 1, max: 256 }),

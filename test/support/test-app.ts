@@ -6,7 +6,7 @@ import { createApp } from '../../src/main';
 
 // Every suite runs from 127.0.0.1 against one Redis prefix, so the production rate limits would
 // trip across suites; tests that exercise throttling pass their own limits in `overrides`.
-const TEST_RATE_LIMITS = { RATE_LIMIT_AUTH_PER_MINUTE: '1000000', RATE_LIMIT_PER_MINUTE: '1000000' };
+const TEST_RATE_LIMITS = { RATE_LIMIT_AUTH_PER_MINUTE: '1000000', RATE_LIMIT_REFRESH_PER_MINUTE: '1000000', RATE_LIMIT_PER_MINUTE: '1000000' };
 // The round engine would tick in every suite's app and share the one-round-at-a-time venue; the
 // rounds suites switch it on with their own fast ticks.
 const TEST_ROUNDS = { ROUNDS_ENGINE_ENABLED: 'false' };

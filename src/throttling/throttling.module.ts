@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type Redis from 'ioredis';
-import { AppConfig } from '../../config/app-config';
-import { REDIS } from '../../redis/redis.module';
-import { AUTH_THROTTLER, DEFAULT_THROTTLER } from './rate-limit.guard';
+import { AppConfig } from '../config/app-config';
+import { REDIS } from '../redis/redis.module';
+import type { RateLimitBucket } from './rate-limit.decorators';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 const MINUTE_MS = 60_000;
@@ -19,10 +19,13 @@ const MINUTE_MS = 60_000;
       useFactory: (config: AppConfig, redis: Redis) => ({
         storage: new RedisThrottlerStorage(redis, config.redisKeyPrefix),
         setHeaders: false,
-        throttlers: [
-          { name: AUTH_THROTTLER, ttl: MINUTE_MS, limit: config.rateLimitAuthPerMinute },
-          { name: DEFAULT_THROTTLER, ttl: MINUTE_MS, limit: config.rateLimitPerMinute },
-        ],
+        throttlers: (
+          [
+            { name: 'default', limit: config.rateLimitPerMinute },
+            { name: 'sign-in', limit: config.rateLimitAuthPerMinute },
+            { name: 'refresh', limit: config.rateLimitRefreshPerMinute },
+          ] satisfies { name: RateLimitBucket; limit: number }[]
+        ).map((bucket) => ({ ...bucket, ttl: MINUTE_MS })),
       }),
     }),
   ],

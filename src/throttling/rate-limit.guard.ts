@@ -1,17 +1,22 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerRequest } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { TooManyRequests } from '../errors/domain-error';
-import { AUTH_RATE_LIMIT } from './rate-limit.decorators';
+import { TooManyRequests } from '../common/errors/domain-error';
+import { RATE_LIMIT_BUCKET, RateLimitBucket } from './rate-limit.decorators';
 
-export const AUTH_THROTTLER = 'auth';
-export const DEFAULT_THROTTLER = 'default';
+/** What a client is told it sent too many of, per bucket. */
+const TOO_MANY: Record<RateLimitBucket, string> = {
+  default: 'Too many requests',
+  'sign-in': 'Too many sign-in requests from this IP',
+  refresh: 'Too many token refreshes from this IP',
+};
 
 /**
- * Two limits: `@AuthRateLimit()` routes count per client IP under the `auth` throttler; every
- * other API route counts per signed-in user (per IP when anonymous) under `default`. Runs after
- * the auth guard, so `request.user` is known. Over the limit: 429 in the standard error body with
- * `Retry-After`. Health, readiness and metrics are not limited (probes poll them), nor are sockets.
+ * One throttler per bucket (see `RATE_LIMIT_BUCKETS`); a route counts only in its own bucket, so
+ * refreshing tokens never uses up sign-in attempts and neither touches the per-user limit. Runs after
+ * the auth guard, so `request.user` is known. Over a limit: 429 in the standard error body with
+ * `Retry-After` and the bucket in `details`. Health, readiness and metrics are not limited (probes
+ * poll them), nor are sockets.
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
@@ -24,11 +29,14 @@ export class RateLimitGuard extends ThrottlerGuard {
     const request = props.context.switchToHttp().getRequest<Request>();
     // Express matches routes case-insensitively, so `/API/v1/...` reaches the same handlers.
     if (!request.originalUrl.toLowerCase().startsWith('/api/')) return true;
-    const authRoute = this.reflector.getAllAndOverride<boolean>(AUTH_RATE_LIMIT, [props.context.getHandler(), props.context.getClass()]) ?? false;
-    if (authRoute !== (props.throttler.name === AUTH_THROTTLER)) return true;
-    // Auth routes always count per IP: a bearer token of a throwaway account must not buy a fresh bucket.
-    if (authRoute) return super.handleRequest({ ...props, getTracker: async (req) => `ip:${await super.getTracker(req)}` });
+    if (this.bucketOf(props.context) !== props.throttler.name) return true;
+    // Sign-in and refresh count per IP: a bearer token of a throwaway account must not buy a fresh bucket.
+    if (props.throttler.name !== 'default') return super.handleRequest({ ...props, getTracker: async (req) => `ip:${await super.getTracker(req)}` });
     return super.handleRequest(props);
+  }
+
+  private bucketOf(context: ExecutionContext): RateLimitBucket {
+    return this.reflector.getAllAndOverride<RateLimitBucket | undefined>(RATE_LIMIT_BUCKET, [context.getHandler(), context.getClass()]) ?? 'default';
   }
 
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
@@ -44,7 +52,9 @@ export class RateLimitGuard extends ThrottlerGuard {
   protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     const retryAfterSeconds = Math.max(1, detail.timeToBlockExpire);
     context.switchToHttp().getResponse<{ setHeader(name: string, value: string): void }>().setHeader('Retry-After', String(retryAfterSeconds));
-    throw new TooManyRequests(`Too many requests: at most ${detail.limit} per ${Math.round(detail.ttl / 1000)} s; retry in ${retryAfterSeconds} s`, {
+    const bucket = this.bucketOf(context);
+    throw new TooManyRequests(`${TOO_MANY[bucket]}: at most ${detail.limit} per ${Math.round(detail.ttl / 1000)} s; retry in ${retryAfterSeconds} s`, {
+      bucket,
       limit: detail.limit,
       windowSeconds: Math.round(detail.ttl / 1000),
       retryAfterSeconds,

@@ -1,0 +1,30 @@
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ErrorBody } from '../common/http/error-body';
+
+/**
+ * The counter a route's requests go to. Each API route counts in exactly one bucket:
+ * - `default`: every route without a decorator, per signed-in user (per client IP when anonymous),
+ *   RATE_LIMIT_PER_MINUTE;
+ * - `sign-in`: nonces, proofs, email links and linking another sign-in method, per client IP,
+ *   RATE_LIMIT_AUTH_PER_MINUTE;
+ * - `refresh`: refresh-token rotation, per client IP, RATE_LIMIT_REFRESH_PER_MINUTE.
+ */
+export const RATE_LIMIT_BUCKETS = ['default', 'sign-in', 'refresh'] as const;
+export type RateLimitBucket = (typeof RATE_LIMIT_BUCKETS)[number];
+
+export const RATE_LIMIT_BUCKET = 'throttling:bucket';
+
+/** Sign-in attempts: counted per client IP, whatever token the request carries. */
+export const SignInRateLimit = () =>
+  applyDecorators(
+    SetMetadata(RATE_LIMIT_BUCKET, 'sign-in' satisfies RateLimitBucket),
+    ApiTooManyRequestsResponse({ type: ErrorBody, description: 'Over RATE_LIMIT_AUTH_PER_MINUTE sign-in requests for this IP; see `Retry-After`' }),
+  );
+
+/** Token refreshes: counted per client IP, apart from sign-in attempts. */
+export const RefreshRateLimit = () =>
+  applyDecorators(
+    SetMetadata(RATE_LIMIT_BUCKET, 'refresh' satisfies RateLimitBucket),
+    ApiTooManyRequestsResponse({ type: ErrorBody, description: 'Over RATE_LIMIT_REFRESH_PER_MINUTE refreshes for this IP; see `Retry-After`' }),
+  );
