@@ -25,6 +25,22 @@ export default tseslint.config(
     },
   },
   {
+    // Pure cores: deterministic math that unit tests and the verifier run without a framework.
+    files: [
+      'src/rounds/fairness/**/*.ts',
+      'src/markets/amm/**/*.ts',
+      'src/accounts/ledger-posting.ts',
+      'src/common/money/**/*.ts',
+    ],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['@nestjs/*', 'typeorm', 'typeorm/*', 'pg', 'ioredis', 'bullmq', 'socket.io'], message: 'Pure cores take no framework, database or queue dependency.' },
+        ],
+      }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { URL: 'readonly', require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
