@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { ConsoleLogger, DynamicModule, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -29,9 +30,10 @@ export async function createApp(config: AppConfig, rootModule: DynamicModule = A
 }
 
 /**
- * SIGTERM: stop accepting connections, let in-flight requests and jobs finish (Nest closes the
- * HTTP server, socket server and BullMQ workers in its shutdown hooks), then exit 0. A second
- * signal or the timeout forces the exit.
+ * SIGTERM: stop accepting connections, then `app.close()` shuts down in dependency order (see
+ * LifecycleModule): the round engine stops, BullMQ workers finish their running jobs, Socket.IO
+ * closes, then Redis and the database. Exit 0 when that is done; a second signal or
+ * SHUTDOWN_TIMEOUT_MS forces exit 1.
  */
 function exitGracefullyOn(app: NestExpressApplication, config: AppConfig): void {
   let stopping = false;
@@ -47,11 +49,16 @@ function exitGracefullyOn(app: NestExpressApplication, config: AppConfig): void 
       logger.error(`Shutdown took longer than ${config.shutdownTimeoutMs} ms (SHUTDOWN_TIMEOUT_MS): exiting`);
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();
+    // New connections are refused from now on; requests already on open connections finish.
+    (app.getHttpServer() as Server).close();
     app
       .close()
-      .then(() => process.exit(0))
+      .then(() => {
+        logger.log('Shutdown complete');
+        process.exit(0);
+      })
       .catch((error: unknown) => {
-        logger.error(`Shutdown failed: ${(error as Error).message}`);
+        logger.error(`Shutdown failed: ${(error as Error).stack ?? String(error)}`);
         process.exit(1);
       });
   };

@@ -1,36 +1,7 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-
-// These run the compiled server (`npm test` builds first) as a real process, to see exit codes.
-const MAIN = join(__dirname, '..', 'dist', 'src', 'main.js');
-
-interface Exit {
-  code: number | null;
-  output: string;
-  elapsedMs: number;
-}
-
-function runServer(env: Record<string, string>, onOutput?: (output: string, child: ChildProcess) => void): Promise<Exit> {
-  const started = Date.now();
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', LOG_FORMAT: 'json', HOST: '127.0.0.1', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-    onOutput?.(output, child);
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output, elapsedMs: Date.now() - started })));
-}
+import { assertBuilt, runServer } from './support/server-process';
 
 describe('server process (e2e)', () => {
-  beforeAll(() => {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
-  });
+  beforeAll(assertBuilt);
 
   it('exits 1 naming DATABASE_URL when PostgreSQL is unreachable, without hanging', async () => {
     const exit = await runServer({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/cash_markets_test' });
