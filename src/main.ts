@@ -8,6 +8,8 @@ import { configureApp } from './app.setup';
 import { AppConfig } from './config/app-config';
 import { ConfigError } from './config/env-parsers';
 import { StartupError } from './common/errors/startup-error';
+import { MetricsService } from './health/metrics.service';
+import { UnhandledRejections } from './health/unhandled-rejections';
 
 const LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   debug: ['fatal', 'error', 'warn', 'log', 'debug'],
@@ -67,6 +69,7 @@ function exitGracefullyOn(app: NestExpressApplication, config: AppConfig): void 
 }
 
 async function main(): Promise<void> {
+  const rejections = new UnhandledRejections().install();
   let config: AppConfig;
   try {
     config = AppConfig.fromEnv(process.env);
@@ -80,6 +83,7 @@ async function main(): Promise<void> {
   const logger = new Logger('Bootstrap');
   try {
     const app = await createApp(config);
+    rejections.countIn(app.get(MetricsService));
     exitGracefullyOn(app, config);
     await app.listen(config.port, config.host);
     const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');
@@ -92,4 +96,10 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) void main();
+if (require.main === module) {
+  // Not left to the unhandled-rejection handler: a boot that failed unexpectedly must still exit 1.
+  main().catch((error: unknown) => {
+    process.stderr.write(`Startup failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
+}

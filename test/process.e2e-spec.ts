@@ -1,4 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { assertBuilt, runServer } from './support/server-process';
+
+const DIST = join(__dirname, '..', 'dist', 'src');
 
 describe('server process (e2e)', () => {
   beforeAll(assertBuilt);
@@ -36,5 +40,25 @@ describe('server process (e2e)', () => {
     expect(signalled).toBe(true);
     expect(exit.output).toContain('SIGTERM received');
     expect(exit.code).toBe(0);
+  });
+
+  it('logs and counts an unhandled rejection and keeps running, as main.ts installs it', () => {
+    const script = `
+      require('reflect-metadata');
+      const { MetricsService } = require(${JSON.stringify(join(DIST, 'health', 'metrics.service.js'))});
+      const { UnhandledRejections } = require(${JSON.stringify(join(DIST, 'health', 'unhandled-rejections.js'))});
+      const metrics = new MetricsService();
+      new UnhandledRejections().install().countIn(metrics);
+      Promise.reject(new Error('stray rejection'));
+      setTimeout(async () => {
+        process.stdout.write((await metrics.registry.metrics()).split('\\n').filter((line) => line.startsWith('unhandled_rejections_total')).join('\\n'));
+        process.exit(0);
+      }, 100);
+    `;
+    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20000 });
+    expect(child.stderr).toContain('Unhandled promise rejection; the process keeps running (1 since start)');
+    expect(child.stderr).toContain('stray rejection');
+    expect(child.stdout).toBe('unhandled_rejections_total 1');
+    expect(child.status).toBe(0);
   });
 });

@@ -127,6 +127,9 @@ describe('shutdown during a round settlement (e2e, real process)', () => {
     const [{ status: endedStatus }] = (await db.query(`SELECT status FROM rounds WHERE id = $1`, [round.id])) as { status: string }[];
     expect(endedStatus).toBe('ENDED');
 
+    const metrics = await request(url).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^unhandled_rejections_total 0$/m);
+
     server.child.kill('SIGTERM');
     await server.waitForLog(/SIGTERM received/);
     // Long enough for everything shut down early to be gone before the settlement goes on.
