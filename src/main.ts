@@ -1,15 +1,18 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ConsoleLogger, DynamicModule, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
+import { WalletSignInService } from './auth/wallet-sign-in.service';
 import { AppConfig } from './config/app-config';
 import { ConfigError } from './config/env-parsers';
 import { StartupError } from './common/errors/startup-error';
 import { MetricsService } from './health/metrics.service';
 import { UnhandledRejections } from './health/unhandled-rejections';
+import { startupBanner } from './startup-banner';
 
 const LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   debug: ['fatal', 'error', 'warn', 'log', 'debug'],
@@ -86,9 +89,8 @@ async function main(): Promise<void> {
     rejections.countIn(app.get(MetricsService));
     exitGracefullyOn(app, config);
     await app.listen(config.port, config.host);
-    const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');
-    logger.log(`Cash Markets (${config.nodeEnv}, role ${config.appRole}) listening on ${url}`);
-    logger.log(`Swagger UI: ${url}/docs  (OpenAPI JSON: ${url}/docs-json)`);
+    const bound = (app.getHttpServer() as Server).address() as AddressInfo;
+    for (const line of startupBanner(config, bound, app.get(WalletSignInService).siweUriOrigins)) logger.log(line);
   } catch (error) {
     const message = error instanceof StartupError ? error.message : ((error as Error).stack ?? String(error));
     logger.fatal(`Startup failed: ${message}`);

@@ -31,8 +31,8 @@ describe('server process (e2e)', () => {
 
   it('drains and exits 0 on SIGTERM', async () => {
     let signalled = false;
-    const exit = await runServer({}, (output, child) => {
-      if (!signalled && output.includes('listening on')) {
+    const exit = await runServer({ PUBLIC_URL: 'https://cash.example/' }, (output, child) => {
+      if (!signalled && output.includes('Swagger UI')) {
         signalled = true;
         child.kill('SIGTERM');
       }
@@ -40,6 +40,10 @@ describe('server process (e2e)', () => {
     expect(signalled).toBe(true);
     expect(exit.output).toContain('SIGTERM received');
     expect(exit.code).toBe(0);
+    // The log names what clients must use, not the bound socket.
+    expect(exit.output).toContain('clients use PUBLIC_URL https://cash.example');
+    expect(exit.output).toContain('SIWE messages must name the domain cash.example (SIWE_DOMAIN) and a URI on https://cash.example');
+    expect(exit.output).toContain('Swagger UI: https://cash.example/docs (OpenAPI JSON: https://cash.example/docs-json)');
   });
 
   it('logs and counts an unhandled rejection and keeps running, as main.ts installs it', () => {

@@ -70,10 +70,15 @@ describe('shutdown during a round settlement (e2e, real process)', () => {
   it('finishes the settlement it is running, then exits 0 without touching a closed connection', async () => {
     const port = await freePort();
     server = startServer({ ...ROUNDS, ...NO_RATE_LIMITS, PORT: String(port) });
-    await server.waitForLog(/listening on/);
+    // Sign in with what the startup log says the server expects (it once printed 127.0.0.1, which SIWE refused).
+    const listening = await server.waitForLog(/listening on/);
+    expect(listening).toContain(`listening on 127.0.0.1:${port}; clients use PUBLIC_URL http://localhost:${port}`);
+    const signInLine = await server.waitForLog(/^Sign-in: SIWE/);
+    const [, siweDomain, publicUrl] = /must name the domain (\S+) \(SIWE_DOMAIN\) and a URI on (\S+)/.exec(signInLine) ?? [];
+    expect({ siweDomain, publicUrl }).toEqual({ siweDomain: `localhost:${port}`, publicUrl: `http://localhost:${port}` });
+    expect(await server.waitForLog(/^Swagger UI/)).toBe(`Swagger UI: ${publicUrl}/docs (OpenAPI JSON: ${publicUrl}/docs-json)`);
     const url = `http://127.0.0.1:${port}`;
-    const publicUrl = `http://localhost:${port}`;
-    const siweDomain = `localhost:${port}`;
+    await request(url).get(new URL(`${publicUrl}/docs-json`).pathname).expect(200);
 
     const players = [await signIn(url, siweDomain, publicUrl), await signIn(url, siweDomain, publicUrl)];
 
