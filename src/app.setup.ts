@@ -10,6 +10,7 @@ import { RejectNulPipe } from './common/http/reject-nul.pipe';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { MetricsService } from './health/metrics.service';
+import { RealtimeServer } from './realtime/realtime-server';
 import { RedisIoAdapter } from './realtime/redis-io.adapter';
 
 export const API_PREFIX = 'api/v1';
@@ -62,7 +63,7 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
   app.useGlobalPipes(new RejectNulPipe(), createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
 
-  const ioAdapter = new RedisIoAdapter(app, config);
+  const ioAdapter = new RedisIoAdapter(app, config, app.get(RealtimeServer));
   await ioAdapter.connect();
   app.useWebSocketAdapter(ioAdapter);
 

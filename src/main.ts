@@ -1,12 +1,18 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ConsoleLogger, DynamicModule, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
+import { WalletSignInService } from './auth/wallet-sign-in.service';
 import { AppConfig } from './config/app-config';
 import { ConfigError } from './config/env-parsers';
 import { StartupError } from './common/errors/startup-error';
+import { MetricsService } from './health/metrics.service';
+import { UnhandledRejections } from './health/unhandled-rejections';
+import { startupBanner } from './startup-banner';
 
 const LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   debug: ['fatal', 'error', 'warn', 'log', 'debug'],
@@ -29,9 +35,10 @@ export async function createApp(config: AppConfig, rootModule: DynamicModule = A
 }
 
 /**
- * SIGTERM: stop accepting connections, let in-flight requests and jobs finish (Nest closes the
- * HTTP server, socket server and BullMQ workers in its shutdown hooks), then exit 0. A second
- * signal or the timeout forces the exit.
+ * SIGTERM: stop accepting connections, then `app.close()` shuts down in dependency order (see
+ * LifecycleModule): the round engine stops, BullMQ workers finish their running jobs, Socket.IO
+ * closes, then Redis and the database. Exit 0 when that is done; a second signal or
+ * SHUTDOWN_TIMEOUT_MS forces exit 1.
  */
 function exitGracefullyOn(app: NestExpressApplication, config: AppConfig): void {
   let stopping = false;
@@ -47,11 +54,16 @@ function exitGracefullyOn(app: NestExpressApplication, config: AppConfig): void 
       logger.error(`Shutdown took longer than ${config.shutdownTimeoutMs} ms (SHUTDOWN_TIMEOUT_MS): exiting`);
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();
+    // New connections are refused from now on; requests already on open connections finish.
+    (app.getHttpServer() as Server).close();
     app
       .close()
-      .then(() => process.exit(0))
+      .then(() => {
+        logger.log('Shutdown complete');
+        process.exit(0);
+      })
       .catch((error: unknown) => {
-        logger.error(`Shutdown failed: ${(error as Error).message}`);
+        logger.error(`Shutdown failed: ${(error as Error).stack ?? String(error)}`);
         process.exit(1);
       });
   };
@@ -60,6 +72,7 @@ function exitGracefullyOn(app: NestExpressApplication, config: AppConfig): void 
 }
 
 async function main(): Promise<void> {
+  const rejections = new UnhandledRejections().install();
   let config: AppConfig;
   try {
     config = AppConfig.fromEnv(process.env);
@@ -73,11 +86,11 @@ async function main(): Promise<void> {
   const logger = new Logger('Bootstrap');
   try {
     const app = await createApp(config);
+    rejections.countIn(app.get(MetricsService));
     exitGracefullyOn(app, config);
     await app.listen(config.port, config.host);
-    const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');
-    logger.log(`Cash Markets (${config.nodeEnv}, role ${config.appRole}) listening on ${url}`);
-    logger.log(`Swagger UI: ${url}/docs  (OpenAPI JSON: ${url}/docs-json)`);
+    const bound = (app.getHttpServer() as Server).address() as AddressInfo;
+    for (const line of startupBanner(config, bound, app.get(WalletSignInService).siweUriOrigins)) logger.log(line);
   } catch (error) {
     const message = error instanceof StartupError ? error.message : ((error as Error).stack ?? String(error));
     logger.fatal(`Startup failed: ${message}`);
@@ -85,4 +98,10 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) void main();
+if (require.main === module) {
+  // Not left to the unhandled-rejection handler: a boot that failed unexpectedly must still exit 1.
+  main().catch((error: unknown) => {
+    process.stderr.write(`Startup failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
+}

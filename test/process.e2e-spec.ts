@@ -1,36 +1,11 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { assertBuilt, runServer } from './support/server-process';
 
-// These run the compiled server (`npm test` builds first) as a real process, to see exit codes.
-const MAIN = join(__dirname, '..', 'dist', 'src', 'main.js');
-
-interface Exit {
-  code: number | null;
-  output: string;
-  elapsedMs: number;
-}
-
-function runServer(env: Record<string, string>, onOutput?: (output: string, child: ChildProcess) => void): Promise<Exit> {
-  const started = Date.now();
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', LOG_FORMAT: 'json', HOST: '127.0.0.1', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-    onOutput?.(output, child);
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output, elapsedMs: Date.now() - started })));
-}
+const DIST = join(__dirname, '..', 'dist', 'src');
 
 describe('server process (e2e)', () => {
-  beforeAll(() => {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
-  });
+  beforeAll(assertBuilt);
 
   it('exits 1 naming DATABASE_URL when PostgreSQL is unreachable, without hanging', async () => {
     const exit = await runServer({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/cash_markets_test' });
@@ -56,8 +31,8 @@ describe('server process (e2e)', () => {
 
   it('drains and exits 0 on SIGTERM', async () => {
     let signalled = false;
-    const exit = await runServer({}, (output, child) => {
-      if (!signalled && output.includes('listening on')) {
+    const exit = await runServer({ PUBLIC_URL: 'https://cash.example/' }, (output, child) => {
+      if (!signalled && output.includes('Swagger UI')) {
         signalled = true;
         child.kill('SIGTERM');
       }
@@ -65,5 +40,29 @@ describe('server process (e2e)', () => {
     expect(signalled).toBe(true);
     expect(exit.output).toContain('SIGTERM received');
     expect(exit.code).toBe(0);
+    // The log names what clients must use, not the bound socket.
+    expect(exit.output).toContain('clients use PUBLIC_URL https://cash.example');
+    expect(exit.output).toContain('SIWE messages must name the domain cash.example (SIWE_DOMAIN) and a URI on https://cash.example');
+    expect(exit.output).toContain('Swagger UI: https://cash.example/docs (OpenAPI JSON: https://cash.example/docs-json)');
+  });
+
+  it('logs and counts an unhandled rejection and keeps running, as main.ts installs it', () => {
+    const script = `
+      require('reflect-metadata');
+      const { MetricsService } = require(${JSON.stringify(join(DIST, 'health', 'metrics.service.js'))});
+      const { UnhandledRejections } = require(${JSON.stringify(join(DIST, 'health', 'unhandled-rejections.js'))});
+      const metrics = new MetricsService();
+      new UnhandledRejections().install().countIn(metrics);
+      Promise.reject(new Error('stray rejection'));
+      setTimeout(async () => {
+        process.stdout.write((await metrics.registry.metrics()).split('\\n').filter((line) => line.startsWith('unhandled_rejections_total')).join('\\n'));
+        process.exit(0);
+      }, 100);
+    `;
+    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20000 });
+    expect(child.stderr).toContain('Unhandled promise rejection; the process keeps running (1 since start)');
+    expect(child.stderr).toContain('stray rejection');
+    expect(child.stdout).toBe('unhandled_rejections_total 1');
+    expect(child.status).toBe(0);
   });
 });

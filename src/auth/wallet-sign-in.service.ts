@@ -28,7 +28,7 @@ function proven<T>(check: () => T): T {
 @Injectable()
 export class WalletSignInService {
   /** Where a SIWE message's `URI` may point: PUBLIC_URL's origin and the CORS_ORIGINS web apps (unless `*`). */
-  private readonly siweUriOrigins: string[];
+  readonly siweUriOrigins: string[];
 
   constructor(
     private readonly challenges: ChallengesService,

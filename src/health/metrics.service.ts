@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /** Prometheus registry for this process; other modules register their own metrics on it. */
 @Injectable()
@@ -11,6 +11,13 @@ export class MetricsService {
     help: 'HTTP request duration by method, route and status',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  /** Incremented by UnhandledRejections (installed by main.ts for the whole process). */
+  readonly unhandledRejections = new Counter({
+    name: 'unhandled_rejections_total',
+    help: 'Promise rejections nobody handled; each is logged with its error and the process keeps running',
     registers: [this.registry],
   });
 

@@ -62,6 +62,7 @@ export interface RoundTarget {
 @Injectable()
 export class RealtimePublisher {
   private readonly logger = new Logger(RealtimePublisher.name);
+  private droppedForShutdown = 0;
 
   constructor(
     private readonly server: RealtimeServer,
@@ -163,7 +164,11 @@ export class RealtimePublisher {
     io.to(channelNames).emit(event, payload);
   }
 
+  /** Never throws: work that finishes during shutdown (a settlement job) still completes. */
   private dropped(event: string): void {
-    this.logger.debug(`No Socket.IO server in this process: ${event} not sent`);
+    if (!this.server.closed) return this.logger.debug(`No Socket.IO server in this process: ${event} not sent`);
+    this.droppedForShutdown += 1;
+    if (this.droppedForShutdown === 1) this.logger.log(`Socket.IO is shut down: ${event} and later broadcasts are not sent`);
+    else this.logger.debug(`Socket.IO is shut down: ${event} not sent (${this.droppedForShutdown} dropped)`);
   }
 }

@@ -4,6 +4,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
 import { AppConfig } from '../config/app-config';
+import { RealtimeServer } from './realtime-server';
 import { createRecoverableAdapter } from './recoverable-redis.adapter';
 
 export const MAX_HTTP_BUFFER_SIZE = 64 * 1024;
@@ -21,6 +22,7 @@ export class RedisIoAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
     private readonly config: AppConfig,
+    private readonly realtimeServer: RealtimeServer,
   ) {
     super(app);
   }
@@ -54,7 +56,9 @@ export class RedisIoAdapter extends IoAdapter {
     return server;
   }
 
+  /** Publishers stop first (their broadcasts become no-ops), then sockets close, then the Redis clients quit. */
   override async close(server: Server): Promise<void> {
+    this.realtimeServer.detach();
     await super.close(server);
     await Promise.all([this.publisher?.quit(), this.subscriber?.quit()].map((p) => p?.catch(() => undefined)));
   }
