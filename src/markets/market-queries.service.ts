@@ -86,17 +86,21 @@ export class MarketQueriesService {
     }[];
     const total = rows.length > 0 ? Number(rows[0].total) : await this.countTrades(marketId);
     return toPage(
-      rows.map((row) => ({
-        id: row.id,
-        side: row.side,
-        outcome: row.outcome,
-        shares: formatUnits(BigInt(row.shares)),
-        amount: formatUnits(BigInt(row.amount)),
-        fee: formatUnits(BigInt(row.fee)),
-        averagePrice: row.average_price,
-        prices: row.prices,
-        createdAt: row.created_at.toISOString(),
-      })),
+      rows.map((row) => {
+        const amount = formatUnits(BigInt(row.amount));
+        return {
+          id: row.id,
+          side: row.side,
+          outcome: row.outcome,
+          shares: formatUnits(BigInt(row.shares)),
+          amount,
+          ...(row.side === 'sell' ? { proceeds: amount } : {}),
+            fee: formatUnits(BigInt(row.fee)),
+          averagePrice: row.average_price,
+          prices: row.prices,
+          createdAt: row.created_at.toISOString(),
+        };
+      }),
       total,
       query,
     );

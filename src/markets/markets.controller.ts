@@ -107,7 +107,7 @@ export class MarketsController {
 
   @Post(':id/sell')
   @Idempotent()
-  @ApiCreatedResponse({ type: FillDto, description: 'The fill; amount is what was received, net of fee' })
+  @ApiCreatedResponse({ type: FillDto, description: 'The fill; proceeds (and amount) is what was received, net of fee' })
   @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'PriceMovedBeyondSlippage, MarketClosed, InsufficientShares, TradeTooSmall' })
   sell(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string, @Body() body: SellDto): Promise<FillDto> {
     return this.trading.sell(caller.id, id, body);
