@@ -45,6 +45,11 @@ export class MarketQueriesService {
     return this.listCache.getOrLoad(key, () => this.loadList(query));
   }
 
+  /** Throws NotFound unless the market exists (a `market:<id>` subscription asks this first). */
+  async assertExists(marketId: string): Promise<void> {
+    await MarketStore.find(this.dataSource.manager, marketId);
+  }
+
   async detail(marketId: string): Promise<MarketDto> {
     const manager = this.dataSource.manager;
     const market = await MarketStore.find(manager, marketId);
