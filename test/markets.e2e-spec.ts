@@ -612,7 +612,11 @@ describe('prediction markets (e2e)', () => {
 
     const subscribed = await ask<{ ok: boolean; snapshot: { id: string } }>(socket, 'subscribe', { channel: `market:${market.id}` });
     expect(subscribed).toEqual({ ok: true, snapshot: await marketOf(running, market.id) });
-    await expect(ask(socket, 'subscribe', { channel: 'market:00000000-0000-4000-8000-000000000000' })).resolves.toEqual({ ok: false, error: 'unknown channel' });
+    await expect(ask(socket, 'subscribe', { channel: 'market:00000000-0000-4000-8000-000000000000' })).resolves.toEqual({
+      ok: false,
+      error: 'unknown channel',
+      message: 'Market 00000000-0000-4000-8000-000000000000 not found',
+    });
 
     const user = await createFundedUser(running);
     const update = nextEvent<{ prices: string[]; volume: string }>(socket, 'market:update');
