@@ -12,6 +12,8 @@ import { AppConfig } from './config/app-config';
 import { MetricsService } from './health/metrics.service';
 import { RealtimeServer } from './realtime/realtime-server';
 import { RedisIoAdapter } from './realtime/redis-io.adapter';
+import { API_TAGS } from './api-tags';
+import { BEARER_SCHEME, documentRouteAccess, operationIdOf } from './auth/auth.openapi';
 
 export const API_PREFIX = 'api/v1';
 export const UNPREFIXED_ROUTES = [
@@ -20,17 +22,25 @@ export const UNPREFIXED_ROUTES = [
   { path: 'metrics', method: RequestMethod.GET },
 ];
 
-export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  const config = new DocumentBuilder()
+/**
+ * The API's OpenAPI document. `serverUrl` is where clients reach it (PUBLIC_URL by default); security
+ * comes from the routes' `@Public()`/`@Roles()` metadata, never from Swagger decorators.
+ */
+export function buildOpenApiDocument(app: INestApplication, serverUrl = app.get(AppConfig).publicUrl): OpenAPIObject {
+  const builder = new DocumentBuilder()
     .setTitle('Cash Markets API')
     .setDescription(
       'Live markets, prediction markets and provably fair rounds on one ledger. Amounts are decimal strings; ' +
-        'errors are `{statusCode, error, message, details?, requestId}`; money-moving POSTs accept `Idempotency-Key`.',
+        'errors are `{statusCode, error, message, details?, requestId}`; money-moving POSTs accept `Idempotency-Key`. ' +
+        'Operations with the lock need `Authorization: Bearer <accessToken>`; the others are open (a token still identifies the caller).',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
-    .build();
-  return SwaggerModule.createDocument(app, config);
+    .addServer(serverUrl.replace(/\/$/, ''), 'PUBLIC_URL')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SCHEME);
+  for (const tag of API_TAGS) builder.addTag(tag.name, tag.description);
+  const document = SwaggerModule.createDocument(app, builder.build(), { operationIdFactory: operationIdOf });
+  documentRouteAccess(app, document);
+  return document;
 }
 
 function recordHttpMetrics(metrics: MetricsService) {

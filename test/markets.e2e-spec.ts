@@ -161,6 +161,10 @@ describe('prediction markets (e2e)', () => {
     const sellQuote = await request(running.url).get(`/api/v1/markets/${market.id}/quote?outcome=Yes&side=sell&shares=${sellShares}`).expect(200);
     const sold = await request(running.url).post(`/api/v1/markets/${market.id}/sell`).set(alice.auth).send({ outcome: 'Yes', shares: sellShares }).expect(201);
     expect(sold.body).toEqual({ tradeId: expect.any(String), ...sellQuote.body });
+    // A sell names what it receives as minProceeds does: proceeds, equal to amount (kept for existing clients).
+    expect(sellQuote.body.proceeds).toBe(sellQuote.body.amount);
+    expect(sold.body).toMatchObject({ side: 'sell', proceeds: sold.body.amount });
+    expect(bought.body).not.toHaveProperty('proceeds');
 
     expect(await available(running, alice)).toBe(STARTING - units('10') + units(sold.body.amount));
     expect(await available(running, bob)).toBe(STARTING - units('25.5'));
@@ -245,6 +249,7 @@ describe('prediction markets (e2e)', () => {
     const trades = await request(running.url).get(`/api/v1/markets/${market.id}/trades?limit=2`).expect(200);
     expect(trades.body.meta).toMatchObject({ total: 4, limit: 2, hasNext: true });
     expect(trades.body.data[0]).toMatchObject({ id: first.body.tradeId, side: 'buy', outcome: 1, amount: '1.000000', prices: first.body.prices });
+    expect(trades.body.data[1]).toMatchObject({ id: sold.body.tradeId, side: 'sell', amount: sold.body.amount, proceeds: sold.body.amount });
     for (const interval of ['1m', '1h', '1d']) {
       const history = await request(running.url).get(`/api/v1/markets/${market.id}/history?interval=${interval}`).expect(200);
       expect(history.body.interval).toBe(interval);
@@ -607,7 +612,11 @@ describe('prediction markets (e2e)', () => {
 
     const subscribed = await ask<{ ok: boolean; snapshot: { id: string } }>(socket, 'subscribe', { channel: `market:${market.id}` });
     expect(subscribed).toEqual({ ok: true, snapshot: await marketOf(running, market.id) });
-    await expect(ask(socket, 'subscribe', { channel: 'market:00000000-0000-4000-8000-000000000000' })).resolves.toEqual({ ok: false, error: 'unknown channel' });
+    await expect(ask(socket, 'subscribe', { channel: 'market:00000000-0000-4000-8000-000000000000' })).resolves.toEqual({
+      ok: false,
+      error: 'unknown channel',
+      message: 'Market 00000000-0000-4000-8000-000000000000 not found',
+    });
 
     const user = await createFundedUser(running);
     const update = nextEvent<{ prices: string[]; volume: string }>(socket, 'market:update');

@@ -6,15 +6,22 @@ import { io, Socket } from 'socket.io-client';
 import { UsersService } from '../src/auth/users.service';
 import { BalanceChangedEvent, DomainEvent, RealtimeDomainEvent, SessionRevokedEvent } from '../src/common/events/domain-events';
 import { NotFound } from '../src/common/errors/domain-error';
+import { RealtimeChannels } from '../src/realtime/realtime-channels';
 import { RealtimePublisher } from '../src/realtime/realtime.publisher';
 import { RealtimeSnapshots } from '../src/realtime/realtime-snapshots';
 import { closeSockets, collect, connectSocket, disconnected, eventually, nextEvent, request as ask, sleep } from './support/sockets';
 import { balancesOf } from './support/ledger';
+import { createHouseMarket } from './support/markets';
 import { signInWithSiwe } from './support/sign-in';
 import { RunningApp, startTestApp } from './support/test-app';
 import { createTestUser } from './support/users';
 
-type Ack = { ok: boolean; error?: string; snapshot?: unknown };
+type Ack = { ok: boolean; error?: string; message?: string; snapshot?: unknown };
+
+/** The tests stand in for the perps venue (not built yet), which will open ticker channels the same way. */
+function openTestTickers(running: RunningApp): void {
+  running.app.get(RealtimeChannels).register('ticker', () => undefined);
+}
 
 describe('realtime gateway (e2e)', () => {
   let running: RunningApp;
@@ -25,6 +32,7 @@ describe('realtime gateway (e2e)', () => {
     running = await startTestApp({ AUTH_STATE_CACHE_MS: '0', REALTIME_EVENTS_PER_SECOND: '10', REALTIME_RATE_LIMIT_STRIKES: '2' });
     events = running.app.get(EventEmitter2);
     publisher = running.app.get(RealtimePublisher);
+    openTestTickers(running);
   });
 
   afterEach(() => closeSockets());
@@ -113,15 +121,72 @@ describe('realtime gateway (e2e)', () => {
   });
 
   describe('channels', () => {
-    it('refuses user:* and session:*, unknown channels and malformed names', async () => {
+    it('refuses user:* and session:*, unknown channels and malformed names, with a reason', async () => {
       const user = await createTestUser(running);
       const socket = await connectSocket(running, { auth: { token: user.token } });
-      await expect(ask<Ack>(socket, 'subscribe', { channel: `user:${user.id}` })).resolves.toEqual({ ok: false, error: 'private channel' });
-      await expect(ask<Ack>(socket, 'subscribe', { channel: 'session:abc' })).resolves.toEqual({ ok: false, error: 'private channel' });
-      await expect(ask<Ack>(socket, 'subscribe', { channel: 'chat:1' })).resolves.toEqual({ ok: false, error: 'unknown channel' });
-      await expect(ask<Ack>(socket, 'subscribe', { channel: 'round:has space' })).resolves.toEqual({ ok: false, error: 'malformed channel' });
-      await expect(ask<Ack>(socket, 'subscribe', 'rounds')).resolves.toEqual({ ok: false, error: 'malformed channel' });
-      await expect(ask<Ack>(socket, 'unsubscribe', { channel: 'user:x' })).resolves.toEqual({ ok: false, error: 'private channel' });
+      const refusal = (error: string) => ({ ok: false, error, message: expect.any(String) });
+      await expect(ask<Ack>(socket, 'subscribe', { channel: `user:${user.id}` })).resolves.toEqual(refusal('private channel'));
+      await expect(ask<Ack>(socket, 'subscribe', { channel: 'session:abc' })).resolves.toEqual(refusal('private channel'));
+      await expect(ask<Ack>(socket, 'subscribe', { channel: 'chat:1' })).resolves.toEqual(refusal('unknown channel'));
+      await expect(ask<Ack>(socket, 'subscribe', { channel: 'round:has space' })).resolves.toEqual(refusal('malformed channel'));
+      await expect(ask<Ack>(socket, 'subscribe', 'rounds')).resolves.toEqual(refusal('malformed channel'));
+      await expect(ask<Ack>(socket, 'unsubscribe', { channel: 'user:x' })).resolves.toEqual(refusal('private channel'));
+    });
+
+    it('refuses a kind no venue has opened yet, and a market or round that does not exist, naming why', async () => {
+      const socket = await connectSocket(running);
+      const missing = '00000000-0000-4000-8000-000000000000';
+      // No order book venue exists yet (the test below opens one): refused at once, not a null snapshot forever.
+      await expect(ask<Ack>(socket, 'subscribe', { channel: `book:${missing}:0` })).resolves.toEqual({
+        ok: false,
+        error: 'unknown channel',
+        message: 'nothing publishes book channels yet',
+      });
+      await expect(ask<Ack>(socket, 'subscribe', { channel: `market:${missing}` })).resolves.toEqual({
+        ok: false,
+        error: 'unknown channel',
+        message: `Market ${missing} not found`,
+      });
+      await expect(ask<Ack>(socket, 'subscribe', { channel: 'market:not-a-market' })).resolves.toMatchObject({ ok: false, error: 'unknown channel' });
+      await expect(ask<Ack>(socket, 'subscribe', { channel: `round:${missing}` })).resolves.toEqual({
+        ok: false,
+        error: 'unknown channel',
+        message: `Round ${missing} not found`,
+      });
+      await expect(ask<Ack>(socket, 'subscribe', { channel: 'round:42' })).resolves.toEqual({ ok: false, error: 'unknown channel', message: 'Round 42 not found' });
+      // Refused channels were never joined: a broadcast on one reaches nobody.
+      const updates = collect(socket, 'market:update');
+      publisher.marketUpdate(missing, { id: missing });
+      await sleep(200);
+      expect(updates).toEqual([]);
+    });
+
+    it('works as the README example does: rounds and market:<id> answer with their state, then stream', async () => {
+      const admin = await createTestUser(running, { roles: ['user', 'admin'] });
+      const market = await createHouseMarket(running, admin);
+      const user = await createTestUser(running);
+      const socket = io(running.url, { auth: { token: user.token }, transports: ['websocket'], reconnection: false, forceNew: true });
+      try {
+        const states = collect(socket, 'round:state');
+        const subscribed = new Promise<Ack>((resolve, reject) => {
+          socket.on('connect', async () => {
+            if (socket.recovered) return;
+            const ack = (await socket.emitWithAck('subscribe', { channel: 'rounds' })) as Ack;
+            if (!ack.ok) reject(new Error(`${ack.error}: ${ack.message}`));
+            resolve(ack);
+          });
+        });
+        const rounds = await subscribed;
+        expect(rounds.ok).toBe(true);
+        expect(rounds).toHaveProperty('snapshot'); // {round, candles}, or null before the first round
+        publisher.roundState('r-readme', { id: 'r-readme', status: 'ACTIVE' });
+        await eventually(() => expect(states).toEqual([{ id: 'r-readme', status: 'ACTIVE' }]));
+
+        const marketAck = (await socket.emitWithAck('subscribe', { channel: `market:${market.id}` })) as Ack;
+        expect(marketAck).toEqual({ ok: true, snapshot: expect.objectContaining({ id: market.id, status: 'OPEN', outcomes: market.outcomes }) });
+      } finally {
+        socket.close();
+      }
     });
 
     it('delivers balance:update only to its own user', async () => {
@@ -186,17 +251,22 @@ describe('realtime gateway (e2e)', () => {
       expect(afterUnsubscribe).toEqual([]);
     });
 
-    it('uses a registered snapshot provider, which may refuse channels that do not exist', async () => {
-      running.app.get(RealtimeSnapshots).register('book', async (channel) => {
+    it('lets a venue open its channel kind with a validator and answer with its snapshot provider', async () => {
+      running.app.get(RealtimeChannels).register('book', (channel) => {
         if (channel.marketId !== 'known') throw new NotFound(`market ${channel.marketId} not found`);
-        return { marketId: channel.marketId, outcome: channel.outcome, bids: [], asks: [] };
       });
+      running.app.get(RealtimeSnapshots).register('book', async (channel) => ({ marketId: channel.marketId, outcome: channel.outcome, bids: [], asks: [] }));
+      expect(() => running.app.get(RealtimeChannels).register('book', () => undefined)).toThrow('already registered');
       const socket = await connectSocket(running);
       await expect(ask<Ack>(socket, 'subscribe', { channel: 'book:known:YES' })).resolves.toEqual({
         ok: true,
         snapshot: { marketId: 'known', outcome: 'YES', bids: [], asks: [] },
       });
-      await expect(ask<Ack>(socket, 'subscribe', { channel: 'book:missing:YES' })).resolves.toEqual({ ok: false, error: 'unknown channel' });
+      await expect(ask<Ack>(socket, 'subscribe', { channel: 'book:missing:YES' })).resolves.toEqual({
+        ok: false,
+        error: 'unknown channel',
+        message: 'market missing not found',
+      });
     });
 
     it('sends a round to round:<id> and, while current, to rounds', async () => {
@@ -208,14 +278,15 @@ describe('realtime gateway (e2e)', () => {
     });
 
     it('sends market:update once to a socket in both market:<id> and markets', async () => {
+      const market = await createHouseMarket(running, await createTestUser(running, { roles: ['user', 'admin'] }));
       const socket = await connectSocket(running);
-      await ask(socket, 'subscribe', { channel: 'markets' });
-      await ask(socket, 'subscribe', { channel: 'market:m-once' });
+      await expect(ask<Ack>(socket, 'subscribe', { channel: 'markets' })).resolves.toMatchObject({ ok: true });
+      await expect(ask<Ack>(socket, 'subscribe', { channel: `market:${market.id}` })).resolves.toMatchObject({ ok: true });
       const updates = collect(socket, 'market:update');
-      publisher.marketUpdate('m-once', { id: 'm-once', status: 'open' });
+      publisher.marketUpdate(market.id, { id: market.id, status: 'open' });
       await eventually(() => expect(updates).toHaveLength(1));
       await sleep(200);
-      expect(updates).toEqual([{ id: 'm-once', status: 'open' }]);
+      expect(updates).toEqual([{ id: market.id, status: 'open' }]);
     });
   });
 
@@ -301,6 +372,7 @@ describe('realtime across two instances (e2e)', () => {
   beforeAll(async () => {
     first = await startTestApp();
     second = await startTestApp();
+    openTestTickers(first);
   });
 
   afterAll(async () => {
@@ -366,6 +438,15 @@ describe('realtime across two instances (e2e)', () => {
     } finally {
       onSecond.close();
     }
+  });
+
+  it('refuses ticker:BTC_USDC_PERP where no venue opened tickers, with the reason in the ack', async () => {
+    const socket = await connectSocket(second);
+    await expect(ask<Ack>(socket, 'subscribe', { channel: 'ticker:BTC_USDC_PERP' })).resolves.toEqual({
+      ok: false,
+      error: 'unknown channel',
+      message: 'nothing publishes ticker channels yet',
+    });
   });
 
   it('refuses the broadcast to non-admins and validates the body', async () => {

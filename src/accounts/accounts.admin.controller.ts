@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
-import { ErrorBody } from '../common/http/error-body';
+import { ApiErrors } from '../common/http/api-errors.decorator';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
+import { WITHDRAWAL_NOT_FOUND, WITHDRAWAL_NOT_PENDING } from './accounts.api-errors';
 import { AccountsService } from './accounts.service';
 import { AdjustmentDto, CreateAdjustmentDto } from './adjustment.dto';
 import { ReconciliationDto } from './reconciliation.dto';
@@ -12,7 +13,6 @@ import { RejectWithdrawalDto, WithdrawalDto } from './withdrawal.dto';
 import { WithdrawalsService } from './withdrawals.service';
 
 @ApiTags('admin')
-@ApiBearerAuth('bearer')
 @Roles('admin')
 @Controller('admin')
 export class AccountsAdminController {
@@ -23,10 +23,19 @@ export class AccountsAdminController {
   ) {}
 
   @Post('accounts/:userId/adjustments')
+  @ApiOperation({ summary: 'Credit or debit a user’s balance against the house, with a reason (audited in the ledger)' })
   @Idempotent()
   @ApiCreatedResponse({ type: AdjustmentDto })
-  @ApiNotFoundResponse({ type: ErrorBody })
-  @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'InsufficientFunds for a negative adjustment' })
+  @ApiErrors(
+    { status: 404, error: 'NotFound', message: 'User 9a4c2e1b-7d3f-4b5a-8c6e-0f1a2b3c4d5e not found', description: 'no such user' },
+    {
+      status: 422,
+      error: 'InsufficientFunds',
+      message: 'available balance 5.000000 USDC is less than 20.000000 USDC',
+      details: { asset: 'USDC', bucket: 'available', balance: '5.000000', required: '20.000000' },
+      description: 'a negative adjustment larger than the available balance',
+    },
+  )
   adjust(
     @CurrentUser() admin: AuthenticatedUser,
     @Param('userId', new ParseUUIDPipe()) userId: string,
@@ -36,15 +45,17 @@ export class AccountsAdminController {
   }
 
   @Post('withdrawals/:id/reject')
+  @ApiOperation({ summary: 'Reject a PENDING withdrawal and release its hold' })
   @HttpCode(200)
   @Idempotent()
   @ApiOkResponse({ type: WithdrawalDto, description: 'REJECTED; the hold is released' })
-  @ApiNotFoundResponse({ type: ErrorBody })
+  @ApiErrors(WITHDRAWAL_NOT_FOUND, WITHDRAWAL_NOT_PENDING)
   reject(@CurrentUser() admin: AuthenticatedUser, @Param('id') id: string, @Body() body: RejectWithdrawalDto): Promise<WithdrawalDto> {
     return this.withdrawals.reject(admin.id, id, body.reason);
   }
 
   @Get('ledger/reconciliation')
+  @ApiOperation({ summary: 'Check the ledger: every transaction balances and cached balances equal their entries' })
   @ApiOkResponse({ type: ReconciliationDto })
   reconcile(): Promise<ReconciliationDto> {
     return this.reconciliation.run();

@@ -1,15 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ErrorBody } from '../common/http/error-body';
+import { ApiErrors, ApiErrorSpec } from '../common/http/api-errors.decorator';
 import { RefreshRateLimit, SignInRateLimit } from '../throttling/rate-limit.decorators';
 import { AppConfig } from '../config/app-config';
 import {
@@ -38,12 +30,16 @@ export function clientOf(request: Request): ClientInfo {
   return { userAgent: request.header('user-agent'), ip: request.ip };
 }
 
+/** A sign-in proof that does not hold: the reason is in `message`. */
+function refused(message: string): ApiErrorSpec {
+  return { status: 401, error: 'Unauthorized', message, description: 'the proof is refused; `message` says why' };
+}
+
 /**
  * Sign-in routes count per client IP in the `sign-in` rate-limit bucket and refresh in its own; the
  * signed-in routes (logout, sessions) count per user under the general limit like the rest of the API.
  */
 @ApiTags('auth')
-@ApiUnauthorizedResponse({ type: ErrorBody, description: 'Refused, with the reason in `message`' })
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -57,6 +53,7 @@ export class AuthController {
   @Public()
   @SignInRateLimit()
   @Post('siwe/nonce')
+  @ApiOperation({ summary: 'Start an Ethereum sign-in: a single-use nonce for the EIP-4361 (SIWE) message' })
   @ApiCreatedResponse({ type: SiweNonceDto })
   siweNonce(): Promise<SiweNonceDto> {
     return this.wallets.siweNonce();
@@ -65,8 +62,10 @@ export class AuthController {
   @Public()
   @SignInRateLimit()
   @Post('siwe/verify')
+  @ApiOperation({ summary: 'Sign in with a signed SIWE message: access and refresh tokens (the account is created on first sign-in)' })
   @HttpCode(200)
   @ApiOkResponse({ type: TokensDto })
+  @ApiErrors(refused('unknown nonce: request a new one'))
   siweVerify(@Body() body: SiweVerifyDto, @Req() request: Request): Promise<TokensDto> {
     return this.wallets.siweSignIn(body, clientOf(request));
   }
@@ -74,7 +73,9 @@ export class AuthController {
   @Public()
   @SignInRateLimit()
   @Post('aptos/nonce')
+  @ApiOperation({ summary: 'Start an Aptos sign-in: a nonce and the message for the wallet’s signMessage' })
   @ApiCreatedResponse({ type: AptosNonceDto })
+  @ApiErrors(refused('invalid Aptos address "0x12": address is too short'))
   aptosNonce(@Body() body: AptosNonceRequestDto): Promise<AptosNonceDto> {
     return this.wallets.aptosNonce(body.address);
   }
@@ -82,8 +83,10 @@ export class AuthController {
   @Public()
   @SignInRateLimit()
   @Post('aptos/verify')
+  @ApiOperation({ summary: 'Sign in with a signed Aptos message: access and refresh tokens' })
   @HttpCode(200)
   @ApiOkResponse({ type: TokensDto })
+  @ApiErrors(refused('signature does not verify over fullMessage with this public key'))
   aptosVerify(@Body() body: AptosVerifyDto, @Req() request: Request): Promise<TokensDto> {
     return this.wallets.aptosSignIn(body, clientOf(request));
   }
@@ -91,6 +94,7 @@ export class AuthController {
   @Public()
   @SignInRateLimit()
   @Post('email')
+  @ApiOperation({ summary: 'Email a sign-in link (valid 15 minutes)' })
   @HttpCode(202)
   @ApiAcceptedResponse({ type: AcceptedDto, description: 'Always 202, whether or not the address has an account' })
   async emailLink(@Body() body: EmailRequestDto): Promise<AcceptedDto> {
@@ -101,7 +105,9 @@ export class AuthController {
   @Public()
   @SignInRateLimit()
   @Get('email/verify')
+  @ApiOperation({ summary: 'Open an emailed link: sign in (or, signed in, add the email to your account)' })
   @ApiOkResponse({ type: TokensDto, description: 'Also sets the access token as an HTTP-only SameSite=Lax cookie' })
+  @ApiErrors(refused('sign-in link expired: request a new one'))
   async emailVerify(
     @Query() query: EmailVerifyQueryDto,
     @Req() request: Request,
@@ -116,7 +122,9 @@ export class AuthController {
   @Public()
   @RefreshRateLimit()
   @Post('refresh')
+  @ApiOperation({ summary: 'Trade a refresh token for new access and refresh tokens (rotation; a reused token ends the session)' })
   @HttpCode(200)
+  @ApiErrors(refused('refresh token expired: sign in again'))
   @ApiOkResponse({
     type: TokensDto,
     description: 'The presented refresh token is spent; use the returned one next time. A browser that sent the cookie gets it renewed.',
@@ -128,8 +136,8 @@ export class AuthController {
   }
 
   @Post('logout')
+  @ApiOperation({ summary: 'Log out: revoke this session and clear the cookie' })
   @HttpCode(204)
-  @ApiBearerAuth('bearer')
   @ApiNoContentResponse({ description: 'The session of this access token is revoked and the cookie cleared' })
   async logout(@CurrentUser() caller: AuthenticatedUser, @Res({ passthrough: true }) response: Response): Promise<void> {
     if (caller.sessionId) await this.sessions.revoke(caller.id, caller.sessionId, 'logout');
@@ -137,7 +145,7 @@ export class AuthController {
   }
 
   @Get('sessions')
-  @ApiBearerAuth('bearer')
+  @ApiOperation({ summary: 'Your active sessions (devices signed in), most recently used first' })
   @ApiOkResponse({ type: [SessionDto], description: 'Active sessions, most recently used first' })
   async listSessions(@CurrentUser() caller: AuthenticatedUser): Promise<SessionDto[]> {
     const sessions = await this.sessions.listActive(caller.id);
@@ -145,9 +153,10 @@ export class AuthController {
   }
 
   @Delete('sessions/:id')
+  @ApiOperation({ summary: 'End one of your sessions (sign a device out)' })
   @HttpCode(204)
-  @ApiBearerAuth('bearer')
   @ApiNoContentResponse({ description: 'The session is revoked: its refresh token and access tokens stop working' })
+  @ApiErrors({ status: 404, error: 'NotFound', message: 'Session 2c9e4b1a-6f3d-4e8a-b7c5-0d1e2f3a4b5c not found', description: 'no such session of yours' })
   async endSession(@CurrentUser() caller: AuthenticatedUser, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
     await this.sessions.revoke(caller.id, id, 'ended');
   }

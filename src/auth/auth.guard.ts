@@ -3,8 +3,8 @@ import { Reflector } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
 import { Forbidden, Unauthorized } from '../common/errors/domain-error';
 import { AccessTokenService } from './access-token.service';
-import { AuthenticatedRequest, IS_PUBLIC, REQUIRED_ROLES } from './auth.decorators';
-import type { UserRole } from './user.entity';
+import { AuthenticatedRequest } from './auth.decorators';
+import { routeAccessOf } from './route-access';
 
 /**
  * The one place HTTP access is decided: every route needs a valid access token unless it is
@@ -27,9 +27,7 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const targets = [context.getHandler(), context.getClass()];
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) ?? false;
-    const requiredRoles = this.reflector.getAllAndOverride<UserRole[]>(REQUIRED_ROLES, targets) ?? [];
+    const { isPublic, roles: requiredRoles } = routeAccessOf(this.reflector, context.getHandler(), context.getClass());
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = this.tokenOf(request);
 

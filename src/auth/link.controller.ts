@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { ErrorBody } from '../common/http/error-body';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/http/api-errors.decorator';
 import { SignInRateLimit } from '../throttling/rate-limit.decorators';
 import { AcceptedDto, AptosVerifyDto, EmailRequestDto, SiweVerifyDto } from './auth.dto';
 import { EMAIL_LINK_SENT } from './auth.controller';
@@ -16,8 +16,22 @@ import { WalletSignInService } from './wallet-sign-in.service';
  */
 @ApiTags('me')
 @SignInRateLimit()
-@ApiBearerAuth('bearer')
-@ApiConflictResponse({ type: ErrorBody, description: 'Linked to another account, or this account already has a different one' })
+@ApiErrors(
+  {
+    status: 409,
+    error: 'Conflict',
+    message: 'This wallet is already linked to another account',
+    description: 'the wallet or email is linked to another account',
+    example: 'LinkedToAnotherAccount',
+  },
+  {
+    status: 409,
+    error: 'Conflict',
+    message: 'This account already has another wallet linked',
+    description: 'this account already has a different one',
+    example: 'AccountHasAnother',
+  },
+)
 @Controller('me/link')
 export class LinkController {
   constructor(
@@ -26,6 +40,7 @@ export class LinkController {
   ) {}
 
   @Post('siwe')
+  @ApiOperation({ summary: 'Link an Ethereum wallet to your account (proven with a signed SIWE message)' })
   @HttpCode(200)
   @ApiOkResponse({ type: UserDto, description: 'Nonce from POST /auth/siwe/nonce; the wallet becomes walletAddress' })
   async siwe(@CurrentUser() caller: AuthenticatedUser, @Body() body: SiweVerifyDto): Promise<UserDto> {
@@ -33,6 +48,7 @@ export class LinkController {
   }
 
   @Post('aptos')
+  @ApiOperation({ summary: 'Link an Aptos wallet to your account (proven with a signed message)' })
   @HttpCode(200)
   @ApiOkResponse({ type: UserDto, description: 'Nonce from POST /auth/aptos/nonce; the address becomes aptosAddress' })
   async aptos(@CurrentUser() caller: AuthenticatedUser, @Body() body: AptosVerifyDto): Promise<UserDto> {
@@ -40,6 +56,7 @@ export class LinkController {
   }
 
   @Post('email')
+  @ApiOperation({ summary: 'Link an email: a link is mailed, and opening it adds the address' })
   @HttpCode(202)
   @ApiAcceptedResponse({ type: AcceptedDto, description: 'Opening the mailed link (GET /auth/email/verify) adds the email and signs in' })
   async email(@CurrentUser() caller: AuthenticatedUser, @Body() body: EmailRequestDto): Promise<AcceptedDto> {

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../auth/auth.decorators';
 import { MetricsService } from './metrics.service';
@@ -15,14 +15,26 @@ export class HealthController {
   ) {}
 
   @Get('health')
+  @ApiOperation({ summary: 'Liveness: the process answers' })
   @ApiOkResponse({ description: 'The process is alive', schema: { example: { status: 'ok', uptimeSeconds: 12 } } })
   liveness(): { status: 'ok'; uptimeSeconds: number } {
     return { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };
   }
 
   @Get('ready')
-  @ApiOkResponse({ description: 'PostgreSQL and Redis are reachable' })
-  @ApiServiceUnavailableResponse({ description: 'A dependency is down; the failing check is named' })
+  @ApiOperation({ summary: 'Readiness: PostgreSQL and Redis answer' })
+  @ApiOkResponse({
+    description: 'PostgreSQL and Redis are reachable',
+    example: { status: 'ok', checks: { database: { status: 'up', latencyMs: 1 }, redis: { status: 'up', latencyMs: 0 } } },
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'A dependency is down; the failing check is named',
+    example: {
+      status: 'error',
+      failing: ['redis'],
+      checks: { database: { status: 'up', latencyMs: 1 }, redis: { status: 'down', latencyMs: 2000, error: 'timed out after 2000 ms' } },
+    },
+  })
   async readinessCheck(@Res({ passthrough: true }) response: Response) {
     const { ready, checks } = await this.readiness.check();
     response.status(ready ? 200 : 503);
@@ -33,6 +45,7 @@ export class HealthController {
   }
 
   @Get('metrics')
+  @ApiOperation({ summary: 'Prometheus metrics (text format)' })
   @Header('Content-Type', 'text/plain; version=0.0.4')
   @ApiOkResponse({ description: 'Prometheus metrics in text format' })
   async prometheus(): Promise<string> {

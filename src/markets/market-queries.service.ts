@@ -45,6 +45,11 @@ export class MarketQueriesService {
     return this.listCache.getOrLoad(key, () => this.loadList(query));
   }
 
+  /** Throws NotFound unless the market exists (a `market:<id>` subscription asks this first). */
+  async assertExists(marketId: string): Promise<void> {
+    await MarketStore.find(this.dataSource.manager, marketId);
+  }
+
   async detail(marketId: string): Promise<MarketDto> {
     const manager = this.dataSource.manager;
     const market = await MarketStore.find(manager, marketId);
@@ -86,17 +91,21 @@ export class MarketQueriesService {
     }[];
     const total = rows.length > 0 ? Number(rows[0].total) : await this.countTrades(marketId);
     return toPage(
-      rows.map((row) => ({
-        id: row.id,
-        side: row.side,
-        outcome: row.outcome,
-        shares: formatUnits(BigInt(row.shares)),
-        amount: formatUnits(BigInt(row.amount)),
-        fee: formatUnits(BigInt(row.fee)),
-        averagePrice: row.average_price,
-        prices: row.prices,
-        createdAt: row.created_at.toISOString(),
-      })),
+      rows.map((row) => {
+        const amount = formatUnits(BigInt(row.amount));
+        return {
+          id: row.id,
+          side: row.side,
+          outcome: row.outcome,
+          shares: formatUnits(BigInt(row.shares)),
+          amount,
+          ...(row.side === 'sell' ? { proceeds: amount } : {}),
+            fee: formatUnits(BigInt(row.fee)),
+          averagePrice: row.average_price,
+          prices: row.prices,
+          createdAt: row.created_at.toISOString(),
+        };
+      }),
       total,
       query,
     );

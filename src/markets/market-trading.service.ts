@@ -221,11 +221,13 @@ function positionOfRow(row: PositionRow | undefined, outcomeCount: number): Mark
 }
 
 function fillDto(fill: AmmQuote['fill']): QuoteDto {
+  const amount = formatUnits(fill.amount);
   return {
     outcome: fill.outcome,
     side: fill.side,
     shares: formatUnits(fill.shares),
-    amount: formatUnits(fill.amount),
+    amount,
+    ...(fill.side === 'sell' ? { proceeds: amount } : {}),
     fee: formatUnits(fill.fee),
     averagePrice: fill.averagePrice,
     prices: fill.prices,

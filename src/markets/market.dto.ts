@@ -270,8 +270,14 @@ export class QuoteDto {
   @ApiProperty({ example: '18.218157', description: 'Shares bought or sold (6 decimals)' })
   shares!: string;
 
-  @ApiProperty({ example: '10.000000', description: 'Buy: USDC paid, fee included. Sell: USDC received, net of fee' })
+  @ApiProperty({ example: '10.000000', description: 'Buy: USDC paid, fee included. Sell: USDC received, net of fee (also as proceeds)' })
   amount!: string;
+
+  @ApiPropertyOptional({
+    example: '2.940000',
+    description: 'Sell only: USDC received, net of fee (equal to amount); what a sell’s minProceeds is compared with',
+  })
+  proceeds?: string;
 
   @ApiProperty({ example: '0.100000' })
   fee!: string;
@@ -301,8 +307,11 @@ export class MarketTradeDto {
   @ApiProperty({ example: '18.218157' })
   shares!: string;
 
-  @ApiProperty({ example: '10.000000' })
+  @ApiProperty({ example: '10.000000', description: 'Buy: USDC paid, fee included. Sell: USDC received, net of fee (also as proceeds)' })
   amount!: string;
+
+  @ApiPropertyOptional({ example: '2.940000', description: 'Sell only: USDC received, net of fee (equal to amount)' })
+  proceeds?: string;
 
   @ApiProperty({ example: '0.100000' })
   fee!: string;

@@ -1,16 +1,8 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiTags,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser, Public, Roles } from '../auth/auth.decorators';
-import { ErrorBody } from '../common/http/error-body';
+import { ApiErrors } from '../common/http/api-errors.decorator';
 import { PageQueryDto } from '../common/http/pagination';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import {
@@ -30,10 +22,20 @@ import {
 } from './market.dto';
 import { MarketQueriesService } from './market-queries.service';
 import { MarketTradingService } from './market-trading.service';
+import {
+  INSUFFICIENT_FUNDS,
+  INSUFFICIENT_SHARES,
+  INVALID_MARKET,
+  MARKET_CLOSED,
+  MARKET_NOT_FOUND,
+  slippage,
+  TRADE_TOO_LARGE,
+  TRADE_TOO_SMALL,
+  UNKNOWN_OUTCOME,
+} from './markets.api-errors';
 import { MarketsService } from './markets.service';
 
 @ApiTags('markets')
-@ApiBearerAuth('bearer')
 @Controller('markets')
 export class MarketsController {
   constructor(
@@ -43,6 +45,7 @@ export class MarketsController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'Browse prediction markets with current prices (filter, search, sort)' })
   @Public()
   @ApiOkResponse({ type: MarketPageDto, description: 'Prediction markets with current prices (cached; dropped on every change)' })
   list(@Query() query: ListMarketsQueryDto): Promise<MarketPageDto> {
@@ -50,65 +53,87 @@ export class MarketsController {
   }
 
   @Post()
+  @ApiOperation({ summary: 'Open a market as a creator, its subsidy paid from your balance (you earn a share of its fees)' })
   @Roles('creator')
   @Idempotent()
   @ApiCreatedResponse({ type: MarketDto, description: 'OPEN; the subsidy moved from the creator’s balance into the market’s pool' })
-  @ApiBadRequestResponse({ type: ErrorBody, description: 'ValidationFailed (2–20 distinct outcomes, closesAt in the future), InvalidMarketParameters' })
-  @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'InsufficientFunds' })
+  @ApiErrors(...INVALID_MARKET, INSUFFICIENT_FUNDS)
   create(@CurrentUser() caller: AuthenticatedUser, @Body() body: CreateMarketDto): Promise<MarketDto> {
     return this.markets.create({ creatorId: caller.id }, body);
   }
 
   @Get('me/positions')
+  @ApiOperation({ summary: 'Your positions across markets, valued at current prices' })
   @ApiOkResponse({ type: MarketPositionPageDto, description: 'The caller’s positions: shares, cost basis, current value, unrealized P&L' })
   positions(@CurrentUser() caller: AuthenticatedUser, @Query() query: PageQueryDto): Promise<MarketPositionPageDto> {
     return this.queries.positionsOf(caller.id, query);
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One market with its outcomes and current prices' })
   @Public()
   @ApiOkResponse({ type: MarketDto })
-  @ApiNotFoundResponse({ type: ErrorBody })
+  @ApiErrors(MARKET_NOT_FOUND)
   detail(@Param('id') id: string): Promise<MarketDto> {
     return this.queries.detail(id);
   }
 
   @Get(':id/history')
+  @ApiOperation({ summary: 'A market’s price history by minute, hour or day' })
   @Public()
   @ApiOkResponse({ type: PriceHistoryDto, description: 'Last prices of each minute, hour or day (up to 500 intervals)' })
-  @ApiNotFoundResponse({ type: ErrorBody })
+  @ApiErrors(MARKET_NOT_FOUND)
   history(@Param('id') id: string, @Query() query: HistoryQueryDto): Promise<PriceHistoryDto> {
     return this.queries.history(id, query.interval);
   }
 
   @Get(':id/trades')
+  @ApiOperation({ summary: 'A market’s fills, newest first' })
   @Public()
   @ApiOkResponse({ type: MarketTradePageDto, description: 'Fills on this market, newest first' })
-  @ApiNotFoundResponse({ type: ErrorBody })
+  @ApiErrors(MARKET_NOT_FOUND)
   trades(@Param('id') id: string, @Query() query: PageQueryDto): Promise<MarketTradePageDto> {
     return this.queries.trades(id, query);
   }
 
   @Get(':id/quote')
+  @ApiOperation({ summary: 'Price a buy or sell without trading (signed in, a sell quote also checks your holdings)' })
   @Public()
   @ApiOkResponse({ type: QuoteDto, description: 'What buy (amount) or sell (shares) would fill now, without trading; signed in, a sell quote also checks your holdings' })
-  @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'MarketClosed, InsufficientShares (signed-in sell of more than held), TradeTooSmall, TradeTooLarge' })
+  @ApiErrors(UNKNOWN_OUTCOME, MARKET_NOT_FOUND, MARKET_CLOSED, { ...INSUFFICIENT_SHARES, description: 'signed in, a sell of more than held' }, TRADE_TOO_SMALL, TRADE_TOO_LARGE)
   quote(@Param('id') id: string, @Query() query: QuoteQueryDto, @CurrentUser() user?: AuthenticatedUser): Promise<QuoteDto> {
     return this.trading.quote(id, query, user?.id);
   }
 
   @Post(':id/buy')
+  @ApiOperation({ summary: 'Buy outcome shares for an amount of USDC (fee included), optionally no fewer than minShares' })
   @Idempotent()
   @ApiCreatedResponse({ type: FillDto, description: 'The fill; amount is what was paid, fee included' })
-  @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'PriceMovedBeyondSlippage, MarketClosed, InsufficientFunds, TradeTooSmall, TradeTooLarge' })
+  @ApiErrors(
+    UNKNOWN_OUTCOME,
+    MARKET_NOT_FOUND,
+    slippage('10.000000 would buy 18.218157 shares, fewer than minShares 20.000000'),
+    MARKET_CLOSED,
+    INSUFFICIENT_FUNDS,
+    TRADE_TOO_SMALL,
+    TRADE_TOO_LARGE,
+  )
   buy(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string, @Body() body: BuyDto): Promise<FillDto> {
     return this.trading.buy(caller.id, id, body);
   }
 
   @Post(':id/sell')
+  @ApiOperation({ summary: 'Sell outcome shares back to the pool, optionally for no less than minProceeds' })
   @Idempotent()
-  @ApiCreatedResponse({ type: FillDto, description: 'The fill; amount is what was received, net of fee' })
-  @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'PriceMovedBeyondSlippage, MarketClosed, InsufficientShares, TradeTooSmall' })
+  @ApiCreatedResponse({ type: FillDto, description: 'The fill; proceeds (and amount) is what was received, net of fee' })
+  @ApiErrors(
+    UNKNOWN_OUTCOME,
+    MARKET_NOT_FOUND,
+    slippage('selling 5.000000 shares would pay 2.850000, less than minProceeds 2.900000'),
+    MARKET_CLOSED,
+    INSUFFICIENT_SHARES,
+    TRADE_TOO_SMALL,
+  )
   sell(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string, @Body() body: SellDto): Promise<FillDto> {
     return this.trading.sell(caller.id, id, body);
   }

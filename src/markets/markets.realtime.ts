@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { DomainEvent, MarketStateEvent, MarketTradedEvent } from '../common/events/domain-events';
 import { RealtimeEvent, RealtimePublisher } from '../realtime/realtime.publisher';
+import { RealtimeChannels } from '../realtime/realtime-channels';
 import { RealtimeSnapshots } from '../realtime/realtime-snapshots';
 import { ListMarketsQueryDto } from './market.dto';
 import { MarketQueriesService } from './market-queries.service';
@@ -19,11 +20,14 @@ const MARKETS_SNAPSHOT_SIZE = 50;
 export class MarketsRealtime implements OnModuleInit {
   constructor(
     private readonly publisher: RealtimePublisher,
+    private readonly channels: RealtimeChannels,
     private readonly snapshots: RealtimeSnapshots,
     private readonly queries: MarketQueriesService,
   ) {}
 
   onModuleInit(): void {
+    this.channels.register('markets', () => undefined);
+    this.channels.register('market', (channel) => this.queries.assertExists(channel.marketId));
     this.snapshots.register('market', (channel) => this.queries.detail(channel.marketId));
     this.snapshots.register('markets', () => this.queries.list(Object.assign(new ListMarketsQueryDto(), { status: 'OPEN', limit: MARKETS_SNAPSHOT_SIZE })));
   }

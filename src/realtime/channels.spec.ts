@@ -1,4 +1,4 @@
-import { CHANNEL_ERRORS, isPrivateRoom, parseChannel } from './channels';
+import { CHANNEL_ERRORS, channelPattern, isPrivateRoom, parseChannel } from './channels';
 
 describe('parseChannel', () => {
   it.each([
@@ -14,19 +14,37 @@ describe('parseChannel', () => {
   });
 
   it.each(['user:123', 'user:', 'session:abc', 'user:123:x'])('refuses the private room %s', (name) => {
-    expect(parseChannel(name)).toEqual({ ok: false, error: CHANNEL_ERRORS.private });
+    expect(parseChannel(name)).toEqual({ ok: false, error: CHANNEL_ERRORS.private, message: expect.stringContaining('joined by the server') });
   });
 
   it.each(['orders', 'round', 'round:1:2', 'book:m-1', 'ticker:a:b', 'chat:1'])('refuses the unknown channel %s', (name) => {
-    expect(parseChannel(name)).toEqual({ ok: false, error: CHANNEL_ERRORS.unknown });
+    expect(parseChannel(name)).toEqual({ ok: false, error: CHANNEL_ERRORS.unknown, message: expect.any(String) });
   });
 
   it.each([undefined, null, 42, {}, '', 'round:', 'round::1', 'round:a b', 'round:-x', 'ticker:' + 'x'.repeat(65), 'x'.repeat(200), ':rounds', 'rounds:', 'Rounds'])(
     'refuses the malformed name %p',
     (name) => {
-      expect(parseChannel(name)).toEqual({ ok: false, error: CHANNEL_ERRORS.malformed });
+      expect(parseChannel(name)).toEqual({ ok: false, error: CHANNEL_ERRORS.malformed, message: expect.stringContaining('channel must be') });
     },
   );
+});
+
+describe('refusal messages', () => {
+  it('name the channel kinds, or the shape of the kind that was meant', () => {
+    expect(parseChannel('chat:1')).toMatchObject({ message: expect.stringContaining('rounds, round:<roundId>, markets, market:<marketId>') });
+    expect(parseChannel('round:1:2')).toMatchObject({ message: 'round channels are named round:<roundId>' });
+    expect(parseChannel('book:m-1')).toMatchObject({ message: 'book channels are named book:<marketId>:<outcome>' });
+  });
+
+  it('spell each kind as its names look', () => {
+    expect(channelPattern('rounds')).toBe('rounds');
+    expect(channelPattern('ticker')).toBe('ticker:<symbol>');
+  });
+
+  it('do not take inherited object keys for kinds', () => {
+    expect(parseChannel('constructor')).toMatchObject({ ok: false, error: CHANNEL_ERRORS.unknown });
+    expect(parseChannel('tostring:1')).toMatchObject({ ok: false, error: CHANNEL_ERRORS.unknown });
+  });
 });
 
 describe('isPrivateRoom', () => {

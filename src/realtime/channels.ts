@@ -1,18 +1,24 @@
 /**
  * Channel names are the public contract between clients and the server; rooms are how Socket.IO
- * implements them. This file is the one place that decides which names exist and which a client
- * may join. Pure: no Nest, no Socket.IO.
+ * implements them. This file is the one place that decides which names exist and how they parse;
+ * which of them a client may join today is up to the venues (RealtimeChannels). Pure: no Nest, no Socket.IO.
  */
-export type ChannelRef =
-  | { kind: 'rounds'; name: string }
-  | { kind: 'round'; name: string; roundId: string }
-  | { kind: 'markets'; name: string }
-  | { kind: 'market'; name: string; marketId: string }
-  | { kind: 'ticker'; name: string; symbol: string }
-  | { kind: 'book'; name: string; marketId: string; outcome: string };
 
-export type ChannelKind = ChannelRef['kind'];
-export type ChannelOf<K extends ChannelKind> = Extract<ChannelRef, { kind: K }>;
+/** Every public channel kind with the parameters its name carries, in order: `book:<marketId>:<outcome>`. */
+export const CHANNEL_PARAMS = {
+  rounds: [],
+  round: ['roundId'],
+  markets: [],
+  market: ['marketId'],
+  ticker: ['symbol'],
+  book: ['marketId', 'outcome'],
+} as const satisfies Record<string, readonly string[]>;
+
+type ChannelParams = typeof CHANNEL_PARAMS;
+export type ChannelKind = keyof ChannelParams;
+/** The parsed channel of kind K (of each kind in K, as a union): `{kind: 'market', name, marketId}`. */
+export type ChannelOf<K extends ChannelKind> = K extends ChannelKind ? { kind: K; name: string } & { [P in ChannelParams[K][number]]: string } : never;
+export type ChannelRef = ChannelOf<ChannelKind>;
 
 export const CHANNEL_ERRORS = {
   malformed: 'malformed channel',
@@ -21,7 +27,9 @@ export const CHANNEL_ERRORS = {
 } as const;
 export type ChannelError = (typeof CHANNEL_ERRORS)[keyof typeof CHANNEL_ERRORS];
 
-export type ChannelParse = { ok: true; channel: ChannelRef } | { ok: false; error: ChannelError };
+/** A refused channel: `error` is the stable value clients switch on, `message` the reason for a person. */
+export type ChannelRefusal = { ok: false; error: ChannelError; message: string };
+export type ChannelParse = { ok: true; channel: ChannelRef } | ChannelRefusal;
 
 const MAX_CHANNEL_LENGTH = 160;
 /** Ids, symbols and outcomes: uuids, slugs, `BTC_USDC`, `YES`, `0`. */
@@ -47,29 +55,35 @@ export function isPrivateRoom(room: string): boolean {
   return separator > 0 && PRIVATE_KINDS.has(room.slice(0, separator));
 }
 
-/** Parses a name a client sent; refuses anything that is not a public channel. */
-export function parseChannel(input: unknown): ChannelParse {
-  if (typeof input !== 'string' || input.length > MAX_CHANNEL_LENGTH) return { ok: false, error: CHANNEL_ERRORS.malformed };
-  const [kind, ...segments] = input.split(':');
-  if (PRIVATE_KINDS.has(kind)) return { ok: false, error: CHANNEL_ERRORS.private };
-  if (!SHAPE.test(input)) return { ok: false, error: CHANNEL_ERRORS.malformed };
-  if (!segments.every((segment) => SEGMENT.test(segment))) return { ok: false, error: CHANNEL_ERRORS.malformed };
+/** `market:<marketId>`: how a kind's names look, for refusal messages. */
+export function channelPattern(kind: ChannelKind): string {
+  return [kind, ...CHANNEL_PARAMS[kind].map((param) => `<${param}>`)].join(':');
+}
 
-  const name = input;
-  switch (`${kind}/${segments.length}`) {
-    case 'rounds/0':
-      return { ok: true, channel: { kind: 'rounds', name } };
-    case 'markets/0':
-      return { ok: true, channel: { kind: 'markets', name } };
-    case 'round/1':
-      return { ok: true, channel: { kind: 'round', name, roundId: segments[0] } };
-    case 'market/1':
-      return { ok: true, channel: { kind: 'market', name, marketId: segments[0] } };
-    case 'ticker/1':
-      return { ok: true, channel: { kind: 'ticker', name, symbol: segments[0] } };
-    case 'book/2':
-      return { ok: true, channel: { kind: 'book', name, marketId: segments[0], outcome: segments[1] } };
-    default:
-      return { ok: false, error: CHANNEL_ERRORS.unknown };
+const PATTERNS = (Object.keys(CHANNEL_PARAMS) as ChannelKind[]).map(channelPattern).join(', ');
+
+function refused(error: ChannelError, message: string): ChannelRefusal {
+  return { ok: false, error, message };
+}
+
+function isChannelKind(kind: string): kind is ChannelKind {
+  return Object.hasOwn(CHANNEL_PARAMS, kind);
+}
+
+/** Parses a name a client sent; refuses anything that is not a public channel's name. */
+export function parseChannel(input: unknown): ChannelParse {
+  if (typeof input !== 'string' || input.length > MAX_CHANNEL_LENGTH) {
+    return refused(CHANNEL_ERRORS.malformed, `channel must be a string of at most ${MAX_CHANNEL_LENGTH} characters, like "rounds" or "market:<marketId>"`);
   }
+  const [kind, ...segments] = input.split(':');
+  if (PRIVATE_KINDS.has(kind)) return refused(CHANNEL_ERRORS.private, `${kind}:* rooms are joined by the server, never by subscribe`);
+  if (!SHAPE.test(input) || !segments.every((segment) => SEGMENT.test(segment))) {
+    return refused(CHANNEL_ERRORS.malformed, 'channel must be a lowercase kind, then ":"-separated ids of letters, digits, "_", "." or "-"');
+  }
+  if (!isChannelKind(kind)) return refused(CHANNEL_ERRORS.unknown, `"${kind}" is not a channel kind; channels are ${PATTERNS}`);
+  const params = CHANNEL_PARAMS[kind];
+  if (segments.length !== params.length) return refused(CHANNEL_ERRORS.unknown, `${kind} channels are named ${channelPattern(kind)}`);
+
+  const channel = { kind, name: input, ...Object.fromEntries(params.map((param, i) => [param, segments[i]])) };
+  return { ok: true, channel: channel as ChannelRef };
 }

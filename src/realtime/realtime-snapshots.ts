@@ -6,7 +6,8 @@ import type { ChannelKind, ChannelOf, ChannelRef } from './channels';
 
 /**
  * Returns a channel's current state for a new subscriber (for a round: its state and recent
- * candles). May throw `NotFound` (a domain error) to refuse a channel that does not exist.
+ * candles). May throw `NotFound` (a domain error) to refuse a channel that no longer exists; whether
+ * it exists at all is its kind's validator's call (RealtimeChannels), asked first.
  */
 export type SnapshotProvider<K extends ChannelKind = ChannelKind> = (channel: ChannelOf<K>) => Promise<unknown>;
 

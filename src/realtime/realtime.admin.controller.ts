@@ -1,11 +1,11 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/auth.decorators';
+import { ApiErrors, validationFailed } from '../common/http/api-errors.decorator';
 import { MaintenanceBroadcastDto, MaintenanceBroadcastResultDto } from './maintenance-broadcast.dto';
 import { RealtimeEvent, RealtimePublisher } from './realtime.publisher';
 
 @ApiTags('admin')
-@ApiBearerAuth('bearer')
 @Roles('admin')
 @Controller('admin/realtime')
 export class RealtimeAdminController {
@@ -15,9 +15,7 @@ export class RealtimeAdminController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Announce maintenance to every connected client (Socket.IO event system:maintenance), on every instance' })
   @ApiAcceptedResponse({ type: MaintenanceBroadcastResultDto, description: 'Handed to every instance through the Socket.IO Redis adapter' })
-  @ApiBadRequestResponse({ description: 'message empty or over 500 characters, or startsAt not ISO 8601' })
-  @ApiUnauthorizedResponse({ description: 'No or invalid access token' })
-  @ApiForbiddenResponse({ description: 'The caller is not an admin' })
+  @ApiErrors(validationFailed('startsAt', 'must be a valid ISO 8601 date string', 'message empty or over 500 characters, or startsAt not ISO 8601'))
   broadcast(@Body() body: MaintenanceBroadcastDto): MaintenanceBroadcastResultDto {
     const notice = { message: body.message, startsAt: new Date(body.startsAt).toISOString() };
     this.publisher.maintenance(notice);

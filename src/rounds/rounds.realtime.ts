@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { RoundCandleEvent, RoundEndedEvent, RoundEvent, RoundStateEvent, RoundTradeEvent } from '../common/events/domain-events';
 import { RealtimePublisher, RoundTarget } from '../realtime/realtime.publisher';
+import { RealtimeChannels } from '../realtime/realtime-channels';
 import { RealtimeSnapshots } from '../realtime/realtime-snapshots';
 import { RoundsService } from './rounds.service';
 
@@ -19,11 +20,14 @@ export class RoundsRealtime implements OnModuleInit {
 
   constructor(
     private readonly publisher: RealtimePublisher,
+    private readonly channels: RealtimeChannels,
     private readonly snapshots: RealtimeSnapshots,
     private readonly rounds: RoundsService,
   ) {}
 
   onModuleInit(): void {
+    this.channels.register('rounds', () => undefined);
+    this.channels.register('round', (channel) => this.rounds.assertExists(channel.roundId));
     this.snapshots.register('rounds', () => this.rounds.snapshot());
     this.snapshots.register('round', (channel) => this.rounds.snapshot(channel.roundId));
   }

@@ -139,6 +139,11 @@ export class RoundsService {
     return { roundId: round.id, startTick: window.startTick, endTick: window.endTick, ...odds };
   }
 
+  /** Throws RoundNotFound unless the round exists (a `round:<id>` subscription asks this first). */
+  async assertExists(roundId: string): Promise<void> {
+    await this.find(this.dataSource.manager, roundId);
+  }
+
   /** State and the latest candles: what a new subscriber of `rounds` or `round:<id>` gets first. */
   async snapshot(roundId?: string, recentCandles = 100): Promise<{ round: RoundSummaryDto; candles: CandleDto[] } | null> {
     const manager = this.dataSource.manager;

@@ -8,6 +8,8 @@ import { API_PREFIX, buildOpenApiDocument, UNPREFIXED_ROUTES } from '../app.setu
 import { AppConfig } from '../config/app-config';
 
 export const OPENAPI_PATH = join(__dirname, '..', '..', '..', 'docs', 'openapi.json');
+/** The committed document names the development server (PUBLIC_URL's default), so it is the same on every machine; a running server's /docs-json names its own PUBLIC_URL. */
+export const COMMITTED_SERVER_URL = 'http://localhost:3000';
 
 /** The OpenAPI document as the running server would publish it, in stable JSON. */
 export async function renderOpenApi(config: AppConfig): Promise<string> {
@@ -15,7 +17,7 @@ export async function renderOpenApi(config: AppConfig): Promise<string> {
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
   await app.init();
   try {
-    return `${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`;
+    return `${JSON.stringify(buildOpenApiDocument(app, COMMITTED_SERVER_URL), null, 2)}\n`;
   } finally {
     await app.close();
   }

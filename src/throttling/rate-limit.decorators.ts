@@ -1,6 +1,5 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import { ErrorBody } from '../common/http/error-body';
+import { ApiErrors } from '../common/http/api-errors.decorator';
 
 /**
  * The counter a route's requests go to. Each API route counts in exactly one bucket:
@@ -19,12 +18,24 @@ export const RATE_LIMIT_BUCKET = 'throttling:bucket';
 export const SignInRateLimit = () =>
   applyDecorators(
     SetMetadata(RATE_LIMIT_BUCKET, 'sign-in' satisfies RateLimitBucket),
-    ApiTooManyRequestsResponse({ type: ErrorBody, description: 'Over RATE_LIMIT_AUTH_PER_MINUTE sign-in requests for this IP; see `Retry-After`' }),
+    ApiErrors({
+      status: 429,
+      error: 'TooManyRequests',
+      message: 'Too many sign-in requests from this IP: at most 60 per 60 s; retry in 12 s',
+      details: { bucket: 'sign-in', limit: 60, windowSeconds: 60, retryAfterSeconds: 12 },
+      description: 'over RATE_LIMIT_AUTH_PER_MINUTE sign-in requests for this IP; see `Retry-After`',
+    }),
   );
 
 /** Token refreshes: counted per client IP, apart from sign-in attempts. */
 export const RefreshRateLimit = () =>
   applyDecorators(
     SetMetadata(RATE_LIMIT_BUCKET, 'refresh' satisfies RateLimitBucket),
-    ApiTooManyRequestsResponse({ type: ErrorBody, description: 'Over RATE_LIMIT_REFRESH_PER_MINUTE refreshes for this IP; see `Retry-After`' }),
+    ApiErrors({
+      status: 429,
+      error: 'TooManyRequests',
+      message: 'Too many token refreshes from this IP: at most 60 per 60 s; retry in 12 s',
+      details: { bucket: 'refresh', limit: 60, windowSeconds: 60, retryAfterSeconds: 12 },
+      description: 'over RATE_LIMIT_REFRESH_PER_MINUTE refreshes for this IP; see `Retry-After`',
+    }),
   );

@@ -1,6 +1,6 @@
 import { applyDecorators, UseInterceptors } from '@nestjs/common';
-import { ApiConflictResponse, ApiHeader } from '@nestjs/swagger';
-import { ErrorBody } from '../http/error-body';
+import { ApiHeader } from '@nestjs/swagger';
+import { ApiErrors } from '../http/api-errors.decorator';
 import { IDEMPOTENCY_KEY_HEADER, IdempotencyInterceptor } from './idempotency.interceptor';
 
 /**
@@ -17,6 +17,19 @@ export function Idempotent(): MethodDecorator & ClassDecorator {
       description: '1–255 characters, unique per intended operation; a retry with the same key and body returns the first response',
       schema: { type: 'string', minLength: 1, maxLength: 255, example: '2f1d5c9e-withdraw-1' },
     }),
-    ApiConflictResponse({ type: ErrorBody, description: 'IdempotencyKeyInFlight: the first request with this key has not finished' }),
+    ApiErrors(
+      {
+        status: 409,
+        error: 'IdempotencyKeyInFlight',
+        message: 'A request with this Idempotency-Key is still in progress; retry later',
+        description: 'the first request with this key has not finished',
+      },
+      {
+        status: 422,
+        error: 'IdempotencyKeyMismatch',
+        message: 'Idempotency-Key was already used with a different request',
+        description: 'this key was used with another body',
+      },
+    ),
   );
 }

@@ -1,0 +1,15 @@
+import type { ApiErrorSpec } from '../common/http/api-errors.decorator';
+
+/** Documented error examples shared by the user and admin withdrawal routes. */
+export const WITHDRAWAL_NOT_FOUND: ApiErrorSpec = {
+  status: 404,
+  error: 'NotFound',
+  message: 'Withdrawal 5d1f7c2a-8e3b-4c6d-9a0f-1b2c3d4e5f60 not found',
+  description: 'no such withdrawal (or not yours)',
+};
+export const WITHDRAWAL_NOT_PENDING: ApiErrorSpec = {
+  status: 409,
+  error: 'Conflict',
+  message: 'Withdrawal 5d1f7c2a-8e3b-4c6d-9a0f-1b2c3d4e5f60 is SENT, not PENDING',
+  description: 'the withdrawal is no longer PENDING',
+};
