@@ -1,7 +1,6 @@
 import request from 'supertest';
 import { positionPayout, sideBetPayout } from '../src/rounds/fairness/payouts';
 import { verifyRound } from '../src/rounds/fairness/round-verifier';
-import { RoundSettlementService } from '../src/rounds/round-settlement.service';
 import { balancesOf, createAdmin, createFundedUser, reconcile } from './support/ledger';
 import { currentRound, FAST_ROUNDS, post, potBalance, priceUnits, resetRoundsVenue, RoundBody, usdc, waitFor, waitForRound, waitForStatus } from './support/rounds';
 import { RunningApp, startTestApp, testConfig } from './support/test-app';
@@ -76,6 +75,8 @@ describe('Rounds: a full round at a fast tick (e2e)', () => {
     expect(body.nextTerminalHash).not.toBe(body.terminalHash);
   });
 
+  // The rules of each command (limits, ownership, states, settling once) are scenarios in test/medium/rounds.medium-spec.ts;
+  // this case is what a client sees over HTTP and Socket.IO through one real round.
   it('plays positions and a side bet through a round, settles it once, and the verifier recomputes it', async () => {
     const alice = await createFundedUser(running);
     const bob = await createFundedUser(running);
@@ -122,9 +123,6 @@ describe('Rounds: a full round at a fast tick (e2e)', () => {
       const bet = await post(running, alice, `/api/v1/rounds/${round.id}/side-bets`, { amount: '5' });
       if (bet.status !== 201) continue;
       sideBet = bet.body as SideBetBody;
-      const second = await post(running, alice, `/api/v1/rounds/${round.id}/side-bets`, { amount: '5' });
-      expect(second.status).toBe(409);
-      expect(second.body.error).toBe('SideBetAlreadyActive');
 
       await waitForStatus(running, round.id, ['ACTIVE', 'ENDED', 'SETTLED']);
       const long = await post(running, alice, `/api/v1/rounds/${round.id}/positions`, { side: 'long', amount: '10' });
@@ -136,13 +134,6 @@ describe('Rounds: a full round at a fast tick (e2e)', () => {
       }
       expect(long.body).toMatchObject({ side: 'long', amount: '10.000000', fee: '0.100000', stake: '9.900000', status: 'open', exitTick: null, payout: null, pnl: null });
 
-      // Someone else's position is not found; out-of-limit amounts and unknown rounds are refused.
-      const stranger = await post(running, bob, `/api/v1/rounds/${round.id}/positions/${long.body.id}/close`);
-      expect(stranger.status).toBe(404);
-      expect((await post(running, bob, `/api/v1/rounds/${round.id}/positions`, { side: 'long', amount: '100.5' })).body.error).toBe('StakeOutOfLimits');
-      expect((await post(running, bob, `/api/v1/rounds/${round.id}/positions`, { side: 'up', amount: '1' })).status).toBe(400);
-      expect((await post(running, bob, `/api/v1/rounds/00000000-0000-4000-8000-000000000000/positions`, { side: 'long', amount: '1' })).status).toBe(404);
-      expect((await request(running.url).get(`/api/v1/rounds/${round.id}/verify`)).status).toBe(409);
 
       const close = await post(running, alice, `/api/v1/rounds/${round.id}/positions/${long.body.id}/close`);
       if (close.status !== 200) {
@@ -155,7 +146,6 @@ describe('Rounds: a full round at a fast tick (e2e)', () => {
       closed = close.body as PositionBody;
       open = short.body as PositionBody;
       expect(closed.status).toBe('closed');
-      expect((await post(running, alice, `/api/v1/rounds/${round.id}/positions/${closed.id}/close`)).body.error).toMatch(/PositionAlreadyClosed|RoundStateConflict/);
     }
     expect(round && sideBet && closed && open).toBeTruthy();
     const roundId = round!.id;
@@ -211,10 +201,6 @@ describe('Rounds: a full round at a fast tick (e2e)', () => {
     expect(await potBalance(running, roundId)).toBe(0n);
     expect((await reconcile(running, admin)).ok).toBe(true);
 
-    // Settlement running again pays nothing.
-    await expect(running.app.get(RoundSettlementService).settle(roundId)).resolves.toEqual({ roundId, result: 'already-settled' });
-    expect(usdc((await balancesOf(running, alice)).USDC.available)).toBe(expectedAlice);
-
     // The published round recomputes from scratch.
     const verify = await request(running.url).get(`/api/v1/rounds/${roundId}/verify`).expect(200);
     expect(verify.body).toMatchObject({ roundId, algorithm: 'cm-v1', saltSource: 'server', provablyFair: false, rugTick: settled.rugTick });
@@ -236,10 +222,6 @@ describe('Rounds: a full round at a fast tick (e2e)', () => {
     expect(positionUpdates.filter((update) => update.id === bet.id).at(-1)).toMatchObject({ kind: 'side-bet', status: won ? 'won' : 'lost' });
     expect(positionUpdates.some((update) => update.id === open!.id)).toBe(false);
     closeSockets();
-
-    // Wrong state after the end.
-    expect((await post(running, alice, `/api/v1/rounds/${roundId}/positions`, { side: 'long', amount: '1' })).body.error).toBe('RoundStateConflict');
-    expect((await post(running, alice, `/api/v1/rounds/${roundId}/side-bets`, { amount: '1' })).body.error).toBe('RoundStateConflict');
 
     // History and admin stats know the round.
     const history = await request(running.url).get('/api/v1/rounds?page=1&limit=5').expect(200);

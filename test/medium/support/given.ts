@@ -1,0 +1,24 @@
+import { LedgerService, SystemAccount } from '../../../src/accounts/ledger.service';
+import { UsersService } from '../../../src/auth/users.service';
+import { parseAmount } from '../../../src/common/money/amount';
+import type { MediumModule } from './medium-module';
+
+export interface GivenUser {
+  id: string;
+}
+
+/** A new user holding `usdc` available USDC, granted from `promotions` like a starting balance. */
+export async function givenUserWithBalance(medium: MediumModule, usdc: string): Promise<GivenUser> {
+  const user = await medium.get(UsersService).create({});
+  const ledger = medium.get(LedgerService);
+  await medium.dataSource.transaction(async (manager) => {
+    await ledger.openUserAccount(manager, user.id);
+    const amount = parseAmount(usdc, { decimals: 6, sign: 'nonNegative' });
+    if (amount > 0n) {
+      await ledger.credit(manager, user.id, amount, { kind: 'test.grant', reference: `user:${user.id}`, idempotencyKey: `test-grant:${user.id}`, from: SystemAccount.promotions });
+    }
+  });
+  // Balance events leave after the commit on the next turn of the event loop: let them out before the scenario starts.
+  await new Promise((resolve) => setImmediate(resolve));
+  return { id: user.id };
+}
