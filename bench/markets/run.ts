@@ -54,10 +54,9 @@ async function main(): Promise<void> {
     // The same buy as a request with an Idempotency-Key (a fresh key each): the key's own writes are in the figure.
     const idempotency = new IdempotencyService(harness.dataSource, harness.config);
     const keyed = async (marketId: string, worker: number, iteration: number) => {
-      const key = `bench-${process.pid}-${marketId}-${worker}-${iteration}`;
-      await idempotency.begin('bench', key, 'f'.repeat(64));
-      const fill = await trading.buy(users[(worker + iteration * options.concurrency) % users.length], marketId, { outcome: iteration % 3, amount: '1.5' });
-      await idempotency.complete('bench', key, 201, fill);
+      const record = { scope: 'bench', key: `bench-${process.pid}-${marketId}-${worker}-${iteration}`, requestHash: 'f'.repeat(64) };
+      const buyer = users[(worker + iteration * options.concurrency) % users.length];
+      await idempotency.execute(record, () => trading.buy(buyer, marketId, { outcome: iteration % 3, amount: '1.5' }), () => 201);
     };
     await measure('warm-up', { ...options, seconds: 1 }, (worker, iteration) => trade(spread[worker % SPREAD_MARKETS].id, worker, iteration));
 
