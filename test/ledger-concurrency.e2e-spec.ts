@@ -90,6 +90,9 @@ describe('ledger under concurrency and retries (e2e)', () => {
     expect(replayRequestId).toBe(replay.headers['x-request-id']);
     expect(replayRequestId).not.toBe(firstRequestId);
     expect((await balancesOf(running, user)).USDC).toEqual({ asset: 'USDC', available: '150.000000', locked: '0.000000' });
+    // The first attempt inserted its withdrawal before the hold failed: rolled back with it, only the answer stayed.
+    const [{ n }] = await db(running).query(`SELECT count(*)::int AS n FROM withdrawals WHERE user_id = $1`, [user.id]);
+    expect(n).toBe(0);
 
     // A validation error (400) and a NotFound (404) are answers too.
     await request(running.url).post('/api/v1/accounts/me/withdrawals').set(user.auth).set('Idempotency-Key', 'bad-body').send({ asset: 'USDC' }).expect(400);
@@ -104,6 +107,17 @@ describe('ledger under concurrency and retries (e2e)', () => {
     expect(fresh.headers['idempotent-replayed']).toBeUndefined();
     const [{ state, response_status }] = await db(running).query(`SELECT state, response_status FROM idempotency_keys WHERE scope = $1 AND key = $2`, [user.id, key]);
     expect({ state, response_status }).toEqual({ state: 'completed', response_status: 422 });
+  });
+
+  it('does not store a 500: the retry with the same key runs again', async () => {
+    const user = await createFundedUser(running);
+    const note = `flaky-${user.id}`;
+    await request(running.url).post('/api/v1/probe/flaky').set(user.auth).set('Idempotency-Key', 'flaky-1').send({ note }).expect(500);
+    const retry = await request(running.url).post('/api/v1/probe/flaky').set(user.auth).set('Idempotency-Key', 'flaky-1').send({ note }).expect(201);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    const replay = await request(running.url).post('/api/v1/probe/flaky').set(user.auth).set('Idempotency-Key', 'flaky-1').send({ note }).expect(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(retry.body);
   });
 
   it('answers 409 while the first request with the key is still in flight, and 400 for a key over 255 characters', async () => {

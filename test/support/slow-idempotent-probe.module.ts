@@ -10,7 +10,9 @@ class SlowBody {
   note!: string;
 }
 
-/** A test-only idempotent endpoint whose command transaction takes 1.5 s, to see a repeated key while the first is in flight. */
+const failedOnce = new Set<string>();
+
+/** Test-only idempotent endpoints: `slow`, whose command transaction takes 1.5 s, to see a repeated key while the first is in flight; `flaky`. */
 @Controller('probe')
 class SlowIdempotentController {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -19,6 +21,20 @@ class SlowIdempotentController {
   @Idempotent()
   async slow(@Body() body: SlowBody): Promise<{ note: string; at: number }> {
     await commandTransaction(this.dataSource, (manager) => manager.query(`SELECT pg_sleep(1.5)`));
+    return { note: body.note, at: Date.now() };
+  }
+
+  /** Fails with a 500 inside its command transaction the first time it sees a note, then succeeds. */
+  @Post('flaky')
+  @Idempotent()
+  async flaky(@Body() body: SlowBody): Promise<{ note: string; at: number }> {
+    await commandTransaction(this.dataSource, async (manager) => {
+      await manager.query(`SELECT 1`);
+      if (!failedOnce.has(body.note)) {
+        failedOnce.add(body.note);
+        throw new Error('probe: a bug on the first attempt');
+      }
+    });
     return { note: body.note, at: Date.now() };
   }
 }
