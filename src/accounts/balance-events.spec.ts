@@ -4,23 +4,24 @@ import { BalanceEventsAfterCommit } from './balance-events';
 
 /** Drives the subscriber the way TypeORM's PostgresQueryRunner reports (nested) transactions. */
 function transactionOf(subscriber: BalanceEventsAfterCommit) {
-  const runner = { isTransactionActive: false } as QueryRunner;
+  const state = { isTransactionActive: false };
+  const runner = state as QueryRunner;
   let depth = 0;
   const event = { queryRunner: runner } as never;
   return {
     start() {
-      runner.isTransactionActive = true;
+      state.isTransactionActive = true;
       depth += 1;
       subscriber.afterTransactionStart(event);
     },
     commit() {
       depth -= 1;
-      runner.isTransactionActive = depth > 0;
+      state.isTransactionActive = depth > 0;
       subscriber.afterTransactionCommit(event);
     },
     rollback() {
       depth -= 1;
-      runner.isTransactionActive = depth > 0;
+      state.isTransactionActive = depth > 0;
       subscriber.afterTransactionRollback(event);
     },
     record(userId: string, available: string) {
