@@ -74,13 +74,50 @@ describe('ledger under concurrency and retries (e2e)', () => {
     expect(own.headers['idempotent-replayed']).toBeUndefined();
   });
 
-  it('does not remember a failed attempt: the same key can succeed after the cause is fixed', async () => {
+  it('remembers a client error too: a retry with the key replays the same 4xx, a new key runs again', async () => {
     const user = await createFundedUser(running);
     const key = 'retry-after-top-up';
-    await request(running.url).post('/api/v1/accounts/me/withdrawals').set(user.auth).set('Idempotency-Key', key).send(withdrawal('150')).expect(422);
+    const first = await request(running.url).post('/api/v1/accounts/me/withdrawals').set(user.auth).set('Idempotency-Key', key).send(withdrawal('150')).expect(422);
+    expect(first.body.error).toBe('InsufficientFunds');
     await request(running.url).post(`/api/v1/admin/accounts/${user.id}/adjustments`).set(admin.auth).send({ asset: 'USDC', amount: '50', reason: 'top up' }).expect(201);
-    const success = await request(running.url).post('/api/v1/accounts/me/withdrawals').set(user.auth).set('Idempotency-Key', key).send(withdrawal('150')).expect(201);
-    expect(success.headers['idempotent-replayed']).toBeUndefined();
+
+    // Same key and body: the stored answer, with the replay's own requestId, and nothing moves.
+    const replay = await request(running.url).post('/api/v1/accounts/me/withdrawals').set(user.auth).set('Idempotency-Key', key).send(withdrawal('150')).expect(422);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    const { requestId: firstRequestId, ...firstAnswer } = first.body as { requestId: string };
+    const { requestId: replayRequestId, ...replayAnswer } = replay.body as { requestId: string };
+    expect(replayAnswer).toEqual(firstAnswer);
+    expect(replayRequestId).toBe(replay.headers['x-request-id']);
+    expect(replayRequestId).not.toBe(firstRequestId);
+    expect((await balancesOf(running, user)).USDC).toEqual({ asset: 'USDC', available: '150.000000', locked: '0.000000' });
+    // The first attempt inserted its withdrawal before the hold failed: rolled back with it, only the answer stayed.
+    const [{ n }] = await db(running).query(`SELECT count(*)::int AS n FROM withdrawals WHERE user_id = $1`, [user.id]);
+    expect(n).toBe(0);
+
+    // A validation error (400) and a NotFound (404) are answers too.
+    await request(running.url).post('/api/v1/accounts/me/withdrawals').set(user.auth).set('Idempotency-Key', 'bad-body').send({ asset: 'USDC' }).expect(400);
+    const badAgain = await request(running.url).post('/api/v1/accounts/me/withdrawals').set(user.auth).set('Idempotency-Key', 'bad-body').send({ asset: 'USDC' }).expect(400);
+    expect(badAgain.headers['idempotent-replayed']).toBe('true');
+    const missing = '00000000-0000-4000-8000-000000000000';
+    await request(running.url).post(`/api/v1/accounts/me/withdrawals/${missing}/cancel`).set(user.auth).set('Idempotency-Key', 'cancel-missing').expect(404);
+    const missingAgain = await request(running.url).post(`/api/v1/accounts/me/withdrawals/${missing}/cancel`).set(user.auth).set('Idempotency-Key', 'cancel-missing').expect(404);
+    expect(missingAgain.headers['idempotent-replayed']).toBe('true');
+
+    const fresh = await request(running.url).post('/api/v1/accounts/me/withdrawals').set(user.auth).set('Idempotency-Key', `${key}-2`).send(withdrawal('150')).expect(201);
+    expect(fresh.headers['idempotent-replayed']).toBeUndefined();
+    const [{ state, response_status }] = await db(running).query(`SELECT state, response_status FROM idempotency_keys WHERE scope = $1 AND key = $2`, [user.id, key]);
+    expect({ state, response_status }).toEqual({ state: 'completed', response_status: 422 });
+  });
+
+  it('does not store a 500: the retry with the same key runs again', async () => {
+    const user = await createFundedUser(running);
+    const note = `flaky-${user.id}`;
+    await request(running.url).post('/api/v1/probe/flaky').set(user.auth).set('Idempotency-Key', 'flaky-1').send({ note }).expect(500);
+    const retry = await request(running.url).post('/api/v1/probe/flaky').set(user.auth).set('Idempotency-Key', 'flaky-1').send({ note }).expect(201);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    const replay = await request(running.url).post('/api/v1/probe/flaky').set(user.auth).set('Idempotency-Key', 'flaky-1').send({ note }).expect(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(retry.body);
   });
 
   it('answers 409 while the first request with the key is still in flight, and 400 for a key over 255 characters', async () => {

@@ -6,6 +6,7 @@ import { MarketJobs } from '../../src/markets/market-jobs';
 import { MarketListCache } from '../../src/markets/market-list.cache';
 import { MarketTradingService } from '../../src/markets/market-trading.service';
 import { MarketsService } from '../../src/markets/markets.service';
+import { IdempotencyService } from '../../src/common/idempotency/idempotency.service';
 
 /**
  * Prediction-market trades per second through the real MarketTradingService (market row lock, LMSR in
@@ -50,6 +51,13 @@ async function main(): Promise<void> {
       trading
         .buy(users[(worker + iteration * options.concurrency) % users.length], marketId, { outcome: iteration % 3, amount: '1.5' })
         .then(() => undefined);
+    // The same buy as a request with an Idempotency-Key (a fresh key each): the key's own writes are in the figure.
+    const idempotency = new IdempotencyService(harness.dataSource, harness.config);
+    const keyed = async (marketId: string, worker: number, iteration: number) => {
+      const record = { scope: 'bench', key: `bench-${process.pid}-${marketId}-${worker}-${iteration}`, requestHash: 'f'.repeat(64) };
+      const buyer = users[(worker + iteration * options.concurrency) % users.length];
+      await idempotency.execute(record, () => trading.buy(buyer, marketId, { outcome: iteration % 3, amount: '1.5' }), () => 201);
+    };
     await measure('warm-up', { ...options, seconds: 1 }, (worker, iteration) => trade(spread[worker % SPREAD_MARKETS].id, worker, iteration));
 
     const results: Result[] = [
@@ -57,6 +65,10 @@ async function main(): Promise<void> {
       await measure('hot: one market (row lock serializes)', options, (worker, iteration) => trade(hot.id, worker, iteration)),
       await measure(`spread: ${SPREAD_MARKETS} markets`, options, (worker, iteration) =>
         trade(spread[(worker + iteration * options.concurrency) % SPREAD_MARKETS].id, worker, iteration),
+      ),
+      await measure('hot, with Idempotency-Key', options, (worker, iteration) => keyed(hot.id, worker, iteration)),
+      await measure(`spread, with Idempotency-Key`, options, (worker, iteration) =>
+        keyed(spread[(worker + iteration * options.concurrency) % SPREAD_MARKETS].id, worker, iteration),
       ),
     ];
     const base = results[0].perSecond;

@@ -8,6 +8,7 @@ import { AdjustmentDto, CreateAdjustmentDto } from './adjustment.dto';
 import { AssetsService, SETTLEMENT_ASSET } from './assets.service';
 import { LedgerService, SystemAccount } from './ledger.service';
 import { AccountEntity } from './account.entity';
+import { commandTransaction } from '../common/transactions/command-transaction';
 
 interface LedgerRow {
   id: string;
@@ -85,7 +86,7 @@ export class AccountsService {
     const exists = await this.dataSource.query(`SELECT 1 FROM users WHERE id = $1`, [userId]);
     if (exists.length === 0) throw new NotFound(`User ${userId} not found`);
     const meta = { kind: 'admin.adjustment', reference: `admin:${adminId}`, asset: body.asset, memo: body.reason };
-    const result = await this.dataSource.transaction((manager) =>
+    const result = await commandTransaction(this.dataSource, (manager) =>
       amount > 0n
         ? this.ledger.credit(manager, userId, amount, { ...meta, from: SystemAccount.adjustments })
         : this.ledger.debit(manager, userId, -amount, { ...meta, to: SystemAccount.adjustments }),

@@ -10,6 +10,7 @@ import { LedgerService } from './ledger.service';
 import { CreateWithdrawalDto, WithdrawalDto } from './withdrawal.dto';
 import { WithdrawalEntity, WithdrawalStatus } from './withdrawal.entity';
 import { isUuid } from '../common/ids';
+import { commandTransaction } from '../common/transactions/command-transaction';
 
 /**
  * A withdrawal holds its amount (available → locked) from the moment it is requested. Until the
@@ -32,7 +33,7 @@ export class WithdrawalsService {
     const toAddress = canonicalAddress(body.chain as ChainName, body.toAddress);
     if (!toAddress) throw new InvalidField('toAddress', `is not a valid ${body.chain} address`);
 
-    const withdrawal = await this.dataSource.transaction(async (manager) => {
+    const withdrawal = await commandTransaction(this.dataSource, async (manager) => {
       const saved = await manager.getRepository(WithdrawalEntity).save(
         manager.getRepository(WithdrawalEntity).create({ userId, asset: body.asset, amount, chain: body.chain, toAddress, status: 'PENDING', reason: null }),
       );
@@ -70,7 +71,7 @@ export class WithdrawalsService {
     status: Extract<WithdrawalStatus, 'CANCELLED' | 'REJECTED'>,
     options: { ownerId?: string; kind: string; reason?: string },
   ): Promise<WithdrawalEntity> {
-    return this.dataSource.transaction(async (manager) => {
+    return commandTransaction(this.dataSource, async (manager) => {
       const withdrawal = await this.lockForUpdate(manager, withdrawalId, options.ownerId);
       if (withdrawal.status !== 'PENDING') throw new Conflict(`Withdrawal ${withdrawalId} is ${withdrawal.status}, not PENDING`);
       await this.ledger.release(manager, { userId: withdrawal.userId }, withdrawal.amount, {

@@ -13,6 +13,7 @@ import { MarketListCache } from './market-list.cache';
 import { emitCommitted } from './market-view';
 import { assertTradable, feeScheduleOf, formatUnits, lmsrStateOf, parseUnits, resolveOutcome } from './market-rules';
 import { MarketStore, PositionRow, poolOf } from './market-store';
+import { commandTransaction, whenCommitted } from '../common/transactions/command-transaction';
 
 type Pricer = (state: LmsrState, outcome: number, fees: FeeSchedule) => AmmQuote;
 
@@ -75,7 +76,7 @@ export class MarketTradingService {
   }
 
   private async trade(userId: string, marketId: string, outcomeRef: OutcomeRef, price: Pricer): Promise<FillDto> {
-    const done = await this.dataSource.transaction(async (manager) => {
+    const done = await commandTransaction(this.dataSource, async (manager) => {
       // The market's lock and the caller's position in one round trip (fewer waits while the row is locked).
       const { market, position: held } = await MarketStore.lockWithPosition(manager, marketId, userId);
       assertTradable(market);
@@ -102,7 +103,6 @@ export class MarketTradingService {
 
     const { market, tradeId, fill } = done;
     const dto: FillDto = { tradeId, ...fillDto(fill) };
-    await this.listCache.invalidate();
     const event: MarketTradedEvent = {
       marketId: market.id,
       status: market.status,
@@ -119,7 +119,10 @@ export class MarketTradingService {
       averagePrice: fill.averagePrice,
       at: new Date().toISOString(),
     };
-    emitCommitted(this.events, DomainEvent.MarketTraded, event);
+    await whenCommitted(async () => {
+      await this.listCache.invalidate();
+      emitCommitted(this.events, DomainEvent.MarketTraded, event);
+    });
     return dto;
   }
 

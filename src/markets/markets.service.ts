@@ -16,6 +16,7 @@ import { MarketListCache } from './market-list.cache';
 import { parseUnits, resolveOutcome } from './market-rules';
 import { MarketStore, poolOf } from './market-store';
 import { emitCommitted, toMarketDto, toMarketStateEvent } from './market-view';
+import { commandTransaction, whenCommitted } from '../common/transactions/command-transaction';
 
 /** Who creates a market: a user with the `creator` role (funds the subsidy, earns a fee share) or an admin (the house funds it). */
 export type MarketFunding = { creatorId: string } | { house: true; adminId: string };
@@ -50,7 +51,7 @@ export class MarketsService {
     const state = createMarketMaker({ outcomeCount: labels.length, subsidy, initialProbabilities: body.initialProbabilities });
     const creatorId = 'creatorId' in funding ? funding.creatorId : null;
 
-    const market = await this.dataSource.transaction(async (manager) => {
+    const market = await commandTransaction(this.dataSource, async (manager) => {
       const id = randomUUID();
       const row = manager.getRepository(MarketEntity).create({
         id,
@@ -78,8 +79,10 @@ export class MarketsService {
       return saved;
     });
 
-    await this.scheduleClose(market);
-    await this.afterChange(market, DomainEvent.MarketCreated);
+    await whenCommitted(async () => {
+      await this.scheduleClose(market);
+      await this.afterChange(market, DomainEvent.MarketCreated);
+    });
     return toMarketDto(market, labels);
   }
 
@@ -140,7 +143,7 @@ export class MarketsService {
   }
 
   private async finish(marketId: string, status: Extract<MarketStatus, 'RESOLVED' | 'CANCELLED'>, outcome?: OutcomeRef): Promise<MarketDto> {
-    const { market, labels } = await this.dataSource.transaction(async (manager: EntityManager) => {
+    const { market, labels } = await commandTransaction(this.dataSource, async (manager: EntityManager) => {
       const market = await MarketStore.lockForUpdate(manager, marketId);
       const labels = await MarketStore.labels(manager, marketId);
       if (market.status !== 'OPEN' && market.status !== 'CLOSED') {
@@ -154,9 +157,11 @@ export class MarketsService {
       await manager.getRepository(MarketEntity).save(market);
       return { market, labels };
     });
-    // If this enqueue is lost (crash, Redis down), the minute sweep enqueues every unsettled market again.
-    await this.jobs.enqueueSettlement(market.id).catch((error: Error) => this.logger.error(`settlement of market ${market.id} not enqueued: ${error.message}`));
-    await this.afterChange(market, status === 'RESOLVED' ? DomainEvent.MarketResolved : DomainEvent.MarketCancelled);
+    await whenCommitted(async () => {
+      // If this enqueue is lost (crash, Redis down), the minute sweep enqueues every unsettled market again.
+      await this.jobs.enqueueSettlement(market.id).catch((error: Error) => this.logger.error(`settlement of market ${market.id} not enqueued: ${error.message}`));
+      await this.afterChange(market, status === 'RESOLVED' ? DomainEvent.MarketResolved : DomainEvent.MarketCancelled);
+    });
     return toMarketDto(market, labels);
   }
 

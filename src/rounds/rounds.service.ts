@@ -41,6 +41,7 @@ import type {
 } from './rounds.dto';
 import { isUuid } from '../common/ids';
 import { isPgError, PgError } from '../database/pg-errors';
+import { commandTransaction, whenCommitted } from '../common/transactions/command-transaction';
 
 export const MAX_OPEN_POSITIONS_PER_ROUND = 10;
 /**
@@ -162,7 +163,7 @@ export class RoundsService {
 
   async openPosition(userId: string, roundId: string, body: OpenRoundPositionDto): Promise<RoundPositionDto> {
     const amount = parseUsdc(body.amount);
-    const position = await this.dataSource.transaction(async (manager) => {
+    const position = await commandTransaction(this.dataSource, async (manager) => {
       const round = await this.lockRoundShared(manager, roundId);
       this.expectStatus(round, ['ACTIVE'], 'Positions open');
       this.expectTicking(round);
@@ -199,12 +200,12 @@ export class RoundsService {
       return row;
     });
     const dto = toPositionDto(position);
-    this.publishTrade(roundId, userId, dto, 'open');
+    await whenCommitted(() => this.publishTrade(roundId, userId, dto, 'open'));
     return dto;
   }
 
   async closePosition(userId: string, roundId: string, positionId: string): Promise<RoundPositionDto> {
-    const position = await this.dataSource.transaction(async (manager) => {
+    const position = await commandTransaction(this.dataSource, async (manager) => {
       const round = await this.lockRoundShared(manager, roundId);
       if (!isUuid(positionId)) throw new RoundPositionNotFound(positionId);
       const row = await manager.findOne(RoundPositionEntity, { where: { id: positionId, roundId, userId }, lock: { mode: 'pessimistic_write' } });
@@ -227,13 +228,13 @@ export class RoundsService {
       return row;
     });
     const dto = toPositionDto(position);
-    this.publishTrade(roundId, userId, dto, 'close');
+    await whenCommitted(() => this.publishTrade(roundId, userId, dto, 'close'));
     return dto;
   }
 
   async placeSideBet(userId: string, roundId: string, body: PlaceSideBetDto): Promise<RoundSideBetDto> {
     const amount = parseUsdc(body.amount);
-    const bet = await this.dataSource.transaction(async (manager) => {
+    const bet = await commandTransaction(this.dataSource, async (manager) => {
       const round = await this.lockRoundShared(manager, roundId);
       this.expectStatus(round, ['PENDING', 'ACTIVE'], 'Side bets are taken');
       this.expectTicking(round);
@@ -272,8 +273,10 @@ export class RoundsService {
       return row;
     });
     const dto = toSideBetDto(bet);
-    this.events.emit(RealtimeDomainEvent.PositionUpdated, { userId, position: { kind: 'side-bet', ...dto } });
-    this.events.emit(RoundEvent.Trade, { roundId, trade: { kind: 'side-bet', action: 'place', amount: dto.amount, startTick: dto.startTick, endTick: dto.endTick } });
+    await whenCommitted(() => {
+      this.events.emit(RealtimeDomainEvent.PositionUpdated, { userId, position: { kind: 'side-bet', ...dto } });
+      this.events.emit(RoundEvent.Trade, { roundId, trade: { kind: 'side-bet', action: 'place', amount: dto.amount, startTick: dto.startTick, endTick: dto.endTick } });
+    });
     return dto;
   }
 

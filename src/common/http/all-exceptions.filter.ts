@@ -25,6 +25,23 @@ function fromHttpException(exception: HttpException): Omit<ErrorBody, 'requestId
   };
 }
 
+export type ErrorAnswer = Omit<ErrorBody, 'requestId'>;
+
+/** The answer for an error a client caused (or any HttpException); undefined for a bug (answered 500). */
+export function errorAnswerOf(exception: unknown): ErrorAnswer | undefined {
+  if (exception instanceof DomainError) {
+    return {
+      statusCode: exception.status,
+      error: exception.error,
+      message: exception.message,
+      ...(exception.details !== undefined ? { details: exception.details } : {}),
+    };
+  }
+  if (exception instanceof HttpException) return fromHttpException(exception);
+  if (isBodyParserError(exception)) return { statusCode: exception.status, error: REASON_PHRASES[exception.status] ?? 'BadRequest', message: exception.message };
+  return undefined;
+}
+
 /** Answers every error as `{statusCode, error, message, details?, requestId}`; only bugs become 500s. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -36,19 +53,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     const requestId = requestIdOf(request);
 
-    let body: Omit<ErrorBody, 'requestId'>;
-    if (exception instanceof DomainError) {
-      body = {
-        statusCode: exception.status,
-        error: exception.error,
-        message: exception.message,
-        ...(exception.details !== undefined ? { details: exception.details } : {}),
-      };
-    } else if (exception instanceof HttpException) {
-      body = fromHttpException(exception);
-    } else if (isBodyParserError(exception)) {
-      body = { statusCode: exception.status, error: REASON_PHRASES[exception.status] ?? 'BadRequest', message: exception.message };
-    } else {
+    let body = errorAnswerOf(exception);
+    if (!body) {
       this.logger.error({ requestId, method: request.method, path: request.originalUrl, err: exception }, (exception as Error)?.stack);
       body = { statusCode: 500, error: 'InternalServerError', message: 'Internal server error' };
     }

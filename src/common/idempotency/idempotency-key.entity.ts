@@ -16,6 +16,7 @@ export class IdempotencyKeyEntity {
   @Column({ type: 'char', length: 64 })
   requestHash!: string;
 
+  /** `in_flight` only inside the command's uncommitted transaction (committed rows are `completed`, but for rows of older versions). */
   @Column({ type: 'varchar', length: 16 })
   state!: IdempotencyKeyState;
 

@@ -1,8 +1,9 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
+import { from, lastValueFrom, map, Observable } from 'rxjs';
 import { InvalidField } from '../errors/domain-error';
+import { requestIdOf } from '../http/request-id.middleware';
 import { IdempotencyService } from './idempotency.service';
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
@@ -35,25 +36,15 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (key === undefined) return next.handle();
     if (key.length < 1 || key.length > 255) throw new InvalidField(IDEMPOTENCY_KEY_HEADER, 'must be 1 to 255 characters');
 
-    const scope = request.user?.id ?? 'anonymous';
-    const fingerprint = requestFingerprint(request.method, request.originalUrl, request.body);
-    return from(this.idempotency.begin(scope, key, fingerprint)).pipe(
-      mergeMap((outcome) => {
-        if (outcome.kind === 'replay') {
-          response.status(outcome.status);
-          response.setHeader(IDEMPOTENT_REPLAYED_HEADER, 'true');
-          return of(outcome.body);
-        }
-        return next.handle().pipe(
-          // The handler failed, so nothing was committed: free the key for a retry.
-          catchError((error: unknown) => from(this.idempotency.release(scope, key)).pipe(mergeMap(() => throwError(() => error)))),
-          // The handler's work is committed. If storing its response fails, the key stays in flight
-          // (a retry gets 409 until it expires) rather than being freed to run the work twice.
-          mergeMap(async (body: unknown) => {
-            await this.idempotency.complete(scope, key, response.statusCode, body);
-            return body;
-          }),
-        );
+    const record = { scope: request.user?.id ?? 'anonymous', key, requestHash: requestFingerprint(request.method, request.originalUrl, request.body) };
+    const handle = () => lastValueFrom(next.handle(), { defaultValue: undefined });
+    return from(this.idempotency.execute(record, handle, () => response.statusCode)).pipe(
+      map((answer) => {
+        if (!answer.replayed) return answer.body;
+        response.status(answer.status);
+        response.setHeader(IDEMPOTENT_REPLAYED_HEADER, 'true');
+        // A stored error carries the requestId of the request that caused it; the replay answers with its own.
+        return answer.status >= 400 ? { ...(answer.body as object), requestId: requestIdOf(request) } : answer.body;
       }),
     );
   }

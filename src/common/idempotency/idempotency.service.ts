@@ -1,12 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { IdempotencyKeyInFlight, IdempotencyKeyMismatch } from '../errors/domain-error';
+import { errorAnswerOf } from '../http/all-exceptions.filter';
+import { runInCommandUnit } from '../transactions/command-transaction';
+import { IdempotentCommand, KeyAnsweredMeanwhile, KeyRecord, KeyStore } from './idempotent-command';
 
-export type IdempotencyOutcome = { kind: 'first' } | { kind: 'replay'; status: number; body: unknown };
+export interface IdempotentAnswer {
+  /** True when this is the stored answer of an earlier request with the key. */
+  replayed: boolean;
+  status: number;
+  body: unknown;
+}
 
 interface StoredKey {
   request_hash: string;
@@ -15,51 +22,73 @@ interface StoredKey {
   response_body: unknown;
 }
 
-const FIRST_POLL_MS = 10;
-const MAX_POLL_MS = 200;
+/** SQLSTATE lock_not_available: lock_timeout ran out while another request held the key. */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 /**
- * The table behind `@Idempotent()`. The first request with a key claims it (`in_flight`); a repeat
- * waits up to IDEMPOTENCY_WAIT_MS for the first to finish and then replays its response. Only
- * successful responses are kept: a failed request moved no money, so its key is freed for a retry.
+ * The table behind `@Idempotent()`. A request with a key first looks for a stored answer (and replays
+ * it); otherwise its handler runs as an `IdempotentCommand`, which writes the key's row in the command's
+ * own transaction and stores the response there: a success or a client error (4xx), never a 5xx.
+ * A repeat while the first is running waits for it up to IDEMPOTENCY_WAIT_MS, then answers 409.
  */
 @Injectable()
-export class IdempotencyService {
+export class IdempotencyService implements KeyStore {
+  private readonly logger = new Logger('Idempotency');
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
   ) {}
 
-  async begin(scope: string, key: string, requestHash: string): Promise<IdempotencyOutcome> {
-    const deadline = Date.now() + this.config.idempotencyWaitMs;
-    let pollMs = FIRST_POLL_MS;
+  /** Replays the stored answer for `record`, or runs `handle` and answers with what it returned (`statusOf()` read after it). */
+  async execute(record: KeyRecord, handle: () => Promise<unknown>, statusOf: () => number): Promise<IdempotentAnswer> {
     for (;;) {
-      if (await this.claim(scope, key, requestHash)) return { kind: 'first' };
-      const rows = (await this.dataSource.query(
-        `SELECT request_hash, state, response_status, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2`,
-        [scope, key],
-      )) as StoredKey[];
-      const stored = rows[0];
-      if (stored) {
-        if (stored.request_hash !== requestHash) throw new IdempotencyKeyMismatch();
-        if (stored.state === 'completed') return { kind: 'replay', status: stored.response_status!, body: stored.response_body };
-        if (Date.now() >= deadline) throw new IdempotencyKeyInFlight();
-        await sleep(pollMs);
-        pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
+      const stored = await this.storedAnswer(record);
+      if (stored) return stored;
+      const command = new IdempotentCommand(this.dataSource, this, record);
+      let body: unknown;
+      try {
+        body = await runInCommandUnit(command, handle);
+      } catch (error) {
+        // Another request answered the key while this one validated its input: replay that answer.
+        if (error instanceof KeyAnsweredMeanwhile) continue;
+        await command.fail(storableClientError(error)).catch((failure: Error) => this.logger.error(`rolling back a keyed request failed: ${failure.message}`));
+        throw error;
       }
-      // No row: the first request failed and freed the key; claim it again.
+      const status = statusOf();
+      await command.complete(status, body);
+      return { replayed: false, status, body };
     }
   }
 
-  async complete(scope: string, key: string, status: number, body: unknown): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE idempotency_keys SET state = 'completed', response_status = $3, response_body = $4::json WHERE scope = $1 AND key = $2`,
-      [scope, key, status, JSON.stringify(body ?? null)],
-    );
+  async claim(manager: EntityManager, record: KeyRecord): Promise<boolean> {
+    // Waits on the unique index while a concurrent request holds the key: bounded like IDEMPOTENCY_WAIT_MS says.
+    await manager.query(`SELECT set_config('lock_timeout', $1, true)`, [`${Math.max(1, this.config.idempotencyWaitMs)}ms`]);
+    let rows: unknown[];
+    try {
+      rows = (await manager.query(
+        `INSERT INTO idempotency_keys (scope, key, request_hash, state, expires_at)
+         VALUES ($1, $2, $3, 'in_flight', now() + make_interval(hours => $4))
+         ON CONFLICT (scope, key) DO UPDATE
+           SET request_hash = EXCLUDED.request_hash, state = 'in_flight', response_status = NULL, response_body = NULL,
+               created_at = now(), expires_at = EXCLUDED.expires_at
+           WHERE idempotency_keys.expires_at < now()
+         RETURNING key`,
+        [record.scope, record.key, record.requestHash, this.config.idempotencyKeyTtlHours],
+      )) as unknown[];
+    } catch (error) {
+      if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE) throw new IdempotencyKeyInFlight();
+      throw error;
+    }
+    await manager.query(`SET LOCAL lock_timeout TO DEFAULT`);
+    return rows.length > 0;
   }
 
-  async release(scope: string, key: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND state = 'in_flight'`, [scope, key]);
+  async answer(manager: EntityManager, record: KeyRecord, status: number, body: unknown): Promise<void> {
+    await manager.query(
+      `UPDATE idempotency_keys SET state = 'completed', response_status = $3, response_body = $4::json WHERE scope = $1 AND key = $2`,
+      [record.scope, record.key, status, JSON.stringify(body ?? null)],
+    );
   }
 
   @Cron(CronExpression.EVERY_HOUR)
@@ -68,18 +97,23 @@ export class IdempotencyService {
     return count;
   }
 
-  /** Inserts the key as in flight, or takes over an expired one; false when someone else holds it. */
-  private async claim(scope: string, key: string, requestHash: string): Promise<boolean> {
-    const rows = (await this.dataSource.query(
-      `INSERT INTO idempotency_keys (scope, key, request_hash, state, expires_at)
-       VALUES ($1, $2, $3, 'in_flight', now() + make_interval(hours => $4))
-       ON CONFLICT (scope, key) DO UPDATE
-         SET request_hash = EXCLUDED.request_hash, state = 'in_flight', response_status = NULL, response_body = NULL,
-             created_at = now(), expires_at = EXCLUDED.expires_at
-         WHERE idempotency_keys.expires_at < now()
-       RETURNING key`,
-      [scope, key, requestHash, this.config.idempotencyKeyTtlHours],
-    )) as unknown[];
-    return rows.length > 0;
+  private async storedAnswer(record: KeyRecord): Promise<IdempotentAnswer | undefined> {
+    const [stored] = (await this.dataSource.query(
+      `SELECT request_hash, state, response_status, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2 AND expires_at >= now()`,
+      [record.scope, record.key],
+    )) as StoredKey[];
+    if (!stored) return undefined;
+    if (stored.request_hash !== record.requestHash) throw new IdempotencyKeyMismatch();
+    // Written by a version that claimed keys in a transaction of their own: its outcome is unknown until it expires.
+    if (stored.state !== 'completed') throw new IdempotencyKeyInFlight();
+    return { replayed: true, status: stored.response_status!, body: stored.response_body };
   }
+}
+
+/** A 4xx the handler answered (its retry gets the same); not the key's own errors, nor a rate limit. */
+function storableClientError(error: unknown): { status: number; body: unknown } | undefined {
+  if (error instanceof IdempotencyKeyInFlight || error instanceof IdempotencyKeyMismatch) return undefined;
+  const answer = errorAnswerOf(error);
+  if (!answer || answer.statusCode < 400 || answer.statusCode >= 500 || answer.statusCode === 429) return undefined;
+  return { status: answer.statusCode, body: answer };
 }
