@@ -180,6 +180,9 @@ describe('prediction markets (e2e)', () => {
       .send({ outcome: 'Yes', amount: '1', minShares: '1000' })
       .expect(422);
     expect(slipped.body.error).toBe('PriceMovedBeyondSlippage');
+    // Messages and details speak the API's decimal strings, never minor units.
+    expect(slipped.body.message).toMatch(/^1\.000000 USDC would buy \d+\.\d{6} shares, fewer than minShares 1000\.000000$/);
+    expect(slipped.body.details).toEqual({ minShares: '1000.000000', shares: expect.stringMatching(/^\d+\.\d{6}$/) });
     const slippedSell = await request(running.url)
       .post(`/api/v1/markets/${market.id}/sell`)
       .set(alice.auth)
@@ -195,9 +198,12 @@ describe('prediction markets (e2e)', () => {
     expect((await request(running.url).post(`/api/v1/markets/${market.id}/sell`).set(bob.auth).send({ outcome: 'Yes', shares: '1' }).expect(422)).body.error).toBe(
       'InsufficientShares',
     );
-    expect(
-      (await request(running.url).post(`/api/v1/markets/${market.id}/sell`).set(alice.auth).send({ outcome: 'Yes', shares: '100000' }).expect(422)).body.error,
-    ).toBe('InsufficientShares');
+    const oversold = await request(running.url).post(`/api/v1/markets/${market.id}/sell`).set(alice.auth).send({ outcome: 'Yes', shares: '100000' }).expect(422);
+    expect(oversold.body).toMatchObject({
+      error: 'InsufficientShares',
+      message: expect.stringMatching(/^Cannot sell 100000\.000000 shares of outcome 0: only \d+\.\d{6} are outstanding$/),
+      details: { outcome: 0, shares: '100000.000000', outstanding: expect.stringMatching(/^\d+\.\d{6}$/) },
+    });
     // A signed-in sell quote checks holdings like the sell (anonymous quotes only price).
     const anonymousQuote = await request(running.url).get(`/api/v1/markets/${market.id}/quote?outcome=Yes&side=sell&shares=1`).expect(200);
     expect(anonymousQuote.body).toMatchObject({ side: 'sell', shares: '1.000000' });
