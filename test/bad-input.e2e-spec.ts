@@ -84,6 +84,44 @@ describe('Bad input answers 4xx in the error shape, never 500 (e2e)', () => {
     });
   });
 
+  describe('malformed ids', () => {
+    it.each([
+      ['DELETE', '/api/v1/auth/sessions/{id}', 'NotFound', 'Session'],
+      ['POST', '/api/v1/admin/users/{id}/ban', 'NotFound', 'User'],
+      ['POST', '/api/v1/admin/accounts/{id}/adjustments', 'NotFound', 'User', { asset: 'USDC', amount: '1', reason: 'sweep' }],
+      ['POST', '/api/v1/accounts/me/withdrawals/{id}/cancel', 'NotFound', 'Withdrawal'],
+      ['POST', '/api/v1/admin/withdrawals/{id}/reject', 'NotFound', 'Withdrawal'],
+      ['GET', '/api/v1/markets/{id}', 'NotFound', 'Market'],
+      ['PATCH', '/api/v1/admin/markets/{id}', 'NotFound', 'Market'],
+      ['GET', '/api/v1/rounds/{id}', 'RoundNotFound', 'Round'],
+      ['POST', '/api/v1/rounds/3f0c1b8e-9a4d-4c2e-8f71-2b6d5e4a9c10/positions/{id}/close', 'RoundPositionNotFound', 'Position'],
+    ])('%s %s answers a malformed id with the same 404 as a uuid of nothing', async (method, template, error, noun, body: object = {}) => {
+      const agent = request(running.url);
+      const verb = method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
+      const call = (id: string) =>
+        agent[verb](template.replace('{id}', id))
+          .set(admin.auth)
+          .send(method === 'GET' || method === 'DELETE' ? undefined : body);
+      const malformed = await call('not-a-uuid').expect(404);
+      expect(malformed.body).toMatchObject({ ...ERROR_SHAPE, error, message: expect.stringMatching(new RegExp(`^${noun} not-a-uuid not found`)) });
+      if (error !== 'RoundPositionNotFound') expect((await call('3f0c1b8e-9a4d-4c2e-8f71-2b6d5e4a9c10').expect(404)).body.error).toBe(error);
+    });
+  });
+
+  describe('page and limit', () => {
+    it.each([
+      ['page=abc', 'page must be an integer number'],
+      ['page=1.5', 'page must be an integer number'],
+      ['page=0', 'page must not be less than 1'],
+      ['page=1000001', 'page must not be greater than 1000000'],
+      ['limit=101', 'limit must not be greater than 100'],
+      ['limit=', 'limit must not be less than 1'],
+    ])('?%s reports only the rule it breaks', async (query, message) => {
+      const response = await request(running.url).get(`/api/v1/markets?${query}`).expect(400);
+      expect(response.body).toMatchObject({ error: 'ValidationFailed', message, details: [{ field: query.split('=')[0], messages: [message] }] });
+    });
+  });
+
   describe('routes outside /api/v1', () => {
     it.each(['/nonexistent', '/api/v2/markets', '//api/v1/markets', '/api/v1x'])('GET %s answers 404 in the JSON error shape', async (path) => {
       const response = await request(running.url).get(path).set('X-Request-Id', 'outside-404').expect(404).expect('Content-Type', /json/);

@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { ErrorBody } from '../common/http/error-body';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
+import { UuidParam } from '../common/http/uuid-param';
 import { AccountsService } from './accounts.service';
 import { AdjustmentDto, CreateAdjustmentDto } from './adjustment.dto';
 import { ReconciliationDto } from './reconciliation.dto';
@@ -29,7 +30,7 @@ export class AccountsAdminController {
   @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'InsufficientFunds for a negative adjustment' })
   adjust(
     @CurrentUser() admin: AuthenticatedUser,
-    @Param('userId', new ParseUUIDPipe()) userId: string,
+    @UuidParam('userId', 'User') userId: string,
     @Body() body: CreateAdjustmentDto,
   ): Promise<AdjustmentDto> {
     return this.accounts.adjust(admin.id, userId, body);
@@ -40,7 +41,7 @@ export class AccountsAdminController {
   @Idempotent()
   @ApiOkResponse({ type: WithdrawalDto, description: 'REJECTED; the hold is released' })
   @ApiNotFoundResponse({ type: ErrorBody })
-  reject(@CurrentUser() admin: AuthenticatedUser, @Param('id') id: string, @Body() body: RejectWithdrawalDto): Promise<WithdrawalDto> {
+  reject(@CurrentUser() admin: AuthenticatedUser, @UuidParam('id', 'Withdrawal') id: string, @Body() body: RejectWithdrawalDto): Promise<WithdrawalDto> {
     return this.withdrawals.reject(admin.id, id, body.reason);
   }
 

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser } from '../auth/auth.decorators';
 import { ErrorBody } from '../common/http/error-body';
 import { PageQueryDto } from '../common/http/pagination';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
+import { UuidParam } from '../common/http/uuid-param';
 import { AccountDto, LedgerPageDto, LedgerQueryDto } from './account.dto';
 import { AccountsService } from './accounts.service';
 import { CreateWithdrawalDto, WithdrawalDto, WithdrawalPageDto } from './withdrawal.dto';
@@ -50,7 +51,7 @@ export class AccountsController {
   @Idempotent()
   @ApiOkResponse({ type: WithdrawalDto, description: 'CANCELLED; the hold is released' })
   @ApiNotFoundResponse({ type: ErrorBody })
-  cancelWithdrawal(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string): Promise<WithdrawalDto> {
+  cancelWithdrawal(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', 'Withdrawal') id: string): Promise<WithdrawalDto> {
     return this.withdrawals.cancel(caller.id, id);
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ErrorBody } from '../common/http/error-body';
+import { UuidParam } from '../common/http/uuid-param';
 import { RefreshRateLimit, SignInRateLimit } from '../throttling/rate-limit.decorators';
 import { AppConfig } from '../config/app-config';
 import {
@@ -148,7 +149,7 @@ export class AuthController {
   @HttpCode(204)
   @ApiBearerAuth('bearer')
   @ApiNoContentResponse({ description: 'The session is revoked: its refresh token and access tokens stop working' })
-  async endSession(@CurrentUser() caller: AuthenticatedUser, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+  async endSession(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', 'Session') id: string): Promise<void> {
     await this.sessions.revoke(caller.id, id, 'ended');
   }
 

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorBody } from '../common/http/error-body';
 import { toPage } from '../common/http/pagination';
+import { UuidParam } from '../common/http/uuid-param';
 import { SetRolesDto, UserPageDto, UserSearchQueryDto } from './admin-users.dto';
 import { Roles } from './auth.decorators';
 import { UserDto } from './user.dto';
@@ -25,21 +26,21 @@ export class UsersAdminController {
   @Post(':id/roles')
   @HttpCode(200)
   @ApiOkResponse({ type: UserDto })
-  async setRoles(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: SetRolesDto): Promise<UserDto> {
+  async setRoles(@UuidParam('id', 'User') id: string, @Body() body: SetRolesDto): Promise<UserDto> {
     return UserDto.from(await this.users.setRoles(id, body.roles));
   }
 
   @Post(':id/ban')
   @HttpCode(200)
   @ApiOkResponse({ type: UserDto, description: 'The user’s tokens stop working at once' })
-  async ban(@Param('id', new ParseUUIDPipe()) id: string): Promise<UserDto> {
+  async ban(@UuidParam('id', 'User') id: string): Promise<UserDto> {
     return UserDto.from(await this.users.setStatus(id, 'banned'));
   }
 
   @Post(':id/unban')
   @HttpCode(200)
   @ApiOkResponse({ type: UserDto })
-  async unban(@Param('id', new ParseUUIDPipe()) id: string): Promise<UserDto> {
+  async unban(@UuidParam('id', 'User') id: string): Promise<UserDto> {
     return UserDto.from(await this.users.setStatus(id, 'active'));
   }
 }

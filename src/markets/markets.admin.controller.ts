@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { ErrorBody } from '../common/http/error-body';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
+import { UuidParam } from '../common/http/uuid-param';
 import { CreateMarketDto, MarketDto, MarketPoolReportDto, ResolveMarketDto, UpdateMarketDto } from './market.dto';
 import { MarketQueriesService } from './market-queries.service';
 import { MarketsService } from './markets.service';
@@ -34,7 +35,7 @@ export class MarketsAdminController {
   @Patch(':id')
   @ApiOkResponse({ type: MarketDto, description: 'Question, description, category; closesAt may only be extended' })
   @ApiConflictResponse({ type: ErrorBody, description: 'InvalidMarketTransition: closesAt can no longer change (the market is not OPEN, or its closesAt has passed)' })
-  update(@Param('id') id: string, @Body() body: UpdateMarketDto): Promise<MarketDto> {
+  update(@UuidParam('id', 'Market') id: string, @Body() body: UpdateMarketDto): Promise<MarketDto> {
     return this.markets.update(id, body);
   }
 
@@ -43,7 +44,7 @@ export class MarketsAdminController {
   @Idempotent()
   @ApiOkResponse({ type: MarketDto, description: 'RESOLVED; the market-resolution job pays each winning share 1 USDC' })
   @ApiConflictResponse({ type: ErrorBody, description: 'InvalidMarketTransition: already RESOLVED or CANCELLED' })
-  resolve(@Param('id') id: string, @Body() body: ResolveMarketDto): Promise<MarketDto> {
+  resolve(@UuidParam('id', 'Market') id: string, @Body() body: ResolveMarketDto): Promise<MarketDto> {
     return this.markets.resolve(id, body.outcome);
   }
 
@@ -52,7 +53,7 @@ export class MarketsAdminController {
   @Idempotent()
   @ApiOkResponse({ type: MarketDto, description: 'CANCELLED; the market-resolution job refunds paid minus received to everyone' })
   @ApiConflictResponse({ type: ErrorBody, description: 'InvalidMarketTransition: already RESOLVED or CANCELLED' })
-  cancel(@Param('id') id: string): Promise<MarketDto> {
+  cancel(@UuidParam('id', 'Market') id: string): Promise<MarketDto> {
     return this.markets.cancel(id);
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -13,6 +13,7 @@ import { CurrentUser, Public, Roles } from '../auth/auth.decorators';
 import { ErrorBody } from '../common/http/error-body';
 import { PageQueryDto } from '../common/http/pagination';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
+import { UuidParam } from '../common/http/uuid-param';
 import {
   BuyDto,
   CreateMarketDto,
@@ -69,7 +70,7 @@ export class MarketsController {
   @Public()
   @ApiOkResponse({ type: MarketDto })
   @ApiNotFoundResponse({ type: ErrorBody })
-  detail(@Param('id') id: string): Promise<MarketDto> {
+  detail(@UuidParam('id', 'Market') id: string): Promise<MarketDto> {
     return this.queries.detail(id);
   }
 
@@ -77,7 +78,7 @@ export class MarketsController {
   @Public()
   @ApiOkResponse({ type: PriceHistoryDto, description: 'Last prices of each minute, hour or day (up to 500 intervals)' })
   @ApiNotFoundResponse({ type: ErrorBody })
-  history(@Param('id') id: string, @Query() query: HistoryQueryDto): Promise<PriceHistoryDto> {
+  history(@UuidParam('id', 'Market') id: string, @Query() query: HistoryQueryDto): Promise<PriceHistoryDto> {
     return this.queries.history(id, query.interval);
   }
 
@@ -85,7 +86,7 @@ export class MarketsController {
   @Public()
   @ApiOkResponse({ type: MarketTradePageDto, description: 'Fills on this market, newest first' })
   @ApiNotFoundResponse({ type: ErrorBody })
-  trades(@Param('id') id: string, @Query() query: PageQueryDto): Promise<MarketTradePageDto> {
+  trades(@UuidParam('id', 'Market') id: string, @Query() query: PageQueryDto): Promise<MarketTradePageDto> {
     return this.queries.trades(id, query);
   }
 
@@ -93,7 +94,7 @@ export class MarketsController {
   @Public()
   @ApiOkResponse({ type: QuoteDto, description: 'What buy (amount) or sell (shares) would fill now, without trading; signed in, a sell quote also checks your holdings' })
   @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'MarketClosed, InsufficientShares (signed-in sell of more than held), TradeTooSmall, TradeTooLarge' })
-  quote(@Param('id') id: string, @Query() query: QuoteQueryDto, @CurrentUser() user?: AuthenticatedUser): Promise<QuoteDto> {
+  quote(@UuidParam('id', 'Market') id: string, @Query() query: QuoteQueryDto, @CurrentUser() user?: AuthenticatedUser): Promise<QuoteDto> {
     return this.trading.quote(id, query, user?.id);
   }
 
@@ -101,7 +102,7 @@ export class MarketsController {
   @Idempotent()
   @ApiCreatedResponse({ type: FillDto, description: 'The fill; amount is what was paid, fee included' })
   @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'PriceMovedBeyondSlippage, MarketClosed, InsufficientFunds, TradeTooSmall, TradeTooLarge' })
-  buy(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string, @Body() body: BuyDto): Promise<FillDto> {
+  buy(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', 'Market') id: string, @Body() body: BuyDto): Promise<FillDto> {
     return this.trading.buy(caller.id, id, body);
   }
 
@@ -109,7 +110,7 @@ export class MarketsController {
   @Idempotent()
   @ApiCreatedResponse({ type: FillDto, description: 'The fill; amount is what was received, net of fee' })
   @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'PriceMovedBeyondSlippage, MarketClosed, InsufficientShares, TradeTooSmall' })
-  sell(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string, @Body() body: SellDto): Promise<FillDto> {
+  sell(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', 'Market') id: string, @Body() body: SellDto): Promise<FillDto> {
     return this.trading.sell(caller.id, id, body);
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -13,6 +13,7 @@ import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser, Public } from '../auth/auth.decorators';
 import { ErrorBody } from '../common/http/error-body';
 import { PageQueryDto } from '../common/http/pagination';
+import { UuidParam } from '../common/http/uuid-param';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import {
   FairnessDto,
@@ -26,6 +27,7 @@ import {
   RoundSideBetDto,
   RoundVerificationDto,
 } from './rounds.dto';
+import { RoundNotFound, RoundPositionNotFound } from './round-errors';
 import { RoundsService } from './rounds.service';
 
 @ApiTags('rounds')
@@ -59,7 +61,7 @@ export class RoundsController {
   @Public()
   @ApiOkResponse({ type: RoundDto })
   @ApiNotFoundResponse({ type: ErrorBody })
-  byId(@Param('id') id: string): Promise<RoundDto> {
+  byId(@UuidParam('id', RoundNotFound) id: string): Promise<RoundDto> {
     return this.rounds.byId(id);
   }
 
@@ -69,7 +71,7 @@ export class RoundsController {
   @ApiOkResponse({ type: RoundVerificationDto })
   @ApiNotFoundResponse({ type: ErrorBody })
   @ApiConflictResponse({ type: ErrorBody, description: 'RoundNotEnded: the seed is revealed when the round ends' })
-  verify(@Param('id') id: string): Promise<RoundVerificationDto> {
+  verify(@UuidParam('id', RoundNotFound) id: string): Promise<RoundVerificationDto> {
     return this.rounds.verification(id);
   }
 
@@ -78,7 +80,7 @@ export class RoundsController {
   @ApiOkResponse({ type: RoundOddsDto, description: 'For a side bet placed now' })
   @ApiNotFoundResponse({ type: ErrorBody })
   @ApiConflictResponse({ type: ErrorBody, description: 'RoundStateConflict: the round takes no side bets any more' })
-  odds(@Param('id') id: string): Promise<RoundOddsDto> {
+  odds(@UuidParam('id', RoundNotFound) id: string): Promise<RoundOddsDto> {
     return this.rounds.odds(id);
   }
 
@@ -86,7 +88,7 @@ export class RoundsController {
   @ApiBearerAuth('bearer')
   @ApiOkResponse({ type: MyRoundDto, description: 'The caller’s positions and side bets in this round' })
   @ApiNotFoundResponse({ type: ErrorBody })
-  mine(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string): Promise<MyRoundDto> {
+  mine(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', RoundNotFound) id: string): Promise<MyRoundDto> {
     return this.rounds.mine(caller.id, id);
   }
 
@@ -97,7 +99,7 @@ export class RoundsController {
   @ApiNotFoundResponse({ type: ErrorBody, description: 'RoundNotFound' })
   @ApiConflictResponse({ type: ErrorBody, description: 'RoundStateConflict: the round is not ACTIVE' })
   @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'StakeOutOfLimits, TooManyOpenPositions, InsufficientFunds' })
-  openPosition(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string, @Body() body: OpenRoundPositionDto): Promise<RoundPositionDto> {
+  openPosition(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', RoundNotFound) id: string, @Body() body: OpenRoundPositionDto): Promise<RoundPositionDto> {
     return this.rounds.openPosition(caller.id, id, body);
   }
 
@@ -108,7 +110,7 @@ export class RoundsController {
   @ApiOkResponse({ type: RoundPositionDto, description: 'Exited at the latest close; the payout is credited' })
   @ApiNotFoundResponse({ type: ErrorBody, description: 'RoundNotFound, or RoundPositionNotFound (also for another player’s position)' })
   @ApiConflictResponse({ type: ErrorBody, description: 'PositionAlreadyClosed, or RoundStateConflict: the round is not ACTIVE' })
-  closePosition(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string, @Param('positionId') positionId: string): Promise<RoundPositionDto> {
+  closePosition(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', RoundNotFound) id: string, @UuidParam('positionId', RoundPositionNotFound) positionId: string): Promise<RoundPositionDto> {
     return this.rounds.closePosition(caller.id, id, positionId);
   }
 
@@ -119,7 +121,7 @@ export class RoundsController {
   @ApiNotFoundResponse({ type: ErrorBody, description: 'RoundNotFound' })
   @ApiConflictResponse({ type: ErrorBody, description: 'RoundStateConflict (not PENDING or ACTIVE), or SideBetAlreadyActive' })
   @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'StakeOutOfLimits, InsufficientFunds' })
-  placeSideBet(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string, @Body() body: PlaceSideBetDto): Promise<RoundSideBetDto> {
+  placeSideBet(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', RoundNotFound) id: string, @Body() body: PlaceSideBetDto): Promise<RoundSideBetDto> {
     return this.rounds.placeSideBet(caller.id, id, body);
   }
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
-import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsString, Matches } from 'class-validator';
+import { IsIntBetween } from '../common/http/is-int-between.decorator';
 import { IsOmittable } from '../common/http/is-omittable.decorator';
 import { PageDtoOf } from '../common/http/pagination';
 import { IsAmount } from '../common/money/is-amount.decorator';
@@ -302,16 +303,12 @@ export class FairnessDto {
 export class RoundConfigDto {
   @ApiPropertyOptional({ example: 250, minimum: 5, maximum: 60000 })
   @IsOmittable()
-  @IsInt()
-  @Min(5)
-  @Max(60000)
+  @IsIntBetween(5, 60000)
   tickMs?: number;
 
   @ApiPropertyOptional({ example: 100, minimum: 0, maximum: 5000 })
   @IsOmittable()
-  @IsInt()
-  @Min(0)
-  @Max(5000)
+  @IsIntBetween(0, 5000)
   feeBps?: number;
 
   @ApiPropertyOptional({ example: '0.1' })
@@ -326,9 +323,7 @@ export class RoundConfigDto {
 
   @ApiPropertyOptional({ example: 40, minimum: 1, maximum: 100000 })
   @IsOmittable()
-  @IsInt()
-  @Min(1)
-  @Max(100000)
+  @IsIntBetween(1, 100000)
   sideBetWindow?: number;
 
   @ApiPropertyOptional({ example: '5', description: 'Positive decimal, at most 4 decimals, stake included' })
@@ -339,9 +334,7 @@ export class RoundConfigDto {
 
   @ApiPropertyOptional({ example: 5000, minimum: 1, maximum: 1000000, description: 'cm-v1 maxTicks of future rounds (published in their params)' })
   @IsOmittable()
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
+  @IsIntBetween(1, 1_000_000)
   maxTicks?: number;
 }
 
