@@ -1,10 +1,11 @@
-import { INestApplication, RequestMethod } from '@nestjs/common';
+import { INestApplication, NotFoundException, RequestMethod } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
+import { json, type NextFunction, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { refuseDeepJson } from './common/http/json-depth';
 import { requestIdMiddleware } from './common/http/request-id.middleware';
 import { RejectNulPipe } from './common/http/reject-nul.pipe';
 import { createValidationPipe } from './common/http/validation.pipe';
@@ -64,6 +65,8 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
   app.use(recordHttpMetrics(app.get(MetricsService)));
   app.use(helmet());
   app.use(cookieParser());
+  // Nest's own JSON parser offers no `verify`; this one (same name) takes its place.
+  app.use(json({ verify: refuseDeepJson() }));
   app.enableCors({
     origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
     credentials: true,
@@ -71,7 +74,8 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
   });
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
   app.useGlobalPipes(new RejectNulPipe(), createValidationPipe());
-  app.useGlobalFilters(new AllExceptionsFilter());
+  const errors = new AllExceptionsFilter();
+  app.useGlobalFilters(errors);
 
   const ioAdapter = new RedisIoAdapter(app, config, app.get(RealtimeServer));
   await ioAdapter.connect();
@@ -81,4 +85,11 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },
   });
+
+  // Nest answers unknown routes and parser errors only under API_PREFIX (and the excluded routes);
+  // anything else (`/nonexistent`, `/api/v2/...`, `//api/v1/...`) would get Express's HTML pages.
+  // These go last, so routes must be registered first.
+  await app.init();
+  app.use((request: Request, _response: Response, next: NextFunction) => next(new NotFoundException(`Cannot ${request.method} ${request.path}`)));
+  app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => errors.respond(error, request, response));
 }

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { WITHDRAWAL_NOT_FOUND, WITHDRAWAL_NOT_PENDING } from './accounts.api-errors';
+import { UuidParam } from '../common/http/uuid-param';
 import { AccountsService } from './accounts.service';
 import { AdjustmentDto, CreateAdjustmentDto } from './adjustment.dto';
 import { ReconciliationDto } from './reconciliation.dto';
@@ -38,7 +39,7 @@ export class AccountsAdminController {
   )
   adjust(
     @CurrentUser() admin: AuthenticatedUser,
-    @Param('userId', new ParseUUIDPipe()) userId: string,
+    @UuidParam('userId', 'User') userId: string,
     @Body() body: CreateAdjustmentDto,
   ): Promise<AdjustmentDto> {
     return this.accounts.adjust(admin.id, userId, body);
@@ -50,7 +51,7 @@ export class AccountsAdminController {
   @Idempotent()
   @ApiOkResponse({ type: WithdrawalDto, description: 'REJECTED; the hold is released' })
   @ApiErrors(WITHDRAWAL_NOT_FOUND, WITHDRAWAL_NOT_PENDING)
-  reject(@CurrentUser() admin: AuthenticatedUser, @Param('id') id: string, @Body() body: RejectWithdrawalDto): Promise<WithdrawalDto> {
+  reject(@CurrentUser() admin: AuthenticatedUser, @UuidParam('id', 'Withdrawal') id: string, @Body() body: RejectWithdrawalDto): Promise<WithdrawalDto> {
     return this.withdrawals.reject(admin.id, id, body.reason);
   }
 

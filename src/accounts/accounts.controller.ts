@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser } from '../auth/auth.decorators';
 import { ApiErrors, validationFailed } from '../common/http/api-errors.decorator';
 import { PageQueryDto } from '../common/http/pagination';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
+import { UuidParam } from '../common/http/uuid-param';
 import { AccountDto, LedgerPageDto, LedgerQueryDto } from './account.dto';
 import { WITHDRAWAL_NOT_FOUND, WITHDRAWAL_NOT_PENDING } from './accounts.api-errors';
 import { AccountsService } from './accounts.service';
@@ -61,7 +62,7 @@ export class AccountsController {
   @Idempotent()
   @ApiOkResponse({ type: WithdrawalDto, description: 'CANCELLED; the hold is released' })
   @ApiErrors(WITHDRAWAL_NOT_FOUND, WITHDRAWAL_NOT_PENDING)
-  cancelWithdrawal(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string): Promise<WithdrawalDto> {
+  cancelWithdrawal(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', 'Withdrawal') id: string): Promise<WithdrawalDto> {
     return this.withdrawals.cancel(caller.id, id);
   }
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsString, Length, Matches } from 'class-validator';
+import { IsOmittable } from '../common/http/is-omittable.decorator';
 import { PageDtoOf } from '../common/http/pagination';
 import { IsAmount } from '../common/money/is-amount.decorator';
 import { ASSET_CODE, ASSET_CODE_MESSAGE } from './account.dto';
@@ -27,7 +28,7 @@ export class CreateWithdrawalDto {
 
 export class RejectWithdrawalDto {
   @ApiPropertyOptional({ example: 'Address is on a sanctions list' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 500)
   reason?: string;

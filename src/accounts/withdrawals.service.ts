@@ -9,7 +9,6 @@ import { canonicalAddress } from './chain-address';
 import { LedgerService } from './ledger.service';
 import { CreateWithdrawalDto, WithdrawalDto } from './withdrawal.dto';
 import { WithdrawalEntity, WithdrawalStatus } from './withdrawal.entity';
-import { isUuid } from '../common/ids';
 import { commandTransaction } from '../common/transactions/command-transaction';
 
 /**
@@ -86,11 +85,9 @@ export class WithdrawalsService {
   }
 
   private async lockForUpdate(manager: EntityManager, withdrawalId: string, ownerId?: string): Promise<WithdrawalEntity> {
-    const withdrawal = isUuid(withdrawalId)
-      ? await manager
-          .getRepository(WithdrawalEntity)
-          .findOne({ where: ownerId ? { id: withdrawalId, userId: ownerId } : { id: withdrawalId }, lock: { mode: 'pessimistic_write' } })
-      : null;
+    const withdrawal = await manager
+      .getRepository(WithdrawalEntity)
+      .findOne({ where: ownerId ? { id: withdrawalId, userId: ownerId } : { id: withdrawalId }, lock: { mode: 'pessimistic_write' } });
     if (!withdrawal) throw new NotFound(`Withdrawal ${withdrawalId} not found`);
     return withdrawal;
   }

@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiErrors, ApiErrorSpec } from '../common/http/api-errors.decorator';
+import { UuidParam } from '../common/http/uuid-param';
 import { RefreshRateLimit, SignInRateLimit } from '../throttling/rate-limit.decorators';
 import { AppConfig } from '../config/app-config';
 import {
@@ -157,7 +158,7 @@ export class AuthController {
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'The session is revoked: its refresh token and access tokens stop working' })
   @ApiErrors({ status: 404, error: 'NotFound', message: 'Session 2c9e4b1a-6f3d-4e8a-b7c5-0d1e2f3a4b5c not found', description: 'no such session of yours' })
-  async endSession(@CurrentUser() caller: AuthenticatedUser, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+  async endSession(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', 'Session') id: string): Promise<void> {
     await this.sessions.revoke(caller.id, id, 'ended');
   }
 

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiErrorSpec } from '../common/http/api-errors.decorator';
 import { toPage } from '../common/http/pagination';
+import { UuidParam } from '../common/http/uuid-param';
 import { SetRolesDto, UserPageDto, UserSearchQueryDto } from './admin-users.dto';
 import { Roles } from './auth.decorators';
 import { UserDto } from './user.dto';
@@ -28,7 +29,7 @@ export class UsersAdminController {
   @HttpCode(200)
   @ApiOkResponse({ type: UserDto })
   @ApiErrors(USER_NOT_FOUND)
-  async setRoles(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: SetRolesDto): Promise<UserDto> {
+  async setRoles(@UuidParam('id', 'User') id: string, @Body() body: SetRolesDto): Promise<UserDto> {
     return UserDto.from(await this.users.setRoles(id, body.roles));
   }
 
@@ -37,7 +38,7 @@ export class UsersAdminController {
   @HttpCode(200)
   @ApiOkResponse({ type: UserDto, description: 'The user’s tokens stop working at once' })
   @ApiErrors(USER_NOT_FOUND)
-  async ban(@Param('id', new ParseUUIDPipe()) id: string): Promise<UserDto> {
+  async ban(@UuidParam('id', 'User') id: string): Promise<UserDto> {
     return UserDto.from(await this.users.setStatus(id, 'banned'));
   }
 
@@ -46,7 +47,7 @@ export class UsersAdminController {
   @HttpCode(200)
   @ApiOkResponse({ type: UserDto })
   @ApiErrors(USER_NOT_FOUND)
-  async unban(@Param('id', new ParseUUIDPipe()) id: string): Promise<UserDto> {
+  async unban(@UuidParam('id', 'User') id: string): Promise<UserDto> {
     return UserDto.from(await this.users.setStatus(id, 'active'));
   }
 }

@@ -1,5 +1,6 @@
 import { InvalidField } from '../common/errors/domain-error';
-import { AmountFormatError, AmountSign, formatAmount, parseAmount } from '../common/money/amount';
+import { AmountFormatError, AmountSign, parseAmount } from '../common/money/amount';
+import { UNIT_DECIMALS } from './amm';
 import type { FeeSchedule, LmsrState } from './amm';
 import type { MarketEntity } from './market.entity';
 import type { OutcomeRef } from './market.dto';
@@ -7,8 +8,7 @@ import { MarketClosed, UnknownOutcome } from './market-errors';
 
 /** Pure rules of the markets service (no Nest, no database): units, outcome references, when a market trades. */
 
-/** USDC and shares both have 6 decimals. */
-export const UNIT_DECIMALS = 6;
+export { UNIT_DECIMALS, formatUnits } from './amm';
 
 /** A decimal string of USDC or shares → minor units; a 400 naming the field when it does not fit. */
 export function parseUnits(value: string, field: string, sign: AmountSign = 'positive'): bigint {
@@ -18,10 +18,6 @@ export function parseUnits(value: string, field: string, sign: AmountSign = 'pos
     if (error instanceof AmountFormatError) throw new InvalidField(field, error.reason);
     throw error;
   }
-}
-
-export function formatUnits(value: bigint): string {
-  return formatAmount(value, UNIT_DECIMALS);
 }
 
 export function lmsrStateOf(market: Pick<MarketEntity, 'liquidity' | 'outstandingShares' | 'priorShares'>): LmsrState {

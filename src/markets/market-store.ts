@@ -92,9 +92,7 @@ function marketOfRow(row: MarketRow): MarketEntity {
 export class MarketStore {
   /** The market row under `SELECT … FOR UPDATE`: every trade and lifecycle step on one market runs one at a time. */
   static async lockForUpdate(manager: EntityManager, marketId: string): Promise<MarketEntity> {
-    const market = isUuid(marketId)
-      ? await manager.getRepository(MarketEntity).findOne({ where: { id: marketId }, lock: { mode: 'pessimistic_write' } })
-      : null;
+    const market = await manager.getRepository(MarketEntity).findOne({ where: { id: marketId }, lock: { mode: 'pessimistic_write' } });
     if (!market) throw new NotFound(`Market ${marketId} not found`);
     return market;
   }
@@ -119,6 +117,7 @@ export class MarketStore {
     return { market: marketOfRow(row), position: results[1].rows[0] as PositionRow | undefined };
   }
 
+  /** Also reached with ids from Socket.IO channel names (`market:<id>`), which no route pipe has checked. */
   static async find(manager: EntityManager, marketId: string): Promise<MarketEntity> {
     const market = isUuid(marketId) ? await manager.getRepository(MarketEntity).findOneBy({ id: marketId }) : null;
     if (!market) throw new NotFound(`Market ${marketId} not found`);

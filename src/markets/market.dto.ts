@@ -11,6 +11,7 @@ import {
   registerDecorator,
   ValidationArguments,
 } from 'class-validator';
+import { IsOmittable } from '../common/http/is-omittable.decorator';
 import { PageDtoOf, PageQueryDto } from '../common/http/pagination';
 import { IsAmount } from '../common/money/is-amount.decorator';
 import { MARKET_STATUSES, MarketStatus } from './market.entity';
@@ -43,7 +44,7 @@ export class CreateMarketDto {
   question!: string;
 
   @ApiPropertyOptional({ example: 'Resolves Yes if the Coinbase BTC-USD daily close on 2026-12-31 is above 100,000.', default: '' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(0, 5000)
   description?: string;
@@ -70,7 +71,7 @@ export class CreateMarketDto {
   subsidy!: string;
 
   @ApiPropertyOptional({ example: ['0.7', '0.3'], type: [String], description: 'One decimal per outcome, each ≥ 0.01, summing to 1' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @IsAmount('positive', { each: true })
   initialProbabilities?: string[];
@@ -78,25 +79,25 @@ export class CreateMarketDto {
 
 export class UpdateMarketDto {
   @ApiPropertyOptional({ example: 'Will BTC close above $100k on Dec 31, 2026?' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(5, 300)
   question?: string;
 
-  @ApiPropertyOptional({ example: 'Resolution source: Coinbase BTC-USD daily close.' })
-  @IsOptional()
+  @ApiPropertyOptional({ example: 'Resolution source: Coinbase BTC-USD daily close.', description: '"" clears it; null is refused (leave the field out to keep it)' })
+  @IsOmittable()
   @IsString()
   @Length(0, 5000)
   description?: string;
 
   @ApiPropertyOptional({ example: 'crypto' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 64)
   category?: string;
 
   @ApiPropertyOptional({ example: '2027-01-31T23:59:59.000Z', description: 'May only move later (extend an open market)' })
-  @IsOptional()
+  @IsOmittable()
   @IsISO8601({ strict: true })
   closesAt?: string;
 }
@@ -117,7 +118,7 @@ export class BuyDto {
   amount!: string;
 
   @ApiPropertyOptional({ example: '15.5', description: 'Refuse (422 PriceMovedBeyondSlippage) if fewer shares would be bought' })
-  @IsOptional()
+  @IsOmittable()
   @IsAmount('nonNegative')
   minShares?: string;
 }
@@ -132,7 +133,7 @@ export class SellDto {
   shares!: string;
 
   @ApiPropertyOptional({ example: '2.9', description: 'Refuse (422 PriceMovedBeyondSlippage) if less USDC would be received, net of fee' })
-  @IsOptional()
+  @IsOmittable()
   @IsAmount('nonNegative')
   minProceeds?: string;
 }

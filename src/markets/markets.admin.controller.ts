@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
+import { UuidParam } from '../common/http/uuid-param';
 import { CreateMarketDto, MarketDto, MarketPoolReportDto, ResolveMarketDto, UpdateMarketDto } from './market.dto';
 import { MarketQueriesService } from './market-queries.service';
 import { INVALID_MARKET, INVALID_MARKET_TRANSITION, MARKET_NOT_FOUND, UNKNOWN_OUTCOME } from './markets.api-errors';
@@ -43,7 +44,7 @@ export class MarketsAdminController {
     details: undefined,
     description: 'closesAt can no longer change (the market is not OPEN, or its closesAt has passed)',
   })
-  update(@Param('id') id: string, @Body() body: UpdateMarketDto): Promise<MarketDto> {
+  update(@UuidParam('id', 'Market') id: string, @Body() body: UpdateMarketDto): Promise<MarketDto> {
     return this.markets.update(id, body);
   }
 
@@ -53,7 +54,7 @@ export class MarketsAdminController {
   @Idempotent()
   @ApiOkResponse({ type: MarketDto, description: 'RESOLVED; the market-resolution job pays each winning share 1 USDC' })
   @ApiErrors(UNKNOWN_OUTCOME, MARKET_NOT_FOUND, { ...INVALID_MARKET_TRANSITION, description: 'already RESOLVED or CANCELLED' })
-  resolve(@Param('id') id: string, @Body() body: ResolveMarketDto): Promise<MarketDto> {
+  resolve(@UuidParam('id', 'Market') id: string, @Body() body: ResolveMarketDto): Promise<MarketDto> {
     return this.markets.resolve(id, body.outcome);
   }
 
@@ -63,7 +64,7 @@ export class MarketsAdminController {
   @Idempotent()
   @ApiOkResponse({ type: MarketDto, description: 'CANCELLED; the market-resolution job refunds paid minus received to everyone' })
   @ApiErrors(MARKET_NOT_FOUND, { ...INVALID_MARKET_TRANSITION, description: 'already RESOLVED or CANCELLED' })
-  cancel(@Param('id') id: string): Promise<MarketDto> {
+  cancel(@UuidParam('id', 'Market') id: string): Promise<MarketDto> {
     return this.markets.cancel(id);
   }
 }

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser, Public, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { PageQueryDto } from '../common/http/pagination';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
+import { UuidParam } from '../common/http/uuid-param';
 import {
   BuyDto,
   CreateMarketDto,
@@ -74,7 +75,7 @@ export class MarketsController {
   @Public()
   @ApiOkResponse({ type: MarketDto })
   @ApiErrors(MARKET_NOT_FOUND)
-  detail(@Param('id') id: string): Promise<MarketDto> {
+  detail(@UuidParam('id', 'Market') id: string): Promise<MarketDto> {
     return this.queries.detail(id);
   }
 
@@ -83,7 +84,7 @@ export class MarketsController {
   @Public()
   @ApiOkResponse({ type: PriceHistoryDto, description: 'Last prices of each minute, hour or day (up to 500 intervals)' })
   @ApiErrors(MARKET_NOT_FOUND)
-  history(@Param('id') id: string, @Query() query: HistoryQueryDto): Promise<PriceHistoryDto> {
+  history(@UuidParam('id', 'Market') id: string, @Query() query: HistoryQueryDto): Promise<PriceHistoryDto> {
     return this.queries.history(id, query.interval);
   }
 
@@ -92,7 +93,7 @@ export class MarketsController {
   @Public()
   @ApiOkResponse({ type: MarketTradePageDto, description: 'Fills on this market, newest first' })
   @ApiErrors(MARKET_NOT_FOUND)
-  trades(@Param('id') id: string, @Query() query: PageQueryDto): Promise<MarketTradePageDto> {
+  trades(@UuidParam('id', 'Market') id: string, @Query() query: PageQueryDto): Promise<MarketTradePageDto> {
     return this.queries.trades(id, query);
   }
 
@@ -101,7 +102,7 @@ export class MarketsController {
   @Public()
   @ApiOkResponse({ type: QuoteDto, description: 'What buy (amount) or sell (shares) would fill now, without trading; signed in, a sell quote also checks your holdings' })
   @ApiErrors(UNKNOWN_OUTCOME, MARKET_NOT_FOUND, MARKET_CLOSED, { ...INSUFFICIENT_SHARES, description: 'signed in, a sell of more than held' }, TRADE_TOO_SMALL, TRADE_TOO_LARGE)
-  quote(@Param('id') id: string, @Query() query: QuoteQueryDto, @CurrentUser() user?: AuthenticatedUser): Promise<QuoteDto> {
+  quote(@UuidParam('id', 'Market') id: string, @Query() query: QuoteQueryDto, @CurrentUser() user?: AuthenticatedUser): Promise<QuoteDto> {
     return this.trading.quote(id, query, user?.id);
   }
 
@@ -118,7 +119,7 @@ export class MarketsController {
     TRADE_TOO_SMALL,
     TRADE_TOO_LARGE,
   )
-  buy(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string, @Body() body: BuyDto): Promise<FillDto> {
+  buy(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', 'Market') id: string, @Body() body: BuyDto): Promise<FillDto> {
     return this.trading.buy(caller.id, id, body);
   }
 
@@ -134,7 +135,7 @@ export class MarketsController {
     INSUFFICIENT_SHARES,
     TRADE_TOO_SMALL,
   )
-  sell(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string, @Body() body: SellDto): Promise<FillDto> {
+  sell(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', 'Market') id: string, @Body() body: SellDto): Promise<FillDto> {
     return this.trading.sell(caller.id, id, body);
   }
 }

@@ -57,7 +57,10 @@ export class RoundSettingsService {
     return this.dataSource.transaction(async (manager) => {
       const row = await this.lockRow(manager);
       const overrides: Record<string, unknown> = { ...row.overrides };
-      for (const [key, value] of Object.entries(change)) if (value !== undefined) overrides[key] = value;
+      for (const [key, value] of Object.entries(change)) {
+        if (value === null) throw new InvalidField(key, 'must not be null (leave it out instead)');
+        if (value !== undefined) overrides[key] = value;
+      }
       const rules = this.merge(overrides);
       if (rules.minStake > rules.maxStake) throw new InvalidField('minStake', 'must not be greater than maxStake');
       row.overrides = overrides;
@@ -81,10 +84,15 @@ export class RoundSettingsService {
   }
 
   private merge(overrides: Record<string, unknown>): RoundRules {
-    const pick = <T>(key: keyof RoundRulesChange, fallback: T): T => (overrides[key] === undefined ? fallback : (overrides[key] as T));
-    const amount = (key: 'minStake' | 'maxStake', fallback: string) => parseAmount(pick(key, fallback), { decimals: USDC_DECIMALS }, key);
+    // A null saved before nulls were refused means "not overridden", so such a row cannot stop the engine.
+    const pick = <T>(key: keyof RoundRulesChange, fallback: T): T => (overrides[key] == null ? fallback : (overrides[key] as T));
+    const amount = (key: 'minStake' | 'maxStake', fallback: string) => parseUsdc(pick(key, fallback), key);
     const multiplier = pick('sideBetMultiplier', this.config.roundSideBetMultiplier);
-    parseMultiplier(multiplier);
+    try {
+      parseMultiplier(multiplier);
+    } catch (error) {
+      throw new InvalidField('sideBetMultiplier', (error as Error).message.replace(/^multiplier /, ''));
+    }
     return {
       tickMs: pick('tickMs', this.config.roundTickMs),
       feeBps: pick('feeBps', this.config.roundFeeBps),
@@ -101,7 +109,7 @@ export function formatUsdc(minor: bigint): string {
   return formatAmount(minor, USDC_DECIMALS);
 }
 
-export function parseUsdc(value: string, field = 'amount'): bigint {
+export function parseUsdc(value: unknown, field = 'amount'): bigint {
   try {
     return parseAmount(value, { decimals: USDC_DECIMALS }, field);
   } catch (error) {

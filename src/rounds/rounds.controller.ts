@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser, Public } from '../auth/auth.decorators';
 import { ApiErrors, ApiErrorSpec } from '../common/http/api-errors.decorator';
 import { PageQueryDto } from '../common/http/pagination';
+import { UuidParam } from '../common/http/uuid-param';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import {
   FairnessDto,
@@ -17,6 +18,7 @@ import {
   RoundSideBetDto,
   RoundVerificationDto,
 } from './rounds.dto';
+import { RoundNotFound, RoundPositionNotFound } from './round-errors';
 import { RoundsService } from './rounds.service';
 
 const ROUND_ID = '0c2e55f0-b37d-448d-8941-077de71a0142';
@@ -83,7 +85,7 @@ export class RoundsController {
   @Public()
   @ApiOkResponse({ type: RoundDto })
   @ApiErrors(ROUND_NOT_FOUND)
-  byId(@Param('id') id: string): Promise<RoundDto> {
+  byId(@UuidParam('id', RoundNotFound) id: string): Promise<RoundDto> {
     return this.rounds.byId(id);
   }
 
@@ -98,7 +100,7 @@ export class RoundsController {
     details: { status: 'ACTIVE', expected: ['ENDED', 'SETTLED'] },
     description: 'the seed is revealed when the round ends',
   })
-  verify(@Param('id') id: string): Promise<RoundVerificationDto> {
+  verify(@UuidParam('id', RoundNotFound) id: string): Promise<RoundVerificationDto> {
     return this.rounds.verification(id);
   }
 
@@ -107,7 +109,7 @@ export class RoundsController {
   @Public()
   @ApiOkResponse({ type: RoundOddsDto, description: 'For a side bet placed now' })
   @ApiErrors(ROUND_NOT_FOUND, roundState('Odds are quoted', ['PENDING', 'ACTIVE'], 'ENDED', 'the round takes no side bets any more'))
-  odds(@Param('id') id: string): Promise<RoundOddsDto> {
+  odds(@UuidParam('id', RoundNotFound) id: string): Promise<RoundOddsDto> {
     return this.rounds.odds(id);
   }
 
@@ -115,7 +117,7 @@ export class RoundsController {
   @ApiOperation({ summary: 'Your positions and side bets in a round' })
   @ApiOkResponse({ type: MyRoundDto, description: 'The caller’s positions and side bets in this round' })
   @ApiErrors(ROUND_NOT_FOUND)
-  mine(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string): Promise<MyRoundDto> {
+  mine(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', RoundNotFound) id: string): Promise<MyRoundDto> {
     return this.rounds.mine(caller.id, id);
   }
 
@@ -136,7 +138,7 @@ export class RoundsController {
     },
     INSUFFICIENT_FUNDS,
   )
-  openPosition(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string, @Body() body: OpenRoundPositionDto): Promise<RoundPositionDto> {
+  openPosition(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', RoundNotFound) id: string, @Body() body: OpenRoundPositionDto): Promise<RoundPositionDto> {
     return this.rounds.openPosition(caller.id, id, body);
   }
 
@@ -161,7 +163,7 @@ export class RoundsController {
     },
     roundState('Positions close', ['ACTIVE'], 'ENDED', 'the round is not ACTIVE'),
   )
-  closePosition(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string, @Param('positionId') positionId: string): Promise<RoundPositionDto> {
+  closePosition(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', RoundNotFound) id: string, @UuidParam('positionId', RoundPositionNotFound) positionId: string): Promise<RoundPositionDto> {
     return this.rounds.closePosition(caller.id, id, positionId);
   }
 
@@ -181,7 +183,7 @@ export class RoundsController {
     STAKE_OUT_OF_LIMITS,
     { ...INSUFFICIENT_FUNDS, message: 'available balance 4.000000 USDC is less than 10.000000 USDC', details: { asset: 'USDC', bucket: 'available', balance: '4.000000', required: '10.000000' } },
   )
-  placeSideBet(@CurrentUser() caller: AuthenticatedUser, @Param('id') id: string, @Body() body: PlaceSideBetDto): Promise<RoundSideBetDto> {
+  placeSideBet(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', RoundNotFound) id: string, @Body() body: PlaceSideBetDto): Promise<RoundSideBetDto> {
     return this.rounds.placeSideBet(caller.id, id, body);
   }
 }

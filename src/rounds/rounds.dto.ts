@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsString, Matches } from 'class-validator';
+import { IsIntBetween } from '../common/http/is-int-between.decorator';
+import { IsOmittable } from '../common/http/is-omittable.decorator';
 import { PageDtoOf } from '../common/http/pagination';
 import { IsAmount } from '../common/money/is-amount.decorator';
 import { DEFAULT_ROUND_PARAMS } from './fairness/round-params';
@@ -300,47 +302,39 @@ export class FairnessDto {
 
 export class RoundConfigDto {
   @ApiPropertyOptional({ example: 250, minimum: 5, maximum: 60000 })
-  @IsOptional()
-  @IsInt()
-  @Min(5)
-  @Max(60000)
+  @IsOmittable()
+  @IsIntBetween(5, 60000)
   tickMs?: number;
 
   @ApiPropertyOptional({ example: 100, minimum: 0, maximum: 5000 })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(5000)
+  @IsOmittable()
+  @IsIntBetween(0, 5000)
   feeBps?: number;
 
   @ApiPropertyOptional({ example: '0.1' })
-  @IsOptional()
+  @IsOmittable()
   @IsAmount()
   minStake?: string;
 
   @ApiPropertyOptional({ example: '1000' })
-  @IsOptional()
+  @IsOmittable()
   @IsAmount()
   maxStake?: string;
 
   @ApiPropertyOptional({ example: 40, minimum: 1, maximum: 100000 })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(100000)
+  @IsOmittable()
+  @IsIntBetween(1, 100000)
   sideBetWindow?: number;
 
   @ApiPropertyOptional({ example: '5', description: 'Positive decimal, at most 4 decimals, stake included' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Matches(/^(0|[1-9][0-9]{0,5})(\.[0-9]{1,4})?$/, { message: 'sideBetMultiplier must be a decimal with at most 4 decimals' })
   sideBetMultiplier?: string;
 
   @ApiPropertyOptional({ example: 5000, minimum: 1, maximum: 1000000, description: 'cm-v1 maxTicks of future rounds (published in their params)' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
+  @IsOmittable()
+  @IsIntBetween(1, 1_000_000)
   maxTicks?: number;
 }
 

@@ -39,7 +39,6 @@ import type {
   RoundSummaryDto,
   RoundVerificationDto,
 } from './rounds.dto';
-import { isUuid } from '../common/ids';
 import { isPgError, PgError } from '../database/pg-errors';
 import { commandTransaction, whenCommitted } from '../common/transactions/command-transaction';
 
@@ -207,7 +206,6 @@ export class RoundsService {
   async closePosition(userId: string, roundId: string, positionId: string): Promise<RoundPositionDto> {
     const position = await commandTransaction(this.dataSource, async (manager) => {
       const round = await this.lockRoundShared(manager, roundId);
-      if (!isUuid(positionId)) throw new RoundPositionNotFound(positionId);
       const row = await manager.findOne(RoundPositionEntity, { where: { id: positionId, roundId, userId }, lock: { mode: 'pessimistic_write' } });
       if (!row) throw new RoundPositionNotFound(positionId);
       if (row.status !== 'open') throw new PositionAlreadyClosed(positionId);
@@ -307,7 +305,6 @@ export class RoundsService {
   }
 
   private async find(manager: EntityManager, roundId: string): Promise<RoundEntity> {
-    if (!isUuid(roundId)) throw new RoundNotFound(roundId);
     const round = await manager.findOne(RoundEntity, { where: { id: roundId } });
     if (!round) throw new RoundNotFound(roundId);
     return round;
@@ -318,7 +315,6 @@ export class RoundsService {
    * UPDATE) waits until they commit, so a position always enters at the close the round shows.
    */
   private async lockRoundShared(manager: EntityManager, roundId: string): Promise<RoundEntity> {
-    if (!isUuid(roundId)) throw new RoundNotFound(roundId);
     const round = await manager.findOne(RoundEntity, { where: { id: roundId }, lock: { mode: 'pessimistic_read' } });
     if (!round) throw new RoundNotFound(roundId);
     return round;

@@ -92,6 +92,9 @@ describe('Markets: the trading rules of MarketTradingService against the real da
       '422 InsufficientFunds',
       '422 TradeTooLarge',
     ]);
+    // Messages and details speak the API's decimal strings, never minor units.
+    expect(refusals[0].message).toMatch(/^1\.000000 USDC would buy \d+\.\d{6} shares, fewer than minShares 1000\.000000$/);
+    expect(refusals[5].message).toMatch(/^Cannot sell 100000\.000000 shares of outcome 0: only \d+\.\d{6} are outstanding$/);
     expect(await available(alice.id)).toBe(aliceBefore);
     expect((await medium.get(MarketQueriesService).trades(market.id, { page: 1, limit: 1 })).meta.total).toBe(tradesBefore);
     expect(medium.events.names()).toEqual([]);

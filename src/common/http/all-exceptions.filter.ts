@@ -49,8 +49,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
-    const request = host.switchToHttp().getRequest<Request>();
-    const response = host.switchToHttp().getResponse<Response>();
+    this.respond(exception, host.switchToHttp().getRequest<Request>(), host.switchToHttp().getResponse<Response>());
+  }
+
+  /** Also called by plain Express handlers (outside Nest's routing), so they answer the same shape. */
+  respond(exception: unknown, request: Request, response: Response): void {
     const requestId = requestIdOf(request);
 
     let body = errorAnswerOf(exception);

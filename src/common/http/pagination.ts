@@ -1,25 +1,22 @@
 import type { Type as ClassType } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { IsIntBetween } from './is-int-between.decorator';
 
 /** `?page=&limit=` for every list endpoint: pages count from 1, at most 100 items each. */
 export class PageQueryDto {
   @ApiPropertyOptional({ example: 1, default: 1, minimum: 1, maximum: 1_000_000 })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  // Keeps (page - 1) * limit a small integer: a huge page would reach PostgreSQL as an invalid OFFSET.
-  @Max(1_000_000)
+  // At most 1,000,000 keeps (page - 1) * limit a small integer: a huge page would reach PostgreSQL as an invalid OFFSET.
+  @IsIntBetween(1, 1_000_000)
   page: number = 1;
 
   @ApiPropertyOptional({ example: 20, default: 20, minimum: 1, maximum: 100 })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @IsIntBetween(1, 100)
   limit: number = 20;
 }
 

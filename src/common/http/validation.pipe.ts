@@ -1,4 +1,5 @@
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { NOT_NULL_CONSTRAINT } from './is-omittable.decorator';
 
 export interface FieldProblem {
   field: string;
@@ -8,7 +9,9 @@ export interface FieldProblem {
 function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = error.constraints ? [{ field, messages: Object.values(error.constraints) }] : [];
+    const nullMessage = error.constraints?.[NOT_NULL_CONSTRAINT];
+    const messages = nullMessage ? [nullMessage] : Object.values(error.constraints ?? {});
+    const own = messages.length > 0 ? [{ field, messages }] : [];
     return [...own, ...flatten(error.children ?? [], field)];
   });
 }

@@ -1,4 +1,5 @@
 import { Decimal } from 'decimal.js';
+import { formatAmount } from '../../common/money/amount';
 
 /**
  * The one Decimal flavour the market maker computes with. 40 significant digits: amounts are capped at
@@ -35,4 +36,12 @@ export function floorToUnits(value: Decimal): bigint {
 /** Rounds toward plus infinity to whole minor units. */
 export function ceilToUnits(value: Decimal): bigint {
   return BigInt(value.ceil().toFixed(0));
+}
+
+/** USDC and shares both have 6 decimals: one share unit and one USDC minor unit are both 0.000001. */
+export const UNIT_DECIMALS = 6;
+
+/** Minor units as the API's decimal string (`1500000n` is `"1.500000"`): every message and detail speaks these. */
+export function formatUnits(units: bigint): string {
+  return formatAmount(units, UNIT_DECIMALS);
 }

@@ -1,5 +1,5 @@
 /** The pure LMSR market maker: what the markets service calls. No Nest or TypeORM in here. */
-export { MAX_UNITS } from './amm-decimal';
+export { MAX_UNITS, UNIT_DECIMALS, formatUnits } from './amm-decimal';
 export * from './amm-errors';
 export * from './fees';
 export * from './lmsr';

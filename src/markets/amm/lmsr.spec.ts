@@ -1,4 +1,4 @@
-import { AmmDecimal, MAX_UNITS, toDecimal } from './amm-decimal';
+import { AmmDecimal, MAX_UNITS, formatUnits, toDecimal } from './amm-decimal';
 import {
   InsufficientShares,
   InvalidMarketParameters,
@@ -180,7 +180,8 @@ describe('quoteBuy', () => {
     await expect(Promise.resolve().then(attempt)).rejects.toMatchObject({
       status: 422,
       error: 'PriceMovedBeyondSlippage',
-      details: { minShares: (fill.shares + 1n).toString(), shares: fill.shares.toString() },
+      details: { minShares: formatUnits(fill.shares + 1n), shares: formatUnits(fill.shares) },
+      message: `10.000000 USDC would buy ${formatUnits(fill.shares)} shares, fewer than minShares ${formatUnits(fill.shares + 1n)}`,
     });
   });
 
@@ -223,6 +224,22 @@ describe('quoteSell', () => {
     const { fill } = quoteSell(bought.state, 2, 1_000_000n);
     expect(quoteSell(bought.state, 2, 1_000_000n, { minProceeds: fill.amount }).fill.amount).toBe(fill.amount);
     expect(() => quoteSell(bought.state, 2, 1_000_000n, { minProceeds: fill.amount + 1n })).toThrow(PriceMovedBeyondSlippage);
+    expect(() => quoteSell(bought.state, 2, 1_000_000n, { minProceeds: fill.amount + 1n })).toThrow(
+      expect.objectContaining({
+        message: `selling 1.000000 shares would pay ${formatUnits(fill.amount)} USDC, less than minProceeds ${formatUnits(fill.amount + 1n)} USDC`,
+        details: { minProceeds: formatUnits(fill.amount + 1n), proceeds: formatUnits(fill.amount) },
+      }),
+    );
+  });
+
+  it('speaks decimal shares, not share units, when selling more than is outstanding', () => {
+    const outstanding = bought.state.outstandingShares[2];
+    expect(() => quoteSell(bought.state, 2, 999_999_000_000n)).toThrow(
+      expect.objectContaining({
+        message: `Cannot sell 999999.000000 shares of outcome 2: only ${formatUnits(outstanding)} are outstanding`,
+        details: { outcome: 2, shares: '999999.000000', outstanding: formatUnits(outstanding) },
+      }),
+    );
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import type { Decimal } from 'decimal.js';
-import { AmmDecimal, MAX_EXPONENT, MAX_UNITS, ceilToUnits, floorToUnits, toDecimal } from './amm-decimal';
+import { AmmDecimal, MAX_EXPONENT, MAX_UNITS, ceilToUnits, floorToUnits, formatUnits, toDecimal } from './amm-decimal';
 import {
   InsufficientShares,
   InvalidMarketParameters,
@@ -94,7 +94,7 @@ export function createMarketMaker(parameters: MarketMakerParameters): LmsrState 
     throw new InvalidMarketParameters(`A market needs ${MIN_OUTCOMES} to ${MAX_OUTCOMES} outcomes, got ${outcomeCount}`);
   }
   if (subsidy <= 0n || subsidy > MAX_UNITS) {
-    throw new InvalidMarketParameters(`subsidy must be positive and at most ${MAX_UNITS} minor units, got ${subsidy}`);
+    throw new InvalidMarketParameters(`subsidy must be positive and at most ${formatUnits(MAX_UNITS)} USDC, got ${formatUnits(subsidy)}`);
   }
   const probabilities = parameters.initialProbabilities
     ? normalizedProbabilities(parameters.initialProbabilities, outcomeCount)
@@ -105,7 +105,7 @@ export function createMarketMaker(parameters: MarketMakerParameters): LmsrState 
   const lossPerLiquidity = minProbability ? AmmDecimal.ln(new AmmDecimal(1).div(minProbability)) : AmmDecimal.ln(outcomeCount);
   const liquidity = floorToUnits(toDecimal(subsidy).div(lossPerLiquidity));
   if (liquidity < 1n) {
-    throw new InvalidMarketParameters(`subsidy ${subsidy} is too small to give the market any liquidity`);
+    throw new InvalidMarketParameters(`subsidy ${formatUnits(subsidy)} USDC is too small to give the market any liquidity`);
   }
   const b = toDecimal(liquidity);
   const priorShares = probabilities
@@ -179,7 +179,7 @@ export function quoteBuy(state: LmsrState, outcome: number, amount: bigint, opti
   assertPositiveUnits(amount, 'amount');
   const fees = splitFee(amount, options.fees ?? DEFAULT_FEE_SCHEDULE);
   const spend = amount - fees.fee;
-  if (spend <= 0n) throw new TradeTooSmall(`amount ${amount} leaves nothing to buy shares with after the fee`);
+  if (spend <= 0n) throw new TradeTooSmall(`amount ${formatUnits(amount)} USDC leaves nothing to buy shares with after the fee`);
 
   const w = weightsOf(state);
   const b = w.b;
@@ -198,11 +198,11 @@ export function quoteBuy(state: LmsrState, outcome: number, amount: bigint, opti
     shares -= 1n;
     priced = shares > 0n ? buyCostUpperBound(w, outcome, shares) : undefined;
   }
-  if (!priced || shares <= 0n) throw new TradeTooSmall(`amount ${amount} buys less than one share unit`);
+  if (!priced || shares <= 0n) throw new TradeTooSmall(`amount ${formatUnits(amount)} USDC buys less than ${formatUnits(1n)} shares`);
   if (options.minShares !== undefined && shares < options.minShares) {
-    throw new PriceMovedBeyondSlippage(`${amount} would buy ${shares} share units, fewer than minShares ${options.minShares}`, {
-      minShares: options.minShares.toString(),
-      shares: shares.toString(),
+    throw new PriceMovedBeyondSlippage(`${formatUnits(amount)} USDC would buy ${formatUnits(shares)} shares, fewer than minShares ${formatUnits(options.minShares)}`, {
+      minShares: formatUnits(options.minShares),
+      shares: formatUnits(shares),
     });
   }
   const weightsAfter = w.weights.map((weight, index) => (index === outcome ? priced.weightAfter : weight));
@@ -235,13 +235,13 @@ export function quoteSell(state: LmsrState, outcome: number, shares: bigint, opt
   const w = weightsOf(state);
   const sale = saleProceedsLowerBound(w, outcome, shares);
   const gross = floorToUnits(sale.proceeds);
-  if (gross <= 0n) throw new TradeTooSmall(`selling ${shares} share units would pay nothing`);
+  if (gross <= 0n) throw new TradeTooSmall(`selling ${formatUnits(shares)} shares would pay nothing`);
   const fees = splitFee(gross, options.fees ?? DEFAULT_FEE_SCHEDULE);
   const received = gross - fees.fee;
   if (options.minProceeds !== undefined && received < options.minProceeds) {
-    throw new PriceMovedBeyondSlippage(`selling ${shares} share units would pay ${received}, less than minProceeds ${options.minProceeds}`, {
-      minProceeds: options.minProceeds.toString(),
-      proceeds: received.toString(),
+    throw new PriceMovedBeyondSlippage(`selling ${formatUnits(shares)} shares would pay ${formatUnits(received)} USDC, less than minProceeds ${formatUnits(options.minProceeds)} USDC`, {
+      minProceeds: formatUnits(options.minProceeds),
+      proceeds: formatUnits(received),
     });
   }
   const weightsAfter = w.weights.map((weight, index) => (index === outcome ? sale.weightAfter : weight));
@@ -268,10 +268,10 @@ export function assertValidState(state: LmsrState): void {
     throw new InvalidMarketParameters(`LMSR state must have ${MIN_OUTCOMES} to ${MAX_OUTCOMES} outcomes and one prior per outcome`);
   }
   if (state.liquidity < 1n || state.liquidity > MAX_UNITS) {
-    throw new InvalidMarketParameters(`LMSR liquidity must be from 1 to ${MAX_UNITS}, got ${state.liquidity}`);
+    throw new InvalidMarketParameters(`LMSR liquidity must be from ${formatUnits(1n)} to ${formatUnits(MAX_UNITS)}, got ${formatUnits(state.liquidity)}`);
   }
   for (const value of [...state.outstandingShares, ...state.priorShares]) {
-    if (value < 0n || value > MAX_UNITS) throw new InvalidMarketParameters(`LMSR share counts must be from 0 to ${MAX_UNITS}, got ${value}`);
+    if (value < 0n || value > MAX_UNITS) throw new InvalidMarketParameters(`LMSR share counts must be from 0 to ${formatUnits(MAX_UNITS)}, got ${formatUnits(value)}`);
   }
 }
 
@@ -357,7 +357,7 @@ function boundedExp(exponent: Decimal): Decimal {
 
 function withOutstanding(state: LmsrState, outcome: number, shareDelta: bigint): LmsrState {
   const outstandingShares = state.outstandingShares.map((shares, index) => (index === outcome ? shares + shareDelta : shares));
-  if (outstandingShares[outcome] > MAX_UNITS) throw new TradeTooLarge(`outstanding shares would exceed ${MAX_UNITS}`);
+  if (outstandingShares[outcome] > MAX_UNITS) throw new TradeTooLarge(`outstanding shares would exceed ${formatUnits(MAX_UNITS)}`);
   return { ...state, outstandingShares };
 }
 
@@ -368,17 +368,17 @@ function assertOutcome(state: LmsrState, outcome: number): void {
 }
 
 function assertPositiveUnits(value: bigint, name: string): void {
-  if (value <= 0n) throw new InvalidTradeInput(`${name} must be positive, got ${value}`);
-  if (value > MAX_UNITS) throw new TradeTooLarge(`${name} must be at most ${MAX_UNITS}, got ${value}`);
+  if (value <= 0n) throw new InvalidTradeInput(`${name} must be positive, got ${formatUnits(value)}`);
+  if (value > MAX_UNITS) throw new TradeTooLarge(`${name} must be at most ${formatUnits(MAX_UNITS)}, got ${formatUnits(value)}`);
 }
 
 function assertOutstanding(state: LmsrState, outcome: number, shares: bigint): void {
   const outstanding = state.outstandingShares[outcome];
   if (shares > outstanding) {
-    throw new InsufficientShares(`Cannot sell ${shares} share units of outcome ${outcome}: only ${outstanding} are outstanding`, {
+    throw new InsufficientShares(`Cannot sell ${formatUnits(shares)} shares of outcome ${outcome}: only ${formatUnits(outstanding)} are outstanding`, {
       outcome,
-      shares: shares.toString(),
-      outstanding: outstanding.toString(),
+      shares: formatUnits(shares),
+      outstanding: formatUnits(outstanding),
     });
   }
 }

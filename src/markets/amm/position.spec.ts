@@ -1,3 +1,4 @@
+import { formatUnits } from './amm-decimal';
 import { InsufficientShares } from './amm-errors';
 import { createMarketMaker, quoteBuy, quoteSell } from './lmsr';
 import { applyFill, emptyPosition, markToMarket } from './position';
@@ -30,6 +31,12 @@ describe('position tracker', () => {
     const bigger = quoteBuy(buy.state, 0, 20n * USDC);
     const sale = quoteSell(bigger.state, 0, buy.fill.shares + 1n);
     expect(() => applyFill(afterBuy, sale.fill)).toThrow(InsufficientShares);
+    expect(() => applyFill(afterBuy, sale.fill)).toThrow(
+      expect.objectContaining({
+        message: `Cannot sell ${formatUnits(buy.fill.shares + 1n)} shares of outcome 0: the position holds ${formatUnits(buy.fill.shares)}`,
+        details: { outcome: 0, shares: formatUnits(buy.fill.shares + 1n), held: formatUnits(buy.fill.shares) },
+      }),
+    );
   });
 
   it('marks held shares to market at current prices, rounded down', () => {

@@ -1,4 +1,4 @@
-import { floorToUnits, toDecimal } from './amm-decimal';
+import { floorToUnits, formatUnits, toDecimal } from './amm-decimal';
 import { InsufficientShares, InvalidTradeInput } from './amm-errors';
 import { spotPrices, type AmmFill, type LmsrState } from './lmsr';
 
@@ -40,10 +40,10 @@ export function applyFill(position: MarketPosition, fill: AmmFill): MarketPositi
     };
   }
   if (fill.shares > held) {
-    throw new InsufficientShares(`Cannot sell ${fill.shares} share units of outcome ${outcome}: the position holds ${held}`, {
+    throw new InsufficientShares(`Cannot sell ${formatUnits(fill.shares)} shares of outcome ${outcome}: the position holds ${formatUnits(held)}`, {
       outcome,
-      shares: fill.shares.toString(),
-      held: held.toString(),
+      shares: formatUnits(fill.shares),
+      held: formatUnits(held),
     });
   }
   const remaining = held - fill.shares;
