@@ -6,6 +6,7 @@ import { AccountsModule } from './accounts/accounts.module';
 import { AuthModule } from './auth/auth.module';
 import { BlockchainModule } from './blockchain/blockchain.module';
 import { AppConfig } from './config/app-config';
+import { DomainEventsModule } from './common/events/domain-events.module';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -32,6 +33,7 @@ export class AppModule {
         }),
         ScheduleModule.forRoot(),
         EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: false }),
+        DomainEventsModule,
         HealthModule,
         LifecycleModule,
         IdempotencyModule,

@@ -4,7 +4,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { ReconciliationProcessor, LEDGER_RECONCILIATION_QUEUE } from '../src/accounts/reconciliation.processor';
 import { ReconciliationService } from '../src/accounts/reconciliation.service';
-import { BalanceChangedEvent, DomainEvent } from '../src/common/events/domain-events';
+import { AccountsEvent, BalanceChangedEvent } from '../src/accounts/accounts.events';
 import { RunningApp, startTestApp } from './support/test-app';
 import { balancesOf, createAdmin, createFundedUser, db, DEV_ADDRESS, reconcile } from './support/ledger';
 import { createTestUser, TestUser } from './support/users';
@@ -147,14 +147,14 @@ describe('accounts, withdrawals and admin adjustments (e2e)', () => {
       if (event.userId === user.id) seen.push(event);
     };
     const events = running.app.get(EventEmitter2);
-    events.on(DomainEvent.BalanceChanged, listener);
+    events.on(AccountsEvent.BalanceChanged, listener);
     try {
       await request(running.url).post('/api/v1/accounts/me/withdrawals').set(user.auth).send({ asset: 'USDC', amount: '5000', chain: 'dev', toAddress: DEV_ADDRESS }).expect(422);
       await request(running.url).post('/api/v1/accounts/me/withdrawals').set(user.auth).send({ asset: 'USDC', amount: '5', chain: 'dev', toAddress: DEV_ADDRESS }).expect(201);
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(seen).toEqual([{ userId: user.id, asset: 'USDC', available: '995.000000', locked: '5.000000' }]);
     } finally {
-      events.off(DomainEvent.BalanceChanged, listener);
+      events.off(AccountsEvent.BalanceChanged, listener);
     }
   });
 

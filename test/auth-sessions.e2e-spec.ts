@@ -1,10 +1,10 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { OnEvent } from '@nestjs/event-emitter';
 import { Injectable, Module } from '@nestjs/common';
 import request from 'supertest';
 import { Wallet } from 'ethers';
 import { DataSource } from 'typeorm';
-import { DomainEvent, SessionRevokedEvent, UserBannedEvent } from '../src/common/events/domain-events';
+import { AuthEvent, SessionRevokedEvent, UserBannedEvent } from '../src/auth/auth.events';
+import { OnDomainEvent } from '../src/common/events/on-domain-event.decorator';
 import { signInWithSiwe, siweProof } from './support/sign-in';
 import { RunningApp, startTestApp } from './support/test-app';
 import { createTestUser } from './support/users';
@@ -14,12 +14,12 @@ class EventLog {
   readonly revoked: SessionRevokedEvent[] = [];
   readonly banned: UserBannedEvent[] = [];
 
-  @OnEvent(DomainEvent.SessionRevoked)
+  @OnDomainEvent(AuthEvent.SessionRevoked)
   onRevoked(event: SessionRevokedEvent) {
     this.revoked.push(event);
   }
 
-  @OnEvent(DomainEvent.UserBanned)
+  @OnDomainEvent(AuthEvent.UserBanned)
   onBanned(event: UserBannedEvent) {
     this.banned.push(event);
   }

@@ -4,7 +4,10 @@ import { Wallet } from 'ethers';
 import request from 'supertest';
 import { io, Socket } from 'socket.io-client';
 import { UsersService } from '../src/auth/users.service';
-import { BalanceChangedEvent, DomainEvent, RealtimeDomainEvent, SessionRevokedEvent } from '../src/common/events/domain-events';
+import { AccountsEvent, BalanceChangedEvent } from '../src/accounts/accounts.events';
+import { AuthEvent } from '../src/auth/auth.events';
+import { DomainEventBus } from '../src/common/events/domain-event-bus';
+import { UserUpdateEvent } from '../src/realtime/realtime.events';
 import { NotFound } from '../src/common/errors/domain-error';
 import { RealtimeChannels } from '../src/realtime/realtime-channels';
 import { RealtimePublisher } from '../src/realtime/realtime.publisher';
@@ -25,12 +28,15 @@ function openTestTickers(running: RunningApp): void {
 
 describe('realtime gateway (e2e)', () => {
   let running: RunningApp;
-  let events: EventEmitter2;
+  let events: DomainEventBus;
+  /** The raw carrier, for payload kinds no venue declares yet (orders, notifications). */
+  let emitter: EventEmitter2;
   let publisher: RealtimePublisher;
 
   beforeAll(async () => {
     running = await startTestApp({ AUTH_STATE_CACHE_MS: '0', REALTIME_EVENTS_PER_SECOND: '10', REALTIME_RATE_LIMIT_STRIKES: '2' });
-    events = running.app.get(EventEmitter2);
+    events = running.app.get(DomainEventBus);
+    emitter = running.app.get(EventEmitter2);
     publisher = running.app.get(RealtimePublisher);
     openTestTickers(running);
   });
@@ -55,7 +61,7 @@ describe('realtime gateway (e2e)', () => {
       await expect(connectSocket(running, { auth: { token: user.token } })).resolves.toMatchObject({ connected: true });
       const viaCookie = await connectSocket(running, { extraHeaders: { Cookie: `other=1; ${running.config.authCookieName}=${user.token}` } });
       const update = nextEvent(viaCookie, 'balance:update');
-      events.emit(DomainEvent.BalanceChanged, balance(user.id, '1.5'));
+      events.publishCommitted({ name: AccountsEvent.BalanceChanged, payload: balance(user.id, '1.5') });
       await expect(update).resolves.toEqual({ asset: 'USDC', available: '1.5', locked: '0' });
     });
 
@@ -108,7 +114,7 @@ describe('realtime gateway (e2e)', () => {
       const socket = await connectSocket(running, { auth: { token: session.accessToken } });
       const gone = disconnected(socket);
       const sessionId = (running.app.get(JwtService).decode(session.accessToken) as { sid: string }).sid;
-      events.emit(DomainEvent.SessionRevoked, { userId: session.user.id, sessionId } satisfies SessionRevokedEvent);
+      events.publishCommitted({ name: AuthEvent.SessionRevoked, payload: { userId: session.user.id, sessionId } });
       await expect(gone).resolves.toBe('io server disconnect');
     });
 
@@ -201,7 +207,7 @@ describe('realtime gateway (e2e)', () => {
       await ask(bobSocket, 'subscribe', { channel: `user:${alice.id}` });
 
       const update = nextEvent(aliceSocket, 'balance:update');
-      events.emit(DomainEvent.BalanceChanged, balance(alice.id, '12.340000'));
+      events.publishCommitted({ name: AccountsEvent.BalanceChanged, payload: balance(alice.id, '12.340000') });
       await expect(update).resolves.toEqual({ asset: 'USDC', available: '12.340000', locked: '0' });
       await sleep(300);
       expect(bobReceived).toEqual([]);
@@ -222,9 +228,9 @@ describe('realtime gateway (e2e)', () => {
       const position = nextEvent(socket, 'position:update');
       const order = nextEvent(socket, 'order:update');
       const notification = nextEvent(socket, 'notification');
-      events.emit(RealtimeDomainEvent.PositionUpdated, { userId: user.id, position: { id: 'p1', size: '2' } });
-      events.emit(RealtimeDomainEvent.OrderUpdated, { userId: user.id, order: { id: 'o1', status: 'filled' } });
-      events.emit(RealtimeDomainEvent.NotificationCreated, { userId: user.id, notification: { text: 'hi' } });
+      emitter.emit(UserUpdateEvent.PositionUpdated, { userId: user.id, position: { id: 'p1', size: '2' } });
+      emitter.emit(UserUpdateEvent.OrderUpdated, { userId: user.id, order: { id: 'o1', status: 'filled' } });
+      emitter.emit(UserUpdateEvent.NotificationCreated, { userId: user.id, notification: { text: 'hi' } });
       await expect(Promise.all([position, order, notification])).resolves.toEqual([{ id: 'p1', size: '2' }, { id: 'o1', status: 'filled' }, { text: 'hi' }]);
     });
 
@@ -329,7 +335,7 @@ describe('realtime gateway (e2e)', () => {
       socket.io.engine.close();
       await dropped;
       publisher.ticker(symbol, { seq: 2 });
-      events.emit(DomainEvent.BalanceChanged, balance(user.id, '7'));
+      events.publishCommitted({ name: AccountsEvent.BalanceChanged, payload: balance(user.id, '7') });
 
       await nextEvent(socket, 'connect');
       expect(socket.recovered).toBe(true);
@@ -338,7 +344,7 @@ describe('realtime gateway (e2e)', () => {
 
       // Still subscribed, and still in its user room, after recovery.
       publisher.ticker(symbol, { seq: 3 });
-      events.emit(DomainEvent.BalanceChanged, balance(user.id, '8'));
+      events.publishCommitted({ name: AccountsEvent.BalanceChanged, payload: balance(user.id, '8') });
       await eventually(() => expect(tickers).toHaveLength(3));
       await eventually(() => expect(balances).toHaveLength(2));
     });
@@ -357,7 +363,7 @@ describe('realtime gateway (e2e)', () => {
       });
       socket.io.engine.close();
       await running.app.get(UsersService).setStatus(user.id, 'banned');
-      events.emit(DomainEvent.BalanceChanged, balance(user.id, '9'));
+      events.publishCommitted({ name: AccountsEvent.BalanceChanged, payload: balance(user.id, '9') });
       await expect(refused).resolves.toMatchObject({ message: 'unauthorized' });
       expect(onTheWire).toEqual([]);
     });
@@ -404,7 +410,7 @@ describe('realtime across two instances (e2e)', () => {
     const user = await createTestUser(first);
     const onSecond = await connectSocket(second, { auth: { token: user.token } });
     const update = nextEvent(onSecond, 'balance:update');
-    first.app.get(EventEmitter2).emit(DomainEvent.BalanceChanged, { userId: user.id, asset: 'USDC', available: '3', locked: '1' });
+    first.app.get(DomainEventBus).publishCommitted({ name: AccountsEvent.BalanceChanged, payload: { userId: user.id, asset: 'USDC', available: '3', locked: '1' } });
     await expect(update).resolves.toEqual({ asset: 'USDC', available: '3', locked: '1' });
     const gone = disconnected(onSecond);
     await first.app.get(UsersService).setStatus(user.id, 'banned');

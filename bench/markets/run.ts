@@ -1,4 +1,3 @@
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import Redis from 'ioredis';
 import { openLedgerHarness } from '../ledger/harness';
 import { baseline, measure, parseOptions, Result } from '../ledger/measure';
@@ -28,7 +27,7 @@ async function main(): Promise<void> {
   const redis = new Redis(harness.config.redisUrl, { maxRetriesPerRequest: 3 });
   try {
     const ledger = harness.ledgerWith({ STARTING_BALANCE: '1000000' });
-    const events = new EventEmitter2();
+    const events = harness.events;
     const listCache = new MarketListCache(redis, harness.config);
     const noCloseJobs = { scheduleClose: async () => undefined, enqueueSettlement: async () => undefined } as unknown as MarketJobs;
     const markets = new MarketsService(harness.dataSource, ledger, harness.config, events, listCache, noCloseJobs);

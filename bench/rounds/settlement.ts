@@ -1,4 +1,3 @@
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { SystemAccount } from '../../src/accounts/ledger.service';
 import { RoundSettlementService } from '../../src/rounds/round-settlement.service';
 import { openLedgerHarness } from '../ledger/harness';
@@ -22,7 +21,7 @@ export async function benchSettlement(runs = 3): Promise<void> {
   const harness = await openLedgerHarness();
   try {
     const ledger = harness.ledgerWith();
-    const settlement = new RoundSettlementService(harness.dataSource, ledger, new EventEmitter2());
+    const settlement = new RoundSettlementService(harness.dataSource, ledger, harness.events);
     const db = harness.dataSource;
     const times: number[] = [];
     for (let run = 0; run < runs; run += 1) {

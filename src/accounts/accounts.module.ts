@@ -1,6 +1,8 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { HealthModule } from '../health/health.module';
+import { RealtimeModule } from '../realtime/realtime.module';
+import { AccountsRealtime } from './accounts.realtime';
 import { AccountsController } from './accounts.controller';
 import { AccountsAdminController } from './accounts.admin.controller';
 import { AccountsService } from './accounts.service';
@@ -11,9 +13,9 @@ import { ReconciliationService } from './reconciliation.service';
 import { WithdrawalsService } from './withdrawals.service';
 
 @Module({
-  imports: [HealthModule, BullModule.registerQueue({ name: LEDGER_RECONCILIATION_QUEUE })],
+  imports: [HealthModule, RealtimeModule, BullModule.registerQueue({ name: LEDGER_RECONCILIATION_QUEUE })],
   controllers: [AccountsController, AccountsAdminController],
-  providers: [AssetsService, LedgerService, AccountsService, WithdrawalsService, ReconciliationService, ReconciliationProcessor],
+  providers: [AccountsRealtime, AssetsService, LedgerService, AccountsService, WithdrawalsService, ReconciliationService, ReconciliationProcessor],
   exports: [LedgerService, AssetsService, AccountsService, ReconciliationService],
 })
 export class AccountsModule {}

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { InsufficientFunds, NotFound } from '../common/errors/domain-error';
 import { parseAmount } from '../common/money/amount';
 import { AssetsService, SETTLEMENT_ASSET } from './assets.service';
-import { BalanceEventsAfterCommit } from './balance-events';
+import { DomainEventBus } from '../common/events/domain-event-bus';
+import { AccountsEvent } from './accounts.events';
 import type { Bucket } from './ledger-entry.entity';
 import { Balances, computePosting, LockedAccount, movementProblem, shardOf, Shortfall } from './ledger-posting';
 import { isPgError, PgError } from '../database/pg-errors';
@@ -110,7 +110,6 @@ const unique = <T>(values: T[]): T[] => [...new Set(values)];
  */
 @Injectable()
 export class LedgerService {
-  private readonly balanceEvents: BalanceEventsAfterCommit;
   private readonly startingBalance: bigint;
   private readonly running = new WeakMap<QueryRunner, Promise<unknown>>();
 
@@ -118,10 +117,8 @@ export class LedgerService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly assets: AssetsService,
     private readonly config: AppConfig,
-    events: EventEmitter2,
+    private readonly events: DomainEventBus,
   ) {
-    this.balanceEvents = new BalanceEventsAfterCommit(events);
-    this.dataSource.subscribers.push(this.balanceEvents);
     // USDC has 6 decimals (seeded by migration; AppConfig checked the shape).
     this.startingBalance = parseAmount(config.startingBalance, { decimals: 6, sign: 'nonNegative' }, 'STARTING_BALANCE');
   }
@@ -267,12 +264,8 @@ export class LedgerService {
       const userId = accountsById.get(accountId)!.userId;
       if (!userId) continue;
       userBalances.push({ userId, asset, ...balances });
-      this.balanceEvents.record(manager.queryRunner!, {
-        userId,
-        asset,
-        available: this.assets.format(asset, balances.available),
-        locked: this.assets.format(asset, balances.locked),
-      });
+      const balance = { userId, asset, available: this.assets.format(asset, balances.available), locked: this.assets.format(asset, balances.locked) };
+      this.events.afterCommit(manager, { name: AccountsEvent.BalanceChanged, payload: balance }, { latestFor: `${userId}/${asset}` });
     }
     return { transactionId, replayed: false, userBalances };
   }

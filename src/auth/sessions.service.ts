@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, MoreThan } from 'typeorm';
-import { DomainEvent, SessionRevokedEvent } from '../common/events/domain-events';
+import { DomainEventBus } from '../common/events/domain-event-bus';
 import { NotFound, Unauthorized } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
+import { AuthEvent } from './auth.events';
 import { AuthSessionEntity, SignInMethod } from './auth-session.entity';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { newSecret, sha256Hex } from './secrets';
@@ -34,7 +34,7 @@ export class SessionsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
   ) {}
 
   /** Opens a session inside the sign-in transaction. */
@@ -139,11 +139,11 @@ export class SessionsService {
     session.revokedAt = new Date();
     session.revokedReason = reason;
     await manager.getRepository(AuthSessionEntity).update({ id: session.id }, { revokedAt: session.revokedAt, revokedReason: reason });
+    this.events.afterCommit(manager, { name: AuthEvent.SessionRevoked, payload: { userId: session.userId, sessionId: session.id } });
   }
 
-  /** After commit: forget the cached state here and tell the realtime gateway to drop the session's sockets. */
+  /** After commit: forget the cached state here (the realtime gateway drops the session's sockets on `session.revoked`). */
   private afterRevoke(session: AuthSessionEntity): void {
     this.activeCache.delete(`${session.userId}:${session.id}`);
-    this.events.emit(DomainEvent.SessionRevoked, { userId: session.userId, sessionId: session.id } satisfies SessionRevokedEvent);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DomainEvent, UserBannedEvent } from '../common/events/domain-events';
+import { DomainEventBus } from '../common/events/domain-event-bus';
+import { AuthEvent } from './auth.events';
 import { randomBytes } from 'node:crypto';
 import { Brackets, DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
@@ -42,7 +42,7 @@ export class UsersService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
   ) {}
 
   private users(manager: EntityManager = this.dataSource.manager) {
@@ -88,7 +88,7 @@ export class UsersService {
     user.status = status;
     const saved = await this.users().save(user);
     this.authStateCache.delete(id);
-    if (status === 'banned') this.events.emit(DomainEvent.UserBanned, { userId: id } satisfies UserBannedEvent);
+    if (status === 'banned') this.events.publishCommitted({ name: AuthEvent.UserBanned, payload: { userId: id } });
     return saved;
   }
 

@@ -1,16 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { SETTLEMENT_ASSET } from '../accounts/assets.service';
 import { LedgerService, Movement, SystemAccount } from '../accounts/ledger.service';
-import { DomainEvent, MarketTradedEvent } from '../common/events/domain-events';
+import { DomainEventBus } from '../common/events/domain-event-bus';
 import { InvalidField } from '../common/errors/domain-error';
 import { AmmQuote, applyFill, assertPoolInvariant, emptyPosition, LmsrState, MarketPosition, quoteBuy, quoteSell, FeeSchedule } from './amm';
 import { MarketEntity } from './market.entity';
 import { BuyDto, FillDto, OutcomeRef, QuoteDto, QuoteQueryDto, SellDto } from './market.dto';
 import { MarketListCache } from './market-list.cache';
-import { emitCommitted } from './market-view';
+import { MarketEvent, MarketTradedEvent } from './markets.events';
 import { assertTradable, feeScheduleOf, formatUnits, lmsrStateOf, parseUnits, resolveOutcome } from './market-rules';
 import { MarketStore, PositionRow, poolOf } from './market-store';
 import { commandTransaction, whenCommitted } from '../common/transactions/command-transaction';
@@ -33,7 +32,7 @@ export class MarketTradingService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
     private readonly listCache: MarketListCache,
   ) {}
 
@@ -76,7 +75,7 @@ export class MarketTradingService {
   }
 
   private async trade(userId: string, marketId: string, outcomeRef: OutcomeRef, price: Pricer): Promise<FillDto> {
-    const done = await commandTransaction(this.dataSource, async (manager) => {
+    const filled = await commandTransaction(this.dataSource, async (manager) => {
       // The market's lock and the caller's position in one round trip (fewer waits while the row is locked).
       const { market, position: held } = await MarketStore.lockWithPosition(manager, marketId, userId);
       assertTradable(market);
@@ -98,32 +97,13 @@ export class MarketTradingService {
       const { tradeId, poolBalance } = await this.write(manager, market, userId, position, fill);
       // A bug guard, not a client error: the pool must always be able to pay the worst outcome (rolls back).
       assertPoolInvariant(quote.state, poolBalance);
-      return { market, tradeId, fill };
+      const dto: FillDto = { tradeId, ...fillDto(fill) };
+      this.events.afterCommit(manager, { name: MarketEvent.Traded, payload: tradedEvent(market, userId, dto, fill) });
+      return dto;
     });
 
-    const { market, tradeId, fill } = done;
-    const dto: FillDto = { tradeId, ...fillDto(fill) };
-    const event: MarketTradedEvent = {
-      marketId: market.id,
-      status: market.status,
-      prices: fill.prices,
-      volume: formatUnits(market.volume),
-      resolvedOutcome: market.resolvedOutcome,
-      tradeId,
-      userId,
-      side: fill.side,
-      outcome: fill.outcome,
-      shares: dto.shares,
-      amount: dto.amount,
-      fee: dto.fee,
-      averagePrice: fill.averagePrice,
-      at: new Date().toISOString(),
-    };
-    await whenCommitted(async () => {
-      await this.listCache.invalidate();
-      emitCommitted(this.events, DomainEvent.MarketTraded, event);
-    });
-    return dto;
+    await whenCommitted(() => this.listCache.invalidate());
+    return filled;
   }
 
   /** Buy: trader pays amount; pool gets amount - fee. Sell: pool pays gross; trader gets gross - fee. Fee to fees and creator. */
@@ -234,5 +214,24 @@ function fillDto(fill: AmmQuote['fill']): QuoteDto {
     fee: formatUnits(fill.fee),
     averagePrice: fill.averagePrice,
     prices: fill.prices,
+  };
+}
+
+function tradedEvent(market: MarketEntity, userId: string, dto: FillDto, fill: AmmQuote['fill']): MarketTradedEvent {
+  return {
+    marketId: market.id,
+    status: market.status,
+    prices: fill.prices,
+    volume: formatUnits(market.volume),
+    resolvedOutcome: market.resolvedOutcome,
+    tradeId: dto.tradeId,
+    userId,
+    side: fill.side,
+    outcome: fill.outcome,
+    shares: dto.shares,
+    amount: dto.amount,
+    fee: dto.fee,
+    averagePrice: fill.averagePrice,
+    at: new Date().toISOString(),
   };
 }

@@ -1,7 +1,5 @@
-import { Logger } from '@nestjs/common';
-import type { EventEmitter2 } from '@nestjs/event-emitter';
 import { priceStrings } from './amm';
-import type { MarketStateEvent } from '../common/events/domain-events';
+import type { MarketStateEvent } from './markets.events';
 import type { MarketEntity } from './market.entity';
 import type { MarketDto } from './market.dto';
 import { formatUnits, lmsrStateOf } from './market-rules';
@@ -36,18 +34,4 @@ export function toMarketStateEvent(market: MarketEntity): MarketStateEvent {
     volume: formatUnits(market.volume),
     resolvedOutcome: market.resolvedOutcome,
   };
-}
-
-const eventsLogger = new Logger('MarketEvents');
-
-/**
- * Emits a domain event after the command committed. A failing listener (a broadcast on a closing Redis
- * connection, say) is logged, never thrown: the money already moved, so the caller must get its answer.
- */
-export function emitCommitted(events: EventEmitter2, name: string, payload: object): void {
-  try {
-    events.emit(name, payload);
-  } catch (error) {
-    eventsLogger.warn(`${name} listener failed after commit: ${(error as Error).message}`);
-  }
 }

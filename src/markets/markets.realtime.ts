@@ -1,11 +1,11 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
-import { DomainEvent, MarketStateEvent, MarketTradedEvent } from '../common/events/domain-events';
+import { OnDomainEvent } from '../common/events/on-domain-event.decorator';
 import { RealtimeEvent, RealtimePublisher } from '../realtime/realtime.publisher';
 import { RealtimeChannels } from '../realtime/realtime-channels';
 import { RealtimeSnapshots } from '../realtime/realtime-snapshots';
 import { ListMarketsQueryDto } from './market.dto';
 import { MarketQueriesService } from './market-queries.service';
+import { MarketEvent, MarketStateEvent, MarketTradedEvent } from './markets.events';
 
 /** How many open markets a new subscriber of `markets` gets in its snapshot (the newest). */
 const MARKETS_SNAPSHOT_SIZE = 50;
@@ -32,36 +32,36 @@ export class MarketsRealtime implements OnModuleInit {
     this.snapshots.register('markets', () => this.queries.list(Object.assign(new ListMarketsQueryDto(), { status: 'OPEN', limit: MARKETS_SNAPSHOT_SIZE })));
   }
 
-  @OnEvent(DomainEvent.MarketTraded)
+  @OnDomainEvent(MarketEvent.Traded)
   onTraded(event: MarketTradedEvent): void {
     const { userId: _trader, ...trade } = event;
     this.publisher.marketUpdate(event.marketId, stateOf(event));
     this.publisher.marketTrade(event.marketId, trade);
   }
 
-  @OnEvent(DomainEvent.MarketCreated)
+  @OnDomainEvent(MarketEvent.Created)
   onCreated(event: MarketStateEvent): void {
     this.publisher.marketLifecycle(RealtimeEvent.MarketCreated, event);
   }
 
-  @OnEvent(DomainEvent.MarketUpdated)
+  @OnDomainEvent(MarketEvent.Updated)
   onUpdated(event: MarketStateEvent): void {
     this.publisher.marketUpdate(event.marketId, event);
   }
 
-  @OnEvent(DomainEvent.MarketClosed)
+  @OnDomainEvent(MarketEvent.Closed)
   onClosed(event: MarketStateEvent): void {
     this.publisher.marketUpdate(event.marketId, event);
     this.publisher.marketLifecycle(RealtimeEvent.MarketClosed, event);
   }
 
-  @OnEvent(DomainEvent.MarketResolved)
+  @OnDomainEvent(MarketEvent.Resolved)
   onResolved(event: MarketStateEvent): void {
     this.publisher.marketUpdate(event.marketId, event);
     this.publisher.marketLifecycle(RealtimeEvent.MarketResolved, event);
   }
 
-  @OnEvent(DomainEvent.MarketCancelled)
+  @OnDomainEvent(MarketEvent.Cancelled)
   onCancelled(event: MarketStateEvent): void {
     this.onResolved(event);
   }

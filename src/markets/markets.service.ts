@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { LedgerService, SystemAccount } from '../accounts/ledger.service';
 import { AppConfig } from '../config/app-config';
-import { DomainEvent } from '../common/events/domain-events';
+import { DomainEventBus } from '../common/events/domain-event-bus';
 import { InvalidField } from '../common/errors/domain-error';
 import { createMarketMaker, priceStrings } from './amm';
 import { MarketEntity, MarketOutcomeEntity, MarketStatus } from './market.entity';
@@ -15,7 +14,8 @@ import { MarketJobs } from './market-jobs';
 import { MarketListCache } from './market-list.cache';
 import { parseUnits, resolveOutcome } from './market-rules';
 import { MarketStore, poolOf } from './market-store';
-import { emitCommitted, toMarketDto, toMarketStateEvent } from './market-view';
+import { toMarketDto, toMarketStateEvent } from './market-view';
+import { MarketEvent } from './markets.events';
 import { commandTransaction, whenCommitted } from '../common/transactions/command-transaction';
 
 /** Who creates a market: a user with the `creator` role (funds the subsidy, earns a fee share) or an admin (the house funds it). */
@@ -34,7 +34,7 @@ export class MarketsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
     private readonly config: AppConfig,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
     private readonly listCache: MarketListCache,
     private readonly jobs: MarketJobs,
   ) {}
@@ -76,12 +76,13 @@ export class MarketsService {
       const meta = { kind: 'market.subsidy', reference: `market:${id}` };
       if (creatorId) await this.ledger.debit(manager, creatorId, subsidy, { ...meta, to: poolOf(id) });
       else await this.ledger.transfer(manager, SystemAccount.house, poolOf(id), subsidy, meta);
+      this.events.afterCommit(manager, { name: MarketEvent.Created, payload: toMarketStateEvent(saved) });
       return saved;
     });
 
     await whenCommitted(async () => {
       await this.scheduleClose(market);
-      await this.afterChange(market, DomainEvent.MarketCreated);
+      await this.listCache.invalidate();
     });
     return toMarketDto(market, labels);
   }
@@ -110,10 +111,11 @@ export class MarketsService {
       if (body.description !== undefined) market.description = body.description;
       if (body.category !== undefined) market.category = body.category.trim();
       await manager.getRepository(MarketEntity).save(market);
+      this.events.afterCommit(manager, { name: MarketEvent.Updated, payload: toMarketStateEvent(market) });
       return { market, previousClosesAt: extended ? previousClosesAt : undefined };
     });
     if (previousClosesAt) await this.scheduleClose(market, previousClosesAt);
-    await this.afterChange(market, DomainEvent.MarketUpdated);
+    await this.listCache.invalidate();
     return toMarketDto(market, await MarketStore.labels(this.dataSource.manager, marketId));
   }
 
@@ -135,10 +137,11 @@ export class MarketsService {
       market.status = 'CLOSED';
       market.closedAt = now;
       await manager.getRepository(MarketEntity).save(market);
+      this.events.afterCommit(manager, { name: MarketEvent.Closed, payload: toMarketStateEvent(market) });
       return market;
     });
     if (!closed) return false;
-    await this.afterChange(closed, DomainEvent.MarketClosed);
+    await this.listCache.invalidate();
     return true;
   }
 
@@ -155,12 +158,13 @@ export class MarketsService {
       market.resolvedOutcome = outcome === undefined ? null : resolveOutcome(labels, outcome);
       market.resolvedAt = now;
       await manager.getRepository(MarketEntity).save(market);
+      this.events.afterCommit(manager, { name: status === 'RESOLVED' ? MarketEvent.Resolved : MarketEvent.Cancelled, payload: toMarketStateEvent(market) });
       return { market, labels };
     });
     await whenCommitted(async () => {
       // If this enqueue is lost (crash, Redis down), the minute sweep enqueues every unsettled market again.
       await this.jobs.enqueueSettlement(market.id).catch((error: Error) => this.logger.error(`settlement of market ${market.id} not enqueued: ${error.message}`));
-      await this.afterChange(market, status === 'RESOLVED' ? DomainEvent.MarketResolved : DomainEvent.MarketCancelled);
+      await this.listCache.invalidate();
     });
     return toMarketDto(market, labels);
   }
@@ -170,11 +174,6 @@ export class MarketsService {
     await this.jobs
       .scheduleClose(market.id, market.closesAt, previousClosesAt)
       .catch((error: Error) => this.logger.error(`close job of market ${market.id} not scheduled (the sweep will close it): ${error.message}`));
-  }
-
-  private async afterChange(market: MarketEntity, event: string): Promise<void> {
-    await this.listCache.invalidate();
-    emitCommitted(this.events, event, toMarketStateEvent(market));
   }
 }
 

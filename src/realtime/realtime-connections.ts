@@ -1,11 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { Counter, Gauge } from 'prom-client';
 import type { Socket } from 'socket.io';
 import { AccessTokenService } from '../auth/access-token.service';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { DomainError } from '../common/errors/domain-error';
-import { DomainEvent, SessionRevokedEvent, UserBannedEvent } from '../common/events/domain-events';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../health/metrics.service';
 import { isPrivateRoom, rooms } from './channels';
@@ -39,8 +37,8 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 
 /**
  * Who may stay connected: authenticates every handshake (recovered ones too), joins a user's
- * private rooms, limits client events, and disconnects sockets whose token expires, whose user is
- * banned or whose sign-in session is revoked, on whichever instance they are connected.
+ * private rooms, limits client events, and disconnects sockets whose token expires (a ban or a
+ * revoked session disconnects them through UsersRealtime).
  */
 @Injectable()
 export class RealtimeConnections {
@@ -138,15 +136,5 @@ export class RealtimeConnections {
         socket.disconnect(true);
       }
     });
-  }
-
-  @OnEvent(DomainEvent.UserBanned)
-  onUserBanned(event: UserBannedEvent): void {
-    this.server.io?.in(rooms.user(event.userId)).disconnectSockets(true);
-  }
-
-  @OnEvent(DomainEvent.SessionRevoked)
-  onSessionRevoked(event: SessionRevokedEvent): void {
-    this.server.io?.in(rooms.session(event.sessionId)).disconnectSockets(true);
   }
 }

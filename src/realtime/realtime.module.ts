@@ -9,6 +9,7 @@ import { RealtimePublisher } from './realtime.publisher';
 import { RealtimeServer } from './realtime-server';
 import { RealtimeSnapshots } from './realtime-snapshots';
 import { RealtimeSubscriptions } from './realtime-subscriptions';
+import { UsersRealtime } from './users.realtime';
 
 /**
  * Socket.IO for every live screen. Other modules inject `RealtimePublisher` (broadcasts),
@@ -18,7 +19,7 @@ import { RealtimeSubscriptions } from './realtime-subscriptions';
 @Module({
   imports: [AuthModule, HealthModule],
   controllers: [RealtimeAdminController],
-  providers: [RealtimeGateway, RealtimeServer, RealtimeConnections, RealtimeChannels, RealtimeSubscriptions, RealtimeSnapshots, RealtimePublisher],
+  providers: [RealtimeGateway, RealtimeServer, RealtimeConnections, RealtimeChannels, RealtimeSubscriptions, RealtimeSnapshots, RealtimePublisher, UsersRealtime],
   exports: [RealtimePublisher, RealtimeChannels, RealtimeSnapshots],
 })
 export class RealtimeModule {}

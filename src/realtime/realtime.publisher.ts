@@ -1,13 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
-import {
-  BalanceChangedEvent,
-  DomainEvent,
-  NotificationCreatedEvent,
-  OrderUpdatedEvent,
-  PositionUpdatedEvent,
-  RealtimeDomainEvent,
-} from '../common/events/domain-events';
 import { rooms } from './channels';
 import { RealtimeServer } from './realtime-server';
 import { RealtimeSnapshots } from './realtime-snapshots';
@@ -51,10 +42,9 @@ export interface RoundTarget {
 }
 
 /**
- * The only code that broadcasts to rooms. Venue modules either emit a domain event after their
- * transaction commits (balances, positions, orders, notifications: see domain-events.ts) or, for
- * high-frequency engine output (round ticks, tickers, books), call these methods directly.
- * Payloads are the objects the REST API returns for the same thing.
+ * The only code that broadcasts to rooms. Its callers are the `*.realtime.ts` listeners of each
+ * module, which turn domain events (delivered after their transaction commits, see DomainEventBus)
+ * into broadcasts. Payloads are the objects the REST API returns for the same thing.
  *
  * State-like events (`round:state`, `round:ended`, `market:update`, `ticker`, `book:update`) are
  * also cached per channel as the default snapshot a new subscriber receives.
@@ -130,26 +120,6 @@ export class RealtimePublisher {
     const io = this.server.io;
     if (!io) return this.dropped(RealtimeEvent.SystemMaintenance);
     io.emit(RealtimeEvent.SystemMaintenance, notice);
-  }
-
-  @OnEvent(DomainEvent.BalanceChanged)
-  onBalanceChanged(event: BalanceChangedEvent): void {
-    this.balanceUpdate(event.userId, { asset: event.asset, available: event.available, locked: event.locked });
-  }
-
-  @OnEvent(RealtimeDomainEvent.PositionUpdated)
-  onPositionUpdated(event: PositionUpdatedEvent): void {
-    this.positionUpdate(event.userId, event.position);
-  }
-
-  @OnEvent(RealtimeDomainEvent.OrderUpdated)
-  onOrderUpdated(event: OrderUpdatedEvent): void {
-    this.orderUpdate(event.userId, event.order);
-  }
-
-  @OnEvent(RealtimeDomainEvent.NotificationCreated)
-  onNotificationCreated(event: NotificationCreatedEvent): void {
-    this.notification(event.userId, event.notification);
   }
 
   private roundRooms(roundId: string, target: RoundTarget): string[] {

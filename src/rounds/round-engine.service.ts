@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { RealtimeDomainEvent, RoundEvent } from '../common/events/domain-events';
+import { DomainEventBus } from '../common/events/domain-event-bus';
+import { UserUpdateEvent } from '../realtime/realtime.events';
 import { REDIS } from '../redis/redis.module';
 import { CandlePathGenerator, PathCandle } from './fairness/candle-path';
 import { sideBetPayout } from './fairness/payouts';
@@ -16,6 +16,7 @@ import { RoundRules, RoundSettingsService } from './round-settings.service';
 import { RoundSettlementQueue } from './round-settlement.processor';
 import { RoundSideBetEntity } from './round-side-bet.entity';
 import { LIVE_ROUND_STATUSES, RoundEntity } from './round.entity';
+import { RoundEvent } from './rounds.events';
 import { SALT_SOURCE, SaltSource } from './salt-source';
 import { SeedChainsService } from './seed-chains.service';
 import { isPgError, PgError } from '../database/pg-errors';
@@ -57,7 +58,7 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly settings: RoundSettingsService,
     private readonly chains: SeedChainsService,
     private readonly settlement: RoundSettlementQueue,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
   ) {
     this.lease = new LeaderLease(redis, `${config.redisKeyPrefix}:rounds:engine-leader`, config.roundLeaseMs);
   }
@@ -378,9 +379,12 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
     await this.publishSideBets(resolvedBets);
     for (const candle of candles) {
       const at = new Date(startsAt + candle.tick * round.tickMs);
-      this.events.emit(RoundEvent.Candle, {
-        roundId: round.id,
-        candle: toCandleDto({ roundId: round.id, tick: candle.tick, open: BigInt(candle.open), high: BigInt(candle.high), low: BigInt(candle.low), close: BigInt(candle.close), at }),
+      this.events.publishCommitted({
+        name: RoundEvent.Candle,
+        payload: {
+          roundId: round.id,
+          candle: toCandleDto({ roundId: round.id, tick: candle.tick, open: BigInt(candle.open), high: BigInt(candle.high), low: BigInt(candle.low), close: BigInt(candle.close), at }),
+        },
       });
     }
     if (ended) {
@@ -442,18 +446,20 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
   private async publishSideBets(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     const bets = await this.dataSource.manager.find(RoundSideBetEntity, { where: { id: In(ids) } });
-    for (const bet of bets) this.events.emit(RealtimeDomainEvent.PositionUpdated, { userId: bet.userId, position: { kind: 'side-bet', ...toSideBetDto(bet) } });
+    for (const bet of bets) {
+      this.events.publishCommitted({ name: UserUpdateEvent.PositionUpdated, payload: { userId: bet.userId, position: { kind: 'side-bet', ...toSideBetDto(bet) } } });
+    }
   }
 
-  // ---- publishing -------------------------------------------------------------------------------
+  // ---- publishing (each after the engine's own write committed) ---------------------------------
 
   private publishState(round: RoundEntity): void {
-    this.events.emit(RoundEvent.State, { roundId: round.id, round: toRoundSummary(round) });
+    this.events.publishCommitted({ name: RoundEvent.State, payload: { roundId: round.id, round: toRoundSummary(round) } });
   }
 
   private publishEnd(round: RoundEntity): void {
     const summary = toRoundSummary(round);
-    this.events.emit(RoundEvent.State, { roundId: round.id, round: summary });
-    this.events.emit(RoundEvent.Ended, { roundId: round.id, result: summary });
+    this.events.publishCommitted({ name: RoundEvent.State, payload: { roundId: round.id, round: summary } });
+    this.events.publishCommitted({ name: RoundEvent.Ended, payload: { roundId: round.id, result: summary } });
   }
 }

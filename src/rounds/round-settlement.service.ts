@@ -1,14 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { LedgerService, Movement, SystemAccount } from '../accounts/ledger.service';
-import { RealtimeDomainEvent, RoundEvent } from '../common/events/domain-events';
+import { DomainEventBus } from '../common/events/domain-event-bus';
+import { UserUpdateEvent } from '../realtime/realtime.events';
 import { positionPayout, sideBetPayout, sideBetStatus } from './fairness/payouts';
 import { toPositionDto, toRoundSummary, toSideBetDto } from './round.mapper';
 import { RoundPositionEntity } from './round-position.entity';
 import { RoundSideBetEntity } from './round-side-bet.entity';
 import { RoundEntity } from './round.entity';
+import { RoundEvent } from './rounds.events';
 
 /** Users credited per ledger posting: bounds statement size for rounds with thousands of players. */
 const USERS_PER_POSTING = 2000;
@@ -35,7 +36,7 @@ export class RoundSettlementService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
   ) {}
 
   async settle(roundId: string): Promise<SettlementOutcome> {
@@ -44,14 +45,21 @@ export class RoundSettlementService {
       if (!round) return { outcome: { roundId, result: 'not-found' as const } };
       if (round.settledAt) return { outcome: { roundId, result: 'already-settled' as const } };
       if (round.status !== 'ENDED' && round.status !== 'VOIDED') throw new Error(`round ${roundId} is ${round.status}: only ENDED or VOIDED rounds settle`);
-      return this.settleLocked(manager, round);
+      const settled = await this.settleLocked(manager, round);
+      this.recordSettled(manager, settled);
+      return settled;
     });
-    if ('round' in done) {
-      this.events.emit(RoundEvent.State, { roundId, round: toRoundSummary(done.round) });
-      for (const position of done.positions) this.events.emit(RealtimeDomainEvent.PositionUpdated, { userId: position.userId, position: { kind: 'position', ...toPositionDto(position) } });
-      for (const bet of done.sideBets) this.events.emit(RealtimeDomainEvent.PositionUpdated, { userId: bet.userId, position: { kind: 'side-bet', ...toSideBetDto(bet) } });
-    }
     return done.outcome;
+  }
+
+  private recordSettled(manager: EntityManager, { round, positions, sideBets }: { round: RoundEntity; positions: RoundPositionEntity[]; sideBets: RoundSideBetEntity[] }): void {
+    this.events.afterCommit(manager, { name: RoundEvent.State, payload: { roundId: round.id, round: toRoundSummary(round) } });
+    for (const position of positions) {
+      this.events.afterCommit(manager, { name: UserUpdateEvent.PositionUpdated, payload: { userId: position.userId, position: { kind: 'position', ...toPositionDto(position) } } });
+    }
+    for (const bet of sideBets) {
+      this.events.afterCommit(manager, { name: UserUpdateEvent.PositionUpdated, payload: { userId: bet.userId, position: { kind: 'side-bet', ...toSideBetDto(bet) } } });
+    }
   }
 
   private async settleLocked(manager: EntityManager, round: RoundEntity) {

@@ -1,16 +1,16 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
-import { RoundCandleEvent, RoundEndedEvent, RoundEvent, RoundStateEvent, RoundTradeEvent } from '../common/events/domain-events';
+import { OnDomainEvent } from '../common/events/on-domain-event.decorator';
 import { RealtimePublisher, RoundTarget } from '../realtime/realtime.publisher';
 import { RealtimeChannels } from '../realtime/realtime-channels';
 import { RealtimeSnapshots } from '../realtime/realtime-snapshots';
+import { RoundCandleEvent, RoundEndedEvent, RoundEvent, RoundStateEvent, RoundTradeEvent } from './rounds.events';
 import { RoundsService } from './rounds.service';
 
 /**
  * Turns rounds domain events into `round:state`, `round:candle`, `round:trade` and `round:ended` on
  * `round:<id>` (and on `rounds` while the round is the live one), and answers new subscribers of
  * those channels with the round's state and its recent candles. Positions and side bets reach their
- * player as `position:update` through RealtimeDomainEvent.PositionUpdated.
+ * player as `position:update` through `position.updated` (UsersRealtime).
  */
 @Injectable()
 export class RoundsRealtime implements OnModuleInit {
@@ -32,24 +32,24 @@ export class RoundsRealtime implements OnModuleInit {
     this.snapshots.register('round', (channel) => this.rounds.snapshot(channel.roundId));
   }
 
-  @OnEvent(RoundEvent.State)
+  @OnDomainEvent(RoundEvent.State)
   onState(event: RoundStateEvent): void {
-    const status = (event.round as { status?: string }).status;
+    const status = event.round.status;
     if (status === 'PENDING' || status === 'ACTIVE') this.liveRoundId = event.roundId;
     this.send(() => this.publisher.roundState(event.roundId, event.round, this.target(event.roundId, status)));
   }
 
-  @OnEvent(RoundEvent.Candle)
+  @OnDomainEvent(RoundEvent.Candle)
   onCandle(event: RoundCandleEvent): void {
     this.send(() => this.publisher.roundCandle(event.roundId, event.candle, this.target(event.roundId)));
   }
 
-  @OnEvent(RoundEvent.Trade)
+  @OnDomainEvent(RoundEvent.Trade)
   onTrade(event: RoundTradeEvent): void {
     this.send(() => this.publisher.roundTrade(event.roundId, { roundId: event.roundId, ...event.trade }, this.target(event.roundId)));
   }
 
-  @OnEvent(RoundEvent.Ended)
+  @OnDomainEvent(RoundEvent.Ended)
   onEnded(event: RoundEndedEvent): void {
     this.send(() => this.publisher.roundEnded(event.roundId, event.result, this.target(event.roundId, 'ENDED')));
   }

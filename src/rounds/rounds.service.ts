@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { LedgerService, SystemAccount } from '../accounts/ledger.service';
-import { RealtimeDomainEvent, RoundEvent } from '../common/events/domain-events';
+import { DomainEventBus } from '../common/events/domain-event-bus';
+import { UserUpdateEvent } from '../realtime/realtime.events';
 import { Page, PageQueryDto, offsetOf, toPage } from '../common/http/pagination';
 import { positionPayout, sideBetOdds, sideBetWindow, splitAmount } from './fairness/payouts';
 import { FAIRNESS_ALGORITHM, toRoundParams } from './fairness/round-params';
@@ -24,6 +24,7 @@ import { RoundPositionEntity } from './round-position.entity';
 import { formatUsdc, parseUsdc } from './round-settings.service';
 import { RoundSideBetEntity } from './round-side-bet.entity';
 import { RoundEntity, RoundStatus } from './round.entity';
+import { RoundEvent } from './rounds.events';
 import { isProvablyFairSource } from './salt-source';
 import { SeedChainsService } from './seed-chains.service';
 import type {
@@ -40,7 +41,7 @@ import type {
   RoundVerificationDto,
 } from './rounds.dto';
 import { isPgError, PgError } from '../database/pg-errors';
-import { commandTransaction, whenCommitted } from '../common/transactions/command-transaction';
+import { commandTransaction } from '../common/transactions/command-transaction';
 
 export const MAX_OPEN_POSITIONS_PER_ROUND = 10;
 /**
@@ -60,7 +61,7 @@ export class RoundsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
     private readonly chains: SeedChainsService,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
   ) {}
 
   // ---- reading ----------------------------------------------------------------------------------
@@ -196,11 +197,10 @@ export class RoundsService {
         to: SystemAccount.roundPot(roundId),
         fee,
       });
+      this.recordTrade(manager, userId, toPositionDto(row), 'open');
       return row;
     });
-    const dto = toPositionDto(position);
-    await whenCommitted(() => this.publishTrade(roundId, userId, dto, 'open'));
-    return dto;
+    return toPositionDto(position);
   }
 
   async closePosition(userId: string, roundId: string, positionId: string): Promise<RoundPositionDto> {
@@ -223,11 +223,10 @@ export class RoundsService {
           from: SystemAccount.roundPot(roundId),
         });
       }
+      this.recordTrade(manager, userId, toPositionDto(row), 'close');
       return row;
     });
-    const dto = toPositionDto(position);
-    await whenCommitted(() => this.publishTrade(roundId, userId, dto, 'close'));
-    return dto;
+    return toPositionDto(position);
   }
 
   async placeSideBet(userId: string, roundId: string, body: PlaceSideBetDto): Promise<RoundSideBetDto> {
@@ -268,29 +267,33 @@ export class RoundsService {
         idempotencyKey: `round-side-bet:${row.id}:place`,
         to: SystemAccount.roundPot(roundId),
       });
+      const dto = toSideBetDto(row);
+      this.events.afterCommit(manager, { name: UserUpdateEvent.PositionUpdated, payload: { userId, position: { kind: 'side-bet', ...dto } } });
+      this.events.afterCommit(manager, {
+        name: RoundEvent.Trade,
+        payload: { roundId, trade: { kind: 'side-bet', action: 'place', amount: dto.amount, startTick: dto.startTick, endTick: dto.endTick } },
+      });
       return row;
     });
-    const dto = toSideBetDto(bet);
-    await whenCommitted(() => {
-      this.events.emit(RealtimeDomainEvent.PositionUpdated, { userId, position: { kind: 'side-bet', ...dto } });
-      this.events.emit(RoundEvent.Trade, { roundId, trade: { kind: 'side-bet', action: 'place', amount: dto.amount, startTick: dto.startTick, endTick: dto.endTick } });
-    });
-    return dto;
+    return toSideBetDto(bet);
   }
 
   // ---- helpers ----------------------------------------------------------------------------------
 
-  private publishTrade(roundId: string, userId: string, position: RoundPositionDto, action: 'open' | 'close'): void {
-    this.events.emit(RealtimeDomainEvent.PositionUpdated, { userId, position: { kind: 'position', ...position } });
-    this.events.emit(RoundEvent.Trade, {
-      roundId,
-      trade: {
-        kind: 'position',
-        action,
-        side: position.side,
-        amount: position.amount,
-        tick: action === 'open' ? position.entryTick : position.exitTick,
-        price: action === 'open' ? position.entryPrice : position.exitPrice,
+  private recordTrade(manager: EntityManager, userId: string, position: RoundPositionDto, action: 'open' | 'close'): void {
+    this.events.afterCommit(manager, { name: UserUpdateEvent.PositionUpdated, payload: { userId, position: { kind: 'position', ...position } } });
+    this.events.afterCommit(manager, {
+      name: RoundEvent.Trade,
+      payload: {
+        roundId: position.roundId,
+        trade: {
+          kind: 'position',
+          action,
+          side: position.side,
+          amount: position.amount,
+          tick: action === 'open' ? position.entryTick : position.exitTick,
+          price: action === 'open' ? position.entryPrice : position.exitPrice,
+        },
       },
     });
   }

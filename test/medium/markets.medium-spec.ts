@@ -1,6 +1,6 @@
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { LedgerService, SystemAccount } from '../../src/accounts/ledger.service';
-import { DomainEvent } from '../../src/common/events/domain-events';
+import { MarketEvent } from '../../src/markets/markets.events';
 import { DomainError } from '../../src/common/errors/domain-error';
 import { MarketQueriesService } from '../../src/markets/market-queries.service';
 import { MarketTradingService } from '../../src/markets/market-trading.service';
@@ -55,7 +55,7 @@ describe('Markets: the trading rules of MarketTradingService against the real da
     expect(await available(alice.id)).toBe(units('100') - units('10') + units(sold.amount));
     expect(await system(SystemAccount.fees)).toBe(feesBefore + units(bought.fee) + units(sold.fee));
     expect(await system(pool)).toBe(units('100') + units('10') - units(bought.fee) - units(sold.amount) - units(sold.fee));
-    const traded = medium.events.named<{ tradeId: string; side: string }>(DomainEvent.MarketTraded);
+    const traded = medium.events.named<{ tradeId: string; side: string }>(MarketEvent.Traded);
     expect(traded.map((event) => [event.tradeId, event.side])).toEqual([
       [bought.tradeId, 'buy'],
       [sold.tradeId, 'sell'],

@@ -1,5 +1,6 @@
 import { AccountsService } from '../../src/accounts/accounts.service';
-import { RealtimeDomainEvent, RoundEvent } from '../../src/common/events/domain-events';
+import { UserUpdateEvent } from '../../src/realtime/realtime.events';
+import { RoundEvent } from '../../src/rounds/rounds.events';
 import { DomainError } from '../../src/common/errors/domain-error';
 import { positionPayout } from '../../src/rounds/fairness/payouts';
 import { START_PRICE } from '../../src/rounds/fairness/round-params';
@@ -51,7 +52,7 @@ describe('Rounds: the player rules of RoundsService against the real database (m
 
     expect(position).toMatchObject({ side: 'long', amount: '10.000000', fee: '0.100000', stake: '9.900000', entryTick: 7, status: 'open', payout: null });
     expect(await available(alice.id)).toBe('90.000000');
-    expect(medium.events.named(RealtimeDomainEvent.PositionUpdated)).toEqual([{ userId: alice.id, position: expect.objectContaining({ kind: 'position', id: position.id }) }]);
+    expect(medium.events.named(UserUpdateEvent.PositionUpdated)).toEqual([{ userId: alice.id, position: expect.objectContaining({ kind: 'position', id: position.id }) }]);
     expect(medium.events.named(RoundEvent.Trade)).toEqual([{ roundId: round.id, trade: expect.objectContaining({ kind: 'position', action: 'open', tick: 7 }) }]);
   });
 
@@ -152,7 +153,7 @@ describe('Rounds: the player rules of RoundsService against the real database (m
     expect(await available(gina.id)).toBe(usdc(90_000_000n + longPayout));
     expect(await available(hank.id)).toBe(usdc(90_000_000n + shortPayout));
     expect(BigInt(outcome.result === 'settled' ? outcome.potToHouse : -1)).toBe(19_800_000n - longPayout - shortPayout);
-    expect(medium.events.named(RealtimeDomainEvent.PositionUpdated).filter((event) => (event as { userId: string }).userId === gina.id)).toHaveLength(2);
+    expect(medium.events.named(UserUpdateEvent.PositionUpdated).filter((event) => (event as { userId: string }).userId === gina.id)).toHaveLength(2);
 
     await expect(medium.get(RoundSettlementService).settle(round.id)).resolves.toEqual({ roundId: round.id, result: 'already-settled' });
     expect(await available(gina.id)).toBe(usdc(90_000_000n + longPayout));

@@ -37,8 +37,8 @@ export function commandTransaction<T>(dataSource: DataSource, work: (manager: En
 }
 
 /**
- * Runs a command's effects outside the database (realtime events, cache invalidation, job enqueues)
- * once its transaction has committed: at once after `commandTransaction`, or, while a command unit
+ * Runs a command's effects outside the database (cache invalidation, job enqueues; domain events go
+ * through `DomainEventBus.afterCommit`, which waits for the same commit) once its transaction has committed: at once after `commandTransaction`, or, while a command unit
  * still holds that transaction open, right after the unit commits (then a failing effect is logged,
  * not thrown: the money already moved). Dropped if the unit rolls back.
  */

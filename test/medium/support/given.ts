@@ -18,7 +18,5 @@ export async function givenUserWithBalance(medium: MediumModule, usdc: string): 
       await ledger.credit(manager, user.id, amount, { kind: 'test.grant', reference: `user:${user.id}`, idempotencyKey: `test-grant:${user.id}`, from: SystemAccount.promotions });
     }
   });
-  // Balance events leave after the commit on the next turn of the event loop: let them out before the scenario starts.
-  await new Promise((resolve) => setImmediate(resolve));
   return { id: user.id };
 }

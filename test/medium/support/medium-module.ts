@@ -5,6 +5,7 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { AccountsModule } from '../../../src/accounts/accounts.module';
 import { UsersService } from '../../../src/auth/users.service';
+import { DomainEventsModule } from '../../../src/common/events/domain-events.module';
 import { IdempotencyModule } from '../../../src/common/idempotency/idempotency.module';
 import { AppConfig } from '../../../src/config/app-config';
 import { ConfigModule } from '../../../src/config/config.module';
@@ -35,6 +36,7 @@ export async function startMediumModule(venue: { providers: Provider[]; imports?
       RedisModule,
       BullModule.forRoot({ connection: { url: config.redisUrl, maxRetriesPerRequest: null }, prefix: `${config.redisKeyPrefix}:bull` }),
       EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: false }),
+      DomainEventsModule,
       IdempotencyModule,
       AccountsModule,
       ...(venue.imports ?? []),

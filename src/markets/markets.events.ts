@@ -1,0 +1,45 @@
+/** Prediction-market events; `markets.realtime.ts` turns them into `market:*` broadcasts. */
+export const MarketEvent = {
+  Created: 'market.created',
+  Traded: 'market.traded',
+  Closed: 'market.closed',
+  Resolved: 'market.resolved',
+  Cancelled: 'market.cancelled',
+  Updated: 'market.updated',
+} as const;
+
+/** A prediction market's public state after a change (realtime `market:update`, `market:created`, ...). */
+export interface MarketStateEvent {
+  marketId: string;
+  status: 'OPEN' | 'CLOSED' | 'RESOLVED' | 'CANCELLED';
+  /** 6-decimal strings per outcome index, summing to 1. */
+  prices: string[];
+  /** Decimal string, USDC. */
+  volume: string;
+  resolvedOutcome: number | null;
+}
+
+/** One committed prediction-market fill (realtime `market:trade` on `market:<id>`). */
+export interface MarketTradedEvent extends MarketStateEvent {
+  tradeId: string;
+  userId: string;
+  side: 'buy' | 'sell';
+  outcome: number;
+  /** Decimal strings. */
+  shares: string;
+  amount: string;
+  fee: string;
+  averagePrice: string;
+  at: string;
+}
+
+declare module '../common/events/domain-event-map' {
+  interface DomainEventMap {
+    'market.created': MarketStateEvent;
+    'market.traded': MarketTradedEvent;
+    'market.closed': MarketStateEvent;
+    'market.resolved': MarketStateEvent;
+    'market.cancelled': MarketStateEvent;
+    'market.updated': MarketStateEvent;
+  }
+}
