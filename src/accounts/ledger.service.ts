@@ -5,6 +5,7 @@ import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { InsufficientFunds, NotFound } from '../common/errors/domain-error';
 import { parseAmount } from '../common/money/amount';
+import { USDC_DECIMALS } from '../common/money/usdc';
 import { AssetsService, SETTLEMENT_ASSET } from './assets.service';
 import { BalanceEventsAfterCommit } from './balance-events';
 import type { Bucket } from './ledger-entry.entity';
@@ -122,8 +123,8 @@ export class LedgerService {
   ) {
     this.balanceEvents = new BalanceEventsAfterCommit(events);
     this.dataSource.subscribers.push(this.balanceEvents);
-    // USDC has 6 decimals (seeded by migration; AppConfig checked the shape).
-    this.startingBalance = parseAmount(config.startingBalance, { decimals: 6, sign: 'nonNegative' }, 'STARTING_BALANCE');
+    // AppConfig checked the shape.
+    this.startingBalance = parseAmount(config.startingBalance, { decimals: USDC_DECIMALS, sign: 'nonNegative' }, 'STARTING_BALANCE');
   }
 
   /** System → user, into available (payouts, deposits, promotions). */

@@ -21,7 +21,7 @@ import {
   TooManyOpenPositions,
 } from './round-errors';
 import { RoundPositionEntity } from './round-position.entity';
-import { formatUsdc, parseUsdc } from './round-settings.service';
+import { formatUsdc, parseUsdc } from '../common/money/usdc';
 import { RoundSideBetEntity } from './round-side-bet.entity';
 import { RoundEntity, RoundStatus } from './round.entity';
 import { isProvablyFairSource } from './salt-source';

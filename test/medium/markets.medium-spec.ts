@@ -2,16 +2,14 @@ import { AccountsService } from '../../src/accounts/accounts.service';
 import { LedgerService, SystemAccount } from '../../src/accounts/ledger.service';
 import { DomainEvent } from '../../src/common/events/domain-events';
 import { DomainError } from '../../src/common/errors/domain-error';
+import { parseUsdc } from '../../src/common/money/usdc';
 import { MarketQueriesService } from '../../src/markets/market-queries.service';
 import { MarketTradingService } from '../../src/markets/market-trading.service';
 import { givenUserWithBalance } from './support/given';
 import { givenMarket, MARKETS_VENUE } from './support/given-market';
 import { MediumModule, startMediumModule } from './support/medium-module';
 
-const units = (decimal: string) => {
-  const [whole, fraction = ''] = decimal.split('.');
-  return BigInt(whole) * 1_000_000n + BigInt(fraction.padEnd(6, '0'));
-};
+const units = (decimal: string) => parseUsdc(decimal, 'amount', 'any');
 
 async function refusal(command: Promise<unknown>): Promise<{ status: number; error: string; message: string }> {
   try {

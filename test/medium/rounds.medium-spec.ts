@@ -1,6 +1,7 @@
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { RealtimeDomainEvent, RoundEvent } from '../../src/common/events/domain-events';
 import { DomainError } from '../../src/common/errors/domain-error';
+import { formatUsdc } from '../../src/common/money/usdc';
 import { positionPayout } from '../../src/rounds/fairness/payouts';
 import { START_PRICE } from '../../src/rounds/fairness/round-params';
 import { RoundSettingsService } from '../../src/rounds/round-settings.service';
@@ -13,7 +14,7 @@ import { advanceRound, endAndSettle, givenActiveRound } from './support/given-ro
 import { MediumModule, startMediumModule } from './support/medium-module';
 
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
-const usdc = (minor: bigint) => `${minor / 1_000_000n}.${(minor % 1_000_000n).toString().padStart(6, '0')}`;
+const usdc = formatUsdc;
 
 /** The domain error a command was refused with (name and status), or a failure if it was not refused. */
 async function refusal(command: Promise<unknown>): Promise<{ status: number; error: string; message: string }> {
