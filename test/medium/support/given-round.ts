@@ -1,5 +1,6 @@
 import { In } from 'typeorm';
-import { DEFAULT_ROUND_PARAMS, START_PRICE } from '../../../src/rounds/fairness/round-params';
+import { START_PRICE } from '../../../src/rounds/fairness/round-params';
+import { insertNextRound } from '../../../src/rounds/new-round';
 import { RoundSettingsService } from '../../../src/rounds/round-settings.service';
 import { RoundSettlementService } from '../../../src/rounds/round-settlement.service';
 import { LIVE_ROUND_STATUSES, RoundEntity, RoundStatus } from '../../../src/rounds/round.entity';
@@ -24,38 +25,19 @@ export async function givenActiveRound(medium: MediumModule, given: GivenRound =
   const { rules } = await medium.get(RoundSettingsService).current();
   const status = given.status ?? 'ACTIVE';
   const tick = status === 'PENDING' ? 0 : (given.tick ?? 10);
-  return medium.dataSource.transaction(async (manager) => {
-    const slot = await medium.get(SeedChainsService).takeNext(manager);
-    const [{ next }] = (await manager.query(`SELECT COALESCE(max(number), 0) + 1 AS next FROM rounds`)) as { next: number }[];
-    const now = Date.now();
-    return manager.save(
-      manager.create(RoundEntity, {
-        number: Number(next),
-        chainId: slot.chainId,
-        chainIndex: slot.chainIndex,
-        status,
-        params: { ...DEFAULT_ROUND_PARAMS, maxTicks: rules.maxTicks },
-        serverSeedHash: slot.serverSeedHash,
-        serverSeed: null,
-        salt: status === 'ACTIVE' ? 'medium-test-salt' : null,
-        saltSource: 'server',
-        tick,
-        price: given.price ?? BigInt(START_PRICE),
-        rugTick: null,
-        tickMs: rules.tickMs,
-        feeBps: rules.feeBps,
-        minStake: rules.minStake,
-        maxStake: rules.maxStake,
-        sideBetWindow: rules.sideBetWindow,
-        sideBetMultiplier: rules.sideBetMultiplier,
-        startsAt: new Date(status === 'ACTIVE' ? now - tick * rules.tickMs : now + 60_000),
-        lastTickAt: status === 'ACTIVE' ? new Date(now - (given.lastTickAgoMs ?? 0)) : null,
-        endedAt: null,
-        settledAt: null,
-        leaderToken: '0',
-      }),
-    );
-  });
+  const now = Date.now();
+  return medium.dataSource.transaction(async (manager) =>
+    insertNextRound(manager, await medium.get(SeedChainsService).takeNext(manager), rules, {
+      status,
+      salt: status === 'ACTIVE' ? 'medium-test-salt' : null,
+      saltSource: 'server',
+      tick,
+      price: given.price ?? BigInt(START_PRICE),
+      startsAt: new Date(status === 'ACTIVE' ? now - tick * rules.tickMs : now + 60_000),
+      lastTickAt: status === 'ACTIVE' ? new Date(now - (given.lastTickAgoMs ?? 0)) : null,
+      leaderToken: '0',
+    }),
+  );
 }
 
 /** Moves the round as the engine's next ticks would: to `tick` at `price`, still ticking. */
