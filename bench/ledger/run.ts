@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { LedgerService, SystemAccount } from '../../src/accounts/ledger.service';
 import { LedgerHarness, openLedgerHarness } from './harness';
 import { baseline, measure, Options, parseOptions, Result } from './measure';
@@ -8,6 +9,7 @@ import { baseline, measure, Options, parseOptions, Result } from './measure';
  *   (a) own    many users each moving their own money (hold then release: 2 entries, 1 account row)
  *   (b) fees   users paying stakes to `house` with a fee to `fees` (3 entries, 3 account rows), sharded
  *   (b1) hot   the same with LEDGER_SYSTEM_SHARDS=1: every posting locks the same house and fees rows
+ *   (c) keyed  (b) with an idempotency key made from a new id on every posting (a venue's stake on its new row)
  *
  * Usage: npm run bench:ledger [-- --seconds 5 --concurrency 16 --users 200]
  * Uses DATABASE_URL (default: the development database); it adds bench users and postings there.
@@ -26,13 +28,19 @@ function ownMoney(harness: LedgerHarness, ledger: LedgerService, users: string[]
   });
 }
 
-function feePath(name: string, harness: LedgerHarness, ledger: LedgerService, users: string[], options: Options): Promise<Result> {
+function feePath(name: string, harness: LedgerHarness, ledger: LedgerService, users: string[], options: Options, keyed?: PostingKey): Promise<Result> {
   return measure(name, options, async (worker, iteration) => {
     const userId = users[(worker + iteration * options.concurrency) % users.length];
+    const key = keyed ? { idempotencyKey: `bench-stake:${randomUUID()}`, ...keyed.options } : {};
     await harness.dataSource.transaction((manager) =>
-      ledger.debit(manager, userId, 1_000n, { kind: 'bench.stake', reference: `bench:${userId}`, to: SystemAccount.house, fee: 10n }),
+      ledger.debit(manager, userId, 1_000n, { kind: 'bench.stake', reference: `bench:${userId}`, to: SystemAccount.house, fee: 10n, ...key }),
     );
   });
+}
+
+/** (c): each stake carries an idempotency key made from a new id, as a venue's stake carries its new position's id. */
+interface PostingKey {
+  options: Record<string, never>;
 }
 
 async function main(): Promise<void> {
@@ -51,6 +59,7 @@ async function main(): Promise<void> {
       await ownMoney(harness, ledger, users, options),
       await feePath(`(b) stake to house + fee, ${harness.config.ledgerSystemShards} shards`, harness, ledger, users, options),
       await feePath('(b1) stake to house + fee, 1 shard (hot row)', harness, hotLedger, users, options),
+      await feePath('(c) as (b) with a new idempotency key per posting', harness, ledger, users, options, { options: {} }),
     ];
     const base = results[0].perSecond;
     console.log(`ledger bench: ${options.seconds} s per scenario, ${options.concurrency} concurrent, ${options.users} users, PostgreSQL ${harness.config.databaseUrl.replace(/\/\/[^@]*@/, '//')}`);
