@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { NotFound } from '../common/errors/domain-error';
+import { UsersService } from '../auth/users.service';
 import { offsetOf, Page, toPage } from '../common/http/pagination';
 import { AccountDto, LedgerEntryDto, LedgerQueryDto } from './account.dto';
 import { AdjustmentDto, CreateAdjustmentDto } from './adjustment.dto';
@@ -28,6 +28,7 @@ export class AccountsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
     private readonly assets: AssetsService,
+    private readonly users: UsersService,
   ) {}
 
   /** Opens the settlement account on first visit (granting the starting balance), then lists every balance. */
@@ -82,8 +83,7 @@ export class AccountsService {
   /** Admin correction: a credit from or debit to the `adjustments` system account, with the reason as memo. */
   async adjust(adminId: string, userId: string, body: CreateAdjustmentDto): Promise<AdjustmentDto> {
     const amount = await this.assets.parse(body.asset, body.amount, 'amount', 'nonZero');
-    const exists = await this.dataSource.query(`SELECT 1 FROM users WHERE id = $1`, [userId]);
-    if (exists.length === 0) throw new NotFound(`User ${userId} not found`);
+    await this.users.getById(userId);
     const meta = { kind: 'admin.adjustment', reference: `admin:${adminId}`, asset: body.asset, memo: body.reason };
     const result = await this.dataSource.transaction((manager) =>
       amount > 0n
