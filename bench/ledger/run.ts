@@ -50,10 +50,12 @@ async function main(): Promise<void> {
     const ledger = harness.ledgerWith();
     const hotLedger = harness.ledgerWith({ LEDGER_SYSTEM_SHARDS: '1' });
     const users = await harness.createUsers(options.users);
-    for (const userId of users) await ledger.openUserAccount(harness.dataSource.manager, userId);
+    for (const userId of users) await harness.dataSource.transaction((manager) => ledger.openUserAccount(manager, userId));
 
     // Warm up connections and plans, then the figures.
-    await measure('warm-up', { ...options, seconds: 1 }, (worker) => ledger.hold(harness.dataSource.manager, { userId: users[worker] }, 1n, { kind: 'bench.warmup', reference: 'bench' }).then(() => undefined));
+    await measure('warm-up', { ...options, seconds: 1 }, (worker) =>
+      harness.dataSource.transaction((manager) => ledger.hold(manager, { userId: users[worker] }, 1n, { kind: 'bench.warmup', reference: 'bench' })).then(() => undefined),
+    );
     const results = [
       await baseline(harness, options),
       await ownMoney(harness, ledger, users, options),

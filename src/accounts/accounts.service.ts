@@ -36,7 +36,7 @@ export class AccountsService {
     const accountsOf = () => this.dataSource.getRepository(AccountEntity).find({ where: { userId }, order: { asset: 'ASC' } });
     let accounts = await accountsOf();
     if (!accounts.some((account) => account.asset === SETTLEMENT_ASSET)) {
-      await this.ledger.openUserAccount(this.dataSource.manager, userId, SETTLEMENT_ASSET);
+      await this.dataSource.transaction((manager) => this.ledger.openUserAccount(manager, userId, SETTLEMENT_ASSET));
       accounts = await accountsOf();
     }
     return {

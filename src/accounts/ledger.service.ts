@@ -117,9 +117,9 @@ const refKey = (ref: AccountRef): string => ('userId' in ref ? `user:${ref.userI
 const unique = <T>(values: T[]): T[] => [...new Set(values)];
 
 /**
- * The only writer of balances. Every method runs inside the caller's transaction (pass the
+ * The only writer of balances. Every method that writes runs inside the caller's transaction (pass the
  * EntityManager of `dataSource.transaction(...)`), so a venue's own rows and its ledger entries
- * commit together or not at all; called with a manager outside a transaction it opens its own.
+ * commit together or not at all; given a manager with no transaction open it throws, moving nothing.
  *
  * Locking: user and plain system accounts are locked in one statement ordered by id, then sharded
  * system accounts one group at a time in name order, so two postings never wait on each other in a cycle.
@@ -280,9 +280,10 @@ export class LedgerService {
     return balances;
   }
 
-  private inCallersTransaction<T>(manager: EntityManager, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (!manager.queryRunner?.isTransactionActive) return manager.transaction((inner) => this.inCallersTransaction(inner, work));
-    return this.oneAtATime(manager.queryRunner, () => work(manager));
+  private async inCallersTransaction<T>(manager: EntityManager, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const queryRunner = manager.queryRunner;
+    if (!queryRunner?.isTransactionActive) throw new LedgerOutsideTransaction();
+    return this.oneAtATime(queryRunner, () => work(manager));
   }
 
   /**
@@ -526,6 +527,14 @@ export class LedgerService {
       balance,
       required,
     });
+  }
+}
+
+/** A bug in the caller, not a client error: a posting must commit or roll back with the caller's own rows. */
+export class LedgerOutsideTransaction extends Error {
+  constructor() {
+    super(`LedgerService needs the caller's transaction: pass the EntityManager of dataSource.transaction(...)`);
+    this.name = 'LedgerOutsideTransaction';
   }
 }
 
