@@ -60,6 +60,25 @@ describe('ledger vocabulary, random sequences (e2e property test)', () => {
     expect(count).toBe(0);
   });
 
+  it('skips the key lookup for a freshKey posting, yet a key posted before still replays and moves nothing', async () => {
+    const userId = (await createTestUser(running)).id;
+    const key = `test-fresh:${userId}`;
+    const stake = (freshKey: boolean) =>
+      dataSource.transaction((manager) =>
+        ledger.debit(manager, userId, 1_000_000n, { kind: 'test.fresh-key', reference: `user:${userId}`, idempotencyKey: key, freshKey, to: SystemAccount.house }),
+      );
+    const first = await stake(true);
+    expect(first.replayed).toBe(false);
+    // A caller wrongly claiming freshness: the write's ON CONFLICT catches it, like the lookup would have.
+    const again = await stake(true);
+    expect(again).toEqual({ transactionId: first.transactionId, replayed: true, userBalances: [], systemBalances: [] });
+    expect((await balancesInDb([userId])).get(userId)).toEqual({ available: 49_000_000n, locked: 0n });
+    await expect(
+      dataSource.transaction((manager) => ledger.credit(manager, userId, 1n, { kind: 'test.fresh-key', reference: 'no-key', freshKey: true, from: SystemAccount.house })),
+    ).rejects.toThrow(/freshKey without an idempotencyKey/);
+    expect((await running.app.get(ReconciliationService).run()).ok).toBe(true);
+  });
+
   it('runs postings one after another even when a caller fires them in parallel on one transaction', async () => {
     const userId = (await createTestUser(running)).id;
     const outcomes = await dataSource.transaction((manager) =>

@@ -10,6 +10,7 @@ import { baseline, measure, Options, parseOptions, Result } from './measure';
  *   (b) fees   users paying stakes to `house` with a fee to `fees` (3 entries, 3 account rows), sharded
  *   (b1) hot   the same with LEDGER_SYSTEM_SHARDS=1: every posting locks the same house and fees rows
  *   (c) keyed  (b) with an idempotency key made from a new id on every posting (a venue's stake on its new row)
+ *   (c1) fresh (c) with `freshKey`: the ledger skips the lookup of a key it cannot have seen
  *
  * Usage: npm run bench:ledger [-- --seconds 5 --concurrency 16 --users 200]
  * Uses DATABASE_URL (default: the development database); it adds bench users and postings there.
@@ -28,20 +29,19 @@ function ownMoney(harness: LedgerHarness, ledger: LedgerService, users: string[]
   });
 }
 
-function feePath(name: string, harness: LedgerHarness, ledger: LedgerService, users: string[], options: Options, keyed?: PostingKey): Promise<Result> {
+/** (c): each stake carries an idempotency key made from a new id, as a venue's stake carries its new position's id. */
+type Keyed = 'no key' | 'key, looked up' | 'fresh key';
+
+function feePath(name: string, harness: LedgerHarness, ledger: LedgerService, users: string[], options: Options, keyed: Keyed = 'no key'): Promise<Result> {
   return measure(name, options, async (worker, iteration) => {
     const userId = users[(worker + iteration * options.concurrency) % users.length];
-    const key = keyed ? { idempotencyKey: `bench-stake:${randomUUID()}`, ...keyed.options } : {};
+    const key = keyed === 'no key' ? {} : { idempotencyKey: `bench-stake:${randomUUID()}`, freshKey: keyed === 'fresh key' };
     await harness.dataSource.transaction((manager) =>
       ledger.debit(manager, userId, 1_000n, { kind: 'bench.stake', reference: `bench:${userId}`, to: SystemAccount.house, fee: 10n, ...key }),
     );
   });
 }
 
-/** (c): each stake carries an idempotency key made from a new id, as a venue's stake carries its new position's id. */
-interface PostingKey {
-  options: Record<string, never>;
-}
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
@@ -61,7 +61,8 @@ async function main(): Promise<void> {
       await ownMoney(harness, ledger, users, options),
       await feePath(`(b) stake to house + fee, ${harness.config.ledgerSystemShards} shards`, harness, ledger, users, options),
       await feePath('(b1) stake to house + fee, 1 shard (hot row)', harness, hotLedger, users, options),
-      await feePath('(c) as (b) with a new idempotency key per posting', harness, ledger, users, options, { options: {} }),
+      await feePath('(c) as (b) with a new idempotency key, looked up', harness, ledger, users, options, 'key, looked up'),
+      await feePath('(c1) as (c) with freshKey: no lookup', harness, ledger, users, options, 'fresh key'),
     ];
     const base = results[0].perSecond;
     console.log(`ledger bench: ${options.seconds} s per scenario, ${options.concurrency} concurrent, ${options.users} users, PostgreSQL ${harness.config.databaseUrl.replace(/\/\/[^@]*@/, '//')}`);

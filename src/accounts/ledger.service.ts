@@ -47,6 +47,11 @@ export interface PostingMeta {
   asset?: string;
   /** Unique business id: posting it again moves nothing and returns the first transaction (`replayed`). */
   idempotencyKey?: string;
+  /**
+   * The key is made from a row the caller inserted in this same transaction, so it cannot have been posted
+   * before: the lookup is skipped. The write still refuses a duplicate key, which then replays as usual.
+   */
+  freshKey?: boolean;
   memo?: string;
 }
 
@@ -302,6 +307,7 @@ export class LedgerService {
   private async postNow(manager: EntityManager, posting: Posting): Promise<PostingResult> {
     const problem = movementProblem(posting.movements.map((movement) => movement.amount));
     if (problem) throw new Error(`Invalid posting ${posting.kind} (${posting.reference}): ${problem}`);
+    if (posting.freshKey && !posting.idempotencyKey) throw new Error(`Invalid posting ${posting.kind} (${posting.reference}): freshKey without an idempotencyKey`);
     const asset = posting.asset ?? SETTLEMENT_ASSET;
     await this.assets.decimals(asset, manager);
 
@@ -310,7 +316,7 @@ export class LedgerService {
 
   /** The rest of a posting once `held` has every account of its movements locked. */
   private async postLocked(manager: EntityManager, asset: string, posting: Posting, held: Map<string, HeldAccount>): Promise<PostingResult> {
-    if (posting.idempotencyKey) {
+    if (posting.idempotencyKey && !posting.freshKey) {
       const existing = await this.transactionIdByKey(manager, posting.idempotencyKey);
       if (existing) return replayOf(existing);
     }
@@ -324,7 +330,7 @@ export class LedgerService {
 
     const transactionId = await this.write(manager, asset, posting, computed);
     if (!transactionId) {
-      // Another transaction posted the same idempotency key between our check and our insert.
+      // The key was posted already: by another transaction between our check and our insert, or before a "fresh" key.
       return replayOf((await this.transactionIdByKey(manager, posting.idempotencyKey!))!);
     }
 
@@ -361,6 +367,8 @@ export class LedgerService {
       kind: 'promotion.starting-balance',
       reference: `user:${userId}`,
       idempotencyKey: `starting-balance:${userId}:${asset}`,
+      // Only the transaction that just inserted the account grants.
+      freshKey: true,
       asset,
       movements: [
         { account: SystemAccount.promotions, bucket: 'available', amount: -this.startingBalance },
