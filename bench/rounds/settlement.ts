@@ -54,10 +54,12 @@ export async function benchSettlement(runs = 3): Promise<void> {
         [round.id, players],
       );
       // The stakes the pot received (from promotions here: the players' own debits are not what is measured).
-      await ledger.transfer(db.manager, SystemAccount.promotions, SystemAccount.roundPot(round.id), STAKE * BigInt(POSITIONS) + 1_000_000_000n, {
-        kind: 'bench.round-stakes',
-        reference: `round:${round.id}`,
-      });
+      await db.transaction((manager) =>
+        ledger.transfer(manager, SystemAccount.promotions, SystemAccount.roundPot(round.id), STAKE * BigInt(POSITIONS) + 1_000_000_000n, {
+          kind: 'bench.round-stakes',
+          reference: `round:${round.id}`,
+        }),
+      );
 
       const started = nowMs();
       const outcome = await settlement.settle(round.id);
