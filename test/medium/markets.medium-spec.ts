@@ -1,10 +1,10 @@
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { LedgerService, SystemAccount } from '../../src/accounts/ledger.service';
 import { DomainEvent } from '../../src/common/events/domain-events';
-import { DomainError } from '../../src/common/errors/domain-error';
 import { MarketQueriesService } from '../../src/markets/market-queries.service';
 import { MarketTradingService } from '../../src/markets/market-trading.service';
 import { givenUserWithBalance } from './support/given';
+import { refusal } from './support/refusal';
 import { givenMarket, MARKETS_VENUE } from './support/given-market';
 import { MediumModule, startMediumModule } from './support/medium-module';
 
@@ -12,16 +12,6 @@ const units = (decimal: string) => {
   const [whole, fraction = ''] = decimal.split('.');
   return BigInt(whole) * 1_000_000n + BigInt(fraction.padEnd(6, '0'));
 };
-
-async function refusal(command: Promise<unknown>): Promise<{ status: number; error: string; message: string }> {
-  try {
-    await command;
-  } catch (error) {
-    if (error instanceof DomainError) return { status: error.status, error: error.error, message: error.message };
-    throw error;
-  }
-  throw new Error('expected the command to be refused');
-}
 
 describe('Markets: the trading rules of MarketTradingService against the real database (medium)', () => {
   let medium: MediumModule;
