@@ -1,5 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { HealthModule } from '../health/health.module';
 import { AccountsController } from './accounts.controller';
 import { AccountsAdminController } from './accounts.admin.controller';
@@ -11,7 +12,7 @@ import { ReconciliationService } from './reconciliation.service';
 import { WithdrawalsService } from './withdrawals.service';
 
 @Module({
-  imports: [HealthModule, BullModule.registerQueue({ name: LEDGER_RECONCILIATION_QUEUE })],
+  imports: [AuthModule, HealthModule, BullModule.registerQueue({ name: LEDGER_RECONCILIATION_QUEUE })],
   controllers: [AccountsController, AccountsAdminController],
   providers: [AssetsService, LedgerService, AccountsService, WithdrawalsService, ReconciliationService, ReconciliationProcessor],
   exports: [LedgerService, AssetsService, AccountsService, ReconciliationService],

@@ -170,7 +170,8 @@ export class AppConfig {
       roundsEngineEnabled: read.boolean('ROUNDS_ENGINE_ENABLED', true),
       roundCooldownMs: read.integer('ROUND_COOLDOWN_MS', 5000, { min: 0, max: 3_600_000 }),
       roundTickMs: read.integer('ROUND_TICK_MS', 250, { min: 5, max: 60_000 }),
-      roundResumeWindowMs: read.integer('ROUND_RESUME_WINDOW_MS', 10_000, { min: 0, max: 3_600_000 }),
+      // In development a restart (`npm run demo` builds first) takes longer than 10 s; resuming beats voiding there.
+      roundResumeWindowMs: read.integer('ROUND_RESUME_WINDOW_MS', nodeEnv === 'development' ? 600_000 : 10_000, { min: 0, max: 3_600_000 }),
       roundLeaseMs: read.integer('ROUND_LEASE_MS', 3000, { min: 100, max: 600_000 }),
       roundFeeBps: read.integer('ROUND_FEE_BPS', 100, { min: 0, max: 5000 }),
       roundMinStake: read.string('ROUND_MIN_STAKE', '0.1'),

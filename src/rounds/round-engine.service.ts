@@ -8,10 +8,9 @@ import { RealtimeDomainEvent, RoundEvent } from '../common/events/domain-events'
 import { REDIS } from '../redis/redis.module';
 import { CandlePathGenerator, PathCandle } from './fairness/candle-path';
 import { sideBetPayout } from './fairness/payouts';
-import { START_PRICE } from './fairness/round-params';
 import { roundSeedOf } from './fairness/round-seed';
 import { LeaderLease } from './leader-lease';
-import { insertNextRound } from './new-round';
+import { insertPendingRound } from './new-round';
 import { toCandleDto, toRoundSummary, toSideBetDto } from './round.mapper';
 import { RoundRules, RoundSettingsService } from './round-settings.service';
 import { RoundSettlementQueue } from './round-settlement.processor';
@@ -273,14 +272,9 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
 
   private insertRound(rules: RoundRules, token: string): Promise<RoundEntity> {
     return this.dataSource.transaction(async (manager) =>
-      insertNextRound(manager, await this.chains.takeNext(manager), rules, {
-        status: 'PENDING',
-        salt: null,
+      insertPendingRound(manager, await this.chains.takeNext(manager), rules, {
         saltSource: this.saltSource.name,
-        tick: 0,
-        price: BigInt(START_PRICE),
         startsAt: new Date(Date.now() + this.config.roundCooldownMs),
-        lastTickAt: null,
         leaderToken: token,
       }),
     );

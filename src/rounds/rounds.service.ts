@@ -193,6 +193,7 @@ export class RoundsService {
         kind: 'round.position.open',
         reference: `round-position:${row.id}`,
         idempotencyKey: `round-position:${row.id}:open`,
+        freshKey: true,
         to: SystemAccount.roundPot(roundId),
         fee,
       });
@@ -266,6 +267,7 @@ export class RoundsService {
         kind: 'round.side-bet.place',
         reference: `round-side-bet:${row.id}`,
         idempotencyKey: `round-side-bet:${row.id}:place`,
+        freshKey: true,
         to: SystemAccount.roundPot(roundId),
       });
       return row;

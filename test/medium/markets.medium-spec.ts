@@ -5,9 +5,9 @@ import { parseUsdc } from '../../src/common/money/usdc';
 import { MarketQueriesService } from '../../src/markets/market-queries.service';
 import { MarketTradingService } from '../../src/markets/market-trading.service';
 import { givenUserWithBalance } from './support/given';
+import { refusal } from './support/refusal';
 import { givenMarket, MARKETS_VENUE } from './support/given-market';
 import { MediumModule, startMediumModule } from './support/medium-module';
-import { refusal } from './support/refusal';
 
 const units = (decimal: string) => parseUsdc(decimal, 'amount', 'any');
 

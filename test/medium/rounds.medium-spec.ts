@@ -10,9 +10,9 @@ import { MAX_OPEN_POSITIONS_PER_ROUND, RoundsService } from '../../src/rounds/ro
 import { SALT_SOURCE, ServerSaltSource } from '../../src/rounds/salt-source';
 import { SeedChainsService } from '../../src/rounds/seed-chains.service';
 import { givenUserWithBalance } from './support/given';
+import { refusal } from './support/refusal';
 import { advanceRound, endAndSettle, givenActiveRound } from './support/given-round';
 import { MediumModule, startMediumModule } from './support/medium-module';
-import { refusal } from './support/refusal';
 
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 const usdc = formatUsdc;

@@ -1,6 +1,5 @@
 import { In } from 'typeorm';
-import { START_PRICE } from '../../../src/rounds/fairness/round-params';
-import { insertNextRound } from '../../../src/rounds/new-round';
+import { insertPendingRound } from '../../../src/rounds/new-round';
 import { RoundSettingsService } from '../../../src/rounds/round-settings.service';
 import { RoundSettlementService } from '../../../src/rounds/round-settlement.service';
 import { LIVE_ROUND_STATUSES, RoundEntity, RoundStatus } from '../../../src/rounds/round.entity';
@@ -25,19 +24,17 @@ export async function givenActiveRound(medium: MediumModule, given: GivenRound =
   const { rules } = await medium.get(RoundSettingsService).current();
   const status = given.status ?? 'ACTIVE';
   const tick = status === 'PENDING' ? 0 : (given.tick ?? 10);
-  const now = Date.now();
-  return medium.dataSource.transaction(async (manager) =>
-    insertNextRound(manager, await medium.get(SeedChainsService).takeNext(manager), rules, {
-      status,
-      salt: status === 'ACTIVE' ? 'medium-test-salt' : null,
+  return medium.dataSource.transaction(async (manager) => {
+    const now = Date.now();
+    const round = await insertPendingRound(manager, await medium.get(SeedChainsService).takeNext(manager), rules, {
       saltSource: 'server',
-      tick,
-      price: given.price ?? BigInt(START_PRICE),
       startsAt: new Date(status === 'ACTIVE' ? now - tick * rules.tickMs : now + 60_000),
-      lastTickAt: status === 'ACTIVE' ? new Date(now - (given.lastTickAgoMs ?? 0)) : null,
       leaderToken: '0',
-    }),
-  );
+    });
+    if (status === 'PENDING') return round;
+    Object.assign(round, { status, tick, price: given.price ?? round.price, salt: 'medium-test-salt', lastTickAt: new Date(now - (given.lastTickAgoMs ?? 0)) });
+    return manager.save(round);
+  });
 }
 
 /** Moves the round as the engine's next ticks would: to `tick` at `price`, still ticking. */

@@ -1,6 +1,6 @@
 import { DomainError } from '../../../src/common/errors/domain-error';
 
-/** The domain error a command was refused with (name and status), or a failure if it was not refused. */
+/** The domain error a command was refused with (status, stable name, message); fails when it was not refused. */
 export async function refusal(command: Promise<unknown>): Promise<{ status: number; error: string; message: string }> {
   try {
     await command;
