@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { LedgerService, SystemAccount } from '../src/accounts/ledger.service';
+import { LedgerOutsideTransaction, LedgerService, SystemAccount } from '../src/accounts/ledger.service';
 import { ReconciliationService } from '../src/accounts/reconciliation.service';
 import { InsufficientFunds } from '../src/common/errors/domain-error';
 import { RunningApp, startTestApp } from './support/test-app';
@@ -46,6 +46,39 @@ describe('ledger vocabulary, random sequences (e2e property test)', () => {
     return new Map(rows.map((row) => [row.user_id, { available: BigInt(row.available), locked: BigInt(row.locked) }]));
   }
 
+  it('refuses to post, or to open an account, outside the caller\'s transaction, moving nothing', async () => {
+    const userId = (await createTestUser(running)).id;
+    await expect(ledger.openUserAccount(dataSource.manager, userId)).rejects.toThrow(LedgerOutsideTransaction);
+    await expect(ledger.credit(dataSource.manager, userId, 1n, { kind: 'test.no-tx', reference: 'no-tx', from: SystemAccount.house })).rejects.toThrow(
+      LedgerOutsideTransaction,
+    );
+    await expect(ledger.transferAvailable(dataSource.manager, { userId }, SystemAccount.house, 1n, { kind: 'test.no-tx', reference: 'no-tx' })).rejects.toThrow(
+      LedgerOutsideTransaction,
+    );
+    expect((await balancesInDb([userId])).size).toBe(0);
+    const [{ count }] = (await dataSource.query(`SELECT count(*)::int AS count FROM ledger_transactions WHERE kind = 'test.no-tx'`)) as { count: number }[];
+    expect(count).toBe(0);
+  });
+
+  it('skips the key lookup for a freshKey posting, yet a key posted before still replays and moves nothing', async () => {
+    const userId = (await createTestUser(running)).id;
+    const key = `test-fresh:${userId}`;
+    const stake = (freshKey: boolean) =>
+      dataSource.transaction((manager) =>
+        ledger.debit(manager, userId, 1_000_000n, { kind: 'test.fresh-key', reference: `user:${userId}`, idempotencyKey: key, freshKey, to: SystemAccount.house }),
+      );
+    const first = await stake(true);
+    expect(first.replayed).toBe(false);
+    // A caller wrongly claiming freshness: the write's ON CONFLICT catches it, like the lookup would have.
+    const again = await stake(true);
+    expect(again).toEqual({ transactionId: first.transactionId, replayed: true, userBalances: [], systemBalances: [] });
+    expect((await balancesInDb([userId])).get(userId)).toEqual({ available: 49_000_000n, locked: 0n });
+    await expect(
+      dataSource.transaction((manager) => ledger.credit(manager, userId, 1n, { kind: 'test.fresh-key', reference: 'no-key', freshKey: true, from: SystemAccount.house })),
+    ).rejects.toThrow(/freshKey without an idempotencyKey/);
+    expect((await running.app.get(ReconciliationService).run()).ok).toBe(true);
+  });
+
   it('runs postings one after another even when a caller fires them in parallel on one transaction', async () => {
     const userId = (await createTestUser(running)).id;
     const outcomes = await dataSource.transaction((manager) =>
@@ -65,7 +98,7 @@ describe('ledger vocabulary, random sequences (e2e property test)', () => {
     const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
     const amount = () => BigInt(1 + Math.floor(random() * 80_000_000)); // up to 80 USDC in minor units
     const users = await Promise.all(Array.from({ length: 4 }, () => createTestUser(running).then((user) => user.id)));
-    for (const userId of users) await ledger.openUserAccount(dataSource.manager, userId);
+    for (const userId of users) await dataSource.transaction((manager) => ledger.openUserAccount(manager, userId));
     const model = new Map(users.map((userId) => [userId, { available: 50_000_000n, locked: 0n }]));
     const postedKeys: string[] = [];
     const tx = <T>(work: (manager: DataSource['manager']) => Promise<T>) => dataSource.transaction(work);

@@ -6,7 +6,7 @@ import { currentRound, FAST_ROUNDS, post, potBalance, priceUnits, resetRoundsVen
 import { RunningApp, startTestApp, testConfig } from './support/test-app';
 import { closeSockets, collect, connectSocket, eventually, request as ask } from './support/sockets';
 import { TestUser } from './support/users';
-import { formatUsdc } from '../src/rounds/round-settings.service';
+import { formatUsdc } from '../src/common/money/usdc';
 
 interface PositionBody {
   id: string;

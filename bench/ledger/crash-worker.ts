@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const harness = await openLedgerHarness({ STARTING_BALANCE: '1000' });
   const ledger = harness.ledgerWith();
   const users = await harness.createUsers(8);
-  for (const userId of users) await ledger.openUserAccount(harness.dataSource.manager, userId);
+  for (const userId of users) await harness.dataSource.transaction((manager) => ledger.openUserAccount(manager, userId));
   process.stdout.write(`READY\n`);
 
   for (let batch = 0; ; batch++) {

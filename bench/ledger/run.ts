@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { LedgerService, SystemAccount } from '../../src/accounts/ledger.service';
 import { LedgerHarness, openLedgerHarness } from './harness';
 import { baseline, measure, Options, parseOptions, Result } from './measure';
@@ -8,6 +9,8 @@ import { baseline, measure, Options, parseOptions, Result } from './measure';
  *   (a) own    many users each moving their own money (hold then release: 2 entries, 1 account row)
  *   (b) fees   users paying stakes to `house` with a fee to `fees` (3 entries, 3 account rows), sharded
  *   (b1) hot   the same with LEDGER_SYSTEM_SHARDS=1: every posting locks the same house and fees rows
+ *   (c) keyed  (b) with an idempotency key made from a new id on every posting (a venue's stake on its new row)
+ *   (c1) fresh (c) with `freshKey`: the ledger skips the lookup of a key it cannot have seen
  *
  * Usage: npm run bench:ledger [-- --seconds 5 --concurrency 16 --users 200]
  * Uses DATABASE_URL (default: the development database); it adds bench users and postings there.
@@ -26,14 +29,19 @@ function ownMoney(harness: LedgerHarness, ledger: LedgerService, users: string[]
   });
 }
 
-function feePath(name: string, harness: LedgerHarness, ledger: LedgerService, users: string[], options: Options): Promise<Result> {
+/** (c): each stake carries an idempotency key made from a new id, as a venue's stake carries its new position's id. */
+type Keyed = 'no key' | 'key, looked up' | 'fresh key';
+
+function feePath(name: string, harness: LedgerHarness, ledger: LedgerService, users: string[], options: Options, keyed: Keyed = 'no key'): Promise<Result> {
   return measure(name, options, async (worker, iteration) => {
     const userId = users[(worker + iteration * options.concurrency) % users.length];
+    const key = keyed === 'no key' ? {} : { idempotencyKey: `bench-stake:${randomUUID()}`, freshKey: keyed === 'fresh key' };
     await harness.dataSource.transaction((manager) =>
-      ledger.debit(manager, userId, 1_000n, { kind: 'bench.stake', reference: `bench:${userId}`, to: SystemAccount.house, fee: 10n }),
+      ledger.debit(manager, userId, 1_000n, { kind: 'bench.stake', reference: `bench:${userId}`, to: SystemAccount.house, fee: 10n, ...key }),
     );
   });
 }
+
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
@@ -42,15 +50,19 @@ async function main(): Promise<void> {
     const ledger = harness.ledgerWith();
     const hotLedger = harness.ledgerWith({ LEDGER_SYSTEM_SHARDS: '1' });
     const users = await harness.createUsers(options.users);
-    for (const userId of users) await ledger.openUserAccount(harness.dataSource.manager, userId);
+    for (const userId of users) await harness.dataSource.transaction((manager) => ledger.openUserAccount(manager, userId));
 
     // Warm up connections and plans, then the figures.
-    await measure('warm-up', { ...options, seconds: 1 }, (worker) => ledger.hold(harness.dataSource.manager, { userId: users[worker] }, 1n, { kind: 'bench.warmup', reference: 'bench' }).then(() => undefined));
+    await measure('warm-up', { ...options, seconds: 1 }, (worker) =>
+      harness.dataSource.transaction((manager) => ledger.hold(manager, { userId: users[worker] }, 1n, { kind: 'bench.warmup', reference: 'bench' })).then(() => undefined),
+    );
     const results = [
       await baseline(harness, options),
       await ownMoney(harness, ledger, users, options),
       await feePath(`(b) stake to house + fee, ${harness.config.ledgerSystemShards} shards`, harness, ledger, users, options),
       await feePath('(b1) stake to house + fee, 1 shard (hot row)', harness, hotLedger, users, options),
+      await feePath('(c) as (b) with a new idempotency key, looked up', harness, ledger, users, options, 'key, looked up'),
+      await feePath('(c1) as (c) with freshKey: no lookup', harness, ledger, users, options, 'fresh key'),
     ];
     const base = results[0].perSecond;
     console.log(`ledger bench: ${options.seconds} s per scenario, ${options.concurrency} concurrent, ${options.users} users, PostgreSQL ${harness.config.databaseUrl.replace(/\/\/[^@]*@/, '//')}`);

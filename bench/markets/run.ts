@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     const trading = new MarketTradingService(harness.dataSource, ledger, events, listCache);
 
     const users = await harness.createUsers(options.users);
-    for (const userId of users) await ledger.openUserAccount(harness.dataSource.manager, userId);
+    for (const userId of users) await harness.dataSource.transaction((manager) => ledger.openUserAccount(manager, userId));
     const [admin] = await harness.createUsers(1);
     const closesAt = new Date(Date.now() + 24 * 3600_000).toISOString();
     const create = (i: number) =>

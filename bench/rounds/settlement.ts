@@ -1,4 +1,5 @@
 import { SystemAccount } from '../../src/accounts/ledger.service';
+import { DEFAULT_ROUND_PARAMS } from '../../src/rounds/fairness/round-params';
 import { RoundSettlementService } from '../../src/rounds/round-settlement.service';
 import { openLedgerHarness } from '../ledger/harness';
 
@@ -35,9 +36,10 @@ export async function benchSettlement(runs = 3): Promise<void> {
       const [round] = (await db.query(
         `INSERT INTO rounds (number, chain_id, chain_index, status, params, server_seed_hash, server_seed, salt, salt_source, tick, price,
                              tick_ms, fee_bps, min_stake, max_stake, side_bet_window, side_bet_multiplier, starts_at, ended_at)
-         VALUES ($1, $2, 1, 'ENDED', '{}'::jsonb, repeat('0', 64), repeat('1', 64), 'bench', 'server', 100, $3, 250, 100, 1, 1000000000, 40, '5', now(), now())
+         VALUES ($1, $2, 1, 'ENDED', $4::jsonb, repeat('0', 64), repeat('1', 64), 'bench', 'server', 100, $3, 250, 100, 1, 1000000000, 40, '5', now(), now())
          RETURNING id`,
-        [Number(next), chain.id, FINAL_CLOSE.toString()],
+        // Real cm-v1 params: the settled round is published (mapped to its DTO), which validates them.
+        [Number(next), chain.id, FINAL_CLOSE.toString(), JSON.stringify(DEFAULT_ROUND_PARAMS)],
       )) as { id: string }[];
       await db.query(
         `INSERT INTO round_positions (round_id, user_id, side, amount, fee, stake, entry_tick, entry_price)
@@ -51,10 +53,12 @@ export async function benchSettlement(runs = 3): Promise<void> {
         [round.id, players],
       );
       // The stakes the pot received (from promotions here: the players' own debits are not what is measured).
-      await ledger.transfer(db.manager, SystemAccount.promotions, SystemAccount.roundPot(round.id), STAKE * BigInt(POSITIONS) + 1_000_000_000n, {
-        kind: 'bench.round-stakes',
-        reference: `round:${round.id}`,
-      });
+      await db.transaction((manager) =>
+        ledger.transfer(manager, SystemAccount.promotions, SystemAccount.roundPot(round.id), STAKE * BigInt(POSITIONS) + 1_000_000_000n, {
+          kind: 'bench.round-stakes',
+          reference: `round:${round.id}`,
+        }),
+      );
 
       const started = nowMs();
       const outcome = await settlement.settle(round.id);

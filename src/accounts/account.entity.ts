@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
-import { minorUnitsColumn } from '../common/money/amount';
+import { MinorUnitsColumn } from '../database/minor-units.column';
 
 /**
  * One balance holder: a user's account per asset, or a system account (`house`, `fees`, `market-pool:<id>`, ...).
@@ -25,10 +25,10 @@ export class AccountEntity {
   @Column({ type: 'smallint', default: 0 })
   shard!: number;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, default: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn({ default: 0 })
   available!: bigint;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, default: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn({ default: 0 })
   locked!: bigint;
 
   @CreateDateColumn({ type: 'timestamptz' })

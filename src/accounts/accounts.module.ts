@@ -1,5 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { HealthModule } from '../health/health.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { AccountsRealtime } from './accounts.realtime';
@@ -13,7 +14,7 @@ import { ReconciliationService } from './reconciliation.service';
 import { WithdrawalsService } from './withdrawals.service';
 
 @Module({
-  imports: [HealthModule, RealtimeModule, BullModule.registerQueue({ name: LEDGER_RECONCILIATION_QUEUE })],
+  imports: [AuthModule, HealthModule, RealtimeModule, BullModule.registerQueue({ name: LEDGER_RECONCILIATION_QUEUE })],
   controllers: [AccountsController, AccountsAdminController],
   providers: [AccountsRealtime, AssetsService, LedgerService, AccountsService, WithdrawalsService, ReconciliationService, ReconciliationProcessor],
   exports: [LedgerService, AssetsService, AccountsService, ReconciliationService],

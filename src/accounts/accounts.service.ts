@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { NotFound } from '../common/errors/domain-error';
+import { UsersService } from '../auth/users.service';
 import { offsetOf, Page, toPage } from '../common/http/pagination';
 import { AccountDto, LedgerEntryDto, LedgerQueryDto } from './account.dto';
 import { AdjustmentDto, CreateAdjustmentDto } from './adjustment.dto';
@@ -29,6 +29,7 @@ export class AccountsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
     private readonly assets: AssetsService,
+    private readonly users: UsersService,
   ) {}
 
   /** Opens the settlement account on first visit (granting the starting balance), then lists every balance. */
@@ -36,7 +37,7 @@ export class AccountsService {
     const accountsOf = () => this.dataSource.getRepository(AccountEntity).find({ where: { userId }, order: { asset: 'ASC' } });
     let accounts = await accountsOf();
     if (!accounts.some((account) => account.asset === SETTLEMENT_ASSET)) {
-      await this.ledger.openUserAccount(this.dataSource.manager, userId, SETTLEMENT_ASSET);
+      await this.dataSource.transaction((manager) => this.ledger.openUserAccount(manager, userId, SETTLEMENT_ASSET));
       accounts = await accountsOf();
     }
     return {
@@ -83,8 +84,7 @@ export class AccountsService {
   /** Admin correction: a credit from or debit to the `adjustments` system account, with the reason as memo. */
   async adjust(adminId: string, userId: string, body: CreateAdjustmentDto): Promise<AdjustmentDto> {
     const amount = await this.assets.parse(body.asset, body.amount, 'amount', 'nonZero');
-    const exists = await this.dataSource.query(`SELECT 1 FROM users WHERE id = $1`, [userId]);
-    if (exists.length === 0) throw new NotFound(`User ${userId} not found`);
+    await this.users.getById(userId);
     const meta = { kind: 'admin.adjustment', reference: `admin:${adminId}`, asset: body.asset, memo: body.reason };
     const result = await commandTransaction(this.dataSource, (manager) =>
       amount > 0n

@@ -2,7 +2,8 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { InvalidField } from '../common/errors/domain-error';
-import { formatAmount, parseAmount, AmountFormatError, AmountSign } from '../common/money/amount';
+import { formatAmount, AmountSign } from '../common/money/amount';
+import { parseAmountField } from '../common/money/amount-field';
 import { AssetEntity } from './asset.entity';
 
 /** The settlement asset: starting balances and fees are in it. */
@@ -37,12 +38,7 @@ export class AssetsService implements OnModuleInit {
   /** An API amount of `asset` → minor units; a 400 naming `field` when it does not fit the asset. */
   async parse(asset: string, value: string, field = 'amount', sign: AmountSign = 'positive'): Promise<bigint> {
     const decimals = await this.decimals(asset);
-    try {
-      return parseAmount(value, { decimals, sign }, field);
-    } catch (error) {
-      if (error instanceof AmountFormatError) throw new InvalidField(field, error.reason);
-      throw error;
-    }
+    return parseAmountField(value, { decimals, sign }, field);
   }
 
   /** Only for assets already seen by `decimals` in this process (every posted asset is). */

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { minorUnitsColumn } from '../common/money/amount';
+import { MinorUnitsColumn } from '../database/minor-units.column';
 
 export const BUCKETS = ['available', 'locked'] as const;
 export type Bucket = (typeof BUCKETS)[number];
@@ -24,10 +24,10 @@ export class LedgerEntryEntity {
   @Column({ type: 'varchar', length: 16 })
   bucket!: Bucket;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   amount!: bigint;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   balanceAfter!: bigint;
 
   @CreateDateColumn({ type: 'timestamptz' })

@@ -4,6 +4,7 @@ import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { InsufficientFunds, NotFound } from '../common/errors/domain-error';
 import { parseAmount } from '../common/money/amount';
+import { USDC_DECIMALS } from '../common/money/usdc';
 import { AssetsService, SETTLEMENT_ASSET } from './assets.service';
 import { DomainEventBus } from '../common/events/domain-event-bus';
 import { AccountsEvent } from './accounts.events';
@@ -47,6 +48,11 @@ export interface PostingMeta {
   asset?: string;
   /** Unique business id: posting it again moves nothing and returns the first transaction (`replayed`). */
   idempotencyKey?: string;
+  /**
+   * The key is made from a row the caller inserted in this same transaction, so it cannot have been posted
+   * before: the lookup is skipped. The write still refuses a duplicate key, which then replays as usual.
+   */
+  freshKey?: boolean;
   memo?: string;
 }
 
@@ -59,12 +65,26 @@ export interface UserBalance extends Balances {
   asset: string;
 }
 
+export interface SystemBalance extends Balances {
+  system: string;
+  asset: string;
+}
+
 export interface PostingResult {
   transactionId: string;
   /** True when `idempotencyKey` had already been posted: nothing moved this time. */
   replayed: boolean;
   /** New balances of the user accounts this posting touched. */
   userBalances: UserBalance[];
+  /** New balances of the unsharded system accounts (a market pool, a round pot) this posting touched. */
+  systemBalances: SystemBalance[];
+}
+
+/** What `transferAvailable` moved: as much as `from` had available, up to the amount asked. */
+export interface PartialTransfer {
+  amount: bigint;
+  /** Absent when nothing was available, so nothing was posted. */
+  posting?: PostingResult;
 }
 
 interface AccountRow {
@@ -77,6 +97,8 @@ interface AccountRow {
 
 interface HeldAccount extends LockedAccount {
   userId: string | null;
+  /** Set on unsharded system accounts only: one shard of a sharded account is not that account's balance. */
+  systemKey: string | null;
 }
 
 const ACCOUNT_COLUMNS = 'id, user_id, system_key, available, locked';
@@ -101,9 +123,9 @@ const refKey = (ref: AccountRef): string => ('userId' in ref ? `user:${ref.userI
 const unique = <T>(values: T[]): T[] => [...new Set(values)];
 
 /**
- * The only writer of balances. Every method runs inside the caller's transaction (pass the
+ * The only writer of balances. Every method that writes runs inside the caller's transaction (pass the
  * EntityManager of `dataSource.transaction(...)`), so a venue's own rows and its ledger entries
- * commit together or not at all; called with a manager outside a transaction it opens its own.
+ * commit together or not at all; given a manager with no transaction open it throws, moving nothing.
  *
  * Locking: user and plain system accounts are locked in one statement ordered by id, then sharded
  * system accounts one group at a time in name order, so two postings never wait on each other in a cycle.
@@ -119,8 +141,8 @@ export class LedgerService {
     private readonly config: AppConfig,
     private readonly events: DomainEventBus,
   ) {
-    // USDC has 6 decimals (seeded by migration; AppConfig checked the shape).
-    this.startingBalance = parseAmount(config.startingBalance, { decimals: 6, sign: 'nonNegative' }, 'STARTING_BALANCE');
+    // AppConfig checked the shape.
+    this.startingBalance = parseAmount(config.startingBalance, { decimals: USDC_DECIMALS, sign: 'nonNegative' }, 'STARTING_BALANCE');
   }
 
   /** System → user, into available (payouts, deposits, promotions). */
@@ -184,6 +206,35 @@ export class LedgerService {
     });
   }
 
+  /**
+   * available → available, as much of `upTo` as `from` has available (possibly nothing): `from` is read under
+   * the posting's own locks, in the ledger's lock order, so the amount and the movement agree.
+   */
+  transferAvailable(
+    manager: EntityManager,
+    from: AccountRef,
+    to: AccountRef,
+    upTo: bigint,
+    { memoFor, ...meta }: PostingMeta & { memoFor?: (amount: bigint) => string },
+  ): Promise<PartialTransfer> {
+    positive(upTo);
+    if ('system' in from && SHARDED_SYSTEM_ACCOUNTS.has(from.system)) throw new Error(`transferAvailable reads one shard of ${from.system}, not its balance`);
+    const movements = (amount: bigint): Movement[] => [
+      { account: from, bucket: 'available', amount: -amount },
+      { account: to, bucket: 'available', amount },
+    ];
+    return this.inCallersTransaction(manager, async (inner) => {
+      const asset = meta.asset ?? SETTLEMENT_ASSET;
+      await this.assets.decimals(asset, inner);
+      const held = await this.lockAccounts(inner, asset, { ...meta, movements: movements(upTo) });
+      const available = held.get(refKey(from))!.available;
+      const amount = available < upTo ? available : upTo;
+      if (amount <= 0n) return { amount: 0n };
+      const memo = memoFor ? memoFor(amount) : meta.memo;
+      return { amount, posting: await this.postLocked(inner, asset, { ...meta, memo, movements: movements(amount) }, held) };
+    });
+  }
+
   /** available → available between any two accounts. */
   transfer(manager: EntityManager, from: AccountRef, to: AccountRef, amount: bigint, meta: PostingMeta): Promise<PostingResult> {
     positive(amount);
@@ -197,9 +248,8 @@ export class LedgerService {
   }
 
   /** Any balanced set of movements in one asset, as one ledger transaction. */
-  async post(manager: EntityManager, posting: Posting): Promise<PostingResult> {
-    if (!manager.queryRunner?.isTransactionActive) return manager.transaction((inner) => this.post(inner, posting));
-    return this.oneAtATime(manager.queryRunner, () => this.postNow(manager, posting));
+  post(manager: EntityManager, posting: Posting): Promise<PostingResult> {
+    return this.inCallersTransaction(manager, (inner) => this.postNow(inner, posting));
   }
 
   /**
@@ -207,18 +257,36 @@ export class LedgerService {
    * STARTING_BALANCE from `promotions` in the same transaction: only the transaction whose insert
    * created the row grants, and the grant's idempotency key makes a second grant impossible.
    */
-  async openUserAccount(manager: EntityManager, userId: string, asset: string = SETTLEMENT_ASSET): Promise<void> {
-    if (!manager.queryRunner?.isTransactionActive) return manager.transaction((inner) => this.openUserAccount(inner, userId, asset));
-    return this.oneAtATime(manager.queryRunner, () => this.openUserAccountNow(manager, userId, asset));
+  openUserAccount(manager: EntityManager, userId: string, asset: string = SETTLEMENT_ASSET): Promise<void> {
+    return this.inCallersTransaction(manager, (inner) => this.openUserAccountNow(inner, userId, asset));
   }
 
-  /** Available balance of a system account (the sum of its shards), read in the caller's transaction. */
+  /** Available balance of a system account (the sum of its shards; 0 before it exists), read in the caller's transaction. */
   async systemBalance(manager: EntityManager, account: { system: string }, asset: string = SETTLEMENT_ASSET): Promise<bigint> {
     const rows = (await manager.query(`SELECT COALESCE(sum(available), 0)::text AS available FROM accounts WHERE system_key = $1 AND asset = $2`, [
       account.system,
       asset,
     ])) as { available: string }[];
     return BigInt(rows[0].available);
+  }
+
+  /** `systemBalance` of many accounts in one query, by system key (every key asked for is in the map). */
+  async systemBalances(manager: EntityManager, accounts: { system: string }[], asset: string = SETTLEMENT_ASSET): Promise<Map<string, bigint>> {
+    const keys = unique(accounts.map((account) => account.system));
+    const balances = new Map(keys.map((key): [string, bigint] => [key, 0n]));
+    if (keys.length === 0) return balances;
+    const rows = (await manager.query(
+      `SELECT system_key, sum(available)::text AS available FROM accounts WHERE system_key = ANY($1::varchar[]) AND asset = $2 GROUP BY system_key`,
+      [keys, asset],
+    )) as { system_key: string; available: string }[];
+    for (const row of rows) balances.set(row.system_key, BigInt(row.available));
+    return balances;
+  }
+
+  private async inCallersTransaction<T>(manager: EntityManager, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const queryRunner = manager.queryRunner;
+    if (!queryRunner?.isTransactionActive) throw new LedgerOutsideTransaction();
+    return this.oneAtATime(queryRunner, () => work(manager));
   }
 
   /**
@@ -237,13 +305,18 @@ export class LedgerService {
   private async postNow(manager: EntityManager, posting: Posting): Promise<PostingResult> {
     const problem = movementProblem(posting.movements.map((movement) => movement.amount));
     if (problem) throw new Error(`Invalid posting ${posting.kind} (${posting.reference}): ${problem}`);
+    if (posting.freshKey && !posting.idempotencyKey) throw new Error(`Invalid posting ${posting.kind} (${posting.reference}): freshKey without an idempotencyKey`);
     const asset = posting.asset ?? SETTLEMENT_ASSET;
     await this.assets.decimals(asset, manager);
 
-    const held = await this.lockAccounts(manager, asset, posting);
-    if (posting.idempotencyKey) {
+    return this.postLocked(manager, asset, posting, await this.lockAccounts(manager, asset, posting));
+  }
+
+  /** The rest of a posting once `held` has every account of its movements locked. */
+  private async postLocked(manager: EntityManager, asset: string, posting: Posting, held: Map<string, HeldAccount>): Promise<PostingResult> {
+    if (posting.idempotencyKey && !posting.freshKey) {
       const existing = await this.transactionIdByKey(manager, posting.idempotencyKey);
-      if (existing) return { transactionId: existing, replayed: true, userBalances: [] };
+      if (existing) return replayOf(existing);
     }
 
     const accountsById = new Map([...held.values()].map((account) => [account.id, account]));
@@ -255,19 +328,21 @@ export class LedgerService {
 
     const transactionId = await this.write(manager, asset, posting, computed);
     if (!transactionId) {
-      // Another transaction posted the same idempotency key between our check and our insert.
-      return { transactionId: (await this.transactionIdByKey(manager, posting.idempotencyKey!))!, replayed: true, userBalances: [] };
+      // The key was posted already: by another transaction between our check and our insert, or before a "fresh" key.
+      return replayOf((await this.transactionIdByKey(manager, posting.idempotencyKey!))!);
     }
 
     const userBalances: UserBalance[] = [];
+    const systemBalances: SystemBalance[] = [];
     for (const [accountId, balances] of computed.balances) {
-      const userId = accountsById.get(accountId)!.userId;
+      const { userId, systemKey } = accountsById.get(accountId)!;
+      if (systemKey) systemBalances.push({ system: systemKey, asset, ...balances });
       if (!userId) continue;
       userBalances.push({ userId, asset, ...balances });
       const balance = { userId, asset, available: this.assets.format(asset, balances.available), locked: this.assets.format(asset, balances.locked) };
       this.events.afterCommit(manager, { name: AccountsEvent.BalanceChanged, payload: balance }, { latestFor: `${userId}/${asset}` });
     }
-    return { transactionId, replayed: false, userBalances };
+    return { transactionId, replayed: false, userBalances, systemBalances };
   }
 
   private async openUserAccountNow(manager: EntityManager, userId: string, asset: string): Promise<void> {
@@ -286,6 +361,8 @@ export class LedgerService {
       kind: 'promotion.starting-balance',
       reference: `user:${userId}`,
       idempotencyKey: `starting-balance:${userId}:${asset}`,
+      // Only the transaction that just inserted the account grants.
+      freshKey: true,
       asset,
       movements: [
         { account: SystemAccount.promotions, bucket: 'available', amount: -this.startingBalance },
@@ -455,10 +532,23 @@ export class LedgerService {
   }
 }
 
+/** A bug in the caller, not a client error: a posting must commit or roll back with the caller's own rows. */
+export class LedgerOutsideTransaction extends Error {
+  constructor() {
+    super(`LedgerService needs the caller's transaction: pass the EntityManager of dataSource.transaction(...)`);
+    this.name = 'LedgerOutsideTransaction';
+  }
+}
+
+function replayOf(transactionId: string): PostingResult {
+  return { transactionId, replayed: true, userBalances: [], systemBalances: [] };
+}
+
 function toHeld(row: AccountRow): HeldAccount {
   return {
     id: row.id,
     userId: row.user_id,
+    systemKey: row.system_key !== null && !SHARDED_SYSTEM_ACCOUNTS.has(row.system_key) ? row.system_key : null,
     available: BigInt(row.available),
     locked: BigInt(row.locked),
     mustStayNonNegative: row.user_id !== null,

@@ -1,7 +1,7 @@
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
+import { JobWorker } from '../lifecycle/job-worker';
 import { ReconciliationService } from './reconciliation.service';
 
 export const LEDGER_RECONCILIATION_QUEUE = 'ledger-reconciliation';
@@ -12,21 +12,17 @@ const SCHEDULER_ID = 'ledger-reconciliation-every-10-minutes';
  * scheduler is shared through Redis, so adding instances does not multiply the runs.
  */
 @Processor(LEDGER_RECONCILIATION_QUEUE, { autorun: false, concurrency: 1 })
-export class ReconciliationProcessor extends WorkerHost implements OnApplicationBootstrap {
-  private readonly logger = new Logger('LedgerReconciliation');
-
+export class ReconciliationProcessor extends JobWorker {
   constructor(
     private readonly reconciliation: ReconciliationService,
-    private readonly config: AppConfig,
+    config: AppConfig,
     @InjectQueue(LEDGER_RECONCILIATION_QUEUE) private readonly queue: Queue,
   ) {
-    super();
+    super(config, 'LedgerReconciliation', 'reconciliation worker');
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    if (this.config.appRole !== 'worker' && this.config.appRole !== 'all') return;
+  protected override async beforeStart(): Promise<void> {
     await this.queue.upsertJobScheduler(SCHEDULER_ID, { pattern: '*/10 * * * *' }, { name: 'reconcile', opts: { removeOnComplete: 100, removeOnFail: 100 } });
-    this.worker.run().catch((error: unknown) => this.logger.error(`reconciliation worker stopped: ${(error as Error).message}`));
   }
 
   async process(): Promise<{ ok: boolean }> {

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { minorUnitsColumn } from '../common/money/amount';
+import { MinorUnitsColumn } from '../database/minor-units.column';
 
 export const WITHDRAWAL_STATUSES = ['PENDING', 'CANCELLED', 'REJECTED', 'SENDING', 'SENT', 'FAILED'] as const;
 export type WithdrawalStatus = (typeof WITHDRAWAL_STATUSES)[number];
@@ -15,7 +15,7 @@ export class WithdrawalEntity {
   @Column({ type: 'varchar', length: 16 })
   asset!: string;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   amount!: bigint;
 
   @Column({ type: 'varchar', length: 16 })

@@ -14,6 +14,14 @@ describe('AppConfig.fromEnv', () => {
     });
   });
 
+  it('resumes a live round after a development restart of up to 10 minutes, 10 s elsewhere', () => {
+    expect(AppConfig.fromEnv({}).roundResumeWindowMs).toBe(600_000);
+    expect(AppConfig.fromEnv({ NODE_ENV: 'test' }).roundResumeWindowMs).toBe(10_000);
+    expect(AppConfig.fromEnv({ ROUND_RESUME_WINDOW_MS: '10000' }).roundResumeWindowMs).toBe(10_000);
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://cache', JWT_SECRET: 'x'.repeat(32) };
+    expect(AppConfig.fromEnv(production).roundResumeWindowMs).toBe(10_000);
+  });
+
   it('uses the test database under NODE_ENV=test', () => {
     expect(AppConfig.fromEnv({ NODE_ENV: 'test' }).databaseUrl).toContain('/cash_markets_test');
   });
@@ -104,7 +112,7 @@ describe('AppConfig.fromEnv realtime settings', () => {
       roundsEngineEnabled: true,
       roundCooldownMs: 5000,
       roundTickMs: 250,
-      roundResumeWindowMs: 10000,
+      roundResumeWindowMs: 600_000, // development; 10 s under test and production
       roundFeeBps: 100,
       roundSideBetWindow: 40,
       roundSideBetMultiplier: '5',

@@ -1,4 +1,5 @@
 import { amountShapeProblem, parseAmount } from '../common/money/amount';
+import { USDC_DECIMALS } from '../common/money/usdc';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
@@ -169,7 +170,8 @@ export class AppConfig {
       roundsEngineEnabled: read.boolean('ROUNDS_ENGINE_ENABLED', true),
       roundCooldownMs: read.integer('ROUND_COOLDOWN_MS', 5000, { min: 0, max: 3_600_000 }),
       roundTickMs: read.integer('ROUND_TICK_MS', 250, { min: 5, max: 60_000 }),
-      roundResumeWindowMs: read.integer('ROUND_RESUME_WINDOW_MS', 10_000, { min: 0, max: 3_600_000 }),
+      // In development a restart (`npm run demo` builds first) takes longer than 10 s; resuming beats voiding there.
+      roundResumeWindowMs: read.integer('ROUND_RESUME_WINDOW_MS', nodeEnv === 'development' ? 600_000 : 10_000, { min: 0, max: 3_600_000 }),
       roundLeaseMs: read.integer('ROUND_LEASE_MS', 3000, { min: 100, max: 600_000 }),
       roundFeeBps: read.integer('ROUND_FEE_BPS', 100, { min: 0, max: 5000 }),
       roundMinStake: read.string('ROUND_MIN_STAKE', '0.1'),
@@ -186,7 +188,7 @@ export class AppConfig {
       marketJobAttempts: read.integer('MARKET_JOB_ATTEMPTS', 10, { min: 1, max: 100 }),
       marketJobBackoffMs: read.integer('MARKET_JOB_BACKOFF_MS', 1000, { min: 1, max: 3_600_000 }),
     };
-    const startingBalanceProblem = amountShapeProblem(values.startingBalance, 'nonNegative', 6);
+    const startingBalanceProblem = amountShapeProblem(values.startingBalance, 'nonNegative', USDC_DECIMALS);
     if (startingBalanceProblem) read.problems.push(`STARTING_BALANCE ${startingBalanceProblem} (got "${values.startingBalance}")`);
     const unknownChains = values.withdrawalChains.filter((chain) => !(KNOWN_CHAINS as readonly string[]).includes(chain));
     if (unknownChains.length > 0) read.problems.push(`WITHDRAWAL_CHAINS must list only ${KNOWN_CHAINS.join(', ')} (got "${unknownChains.join(', ')}")`);
@@ -194,11 +196,11 @@ export class AppConfig {
       ['ROUND_MIN_STAKE', values.roundMinStake],
       ['ROUND_MAX_STAKE', values.roundMaxStake],
     ] as const) {
-      const problem = amountShapeProblem(value, 'positive', 6);
+      const problem = amountShapeProblem(value, 'positive', USDC_DECIMALS);
       if (problem) read.problems.push(`${name} ${problem} (got "${value}")`);
     }
-    if (!amountShapeProblem(values.roundMinStake, 'positive', 6) && !amountShapeProblem(values.roundMaxStake, 'positive', 6)) {
-      if (parseAmount(values.roundMinStake, { decimals: 6 }) > parseAmount(values.roundMaxStake, { decimals: 6 })) read.problems.push('ROUND_MIN_STAKE must not be greater than ROUND_MAX_STAKE');
+    if (!amountShapeProblem(values.roundMinStake, 'positive', USDC_DECIMALS) && !amountShapeProblem(values.roundMaxStake, 'positive', USDC_DECIMALS)) {
+      if (parseAmount(values.roundMinStake, { decimals: USDC_DECIMALS }) > parseAmount(values.roundMaxStake, { decimals: USDC_DECIMALS })) read.problems.push('ROUND_MIN_STAKE must not be greater than ROUND_MAX_STAKE');
     }
     if (!/^(0|[1-9][0-9]*)(\.[0-9]{1,4})?$/.test(values.roundSideBetMultiplier) || /^0(\.0*)?$/.test(values.roundSideBetMultiplier)) {
       read.problems.push(`ROUND_SIDE_BET_MULTIPLIER must be a positive decimal with at most 4 decimals (got "${values.roundSideBetMultiplier}")`);

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { runsJobs } from '../lifecycle/job-worker';
 import { CreateMarketDto } from './market.dto';
 import { MarketsService } from './markets.service';
 
@@ -52,7 +53,7 @@ export class MarketDemoSeeder implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.seedDemoMarkets || (this.config.appRole !== 'worker' && this.config.appRole !== 'all')) return;
+    if (!this.config.seedDemoMarkets || !runsJobs(this.config)) return;
     const [any] = (await this.dataSource.query(`SELECT 1 FROM markets LIMIT 1`)) as unknown[];
     if (any) return;
     for (const market of demoMarkets(Date.now())) await this.markets.create({ house: true, adminId: 'demo-seed' }, market);

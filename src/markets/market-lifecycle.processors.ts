@@ -1,10 +1,11 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Processor } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { JobWorker, runsJobs } from '../lifecycle/job-worker';
 import { MARKET_CLOSE_QUEUE, MARKET_RESOLUTION_QUEUE, MarketJobs } from './market-jobs';
 import { MarketSettlementService, SettlementProgress } from './market-settlement.service';
 import { MarketsService } from './markets.service';
@@ -13,31 +14,9 @@ interface MarketJobData {
   marketId: string;
 }
 
-function runsJobs(config: AppConfig): boolean {
-  return config.appRole === 'worker' || config.appRole === 'all';
-}
-
-/** Starts its BullMQ worker only on instances that run jobs (APP_ROLE worker or all). */
-abstract class MarketWorker extends WorkerHost implements OnApplicationBootstrap {
-  private readonly logger: Logger;
-
-  protected constructor(
-    private readonly config: AppConfig,
-    name: string,
-  ) {
-    super();
-    this.logger = new Logger(name);
-  }
-
-  onApplicationBootstrap(): void {
-    if (!runsJobs(this.config)) return;
-    this.worker.run().catch((error: unknown) => this.logger.error(`worker stopped: ${(error as Error).message}`));
-  }
-}
-
 /** Closes a market at its closesAt (a delayed job per market; it does nothing if closesAt was extended). */
 @Processor(MARKET_CLOSE_QUEUE, { autorun: false, concurrency: 4 })
-export class MarketCloseProcessor extends MarketWorker {
+export class MarketCloseProcessor extends JobWorker {
   constructor(
     private readonly markets: MarketsService,
     config: AppConfig,
@@ -52,7 +31,7 @@ export class MarketCloseProcessor extends MarketWorker {
 
 /** `market-resolution`: pays a RESOLVED or CANCELLED market in batches, resuming where a previous run stopped. */
 @Processor(MARKET_RESOLUTION_QUEUE, { autorun: false, concurrency: 2 })
-export class MarketResolutionProcessor extends MarketWorker {
+export class MarketResolutionProcessor extends JobWorker {
   constructor(
     private readonly settlement: MarketSettlementService,
     config: AppConfig,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { LedgerService } from '../accounts/ledger.service';
 import { offsetOf, Page, PageQueryDto, toPage } from '../common/http/pagination';
 import { cancellationRefund, checkPoolInvariant, markToMarket, resolutionPayout } from './amm';
 import { MarketEntity } from './market.entity';
@@ -38,6 +39,7 @@ export class MarketQueriesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly listCache: MarketListCache,
+    private readonly ledger: LedgerService,
   ) {}
 
   list(query: ListMarketsQueryDto): Promise<Page<MarketDto>> {
@@ -143,15 +145,12 @@ export class MarketQueriesService {
         .createQueryBuilder('m')
         .where(`m.settled_at IS NULL`)
         .getMany();
-      const balances = new Map(
-        (
-          (await manager.query(`SELECT system_key, available FROM accounts WHERE system_key = ANY($1::varchar[]) AND shard = 0`, [
-            markets.map((market) => poolOf(market.id).system),
-          ])) as { system_key: string; available: string }[]
-        ).map((row) => [row.system_key, BigInt(row.available)]),
+      const balances = await this.ledger.systemBalances(
+        manager,
+        markets.map((market) => poolOf(market.id)),
       );
       const checks = markets.map((market) => {
-        const check = checkPoolInvariant(lmsrStateOf(market), balances.get(poolOf(market.id).system) ?? 0n);
+        const check = checkPoolInvariant(lmsrStateOf(market), balances.get(poolOf(market.id).system)!);
         return {
           marketId: market.id,
           status: market.status,

@@ -1,5 +1,5 @@
-import { InvalidField } from '../common/errors/domain-error';
-import { AmountFormatError, AmountSign, parseAmount } from '../common/money/amount';
+import type { AmountSign } from '../common/money/amount';
+import { parseAmountField } from '../common/money/amount-field';
 import { UNIT_DECIMALS } from './amm';
 import type { FeeSchedule, LmsrState } from './amm';
 import type { MarketEntity } from './market.entity';
@@ -12,12 +12,7 @@ export { UNIT_DECIMALS, formatUnits } from './amm';
 
 /** A decimal string of USDC or shares → minor units; a 400 naming the field when it does not fit. */
 export function parseUnits(value: string, field: string, sign: AmountSign = 'positive'): bigint {
-  try {
-    return parseAmount(value, { decimals: UNIT_DECIMALS, sign }, field);
-  } catch (error) {
-    if (error instanceof AmountFormatError) throw new InvalidField(field, error.reason);
-    throw error;
-  }
+  return parseAmountField(value, { decimals: UNIT_DECIMALS, sign }, field);
 }
 
 export function lmsrStateOf(market: Pick<MarketEntity, 'liquidity' | 'outstandingShares' | 'priorShares'>): LmsrState {

@@ -2,7 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AccountRef, LedgerService, Movement, SystemAccount } from '../accounts/ledger.service';
-import { SETTLEMENT_ASSET } from '../accounts/assets.service';
 import { AppConfig } from '../config/app-config';
 import { cancellationRefund, cancellationSettlement, resolutionPayout } from './amm';
 import { MarketEntity } from './market.entity';
@@ -85,7 +84,7 @@ export class MarketSettlementService {
       `SELECT coalesce(sum(greatest(paid - received, 0)), 0) AS refunds FROM market_positions WHERE market_id = $1`,
       [market.id],
     )) as { refunds: string }[];
-    const poolBalance = await MarketStore.poolBalance(manager, market.id);
+    const poolBalance = await this.ledger.systemBalance(manager, poolOf(market.id));
     const { topUp } = cancellationSettlement({ poolBalance, subsidy: market.subsidy, totalRefunds: BigInt(sums.refunds) });
     const feesReversed = topUp < market.platformFees ? topUp : market.platformFees;
     const fromHouse = topUp - feesReversed;
@@ -143,7 +142,7 @@ export class MarketSettlementService {
 
   /** Everything left in the pool goes to whoever funded the subsidy; the pool ends at zero. */
   private async returnRemainder(manager: EntityManager, market: MarketEntity): Promise<void> {
-    const remainder = await MarketStore.poolBalance(manager, market.id);
+    const remainder = await this.ledger.systemBalance(manager, poolOf(market.id));
     if (remainder < 0n) throw new Error(`Pool of market ${market.id} is negative (${remainder}) after settlement`);
     if (remainder > 0n) {
       const funder: AccountRef = market.funderUserId ? { userId: market.funderUserId } : SystemAccount.house;
@@ -169,21 +168,13 @@ export class MarketSettlementService {
    */
   private async clawBackCreatorFees(manager: EntityManager, market: MarketEntity): Promise<bigint> {
     if (!market.creatorId || market.creatorFees === 0n) return 0n;
-    const [account] = (await manager.query(`SELECT available FROM accounts WHERE user_id = $1 AND asset = $2 FOR UPDATE`, [
-      market.creatorId,
-      SETTLEMENT_ASSET,
-    ])) as { available: string }[];
-    const available = account ? BigInt(account.available) : 0n;
-    const clawedBack = available < market.creatorFees ? available : market.creatorFees;
+    const { amount: clawedBack } = await this.ledger.transferAvailable(manager, { userId: market.creatorId }, SystemAccount.house, market.creatorFees, {
+      kind: 'market.cancel.creator-fee-clawback',
+      reference: `market:${market.id}`,
+      idempotencyKey: `market-creator-fee-clawback:${market.id}`,
+      memoFor: (clawedBack) => `creator fee share ${market.creatorFees}: ${clawedBack} clawed back, ${market.creatorFees - clawedBack} covered by the house`,
+    });
     const houseCovers = market.creatorFees - clawedBack;
-    if (clawedBack > 0n) {
-      await this.ledger.transfer(manager, { userId: market.creatorId }, SystemAccount.house, clawedBack, {
-        kind: 'market.cancel.creator-fee-clawback',
-        reference: `market:${market.id}`,
-        idempotencyKey: `market-creator-fee-clawback:${market.id}`,
-        memo: `creator fee share ${market.creatorFees}: ${clawedBack} clawed back, ${houseCovers} covered by the house`,
-      });
-    }
     if (houseCovers > 0n) this.logger.warn(`market ${market.id}: creator fee share ${houseCovers} not recoverable from creator ${market.creatorId}; the house covers it`);
     return clawedBack;
   }

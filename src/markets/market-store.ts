@@ -1,6 +1,5 @@
 import { EntityManager } from 'typeorm';
 import { NotFound } from '../common/errors/domain-error';
-import { SETTLEMENT_ASSET } from '../accounts/assets.service';
 import { SystemAccount } from '../accounts/ledger.service';
 import { MarketEntity, MarketOutcomeEntity } from './market.entity';
 import { isUuid } from '../common/ids';
@@ -137,13 +136,5 @@ export class MarketStore {
     ])) as { market_id: string; label: string }[];
     for (const row of rows) byMarket.get(row.market_id)!.push(row.label);
     return byMarket;
-  }
-
-  /** The pool account's balance (0 before it exists). */
-  static async poolBalance(manager: EntityManager, marketId: string): Promise<bigint> {
-    const rows = (await manager.query(`SELECT available FROM accounts WHERE system_key = $1 AND asset = $2 AND shard = 0`, [poolOf(marketId).system, SETTLEMENT_ASSET])) as {
-      available: string;
-    }[];
-    return rows.length > 0 ? BigInt(rows[0].available) : 0n;
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { SETTLEMENT_ASSET } from '../accounts/assets.service';
 import { LedgerService, Movement, SystemAccount } from '../accounts/ledger.service';
 import { DomainEventBus } from '../common/events/domain-event-bus';
 import { InvalidField } from '../common/errors/domain-error';
@@ -83,7 +82,7 @@ export class MarketTradingService {
       const quote = price(lmsrStateOf(market), outcome, feeScheduleOf(market, userId));
       const position = applyFill(positionOfRow(held, market.outstandingShares.length), quote.fill);
 
-      await this.ledger.post(manager, {
+      const posted = await this.ledger.post(manager, {
         kind: `market.${quote.fill.side}`,
         reference: `market:${marketId}`,
         movements: this.movementsOf(market, userId, quote),
@@ -94,7 +93,9 @@ export class MarketTradingService {
       market.platformFees += fill.fee - fill.creatorFee;
       market.creatorFees += fill.creatorFee;
       market.tradeCount += 1;
-      const { tradeId, poolBalance } = await this.write(manager, market, userId, position, fill);
+      const tradeId = await this.write(manager, market, userId, position, fill);
+      const pool = poolOf(market.id);
+      const poolBalance = posted.systemBalances.find((balance) => balance.system === pool.system)?.available ?? (await this.ledger.systemBalance(manager, pool));
       // A bug guard, not a client error: the pool must always be able to pay the worst outcome (rolls back).
       assertPoolInvariant(quote.state, poolBalance);
       const dto: FillDto = { tradeId, ...fillDto(fill) };
@@ -141,14 +142,14 @@ export class MarketTradingService {
     return positionOfRow(row, outcomeCount);
   }
 
-  /** The market's new state, the position, the fill and a price point in one round trip; returns the trade id and the pool's balance. */
+  /** The market's new state, the position, the fill and a price point in one round trip; returns the trade id. */
   private async write(
     manager: EntityManager,
     market: MarketEntity,
     userId: string,
     position: MarketPosition,
     fill: AmmQuote['fill'],
-  ): Promise<{ tradeId: string; poolBalance: bigint }> {
+  ): Promise<string> {
     const rows = (await manager.query(
       `WITH m AS (
          UPDATE markets SET outstanding_shares = $2::numeric[], volume = $3, platform_fees = $4, creator_fees = $5,
@@ -165,7 +166,7 @@ export class MarketTradingService {
        )
        INSERT INTO market_trades (market_id, user_id, side, outcome, shares, amount, fee, creator_fee, average_price, prices)
        SELECT $1, $6, $11, $12, $13, $14, $15, $16, $18, $17::numeric[] FROM m, p, pp
-       RETURNING id, (SELECT available FROM accounts WHERE system_key = $19 AND asset = $20 AND shard = 0) AS pool_balance`,
+       RETURNING id`,
       [
         market.id,
         market.outstandingShares.map(String),
@@ -185,11 +186,9 @@ export class MarketTradingService {
         fill.creatorFee.toString(),
         fill.prices,
         fill.averagePrice,
-        poolOf(market.id).system,
-        SETTLEMENT_ASSET,
       ],
-    )) as { id: string; pool_balance: string }[];
-    return { tradeId: rows[0].id, poolBalance: BigInt(rows[0].pool_balance) };
+    )) as { id: string }[];
+    return rows[0].id;
   }
 }
 

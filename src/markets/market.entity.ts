@@ -1,6 +1,6 @@
 import { getTypeParser, setTypeParser, type TypeId } from 'pg-types';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { minorUnitsColumn } from '../common/money/amount';
+import { MinorUnitsColumn, MinorUnitsArrayColumn } from '../database/minor-units.column';
 
 // node-postgres parses numeric[] (oid 1231) into JS floats, which loses money and share counts past 2^53.
 // Parse it like text[] (oid 1009) instead: each element stays the exact decimal string PostgreSQL sent.
@@ -11,12 +11,6 @@ setTypeParser(NUMERIC_ARRAY_OID, getTypeParser(TEXT_ARRAY_OID) as (value: string
 
 export const MARKET_STATUSES = ['OPEN', 'CLOSED', 'RESOLVED', 'CANCELLED'] as const;
 export type MarketStatus = (typeof MARKET_STATUSES)[number];
-
-/** `numeric(78,0)[]` ⇄ `bigint[]`. */
-export const minorUnitsArrayColumn = {
-  to: (values: readonly bigint[] | null | undefined): string[] | null | undefined => values?.map((value) => value.toString()),
-  from: (values: string[] | null): bigint[] | null => values?.map((value) => BigInt(value)) ?? null,
-};
 
 /** A prediction market with its LMSR state on the row: a trade locks this row and rewrites it. */
 @Entity('markets')
@@ -43,17 +37,17 @@ export class MarketEntity {
   resolvedOutcome!: number | null;
 
   /** LMSR `b`, minor units. */
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   liquidity!: bigint;
 
   /** `q` per outcome: what the pool owes if that outcome wins. */
-  @Column({ type: 'numeric', precision: 78, scale: 0, array: true, transformer: minorUnitsArrayColumn })
+  @MinorUnitsArrayColumn()
   outstandingShares!: bigint[];
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, array: true, transformer: minorUnitsArrayColumn })
+  @MinorUnitsArrayColumn()
   priorShares!: bigint[];
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   subsidy!: bigint;
 
   @Column({ type: 'int' })
@@ -71,19 +65,19 @@ export class MarketEntity {
   funderUserId!: string | null;
 
   /** Cash traded: buys fee included, sells gross of fee. */
-  @Column({ type: 'numeric', precision: 78, scale: 0, default: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn({ default: 0 })
   volume!: bigint;
 
   /** Fees this market paid to the platform's fees account (reversed on cancellation). */
-  @Column({ type: 'numeric', precision: 78, scale: 0, default: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn({ default: 0 })
   platformFees!: bigint;
 
   /** The creator's fee share paid on this market (never on the creator's own trades). */
-  @Column({ type: 'numeric', precision: 78, scale: 0, default: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn({ default: 0 })
   creatorFees!: bigint;
 
   /** Cancellation: the part of creatorFees clawed back from the creator; the house covered the rest. */
-  @Column({ type: 'numeric', precision: 78, scale: 0, default: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn({ default: 0 })
   creatorFeesClawedBack!: bigint;
 
   @Column({ type: 'int', default: 0 })
@@ -134,19 +128,19 @@ export class MarketPositionEntity {
   @Column({ type: 'uuid' })
   userId!: string;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, array: true, transformer: minorUnitsArrayColumn })
+  @MinorUnitsArrayColumn()
   shares!: bigint[];
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, array: true, transformer: minorUnitsArrayColumn })
+  @MinorUnitsArrayColumn()
   costBasis!: bigint[];
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, default: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn({ default: 0 })
   paid!: bigint;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, default: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn({ default: 0 })
   received!: bigint;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, nullable: true, transformer: minorUnitsColumn })
+  @MinorUnitsColumn({ nullable: true })
   settlementAmount!: bigint | null;
 
   @Column({ type: 'timestamptz', nullable: true })
@@ -176,16 +170,16 @@ export class MarketTradeEntity {
   @Column({ type: 'smallint' })
   outcome!: number;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   shares!: bigint;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   amount!: bigint;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   fee!: bigint;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   creatorFee!: bigint;
 
   @Column({ type: 'numeric', precision: 20, scale: 6 })

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { minorUnitsColumn } from '../common/money/amount';
+import { MinorUnitsColumn } from '../database/minor-units.column';
 
 @Entity('round_candles')
 export class RoundCandleEntity {
@@ -10,16 +10,16 @@ export class RoundCandleEntity {
   tick!: number;
 
   /** Prices in 1e-8 units. */
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   open!: bigint;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   high!: bigint;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   low!: bigint;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   close!: bigint;
 
   /** When the tick was due: startsAt + tick * tickMs. */

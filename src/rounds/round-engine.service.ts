@@ -8,9 +8,9 @@ import { UserUpdateEvent } from '../realtime/realtime.events';
 import { REDIS } from '../redis/redis.module';
 import { CandlePathGenerator, PathCandle } from './fairness/candle-path';
 import { sideBetPayout } from './fairness/payouts';
-import { DEFAULT_ROUND_PARAMS, START_PRICE } from './fairness/round-params';
 import { roundSeedOf } from './fairness/round-seed';
 import { LeaderLease } from './leader-lease';
+import { insertPendingRound } from './new-round';
 import { toCandleDto, toRoundSummary, toSideBetDto } from './round.mapper';
 import { RoundRules, RoundSettingsService } from './round-settings.service';
 import { RoundSettlementQueue } from './round-settlement.processor';
@@ -272,37 +272,13 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private insertRound(rules: RoundRules, token: string): Promise<RoundEntity> {
-    return this.dataSource.transaction(async (manager) => {
-      const slot = await this.chains.takeNext(manager);
-      const [{ next }] = (await manager.query(`SELECT COALESCE(max(number), 0) + 1 AS next FROM rounds`)) as { next: number }[];
-      return manager.save(
-        manager.create(RoundEntity, {
-          number: Number(next),
-          chainId: slot.chainId,
-          chainIndex: slot.chainIndex,
-          status: 'PENDING',
-          params: { ...DEFAULT_ROUND_PARAMS, maxTicks: rules.maxTicks },
-          serverSeedHash: slot.serverSeedHash,
-          serverSeed: null,
-          salt: null,
-          saltSource: this.saltSource.name,
-          tick: 0,
-          price: BigInt(START_PRICE),
-          rugTick: null,
-          tickMs: rules.tickMs,
-          feeBps: rules.feeBps,
-          minStake: rules.minStake,
-          maxStake: rules.maxStake,
-          sideBetWindow: rules.sideBetWindow,
-          sideBetMultiplier: rules.sideBetMultiplier,
-          startsAt: new Date(Date.now() + this.config.roundCooldownMs),
-          lastTickAt: null,
-          endedAt: null,
-          settledAt: null,
-          leaderToken: token,
-        }),
-      );
-    });
+    return this.dataSource.transaction(async (manager) =>
+      insertPendingRound(manager, await this.chains.takeNext(manager), rules, {
+        saltSource: this.saltSource.name,
+        startsAt: new Date(Date.now() + this.config.roundCooldownMs),
+        leaderToken: token,
+      }),
+    );
   }
 
   private async start(live: LiveRound): Promise<void> {

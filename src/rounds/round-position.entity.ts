@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { minorUnitsColumn } from '../common/money/amount';
+import { MinorUnitsColumn } from '../database/minor-units.column';
 import type { PositionSide } from './fairness/payouts';
 
 export const ROUND_POSITION_STATUSES = ['open', 'closed'] as const;
@@ -20,19 +20,19 @@ export class RoundPositionEntity {
   side!: PositionSide;
 
   /** What the player paid: fee + stake (USDC minor units). */
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   amount!: bigint;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   fee!: bigint;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   stake!: bigint;
 
   @Column({ type: 'integer' })
   entryTick!: number;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   entryPrice!: bigint;
 
   @Column({ type: 'varchar', length: 8, default: 'open' })
@@ -41,11 +41,11 @@ export class RoundPositionEntity {
   @Column({ type: 'integer', nullable: true })
   exitTick!: number | null;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, nullable: true, transformer: minorUnitsColumn })
+  @MinorUnitsColumn({ nullable: true })
   exitPrice!: bigint | null;
 
   /** Null while open; what the pot paid back (a refund when the round was voided). */
-  @Column({ type: 'numeric', precision: 78, scale: 0, nullable: true, transformer: minorUnitsColumn })
+  @MinorUnitsColumn({ nullable: true })
   payout!: bigint | null;
 
   @CreateDateColumn({ type: 'timestamptz' })

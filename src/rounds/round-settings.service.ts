@@ -3,12 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { InvalidField } from '../common/errors/domain-error';
-import { formatAmount, parseAmount } from '../common/money/amount';
+import { parseUsdc } from '../common/money/usdc';
 import { parseMultiplier } from './fairness/payouts';
 import { RoundSettingsEntity } from './round-settings.entity';
 
 const SETTINGS_ID = 'rounds';
-const USDC_DECIMALS = 6;
 
 /** The rules a new round is created with (amounts in USDC minor units). */
 export interface RoundRules {
@@ -102,17 +101,5 @@ export class RoundSettingsService {
       sideBetMultiplier: multiplier,
       maxTicks: pick('maxTicks', this.config.roundMaxTicks),
     };
-  }
-}
-
-export function formatUsdc(minor: bigint): string {
-  return formatAmount(minor, USDC_DECIMALS);
-}
-
-export function parseUsdc(value: unknown, field = 'amount'): bigint {
-  try {
-    return parseAmount(value, { decimals: USDC_DECIMALS }, field);
-  } catch (error) {
-    throw new InvalidField(field, (error as { reason?: string }).reason ?? 'is invalid');
   }
 }

@@ -1,7 +1,8 @@
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectQueue, Processor } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
+import { JobWorker } from '../lifecycle/job-worker';
 import { RoundSettlementService, SettlementOutcome } from './round-settlement.service';
 
 export const ROUND_SETTLEMENT_QUEUE = 'round-settlement';
@@ -42,19 +43,12 @@ export class RoundSettlementQueue {
 
 /** Runs on worker/all instances; the settlement itself is idempotent (see RoundSettlementService). */
 @Processor(ROUND_SETTLEMENT_QUEUE, { autorun: false, concurrency: 2 })
-export class RoundSettlementProcessor extends WorkerHost implements OnApplicationBootstrap {
-  private readonly logger = new Logger('RoundSettlementJob');
-
+export class RoundSettlementProcessor extends JobWorker {
   constructor(
     private readonly settlement: RoundSettlementService,
-    private readonly config: AppConfig,
+    config: AppConfig,
   ) {
-    super();
-  }
-
-  onApplicationBootstrap(): void {
-    if (this.config.appRole !== 'worker' && this.config.appRole !== 'all') return;
-    this.worker.run().catch((error: unknown) => this.logger.error(`round-settlement worker stopped: ${(error as Error).message}`));
+    super(config, 'RoundSettlementJob', 'round-settlement worker');
   }
 
   process(job: Job<RoundSettlementJob>): Promise<SettlementOutcome> {

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { minorUnitsColumn } from '../common/money/amount';
+import { MinorUnitsColumn } from '../database/minor-units.column';
 
 export const SIDE_BET_STATUSES = ['active', 'won', 'lost', 'refunded'] as const;
 export type RoundSideBetStatus = (typeof SIDE_BET_STATUSES)[number];
@@ -15,7 +15,7 @@ export class RoundSideBetEntity {
   @Column({ type: 'uuid' })
   userId!: string;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   amount!: bigint;
 
   @Column({ type: 'integer' })
@@ -31,7 +31,7 @@ export class RoundSideBetEntity {
   status!: RoundSideBetStatus;
 
   /** Null until resolved; 0 when lost. */
-  @Column({ type: 'numeric', precision: 78, scale: 0, nullable: true, transformer: minorUnitsColumn })
+  @MinorUnitsColumn({ nullable: true })
   payout!: bigint | null;
 
   /** Set when the payout (or refund) reached the player. */

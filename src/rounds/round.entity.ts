@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { minorUnitsColumn } from '../common/money/amount';
+import { MinorUnitsColumn } from '../database/minor-units.column';
 import type { RoundParams } from './fairness/round-params';
 
 export const ROUND_STATUSES = ['PENDING', 'ACTIVE', 'ENDED', 'SETTLED', 'VOIDED'] as const;
@@ -51,7 +51,7 @@ export class RoundEntity {
   tick!: number;
 
   /** The latest close in 1e-8 units (the price positions enter and exit at). */
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   price!: bigint;
 
   @Column({ type: 'integer', nullable: true })
@@ -64,10 +64,10 @@ export class RoundEntity {
   @Column({ type: 'integer' })
   feeBps!: number;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   minStake!: bigint;
 
-  @Column({ type: 'numeric', precision: 78, scale: 0, transformer: minorUnitsColumn })
+  @MinorUnitsColumn()
   maxStake!: bigint;
 
   @Column({ type: 'integer' })

@@ -5,7 +5,7 @@ import type { RoundCandleEntity } from './round-candle.entity';
 import type { RoundPositionEntity } from './round-position.entity';
 import type { RoundSideBetEntity } from './round-side-bet.entity';
 import type { RoundEntity } from './round.entity';
-import { formatUsdc } from './round-settings.service';
+import { formatUsdc } from '../common/money/usdc';
 import { isProvablyFairSource } from './salt-source';
 import type { CandleDto, RoundPositionDto, RoundSideBetDto, RoundSummaryDto } from './rounds.dto';
 

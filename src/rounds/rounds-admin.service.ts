@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Page, PageQueryDto, offsetOf, toPage } from '../common/http/pagination';
-import { formatUsdc, RoundSettings, RoundSettingsService } from './round-settings.service';
+import { formatUsdc } from '../common/money/usdc';
+import { RoundSettings, RoundSettingsService } from './round-settings.service';
 import type { RoundConfigDto, RoundSettingsDto, RoundStatsDto } from './rounds.dto';
 
 interface StatsRow {

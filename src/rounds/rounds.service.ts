@@ -21,7 +21,7 @@ import {
   TooManyOpenPositions,
 } from './round-errors';
 import { RoundPositionEntity } from './round-position.entity';
-import { formatUsdc, parseUsdc } from './round-settings.service';
+import { formatUsdc, parseUsdc } from '../common/money/usdc';
 import { RoundSideBetEntity } from './round-side-bet.entity';
 import { RoundEntity, RoundStatus } from './round.entity';
 import { RoundEvent } from './rounds.events';
@@ -194,6 +194,7 @@ export class RoundsService {
         kind: 'round.position.open',
         reference: `round-position:${row.id}`,
         idempotencyKey: `round-position:${row.id}:open`,
+        freshKey: true,
         to: SystemAccount.roundPot(roundId),
         fee,
       });
@@ -265,6 +266,7 @@ export class RoundsService {
         kind: 'round.side-bet.place',
         reference: `round-side-bet:${row.id}`,
         idempotencyKey: `round-side-bet:${row.id}:place`,
+        freshKey: true,
         to: SystemAccount.roundPot(roundId),
       });
       const dto = toSideBetDto(row);

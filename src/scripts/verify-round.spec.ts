@@ -43,7 +43,7 @@ function fakeIo(answer: { status: number; body: unknown } | Error) {
 }
 
 describe('verify-round CLI', () => {
-  it('fetches /api/v1/rounds/:id/verify from localhost:3000 by default and prints "verified"', async () => {
+  it('fetches /api/v1/rounds/:id/verify from localhost:3000 when neither PUBLIC_URL nor PORT is set and prints "verified"', async () => {
     const fake = fakeIo({ status: 200, body: honestRound('r-1') });
     await expect(runVerifyRound(['r-1'], fake.io)).resolves.toBe(0);
     expect(fake.requested).toEqual(['http://localhost:3000/api/v1/rounds/r-1/verify']);
@@ -86,6 +86,23 @@ describe('verify-round CLI', () => {
       expect(fake.requested).toEqual([]);
       expect(fake.err[fake.err.length - 1]).toMatch(/^usage: npm run verify-round -- <roundId>/);
     }
+  });
+
+  it('asks PUBLIC_URL, else localhost on PORT, when no --url is given', async () => {
+    const fromPublicUrl = fakeIo({ status: 200, body: honestRound('r-5') });
+    const env = { PUBLIC_URL: 'https://rounds.example/', PORT: '3100' };
+    await expect(runVerifyRound(['r-5'], fromPublicUrl.io, env)).resolves.toBe(0);
+    expect(fromPublicUrl.requested).toEqual(['https://rounds.example/api/v1/rounds/r-5/verify']);
+
+    expect(parseVerifyRoundArgs(['r-5'], { PORT: '3100' })).toEqual({ roundId: 'r-5', url: 'http://localhost:3100' });
+    expect(parseVerifyRoundArgs(['r-5'], { PUBLIC_URL: '', PORT: '' })).toEqual({ roundId: 'r-5', url: 'http://localhost:3000' });
+    expect(parseVerifyRoundArgs(['r-5', '--url', 'http://10.0.0.5:8080'], env)).toEqual({ roundId: 'r-5', url: 'http://10.0.0.5:8080' });
+  });
+
+  it('names PUBLIC_URL when that is the bad url', () => {
+    expect(parseVerifyRoundArgs(['r-6'], { PUBLIC_URL: 'rounds.example' })).toEqual({
+      error: 'PUBLIC_URL must be http(s)://host[:port], got rounds.example',
+    });
   });
 
   it('encodes the round id into the path', () => {

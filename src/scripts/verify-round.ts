@@ -4,10 +4,22 @@ import { verifyRound } from '../rounds/fairness/round-verifier';
  * `npm run verify-round -- <roundId> [--url http://host:port]`: fetches the round's `/verify` data,
  * recomputes it from scratch (cm-v1, docs/provably-fair.md) and prints "verified" (exit 0) or the
  * first difference (exit 1). Exit 2: bad arguments or the round could not be fetched.
+ * Without --url it asks the server the environment describes: PUBLIC_URL, else http://localhost:$PORT.
  */
 
 export const DEFAULT_URL = 'http://localhost:3000';
 export const USAGE = 'usage: npm run verify-round -- <roundId> [--url http://host:port]';
+
+export type VerifyRoundEnv = Readonly<Record<string, string | undefined>>;
+
+/** Where the server of this environment listens, as the server itself defaults PUBLIC_URL. */
+export function defaultServerUrl(env: VerifyRoundEnv): { url: string; source: string } {
+  const publicUrl = env.PUBLIC_URL?.trim();
+  if (publicUrl) return { url: publicUrl, source: 'PUBLIC_URL' };
+  const port = env.PORT?.trim();
+  if (port) return { url: `http://localhost:${port}`, source: 'PORT' };
+  return { url: DEFAULT_URL, source: '--url' };
+}
 
 export interface VerifyRoundIo {
   fetch: (url: string) => Promise<{ ok: boolean; status: number; json(): Promise<unknown>; text(): Promise<string> }>;
@@ -15,8 +27,11 @@ export interface VerifyRoundIo {
   err: (line: string) => void;
 }
 
-export function parseVerifyRoundArgs(args: readonly string[]): { roundId: string; url: string } | { error: string } {
-  let url = DEFAULT_URL;
+export function parseVerifyRoundArgs(
+  args: readonly string[],
+  env: VerifyRoundEnv = {},
+): { roundId: string; url: string } | { error: string } {
+  let { url, source } = defaultServerUrl(env);
   const positional: string[] = [];
   for (let index = 0; index < args.length; index += 1) {
     const arg = args[index];
@@ -24,9 +39,11 @@ export function parseVerifyRoundArgs(args: readonly string[]): { roundId: string
       const value = args[index + 1];
       if (value === undefined) return { error: '--url needs a value' };
       url = value;
+      source = '--url';
       index += 1;
     } else if (arg.startsWith('--url=')) {
       url = arg.slice('--url='.length);
+      source = '--url';
     } else if (arg.startsWith('-')) {
       return { error: `unknown option ${arg}` };
     } else {
@@ -34,7 +51,7 @@ export function parseVerifyRoundArgs(args: readonly string[]): { roundId: string
     }
   }
   if (positional.length !== 1) return { error: 'give exactly one round id' };
-  if (!/^https?:\/\/[^/]+/.test(url)) return { error: `--url must be http(s)://host[:port], got ${url}` };
+  if (!/^https?:\/\/[^/]+/.test(url)) return { error: `${source} must be http(s)://host[:port], got ${url}` };
   return { roundId: positional[0], url: url.replace(/\/+$/, '') };
 }
 
@@ -48,8 +65,12 @@ function describeFailure(error: unknown): string {
   return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
 }
 
-export async function runVerifyRound(args: readonly string[], io: VerifyRoundIo): Promise<number> {
-  const parsed = parseVerifyRoundArgs(args);
+export async function runVerifyRound(
+  args: readonly string[],
+  io: VerifyRoundIo,
+  env: VerifyRoundEnv = {},
+): Promise<number> {
+  const parsed = parseVerifyRoundArgs(args, env);
   if ('error' in parsed) {
     io.err(parsed.error);
     io.err(USAGE);
@@ -84,11 +105,15 @@ export async function runVerifyRound(args: readonly string[], io: VerifyRoundIo)
 }
 
 if (require.main === module) {
-  runVerifyRound(process.argv.slice(2), {
-    fetch: (url) => fetch(url, { headers: { accept: 'application/json' } }),
-    out: (line) => console.log(line),
-    err: (line) => console.error(line),
-  })
+  runVerifyRound(
+    process.argv.slice(2),
+    {
+      fetch: (url) => fetch(url, { headers: { accept: 'application/json' } }),
+      out: (line) => console.log(line),
+      err: (line) => console.error(line),
+    },
+    process.env,
+  )
     .then((code) => {
       process.exitCode = code;
     })

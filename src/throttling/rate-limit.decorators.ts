@@ -14,28 +14,22 @@ export type RateLimitBucket = (typeof RATE_LIMIT_BUCKETS)[number];
 
 export const RATE_LIMIT_BUCKET = 'throttling:bucket';
 
-/** Sign-in attempts: counted per client IP, whatever token the request carries. */
-export const SignInRateLimit = () =>
-  applyDecorators(
-    SetMetadata(RATE_LIMIT_BUCKET, 'sign-in' satisfies RateLimitBucket),
+/** A route counted in `bucket`, per client IP, with the 429 it answers documented. */
+function perIpRateLimit(bucket: Exclude<RateLimitBucket, 'default'>, counted: string, setting: string) {
+  return applyDecorators(
+    SetMetadata(RATE_LIMIT_BUCKET, bucket),
     ApiErrors({
       status: 429,
       error: 'TooManyRequests',
-      message: 'Too many sign-in requests from this IP: at most 60 per 60 s; retry in 12 s',
-      details: { bucket: 'sign-in', limit: 60, windowSeconds: 60, retryAfterSeconds: 12 },
-      description: 'over RATE_LIMIT_AUTH_PER_MINUTE sign-in requests for this IP; see `Retry-After`',
+      message: `Too many ${counted} from this IP: at most 60 per 60 s; retry in 12 s`,
+      details: { bucket, limit: 60, windowSeconds: 60, retryAfterSeconds: 12 },
+      description: `over ${setting} for this IP; see \`Retry-After\``,
     }),
   );
+}
+
+/** Sign-in attempts: counted per client IP, whatever token the request carries. */
+export const SignInRateLimit = () => perIpRateLimit('sign-in', 'sign-in requests', 'RATE_LIMIT_AUTH_PER_MINUTE sign-in requests');
 
 /** Token refreshes: counted per client IP, apart from sign-in attempts. */
-export const RefreshRateLimit = () =>
-  applyDecorators(
-    SetMetadata(RATE_LIMIT_BUCKET, 'refresh' satisfies RateLimitBucket),
-    ApiErrors({
-      status: 429,
-      error: 'TooManyRequests',
-      message: 'Too many token refreshes from this IP: at most 60 per 60 s; retry in 12 s',
-      details: { bucket: 'refresh', limit: 60, windowSeconds: 60, retryAfterSeconds: 12 },
-      description: 'over RATE_LIMIT_REFRESH_PER_MINUTE refreshes for this IP; see `Retry-After`',
-    }),
-  );
+export const RefreshRateLimit = () => perIpRateLimit('refresh', 'token refreshes', 'RATE_LIMIT_REFRESH_PER_MINUTE refreshes');

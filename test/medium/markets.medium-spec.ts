@@ -1,27 +1,15 @@
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { LedgerService, SystemAccount } from '../../src/accounts/ledger.service';
 import { MarketEvent } from '../../src/markets/markets.events';
-import { DomainError } from '../../src/common/errors/domain-error';
+import { parseUsdc } from '../../src/common/money/usdc';
 import { MarketQueriesService } from '../../src/markets/market-queries.service';
 import { MarketTradingService } from '../../src/markets/market-trading.service';
 import { givenUserWithBalance } from './support/given';
+import { refusal } from './support/refusal';
 import { givenMarket, MARKETS_VENUE } from './support/given-market';
 import { MediumModule, startMediumModule } from './support/medium-module';
 
-const units = (decimal: string) => {
-  const [whole, fraction = ''] = decimal.split('.');
-  return BigInt(whole) * 1_000_000n + BigInt(fraction.padEnd(6, '0'));
-};
-
-async function refusal(command: Promise<unknown>): Promise<{ status: number; error: string; message: string }> {
-  try {
-    await command;
-  } catch (error) {
-    if (error instanceof DomainError) return { status: error.status, error: error.error, message: error.message };
-    throw error;
-  }
-  throw new Error('expected the command to be refused');
-}
+const units = (decimal: string) => parseUsdc(decimal, 'amount', 'any');
 
 describe('Markets: the trading rules of MarketTradingService against the real database (medium)', () => {
   let medium: MediumModule;

@@ -2,6 +2,7 @@ import { AccountsService } from '../../src/accounts/accounts.service';
 import { UserUpdateEvent } from '../../src/realtime/realtime.events';
 import { RoundEvent } from '../../src/rounds/rounds.events';
 import { DomainError } from '../../src/common/errors/domain-error';
+import { formatUsdc } from '../../src/common/money/usdc';
 import { positionPayout } from '../../src/rounds/fairness/payouts';
 import { START_PRICE } from '../../src/rounds/fairness/round-params';
 import { RoundSettingsService } from '../../src/rounds/round-settings.service';
@@ -10,22 +11,12 @@ import { MAX_OPEN_POSITIONS_PER_ROUND, RoundsService } from '../../src/rounds/ro
 import { SALT_SOURCE, ServerSaltSource } from '../../src/rounds/salt-source';
 import { SeedChainsService } from '../../src/rounds/seed-chains.service';
 import { givenUserWithBalance } from './support/given';
+import { refusal } from './support/refusal';
 import { advanceRound, endAndSettle, givenActiveRound } from './support/given-round';
 import { MediumModule, startMediumModule } from './support/medium-module';
 
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
-const usdc = (minor: bigint) => `${minor / 1_000_000n}.${(minor % 1_000_000n).toString().padStart(6, '0')}`;
-
-/** The domain error a command was refused with (name and status), or a failure if it was not refused. */
-async function refusal(command: Promise<unknown>): Promise<{ status: number; error: string; message: string }> {
-  try {
-    await command;
-  } catch (error) {
-    if (error instanceof DomainError) return { status: error.status, error: error.error, message: error.message };
-    throw error;
-  }
-  throw new Error('expected the command to be refused');
-}
+const usdc = formatUsdc;
 
 describe('Rounds: the player rules of RoundsService against the real database (medium)', () => {
   let medium: MediumModule;

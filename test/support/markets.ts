@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { parseAmount } from '../../src/common/money/amount';
+import { parseUsdc } from '../../src/common/money/usdc';
 import type { RunningApp } from './test-app';
 import type { TestUser } from './users';
 
@@ -52,5 +52,5 @@ export async function waitForMarket(running: RunningApp, marketId: string, done:
 
 /** USDC or shares decimal string → minor units. */
 export function units(value: string): bigint {
-  return parseAmount(value, { decimals: 6, sign: 'any' });
+  return parseUsdc(value, 'value', 'any');
 }

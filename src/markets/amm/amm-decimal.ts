@@ -1,5 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { formatAmount } from '../../common/money/amount';
+import { USDC_DECIMALS } from '../../common/money/usdc';
 
 /**
  * The one Decimal flavour the market maker computes with. 40 significant digits: amounts are capped at
@@ -39,7 +40,7 @@ export function ceilToUnits(value: Decimal): bigint {
 }
 
 /** USDC and shares both have 6 decimals: one share unit and one USDC minor unit are both 0.000001. */
-export const UNIT_DECIMALS = 6;
+export const UNIT_DECIMALS = USDC_DECIMALS;
 
 /** Minor units as the API's decimal string (`1500000n` is `"1.500000"`): every message and detail speaks these. */
 export function formatUnits(units: bigint): string {

@@ -1,4 +1,4 @@
-import { DomainError } from '../../common/errors/domain-error';
+import { domainError } from '../../common/errors/domain-error';
 
 /**
  * Errors of the pure market maker. They extend DomainError (a plain class without Nest imports) so the
@@ -6,46 +6,22 @@ import { DomainError } from '../../common/errors/domain-error';
  */
 
 /** Market parameters that cannot make a market: outcome count, subsidy, initial probabilities. */
-export class InvalidMarketParameters extends DomainError {
-  constructor(message: string, details?: unknown) {
-    super(400, 'InvalidMarketParameters', message, details);
-  }
-}
+export class InvalidMarketParameters extends domainError(400, 'InvalidMarketParameters') {}
 
 /** A trade request the maker cannot price: non-positive amount, unknown outcome, bad fee schedule. */
-export class InvalidTradeInput extends DomainError {
-  constructor(message: string, details?: unknown) {
-    super(400, 'InvalidTradeInput', message, details);
-  }
-}
+export class InvalidTradeInput extends domainError(400, 'InvalidTradeInput') {}
 
 /** Selling more shares of an outcome than are outstanding. */
-export class InsufficientShares extends DomainError {
-  constructor(message: string, details?: unknown) {
-    super(422, 'InsufficientShares', message, details);
-  }
-}
+export class InsufficientShares extends domainError(422, 'InsufficientShares') {}
 
 /** A trade so small that, rounded in the pool's favour, it would buy no share or pay nothing. */
-export class TradeTooSmall extends DomainError {
-  constructor(message: string, details?: unknown) {
-    super(422, 'TradeTooSmall', message, details);
-  }
-}
+export class TradeTooSmall extends domainError(422, 'TradeTooSmall') {}
 
 /** A trade so large relative to the market's liquidity that exp() would leave the supported range. */
-export class TradeTooLarge extends DomainError {
-  constructor(message: string, details?: unknown) {
-    super(422, 'TradeTooLarge', message, details);
-  }
-}
+export class TradeTooLarge extends domainError(422, 'TradeTooLarge') {}
 
 /** The fill is worse than the client's `minShares` / `minProceeds`; nothing moves. */
-export class PriceMovedBeyondSlippage extends DomainError {
-  constructor(message: string, details?: unknown) {
-    super(422, 'PriceMovedBeyondSlippage', message, details);
-  }
-}
+export class PriceMovedBeyondSlippage extends domainError(422, 'PriceMovedBeyondSlippage') {}
 
 /**
  * The pool holds less than it may have to pay out. Never a client mistake: a bug or a broken ledger, so it

@@ -2,10 +2,11 @@ import type { LmsrState } from './lmsr';
 import type { MarketPosition } from './position';
 import { poolLiability } from './pool';
 import { PoolInvariantViolation } from './amm-errors';
+import { UNIT_DECIMALS } from './amm-decimal';
 
 /** Share units per share and USDC minor units paid per winning share: both 6 decimals. */
-export const SHARE_UNITS_PER_SHARE = 1_000_000n;
-export const PAYOUT_PER_SHARE = 1_000_000n;
+export const SHARE_UNITS_PER_SHARE = 10n ** BigInt(UNIT_DECIMALS);
+export const PAYOUT_PER_SHARE = 10n ** BigInt(UNIT_DECIMALS);
 
 /**
  * Resolution and cancellation are paid in batches, one position at a time, so each function here needs one

@@ -1,5 +1,5 @@
 import { In } from 'typeorm';
-import { DEFAULT_ROUND_PARAMS, START_PRICE } from '../../../src/rounds/fairness/round-params';
+import { insertPendingRound } from '../../../src/rounds/new-round';
 import { RoundSettingsService } from '../../../src/rounds/round-settings.service';
 import { RoundSettlementService } from '../../../src/rounds/round-settlement.service';
 import { LIVE_ROUND_STATUSES, RoundEntity, RoundStatus } from '../../../src/rounds/round.entity';
@@ -25,36 +25,15 @@ export async function givenActiveRound(medium: MediumModule, given: GivenRound =
   const status = given.status ?? 'ACTIVE';
   const tick = status === 'PENDING' ? 0 : (given.tick ?? 10);
   return medium.dataSource.transaction(async (manager) => {
-    const slot = await medium.get(SeedChainsService).takeNext(manager);
-    const [{ next }] = (await manager.query(`SELECT COALESCE(max(number), 0) + 1 AS next FROM rounds`)) as { next: number }[];
     const now = Date.now();
-    return manager.save(
-      manager.create(RoundEntity, {
-        number: Number(next),
-        chainId: slot.chainId,
-        chainIndex: slot.chainIndex,
-        status,
-        params: { ...DEFAULT_ROUND_PARAMS, maxTicks: rules.maxTicks },
-        serverSeedHash: slot.serverSeedHash,
-        serverSeed: null,
-        salt: status === 'ACTIVE' ? 'medium-test-salt' : null,
-        saltSource: 'server',
-        tick,
-        price: given.price ?? BigInt(START_PRICE),
-        rugTick: null,
-        tickMs: rules.tickMs,
-        feeBps: rules.feeBps,
-        minStake: rules.minStake,
-        maxStake: rules.maxStake,
-        sideBetWindow: rules.sideBetWindow,
-        sideBetMultiplier: rules.sideBetMultiplier,
-        startsAt: new Date(status === 'ACTIVE' ? now - tick * rules.tickMs : now + 60_000),
-        lastTickAt: status === 'ACTIVE' ? new Date(now - (given.lastTickAgoMs ?? 0)) : null,
-        endedAt: null,
-        settledAt: null,
-        leaderToken: '0',
-      }),
-    );
+    const round = await insertPendingRound(manager, await medium.get(SeedChainsService).takeNext(manager), rules, {
+      saltSource: 'server',
+      startsAt: new Date(status === 'ACTIVE' ? now - tick * rules.tickMs : now + 60_000),
+      leaderToken: '0',
+    });
+    if (status === 'PENDING') return round;
+    Object.assign(round, { status, tick, price: given.price ?? round.price, salt: 'medium-test-salt', lastTickAt: new Date(now - (given.lastTickAgoMs ?? 0)) });
+    return manager.save(round);
   });
 }
 

@@ -1,6 +1,6 @@
 import { LedgerService, SystemAccount } from '../../../src/accounts/ledger.service';
 import { UsersService } from '../../../src/auth/users.service';
-import { parseAmount } from '../../../src/common/money/amount';
+import { parseUsdc } from '../../../src/common/money/usdc';
 import type { MediumModule } from './medium-module';
 
 export interface GivenUser {
@@ -13,7 +13,7 @@ export async function givenUserWithBalance(medium: MediumModule, usdc: string): 
   const ledger = medium.get(LedgerService);
   await medium.dataSource.transaction(async (manager) => {
     await ledger.openUserAccount(manager, user.id);
-    const amount = parseAmount(usdc, { decimals: 6, sign: 'nonNegative' });
+    const amount = parseUsdc(usdc, 'usdc', 'nonNegative');
     if (amount > 0n) {
       await ledger.credit(manager, user.id, amount, { kind: 'test.grant', reference: `user:${user.id}`, idempotencyKey: `test-grant:${user.id}`, from: SystemAccount.promotions });
     }
