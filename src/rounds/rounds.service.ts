@@ -40,6 +40,7 @@ import type {
   RoundSummaryDto,
   RoundVerificationDto,
 } from './rounds.dto';
+import { isUuid } from '../common/ids';
 import { isPgError, PgError } from '../database/pg-errors';
 import { commandTransaction } from '../common/transactions/command-transaction';
 
@@ -142,6 +143,8 @@ export class RoundsService {
 
   /** Throws RoundNotFound unless the round exists (a `round:<id>` subscription asks this first). */
   async assertExists(roundId: string): Promise<void> {
+    // Channel names come from clients and skip the routes' UuidParam: a malformed id is "not found", not a database error.
+    if (!isUuid(roundId)) throw new RoundNotFound(roundId);
     await this.find(this.dataSource.manager, roundId);
   }
 
