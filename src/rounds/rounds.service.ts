@@ -40,6 +40,7 @@ import type {
   RoundVerificationDto,
 } from './rounds.dto';
 import { isPgError, PgError } from '../database/pg-errors';
+import { isUuid } from '../common/ids';
 import { commandTransaction, whenCommitted } from '../common/transactions/command-transaction';
 
 export const MAX_OPEN_POSITIONS_PER_ROUND = 10;
@@ -140,7 +141,9 @@ export class RoundsService {
   }
 
   /** Throws RoundNotFound unless the round exists (a `round:<id>` subscription asks this first). */
+  /** Also reached from Socket.IO `round:<id>` subscriptions, where no route pipe has checked the id's shape. */
   async assertExists(roundId: string): Promise<void> {
+    if (!isUuid(roundId)) throw new RoundNotFound(roundId);
     await this.find(this.dataSource.manager, roundId);
   }
 
