@@ -46,12 +46,24 @@ function startServer(): Promise<Server> {
     let output = '';
     const collect = (chunk: Buffer) => {
       output += chunk.toString();
-      const listening = /listening on (http:\/\/[^\s"]+)/.exec(output);
-      if (listening) resolve({ child, url: listening[1], exited });
+      // The startup banner: "... listening on 127.0.0.1:PORT; clients use PUBLIC_URL ...".
+      const listening = /listening on ([\d.]+:\d+);/.exec(output);
+      if (listening) {
+        clearTimeout(bootTimeout);
+        resolve({ child, url: `http://${listening[1]}`, exited });
+      }
     };
+    // A server that never says where it listens must not outlive the test (jest would wait for it forever).
+    const bootTimeout = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not report listening within 30 s:\n${output}`));
+    }, 30_000);
     child.stdout!.on('data', collect);
     child.stderr!.on('data', collect);
-    void exited.then(() => reject(new Error(`server exited before listening:\n${output}`)));
+    void exited.then(() => {
+      clearTimeout(bootTimeout);
+      reject(new Error(`server exited before listening:\n${output}`));
+    });
   });
 }
 

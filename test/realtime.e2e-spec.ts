@@ -361,9 +361,14 @@ describe('realtime gateway (e2e)', () => {
       socket.io.on('packet', (packet: { data?: unknown[] }) => {
         if (packet.data?.[0] === 'balance:update') onTheWire.push(packet.data);
       });
+      // Reconnect only once the ban is stored: an automatic reconnect 100 ms after the drop raced a slow ban under load.
+      socket.io.reconnection(false);
+      const dropped = nextEvent(socket, 'disconnect');
       socket.io.engine.close();
+      await dropped;
       await running.app.get(UsersService).setStatus(user.id, 'banned');
       events.publishCommitted({ name: AccountsEvent.BalanceChanged, payload: balance(user.id, '9') });
+      socket.connect();
       await expect(refused).resolves.toMatchObject({ message: 'unauthorized' });
       expect(onTheWire).toEqual([]);
     });

@@ -141,9 +141,11 @@ export class RoundsService {
     return { roundId: round.id, startTick: window.startTick, endTick: window.endTick, ...odds };
   }
 
-  /** Throws RoundNotFound unless the round exists (a `round:<id>` subscription asks this first). */
+  /**
+   * Throws RoundNotFound unless the round exists (a `round:<id>` subscription asks this first).
+   * Also reached from Socket.IO `round:<id>` subscriptions, where no route pipe has checked the id's shape.
+   */
   async assertExists(roundId: string): Promise<void> {
-    // Channel names come from clients and skip the routes' UuidParam: a malformed id is "not found", not a database error.
     if (!isUuid(roundId)) throw new RoundNotFound(roundId);
     await this.find(this.dataSource.manager, roundId);
   }
