@@ -16,8 +16,8 @@ import {
 } from './market.dto';
 import { MarketListCache } from './market-list.cache';
 import { formatUnits, lmsrStateOf } from './market-rules';
-import { MarketStore, poolOf } from './market-store';
-import { toMarketDto } from './market-view';
+import { MarketRepository, poolOf } from './market.repository';
+import { toMarketDto } from './market.mapper';
 
 const SORT_COLUMNS = { volume: 'volume', closesAt: 'closesAt', createdAt: 'createdAt' } as const;
 const TRUNC_UNITS: Record<HistoryInterval, string> = { '1m': 'minute', '1h': 'hour', '1d': 'day' };
@@ -49,17 +49,17 @@ export class MarketQueriesService {
 
   /** Throws NotFound unless the market exists (a `market:<id>` subscription asks this first). */
   async assertExists(marketId: string): Promise<void> {
-    await MarketStore.find(this.dataSource.manager, marketId);
+    await MarketRepository.find(this.dataSource.manager, marketId);
   }
 
   async detail(marketId: string): Promise<MarketDto> {
     const manager = this.dataSource.manager;
-    const market = await MarketStore.find(manager, marketId);
-    return toMarketDto(market, await MarketStore.labels(manager, marketId));
+    const market = await MarketRepository.find(manager, marketId);
+    return toMarketDto(market, await MarketRepository.labels(manager, marketId));
   }
 
   async history(marketId: string, interval: HistoryInterval): Promise<PriceHistoryDto> {
-    await MarketStore.find(this.dataSource.manager, marketId);
+    await MarketRepository.find(this.dataSource.manager, marketId);
     // The last point of each interval, newest intervals first, then returned oldest first.
     const rows = (await this.dataSource.query(
       `SELECT bucket, prices FROM (
@@ -74,7 +74,7 @@ export class MarketQueriesService {
   }
 
   async trades(marketId: string, query: PageQueryDto): Promise<Page<MarketTradeDto>> {
-    await MarketStore.find(this.dataSource.manager, marketId);
+    await MarketRepository.find(this.dataSource.manager, marketId);
     const rows = (await this.dataSource.query(
       `SELECT id, side, outcome, shares, amount, fee, average_price, prices, created_at, count(*) OVER () AS total
          FROM market_trades WHERE market_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`,
@@ -129,7 +129,7 @@ export class MarketQueriesService {
         (market) => [market.id, market],
       ),
     );
-    const labels = await MarketStore.labelsOf(this.dataSource.manager, marketIds);
+    const labels = await MarketRepository.labelsOf(this.dataSource.manager, marketIds);
     return toPage(
       rows.map((row) => this.positionDto(row, markets.get(row.market_id)!, labels.get(row.market_id)!)),
       total,
@@ -177,7 +177,7 @@ export class MarketQueriesService {
       .skip(offsetOf(query))
       .take(query.limit);
     const [markets, total] = await builder.getManyAndCount();
-    const labels = await MarketStore.labelsOf(
+    const labels = await MarketRepository.labelsOf(
       this.dataSource.manager,
       markets.map((market) => market.id),
     );

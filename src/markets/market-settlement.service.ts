@@ -5,7 +5,7 @@ import { AccountRef, LedgerService, Movement, SystemAccount } from '../accounts/
 import { AppConfig } from '../config/app-config';
 import { cancellationRefund, cancellationSettlement, resolutionPayout } from './amm';
 import { MarketEntity } from './market.entity';
-import { MarketStore, poolOf } from './market-store';
+import { MarketRepository, poolOf } from './market.repository';
 import { MarketListCache } from './market-list.cache';
 
 interface UnsettledRow {
@@ -61,7 +61,7 @@ export class MarketSettlementService {
   /** One transaction: funding (cancellation, once), or one batch of positions, or the final return to the funder. */
   async settleNextBatch(marketId: string): Promise<SettlementProgress> {
     const progress = await this.dataSource.transaction(async (manager): Promise<SettlementProgress> => {
-      const market = await MarketStore.lockForUpdate(manager, marketId);
+      const market = await MarketRepository.lockForUpdate(manager, marketId);
       if (market.settledAt) return { positionsSettled: 0, done: true };
       if (market.status !== 'RESOLVED' && market.status !== 'CANCELLED') {
         throw new Error(`Market ${marketId} is ${market.status}; only RESOLVED or CANCELLED markets settle`);

@@ -10,7 +10,7 @@ import { BuyDto, FillDto, OutcomeRef, QuoteDto, QuoteQueryDto, SellDto } from '.
 import { MarketListCache } from './market-list.cache';
 import { MarketEvent, MarketTradedEvent } from './markets.events';
 import { assertTradable, feeScheduleOf, formatUnits, lmsrStateOf, parseUnits, resolveOutcome } from './market-rules';
-import { MarketStore, PositionRow, poolOf } from './market-store';
+import { MarketRepository, PositionRow, poolOf } from './market.repository';
 import { commandTransaction, whenCommitted } from '../common/transactions/command-transaction';
 
 type Pricer = (state: LmsrState, outcome: number, fees: FeeSchedule) => AmmQuote;
@@ -54,7 +54,7 @@ export class MarketTradingService {
   async quote(marketId: string, query: QuoteQueryDto, userId?: string): Promise<QuoteDto> {
     const pricer = this.pricerFor(query);
     const manager = this.dataSource.manager;
-    const market = await MarketStore.find(manager, marketId);
+    const market = await MarketRepository.find(manager, marketId);
     assertTradable(market);
     const outcome = resolveOutcome(await this.labelsOf(manager, marketId), query.outcome);
     const { fill } = pricer(lmsrStateOf(market), outcome, feeScheduleOf(market, userId));
@@ -76,7 +76,7 @@ export class MarketTradingService {
   private async trade(userId: string, marketId: string, outcomeRef: OutcomeRef, price: Pricer): Promise<FillDto> {
     const filled = await commandTransaction(this.dataSource, async (manager) => {
       // The market's lock and the caller's position in one round trip (fewer waits while the row is locked).
-      const { market, position: held } = await MarketStore.lockWithPosition(manager, marketId, userId);
+      const { market, position: held } = await MarketRepository.lockWithPosition(manager, marketId, userId);
       assertTradable(market);
       const outcome = resolveOutcome(await this.labelsOf(manager, marketId), outcomeRef);
       const quote = price(lmsrStateOf(market), outcome, feeScheduleOf(market, userId));
@@ -126,7 +126,7 @@ export class MarketTradingService {
   private async labelsOf(manager: EntityManager, marketId: string): Promise<string[]> {
     let labels = this.labelsByMarket.get(marketId);
     if (!labels) {
-      labels = await MarketStore.labels(manager, marketId);
+      labels = await MarketRepository.labels(manager, marketId);
       if (this.labelsByMarket.size >= LABEL_CACHE_SIZE) this.labelsByMarket.delete(this.labelsByMarket.keys().next().value!);
       this.labelsByMarket.set(marketId, labels);
     }

@@ -13,8 +13,8 @@ import { InvalidMarketTransition } from './market-errors';
 import { MarketJobs } from './market-jobs';
 import { MarketListCache } from './market-list.cache';
 import { parseUnits, resolveOutcome } from './market-rules';
-import { MarketStore, poolOf } from './market-store';
-import { toMarketDto, toMarketStateEvent } from './market-view';
+import { MarketRepository, poolOf } from './market.repository';
+import { toMarketDto, toMarketStateEvent } from './market.mapper';
 import { MarketEvent } from './markets.events';
 import { commandTransaction, whenCommitted } from '../common/transactions/command-transaction';
 
@@ -90,7 +90,7 @@ export class MarketsService {
   /** Admin edit: text and category any time; closesAt only later, and only while OPEN and before it passed (the close job moves with it). */
   async update(marketId: string, body: UpdateMarketDto): Promise<MarketDto> {
     const { market, previousClosesAt } = await this.dataSource.transaction(async (manager) => {
-      const market = await MarketStore.lockForUpdate(manager, marketId);
+      const market = await MarketRepository.lockForUpdate(manager, marketId);
       const previousClosesAt = market.closesAt;
       let extended = false;
       if (body.closesAt !== undefined) {
@@ -116,7 +116,7 @@ export class MarketsService {
     });
     if (previousClosesAt) await this.scheduleClose(market, previousClosesAt);
     await this.listCache.invalidate();
-    return toMarketDto(market, await MarketStore.labels(this.dataSource.manager, marketId));
+    return toMarketDto(market, await MarketRepository.labels(this.dataSource.manager, marketId));
   }
 
   /** OPEN or CLOSED → RESOLVED with a winner; the `market-resolution` job then pays the winning shares. */
@@ -132,7 +132,7 @@ export class MarketsService {
   /** The close job and the sweep: OPEN → CLOSED once closesAt has passed. Returns whether it closed the market. */
   async closeIfDue(marketId: string, now: Date = new Date()): Promise<boolean> {
     const closed = await this.dataSource.transaction(async (manager) => {
-      const market = await MarketStore.lockForUpdate(manager, marketId);
+      const market = await MarketRepository.lockForUpdate(manager, marketId);
       if (market.status !== 'OPEN' || market.closesAt.getTime() > now.getTime()) return undefined;
       market.status = 'CLOSED';
       market.closedAt = now;
@@ -147,8 +147,8 @@ export class MarketsService {
 
   private async finish(marketId: string, status: Extract<MarketStatus, 'RESOLVED' | 'CANCELLED'>, outcome?: OutcomeRef): Promise<MarketDto> {
     const { market, labels } = await commandTransaction(this.dataSource, async (manager: EntityManager) => {
-      const market = await MarketStore.lockForUpdate(manager, marketId);
-      const labels = await MarketStore.labels(manager, marketId);
+      const market = await MarketRepository.lockForUpdate(manager, marketId);
+      const labels = await MarketRepository.labels(manager, marketId);
       if (market.status !== 'OPEN' && market.status !== 'CLOSED') {
         throw new InvalidMarketTransition(`Market ${marketId} is already ${market.status}`, { status: market.status });
       }

@@ -88,7 +88,7 @@ function marketOfRow(row: MarketRow): MarketEntity {
  * Reads and locks of the market tables, always on the caller's EntityManager (its transaction).
  * Only the markets module's services use it.
  */
-export class MarketStore {
+export class MarketRepository {
   /** The market row under `SELECT … FOR UPDATE`: every trade and lifecycle step on one market runs one at a time. */
   static async lockForUpdate(manager: EntityManager, marketId: string): Promise<MarketEntity> {
     const market = await manager.getRepository(MarketEntity).findOne({ where: { id: marketId }, lock: { mode: 'pessimistic_write' } });
