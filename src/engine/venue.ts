@@ -1,0 +1,57 @@
+import type { EntityManager } from 'typeorm';
+
+/**
+ * The contract between the venue engine (src/engine) and a venue that runs on it (perps in src/trades,
+ * later order books in src/markets). The engine owns leadership, intake, ordering, batching, fencing,
+ * command-id dedupe, replies and recovery; the venue owns its state, its rows and its ledger postings.
+ */
+
+/** A command as the engine carries it from any instance to the shard's leader. */
+export interface EngineCommand<Payload = unknown> {
+  /**
+   * Stable id. Made from the caller's Idempotency-Key when there is one (a retry then carries the same id),
+   * else a fresh uuid. A command whose id the shard already committed is not applied again: its stored
+   * outcome is returned.
+   */
+  id: string;
+  /** The venue's command name: `open`, `close`, `place-order`, … */
+  type: string;
+  /** Who asked; absent for commands the venue raises itself (a tick, an expiry). */
+  userId?: string;
+  payload: Payload;
+}
+
+/** A refusal as the HTTP layer needs it: the domain error's stable name, status, message and details. */
+export interface CommandRefusal {
+  status: number;
+  error: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** One command's outcome. Results and refusals must be JSON-serialisable (they are stored and sent between instances). */
+export type CommandOutcome<Result = unknown> = { ok: true; result: Result } | { ok: false; refusal: CommandRefusal };
+
+/**
+ * A venue's side of one shard. The engine calls these on the shard's leader only, one call at a time.
+ */
+export interface VenueShard<State> {
+  /** Rebuilds the shard's in-memory state from PostgreSQL, the source of truth (after taking the lease, or after a failed batch). */
+  load(manager: EntityManager, shard: string): Promise<State>;
+  /**
+   * Applies a batch of commands, in arrival order, inside the batch's transaction (already fenced by the
+   * engine): writes their rows and ledger postings and returns one outcome per command, in the same order.
+   * A refused command leaves neither writes nor state changes; the others still commit. If the transaction
+   * later fails, the engine discards `state` and calls `load` again, so mutating it here is allowed.
+   * Events recorded with DomainEventBus.afterCommit(manager, …) are delivered once the batch commits.
+   */
+  applyBatch(manager: EntityManager, state: State, commands: EngineCommand[], shard: string): Promise<CommandOutcome[]>;
+}
+
+export interface VenueDefinition<State> {
+  /** `perps`: part of Redis keys and `engine_shards` rows. */
+  venue: string;
+  /** The shards that exist now (symbols); read again on every lease pass. */
+  shards(): string[];
+  shard: VenueShard<State>;
+}
