@@ -9,7 +9,7 @@ import { REDIS } from '../redis/redis.module';
 import { CandlePathGenerator, PathCandle } from './fairness/candle-path';
 import { sideBetPayout } from './fairness/payouts';
 import { roundSeedOf } from './fairness/round-seed';
-import { LeaderLease } from './leader-lease';
+import { LeaderLease } from '../redis/leader-lease';
 import { insertPendingRound } from './new-round';
 import { toCandleDto, toRoundSummary, toSideBetDto } from './round.mapper';
 import { RoundRules, RoundSettingsService } from './round-settings.service';
