@@ -1,0 +1,28 @@
+import type { PriceBoard } from '../feed/price-quote';
+
+/**
+ * What the perps venue needs from its neighbours in src/trades, as injection tokens so the venue and its
+ * medium tests do not depend on how the feed and the market catalog are built.
+ */
+
+/** The feed's view (PerpPrices on every instance). */
+export const PERP_PRICE_BOARD = Symbol('PerpPriceBoard');
+export type PerpPriceBoard = PriceBoard;
+
+/** One symbol's trading rules (PerpMarketsService). Bps and minimum margin as the service exposes them. */
+export interface PerpMarketRules {
+  maxLeverage: number;
+  takerFeeBps: number;
+  maintenanceMarginBps: number;
+  /** USDC minor units. */
+  minMargin: bigint;
+  halted: boolean;
+}
+
+export interface PerpMarketCatalog {
+  /** The rules of `symbol`, or undefined when it is not traded. */
+  rules(symbol: string): PerpMarketRules | undefined;
+  symbols(): string[];
+}
+
+export const PERP_MARKET_CATALOG = Symbol('PerpMarketCatalog');

@@ -1,0 +1,587 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { LedgerService, Movement, SystemAccount } from '../../accounts/ledger.service';
+import { DomainError } from '../../common/errors/domain-error';
+import { DomainEventBus } from '../../common/events/domain-event-bus';
+import { formatUsdc } from '../../common/money/usdc';
+import type { CommandOutcome, EngineCommand, VenueShard } from '../../engine/venue';
+import { UserUpdateEvent } from '../../realtime/realtime.events';
+import {
+  type CloseReason,
+  entryPriceOf,
+  exitPriceOf,
+  openTerms,
+  pendingOrderFill,
+  type PositionTerms,
+  resolveTick,
+  settle,
+  triggerProblem,
+  type TriggerReason,
+} from '../core/perp-math';
+import { formatPrice, parsePrice } from '../core/price';
+import { PerpFillEntity, type PerpFillKind } from '../perp-fill.entity';
+import { PerpOrderEntity, type PerpOrderStatus } from '../perp-order.entity';
+import { PerpPositionEntity } from '../perp-position.entity';
+import { toOrderDto, toPositionDto, type MarkQuote } from '../perp.mapper';
+import {
+  ExpiryInPast,
+  InvalidTrigger,
+  LeverageOutOfRange,
+  MarginBelowMinimum,
+  OrderNotFound,
+  OrderNotOpen,
+  PositionClosed,
+  PositionNotFound,
+  PriceMovedBeyondSlippage,
+  SymbolHalted,
+  UnknownSymbol,
+} from '../trades.errors';
+import { freshTopOfBook } from './fresh-quote';
+import {
+  type CancelOrderPayload,
+  type ClosePayload,
+  type ExpirePayload,
+  type Fingerprinted,
+  type OpenPayload,
+  PerpCommandType,
+  type PlaceOrderPayload,
+  type TickPayload,
+  type UpdateTriggersPayload,
+} from './perp-commands';
+import { PERP_MARKET_CATALOG, PERP_PRICE_BOARD, type PerpMarketCatalog, type PerpMarketRules, type PerpPriceBoard } from './perp-venue-deps';
+import { ShardWatch } from './shard-watch';
+
+/** One symbol's live book on its leader: every open position and open order, and what each tick must check. */
+export interface PerpShardState {
+  symbol: string;
+  positions: Map<string, PerpPositionEntity>;
+  orders: Map<string, PerpOrderEntity>;
+  watch: ShardWatch;
+}
+
+/** What one command did: its answer, and the state changes to make once its savepoint is released. */
+interface Applied {
+  result: unknown;
+  changes: (() => void)[];
+}
+
+/** What a tick did (the answer of a `tick` command, for logs and tests). */
+export interface TickResult {
+  /** The feed was stale when the tick was applied: nothing fired, the triggers wait for a fresh quote. */
+  waited: boolean;
+  closed: { positionId: string; reason: TriggerReason }[];
+  filled: { orderId: string; positionId: string }[];
+  expired: string[];
+}
+
+const BPS = 10_000n;
+const gap = (a: bigint, b: bigint) => (a > b ? a - b : b - a);
+const optionalPrice = (value: string | undefined | null): bigint | null => (value === undefined || value === null ? null : BigInt(value));
+
+/**
+ * The perps venue on the venue engine: one shard per symbol. On the shard's leader it keeps the open positions
+ * and orders in memory, and applies users' commands and the feed's ticks in arrival order, each command in a
+ * savepoint of the batch's transaction, so a refused one leaves no rows, no postings and no state change.
+ *
+ * Money (all through LedgerService, inside the batch's transaction):
+ *   open:    user available −(margin + fee) → user locked +margin, fees +fee (one posting: both must be available)
+ *   order:   user available −(margin + fee) → user locked +(margin + fee); on fill the fee goes locked → fees
+ *   close:   user locked −margin → user available +payout, fees +closeFee, house ±(margin − payout − closeFee)
+ *   liquid.: user locked −margin → house +margin
+ *   cancel / expiry: user locked −(margin + fee) → user available
+ */
+@Injectable()
+export class PerpVenue implements VenueShard<PerpShardState> {
+  private readonly logger = new Logger('PerpVenue');
+
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly events: DomainEventBus,
+    @Inject(PERP_PRICE_BOARD) private readonly prices: PerpPriceBoard,
+    @Inject(PERP_MARKET_CATALOG) private readonly markets: PerpMarketCatalog,
+  ) {}
+
+  async load(manager: EntityManager, symbol: string): Promise<PerpShardState> {
+    const [positions, orders] = await Promise.all([
+      manager.find(PerpPositionEntity, { where: { symbol, status: 'open' } }),
+      manager.find(PerpOrderEntity, { where: { symbol, status: 'open' } }),
+    ]);
+    const state: PerpShardState = { symbol, positions: new Map(), orders: new Map(), watch: new ShardWatch() };
+    for (const position of positions) this.watchPosition(state, position);
+    for (const order of orders) this.watchOrder(state, order);
+    return state;
+  }
+
+  async applyBatch(manager: EntityManager, state: PerpShardState, commands: EngineCommand[], symbol: string): Promise<CommandOutcome[]> {
+    const outcomes: CommandOutcome[] = [];
+    for (const command of commands) {
+      try {
+        // A savepoint per command: a refusal rolls back its own writes (and events) only.
+        const applied = await manager.transaction((inner) => this.apply(inner, state, command, symbol));
+        for (const change of applied.changes) change();
+        outcomes.push({ ok: true, result: applied.result });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        outcomes.push({ ok: false, refusal: { status: error.status, error: error.error, message: error.message, details: error.details as Record<string, unknown> | undefined } });
+      }
+    }
+    return outcomes;
+  }
+
+  private apply(manager: EntityManager, state: PerpShardState, command: EngineCommand, symbol: string): Promise<Applied> {
+    const userId = command.userId ?? '';
+    switch (command.type) {
+      case PerpCommandType.Open:
+        return this.open(manager, state, userId, symbol, command.payload as OpenPayload);
+      case PerpCommandType.Close:
+        return this.closeByUser(manager, state, userId, command.payload as ClosePayload);
+      case PerpCommandType.UpdateTriggers:
+        return this.updateTriggers(manager, state, userId, command.payload as UpdateTriggersPayload);
+      case PerpCommandType.PlaceOrder:
+        return this.placeOrder(manager, state, userId, symbol, command.payload as PlaceOrderPayload);
+      case PerpCommandType.CancelOrder:
+        return this.cancelOrder(manager, state, userId, command.payload as CancelOrderPayload);
+      case PerpCommandType.Tick:
+        return this.tick(manager, state, command.payload as TickPayload);
+      case PerpCommandType.Expire:
+        return this.expireDue(manager, state, (command.payload as ExpirePayload).now);
+      default:
+        throw new Error(`perps: unknown command type ${command.type}`);
+    }
+  }
+
+  // ---- user commands ----------------------------------------------------------------------------
+
+  private async open(manager: EntityManager, state: PerpShardState, userId: string, symbol: string, payload: OpenPayload): Promise<Applied> {
+    const rules = this.tradableRules(symbol);
+    const margin = BigInt(payload.margin);
+    this.checkSize(rules, margin, payload.leverage);
+    const quote = freshTopOfBook(this.prices, symbol);
+    const entryPrice = entryPriceOf(payload.side, quote.bid, quote.ask);
+    const quotedPrice = optionalPrice(payload.quotedPrice);
+    if (quotedPrice !== null) {
+      const worseBy = payload.side === 'long' ? entryPrice - quotedPrice : quotedPrice - entryPrice;
+      if (worseBy * BPS > quotedPrice * BigInt(payload.slippageBps)) {
+        throw new PriceMovedBeyondSlippage({ quotedPrice: formatPrice(quotedPrice), fillPrice: formatPrice(entryPrice), slippageBps: payload.slippageBps });
+      }
+    }
+    const terms: PositionTerms = { side: payload.side, margin, leverage: payload.leverage, entryPrice, maintenanceMarginBps: BigInt(rules.maintenanceMarginBps) };
+    const opened = this.openTermsOf(terms, rules);
+    const triggers = { stopLoss: optionalPrice(payload.stopLoss), takeProfit: optionalPrice(payload.takeProfit) };
+    const problem = triggerProblem(payload.side, opened.liquidationPrice, triggers, quote);
+    if (problem) throw new InvalidTrigger(problem);
+
+    const now = new Date();
+    const position = this.newPosition({ userId, symbol, terms, opened, triggers, orderId: null, now });
+    await manager.insert(PerpPositionEntity, position);
+    await this.post(manager, `perp-position:${position.id}`, 'perp.position.open', `perp-position:${position.id}:open`, true, [
+      { account: { userId }, bucket: 'available', amount: -(margin + opened.openFee) },
+      { account: { userId }, bucket: 'locked', amount: margin },
+      { account: SystemAccount.fees, bucket: 'available', amount: opened.openFee },
+    ]);
+    await this.recordFill(manager, position.id, 'open', null, entryPrice, quotedPrice, opened.openFee, now);
+    this.positionChanged(manager, position, quote);
+    return this.answer(payload.fingerprint, toPositionDto(position, quote), [() => this.watchPosition(state, position)]);
+  }
+
+  private async closeByUser(manager: EntityManager, state: PerpShardState, userId: string, payload: ClosePayload): Promise<Applied> {
+    const position = await this.ownOpenPosition(manager, state, userId, payload.positionId);
+    const quote = freshTopOfBook(this.prices, state.symbol);
+    const exitPrice = exitPriceOf(position.side, quote.bid, quote.ask);
+    const changes = await this.closePosition(manager, state, position, { reason: 'user', exitPrice, referencePrice: null, quote });
+    return this.answer(payload.fingerprint, toPositionDto(position), changes);
+  }
+
+  private async updateTriggers(manager: EntityManager, state: PerpShardState, userId: string, payload: UpdateTriggersPayload): Promise<Applied> {
+    const position = await this.ownOpenPosition(manager, state, userId, payload.positionId);
+    const stopLoss = payload.stopLoss === undefined ? position.stopLoss : optionalPrice(payload.stopLoss);
+    const takeProfit = payload.takeProfit === undefined ? position.takeProfit : optionalPrice(payload.takeProfit);
+    // Only a trigger being set is checked against the price now; removing one needs no quote.
+    const setting = { stopLoss: payload.stopLoss == null ? null : stopLoss, takeProfit: payload.takeProfit == null ? null : takeProfit };
+    let quote: MarkQuote | null = null;
+    if (setting.stopLoss !== null || setting.takeProfit !== null) {
+      quote = freshTopOfBook(this.prices, state.symbol);
+      const problem = triggerProblem(position.side, position.liquidationPrice, setting, quote);
+      if (problem) throw new InvalidTrigger(problem);
+    }
+    await manager.update(PerpPositionEntity, { id: position.id }, { stopLoss, takeProfit });
+    const updated = Object.assign(Object.create(PerpPositionEntity.prototype) as PerpPositionEntity, position, { stopLoss, takeProfit });
+    this.positionChanged(manager, updated, quote);
+    return this.answer(payload.fingerprint, toPositionDto(updated, quote), [() => this.watchPosition(state, updated)]);
+  }
+
+  private async placeOrder(manager: EntityManager, state: PerpShardState, userId: string, symbol: string, payload: PlaceOrderPayload): Promise<Applied> {
+    const rules = this.tradableRules(symbol);
+    const margin = BigInt(payload.margin);
+    this.checkSize(rules, margin, payload.leverage);
+    const now = new Date();
+    if (payload.expiresAt !== undefined && payload.expiresAt <= now.getTime()) throw new ExpiryInPast();
+    const price = BigInt(payload.price);
+    const terms: PositionTerms = { side: payload.side, margin, leverage: payload.leverage, entryPrice: price, maintenanceMarginBps: BigInt(rules.maintenanceMarginBps) };
+    const opened = this.openTermsOf(terms, rules);
+    const triggers = { stopLoss: optionalPrice(payload.stopLoss), takeProfit: optionalPrice(payload.takeProfit) };
+    // Judged as if the order filled at its own price, with a quote of that price.
+    const problem = triggerProblem(payload.side, opened.liquidationPrice, triggers, { bid: price, ask: price });
+    if (problem) throw new InvalidTrigger(problem);
+
+    const order = Object.assign(new PerpOrderEntity(), {
+      id: randomUUID(),
+      userId,
+      symbol,
+      side: payload.side,
+      type: payload.type,
+      price,
+      margin,
+      leverage: payload.leverage,
+      stopLoss: triggers.stopLoss,
+      takeProfit: triggers.takeProfit,
+      heldFee: opened.openFee,
+      status: 'open' as PerpOrderStatus,
+      positionId: null,
+      expiresAt: payload.expiresAt === undefined ? null : new Date(payload.expiresAt),
+      createdAt: now,
+      endedAt: null,
+    });
+    await manager.insert(PerpOrderEntity, order);
+    const held = margin + opened.openFee;
+    await this.ledger.hold(manager, { userId }, held, { kind: 'perp.order.hold', reference: `perp-order:${order.id}`, idempotencyKey: `perp-order:${order.id}:hold`, freshKey: true });
+    this.orderChanged(manager, order);
+    return this.answer(payload.fingerprint, toOrderDto(order), [() => this.watchOrder(state, order)]);
+  }
+
+  private async cancelOrder(manager: EntityManager, state: PerpShardState, userId: string, payload: CancelOrderPayload): Promise<Applied> {
+    const order = state.orders.get(payload.orderId);
+    if (!order || order.userId !== userId) {
+      const stored = await manager.findOne(PerpOrderEntity, { where: { id: payload.orderId, userId } });
+      if (!stored) throw new OrderNotFound(payload.orderId);
+      throw new OrderNotOpen(payload.orderId, stored.status);
+    }
+    const changes = await this.endOrder(manager, state, order, 'cancelled', new Date());
+    return this.answer(payload.fingerprint, toOrderDto(order), changes);
+  }
+
+  // ---- the leader's own commands ----------------------------------------------------------------
+
+  /**
+   * One quote: every liquidation, stop-loss, take-profit and pending order it crosses fires now, at this quote's
+   * bid/ask (liquidation before stop-loss before take-profit on one position). Orders due expire first. With
+   * the feed stale nothing fires: the next fresh quote decides.
+   */
+  private async tick(manager: EntityManager, state: PerpShardState, payload: TickPayload): Promise<Applied> {
+    const result: TickResult = { waited: false, closed: [], filled: [], expired: [] };
+    const changes: (() => void)[] = [];
+    const now = new Date();
+    const expired = await this.expireOrders(manager, state, now.getTime(), changes);
+    result.expired.push(...expired);
+    if (this.prices.isStale(state.symbol)) return { result: { ...result, waited: true }, changes };
+
+    const quote = { bid: parsePrice(payload.bid, 'bid'), ask: parsePrice(payload.ask, 'ask') };
+    const crossed = state.watch.crossed(quote.bid, quote.ask);
+    for (const entry of crossed) {
+      if (entry.kind === 'position') {
+        const position = state.positions.get(entry.id);
+        if (!position) continue;
+        const fill = resolveTick(position, quote.bid, quote.ask);
+        if (!fill) continue;
+        changes.push(...(await this.closePosition(manager, state, position, { reason: fill.reason, exitPrice: fill.fillPrice, referencePrice: fill.triggerPrice, quote, at: now })));
+        result.closed.push({ positionId: position.id, reason: fill.reason });
+      }
+    }
+    for (const entry of crossed) {
+      if (entry.kind !== 'order') continue;
+      const order = state.orders.get(entry.id);
+      if (!order || expired.includes(order.id)) continue;
+      const fill = pendingOrderFill(order, quote.bid, quote.ask);
+      if (!fill) continue;
+      const positionId = await this.fillOrder(manager, state, order, fill.fillPrice, quote, now, changes);
+      if (positionId) result.filled.push({ orderId: order.id, positionId });
+    }
+    return { result, changes };
+  }
+
+  private async expireDue(manager: EntityManager, state: PerpShardState, now: number): Promise<Applied> {
+    const changes: (() => void)[] = [];
+    const expired = await this.expireOrders(manager, state, now, changes);
+    return { result: { expired }, changes };
+  }
+
+  // ---- steps ------------------------------------------------------------------------------------
+
+  private async closePosition(
+    manager: EntityManager,
+    state: PerpShardState,
+    position: PerpPositionEntity,
+    close: { reason: CloseReason; exitPrice: bigint; referencePrice: bigint | null; quote: MarkQuote; at?: Date },
+  ): Promise<(() => void)[]> {
+    const rules = this.markets.rules(position.symbol);
+    const takerFeeBps = BigInt(rules?.takerFeeBps ?? 0);
+    const terms = this.termsOf(position);
+    const settlement = settle(terms, close.exitPrice, close.reason, takerFeeBps);
+    const at = close.at ?? new Date();
+    const slippage = close.referencePrice === null ? 0n : gap(close.exitPrice, close.referencePrice);
+    Object.assign(position, {
+      status: 'closed',
+      exitPrice: close.exitPrice,
+      realizedPnl: settlement.pnl,
+      payout: settlement.payout,
+      closeFee: settlement.closeFee,
+      closeReason: close.reason,
+      liquidationGap: close.reason === 'liquidation' ? slippage : null,
+      closedAt: at,
+    });
+    const updated = await manager.update(
+      PerpPositionEntity,
+      { id: position.id, status: 'open' },
+      {
+        status: 'closed',
+        exitPrice: position.exitPrice,
+        realizedPnl: position.realizedPnl,
+        payout: position.payout,
+        closeFee: position.closeFee,
+        closeReason: position.closeReason,
+        liquidationGap: position.liquidationGap,
+        closedAt: at,
+      },
+    );
+    if (updated.affected !== 1) throw new Error(`perps: position ${position.id} was not open in the database`);
+    const { userId } = position;
+    await this.post(manager, `perp-position:${position.id}`, `perp.position.${close.reason === 'user' ? 'close' : close.reason}`, `perp-position:${position.id}:close`, false, [
+      { account: { userId }, bucket: 'locked', amount: -position.margin },
+      { account: { userId }, bucket: 'available', amount: settlement.payout },
+      { account: SystemAccount.fees, bucket: 'available', amount: settlement.closeFee },
+      { account: SystemAccount.house, bucket: 'available', amount: settlement.houseDelta },
+    ]);
+    const kind: PerpFillKind = close.reason === 'user' ? 'close' : 'trigger';
+    await this.recordFill(manager, position.id, kind, close.reason, close.exitPrice, close.referencePrice, settlement.closeFee, at);
+    this.positionChanged(manager, position, null);
+    if (close.reason !== 'user') this.notifyTrigger(manager, position, close.reason, at);
+    return [
+      () => {
+        state.positions.delete(position.id);
+        state.watch.remove('position', position.id);
+      },
+    ];
+  }
+
+  /** Opens the order's position at `fillPrice`; the held fee goes to `fees`, the held margin stays locked as the position's. */
+  private async fillOrder(
+    manager: EntityManager,
+    state: PerpShardState,
+    order: PerpOrderEntity,
+    fillPrice: bigint,
+    quote: MarkQuote,
+    now: Date,
+    changes: (() => void)[],
+  ): Promise<string | null> {
+    const rules = this.markets.rules(order.symbol);
+    const terms: PositionTerms = { side: order.side, margin: order.margin, leverage: order.leverage, entryPrice: fillPrice, maintenanceMarginBps: BigInt(rules?.maintenanceMarginBps ?? 0) };
+    const opened = rules ? openTerms(terms, { maxLeverage: rules.maxLeverage, takerFeeBps: BigInt(rules.takerFeeBps) }) : { problem: 'symbol no longer traded' };
+    if ('problem' in opened || rules?.halted) {
+      // The market changed under the order (halted, stricter rules): it cannot open; its hold goes back.
+      this.logger.warn(`order ${order.id} cancelled at fill: ${'problem' in opened ? opened.problem : 'halted'}`);
+      changes.push(...(await this.endOrder(manager, state, order, 'cancelled', now)));
+      return null;
+    }
+    const position = this.newPosition({
+      userId: order.userId,
+      symbol: order.symbol,
+      terms,
+      opened: { ...opened, openFee: order.heldFee },
+      triggers: { stopLoss: order.stopLoss, takeProfit: order.takeProfit },
+      orderId: order.id,
+      now,
+    });
+    await manager.insert(PerpPositionEntity, position);
+    const filled = await manager.update(PerpOrderEntity, { id: order.id, status: 'open' }, { status: 'filled', positionId: position.id, endedAt: now });
+    if (filled.affected !== 1) throw new Error(`perps: order ${order.id} was not open in the database`);
+    if (order.heldFee > 0n) {
+      await this.ledger.settleHold(manager, { userId: order.userId }, order.heldFee, {
+        kind: 'perp.order.fill',
+        reference: `perp-order:${order.id}`,
+        idempotencyKey: `perp-order:${order.id}:fill`,
+        to: SystemAccount.fees,
+      });
+    }
+    await this.recordFill(manager, position.id, 'open', null, fillPrice, order.price, order.heldFee, now);
+    Object.assign(order, { status: 'filled', positionId: position.id, endedAt: now });
+    this.orderChanged(manager, order);
+    this.positionChanged(manager, position, quote);
+    changes.push(() => {
+      state.orders.delete(order.id);
+      state.watch.remove('order', order.id);
+      this.watchPosition(state, position);
+    });
+    return position.id;
+  }
+
+  private async expireOrders(manager: EntityManager, state: PerpShardState, now: number, changes: (() => void)[]): Promise<string[]> {
+    const due = [...state.orders.values()].filter((order) => order.expiresAt !== null && order.expiresAt.getTime() <= now);
+    for (const order of due) changes.push(...(await this.endOrder(manager, state, order, 'expired', new Date(now))));
+    return due.map((order) => order.id);
+  }
+
+  /** Cancelled or expired: the held margin and fee go back to available. */
+  private async endOrder(manager: EntityManager, state: PerpShardState, order: PerpOrderEntity, status: 'cancelled' | 'expired', at: Date): Promise<(() => void)[]> {
+    const ended = await manager.update(PerpOrderEntity, { id: order.id, status: 'open' }, { status, endedAt: at });
+    if (ended.affected !== 1) throw new Error(`perps: order ${order.id} was not open in the database`);
+    await this.ledger.release(manager, { userId: order.userId }, order.margin + order.heldFee, {
+      kind: `perp.order.${status === 'cancelled' ? 'cancel' : 'expire'}`,
+      reference: `perp-order:${order.id}`,
+      idempotencyKey: `perp-order:${order.id}:release`,
+    });
+    const ending = Object.assign(Object.create(PerpOrderEntity.prototype) as PerpOrderEntity, order, { status, endedAt: at });
+    this.orderChanged(manager, ending);
+    return [
+      () => {
+        Object.assign(order, { status, endedAt: at });
+        state.orders.delete(order.id);
+        state.watch.remove('order', order.id);
+      },
+    ];
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------
+
+  private tradableRules(symbol: string): PerpMarketRules {
+    const rules = this.markets.rules(symbol);
+    if (!rules) throw new UnknownSymbol(symbol);
+    if (rules.halted) throw new SymbolHalted(symbol);
+    return rules;
+  }
+
+  private checkSize(rules: PerpMarketRules, margin: bigint, leverage: number): void {
+    if (!Number.isInteger(leverage) || leverage < 1 || leverage > rules.maxLeverage) {
+      throw new LeverageOutOfRange(`leverage must be an integer between 1 and ${rules.maxLeverage}`, { min: 1, max: rules.maxLeverage });
+    }
+    if (margin < rules.minMargin) throw new MarginBelowMinimum(formatUsdc(rules.minMargin));
+  }
+
+  private openTermsOf(terms: PositionTerms, rules: PerpMarketRules) {
+    const opened = openTerms(terms, { maxLeverage: rules.maxLeverage, takerFeeBps: BigInt(rules.takerFeeBps) });
+    if ('problem' in opened) throw new LeverageOutOfRange(opened.problem, { min: 1, max: rules.maxLeverage });
+    return opened;
+  }
+
+  private termsOf(position: PerpPositionEntity): PositionTerms {
+    return {
+      side: position.side,
+      margin: position.margin,
+      leverage: position.leverage,
+      entryPrice: position.entryPrice,
+      maintenanceMarginBps: BigInt(position.maintenanceMarginBps),
+    };
+  }
+
+  private newPosition(input: {
+    userId: string;
+    symbol: string;
+    terms: PositionTerms;
+    opened: { notional: bigint; openFee: bigint; liquidationPrice: bigint };
+    triggers: { stopLoss: bigint | null; takeProfit: bigint | null };
+    orderId: string | null;
+    now: Date;
+  }): PerpPositionEntity {
+    return Object.assign(new PerpPositionEntity(), {
+      id: randomUUID(),
+      userId: input.userId,
+      symbol: input.symbol,
+      side: input.terms.side,
+      status: 'open',
+      margin: input.terms.margin,
+      leverage: input.terms.leverage,
+      notional: input.opened.notional,
+      entryPrice: input.terms.entryPrice,
+      maintenanceMarginBps: Number(input.terms.maintenanceMarginBps),
+      liquidationPrice: input.opened.liquidationPrice,
+      stopLoss: input.triggers.stopLoss,
+      takeProfit: input.triggers.takeProfit,
+      openFee: input.opened.openFee,
+      closeFee: null,
+      exitPrice: null,
+      realizedPnl: null,
+      payout: null,
+      closeReason: null,
+      liquidationGap: null,
+      orderId: input.orderId,
+      openedAt: input.now,
+      closedAt: null,
+    });
+  }
+
+  /** The caller's open position on this shard; a closed one is 409, anyone else's or none 404. */
+  private async ownOpenPosition(manager: EntityManager, state: PerpShardState, userId: string, positionId: string): Promise<PerpPositionEntity> {
+    const position = state.positions.get(positionId);
+    if (position && position.userId === userId) return position;
+    const stored = await manager.findOne(PerpPositionEntity, { where: { id: positionId, userId } });
+    if (!stored) throw new PositionNotFound(positionId);
+    throw new PositionClosed(positionId);
+  }
+
+  private watchPosition(state: PerpShardState, position: PerpPositionEntity): void {
+    state.positions.set(position.id, position);
+    const legs: { reason: TriggerReason; price: bigint }[] = [];
+    if (position.side === 'short' || position.liquidationPrice > 0n) legs.push({ reason: 'liquidation', price: position.liquidationPrice });
+    if (position.stopLoss !== null) legs.push({ reason: 'stop_loss', price: position.stopLoss });
+    if (position.takeProfit !== null) legs.push({ reason: 'take_profit', price: position.takeProfit });
+    state.watch.set({ kind: 'position', id: position.id, side: position.side, legs });
+  }
+
+  private watchOrder(state: PerpShardState, order: PerpOrderEntity): void {
+    state.orders.set(order.id, order);
+    state.watch.set({ kind: 'order', id: order.id, side: order.side, type: order.type, price: order.price });
+  }
+
+  /** One balanced posting; zero movements (no fee, nothing paid back) are left out. */
+  private post(manager: EntityManager, reference: string, kind: string, idempotencyKey: string, freshKey: boolean, movements: Movement[]) {
+    return this.ledger.post(manager, { kind, reference, idempotencyKey, freshKey, movements: movements.filter((movement) => movement.amount !== 0n) });
+  }
+
+  private async recordFill(
+    manager: EntityManager,
+    positionId: string,
+    kind: PerpFillKind,
+    reason: CloseReason | null,
+    price: bigint,
+    referencePrice: bigint | null,
+    fee: bigint,
+    at: Date,
+  ): Promise<void> {
+    const slippage = referencePrice === null ? 0n : gap(price, referencePrice);
+    await manager.insert(PerpFillEntity, { id: randomUUID(), positionId, kind, reason, price, referencePrice, slippage, fee, createdAt: at });
+  }
+
+  private answer<Result>(fingerprint: string, value: Result, changes: (() => void)[]): Applied {
+    const result: Fingerprinted<Result> = { fingerprint, value };
+    return { result, changes };
+  }
+
+  private positionChanged(manager: EntityManager, position: PerpPositionEntity, quote: MarkQuote | null): void {
+    this.events.afterCommit(manager, { name: UserUpdateEvent.PositionUpdated, payload: { userId: position.userId, position: { kind: 'perp-position', ...toPositionDto(position, quote) } } });
+  }
+
+  private orderChanged(manager: EntityManager, order: PerpOrderEntity): void {
+    this.events.afterCommit(manager, { name: UserUpdateEvent.OrderUpdated, payload: { userId: order.userId, order: { kind: 'perp-order', ...toOrderDto(order) } } });
+  }
+
+  private notifyTrigger(manager: EntityManager, position: PerpPositionEntity, reason: TriggerReason, at: Date): void {
+    const what = reason === 'liquidation' ? 'was liquidated' : reason === 'stop_loss' ? 'hit its stop-loss' : 'hit its take-profit';
+    const price = formatPrice(position.exitPrice!);
+    this.events.afterCommit(manager, {
+      name: UserUpdateEvent.NotificationCreated,
+      payload: {
+        userId: position.userId,
+        notification: {
+          kind: 'perp-trigger',
+          reason,
+          positionId: position.id,
+          symbol: position.symbol,
+          message: `Your ${position.symbol} ${position.side} ${what} at ${price}`,
+          price,
+          payout: formatUsdc(position.payout ?? 0n),
+          at: at.toISOString(),
+        },
+      },
+    });
+  }
+}
