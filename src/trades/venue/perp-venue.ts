@@ -258,7 +258,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
       throw new OrderNotOpen(payload.orderId, stored.status);
     }
     const changes = await this.endOrder(manager, state, order, 'cancelled', new Date());
-    return this.answer(payload.fingerprint, toOrderDto(order), changes);
+    return this.answer(payload.fingerprint, toOrderDto({ ...order, status: 'cancelled' }), changes);
   }
 
   // ---- the leader's own commands ----------------------------------------------------------------
