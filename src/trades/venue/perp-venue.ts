@@ -12,14 +12,13 @@ import {
   entryPriceOf,
   exitPriceOf,
   openTerms,
-  pendingOrderFill,
   type PositionTerms,
-  resolveTick,
   settle,
   triggerProblem,
   type TriggerReason,
 } from '../core/perp-math';
 import { formatPrice, parsePrice } from '../core/price';
+import { TriggerIndex } from '../core/trigger-index';
 import { PerpFillEntity, type PerpFillKind } from '../perp-fill.entity';
 import { PerpOrderEntity, type PerpOrderStatus } from '../perp-order.entity';
 import { PerpPositionEntity } from '../perp-position.entity';
@@ -50,14 +49,13 @@ import {
   type UpdateTriggersPayload,
 } from './perp-commands';
 import { PERP_MARKET_CATALOG, PERP_PRICE_BOARD, type PerpMarketCatalog, type PerpMarketRules, type PerpPriceBoard } from './perp-venue-deps';
-import { ShardWatch } from './shard-watch';
 
 /** One symbol's live book on its leader: every open position and open order, and what each tick must check. */
 export interface PerpShardState {
   symbol: string;
   positions: Map<string, PerpPositionEntity>;
   orders: Map<string, PerpOrderEntity>;
-  watch: ShardWatch;
+  triggers: TriggerIndex;
 }
 
 /** What one command did: its answer, and the state changes to make once its savepoint is released. */
@@ -103,11 +101,9 @@ export class PerpVenue implements VenueShard<PerpShardState> {
   ) {}
 
   async load(manager: EntityManager, symbol: string): Promise<PerpShardState> {
-    const [positions, orders] = await Promise.all([
-      manager.find(PerpPositionEntity, { where: { symbol, status: 'open' } }),
-      manager.find(PerpOrderEntity, { where: { symbol, status: 'open' } }),
-    ]);
-    const state: PerpShardState = { symbol, positions: new Map(), orders: new Map(), watch: new ShardWatch() };
+    const positions = await manager.find(PerpPositionEntity, { where: { symbol, status: 'open' } });
+    const orders = await manager.find(PerpOrderEntity, { where: { symbol, status: 'open' } });
+    const state: PerpShardState = { symbol, positions: new Map(), orders: new Map(), triggers: new TriggerIndex(symbol) };
     for (const position of positions) this.watchPosition(state, position);
     for (const order of orders) this.watchOrder(state, order);
     return state;
@@ -277,24 +273,21 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     if (this.prices.isStale(state.symbol)) return { result: { ...result, waited: true }, changes };
 
     const quote = { bid: parsePrice(payload.bid, 'bid'), ask: parsePrice(payload.ask, 'ask') };
-    const crossed = state.watch.crossed(quote.bid, quote.ask);
-    for (const entry of crossed) {
-      if (entry.kind === 'position') {
-        const position = state.positions.get(entry.id);
+    // Positions first (liquidation before stop-loss before take-profit, resolved by the index), then orders:
+    // a position an order opens now is judged from the next tick on.
+    for (const crossed of state.triggers.crossed(quote.bid, quote.ask)) {
+      if (crossed.kind === 'position') {
+        const position = state.positions.get(crossed.id);
         if (!position) continue;
-        const fill = resolveTick(position, quote.bid, quote.ask);
-        if (!fill) continue;
-        changes.push(...(await this.closePosition(manager, state, position, { reason: fill.reason, exitPrice: fill.fillPrice, referencePrice: fill.triggerPrice, quote, at: now })));
-        result.closed.push({ positionId: position.id, reason: fill.reason });
+        changes.push(
+          ...(await this.closePosition(manager, state, position, { reason: crossed.reason, exitPrice: crossed.fillPrice, referencePrice: crossed.triggerPrice, quote, at: now })),
+        );
+        result.closed.push({ positionId: position.id, reason: crossed.reason });
+        continue;
       }
-    }
-    for (const entry of crossed) {
-      if (entry.kind !== 'order') continue;
-      const order = state.orders.get(entry.id);
+      const order = state.orders.get(crossed.id);
       if (!order || expired.includes(order.id)) continue;
-      const fill = pendingOrderFill(order, quote.bid, quote.ask);
-      if (!fill) continue;
-      const positionId = await this.fillOrder(manager, state, order, fill.fillPrice, quote, now, changes);
+      const positionId = await this.fillOrder(manager, state, order, crossed.fillPrice, quote, now, changes);
       if (positionId) result.filled.push({ orderId: order.id, positionId });
     }
     return { result, changes };
@@ -359,7 +352,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     return [
       () => {
         state.positions.delete(position.id);
-        state.watch.remove('position', position.id);
+        state.triggers.remove(position.id);
       },
     ];
   }
@@ -409,7 +402,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     this.positionChanged(manager, position, quote);
     changes.push(() => {
       state.orders.delete(order.id);
-      state.watch.remove('order', order.id);
+      state.triggers.remove(order.id);
       this.watchPosition(state, position);
     });
     return position.id;
@@ -436,7 +429,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
       () => {
         Object.assign(order, { status, endedAt: at });
         state.orders.delete(order.id);
-        state.watch.remove('order', order.id);
+        state.triggers.remove(order.id);
       },
     ];
   }
@@ -520,16 +513,19 @@ export class PerpVenue implements VenueShard<PerpShardState> {
 
   private watchPosition(state: PerpShardState, position: PerpPositionEntity): void {
     state.positions.set(position.id, position);
-    const legs: { reason: TriggerReason; price: bigint }[] = [];
-    if (position.side === 'short' || position.liquidationPrice > 0n) legs.push({ reason: 'liquidation', price: position.liquidationPrice });
-    if (position.stopLoss !== null) legs.push({ reason: 'stop_loss', price: position.stopLoss });
-    if (position.takeProfit !== null) legs.push({ reason: 'take_profit', price: position.takeProfit });
-    state.watch.set({ kind: 'position', id: position.id, side: position.side, legs });
+    state.triggers.add({
+      kind: 'position',
+      id: position.id,
+      side: position.side,
+      liquidationPrice: position.liquidationPrice,
+      stopLoss: position.stopLoss,
+      takeProfit: position.takeProfit,
+    });
   }
 
   private watchOrder(state: PerpShardState, order: PerpOrderEntity): void {
     state.orders.set(order.id, order);
-    state.watch.set({ kind: 'order', id: order.id, side: order.side, type: order.type, price: order.price });
+    state.triggers.add({ kind: 'order', id: order.id, side: order.side, type: order.type, price: order.price });
   }
 
   /** One balanced posting; zero movements (no fee, nothing paid back) are left out. */
