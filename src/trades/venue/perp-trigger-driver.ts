@@ -29,18 +29,17 @@ export class PerpTriggerDriver implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.stops.push(this.prices.onQuote((quote) => this.onQuote(quote)));
-    this.stops.push(
-      this.engine.onLeadership((change) => {
-        if (change.venue !== PERPS_VENUE) return;
-        if (!change.leading) {
-          this.led.delete(change.shard);
-          return;
-        }
-        this.led.add(change.shard);
-        const latest = this.prices.latest(change.shard);
-        if (latest) this.onQuote(latest);
-      }),
-    );
+    this.engine.onLeadership((change) => {
+      if (change.venue !== PERPS_VENUE) return;
+      if (!change.leading) {
+        this.led.delete(change.shard);
+        return;
+      }
+      this.led.add(change.shard);
+      // What crossed while no one led fires on this first tick.
+      const latest = this.prices.latest(change.shard);
+      if (latest) this.onQuote(latest);
+    });
     this.expiryTimer = setInterval(() => this.sweepExpiries(), ORDER_EXPIRY_SWEEP_MS);
     this.expiryTimer.unref();
   }
@@ -65,7 +64,9 @@ export class PerpTriggerDriver implements OnModuleInit, OnModuleDestroy {
         this.waiting.delete(symbol);
         if (!this.engine.isLeader(symbol)) break;
         const payload: TickPayload = { bid: quote.bid, ask: quote.ask, updateId: quote.updateId, receivedAt: quote.receivedAt };
-        const outcome = await this.engine.submitLocal(symbol, { type: PerpCommandType.Tick, payload }).catch((error: Error) => {
+        const submitted = this.engine.submitLocal(symbol, { type: PerpCommandType.Tick, payload });
+        if (submitted === false) break;
+        const outcome = await submitted.catch((error: Error) => {
           this.logger.warn(`tick ${symbol} not applied: ${error.message}`);
           return null;
         });
@@ -80,7 +81,8 @@ export class PerpTriggerDriver implements OnModuleInit, OnModuleDestroy {
     for (const symbol of this.led) {
       if (!this.engine.isLeader(symbol)) continue;
       const payload: ExpirePayload = { now: Date.now() };
-      void this.engine.submitLocal(symbol, { type: PerpCommandType.Expire, payload }).catch((error: Error) => this.logger.warn(`expiry ${symbol} not applied: ${error.message}`));
+      const submitted = this.engine.submitLocal(symbol, { type: PerpCommandType.Expire, payload });
+      if (submitted) void submitted.catch((error: Error) => this.logger.warn(`expiry ${symbol} not applied: ${error.message}`));
     }
   }
 }

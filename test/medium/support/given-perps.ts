@@ -90,9 +90,7 @@ export class InProcessPerpEngine implements PerpEngine {
     return true;
   }
 
-  onLeadership(_listener: LeadershipListener): () => void {
-    return () => undefined;
-  }
+  onLeadership(_listener: LeadershipListener): void {}
 
   /** A new leader: the in-memory state is dropped and rebuilt from PostgreSQL on the next command. */
   forgetState(): void {
@@ -153,7 +151,7 @@ export function givenPerpQuote(board: ScriptedPriceBoard, symbol: string, bid: s
 export async function tickAt(medium: MediumModule, board: ScriptedPriceBoard, symbol: string, bid: string, ask: string): Promise<TickResult> {
   const quote = board.quote(symbol, bid, ask);
   const payload: TickPayload = { bid: quote.bid, ask: quote.ask, updateId: quote.updateId, receivedAt: quote.receivedAt };
-  const outcome = await medium.module.get<PerpEngine>(PERP_ENGINE).submitLocal(symbol, { type: PerpCommandType.Tick, payload });
+  const outcome = await medium.module.get<InProcessPerpEngine>(PERP_ENGINE).submitLocal(symbol, { type: PerpCommandType.Tick, payload });
   if (!outcome.ok) throw new Error(`tick refused: ${outcome.refusal.message}`);
   return outcome.result as TickResult;
 }
