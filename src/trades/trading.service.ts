@@ -70,7 +70,7 @@ export class TradingService {
   // ---- commands ---------------------------------------------------------------------------------
 
   async open(userId: string, body: OpenTradeDto, idempotencyKey?: string): Promise<PositionDto> {
-    const symbol = this.knownSymbol(body.symbol);
+    const symbol = await this.knownSymbol(body.symbol);
     return this.run<PositionDto>(symbol, userId, idempotencyKey, PerpCommandType.Open, {
       side: body.side,
       margin: parseUsdc(body.margin, 'margin').toString(),
@@ -100,7 +100,7 @@ export class TradingService {
   }
 
   async placeOrder(userId: string, body: PlaceOrderDto, idempotencyKey?: string): Promise<OrderDto> {
-    const symbol = this.knownSymbol(body.symbol);
+    const symbol = await this.knownSymbol(body.symbol);
     return this.run<OrderDto>(symbol, userId, idempotencyKey, PerpCommandType.PlaceOrder, {
       side: body.side,
       type: body.type,
@@ -193,8 +193,8 @@ export class TradingService {
 
   // ---- internals --------------------------------------------------------------------------------
 
-  private knownSymbol(symbol: string): string {
-    if (!this.markets.rules(symbol)) throw new UnknownSymbol(symbol);
+  private async knownSymbol(symbol: string): Promise<string> {
+    if (!(await this.markets.rules(symbol))) throw new UnknownSymbol(symbol);
     return symbol;
   }
 

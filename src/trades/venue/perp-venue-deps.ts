@@ -21,7 +21,7 @@ export interface PerpMarketRules {
 
 export interface PerpMarketCatalog {
   /** The rules of `symbol`, or undefined when it is not traded. */
-  rules(symbol: string): PerpMarketRules | undefined;
+  rules(symbol: string): Promise<PerpMarketRules | undefined>;
   symbols(): string[];
 }
 

@@ -150,7 +150,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
   // ---- user commands ----------------------------------------------------------------------------
 
   private async open(manager: EntityManager, state: PerpShardState, userId: string, symbol: string, payload: OpenPayload): Promise<Applied> {
-    const rules = this.tradableRules(symbol);
+    const rules = await this.tradableRules(symbol);
     const margin = BigInt(payload.margin);
     this.checkSize(rules, margin, payload.leverage);
     const quote = freshTopOfBook(this.prices, symbol);
@@ -208,7 +208,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
   }
 
   private async placeOrder(manager: EntityManager, state: PerpShardState, userId: string, symbol: string, payload: PlaceOrderPayload): Promise<Applied> {
-    const rules = this.tradableRules(symbol);
+    const rules = await this.tradableRules(symbol);
     const margin = BigInt(payload.margin);
     this.checkSize(rules, margin, payload.leverage);
     const now = new Date();
@@ -307,7 +307,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     position: PerpPositionEntity,
     close: { reason: CloseReason; exitPrice: bigint; referencePrice: bigint | null; quote: MarkQuote; at?: Date },
   ): Promise<(() => void)[]> {
-    const rules = this.markets.rules(position.symbol);
+    const rules = await this.markets.rules(position.symbol);
     const takerFeeBps = BigInt(rules?.takerFeeBps ?? 0);
     const terms = this.termsOf(position);
     const settlement = settle(terms, close.exitPrice, close.reason, takerFeeBps);
@@ -367,7 +367,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     now: Date,
     changes: (() => void)[],
   ): Promise<string | null> {
-    const rules = this.markets.rules(order.symbol);
+    const rules = await this.markets.rules(order.symbol);
     const terms: PositionTerms = { side: order.side, margin: order.margin, leverage: order.leverage, entryPrice: fillPrice, maintenanceMarginBps: BigInt(rules?.maintenanceMarginBps ?? 0) };
     const opened = rules ? openTerms(terms, { maxLeverage: rules.maxLeverage, takerFeeBps: BigInt(rules.takerFeeBps) }) : { problem: 'symbol no longer traded' };
     if ('problem' in opened || rules?.halted) {
@@ -436,8 +436,8 @@ export class PerpVenue implements VenueShard<PerpShardState> {
 
   // ---- helpers ----------------------------------------------------------------------------------
 
-  private tradableRules(symbol: string): PerpMarketRules {
-    const rules = this.markets.rules(symbol);
+  private async tradableRules(symbol: string): Promise<PerpMarketRules> {
+    const rules = await this.markets.rules(symbol);
     if (!rules) throw new UnknownSymbol(symbol);
     if (rules.halted) throw new SymbolHalted(symbol);
     return rules;

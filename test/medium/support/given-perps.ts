@@ -53,8 +53,8 @@ export class ScriptedCatalog implements PerpMarketCatalog {
     [ETH, { ...DEFAULT_RULES }],
   ]);
 
-  rules(symbol: string): PerpMarketRules | undefined {
-    return this.markets.get(symbol);
+  rules(symbol: string): Promise<PerpMarketRules | undefined> {
+    return Promise.resolve(this.markets.get(symbol));
   }
 
   symbols(): string[] {
