@@ -289,4 +289,16 @@ describe('Perps: the venue rules of PerpVenue.applyBatch through TradingService 
     await trading.close(liam.id, filled.positionId!);
     expect(await medium.dataSource.manager.count(PerpFillEntity, { where: { positionId: opened.id } })).toBe(2);
   });
+  it('one tick closes every position it crosses in one batch (300 stops), each exactly once', async () => {
+    const users = await Promise.all(Array.from({ length: 30 }, () => givenUserWithBalance(medium, '1000')));
+    const opened: string[] = [];
+    for (const user of users) for (let index = 0; index < 10; index++) opened.push((await trading.open(user.id, { symbol: BTC, side: 'long', margin: '10', leverage: 5, stopLoss: `${64000 + index}` })).id);
+    const startedAt = performance.now();
+    const fired = await tickAt(medium, board, BTC, '63900', '63910');
+    const elapsed = performance.now() - startedAt;
+    console.log(`perps medium: one tick closed ${fired.closed.length} positions in ${elapsed.toFixed(0)} ms`);
+    expect(new Set(fired.closed.map((close) => close.positionId))).toEqual(new Set(opened));
+    expect((await tickAt(medium, board, BTC, '63800', '63810')).closed).toEqual([]);
+    expect(await medium.dataSource.manager.count(PerpFillEntity, { where: { kind: 'trigger', reason: 'stop_loss' } })).toBeGreaterThanOrEqual(300);
+  }, 60_000);
 });
