@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { LedgerService, Movement, SystemAccount } from '../../accounts/ledger.service';
+import { LedgerService, Movement, Posting, SystemAccount } from '../../accounts/ledger.service';
 import { DomainError } from '../../common/errors/domain-error';
 import { DomainEventBus } from '../../common/events/domain-event-bus';
 import { formatUsdc } from '../../common/money/usdc';
@@ -22,6 +22,7 @@ import { TriggerIndex } from '../core/trigger-index';
 import { PerpFillEntity, type PerpFillKind } from '../perp-fill.entity';
 import { PerpOrderEntity, type PerpOrderStatus } from '../perp-order.entity';
 import { PerpPositionEntity } from '../perp-position.entity';
+import { priceColumn } from '../price.column';
 import { toOrderDto, toPositionDto, type MarkQuote } from '../perp.mapper';
 import {
   ExpiryInPast,
@@ -62,6 +63,14 @@ export interface PerpShardState {
 interface Applied {
   result: unknown;
   changes: (() => void)[];
+}
+
+/** One position to close at `exitPrice`, measured against `referencePrice` (the trigger's price; none for a user close). */
+interface PositionClose {
+  position: PerpPositionEntity;
+  reason: CloseReason;
+  exitPrice: bigint;
+  referencePrice: bigint | null;
 }
 
 /** What a tick did (the answer of a `tick` command, for logs and tests). */
@@ -185,8 +194,8 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     const position = await this.ownOpenPosition(manager, state, userId, payload.positionId);
     const quote = freshTopOfBook(this.prices, state.symbol);
     const exitPrice = exitPriceOf(position.side, quote.bid, quote.ask);
-    const changes = await this.closePosition(manager, state, position, { reason: 'user', exitPrice, referencePrice: null, quote });
-    return this.answer(payload.fingerprint, toPositionDto(position), changes);
+    const { closed, changes } = await this.closePositions(manager, state, [{ position, reason: 'user', exitPrice, referencePrice: null }], new Date());
+    return this.answer(payload.fingerprint, toPositionDto(closed[0]), changes);
   }
 
   private async updateTriggers(manager: EntityManager, state: PerpShardState, userId: string, payload: UpdateTriggersPayload): Promise<Applied> {
@@ -275,19 +284,20 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     const quote = { bid: parsePrice(payload.bid, 'bid'), ask: parsePrice(payload.ask, 'ask') };
     // Positions first (liquidation before stop-loss before take-profit, resolved by the index), then orders:
     // a position an order opens now is judged from the next tick on.
-    for (const crossed of state.triggers.crossed(quote.bid, quote.ask)) {
-      if (crossed.kind === 'position') {
-        const position = state.positions.get(crossed.id);
-        if (!position) continue;
-        changes.push(
-          ...(await this.closePosition(manager, state, position, { reason: crossed.reason, exitPrice: crossed.fillPrice, referencePrice: crossed.triggerPrice, quote, at: now })),
-        );
-        result.closed.push({ positionId: position.id, reason: crossed.reason });
-        continue;
-      }
-      const order = state.orders.get(crossed.id);
+    const crossed = state.triggers.crossed(quote.bid, quote.ask);
+    const closes: PositionClose[] = [];
+    for (const item of crossed) {
+      const position = item.kind === 'position' ? state.positions.get(item.id) : undefined;
+      if (item.kind === 'position' && position) closes.push({ position, reason: item.reason, exitPrice: item.fillPrice, referencePrice: item.triggerPrice });
+    }
+    const closing = await this.closePositions(manager, state, closes, now);
+    changes.push(...closing.changes);
+    result.closed.push(...closes.map(({ position, reason }) => ({ positionId: position.id, reason: reason as TriggerReason })));
+    for (const item of crossed) {
+      if (item.kind !== 'order') continue;
+      const order = state.orders.get(item.id);
       if (!order || expired.includes(order.id)) continue;
-      const positionId = await this.fillOrder(manager, state, order, crossed.fillPrice, quote, now, changes);
+      const positionId = await this.fillOrder(manager, state, order, item.fillPrice, quote, now, changes);
       if (positionId) result.filled.push({ orderId: order.id, positionId });
     }
     return { result, changes };
@@ -301,60 +311,88 @@ export class PerpVenue implements VenueShard<PerpShardState> {
 
   // ---- steps ------------------------------------------------------------------------------------
 
-  private async closePosition(
-    manager: EntityManager,
-    state: PerpShardState,
-    position: PerpPositionEntity,
-    close: { reason: CloseReason; exitPrice: bigint; referencePrice: bigint | null; quote: MarkQuote; at?: Date },
-  ): Promise<(() => void)[]> {
-    const rules = await this.markets.rules(position.symbol);
-    const takerFeeBps = BigInt(rules?.takerFeeBps ?? 0);
-    const terms = this.termsOf(position);
-    const settlement = settle(terms, close.exitPrice, close.reason, takerFeeBps);
-    const at = close.at ?? new Date();
-    const slippage = close.referencePrice === null ? 0n : gap(close.exitPrice, close.referencePrice);
-    Object.assign(position, {
-      status: 'closed',
-      exitPrice: close.exitPrice,
-      realizedPnl: settlement.pnl,
-      payout: settlement.payout,
-      closeFee: settlement.closeFee,
-      closeReason: close.reason,
-      liquidationGap: close.reason === 'liquidation' ? slippage : null,
-      closedAt: at,
-    });
-    const updated = await manager.update(
-      PerpPositionEntity,
-      { id: position.id, status: 'open' },
-      {
+  /**
+   * Closes positions at their exit prices, in a constant number of statements however many a tick crosses: one
+   * UPDATE of the positions (guarded by `status = 'open'`), one INSERT of the fills, the ledger postings, then
+   * the events. Each position's money: user locked −margin → available +payout, fees +closeFee, house ±the rest.
+   */
+  private async closePositions(manager: EntityManager, state: PerpShardState, closes: PositionClose[], at: Date): Promise<{ closed: PerpPositionEntity[]; changes: (() => void)[] }> {
+    if (closes.length === 0) return { closed: [], changes: [] };
+    const takerFeeBps = BigInt((await this.markets.rules(state.symbol))?.takerFeeBps ?? 0);
+    const settled = closes.map(({ position, reason, exitPrice, referencePrice }) => {
+      const settlement = settle(this.termsOf(position), exitPrice, reason, takerFeeBps);
+      const slippage = referencePrice === null ? 0n : gap(exitPrice, referencePrice);
+      const closed = Object.assign(Object.create(PerpPositionEntity.prototype) as PerpPositionEntity, position, {
         status: 'closed',
-        exitPrice: position.exitPrice,
-        realizedPnl: position.realizedPnl,
-        payout: position.payout,
-        closeFee: position.closeFee,
-        closeReason: position.closeReason,
-        liquidationGap: position.liquidationGap,
+        exitPrice,
+        realizedPnl: settlement.pnl,
+        payout: settlement.payout,
+        closeFee: settlement.closeFee,
+        closeReason: reason,
+        liquidationGap: reason === 'liquidation' ? slippage : null,
         closedAt: at,
-      },
+      });
+      return { closed, settlement, reason, exitPrice, referencePrice };
+    });
+
+    const updated = (await manager.query(
+      `UPDATE perp_positions AS p
+          SET status = 'closed', exit_price = v.exit_price, realized_pnl = v.realized_pnl, payout = v.payout, close_fee = v.close_fee,
+              close_reason = v.close_reason, liquidation_gap = v.liquidation_gap, closed_at = $1
+         FROM unnest($2::uuid[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[], $7::varchar[], $8::numeric[])
+              AS v(id, exit_price, realized_pnl, payout, close_fee, close_reason, liquidation_gap)
+        WHERE p.id = v.id AND p.status = 'open'
+       RETURNING p.id`,
+      [
+        at,
+        settled.map(({ closed }) => closed.id),
+        settled.map(({ closed }) => priceColumn.to(closed.exitPrice)),
+        settled.map(({ closed }) => closed.realizedPnl!.toString()),
+        settled.map(({ closed }) => closed.payout!.toString()),
+        settled.map(({ closed }) => closed.closeFee!.toString()),
+        settled.map(({ closed }) => closed.closeReason),
+        settled.map(({ closed }) => (closed.liquidationGap === null ? null : priceColumn.to(closed.liquidationGap))),
+      ],
+    )) as [{ id: string }[], number] | { id: string }[];
+    const updatedRows = Array.isArray(updated[0]) ? (updated[0] as { id: string }[]) : (updated as { id: string }[]);
+    if (updatedRows.length !== settled.length) throw new Error(`perps: ${settled.length - updatedRows.length} of ${settled.length} positions to close were not open in the database`);
+
+    await manager.insert(
+      PerpFillEntity,
+      settled.map(({ closed, reason, exitPrice, referencePrice, settlement }) => ({
+        id: randomUUID(),
+        positionId: closed.id,
+        kind: (reason === 'user' ? 'close' : 'trigger') as PerpFillKind,
+        reason,
+        price: exitPrice,
+        referencePrice,
+        slippage: referencePrice === null ? 0n : gap(exitPrice, referencePrice),
+        fee: settlement.closeFee,
+        createdAt: at,
+      })),
     );
-    if (updated.affected !== 1) throw new Error(`perps: position ${position.id} was not open in the database`);
-    const { userId } = position;
-    await this.post(manager, `perp-position:${position.id}`, `perp.position.${close.reason === 'user' ? 'close' : close.reason}`, `perp-position:${position.id}:close`, false, [
-      { account: { userId }, bucket: 'locked', amount: -position.margin },
-      { account: { userId }, bucket: 'available', amount: settlement.payout },
-      { account: SystemAccount.fees, bucket: 'available', amount: settlement.closeFee },
-      { account: SystemAccount.house, bucket: 'available', amount: settlement.houseDelta },
-    ]);
-    const kind: PerpFillKind = close.reason === 'user' ? 'close' : 'trigger';
-    await this.recordFill(manager, position.id, kind, close.reason, close.exitPrice, close.referencePrice, settlement.closeFee, at);
-    this.positionChanged(manager, position, null);
-    if (close.reason !== 'user') this.notifyTrigger(manager, position, close.reason, at);
-    return [
-      () => {
-        state.positions.delete(position.id);
-        state.triggers.remove(position.id);
-      },
-    ];
+    await this.postAll(
+      manager,
+      settled.map(({ closed, settlement, reason }) =>
+        this.posting(`perp-position:${closed.id}`, `perp.position.${reason === 'user' ? 'close' : reason}`, `perp-position:${closed.id}:close`, false, [
+          { account: { userId: closed.userId }, bucket: 'locked', amount: -closed.margin },
+          { account: { userId: closed.userId }, bucket: 'available', amount: settlement.payout },
+          { account: SystemAccount.fees, bucket: 'available', amount: settlement.closeFee },
+          { account: SystemAccount.house, bucket: 'available', amount: settlement.houseDelta },
+        ]),
+      ),
+    );
+    for (const { closed, reason } of settled) {
+      this.positionChanged(manager, closed, null);
+      if (reason !== 'user') this.notifyTrigger(manager, closed, reason, at);
+    }
+    return {
+      closed: settled.map(({ closed }) => closed),
+      changes: settled.map(({ closed }) => () => {
+        state.positions.delete(closed.id);
+        state.triggers.remove(closed.id);
+      }),
+    };
   }
 
   /** Opens the order's position at `fillPrice`; the held fee goes to `fees`, the held margin stays locked as the position's. */
@@ -529,8 +567,17 @@ export class PerpVenue implements VenueShard<PerpShardState> {
   }
 
   /** One balanced posting; zero movements (no fee, nothing paid back) are left out. */
+  private posting(reference: string, kind: string, idempotencyKey: string, freshKey: boolean, movements: Movement[]): Posting {
+    return { kind, reference, idempotencyKey, freshKey, movements: movements.filter((movement) => movement.amount !== 0n) };
+  }
+
   private post(manager: EntityManager, reference: string, kind: string, idempotencyKey: string, freshKey: boolean, movements: Movement[]) {
-    return this.ledger.post(manager, { kind, reference, idempotencyKey, freshKey, movements: movements.filter((movement) => movement.amount !== 0n) });
+    return this.ledger.post(manager, this.posting(reference, kind, idempotencyKey, freshKey, movements));
+  }
+
+  /** Postings that cannot be refused (they spend locked margin the venue holds): any refusal is a broken invariant. */
+  private async postAll(manager: EntityManager, postings: Posting[]): Promise<void> {
+    for (const posting of postings) await this.ledger.post(manager, posting);
   }
 
   private async recordFill(
