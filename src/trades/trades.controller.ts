@@ -37,7 +37,7 @@ import {
 import { OrderNotFound, PositionNotFound } from './trades.errors';
 import { TradingService } from './trading.service';
 
-@ApiTags('trades')
+@ApiTags('perps')
 @Controller('trades')
 export class TradesController {
   constructor(private readonly trading: TradingService) {}
@@ -85,7 +85,7 @@ export class TradesController {
   }
 }
 
-@ApiTags('trades')
+@ApiTags('perps')
 @Controller('orders')
 export class OrdersController {
   constructor(private readonly trading: TradingService) {}
