@@ -18,7 +18,7 @@ describe('Perps across two instances and a leader change (e2e)', () => {
   let backpack: ScriptedBackpack;
   let first: RunningApp;
   let second: RunningApp;
-  const closed = new Set<RunningApp>();
+  const stopped = new Set<RunningApp>();
   let admin: TestUser;
 
   const env = () => ({
@@ -41,7 +41,7 @@ describe('Perps across two instances and a leader change (e2e)', () => {
   const open = (running: RunningApp, user: TestUser, body: object) =>
     request(running.url).post('/api/v1/trades').set(user.auth).set('Idempotency-Key', idempotencyKey()).send(body).expect(201);
   const triggerFills = async (positionId: string) =>
-    Number(((await [first, second].find((running) => !closed.has(running))!.app.get(DataSource).query(`SELECT count(*)::int AS n FROM perp_fills WHERE position_id = $1 AND kind = 'trigger'`, [positionId])) as { n: number }[])[0].n);
+    Number(((await [first, second].find((running) => !stopped.has(running))!.app.get(DataSource).query(`SELECT count(*)::int AS n FROM perp_fills WHERE position_id = $1 AND kind = 'trigger'`, [positionId])) as { n: number }[])[0].n);
 
   beforeAll(async () => {
     backpack = await startScriptedBackpack();
@@ -53,7 +53,7 @@ describe('Perps across two instances and a leader change (e2e)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all([first, second].filter((running) => running && !closed.has(running)).map((running) => running.close()));
+    await Promise.all([first, second].filter((running) => running && !stopped.has(running)).map((running) => running.close()));
     await backpack?.close();
   });
 
@@ -78,14 +78,14 @@ describe('Perps across two instances and a leader change (e2e)', () => {
     const carol = await createFundedUser(follower);
     const position = (await open(follower, carol, { symbol: BTC, side: 'short', margin: '20', leverage: 5, takeProfit: '64000' })).body;
 
-    closed.add(leader);
+    stopped.add(leader);
     await leader.close();
     await waitFor('the takeover', async () => leads(follower), 15_000);
 
     await quote(follower, '63890', '63900');
     await waitFor('the take-profit', async () => (await request(follower.url).get(`/api/v1/trades/${position.id}`).set(carol.auth)).body.status === 'closed', 10_000);
-    const closed = (await request(follower.url).get(`/api/v1/trades/${position.id}`).set(carol.auth).expect(200)).body;
-    expect(closed).toMatchObject({ closeReason: 'take_profit', exitPrice: '63900.00000000' });
+    const finished = (await request(follower.url).get(`/api/v1/trades/${position.id}`).set(carol.auth).expect(200)).body;
+    expect(finished).toMatchObject({ closeReason: 'take_profit', exitPrice: '63900.00000000' });
     expect(await triggerFills(position.id)).toBe(1);
     expect((await reconcile(follower, await createAdmin(follower))).ok).toBe(true);
   });
