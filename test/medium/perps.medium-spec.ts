@@ -50,6 +50,7 @@ describe('Perps: the venue rules of PerpVenue.applyBatch through TradingService 
   it('opens a long at the ask: margin locked, fee to fees, liquidation price shown; closes at the bid with the profit paid by the house', async () => {
     const alice = await givenUserWithBalance(medium, '200');
     const before = await houseAndFees();
+    const volumeBefore = venue.volume.bySymbol.get(BTC) ?? 0n;
     medium.events.clear();
     const opened = await trading.open(alice.id, { symbol: BTC, side: 'long', margin: '100', leverage: 10 });
     expect(opened).toMatchObject({
@@ -74,6 +75,7 @@ describe('Perps: the venue rules of PerpVenue.applyBatch through TradingService 
     const after = await houseAndFees();
     expect(after.fees - before.fees).toBe(units('1'));
     expect(after.house - before.house).toBe(-units('15.228426'));
+    expect((venue.volume.bySymbol.get(BTC) ?? 0n) - volumeBefore).toBe(units('2000'));
 
     const detail = await trading.position(alice.id, opened.id);
     expect(detail.fills.map((fill) => [fill.kind, fill.reason, fill.price, fill.fee])).toEqual([

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { PriceBoard } from '../feed/price-quote';
 
 /**
@@ -26,3 +27,10 @@ export interface PerpMarketCatalog {
 }
 
 export const PERP_MARKET_CATALOG = Symbol('PerpMarketCatalog');
+
+/** Traded notional into the symbol's candles (PerpCandles.recordVolume), in the trade's own transaction. */
+export interface PerpVolume {
+  recordVolume(symbol: string, notional: string, at: Date, manager: EntityManager): Promise<void>;
+}
+
+export const PERP_VOLUME = Symbol('PerpVolume');

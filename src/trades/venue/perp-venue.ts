@@ -49,7 +49,7 @@ import {
   type TickPayload,
   type UpdateTriggersPayload,
 } from './perp-commands';
-import { PERP_MARKET_CATALOG, PERP_PRICE_BOARD, type PerpMarketCatalog, type PerpMarketRules, type PerpPriceBoard } from './perp-venue-deps';
+import { PERP_MARKET_CATALOG, PERP_PRICE_BOARD, PERP_VOLUME, type PerpMarketCatalog, type PerpMarketRules, type PerpPriceBoard, type PerpVolume } from './perp-venue-deps';
 
 /** One symbol's live book on its leader: every open position and open order, and what each tick must check. */
 export interface PerpShardState {
@@ -107,6 +107,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     private readonly events: DomainEventBus,
     @Inject(PERP_PRICE_BOARD) private readonly prices: PerpPriceBoard,
     @Inject(PERP_MARKET_CATALOG) private readonly markets: PerpMarketCatalog,
+    @Inject(PERP_VOLUME) private readonly volume: PerpVolume,
   ) {}
 
   async load(manager: EntityManager, symbol: string): Promise<PerpShardState> {
@@ -186,6 +187,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
       { account: SystemAccount.fees, bucket: 'available', amount: opened.openFee },
     ]);
     await this.recordFill(manager, position.id, 'open', null, entryPrice, quotedPrice, opened.openFee, now);
+    await this.volume.recordVolume(symbol, formatUsdc(opened.notional), now, manager);
     this.positionChanged(manager, position, quote);
     return this.answer(payload.fingerprint, toPositionDto(position, quote), [() => this.watchPosition(state, position)]);
   }
@@ -382,6 +384,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
         ]),
       ),
     );
+    await this.volume.recordVolume(state.symbol, formatUsdc(settled.reduce((sum, { closed }) => sum + closed.notional, 0n)), at, manager);
     for (const { closed, reason } of settled) {
       this.positionChanged(manager, closed, null);
       if (reason !== 'user') this.notifyTrigger(manager, closed, reason, at);
@@ -435,6 +438,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
       });
     }
     await this.recordFill(manager, position.id, 'open', null, fillPrice, order.price, order.heldFee, now);
+    await this.volume.recordVolume(order.symbol, formatUsdc(position.notional), now, manager);
     Object.assign(order, { status: 'filled', positionId: position.id, endedAt: now });
     this.orderChanged(manager, order);
     this.positionChanged(manager, position, quote);

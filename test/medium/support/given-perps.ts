@@ -1,15 +1,21 @@
 import { DataSource } from 'typeorm';
+import { parseUsdc } from '../../../src/common/money/usdc';
 import type { CommandOutcome, EngineCommand, LeadershipListener, LocalCommand } from '../../../src/engine/venue';
 import type { PriceQuote } from '../../../src/trades/feed/price-quote';
 import { TradingService } from '../../../src/trades/trading.service';
 import { PerpCommandType, type TickPayload } from '../../../src/trades/venue/perp-commands';
 import { PERP_ENGINE, type PerpEngine } from '../../../src/trades/venue/perp-engine';
 import { PerpVenue, type PerpShardState, type TickResult } from '../../../src/trades/venue/perp-venue';
-import { PERP_MARKET_CATALOG, PERP_PRICE_BOARD, type PerpMarketCatalog, type PerpMarketRules, type PerpPriceBoard } from '../../../src/trades/venue/perp-venue-deps';
+import { PERP_MARKET_CATALOG, PERP_PRICE_BOARD, PERP_VOLUME, type PerpMarketCatalog, type PerpMarketRules, type PerpPriceBoard, type PerpVolume } from '../../../src/trades/venue/perp-venue-deps';
 import type { MediumModule } from './medium-module';
 
-export const BTC = 'BTC_USDC_PERP';
-export const ETH = 'ETH_USDC_PERP';
+/**
+ * Symbols of this run only: the database is shared with the e2e suites, whose open positions on the real
+ * symbols would otherwise load into these shards and fire on these scenarios' ticks.
+ */
+const RUN = `${process.pid}${Date.now() % 100_000}`;
+export const BTC = `BTC${RUN}_USDC_PERP`;
+export const ETH = `ETH${RUN}_USDC_PERP`;
 
 /** The feed as a scenario drives it: set a quote, make a symbol stale. */
 export class ScriptedPriceBoard implements PerpPriceBoard {
@@ -125,16 +131,29 @@ export class InProcessPerpEngine implements PerpEngine {
   }
 }
 
+/** Traded notional per symbol, as the venue reported it (the candles are the feed's to test). */
+export class RecordedVolume implements PerpVolume {
+  readonly bySymbol = new Map<string, bigint>();
+
+  recordVolume(symbol: string, notional: string): Promise<void> {
+    this.bySymbol.set(symbol, (this.bySymbol.get(symbol) ?? 0n) + parseUsdc(notional, 'notional', 'nonNegative'));
+    return Promise.resolve();
+  }
+}
+
 /** The perps venue's services with a scripted feed and catalog and the in-process engine. */
 export function perpsVenue() {
   const board = new ScriptedPriceBoard();
   const catalog = new ScriptedCatalog();
+  const volume = new RecordedVolume();
   return {
     board,
     catalog,
+    volume,
     providers: [
       { provide: PERP_PRICE_BOARD, useValue: board },
       { provide: PERP_MARKET_CATALOG, useValue: catalog },
+      { provide: PERP_VOLUME, useValue: volume },
       PerpVenue,
       { provide: PERP_ENGINE, useFactory: (dataSource: DataSource, venue: PerpVenue) => new InProcessPerpEngine(dataSource, venue), inject: [DataSource, PerpVenue] },
       TradingService,
