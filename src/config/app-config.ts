@@ -106,6 +106,17 @@ export class AppConfig {
   readonly marketJobAttempts!: number;
   /** First retry delay of those jobs (exponential backoff from there). */
   readonly marketJobBackoffMs!: number;
+  // Perps: defaults of the perps catalogue (`perp_markets`); an admin changes a symbol's row afterwards.
+  /** Perp symbols seeded into the catalogue at boot (PERP_SYMBOLS: kept here until the price feed's block owns it). */
+  readonly perpSymbols!: string[];
+  /** Highest leverage a new symbol allows (integer, 1..1000). */
+  readonly maxLeverage!: number;
+  /** Taker fee of a new symbol, basis points of the notional, on open and on a non-liquidation close. */
+  readonly takerFeeBps!: number;
+  /** Maintenance margin of a new symbol, basis points of the notional: at or below it a position is liquidated. */
+  readonly maintenanceMarginBps!: number;
+  /** USDC decimal string: the smallest margin a new symbol accepts. */
+  readonly minMargin!: string;
 
   get isProduction(): boolean {
     return this.nodeEnv === 'production';
@@ -187,7 +198,23 @@ export class AppConfig {
       seedDemoMarkets: read.boolean('SEED_DEMO_MARKETS', nodeEnv === 'development'),
       marketJobAttempts: read.integer('MARKET_JOB_ATTEMPTS', 10, { min: 1, max: 100 }),
       marketJobBackoffMs: read.integer('MARKET_JOB_BACKOFF_MS', 1000, { min: 1, max: 3_600_000 }),
+      // Perps
+      perpSymbols: read.list('PERP_SYMBOLS', ['BTC_USDC_PERP', 'ETH_USDC_PERP', 'SOL_USDC_PERP', 'ADA_USDC_PERP']),
+      maxLeverage: read.integer('MAX_LEVERAGE', 100, { min: 1, max: 1000 }),
+      takerFeeBps: read.integer('TAKER_FEE_BPS', 5, { min: 0, max: 1000 }),
+      maintenanceMarginBps: read.integer('MAINTENANCE_MARGIN_BPS', 50, { min: 0, max: 5000 }),
+      minMargin: read.string('MIN_MARGIN', '1'),
     };
+    // Perps
+    const minMarginProblem = amountShapeProblem(values.minMargin, 'positive', USDC_DECIMALS);
+    if (minMarginProblem) read.problems.push(`MIN_MARGIN ${minMarginProblem} (got "${values.minMargin}")`);
+    if (values.maxLeverage * values.maintenanceMarginBps >= 10_000) {
+      read.problems.push(`MAX_LEVERAGE × MAINTENANCE_MARGIN_BPS must stay below 10000 (got ${values.maxLeverage} × ${values.maintenanceMarginBps}): a position would open liquidated`);
+    }
+    const badSymbols = values.perpSymbols.filter((symbol) => !PERP_SYMBOL.test(symbol));
+    if (badSymbols.length > 0 || values.perpSymbols.length === 0) {
+      read.problems.push(`PERP_SYMBOLS must list symbols such as BTC_USDC_PERP (A-Z, 0-9, _; got "${values.perpSymbols.join(',')}")`);
+    }
     const startingBalanceProblem = amountShapeProblem(values.startingBalance, 'nonNegative', USDC_DECIMALS);
     if (startingBalanceProblem) read.problems.push(`STARTING_BALANCE ${startingBalanceProblem} (got "${values.startingBalance}")`);
     const unknownChains = values.withdrawalChains.filter((chain) => !(KNOWN_CHAINS as readonly string[]).includes(chain));
@@ -216,6 +243,9 @@ export class AppConfig {
     return Object.assign(new AppConfig(), values);
   }
 }
+
+/** A perp symbol as the exchange names it (`BTC_USDC_PERP`); also the catalogue's key. */
+export const PERP_SYMBOL = /^[A-Z0-9]{1,12}_[A-Z0-9]{1,12}_PERP$/;
 
 /** Keys in environment variables often arrive with literal "\\n" for line breaks. */
 function pem(value: string | undefined): string | undefined {
