@@ -47,14 +47,14 @@ export class BatchQueue<T> {
 
   private waitFor(count: number, timeoutMs: number | null): Promise<void> {
     return new Promise((resolve) => {
-      const timer = timeoutMs === null ? null : setTimeout(done, timeoutMs);
-      const self = this;
-      function done(): void {
+      let timer: NodeJS.Timeout | null = null;
+      const done = () => {
         if (timer) clearTimeout(timer);
-        self.wake = null;
-        self.wakeAt = Number.POSITIVE_INFINITY;
+        this.wake = null;
+        this.wakeAt = Number.POSITIVE_INFINITY;
         resolve();
-      }
+      };
+      if (timeoutMs !== null) timer = setTimeout(done, timeoutMs);
       this.wakeAt = count;
       this.wake = done;
     });

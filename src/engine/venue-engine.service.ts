@@ -8,7 +8,6 @@ import { AppConfig } from '../config/app-config';
 import { LeaderLease } from '../redis/leader-lease';
 import { REDIS } from '../redis/redis.module';
 import { CommandIntake } from './command-intake';
-import { engineUnavailable } from './engine-errors';
 import { engineKeys } from './engine-keys';
 import { EngineMetrics } from './engine-metrics';
 import { EngineShardsRepository } from './engine-shards.repository';
