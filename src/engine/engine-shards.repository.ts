@@ -31,13 +31,17 @@ export class EngineShardsRepository {
     return updated === 1;
   }
 
+  /**
+   * One primary-key probe per id (LATERAL … LIMIT 1 keeps it a nested loop): with `command_id = ANY(…)` a planner
+   * without fresh statistics on a fast-growing table scans the whole shard's rows instead (30 ms a batch, measured).
+   */
   async storedOutcomes(manager: EntityManager, venue: string, shard: string, ids: string[]): Promise<Map<string, CommandOutcome>> {
     if (ids.length === 0) return new Map();
-    const rows = (await manager.query(`SELECT command_id, outcome FROM engine_commands WHERE venue = $1 AND shard = $2 AND command_id = ANY($3::varchar[])`, [
-      venue,
-      shard,
-      ids,
-    ])) as { command_id: string; outcome: CommandOutcome }[];
+    const rows = (await manager.query(
+      `SELECT c.command_id, c.outcome FROM unnest($3::varchar[]) AS ids(id)
+         CROSS JOIN LATERAL (SELECT command_id, outcome FROM engine_commands WHERE venue = $1 AND shard = $2 AND command_id = ids.id LIMIT 1) AS c`,
+      [venue, shard, ids],
+    )) as { command_id: string; outcome: CommandOutcome }[];
     return new Map(rows.map((row) => [row.command_id, row.outcome]));
   }
 
