@@ -15,6 +15,8 @@ export class CommandIntake {
   private readonly logger = new Logger('VenueEngine');
   private readonly waiters = new Map<string, Set<Waiter>>();
   private subscriber: Redis | null = null;
+  /** XADDs of concurrent submits leave in one write (auto-pipelining), on a connection apart from the shared one. */
+  private writer: Redis | null = null;
   private subscribed: Promise<void> | null = null;
   private closed = false;
   readonly replyChannel: string;
@@ -34,7 +36,8 @@ export class CommandIntake {
     const outcome = this.waitFor(command.id);
     try {
       await this.listen();
-      await this.redis.xadd(engineKeys.commandStream(this.prefix, venue, shard), '*', ...encodeStreamEntry(command, this.replyChannel));
+      this.writer ??= this.redis.duplicate({ enableAutoPipelining: true });
+      await this.writer.xadd(engineKeys.commandStream(this.prefix, venue, shard), '*', ...encodeStreamEntry(command, this.replyChannel));
     } catch (error) {
       this.logger.warn(`could not queue ${venue}/${shard} command ${command.id}: ${(error as Error).message}`);
       this.settle(command.id, engineUnavailable('the command could not be queued'));
@@ -47,6 +50,7 @@ export class CommandIntake {
     this.closed = true;
     for (const id of [...this.waiters.keys()]) this.settle(id, engineUnavailable('this instance is shutting down'));
     await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+    await this.writer?.quit().catch(() => this.writer?.disconnect());
   }
 
   private waitFor(id: string): Promise<CommandOutcome> {
