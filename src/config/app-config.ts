@@ -92,6 +92,17 @@ export class AppConfig {
   readonly roundMaxTicks!: number;
   /** Length L of each new seed hash chain. */
   readonly roundChainLength!: number;
+  // Venue engine
+  /** Run the venue engine's shard leaders on APP_ROLE engine/all; submitting commands works on every instance regardless. */
+  readonly engineEnabled!: boolean;
+  /** Lifetime of a shard leader's Redis lease (renewed every third of it): a dead leader is replaced after at most this. */
+  readonly engineLeaseMs!: number;
+  /** How long a leader waits for more commands before committing a batch that is not full. */
+  readonly engineBatchMs!: number;
+  /** Commands applied and committed in one transaction at most. */
+  readonly engineBatchSize!: number;
+  /** How long `submit` waits for the leader's answer before refusing with a retryable 503 EngineUnavailable. */
+  readonly engineReplyTimeoutMs!: number;
   /** Prediction-market trading fee in basis points of the traded amount, fixed on each market at creation. */
   readonly marketFeeBps!: number;
   /** Share of that fee (basis points) paid to the market's creator when a user with the `creator` role made it. */
@@ -191,6 +202,12 @@ export class AppConfig {
       roundSideBetMultiplier: read.string('ROUND_SIDE_BET_MULTIPLIER', '5'),
       roundMaxTicks: read.integer('ROUND_MAX_TICKS', 5000, { min: 1, max: 1_000_000 }),
       roundChainLength: read.integer('ROUND_CHAIN_LENGTH', 10_000, { min: 1, max: 10_000_000 }),
+      // Venue engine
+      engineEnabled: read.boolean('ENGINE_ENABLED', true),
+      engineLeaseMs: read.integer('ENGINE_LEASE_MS', 5000, { min: 100, max: 600_000 }),
+      engineBatchMs: read.integer('ENGINE_BATCH_MS', 2, { min: 0, max: 1000 }),
+      engineBatchSize: read.integer('ENGINE_BATCH_SIZE', 256, { min: 1, max: 10_000 }),
+      engineReplyTimeoutMs: read.integer('ENGINE_REPLY_TIMEOUT_MS', 10_000, { min: 10, max: 600_000 }),
       marketFeeBps: read.integer('MARKET_FEE_BPS', 100, { min: 0, max: 10000 }),
       creatorFeeShareBps: read.integer('CREATOR_FEE_SHARE_BPS', 2000, { min: 0, max: 10000 }),
       marketSettlementBatchSize: read.integer('MARKET_SETTLEMENT_BATCH_SIZE', 500, { min: 1, max: 10000 }),

@@ -55,3 +55,20 @@ export interface VenueDefinition<State> {
   shards(): string[];
   shard: VenueShard<State>;
 }
+
+/**
+ * An input the venue raises itself on the shard's leader (a price tick, an expiry timer), applied in the same
+ * order and batches as users' commands. Without `id` it is neither deduplicated nor stored in `engine_commands`
+ * (a tick has nothing to replay: the next leader gets fresh ticks); give it a stable id (`expire:<orderId>`)
+ * when applying it twice would be wrong.
+ */
+export type LocalCommand<Payload = unknown> = Omit<EngineCommand<Payload>, 'id'> & { id?: string };
+
+/** This instance started or stopped leading one shard of a venue (state loaded and taking commands, or not any more). */
+export interface LeadershipChange {
+  venue: string;
+  shard: string;
+  leading: boolean;
+}
+
+export type LeadershipListener = (change: LeadershipChange) => void;
