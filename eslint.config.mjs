@@ -31,6 +31,7 @@ export default tseslint.config(
       'src/markets/amm/**/*.ts',
       'src/accounts/ledger-posting.ts',
       'src/common/money/**/*.ts',
+      'src/trades/core/**/*.ts',
     ],
     rules: {
       'no-restricted-imports': ['error', {

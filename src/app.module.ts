@@ -10,6 +10,7 @@ import { DomainEventsModule } from './common/events/domain-events.module';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { EngineModule } from './engine/engine.module';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MarketsModule } from './markets/markets.module';
@@ -39,6 +40,7 @@ export class AppModule {
         IdempotencyModule,
         AuthModule,
         AccountsModule,
+        EngineModule,
         MarketsModule,
         TradesModule,
         RoundsModule,

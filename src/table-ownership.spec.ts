@@ -72,6 +72,8 @@ describe('table ownership', () => {
     expect(files.length).toBeGreaterThan(50);
     for (const table of LEDGER_TABLES) expect(owners.get(table)).toBe(LEDGER_MODULE);
     expect(owners.get('users')).toBe('auth');
+    // Venues fence their batch writes through the engine; only src/engine names its shard and command tables.
+    for (const table of ['engine_shards', 'engine_commands']) expect(owners.get(table)).toBe('engine');
     expect(ledgerEntityClasses(files)).toEqual(expect.arrayContaining(['AccountEntity', 'LedgerEntryEntity', 'LedgerTransactionEntity']));
   });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LedgerService, SystemAccount } from '../../src/accounts/ledger.service';
+import { LedgerService, Posting, Postings, SystemAccount } from '../../src/accounts/ledger.service';
 import { LedgerHarness, openLedgerHarness } from './harness';
 import { baseline, measure, Options, parseOptions, Result } from './measure';
 
@@ -11,6 +11,9 @@ import { baseline, measure, Options, parseOptions, Result } from './measure';
  *   (b1) hot   the same with LEDGER_SYSTEM_SHARDS=1: every posting locks the same house and fees rows
  *   (c) keyed  (b) with an idempotency key made from a new id on every posting (a venue's stake on its new row)
  *   (c1) fresh (c) with `freshKey`: the ledger skips the lookup of a key it cannot have seen
+ *   (d) batch  a venue engine's batch: 100 opens (hold margin + fee to `fees`) in one transaction with postBatch,
+ *              each worker over its own users (the same user several times per batch); figures per posting
+ *   (d1) one   the same batches alternating with closes (release + profit from `house`), one writer (a shard's leader)
  *
  * Usage: npm run bench:ledger [-- --seconds 5 --concurrency 16 --users 200]
  * Uses DATABASE_URL (default: the development database); it adds bench users and postings there.
@@ -42,6 +45,24 @@ function feePath(name: string, harness: LedgerHarness, ledger: LedgerService, us
   });
 }
 
+const BATCH_SIZE = 100;
+
+/** (d): each operation is one transaction of BATCH_SIZE postings; the result counts postings, its latencies are per batch. */
+async function batches(name: string, ledger: LedgerService, harness: LedgerHarness, users: string[], options: Options, withCloses: boolean): Promise<Result> {
+  const perWorker = Math.max(1, Math.floor(users.length / options.concurrency));
+  const result = await measure(name, options, async (worker, iteration) => {
+    const own = users.slice(worker * perWorker, (worker + 1) * perWorker);
+    const closing = withCloses && iteration % 2 === 1;
+    const postings = Array.from({ length: BATCH_SIZE }, (_, index): Posting => {
+      const userId = own[index % own.length];
+      const meta = { kind: closing ? 'bench.close' : 'bench.open', reference: `bench:${userId}` };
+      return closing ? Postings.releaseWithCredit(userId, 1_000n, 5n, { ...meta, from: SystemAccount.house }) : Postings.holdWithFee(userId, 1_000n, 10n, meta);
+    });
+    const outcomes = await harness.dataSource.transaction((manager) => ledger.postBatch(manager, postings));
+    if (outcomes.some((outcome) => !outcome.ok)) throw new Error('a bench posting was refused');
+  });
+  return { ...result, name: `${name} (ms per batch)`, postings: result.postings * BATCH_SIZE, perSecond: result.perSecond * BATCH_SIZE };
+}
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
@@ -63,6 +84,8 @@ async function main(): Promise<void> {
       await feePath('(b1) stake to house + fee, 1 shard (hot row)', harness, hotLedger, users, options),
       await feePath('(c) as (b) with a new idempotency key, looked up', harness, ledger, users, options, 'key, looked up'),
       await feePath('(c1) as (c) with freshKey: no lookup', harness, ledger, users, options, 'fresh key'),
+      await batches(`(d) postBatch of ${BATCH_SIZE} opens (hold + fee), ${options.concurrency} concurrent`, ledger, harness, users, options, false),
+      await batches(`(d1) postBatch of ${BATCH_SIZE}, opens then closes, 1 writer`, ledger, harness, users, { ...options, concurrency: 1 }, true),
     ];
     const base = results[0].perSecond;
     console.log(`ledger bench: ${options.seconds} s per scenario, ${options.concurrency} concurrent, ${options.users} users, PostgreSQL ${harness.config.databaseUrl.replace(/\/\/[^@]*@/, '//')}`);

@@ -82,6 +82,51 @@ export function computePosting(accounts: Map<string, LockedAccount>, movements: 
   return { entries, balances, shortfalls };
 }
 
+/** One posting of a sequence: its movements, and its idempotency key when it has one. */
+export interface SequencedPosting {
+  idempotencyKey?: string;
+  movements: ResolvedMovement[];
+}
+
+/** What became of one posting of a sequence. */
+export type SequenceStep =
+  /** It fits: `computed` holds its entries and the balances right after it (its shortfalls are empty). */
+  | { outcome: 'posted'; computed: ComputedPosting }
+  /** A user account would end below zero: it moves nothing, and the postings after it do not see it. */
+  | { outcome: 'refused'; shortfall: Shortfall }
+  /** An earlier posting of the sequence, at index `of`, was posted with the same idempotency key: this one replays it. */
+  | { outcome: 'duplicate'; of: number };
+
+export interface ComputedSequence {
+  steps: SequenceStep[];
+  /** Balances at the end of the sequence of every account a posted step touched: what the cached balances become. */
+  balances: Map<string, Balances>;
+}
+
+/**
+ * Many postings applied in order against running balances, as if each were posted alone one after the
+ * other: a posting sees the effects of the posted ones before it, a refused one changes nothing, and a
+ * posting whose key an earlier posted one carries is a duplicate (a refused one claims no key).
+ */
+export function computeSequence(accounts: Map<string, LockedAccount>, postings: SequencedPosting[]): ComputedSequence {
+  const running = new Map(accounts);
+  const balances = new Map<string, Balances>();
+  const postedKeys = new Map<string, number>();
+  const steps = postings.map((posting, index): SequenceStep => {
+    const earlier = posting.idempotencyKey === undefined ? undefined : postedKeys.get(posting.idempotencyKey);
+    if (earlier !== undefined) return { outcome: 'duplicate', of: earlier };
+    const computed = computePosting(running, posting.movements);
+    if (computed.shortfalls.length > 0) return { outcome: 'refused', shortfall: computed.shortfalls[0] };
+    for (const [accountId, next] of computed.balances) {
+      running.set(accountId, { ...running.get(accountId)!, ...next });
+      balances.set(accountId, next);
+    }
+    if (posting.idempotencyKey !== undefined) postedKeys.set(posting.idempotencyKey, index);
+    return { outcome: 'posted', computed };
+  });
+  return { steps, balances };
+}
+
 /** FNV-1a: a cheap, stable spread of ids over shards. */
 export function shardOf(seed: string, shards: number): number {
   let hash = 0x811c9dc5;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
@@ -8,57 +9,11 @@ import { USDC_DECIMALS } from '../common/money/usdc';
 import { AssetsService, SETTLEMENT_ASSET } from './assets.service';
 import { DomainEventBus } from '../common/events/domain-event-bus';
 import { AccountsEvent } from './accounts.events';
-import type { Bucket } from './ledger-entry.entity';
-import { Balances, computePosting, LockedAccount, movementProblem, shardOf, Shortfall } from './ledger-posting';
+import { Balances, ComputedSequence, computeSequence, LockedAccount, movementProblem, shardOf, Shortfall } from './ledger-posting';
+import { AccountRef, Posting, PostingMeta, Postings, positive, SHARDED_SYSTEM_ACCOUNTS, SystemAccount } from './ledger-vocabulary';
 import { isPgError, PgError } from '../database/pg-errors';
 
-/** A user's account, or a system account by key (`house`, `fees`, `market-pool:<marketId>`, ...). */
-export type AccountRef = { userId: string } | { system: string };
-
-/** System accounts every venue shares. Per-entity ones (pools, pots) are built from the entity id. */
-export const SystemAccount = {
-  house: { system: 'house' },
-  fees: { system: 'fees' },
-  promotions: { system: 'promotions' },
-  adjustments: { system: 'adjustments' },
-  chainInTransit: { system: 'chain-in-transit' },
-  marketPool: (marketId: string): AccountRef => ({ system: `market-pool:${marketId}` }),
-  roundPot: (roundId: string): AccountRef => ({ system: `round-pot:${roundId}` }),
-} as const;
-
-/**
- * Touched by trades of every user, so each is spread over LEDGER_SYSTEM_SHARDS rows: a posting locks
- * whichever shard no one else holds (SKIP LOCKED), and their sum is the account's balance.
- */
-export const SHARDED_SYSTEM_ACCOUNTS: ReadonlySet<string> = new Set(['house', 'fees', 'promotions']);
-
-export interface Movement {
-  account: AccountRef;
-  bucket: Bucket;
-  /** Signed minor units: positive adds to the bucket. */
-  amount: bigint;
-}
-
-export interface PostingMeta {
-  /** What happened, e.g. `withdrawal.hold`, `round.payout`, `trade.fee`. */
-  kind: string;
-  /** What caused it, e.g. `withdrawal:<id>`. */
-  reference: string;
-  /** Default: the settlement asset (USDC). */
-  asset?: string;
-  /** Unique business id: posting it again moves nothing and returns the first transaction (`replayed`). */
-  idempotencyKey?: string;
-  /**
-   * The key is made from a row the caller inserted in this same transaction, so it cannot have been posted
-   * before: the lookup is skipped. The write still refuses a duplicate key, which then replays as usual.
-   */
-  freshKey?: boolean;
-  memo?: string;
-}
-
-export interface Posting extends PostingMeta {
-  movements: Movement[];
-}
+export { AccountRef, Movement, Posting, PostingMeta, Postings, SHARDED_SYSTEM_ACCOUNTS, SystemAccount } from './ledger-vocabulary';
 
 export interface UserBalance extends Balances {
   userId: string;
@@ -113,14 +68,24 @@ async function prepared<Row>(manager: EntityManager, name: string, text: string,
   return (await client.query<Row>({ name, text, values })).rows;
 }
 
-/** The vocabulary takes magnitudes; a negative amount would silently reverse a hold into a release. */
-function positive(amount: bigint, what = 'amount'): bigint {
-  if (amount <= 0n) throw new Error(`Ledger ${what} must be positive (got ${amount})`);
-  return amount;
-}
-
 const refKey = (ref: AccountRef): string => ('userId' in ref ? `user:${ref.userId}` : `system:${ref.system}`);
 const unique = <T>(values: T[]): T[] => [...new Set(values)];
+
+/**
+ * What became of one posting of `postBatch`: its result (posted, or replayed by its idempotency key), or the
+ * refusal the single verbs would have thrown (InsufficientFunds), as a value; a refused posting moved nothing.
+ */
+export type PostingOutcome = { ok: true; result: PostingResult } | { ok: false; refusal: InsufficientFunds };
+
+/** An idempotency key of the batch was posted by another transaction meanwhile, and that changes what fits. */
+export class LedgerBatchConflict extends Error {
+  constructor(idempotencyKeys: string[]) {
+    super(
+      `Ledger batch: ${idempotencyKeys.join(', ')} committed concurrently and changes which postings of the batch fit; roll back and apply the batch again`,
+    );
+    this.name = 'LedgerBatchConflict';
+  }
+}
 
 /**
  * The only writer of balances. Every method that writes runs inside the caller's transaction (pass the
@@ -129,6 +94,7 @@ const unique = <T>(values: T[]): T[] => [...new Set(values)];
  *
  * Locking: user and plain system accounts are locked in one statement ordered by id, then sharded
  * system accounts one group at a time in name order, so two postings never wait on each other in a cycle.
+ * A batch locks the same way, once for all its postings (one shard of each sharded account it touches).
  */
 @Injectable()
 export class LedgerService {
@@ -147,63 +113,27 @@ export class LedgerService {
 
   /** System → user, into available (payouts, deposits, promotions). */
   credit(manager: EntityManager, userId: string, amount: bigint, meta: PostingMeta & { from: AccountRef }): Promise<PostingResult> {
-    positive(amount);
-    return this.post(manager, {
-      ...meta,
-      movements: [
-        { account: meta.from, bucket: 'available', amount: -amount },
-        { account: { userId }, bucket: 'available', amount },
-      ],
-    });
+    return this.post(manager, Postings.credit(userId, amount, meta));
   }
 
   /** User → system from available (stakes, purchases), with an optional fee to `fees`. */
   debit(manager: EntityManager, userId: string, amount: bigint, meta: PostingMeta & { to: AccountRef; fee?: bigint }): Promise<PostingResult> {
-    positive(amount);
-    const fee = meta.fee ?? 0n;
-    if (fee < 0n) throw new Error(`Ledger fee must not be negative (got ${fee})`);
-    const movements: Movement[] = [
-      { account: { userId }, bucket: 'available', amount: -(amount + fee) },
-      { account: meta.to, bucket: 'available', amount },
-    ];
-    if (fee > 0n) movements.push({ account: SystemAccount.fees, bucket: 'available', amount: fee });
-    return this.post(manager, { ...meta, movements });
+    return this.post(manager, Postings.debit(userId, amount, meta));
   }
 
   /** available → locked on one account (margin, open orders, pending withdrawals). */
   hold(manager: EntityManager, account: AccountRef, amount: bigint, meta: PostingMeta): Promise<PostingResult> {
-    positive(amount);
-    return this.post(manager, {
-      ...meta,
-      movements: [
-        { account, bucket: 'available', amount: -amount },
-        { account, bucket: 'locked', amount },
-      ],
-    });
+    return this.post(manager, Postings.hold(account, amount, meta));
   }
 
   /** locked → available on one account (cancelled order or withdrawal). */
   release(manager: EntityManager, account: AccountRef, amount: bigint, meta: PostingMeta): Promise<PostingResult> {
-    positive(amount);
-    return this.post(manager, {
-      ...meta,
-      movements: [
-        { account, bucket: 'locked', amount: -amount },
-        { account, bucket: 'available', amount },
-      ],
-    });
+    return this.post(manager, Postings.release(account, amount, meta));
   }
 
   /** locked on `account` → available on `to` (a filled order pays its pool, a sent withdrawal goes in transit). */
   settleHold(manager: EntityManager, account: AccountRef, amount: bigint, meta: PostingMeta & { to: AccountRef }): Promise<PostingResult> {
-    positive(amount);
-    return this.post(manager, {
-      ...meta,
-      movements: [
-        { account, bucket: 'locked', amount: -amount },
-        { account: meta.to, bucket: 'available', amount },
-      ],
-    });
+    return this.post(manager, Postings.settleHold(account, amount, meta));
   }
 
   /**
@@ -219,37 +149,44 @@ export class LedgerService {
   ): Promise<PartialTransfer> {
     positive(upTo);
     if ('system' in from && SHARDED_SYSTEM_ACCOUNTS.has(from.system)) throw new Error(`transferAvailable reads one shard of ${from.system}, not its balance`);
-    const movements = (amount: bigint): Movement[] => [
-      { account: from, bucket: 'available', amount: -amount },
-      { account: to, bucket: 'available', amount },
-    ];
     return this.inCallersTransaction(manager, async (inner) => {
       const asset = meta.asset ?? SETTLEMENT_ASSET;
       await this.assets.decimals(asset, inner);
-      const held = await this.lockAccounts(inner, asset, { ...meta, movements: movements(upTo) });
+      const held = await this.lockAccounts(inner, asset, [Postings.transfer(from, to, upTo, meta)]);
       const available = held.get(refKey(from))!.available;
       const amount = available < upTo ? available : upTo;
       if (amount <= 0n) return { amount: 0n };
       const memo = memoFor ? memoFor(amount) : meta.memo;
-      return { amount, posting: await this.postLocked(inner, asset, { ...meta, memo, movements: movements(amount) }, held) };
+      const [outcome] = await this.postLocked(inner, asset, [Postings.transfer(from, to, amount, { ...meta, memo })], held);
+      return { amount, posting: settled(outcome) };
     });
   }
 
   /** available → available between any two accounts. */
   transfer(manager: EntityManager, from: AccountRef, to: AccountRef, amount: bigint, meta: PostingMeta): Promise<PostingResult> {
-    positive(amount);
-    return this.post(manager, {
-      ...meta,
-      movements: [
-        { account: from, bucket: 'available', amount: -amount },
-        { account: to, bucket: 'available', amount },
-      ],
-    });
+    return this.post(manager, Postings.transfer(from, to, amount, meta));
   }
 
-  /** Any balanced set of movements in one asset, as one ledger transaction. */
+  /** Any balanced set of movements in one asset, as one ledger transaction; throws InsufficientFunds when it does not fit. */
   post(manager: EntityManager, posting: Posting): Promise<PostingResult> {
-    return this.inCallersTransaction(manager, (inner) => this.postNow(inner, posting));
+    return this.inCallersTransaction(manager, async (inner) => settled((await this.postBatchNow(inner, [posting]))[0]));
+  }
+
+  /**
+   * Many postings (built with `Postings`) in one asset, in the caller's transaction, as if posted one after the
+   * other: each sees the balances the ones before it left, and one that does not fit is refused alone (its
+   * outcome carries the InsufficientFunds `post` would throw) while the others are written. Idempotency keys
+   * replay as in `post`, and a key repeated in the batch replays the first posting that carried it.
+   *
+   * A constant number of statements whatever the batch's size: the key lookup (its non-fresh keys), one lock
+   * of its user and plain system accounts (ordered by id), one shard of each sharded system account it touches,
+   * and one write (transactions, entries and cached balances, from arrays). Opening accounts the batch finds
+   * missing costs more, once. Every posting must be valid (balanced, non-zero): an invalid one throws for the
+   * whole batch, moving nothing. Throws LedgerBatchConflict, moving nothing, in the rare race where a key of
+   * the batch commits in another transaction meanwhile and that changes which later postings fit.
+   */
+  postBatch(manager: EntityManager, postings: Posting[]): Promise<PostingOutcome[]> {
+    return this.inCallersTransaction(manager, (inner) => this.postBatchNow(inner, postings));
   }
 
   /**
@@ -302,44 +239,77 @@ export class LedgerService {
     return result;
   }
 
-  private async postNow(manager: EntityManager, posting: Posting): Promise<PostingResult> {
-    const problem = movementProblem(posting.movements.map((movement) => movement.amount));
-    if (problem) throw new Error(`Invalid posting ${posting.kind} (${posting.reference}): ${problem}`);
-    if (posting.freshKey && !posting.idempotencyKey) throw new Error(`Invalid posting ${posting.kind} (${posting.reference}): freshKey without an idempotencyKey`);
-    const asset = posting.asset ?? SETTLEMENT_ASSET;
+  private async postBatchNow(manager: EntityManager, postings: Posting[]): Promise<PostingOutcome[]> {
+    if (postings.length === 0) return [];
+    for (const posting of postings) {
+      const problem = movementProblem(posting.movements.map((movement) => movement.amount));
+      if (problem) throw new Error(`Invalid posting ${posting.kind} (${posting.reference}): ${problem}`);
+      if (posting.freshKey && !posting.idempotencyKey) throw new Error(`Invalid posting ${posting.kind} (${posting.reference}): freshKey without an idempotencyKey`);
+    }
+    const asset = postings[0].asset ?? SETTLEMENT_ASSET;
+    const other = postings.find((posting) => (posting.asset ?? SETTLEMENT_ASSET) !== asset);
+    if (other) throw new Error(`Invalid batch: ${other.kind} (${other.reference}) is in ${other.asset ?? SETTLEMENT_ASSET}, the batch in ${asset}`);
     await this.assets.decimals(asset, manager);
 
-    return this.postLocked(manager, asset, posting, await this.lockAccounts(manager, asset, posting));
+    return this.postLocked(manager, asset, postings, await this.lockAccounts(manager, asset, postings));
   }
 
-  /** The rest of a posting once `held` has every account of its movements locked. */
-  private async postLocked(manager: EntityManager, asset: string, posting: Posting, held: Map<string, HeldAccount>): Promise<PostingResult> {
-    if (posting.idempotencyKey && !posting.freshKey) {
-      const existing = await this.transactionIdByKey(manager, posting.idempotencyKey);
-      if (existing) return replayOf(existing);
-    }
+  /** The rest of a batch once `held` has every account of its movements locked. */
+  private async postLocked(manager: EntityManager, asset: string, postings: Posting[], held: Map<string, HeldAccount>): Promise<PostingOutcome[]> {
+    const lookedUp = unique(postings.flatMap((posting) => (posting.idempotencyKey && !posting.freshKey ? [posting.idempotencyKey] : [])));
+    const postedBefore = lookedUp.length > 0 ? await this.transactionIdsByKey(manager, lookedUp) : new Map<string, string>();
 
     const accountsById = new Map([...held.values()].map((account) => [account.id, account]));
-    const computed = computePosting(
-      accountsById,
-      posting.movements.map((movement) => ({ accountId: held.get(refKey(movement.account))!.id, bucket: movement.bucket, amount: movement.amount })),
-    );
-    if (computed.shortfalls.length > 0) throw this.insufficientFunds(asset, computed.shortfalls[0]);
+    const resolved = postings.map((posting) => ({
+      idempotencyKey: posting.idempotencyKey,
+      movements: posting.movements.map((movement) => ({ accountId: held.get(refKey(movement.account))!.id, bucket: movement.bucket, amount: movement.amount })),
+    }));
+    const sequenceWithout = (replayed: Map<string, string>) =>
+      computeSequence(
+        accountsById,
+        resolved.filter((posting) => posting.idempotencyKey === undefined || !replayed.has(posting.idempotencyKey)),
+      );
+    /** Index in `postings` of each posting the sequence computed (the ones whose key was not posted before). */
+    const computedIndexes = (replayed: Map<string, string>) =>
+      postings.flatMap((posting, index) => (posting.idempotencyKey === undefined || !replayed.has(posting.idempotencyKey) ? [index] : []));
 
-    const transactionId = await this.write(manager, asset, posting, computed);
-    if (!transactionId) {
-      // The key was posted already: by another transaction between our check and our insert, or before a "fresh" key.
-      return replayOf((await this.transactionIdByKey(manager, posting.idempotencyKey!))!);
+    let sequence = sequenceWithout(postedBefore);
+    let indexes = computedIndexes(postedBefore);
+    const transactionIds = new Map(indexes.flatMap((index, step) => (sequence.steps[step].outcome === 'posted' ? [[index, randomUUID()]] : [])));
+    const inserted = await this.write(manager, asset, postings, transactionIds, sequence, indexes, true);
+    if (inserted.size < transactionIds.size) {
+      // A key was posted meanwhile by another transaction (or before a "fresh" key): the write stopped after the
+      // transaction rows. Those postings replay; the others are judged again without them and written, unless
+      // that changes which of them fit (then their transaction rows are wrong: the caller must roll back).
+      const lost = [...transactionIds].filter(([, id]) => !inserted.has(id)).map(([index]) => postings[index].idempotencyKey!);
+      for (const [key, id] of await this.transactionIdsByKey(manager, lost)) postedBefore.set(key, id);
+      sequence = sequenceWithout(postedBefore);
+      indexes = computedIndexes(postedBefore);
+      const stillPosted = indexes.filter((index, step) => sequence.steps[step].outcome === 'posted');
+      if (stillPosted.length !== inserted.size || stillPosted.some((index) => !inserted.has(transactionIds.get(index)!))) throw new LedgerBatchConflict(lost);
+      await this.write(manager, asset, postings, transactionIds, sequence, indexes, false);
     }
 
+    const outcomes: PostingOutcome[] = postings.map((posting) => ({ ok: true, result: replayOf(postedBefore.get(posting.idempotencyKey!)!) }));
+    indexes.forEach((index, step) => {
+      const computed = sequence.steps[step];
+      if (computed.outcome === 'refused') outcomes[index] = { ok: false, refusal: this.insufficientFunds(asset, computed.shortfall) };
+      else if (computed.outcome === 'duplicate') outcomes[index] = { ok: true, result: replayOf(transactionIds.get(indexes[computed.of])!) };
+      else outcomes[index] = { ok: true, result: this.resultOf(manager, asset, transactionIds.get(index)!, computed.computed.balances, accountsById) };
+    });
+    return outcomes;
+  }
+
+  /** A posted posting's result, and its users' BalanceChanged events (the last of a transaction per user goes out). */
+  private resultOf(manager: EntityManager, asset: string, transactionId: string, balances: Map<string, Balances>, accountsById: Map<string, HeldAccount>): PostingResult {
     const userBalances: UserBalance[] = [];
     const systemBalances: SystemBalance[] = [];
-    for (const [accountId, balances] of computed.balances) {
+    for (const [accountId, accountBalances] of balances) {
       const { userId, systemKey } = accountsById.get(accountId)!;
-      if (systemKey) systemBalances.push({ system: systemKey, asset, ...balances });
+      if (systemKey) systemBalances.push({ system: systemKey, asset, ...accountBalances });
       if (!userId) continue;
-      userBalances.push({ userId, asset, ...balances });
-      const balance = { userId, asset, available: this.assets.format(asset, balances.available), locked: this.assets.format(asset, balances.locked) };
+      userBalances.push({ userId, asset, ...accountBalances });
+      const balance = { userId, asset, available: this.assets.format(asset, accountBalances.available), locked: this.assets.format(asset, accountBalances.locked) };
       this.events.afterCommit(manager, { name: AccountsEvent.BalanceChanged, payload: balance }, { latestFor: `${userId}/${asset}` });
     }
     return { transactionId, replayed: false, userBalances, systemBalances };
@@ -357,29 +327,33 @@ export class LedgerService {
       throw error;
     }
     if (created.length === 0 || asset !== SETTLEMENT_ASSET || this.startingBalance === 0n) return;
-    await this.postNow(manager, {
-      kind: 'promotion.starting-balance',
-      reference: `user:${userId}`,
-      idempotencyKey: `starting-balance:${userId}:${asset}`,
-      // Only the transaction that just inserted the account grants.
-      freshKey: true,
-      asset,
-      movements: [
-        { account: SystemAccount.promotions, bucket: 'available', amount: -this.startingBalance },
-        { account: { userId }, bucket: 'available', amount: this.startingBalance },
-      ],
-    });
+    const [granted] = await this.postBatchNow(manager, [
+      {
+        kind: 'promotion.starting-balance',
+        reference: `user:${userId}`,
+        idempotencyKey: `starting-balance:${userId}:${asset}`,
+        // Only the transaction that just inserted the account grants.
+        freshKey: true,
+        asset,
+        movements: [
+          { account: SystemAccount.promotions, bucket: 'available', amount: -this.startingBalance },
+          { account: { userId }, bucket: 'available', amount: this.startingBalance },
+        ],
+      },
+    ]);
+    settled(granted);
   }
 
-  private async lockAccounts(manager: EntityManager, asset: string, posting: Posting): Promise<Map<string, HeldAccount>> {
-    const refs = posting.movements.map((movement) => movement.account);
+  /** Every account the postings move, locked in the ledger's order; a batch takes one shard of each sharded account. */
+  private async lockAccounts(manager: EntityManager, asset: string, postings: Posting[]): Promise<Map<string, HeldAccount>> {
+    const refs = postings.flatMap((posting) => posting.movements.map((movement) => movement.account));
     const userIds = unique(refs.flatMap((ref) => ('userId' in ref ? [ref.userId] : [])));
     const systemKeys = unique(refs.flatMap((ref) => ('system' in ref ? [ref.system] : [])));
     const plainKeys = systemKeys.filter((key) => !SHARDED_SYSTEM_ACCOUNTS.has(key));
     const shardedKeys = systemKeys.filter((key) => SHARDED_SYSTEM_ACCOUNTS.has(key)).sort();
 
     const held = new Map<string, HeldAccount>();
-    const shardSeed = userIds[0] ?? posting.reference;
+    const shardSeed = userIds[0] ?? postings[0].reference;
     if (userIds.length + plainKeys.length > 0) {
       // The first sharded group's free shard rides along in the same statement, locked after the plain accounts.
       const firstSharded = shardedKeys[0];
@@ -475,48 +449,82 @@ export class LedgerService {
     );
   }
 
-  private async transactionIdByKey(manager: EntityManager, idempotencyKey: string): Promise<string | undefined> {
-    const rows = (await manager.query(`SELECT id FROM ledger_transactions WHERE idempotency_key = $1`, [idempotencyKey])) as { id: string }[];
-    return rows[0]?.id;
+  /** The transaction id of each key already posted, in one statement. */
+  private async transactionIdsByKey(manager: EntityManager, idempotencyKeys: string[]): Promise<Map<string, string>> {
+    const rows = await prepared<{ id: string; idempotency_key: string }>(
+      manager,
+      'ledger_transactions_by_key',
+      `SELECT id, idempotency_key FROM ledger_transactions WHERE idempotency_key = ANY($1::varchar[])`,
+      [idempotencyKeys],
+    );
+    return new Map(rows.map((row) => [row.idempotency_key, row.id]));
   }
 
-  /** One statement: the transaction row, the new cached balances and the entries; nothing when the idempotency key exists. */
-  private async write(manager: EntityManager, asset: string, posting: Posting, computed: ReturnType<typeof computePosting>): Promise<string | undefined> {
-    const balances = [...computed.balances.entries()];
-    const rows = await prepared<{ transaction_id: string }>(
+  /**
+   * One statement: the transaction rows of the posted postings, the new cached balances and the entries, all
+   * from arrays. Returns the ids of the transaction rows it inserted. When a key exists already (ON CONFLICT),
+   * fewer rows go in and the statement writes no balances and no entries: the caller judges the batch again
+   * and writes those alone (`withTransactions` false: the transaction rows are in).
+   */
+  private async write(
+    manager: EntityManager,
+    asset: string,
+    postings: Posting[],
+    transactionIds: Map<number, string>,
+    sequence: ComputedSequence,
+    indexes: number[],
+    withTransactions: boolean,
+  ): Promise<Set<string>> {
+    const posted = indexes.flatMap((index, step) => {
+      const computed = sequence.steps[step];
+      return computed.outcome === 'posted' ? [{ posting: postings[index], transactionId: transactionIds.get(index)!, entries: computed.computed.entries }] : [];
+    });
+    const written = withTransactions ? posted : [];
+    const entries = posted.flatMap(({ transactionId, entries: postingEntries }) => postingEntries.map((entry) => ({ transactionId, ...entry })));
+    const balances = [...sequence.balances.entries()];
+    const rows = await prepared<{ id: string }>(
       manager,
-      'ledger_write_posting',
+      'ledger_write_batch',
       `WITH tx AS (
-         INSERT INTO ledger_transactions (kind, reference, idempotency_key, memo) VALUES ($1, $2, $3, $4)
+         INSERT INTO ledger_transactions (id, kind, reference, idempotency_key, memo)
+         SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[])
          ON CONFLICT (idempotency_key) DO NOTHING
-         RETURNING id, created_at
+         RETURNING id
+       ), complete AS (
+         SELECT count(*) = cardinality($1::uuid[]) AS ok FROM tx
        ), balances AS (
-         UPDATE accounts AS a SET available = v.available, locked = v.locked, updated_at = tx.created_at
-           FROM tx, unnest($5::uuid[], $6::numeric[], $7::numeric[]) AS v(id, available, locked)
-          WHERE a.id = v.id
+         UPDATE accounts AS a SET available = v.available, locked = v.locked, updated_at = now()
+           FROM complete, unnest($6::uuid[], $7::numeric[], $8::numeric[]) AS v(id, available, locked)
+          WHERE complete.ok AND a.id = v.id
          RETURNING a.id
+       ), entries AS (
+         INSERT INTO ledger_entries (transaction_id, account_id, asset, bucket, amount, balance_after)
+         SELECT e.transaction_id, e.account_id, $9, e.bucket, e.amount, e.balance_after
+           FROM complete, unnest($10::uuid[], $11::uuid[], $12::varchar[], $13::numeric[], $14::numeric[])
+                WITH ORDINALITY AS e(transaction_id, account_id, bucket, amount, balance_after, n)
+          WHERE complete.ok
+          ORDER BY e.n
+         RETURNING transaction_id
        )
-       INSERT INTO ledger_entries (transaction_id, account_id, asset, bucket, amount, balance_after, created_at)
-       SELECT tx.id, e.account_id, $8, e.bucket, e.amount, e.balance_after, tx.created_at
-         FROM tx, unnest($9::uuid[], $10::varchar[], $11::numeric[], $12::numeric[]) WITH ORDINALITY AS e(account_id, bucket, amount, balance_after, n)
-        ORDER BY e.n
-       RETURNING transaction_id`,
+       SELECT id FROM tx`,
       [
-        posting.kind,
-        posting.reference,
-        posting.idempotencyKey ?? null,
-        posting.memo ?? null,
+        written.map((item) => item.transactionId),
+        written.map((item) => item.posting.kind),
+        written.map((item) => item.posting.reference),
+        written.map((item) => item.posting.idempotencyKey ?? null),
+        written.map((item) => item.posting.memo ?? null),
         balances.map(([id]) => id),
         balances.map(([, b]) => b.available.toString()),
         balances.map(([, b]) => b.locked.toString()),
         asset,
-        computed.entries.map((entry) => entry.accountId),
-        computed.entries.map((entry) => entry.bucket),
-        computed.entries.map((entry) => entry.amount.toString()),
-        computed.entries.map((entry) => entry.balanceAfter.toString()),
+        entries.map((entry) => entry.transactionId),
+        entries.map((entry) => entry.accountId),
+        entries.map((entry) => entry.bucket),
+        entries.map((entry) => entry.amount.toString()),
+        entries.map((entry) => entry.balanceAfter.toString()),
       ],
     );
-    return rows[0]?.transaction_id;
+    return new Set(rows.map((row) => row.id));
   }
 
   private insufficientFunds(asset: string, shortfall: Shortfall): InsufficientFunds {
@@ -538,6 +546,12 @@ export class LedgerOutsideTransaction extends Error {
     super(`LedgerService needs the caller's transaction: pass the EntityManager of dataSource.transaction(...)`);
     this.name = 'LedgerOutsideTransaction';
   }
+}
+
+/** A single verb's result: the posting's, or its refusal thrown. */
+function settled(outcome: PostingOutcome): PostingResult {
+  if (!outcome.ok) throw outcome.refusal;
+  return outcome.result;
 }
 
 function replayOf(transactionId: string): PostingResult {

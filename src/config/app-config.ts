@@ -92,6 +92,17 @@ export class AppConfig {
   readonly roundMaxTicks!: number;
   /** Length L of each new seed hash chain. */
   readonly roundChainLength!: number;
+  // Venue engine
+  /** Run the venue engine's shard leaders on APP_ROLE engine/all; submitting commands works on every instance regardless. */
+  readonly engineEnabled!: boolean;
+  /** Lifetime of a shard leader's Redis lease (renewed every third of it): a dead leader is replaced after at most this. */
+  readonly engineLeaseMs!: number;
+  /** How long a leader waits for more commands before committing a batch that is not full. */
+  readonly engineBatchMs!: number;
+  /** Commands applied and committed in one transaction at most. */
+  readonly engineBatchSize!: number;
+  /** How long `submit` waits for the leader's answer before refusing with a retryable 503 EngineUnavailable. */
+  readonly engineReplyTimeoutMs!: number;
   /** Prediction-market trading fee in basis points of the traded amount, fixed on each market at creation. */
   readonly marketFeeBps!: number;
   /** Share of that fee (basis points) paid to the market's creator when a user with the `creator` role made it. */
@@ -106,6 +117,17 @@ export class AppConfig {
   readonly marketJobAttempts!: number;
   /** First retry delay of those jobs (exponential backoff from there). */
   readonly marketJobBackoffMs!: number;
+  // Perps: defaults of the perps catalogue (`perp_markets`); an admin changes a symbol's row afterwards.
+  /** Perp symbols seeded into the catalogue at boot (PERP_SYMBOLS: kept here until the price feed's block owns it). */
+  readonly perpSymbols!: string[];
+  /** Highest leverage a new symbol allows (integer, 1..1000). */
+  readonly maxLeverage!: number;
+  /** Taker fee of a new symbol, basis points of the notional, on open and on a non-liquidation close. */
+  readonly takerFeeBps!: number;
+  /** Maintenance margin of a new symbol, basis points of the notional: at or below it a position is liquidated. */
+  readonly maintenanceMarginBps!: number;
+  /** USDC decimal string: the smallest margin a new symbol accepts. */
+  readonly minMargin!: string;
 
   get isProduction(): boolean {
     return this.nodeEnv === 'production';
@@ -180,6 +202,12 @@ export class AppConfig {
       roundSideBetMultiplier: read.string('ROUND_SIDE_BET_MULTIPLIER', '5'),
       roundMaxTicks: read.integer('ROUND_MAX_TICKS', 5000, { min: 1, max: 1_000_000 }),
       roundChainLength: read.integer('ROUND_CHAIN_LENGTH', 10_000, { min: 1, max: 10_000_000 }),
+      // Venue engine
+      engineEnabled: read.boolean('ENGINE_ENABLED', true),
+      engineLeaseMs: read.integer('ENGINE_LEASE_MS', 5000, { min: 100, max: 600_000 }),
+      engineBatchMs: read.integer('ENGINE_BATCH_MS', 2, { min: 0, max: 1000 }),
+      engineBatchSize: read.integer('ENGINE_BATCH_SIZE', 256, { min: 1, max: 10_000 }),
+      engineReplyTimeoutMs: read.integer('ENGINE_REPLY_TIMEOUT_MS', 10_000, { min: 10, max: 600_000 }),
       marketFeeBps: read.integer('MARKET_FEE_BPS', 100, { min: 0, max: 10000 }),
       creatorFeeShareBps: read.integer('CREATOR_FEE_SHARE_BPS', 2000, { min: 0, max: 10000 }),
       marketSettlementBatchSize: read.integer('MARKET_SETTLEMENT_BATCH_SIZE', 500, { min: 1, max: 10000 }),
@@ -187,7 +215,23 @@ export class AppConfig {
       seedDemoMarkets: read.boolean('SEED_DEMO_MARKETS', nodeEnv === 'development'),
       marketJobAttempts: read.integer('MARKET_JOB_ATTEMPTS', 10, { min: 1, max: 100 }),
       marketJobBackoffMs: read.integer('MARKET_JOB_BACKOFF_MS', 1000, { min: 1, max: 3_600_000 }),
+      // Perps
+      perpSymbols: read.list('PERP_SYMBOLS', ['BTC_USDC_PERP', 'ETH_USDC_PERP', 'SOL_USDC_PERP', 'ADA_USDC_PERP']),
+      maxLeverage: read.integer('MAX_LEVERAGE', 100, { min: 1, max: 1000 }),
+      takerFeeBps: read.integer('TAKER_FEE_BPS', 5, { min: 0, max: 1000 }),
+      maintenanceMarginBps: read.integer('MAINTENANCE_MARGIN_BPS', 50, { min: 0, max: 5000 }),
+      minMargin: read.string('MIN_MARGIN', '1'),
     };
+    // Perps
+    const minMarginProblem = amountShapeProblem(values.minMargin, 'positive', USDC_DECIMALS);
+    if (minMarginProblem) read.problems.push(`MIN_MARGIN ${minMarginProblem} (got "${values.minMargin}")`);
+    if (values.maxLeverage * values.maintenanceMarginBps >= 10_000) {
+      read.problems.push(`MAX_LEVERAGE × MAINTENANCE_MARGIN_BPS must stay below 10000 (got ${values.maxLeverage} × ${values.maintenanceMarginBps}): a position would open liquidated`);
+    }
+    const badSymbols = values.perpSymbols.filter((symbol) => !PERP_SYMBOL.test(symbol));
+    if (badSymbols.length > 0 || values.perpSymbols.length === 0) {
+      read.problems.push(`PERP_SYMBOLS must list symbols such as BTC_USDC_PERP (A-Z, 0-9, _; got "${values.perpSymbols.join(',')}")`);
+    }
     const startingBalanceProblem = amountShapeProblem(values.startingBalance, 'nonNegative', USDC_DECIMALS);
     if (startingBalanceProblem) read.problems.push(`STARTING_BALANCE ${startingBalanceProblem} (got "${values.startingBalance}")`);
     const unknownChains = values.withdrawalChains.filter((chain) => !(KNOWN_CHAINS as readonly string[]).includes(chain));
@@ -216,6 +260,9 @@ export class AppConfig {
     return Object.assign(new AppConfig(), values);
   }
 }
+
+/** A perp symbol as the exchange names it (`BTC_USDC_PERP`); also the catalogue's key. */
+export const PERP_SYMBOL = /^[A-Z0-9]{1,12}_[A-Z0-9]{1,12}_PERP$/;
 
 /** Keys in environment variables often arrive with literal "\\n" for line breaks. */
 function pem(value: string | undefined): string | undefined {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const RAISE_FENCE = `if tonumber(redis.call('get', KEYS[1]) or '0') < tonumber(ARGV[1]) then return redis.call('set', KEYS[1], ARGV[1]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /**
@@ -49,6 +50,14 @@ export class LeaderLease {
     const value = this.value;
     this.forget();
     await this.redis.eval(RELEASE, 1, this.key, value);
+  }
+
+  /**
+   * Makes the next acquisition's token larger than `token`, one already written next to what the lease guards:
+   * after the fence counter was lost (Redis flushed) a new leader would otherwise draw tokens its predecessor beat.
+   */
+  async raiseFenceTo(token: number): Promise<void> {
+    await this.redis.eval(RAISE_FENCE, 1, `${this.key}:fence`, String(token));
   }
 
   forget(): void {

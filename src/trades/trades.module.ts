@@ -1,4 +1,10 @@
 import { Module } from '@nestjs/common';
+import { PerpMarketsService } from './perp-markets.service';
+import { PerpsAdminController } from './perps.admin.controller';
 
-@Module({})
+@Module({
+  controllers: [PerpsAdminController],
+  providers: [PerpMarketsService],
+  exports: [PerpMarketsService],
+})
 export class TradesModule {}

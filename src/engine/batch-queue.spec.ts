@@ -1,0 +1,49 @@
+import { BatchQueue } from './batch-queue';
+
+describe('BatchQueue', () => {
+  it('hands out what arrived within the wait, in arrival order', async () => {
+    const queue = new BatchQueue<number>(10, 20);
+    const batch = queue.next();
+    queue.push(1);
+    queue.push(2);
+    setTimeout(() => queue.push(3), 5);
+    expect(await batch).toEqual([1, 2, 3]);
+  });
+
+  it('does not wait once the batch is full, and keeps the rest for the next batch', async () => {
+    const queue = new BatchQueue<number>(3, 60_000);
+    for (let n = 1; n <= 5; n++) queue.push(n);
+    expect(await queue.next()).toEqual([1, 2, 3]);
+    const started = Date.now();
+    queue.push(6);
+    expect(await queue.next()).toEqual([4, 5, 6]);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('commits a partial batch after the wait', async () => {
+    const queue = new BatchQueue<number>(100, 5);
+    queue.push(1);
+    expect(await queue.next()).toEqual([1]);
+  });
+
+  it('with no wait, takes what is there at once', async () => {
+    const queue = new BatchQueue<number>(100, 0);
+    queue.push(1);
+    queue.push(2);
+    expect(await queue.next()).toEqual([1, 2]);
+  });
+
+  it('on close refuses new items, hands back the waiting ones and ends a waiting consumer with an empty batch', async () => {
+    const queue = new BatchQueue<number>(10, 1000);
+    const idle = queue.next();
+    expect(queue.close()).toEqual([]);
+    expect(await idle).toEqual([]);
+    expect(queue.push(1)).toBe(false);
+
+    const other = new BatchQueue<number>(10, 60_000);
+    other.push(1);
+    const collecting = other.next();
+    expect(other.close()).toEqual([1]);
+    expect(await collecting).toEqual([]);
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * Commands waiting for the leader's next batch, in arrival order. One consumer (the shard's batch loop)
+ * calls `next`: it waits for a first item, then for the batch to fill up or `maxWaitMs` to pass,
+ * whichever comes first, and takes at most `maxSize`. Items pushed meanwhile wait for the next call.
+ */
+export class BatchQueue<T> {
+  private items: T[] = [];
+  private closed = false;
+  private wake: (() => void) | null = null;
+  private wakeAt = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly maxSize: number,
+    private readonly maxWaitMs: number,
+  ) {}
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** False once closed: the item was not queued. */
+  push(item: T): boolean {
+    if (this.closed) return false;
+    this.items.push(item);
+    if (this.items.length >= this.wakeAt) this.wake?.();
+    return true;
+  }
+
+  /** The next batch; empty only once the queue is closed and drained. */
+  async next(): Promise<T[]> {
+    if (this.items.length === 0 && !this.closed) await this.waitFor(1, null);
+    if (this.items.length === 0) return [];
+    if (this.items.length < this.maxSize && this.maxWaitMs > 0 && !this.closed) await this.waitFor(this.maxSize, this.maxWaitMs);
+    return this.items.splice(0, this.maxSize);
+  }
+
+  /** Stops intake and hands back what was still waiting (it will not be batched). */
+  close(): T[] {
+    this.closed = true;
+    this.wake?.();
+    return this.items.splice(0);
+  }
+
+  private waitFor(count: number, timeoutMs: number | null): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | null = null;
+      const done = () => {
+        if (timer) clearTimeout(timer);
+        this.wake = null;
+        this.wakeAt = Number.POSITIVE_INFINITY;
+        resolve();
+      };
+      if (timeoutMs !== null) timer = setTimeout(done, timeoutMs);
+      this.wakeAt = count;
+      this.wake = done;
+    });
+  }
+}

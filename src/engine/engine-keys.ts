@@ -1,0 +1,6 @@
+/** Redis names of the venue engine, all under REDIS_KEY_PREFIX. */
+export const engineKeys = {
+  leaderLease: (prefix: string, venue: string, shard: string) => `${prefix}:engine:${venue}:${shard}:leader`,
+  commandStream: (prefix: string, venue: string, shard: string) => `${prefix}:engine:${venue}:${shard}:commands`,
+  replyChannel: (prefix: string, instanceId: string) => `${prefix}:engine:replies:${instanceId}`,
+};

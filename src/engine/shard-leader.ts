@@ -1,0 +1,230 @@
+import { Logger } from '@nestjs/common';
+import type Redis from 'ioredis';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { AppConfig } from '../config/app-config';
+import { BatchQueue } from './batch-queue';
+import { batchOutcomes, outcomesToStore, planBatch, QueuedCommand, recordedIds } from './batch-plan';
+import { decodeStreamEntry, encodeReplies, CommandReply } from './command-stream';
+import { engineUnavailable } from './engine-errors';
+import { engineKeys } from './engine-keys';
+import type { EngineMetrics } from './engine-metrics';
+import type { EngineShardsRepository } from './engine-shards.repository';
+import type { CommandOutcome, EngineCommand, VenueDefinition } from './venue';
+
+export interface ShardLeaderDeps {
+  dataSource: DataSource;
+  /** The shared connection: replies and trimming. The stream is read on a connection of the leader's own (XREAD BLOCK holds it). */
+  redis: Redis;
+  repository: EngineShardsRepository;
+  metrics: EngineMetrics;
+  config: AppConfig;
+  instanceId: string;
+}
+
+interface PendingCommand extends QueuedCommand {
+  /** Set for commands read from the stream: where the batch's offset moves to, and where the answer goes. */
+  streamId?: string;
+  replyTo?: string;
+  /** Set for commands submitted on this instance. */
+  answer?: (outcome: CommandOutcome) => void;
+}
+
+/** The batch's fence found another leader's token. */
+class FencedOut extends Error {}
+
+const READ_BLOCK_MS = 1000;
+const TRIM_EVERY_MS = 1000;
+
+/**
+ * This instance's leadership of one shard: the venue's state, the queue of commands in arrival order
+ * (local submits and the shard's Redis stream), and the batch loop that applies and commits them one
+ * fenced transaction at a time. It ends when stopped, or by itself when fenced out or unable to
+ * rebuild its state (`onLost`).
+ */
+export class ShardLeader<State> {
+  private readonly logger: Logger;
+  private readonly queue: BatchQueue<PendingCommand>;
+  private readonly reader: Redis;
+  private readonly streamKey: string;
+  private batches: Promise<void> = Promise.resolve();
+  private reading: Promise<void> = Promise.resolve();
+  private lastTrimAt = Date.now();
+  private ended = false;
+
+  private constructor(
+    private readonly deps: ShardLeaderDeps,
+    private readonly definition: VenueDefinition<State>,
+    readonly shard: string,
+    readonly token: number,
+    private state: State,
+    private committedOffset: string,
+    private readonly onLost: (reason: string) => void,
+  ) {
+    this.logger = new Logger(`VenueEngine:${definition.venue}:${shard}`);
+    this.queue = new BatchQueue(deps.config.engineBatchSize, deps.config.engineBatchMs);
+    this.reader = deps.redis.duplicate();
+    this.reader.on('error', (error: Error) => this.logger.warn(`stream reader: ${error.message}`));
+    this.streamKey = engineKeys.commandStream(deps.config.redisKeyPrefix, definition.venue, shard);
+  }
+
+  /**
+   * Writes `token` on the shard's row and loads the venue's state in the same transaction (the row stays locked
+   * meanwhile, so the previous leader's last batch is committed before, or fenced out). Null when the row holds a
+   * larger token than ours, with that token.
+   */
+  static async take<State>(
+    deps: ShardLeaderDeps,
+    definition: VenueDefinition<State>,
+    shard: string,
+    token: number,
+    onLost: (reason: string) => void,
+  ): Promise<{ leader: ShardLeader<State> } | { heldToken: number }> {
+    const taken = await deps.dataSource.transaction(async (manager) => {
+      const claim = await deps.repository.claim(manager, definition.venue, shard, token, deps.instanceId);
+      if (!claim.claimed) return claim;
+      return { ...claim, state: await definition.shard.load(manager, shard) };
+    });
+    if (!taken.claimed) return { heldToken: taken.heldToken };
+    const leader = new ShardLeader(deps, definition, shard, token, taken.state, taken.streamOffset, onLost);
+    leader.batches = leader.runBatches();
+    leader.reading = leader.readStream(taken.streamOffset);
+    return { leader };
+  }
+
+  get venue(): string {
+    return this.definition.venue;
+  }
+
+  get accepting(): boolean {
+    return !this.queue.isClosed;
+  }
+
+  /** Queues a command submitted on this instance; null when this leader no longer takes commands. */
+  submit(command: EngineCommand, recorded: boolean): Promise<CommandOutcome> | null {
+    let answer!: (outcome: CommandOutcome) => void;
+    const outcome = new Promise<CommandOutcome>((resolve) => (answer = resolve));
+    return this.queue.push({ command, recorded, answer }) ? outcome : null;
+  }
+
+  /** Stops taking commands and finishes the batch in flight. Commands still queued from the stream stay there for the next leader. */
+  async stop(): Promise<void> {
+    this.end();
+    await this.batches;
+    await this.reading;
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const pending of this.queue.close()) pending.answer?.(engineUnavailable('the shard is changing leader'));
+    this.reader.disconnect();
+  }
+
+  private lose(reason: string): void {
+    this.logger.warn(`stopped leading (token ${this.token}): ${reason}`);
+    this.end();
+    this.onLost(reason);
+  }
+
+  private async runBatches(): Promise<void> {
+    for (;;) {
+      const batch = await this.queue.next();
+      if (batch.length === 0) return;
+      await this.runBatch(batch);
+    }
+  }
+
+  private async runBatch(batch: PendingCommand[]): Promise<void> {
+    const started = performance.now();
+    const streamOffset = batch.findLast((pending) => pending.streamId)?.streamId ?? this.committedOffset;
+    let outcomes: CommandOutcome[];
+    try {
+      outcomes = await this.deps.dataSource.transaction((manager) => this.commit(manager, batch, streamOffset));
+    } catch (error) {
+      const fenced = error instanceof FencedOut;
+      this.observe(fenced ? 'fenced' : 'failed', started, batch.length);
+      await this.answer(batch, batch.map(() => engineUnavailable(fenced ? 'the shard has a new leader' : 'the batch could not be committed')));
+      if (fenced) this.lose('fenced out: another instance took the shard');
+      else await this.recover(error as Error);
+      return;
+    }
+    this.committedOffset = streamOffset;
+    this.observe('committed', started, batch.length);
+    await this.answer(batch, outcomes);
+    this.trimNowAndThen();
+  }
+
+  private async commit(manager: EntityManager, batch: PendingCommand[], streamOffset: string): Promise<CommandOutcome[]> {
+    const { venue } = this.definition;
+    const { repository } = this.deps;
+    if (!(await repository.fence(manager, venue, this.shard, this.token, streamOffset))) throw new FencedOut();
+    const plan = planBatch(batch, await repository.storedOutcomes(manager, venue, this.shard, recordedIds(batch)));
+    const applied = plan.fresh.length > 0 ? await this.definition.shard.applyBatch(manager, this.state, plan.fresh, this.shard) : [];
+    const outcomes = batchOutcomes(plan, applied);
+    await repository.storeOutcomes(manager, venue, this.shard, outcomesToStore(batch, plan, outcomes));
+    return outcomes;
+  }
+
+  /** The state may hold effects of the batch that rolled back: rebuild it from what is committed. */
+  private async recover(error: Error): Promise<void> {
+    this.logger.error(`batch failed, reloading the shard's state: ${error.stack ?? error.message}`);
+    try {
+      this.state = await this.deps.dataSource.transaction((manager) => this.definition.shard.load(manager, this.shard));
+    } catch (loadError) {
+      this.lose(`could not reload the state: ${(loadError as Error).message}`);
+    }
+  }
+
+  private async answer(batch: PendingCommand[], outcomes: CommandOutcome[]): Promise<void> {
+    const remote = new Map<string, CommandReply[]>();
+    batch.forEach((pending, index) => {
+      if (pending.answer) pending.answer(outcomes[index]);
+      else if (pending.replyTo) remote.set(pending.replyTo, [...(remote.get(pending.replyTo) ?? []), { id: pending.command.id, outcome: outcomes[index] }]);
+    });
+    if (remote.size === 0) return;
+    const publishing = this.deps.redis.pipeline();
+    for (const [channel, replies] of remote) publishing.publish(channel, encodeReplies(replies));
+    // A lost reply times out at the submitter, whose retry with the same id gets the stored outcome.
+    await publishing.exec().catch((error: Error) => this.logger.warn(`could not publish replies: ${error.message}`));
+  }
+
+  private async readStream(from: string): Promise<void> {
+    let cursor = from;
+    const { engineBatchSize } = this.deps.config;
+    while (!this.ended) {
+      // Backpressure: read ahead at most a few batches; the rest waits in the stream.
+      if (this.queue.length >= 4 * engineBatchSize) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        continue;
+      }
+      let read: [string, [string, string[]][]][] | null;
+      try {
+        read = (await this.reader.xread('COUNT', engineBatchSize, 'BLOCK', READ_BLOCK_MS, 'STREAMS', this.streamKey, cursor)) as typeof read;
+      } catch (error) {
+        if (this.ended) return;
+        this.logger.warn(`reading the command stream failed: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        continue;
+      }
+      for (const [streamId, fields] of read?.[0]?.[1] ?? []) {
+        cursor = streamId;
+        const entry = decodeStreamEntry(fields);
+        if (!entry) this.logger.warn(`skipping unreadable stream entry ${streamId}`);
+        else if (!this.queue.push({ command: entry.command, recorded: true, streamId, replyTo: entry.replyTo })) return;
+      }
+    }
+  }
+
+  private trimNowAndThen(): void {
+    if (Date.now() - this.lastTrimAt < TRIM_EVERY_MS || this.committedOffset === '0-0') return;
+    this.lastTrimAt = Date.now();
+    // MINID keeps the committed offset itself: XREAD from it returns only what follows.
+    this.deps.redis.xtrim(this.streamKey, 'MINID', this.committedOffset).catch((error: Error) => this.logger.warn(`could not trim the command stream: ${error.message}`));
+  }
+
+  private observe(result: 'committed' | 'fenced' | 'failed', started: number, size: number): void {
+    const venue = this.definition.venue;
+    this.deps.metrics.batchSize.observe({ venue }, size);
+    this.deps.metrics.commitSeconds.observe({ venue, result }, (performance.now() - started) / 1000);
+  }
+}
