@@ -4,7 +4,6 @@ import type { ApiErrorSpec } from '../common/http/api-errors.decorator';
 const POSITION_ID = '8d4b2f61-3c7a-4e0b-9a15-6f2d8c1e4b73';
 const ORDER_ID = '2b7e4c19-8f3d-4a62-b5e0-1d9c7a3f6e28';
 
-export const UNKNOWN_SYMBOL: ApiErrorSpec = { status: 404, error: 'UnknownSymbol', message: 'Symbol DOGE_USDC_PERP is not traded here', description: 'no such perp symbol' };
 export const POSITION_NOT_FOUND: ApiErrorSpec = {
   status: 404,
   error: 'PositionNotFound',

@@ -19,8 +19,8 @@ import {
   PRICE_FEED_STALE,
   PRICE_MOVED,
   SYMBOL_HALTED,
-  UNKNOWN_SYMBOL,
 } from './trades.api-errors';
+import { UNKNOWN_SYMBOL } from './perps.api-errors';
 import {
   ExposureDto,
   OpenTradeDto,
@@ -119,7 +119,7 @@ export class OrdersController {
 @ApiTags('admin')
 @Roles('admin')
 @Controller('admin/perps')
-export class PerpsAdminController {
+export class PerpsExposureController {
   constructor(private readonly trading: TradingService) {}
 
   @Get('exposure')

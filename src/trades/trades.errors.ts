@@ -5,8 +5,6 @@ import { domainError } from '../common/errors/domain-error';
  * never tells who owns what); a state that does not take the command (closed position, order no longer open,
  * halted symbol) is 409; a request the rules refuse (leverage, margin, trigger placement, slippage) is 422.
  */
-export class UnknownSymbol extends domainError(404, 'UnknownSymbol', (symbol: string) => `Symbol ${symbol} is not traded here`) {}
-
 export class PositionNotFound extends domainError(404, 'PositionNotFound', (positionId: string) => `Position ${positionId} not found`) {}
 
 export class OrderNotFound extends domainError(404, 'OrderNotFound', (orderId: string) => `Order ${orderId} not found`) {}

@@ -23,7 +23,8 @@ import type {
   TradesQueryDto,
   UpdateTriggersDto,
 } from './trades.dto';
-import { OrderNotFound, OrderNotOpen, PositionClosed, PositionNotFound, UnknownSymbol } from './trades.errors';
+import { UnknownSymbol } from './perp-errors';
+import { OrderNotFound, OrderNotOpen, PositionClosed, PositionNotFound } from './trades.errors';
 import { latestTopOfBook } from './venue/fresh-quote';
 import { type Fingerprinted, PerpCommandType } from './venue/perp-commands';
 import { PERP_ENGINE, type PerpEngine } from './venue/perp-engine';

@@ -35,8 +35,8 @@ import {
   PositionNotFound,
   PriceMovedBeyondSlippage,
   SymbolHalted,
-  UnknownSymbol,
 } from '../trades.errors';
+import { UnknownSymbol } from '../perp-errors';
 import { freshTopOfBook } from './fresh-quote';
 import {
   type CancelOrderPayload,
@@ -581,7 +581,9 @@ export class PerpVenue implements VenueShard<PerpShardState> {
 
   /** Postings that cannot be refused (they spend locked margin the venue holds): any refusal is a broken invariant. */
   private async postAll(manager: EntityManager, postings: Posting[]): Promise<void> {
-    for (const posting of postings) await this.ledger.post(manager, posting);
+    const outcomes = await this.ledger.postBatch(manager, postings);
+    const refused = outcomes.find((outcome) => !outcome.ok);
+    if (refused && !refused.ok) throw new Error(`perps: a close posting was refused: ${refused.refusal.message}`);
   }
 
   private async recordFill(
