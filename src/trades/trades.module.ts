@@ -1,4 +1,21 @@
 import { Module } from '@nestjs/common';
+import { RealtimeModule } from '../realtime/realtime.module';
+import { PerpCandles } from './feed/perp-candles.service';
+import { PerpPrices } from './feed/perp-prices';
+import { PriceFeedService } from './feed/price-feed.service';
+import { PerpMarketData } from './perp-market-data.service';
+import { PerpsController } from './perps.controller';
+import { TradesRealtime } from './trades.realtime';
 
-@Module({})
+/**
+ * Live markets (perps). So far the price feed: PerpPrices (every instance's latest quotes, `freshQuote`),
+ * PerpCandles (candles, `recordVolume` for the venue), the feed leader (PriceFeedService), and the public
+ * market data (candles, 24 h ticker) over HTTP and Socket.IO.
+ */
+@Module({
+  imports: [RealtimeModule],
+  controllers: [PerpsController],
+  providers: [PerpPrices, PerpCandles, PriceFeedService, PerpMarketData, TradesRealtime],
+  exports: [PerpPrices, PerpCandles, PerpMarketData],
+})
 export class TradesModule {}
