@@ -185,3 +185,46 @@ describe('price feed from Backpack (e2e)', () => {
     await expect(ask<Ack>(socket, 'subscribe', { channel: `candles:${BTC}:2m` })).resolves.toMatchObject({ ok: false, error: 'unknown channel' });
   });
 });
+
+describe('price feed from the simulator, across a leader change (e2e)', () => {
+  const SYMBOL = `SIM${RUN}_USDC_PERP`;
+  let first: RunningApp;
+  let second: RunningApp;
+
+  beforeAll(async () => {
+    const env = {
+      PRICE_FEED: 'simulator',
+      PRICE_FEED_ENABLED: 'true',
+      PRICE_FEED_SEED: 'e2e',
+      PRICE_FEED_INTERVAL_MS: '50',
+      PERP_SYMBOLS: SYMBOL,
+      FEED_LEASE_MS: '600',
+      REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX ?? 'cm-test'}-sim-${RUN}`,
+    };
+    first = await startTestApp(env);
+    await eventually(() => expect(first.app.get(PriceFeedService).isLeader).toBe(true));
+    second = await startTestApp(env);
+  });
+
+  afterAll(async () => {
+    await second.app.get<Redis>(REDIS).del(quotesKey(second.config.redisKeyPrefix));
+    await Promise.all([firstClosed ?? first.close(), second.close()]);
+  });
+
+  let firstClosed: Promise<void> | undefined;
+
+  it('runs on one instance; the next leader continues the prices and update ids where the last one stopped', async () => {
+    await eventually(() => expect(second.app.get(PerpPrices).latest(SYMBOL)?.updateId).toBeGreaterThan(3));
+    expect(second.app.get(PriceFeedService).isLeader).toBe(false);
+    firstClosed = first.close();
+    await firstClosed;
+    const before = second.app.get(PerpPrices).latest(SYMBOL)!;
+    await eventually(() => expect(second.app.get(PriceFeedService).isLeader).toBe(true), 5000);
+    await eventually(() => expect(second.app.get(PerpPrices).latest(SYMBOL)!.updateId).toBeGreaterThan(before.updateId + 2));
+    const after = second.app.get(PerpPrices).latest(SYMBOL)!;
+    // A continuation, not a restart at the start price: within a few steps' moves of where the first leader stopped.
+    expect(Math.abs(Number(after.bid) - Number(before.bid)) / Number(before.bid)).toBeLessThan(0.01);
+    const { body } = await request(second.url).get(`/api/v1/perps/${SYMBOL}/ticker`).expect(200);
+    expect(body).toMatchObject({ symbol: SYMBOL, stale: false });
+  });
+});
