@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import request from 'supertest';
+import { PerpPrices } from '../src/trades/feed/perp-prices';
 import { createAdmin, createFundedUser } from './support/ledger';
 import { createHouseMarket } from './support/markets';
 import { malformedRequests, MalformedRequest, OpenApiDocument } from './support/malformed-requests';
-import { withDatabase } from './support/rounds';
+import { waitFor, withDatabase } from './support/rounds';
 import { RunningApp, startTestApp } from './support/test-app';
 import { createTestUser } from './support/users';
 
@@ -96,7 +97,12 @@ describe('Operation sweep: malformed input never answers 5xx or leaves the error
 
   beforeAll(async () => {
     document = JSON.parse(readFileSync(join(__dirname, '..', 'docs', 'openapi.json'), 'utf8')) as OpenApiDocument;
-    running = await startTestApp();
+    // Prices flow (the seeded simulator), so a well-formed trade reaches the venue's rules instead of a 503 PriceFeedStale.
+    running = await startTestApp({ PRICE_FEED_ENABLED: 'true', PRICE_FEED: 'simulator', PRICE_FEED_SEED: 'operation-sweep' });
+    await waitFor('fresh perp prices', async () => {
+      const prices = running.app.get(PerpPrices);
+      return prices.symbols.every((symbol) => !prices.isStale(symbol));
+    });
     // Real ids get a variant past the lookup to the checks behind it.
     const owner = await createAdmin(running);
     const target = await createFundedUser(running);

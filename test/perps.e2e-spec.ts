@@ -22,7 +22,7 @@ describe('Perps (e2e)', () => {
 
   /** Sends a quote and waits until this instance's board has it (the leader ticks on it meanwhile). */
   async function quote(bid: string, ask: string): Promise<void> {
-    backpack.send(BTC, bid, ask);
+    backpack.send(BTC, { bid, ask });
     await waitFor(`quote ${bid}/${ask}`, async () => {
       const latest = running.app.get(PerpPrices).latest(BTC);
       return latest !== null && latest.bid === bid && latest.ask === ask && !running.app.get(PerpPrices).isStale(BTC);
@@ -49,6 +49,7 @@ describe('Perps (e2e)', () => {
       STARTING_BALANCE: '1000',
     });
     admin = await createAdmin(running);
+    await backpack.subscribed();
     await quote('65000', '65010');
   }, 60_000);
 
@@ -137,6 +138,7 @@ describe('Perps (e2e)', () => {
     const positionId = listed.find((order) => order.id === limit.body.id)!.positionId!;
     expect(await position(user, positionId)).toMatchObject({ status: 'open', entryPrice: '64490.00000000' });
     expect(await balancesOf(running, user)).toMatchObject({ USDC: { available: '979.950000', locked: '20.000000' } });
+    await quote('64480', '64490');
     await post(user, `/api/v1/trades/${positionId}/close`, {}).expect(200);
   });
 

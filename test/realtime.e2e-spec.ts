@@ -21,10 +21,12 @@ import { createTestUser } from './support/users';
 
 type Ack = { ok: boolean; error?: string; message?: string; snapshot?: unknown };
 
-/** The tests stand in for the perps venue (not built yet), which will open ticker channels the same way. */
-function openTestTickers(running: RunningApp): void {
-  running.app.get(RealtimeChannels).register('ticker', () => undefined);
-}
+/**
+ * The trades module opens `ticker:<symbol>` and `candles:<symbol>:<interval>` for PERP_SYMBOLS (the feed is off
+ * in tests, so the tests publish). A symbol of this run only keeps the cached snapshots of earlier runs out.
+ */
+const SNAPSHOT_SYMBOL = `SNAP${Date.now().toString(36).toUpperCase()}_USDC_PERP`;
+const TEST_SYMBOLS = { PERP_SYMBOLS: `BTC_USDC_PERP,${SNAPSHOT_SYMBOL}` };
 
 describe('realtime gateway (e2e)', () => {
   let running: RunningApp;
@@ -34,11 +36,10 @@ describe('realtime gateway (e2e)', () => {
   let publisher: RealtimePublisher;
 
   beforeAll(async () => {
-    running = await startTestApp({ AUTH_STATE_CACHE_MS: '0', REALTIME_EVENTS_PER_SECOND: '10', REALTIME_RATE_LIMIT_STRIKES: '2' });
+    running = await startTestApp({ AUTH_STATE_CACHE_MS: '0', REALTIME_EVENTS_PER_SECOND: '10', REALTIME_RATE_LIMIT_STRIKES: '2', ...TEST_SYMBOLS });
     events = running.app.get(DomainEventBus);
     emitter = running.app.get(EventEmitter2);
     publisher = running.app.get(RealtimePublisher);
-    openTestTickers(running);
   });
 
   afterEach(() => closeSockets());
@@ -235,24 +236,24 @@ describe('realtime gateway (e2e)', () => {
     });
 
     it('answers subscribe with the latest state, then streams updates until unsubscribe', async () => {
-      const symbol = `SNAP_${Date.now()}`;
+      const channel = `candles:${SNAPSHOT_SYMBOL}:1m`;
       const socket = await connectSocket(running);
-      await expect(ask<Ack>(socket, 'subscribe', { channel: `ticker:${symbol}` })).resolves.toEqual({ ok: true, snapshot: null });
+      await expect(ask<Ack>(socket, 'subscribe', { channel })).resolves.toEqual({ ok: true, snapshot: null });
 
-      publisher.ticker(symbol, { symbol, price: '101.5' });
-      await expect(nextEvent(socket, 'ticker')).resolves.toEqual({ symbol, price: '101.5' });
+      publisher.candle(SNAPSHOT_SYMBOL, '1m', { close: '101.5' });
+      await expect(nextEvent(socket, 'candle')).resolves.toEqual({ close: '101.5' });
 
       const late = await connectSocket(running);
       // The snapshot cache write is fire-and-forget, so it may land a moment after the broadcast.
       await eventually(async () => {
-        expect(await ask<Ack>(late, 'subscribe', { channel: `ticker:${symbol}` })).toEqual({ ok: true, snapshot: { ticker: { symbol, price: '101.5' } } });
+        expect(await ask<Ack>(late, 'subscribe', { channel })).toEqual({ ok: true, snapshot: { candle: { close: '101.5' } } });
       });
 
-      await expect(ask<Ack>(socket, 'unsubscribe', { channel: `ticker:${symbol}` })).resolves.toEqual({ ok: true });
-      const afterUnsubscribe = collect(socket, 'ticker');
-      const lateUpdate = nextEvent(late, 'ticker');
-      publisher.ticker(symbol, { symbol, price: '102' });
-      await expect(lateUpdate).resolves.toEqual({ symbol, price: '102' });
+      await expect(ask<Ack>(socket, 'unsubscribe', { channel })).resolves.toEqual({ ok: true });
+      const afterUnsubscribe = collect(socket, 'candle');
+      const lateUpdate = nextEvent(late, 'candle');
+      publisher.candle(SNAPSHOT_SYMBOL, '1m', { close: '102' });
+      await expect(lateUpdate).resolves.toEqual({ close: '102' });
       await sleep(200);
       expect(afterUnsubscribe).toEqual([]);
     });
@@ -323,7 +324,7 @@ describe('realtime gateway (e2e)', () => {
   describe('connection state recovery', () => {
     it('replays what a dropped socket missed, its own private updates only after re-authentication', async () => {
       const user = await createTestUser(running);
-      const symbol = `RECOVER_${Date.now()}`;
+      const symbol = 'BTC_USDC_PERP';
       const socket = await connectSocket(running, { auth: { token: user.token }, reconnection: true, reconnectionDelay: 100 });
       await ask(socket, 'subscribe', { channel: `ticker:${symbol}` });
       const tickers = collect<{ seq: number }>(socket, 'ticker');
@@ -383,7 +384,6 @@ describe('realtime across two instances (e2e)', () => {
   beforeAll(async () => {
     first = await startTestApp();
     second = await startTestApp();
-    openTestTickers(first);
   });
 
   afterAll(async () => {
@@ -423,7 +423,7 @@ describe('realtime across two instances (e2e)', () => {
   });
 
   it('recovers on instance B a session that dropped from instance A, with what it missed and its channels', async () => {
-    const symbol = `MOVE_${Date.now()}`;
+    const symbol = 'BTC_USDC_PERP';
     const onFirst = await connectSocket(first);
     await ask(onFirst, 'subscribe', { channel: `ticker:${symbol}` });
     const firstTick = nextEvent(onFirst, 'ticker');
@@ -451,12 +451,12 @@ describe('realtime across two instances (e2e)', () => {
     }
   });
 
-  it('refuses ticker:BTC_USDC_PERP where no venue opened tickers, with the reason in the ack', async () => {
+  it('refuses ticker:<symbol> for a symbol not in PERP_SYMBOLS, with the reason in the ack', async () => {
     const socket = await connectSocket(second);
-    await expect(ask<Ack>(socket, 'subscribe', { channel: 'ticker:BTC_USDC_PERP' })).resolves.toEqual({
+    await expect(ask<Ack>(socket, 'subscribe', { channel: 'ticker:DOGE_USDC_PERP' })).resolves.toEqual({
       ok: false,
       error: 'unknown channel',
-      message: 'nothing publishes ticker channels yet',
+      message: 'Unknown perp symbol DOGE_USDC_PERP',
     });
   });
 

@@ -14,7 +14,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ClientMessage, ClientReport, ServerCommand, ServerMessage, ServerStats } from './protocol';
-import { LATENCY_BUCKETS } from './protocol';
+import { BENCH_SYMBOL, LATENCY_BUCKETS } from './protocol';
 
 const { values: flags } = parseArgs({
   options: {
@@ -78,6 +78,9 @@ async function main(): Promise<void> {
       PORT: String(port),
       HOST: '127.0.0.1',
       BENCH_ADAPTER: flags.adapter,
+      // The trades module opens ticker channels for PERP_SYMBOLS; the bench publishes the ticks itself.
+      PERP_SYMBOLS: BENCH_SYMBOL,
+      PRICE_FEED_ENABLED: 'false',
       ...(flags.adapter === 'sharded' ? { REALTIME_RECOVERY_WINDOW_MS: '0' } : {}),
     },
     execArgv: flags['server-node-options'] ? flags['server-node-options'].split(' ') : [],

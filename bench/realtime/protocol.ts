@@ -1,5 +1,6 @@
 /** IPC messages between the benchmark driver, the server child and the client children. */
-export const BENCH_SYMBOL = 'BENCH';
+/** A perp symbol of its own (the server lists only it in PERP_SYMBOLS), so the bench's ticks never mix with real ones. */
+export const BENCH_SYMBOL = 'BENCH_USDC_PERP';
 export const BENCH_CHANNEL = `ticker:${BENCH_SYMBOL}`;
 /** Latency histogram: one bucket per millisecond, the last one collects everything slower. */
 export const LATENCY_BUCKETS = 10_000;

@@ -7,10 +7,8 @@ import 'reflect-metadata';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
-import { NotFound } from '../../src/common/errors/domain-error';
 import { AppConfig } from '../../src/config/app-config';
 import { createApp } from '../../src/main';
-import { RealtimeChannels } from '../../src/realtime/realtime-channels';
 import { RealtimePublisher } from '../../src/realtime/realtime.publisher';
 import { RealtimeServer } from '../../src/realtime/realtime-server';
 import { BENCH_SYMBOL, BenchTick, ServerCommand, ServerMessage } from './protocol';
@@ -24,10 +22,6 @@ async function main(): Promise<void> {
   const app = await createApp(config);
   await app.listen(config.port, '127.0.0.1');
   const publisher = app.get(RealtimePublisher);
-  // The bench stands in for the perps venue (not built yet): it opens the one ticker it publishes.
-  app.get(RealtimeChannels).register('ticker', (channel) => {
-    if (channel.symbol !== BENCH_SYMBOL) throw new NotFound(`No ticker ${channel.symbol}`);
-  });
   const server = app.get(RealtimeServer);
   if (process.env.BENCH_ADAPTER === 'sharded') {
     // For the comparison only: swap in the sharded adapter before any client connects (no recovery).

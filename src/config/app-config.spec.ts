@@ -49,6 +49,23 @@ describe('AppConfig.fromEnv', () => {
     }
   });
 
+  it('reads the price feed with the simulator and four perps by default, and refuses bad symbols and feeds', () => {
+    expect(AppConfig.fromEnv({})).toMatchObject({
+      priceFeed: 'simulator',
+      priceFeedEnabled: true,
+      priceFeedSeed: undefined,
+      priceFeedIntervalMs: 250,
+      backpackWsUrl: 'wss://ws.backpack.exchange',
+      feedStaleMs: 5000,
+      feedLeaseMs: 5000,
+      perpSymbols: ['BTC_USDC_PERP', 'ETH_USDC_PERP', 'SOL_USDC_PERP', 'ADA_USDC_PERP'],
+    });
+    expect(() => AppConfig.fromEnv({ PERP_SYMBOLS: 'btc_usdc_perp' })).toThrow(/PERP_SYMBOLS/);
+    expect(() => AppConfig.fromEnv({ PERP_SYMBOLS: 'BTC_USDC_PERP,BTC_USDC_PERP' })).toThrow(/PERP_SYMBOLS/);
+    expect(() => AppConfig.fromEnv({ PRICE_FEED: 'binance' })).toThrow(/PRICE_FEED must be one of simulator, backpack/);
+    expect(() => AppConfig.fromEnv({ BACKPACK_WS_URL: 'https://ws.backpack.exchange' })).toThrow(/BACKPACK_WS_URL/);
+  });
+
   it('parses lists and booleans', () => {
     const config = AppConfig.fromEnv({ CORS_ORIGINS: 'https://a.example, https://b.example', DB_MIGRATE_ON_START: 'false' });
     expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);

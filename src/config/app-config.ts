@@ -11,6 +11,9 @@ export type ChainName = (typeof KNOWN_CHAINS)[number];
 export const APP_ROLES = ['api', 'worker', 'engine', 'all'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
 
+export const PRICE_FEEDS = ['simulator', 'backpack'] as const;
+export type PriceFeedKind = (typeof PRICE_FEEDS)[number];
+
 export const REALTIME_TRANSPORTS = ['polling', 'websocket'] as const;
 export type RealtimeTransport = (typeof REALTIME_TRANSPORTS)[number];
 
@@ -117,9 +120,23 @@ export class AppConfig {
   readonly marketJobAttempts!: number;
   /** First retry delay of those jobs (exponential backoff from there). */
   readonly marketJobBackoffMs!: number;
-  // Perps: defaults of the perps catalogue (`perp_markets`); an admin changes a symbol's row afterwards.
-  /** Perp symbols seeded into the catalogue at boot (PERP_SYMBOLS: kept here until the price feed's block owns it). */
+  // Price feed (src/trades/feed)
+  /** Where perp prices come from: the seeded simulator (no network) or Backpack's public bookTicker stream. */
+  readonly priceFeed!: PriceFeedKind;
+  /** The feed runs (on one APP_ROLE engine/all instance at a time, under a lease) only when this is true. */
+  readonly priceFeedEnabled!: boolean;
+  /** Seed of the simulator's random walks; unset, each leader draws a random one. */
+  readonly priceFeedSeed!: string | undefined;
+  /** The simulator's update interval. */
+  readonly priceFeedIntervalMs!: number;
+  readonly backpackWsUrl!: string;
+  /** A symbol with no update for this long is stale: trading on it is refused (PriceFeedStale). */
+  readonly feedStaleMs!: number;
+  /** Lifetime of the feed leader's Redis lease (renewed every third of it). */
+  readonly feedLeaseMs!: number;
+  /** The perpetual symbols the feed follows and the venue lists, Backpack's names (`BTC_USDC_PERP`). */
   readonly perpSymbols!: string[];
+  // Perps: defaults of the perps catalogue (`perp_markets`); an admin changes a symbol's row afterwards.
   /** Highest leverage a new symbol allows (integer, 1..1000). */
   readonly maxLeverage!: number;
   /** Taker fee of a new symbol, basis points of the notional, on open and on a non-liquidation close. */
@@ -215,8 +232,16 @@ export class AppConfig {
       seedDemoMarkets: read.boolean('SEED_DEMO_MARKETS', nodeEnv === 'development'),
       marketJobAttempts: read.integer('MARKET_JOB_ATTEMPTS', 10, { min: 1, max: 100 }),
       marketJobBackoffMs: read.integer('MARKET_JOB_BACKOFF_MS', 1000, { min: 1, max: 3_600_000 }),
-      // Perps
+      // Price feed
+      priceFeed: read.oneOf('PRICE_FEED', PRICE_FEEDS, 'simulator'),
+      priceFeedEnabled: read.boolean('PRICE_FEED_ENABLED', true),
+      priceFeedSeed: read.optionalString('PRICE_FEED_SEED'),
+      priceFeedIntervalMs: read.integer('PRICE_FEED_INTERVAL_MS', 250, { min: 10, max: 60_000 }),
+      backpackWsUrl: read.url('BACKPACK_WS_URL', ['ws:', 'wss:'], 'wss://ws.backpack.exchange'),
+      feedStaleMs: read.integer('FEED_STALE_MS', 5000, { min: 100, max: 3_600_000 }),
+      feedLeaseMs: read.integer('FEED_LEASE_MS', 5000, { min: 100, max: 600_000 }),
       perpSymbols: read.list('PERP_SYMBOLS', ['BTC_USDC_PERP', 'ETH_USDC_PERP', 'SOL_USDC_PERP', 'ADA_USDC_PERP']),
+      // Perps
       maxLeverage: read.integer('MAX_LEVERAGE', 100, { min: 1, max: 1000 }),
       takerFeeBps: read.integer('TAKER_FEE_BPS', 5, { min: 0, max: 1000 }),
       maintenanceMarginBps: read.integer('MAINTENANCE_MARGIN_BPS', 50, { min: 0, max: 5000 }),
@@ -227,10 +252,6 @@ export class AppConfig {
     if (minMarginProblem) read.problems.push(`MIN_MARGIN ${minMarginProblem} (got "${values.minMargin}")`);
     if (values.maxLeverage * values.maintenanceMarginBps >= 10_000) {
       read.problems.push(`MAX_LEVERAGE × MAINTENANCE_MARGIN_BPS must stay below 10000 (got ${values.maxLeverage} × ${values.maintenanceMarginBps}): a position would open liquidated`);
-    }
-    const badSymbols = values.perpSymbols.filter((symbol) => !PERP_SYMBOL.test(symbol));
-    if (badSymbols.length > 0 || values.perpSymbols.length === 0) {
-      read.problems.push(`PERP_SYMBOLS must list symbols such as BTC_USDC_PERP (A-Z, 0-9, _; got "${values.perpSymbols.join(',')}")`);
     }
     const startingBalanceProblem = amountShapeProblem(values.startingBalance, 'nonNegative', USDC_DECIMALS);
     if (startingBalanceProblem) read.problems.push(`STARTING_BALANCE ${startingBalanceProblem} (got "${values.startingBalance}")`);
@@ -254,15 +275,16 @@ export class AppConfig {
     if (unknownTransports.length > 0 || values.realtimeTransports.length === 0) {
       read.problems.push(`REALTIME_TRANSPORTS must list ${REALTIME_TRANSPORTS.join(' and/or ')} (got "${values.realtimeTransports.join(',')}")`);
     }
+    const badSymbols = values.perpSymbols.filter((symbol) => !/^[A-Z0-9]{1,20}(_[A-Z0-9]{1,20}){1,3}$/.test(symbol));
+    if (values.perpSymbols.length === 0 || badSymbols.length > 0 || new Set(values.perpSymbols).size !== values.perpSymbols.length) {
+      read.problems.push(`PERP_SYMBOLS must list distinct upper-case symbols like BTC_USDC_PERP (got "${values.perpSymbols.join(',')}")`);
+    }
     if (values.jwtSecret && values.jwtSecret.length < 32) read.problems.push('JWT_SECRET must be at least 32 characters');
 
     if (read.problems.length > 0) throw new ConfigError(read.problems);
     return Object.assign(new AppConfig(), values);
   }
 }
-
-/** A perp symbol as the exchange names it (`BTC_USDC_PERP`); also the catalogue's key. */
-export const PERP_SYMBOL = /^[A-Z0-9]{1,12}_[A-Z0-9]{1,12}_PERP$/;
 
 /** Keys in environment variables often arrive with literal "\\n" for line breaks. */
 function pem(value: string | undefined): string | undefined {

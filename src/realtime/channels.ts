@@ -11,6 +11,7 @@ export const CHANNEL_PARAMS = {
   markets: [],
   market: ['marketId'],
   ticker: ['symbol'],
+  candles: ['symbol', 'interval'],
   book: ['marketId', 'outcome'],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -47,6 +48,7 @@ export const rooms = {
   markets: () => 'markets',
   market: (marketId: string) => `market:${marketId}`,
   ticker: (symbol: string) => `ticker:${symbol}`,
+  candles: (symbol: string, interval: string) => `candles:${symbol}:${interval}`,
   book: (marketId: string, outcome: string) => `book:${marketId}:${outcome}`,
 };
 

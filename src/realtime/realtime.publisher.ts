@@ -12,6 +12,7 @@ export const RealtimeEvent = {
   MarketUpdate: 'market:update',
   MarketTrade: 'market:trade',
   Ticker: 'ticker',
+  Candle: 'candle',
   BookUpdate: 'book:update',
   PositionUpdate: 'position:update',
   OrderUpdate: 'order:update',
@@ -46,7 +47,7 @@ export interface RoundTarget {
  * module, which turn domain events (delivered after their transaction commits, see DomainEventBus)
  * into broadcasts. Payloads are the objects the REST API returns for the same thing.
  *
- * State-like events (`round:state`, `round:ended`, `market:update`, `ticker`, `book:update`) are
+ * State-like events (`round:state`, `round:ended`, `market:update`, `ticker`, `candle`, `book:update`) are
  * also cached per channel as the default snapshot a new subscriber receives.
  */
 @Injectable()
@@ -93,6 +94,11 @@ export class RealtimePublisher {
 
   ticker(symbol: string, ticker: object): void {
     this.toChannels([rooms.ticker(symbol)], RealtimeEvent.Ticker, ticker, [rooms.ticker(symbol)]);
+  }
+
+  /** A perp's candle as stored (the current one while it is open), to `candles:<symbol>:<interval>`, cached as its snapshot. */
+  candle(symbol: string, interval: string, candle: object): void {
+    this.toChannels([rooms.candles(symbol, interval)], RealtimeEvent.Candle, candle, [rooms.candles(symbol, interval)]);
   }
 
   bookUpdate(marketId: string, outcome: string, book: object): void {

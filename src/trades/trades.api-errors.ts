@@ -55,10 +55,3 @@ export const INSUFFICIENT_FUNDS: ApiErrorSpec = {
   description: 'the available balance does not cover margin and open fee',
 };
 export const EXPIRY_IN_PAST: ApiErrorSpec = { status: 422, error: 'ExpiryInPast', message: 'expiresAt must be in the future', description: 'expiresAt is not in the future' };
-export const PRICE_FEED_STALE: ApiErrorSpec = {
-  status: 503,
-  error: 'PriceFeedStale',
-  message: 'The price feed for BTC_USDC_PERP is stale; retry shortly',
-  details: { symbol: 'BTC_USDC_PERP', retryable: true },
-  description: 'no fresh quote to fill at; nothing moved',
-};

@@ -16,11 +16,10 @@ import {
   ORDER_NOT_OPEN,
   POSITION_CLOSED,
   POSITION_NOT_FOUND,
-  PRICE_FEED_STALE,
   PRICE_MOVED,
   SYMBOL_HALTED,
 } from './trades.api-errors';
-import { UNKNOWN_SYMBOL } from './perps.api-errors';
+import { PRICE_FEED_STALE, UNKNOWN_SYMBOL } from './perps.api-errors';
 import {
   ExposureDto,
   OpenTradeDto,

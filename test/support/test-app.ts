@@ -10,9 +10,12 @@ const TEST_RATE_LIMITS = { RATE_LIMIT_AUTH_PER_MINUTE: '1000000', RATE_LIMIT_REF
 // The round engine would tick in every suite's app and share the one-round-at-a-time venue; the
 // rounds suites switch it on with their own fast ticks.
 const TEST_ROUNDS = { ROUNDS_ENGINE_ENABLED: 'false' };
+// Likewise the price feed: one leader for all suites would write prices and candles every suite sees;
+// the feed suites switch it on (with a scripted Backpack server, see support/scripted-backpack.ts).
+const TEST_FEED = { PRICE_FEED_ENABLED: 'false' };
 
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
-  return AppConfig.fromEnv({ ...TEST_RATE_LIMITS, ...TEST_ROUNDS, ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', ...overrides });
+  return AppConfig.fromEnv({ ...TEST_RATE_LIMITS, ...TEST_ROUNDS, ...TEST_FEED, ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', ...overrides });
 }
 
 export interface RunningApp {

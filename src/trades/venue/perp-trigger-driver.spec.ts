@@ -30,6 +30,8 @@ function harness(leading = true) {
   const board: PerpPriceBoard = {
     latest: (symbol) => latest.get(symbol) ?? null,
     isStale: () => false,
+    isKnown: () => true,
+    staleMs: 5000,
     onQuote: (registered) => {
       quoteListener = registered;
       return () => undefined;

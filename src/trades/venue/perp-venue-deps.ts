@@ -6,9 +6,9 @@ import type { PriceBoard } from '../feed/price-quote';
  * medium tests do not depend on how the feed and the market catalog are built.
  */
 
-/** The feed's view (PerpPrices on every instance). */
+/** The feed's view (PerpPrices on every instance), as `freshQuote` needs it. */
 export const PERP_PRICE_BOARD = Symbol('PerpPriceBoard');
-export type PerpPriceBoard = PriceBoard;
+export type PerpPriceBoard = PriceBoard & { isKnown(symbol: string): boolean; readonly staleMs: number };
 
 /** One symbol's trading rules (PerpMarketsService). Bps and minimum margin as the service exposes them. */
 export interface PerpMarketRules {

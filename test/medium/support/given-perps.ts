@@ -23,6 +23,11 @@ export class ScriptedPriceBoard implements PerpPriceBoard {
   private readonly stale = new Set<string>();
   private readonly listeners = new Set<(quote: PriceQuote) => void>();
   private updateId = 0;
+  readonly staleMs = 5000;
+
+  isKnown(symbol: string): boolean {
+    return symbol.includes('_USDC_PERP');
+  }
 
   latest(symbol: string): PriceQuote | null {
     return this.quotes.get(symbol) ?? null;
