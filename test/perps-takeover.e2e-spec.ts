@@ -33,13 +33,30 @@ describe('Perps across two instances and a leader change (e2e)', () => {
   });
   const leads = (running: RunningApp) => running.app.get(VenueEngine).isLeader('perps', BTC);
 
-  async function quote(running: RunningApp, bid: string, ask: string): Promise<void> {
-    backpack.send(BTC, { bid, ask });
-    await waitFor(`quote ${bid}`, async () => running.app.get(PerpPrices).latest(BTC)?.bid === bid);
+  /** Sends the quote until every running instance has it: after a leader change the next feed leader connects to the exchange anew. */
+  async function quote(_seenBy: RunningApp, bid: string, ask: string): Promise<void> {
+    let sentAt = 0;
+    await waitFor(`quote ${bid}`, async () => {
+      const live = [first, second].filter((app) => !stopped.has(app));
+      if (live.every((app) => app.app.get(PerpPrices).latest(BTC)?.bid === bid && !app.app.get(PerpPrices).isStale(BTC))) return true;
+      if (Date.now() - sentAt > 250) {
+        backpack.send(BTC, { bid, ask });
+        sentAt = Date.now();
+      }
+      return false;
+    });
   }
 
   const open = (running: RunningApp, user: TestUser, body: object) =>
-    request(running.url).post('/api/v1/trades').set(user.auth).set('Idempotency-Key', idempotencyKey()).send(body).expect(201);
+    request(running.url)
+      .post('/api/v1/trades')
+      .set(user.auth)
+      .set('Idempotency-Key', idempotencyKey())
+      .send(body)
+      .then((response) => {
+        expect({ status: response.status, body: response.body }).toMatchObject({ status: 201 });
+        return response;
+      });
   const triggerFills = async (positionId: string) =>
     Number(((await [first, second].find((running) => !stopped.has(running))!.app.get(DataSource).query(`SELECT count(*)::int AS n FROM perp_fills WHERE position_id = $1 AND kind = 'trigger'`, [positionId])) as { n: number }[])[0].n);
 

@@ -22,10 +22,16 @@ describe('Perps (e2e)', () => {
 
   /** Sends a quote and waits until this instance's board has it (the leader ticks on it meanwhile). */
   async function quote(bid: string, ask: string): Promise<void> {
-    backpack.send(BTC, { bid, ask });
+    let sentAt = 0;
     await waitFor(`quote ${bid}/${ask}`, async () => {
       const latest = running.app.get(PerpPrices).latest(BTC);
-      return latest !== null && latest.bid === bid && latest.ask === ask && !running.app.get(PerpPrices).isStale(BTC);
+      if (latest !== null && latest.bid === bid && latest.ask === ask && !running.app.get(PerpPrices).isStale(BTC)) return true;
+      // Again now and then: a frame sent before the feed (re)connected is lost, as on the exchange.
+      if (Date.now() - sentAt > 250) {
+        backpack.send(BTC, { bid, ask });
+        sentAt = Date.now();
+      }
+      return false;
     });
   }
 
