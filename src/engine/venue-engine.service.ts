@@ -8,6 +8,7 @@ import { AppConfig } from '../config/app-config';
 import { LeaderLease } from '../redis/leader-lease';
 import { REDIS } from '../redis/redis.module';
 import { CommandIntake } from './command-intake';
+import { CommandPruner } from './command-pruner';
 import { engineKeys } from './engine-keys';
 import { EngineMetrics } from './engine-metrics';
 import { EngineShardsRepository } from './engine-shards.repository';
@@ -35,6 +36,9 @@ export class VenueEngine implements OnApplicationBootstrap, OnModuleDestroy, OnA
   private readonly idleLeases = new Map<string, LeaderLease>();
   private readonly listeners = new Map<string, LeadershipListener[]>();
   private readonly intake: CommandIntake;
+  private readonly pruner: CommandPruner;
+  /** The prune run in flight, if any: apart from the lease passes, so a long one never delays a renewal. */
+  private pruning: Promise<void> | null = null;
   private readonly leaderDeps: ShardLeaderDeps;
   private running = false;
   private passes: Promise<void> = Promise.resolve();
@@ -47,6 +51,7 @@ export class VenueEngine implements OnApplicationBootstrap, OnModuleDestroy, OnA
     metrics: EngineMetrics,
   ) {
     this.intake = new CommandIntake(redis, config.redisKeyPrefix, this.instanceId, config.engineReplyTimeoutMs);
+    this.pruner = new CommandPruner(dataSource, redis, config.redisKeyPrefix, this.instanceId, metrics, { retentionMs: config.engineCommandRetentionMs });
     this.leaderDeps = { dataSource, redis, repository: new EngineShardsRepository(), metrics, config, instanceId: this.instanceId };
   }
 
@@ -100,6 +105,7 @@ export class VenueEngine implements OnApplicationBootstrap, OnModuleDestroy, OnA
     this.running = false;
     this.wake?.();
     await this.passes;
+    await this.pruning;
     await Promise.all([...this.leaderships.keys()].map((key) => this.stepDown(key, 'shutting down', true)));
   }
 
@@ -113,6 +119,7 @@ export class VenueEngine implements OnApplicationBootstrap, OnModuleDestroy, OnA
     this.running = false;
     this.wake?.();
     await this.passes;
+    await this.pruning;
     await Promise.all([...this.leaderships.keys()].map((key) => this.stepDown(key, 'halted', false)));
   }
 
@@ -129,6 +136,7 @@ export class VenueEngine implements OnApplicationBootstrap, OnModuleDestroy, OnA
   private async leasePasses(): Promise<void> {
     while (this.running) {
       await this.leasePass().catch((error: Error) => this.logger.error(`lease pass failed: ${error.stack ?? error.message}`));
+      this.pruneNowAndThen();
       if (this.running) await this.sleep(this.renewEveryMs);
     }
   }
@@ -189,6 +197,18 @@ export class VenueEngine implements OnApplicationBootstrap, OnModuleDestroy, OnA
       this.logger.error(`${key}: taking over failed: ${(error as Error).stack ?? String(error)}`);
       await lease.release().catch(() => lease.forget());
     }
+  }
+
+  /** engine_commands past ENGINE_COMMAND_RETENTION_MS: at most once a minute, on one instance of the fleet (see CommandPruner). */
+  private pruneNowAndThen(): void {
+    if (this.pruning || !this.running) return;
+    this.pruning = this.pruner
+      .pruneIfDue(() => this.running)
+      .then(
+        () => undefined,
+        (error: Error) => this.logger.warn(`pruning engine_commands failed: ${error.message}`),
+      )
+      .finally(() => (this.pruning = null));
   }
 
   /** The leader ended itself (fenced out, or its state could not be rebuilt): its batch loop is over already. */
