@@ -10,7 +10,7 @@ import { REDIS } from '../redis/redis.module';
 import { CommandIntake } from './command-intake';
 import { CommandPruner } from './command-pruner';
 import { engineKeys } from './engine-keys';
-import { EngineMetrics } from './engine-metrics';
+import { EngineMetrics, SubmitResult } from './engine-metrics';
 import { EngineShardsRepository } from './engine-shards.repository';
 import { ShardLeader, ShardLeaderDeps } from './shard-leader';
 import type { CommandOutcome, EngineCommand, LeadershipListener, LocalCommand, VenueDefinition } from './venue';
@@ -48,10 +48,11 @@ export class VenueEngine implements OnApplicationBootstrap, OnModuleDestroy, OnA
     @InjectDataSource() dataSource: DataSource,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly config: AppConfig,
-    metrics: EngineMetrics,
+    private readonly metrics: EngineMetrics,
   ) {
     this.intake = new CommandIntake(redis, config.redisKeyPrefix, this.instanceId, config.engineReplyTimeoutMs);
     this.pruner = new CommandPruner(dataSource, redis, config.redisKeyPrefix, this.instanceId, metrics, { retentionMs: config.engineCommandRetentionMs });
+    metrics.reportQueueDepths(() => [...this.leaderships.values()].map(({ leader }) => ({ venue: leader.venue, shard: leader.shard, depth: leader.queued })));
     this.leaderDeps = { dataSource, redis, repository: new EngineShardsRepository(), metrics, config, instanceId: this.instanceId };
   }
 
@@ -69,8 +70,13 @@ export class VenueEngine implements OnApplicationBootstrap, OnModuleDestroy, OnA
    */
   submit(venue: string, shard: string, command: EngineCommand): Promise<CommandOutcome> {
     this.definitionOf(venue);
+    const started = performance.now();
     const local = this.leaderships.get(shardKey(venue, shard))?.leader.submit(command, true);
-    return local ?? this.intake.send(venue, shard, command);
+    const path = local ? 'local' : 'remote';
+    return (local ?? this.intake.send(venue, shard, command)).then((outcome) => {
+      this.metrics.submitSeconds.observe({ venue, path, result: submitResult(outcome) }, (performance.now() - started) / 1000);
+      return outcome;
+    });
   }
 
   /**
@@ -255,6 +261,11 @@ export class VenueEngine implements OnApplicationBootstrap, OnModuleDestroy, OnA
       this.wake = done;
     });
   }
+}
+
+function submitResult(outcome: CommandOutcome): SubmitResult {
+  if (outcome.ok) return 'ok';
+  return outcome.refusal.error === 'EngineUnavailable' ? 'unavailable' : 'refused';
 }
 
 function shardKey(venue: string, shard: string): string {
