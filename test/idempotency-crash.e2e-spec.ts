@@ -5,6 +5,7 @@ import { ReconciliationService } from '../src/accounts/reconciliation.service';
 import { createAdmin, createFundedUser, db, DEV_ADDRESS } from './support/ledger';
 import { createHouseMarket } from './support/markets';
 import { RunningApp, startTestApp } from './support/test-app';
+import { TEST_ENGINE } from './support/test-engine';
 import { TestUser } from './support/users';
 
 // The compiled server (`npm test` builds first), killed with SIGKILL while it serves keyed requests.
@@ -40,7 +41,7 @@ interface Server {
 }
 
 function startServer(): Promise<Server> {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...SERVER_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN], { env: { ...TEST_ENGINE, ...process.env, ...SERVER_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
   return new Promise((resolve, reject) => {
     let output = '';

@@ -106,6 +106,11 @@ export class AppConfig {
   readonly engineBatchSize!: number;
   /** How long `submit` waits for the leader's answer before refusing with a retryable 503 EngineUnavailable. */
   readonly engineReplyTimeoutMs!: number;
+  /**
+   * How long a committed command's outcome stays in engine_commands (its id deduplicated); older rows are pruned.
+   * At least IDEMPOTENCY_KEY_TTL_HOURS, which is also the default: a retry within a key's lifetime must not apply twice.
+   */
+  readonly engineCommandRetentionMs!: number;
   /** Prediction-market trading fee in basis points of the traded amount, fixed on each market at creation. */
   readonly marketFeeBps!: number;
   /** Share of that fee (basis points) paid to the market's creator when a user with the `creator` role made it. */
@@ -225,6 +230,7 @@ export class AppConfig {
       engineBatchMs: read.integer('ENGINE_BATCH_MS', 2, { min: 0, max: 1000 }),
       engineBatchSize: read.integer('ENGINE_BATCH_SIZE', 256, { min: 1, max: 10_000 }),
       engineReplyTimeoutMs: read.integer('ENGINE_REPLY_TIMEOUT_MS', 10_000, { min: 10, max: 600_000 }),
+      engineCommandRetentionMs: read.integer('ENGINE_COMMAND_RETENTION_MS', idempotencyKeyLifetimeMs(env), { min: 60_000, max: 365 * DAY_MS }),
       marketFeeBps: read.integer('MARKET_FEE_BPS', 100, { min: 0, max: 10000 }),
       creatorFeeShareBps: read.integer('CREATOR_FEE_SHARE_BPS', 2000, { min: 0, max: 10000 }),
       marketSettlementBatchSize: read.integer('MARKET_SETTLEMENT_BATCH_SIZE', 500, { min: 1, max: 10000 }),
@@ -279,11 +285,26 @@ export class AppConfig {
     if (values.perpSymbols.length === 0 || badSymbols.length > 0 || new Set(values.perpSymbols).size !== values.perpSymbols.length) {
       read.problems.push(`PERP_SYMBOLS must list distinct upper-case symbols like BTC_USDC_PERP (got "${values.perpSymbols.join(',')}")`);
     }
+    // Venue engine
+    if (values.engineCommandRetentionMs < values.idempotencyKeyTtlHours * HOUR_MS) {
+      read.problems.push(
+        `ENGINE_COMMAND_RETENTION_MS must be at least IDEMPOTENCY_KEY_TTL_HOURS (${values.idempotencyKeyTtlHours} h = ${values.idempotencyKeyTtlHours * HOUR_MS} ms; got ${values.engineCommandRetentionMs}): a retry within a key's lifetime would be applied again`,
+      );
+    }
     if (values.jwtSecret && values.jwtSecret.length < 32) read.problems.push('JWT_SECRET must be at least 32 characters');
 
     if (read.problems.length > 0) throw new ConfigError(read.problems);
     return Object.assign(new AppConfig(), values);
   }
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** IDEMPOTENCY_KEY_TTL_HOURS in ms, the default retention of engine_commands (24 h when it is unset or invalid: its own check reports that). */
+function idempotencyKeyLifetimeMs(env: Env): number {
+  const hours = Number(env.IDEMPOTENCY_KEY_TTL_HOURS ?? 24);
+  return Number.isInteger(hours) && hours >= 24 ? hours * HOUR_MS : DAY_MS;
 }
 
 /** Keys in environment variables often arrive with literal "\\n" for line breaks. */

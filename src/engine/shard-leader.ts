@@ -95,6 +95,11 @@ export class ShardLeader<State> {
     return this.definition.venue;
   }
 
+  /** Commands queued for the next batches (engine_queue_depth). */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   get accepting(): boolean {
     return !this.queue.isClosed;
   }

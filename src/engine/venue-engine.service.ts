@@ -8,8 +8,9 @@ import { AppConfig } from '../config/app-config';
 import { LeaderLease } from '../redis/leader-lease';
 import { REDIS } from '../redis/redis.module';
 import { CommandIntake } from './command-intake';
+import { CommandPruner } from './command-pruner';
 import { engineKeys } from './engine-keys';
-import { EngineMetrics } from './engine-metrics';
+import { EngineMetrics, SubmitResult } from './engine-metrics';
 import { EngineShardsRepository } from './engine-shards.repository';
 import { ShardLeader, ShardLeaderDeps } from './shard-leader';
 import type { CommandOutcome, EngineCommand, LeadershipListener, LocalCommand, VenueDefinition } from './venue';
@@ -35,6 +36,9 @@ export class VenueEngine implements OnApplicationBootstrap, OnModuleDestroy, OnA
   private readonly idleLeases = new Map<string, LeaderLease>();
   private readonly listeners = new Map<string, LeadershipListener[]>();
   private readonly intake: CommandIntake;
+  private readonly pruner: CommandPruner;
+  /** The prune run in flight, if any: apart from the lease passes, so a long one never delays a renewal. */
+  private pruning: Promise<void> | null = null;
   private readonly leaderDeps: ShardLeaderDeps;
   private running = false;
   private passes: Promise<void> = Promise.resolve();
@@ -44,9 +48,11 @@ export class VenueEngine implements OnApplicationBootstrap, OnModuleDestroy, OnA
     @InjectDataSource() dataSource: DataSource,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly config: AppConfig,
-    metrics: EngineMetrics,
+    private readonly metrics: EngineMetrics,
   ) {
     this.intake = new CommandIntake(redis, config.redisKeyPrefix, this.instanceId, config.engineReplyTimeoutMs);
+    this.pruner = new CommandPruner(dataSource, redis, config.redisKeyPrefix, this.instanceId, metrics, { retentionMs: config.engineCommandRetentionMs });
+    metrics.reportQueueDepths(() => [...this.leaderships.values()].map(({ leader }) => ({ venue: leader.venue, shard: leader.shard, depth: leader.queued })));
     this.leaderDeps = { dataSource, redis, repository: new EngineShardsRepository(), metrics, config, instanceId: this.instanceId };
   }
 
@@ -64,8 +70,13 @@ export class VenueEngine implements OnApplicationBootstrap, OnModuleDestroy, OnA
    */
   submit(venue: string, shard: string, command: EngineCommand): Promise<CommandOutcome> {
     this.definitionOf(venue);
+    const started = performance.now();
     const local = this.leaderships.get(shardKey(venue, shard))?.leader.submit(command, true);
-    return local ?? this.intake.send(venue, shard, command);
+    const path = local ? 'local' : 'remote';
+    return (local ?? this.intake.send(venue, shard, command)).then((outcome) => {
+      this.metrics.submitSeconds.observe({ venue, path, result: submitResult(outcome) }, (performance.now() - started) / 1000);
+      return outcome;
+    });
   }
 
   /**
@@ -100,6 +111,7 @@ export class VenueEngine implements OnApplicationBootstrap, OnModuleDestroy, OnA
     this.running = false;
     this.wake?.();
     await this.passes;
+    await this.pruning;
     await Promise.all([...this.leaderships.keys()].map((key) => this.stepDown(key, 'shutting down', true)));
   }
 
@@ -113,6 +125,7 @@ export class VenueEngine implements OnApplicationBootstrap, OnModuleDestroy, OnA
     this.running = false;
     this.wake?.();
     await this.passes;
+    await this.pruning;
     await Promise.all([...this.leaderships.keys()].map((key) => this.stepDown(key, 'halted', false)));
   }
 
@@ -129,6 +142,7 @@ export class VenueEngine implements OnApplicationBootstrap, OnModuleDestroy, OnA
   private async leasePasses(): Promise<void> {
     while (this.running) {
       await this.leasePass().catch((error: Error) => this.logger.error(`lease pass failed: ${error.stack ?? error.message}`));
+      this.pruneNowAndThen();
       if (this.running) await this.sleep(this.renewEveryMs);
     }
   }
@@ -191,6 +205,18 @@ export class VenueEngine implements OnApplicationBootstrap, OnModuleDestroy, OnA
     }
   }
 
+  /** engine_commands past ENGINE_COMMAND_RETENTION_MS: at most once a minute, on one instance of the fleet (see CommandPruner). */
+  private pruneNowAndThen(): void {
+    if (this.pruning || !this.running) return;
+    this.pruning = this.pruner
+      .pruneIfDue(() => this.running)
+      .then(
+        () => undefined,
+        (error: Error) => this.logger.warn(`pruning engine_commands failed: ${error.message}`),
+      )
+      .finally(() => (this.pruning = null));
+  }
+
   /** The leader ended itself (fenced out, or its state could not be rebuilt): its batch loop is over already. */
   private async lost(key: string, reason: string): Promise<void> {
     const held = this.leaderships.get(key);
@@ -235,6 +261,11 @@ export class VenueEngine implements OnApplicationBootstrap, OnModuleDestroy, OnA
       this.wake = done;
     });
   }
+}
+
+function submitResult(outcome: CommandOutcome): SubmitResult {
+  if (outcome.ok) return 'ok';
+  return outcome.refusal.error === 'EngineUnavailable' ? 'unavailable' : 'refused';
 }
 
 function shardKey(venue: string, shard: string): string {
