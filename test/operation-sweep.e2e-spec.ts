@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import request from 'supertest';
-import { PerpPrices } from '../src/trades/feed/perp-prices';
+import type Redis from 'ioredis';
+import { REDIS } from '../src/redis/redis.module';
+import { PerpPrices, quotesKey } from '../src/trades/feed/perp-prices';
 import { createAdmin, createFundedUser } from './support/ledger';
 import { createHouseMarket } from './support/markets';
 import { malformedRequests, MalformedRequest, OpenApiDocument } from './support/malformed-requests';
@@ -119,6 +121,8 @@ describe('Operation sweep: malformed input never answers 5xx or leaves the error
   });
 
   afterAll(async () => {
+    // The simulator's quotes stay in Redis under the suites' prefix; later suites start from no prices, as before.
+    await running.app.get<Redis>(REDIS).del(quotesKey(running.config.redisKeyPrefix));
     await running.close();
     // The sweep may have paused rounds or changed their settings; later suites expect neither.
     await withDatabase(running.config.databaseUrl, (db) => db.query(`DELETE FROM round_settings`).then(() => undefined));
