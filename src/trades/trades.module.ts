@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
 import { EngineModule } from '../engine/engine.module';
+import { HealthModule } from '../health/health.module';
 import { RealtimeModule } from '../realtime/realtime.module';
+import { FeedMetrics } from './feed/feed-metrics';
 import { PerpCandles } from './feed/perp-candles.service';
 import { PerpPrices } from './feed/perp-prices';
 import { PriceFeedService } from './feed/price-feed.service';
@@ -22,12 +24,13 @@ import { PERP_PRICE_BOARD, PERP_VOLUME } from './venue/perp-venue-deps';
  * venue on the engine: positions, pending orders, SL/TP/liquidation (PerpVenue, TradingService, PerpTriggerDriver).
  */
 @Module({
-  imports: [RealtimeModule, AccountsModule, EngineModule],
+  imports: [RealtimeModule, AccountsModule, EngineModule, HealthModule],
   controllers: [PerpsController, PerpsAdminController, TradesController, OrdersController, PerpsExposureController],
   providers: [
     PerpPrices,
     PerpCandles,
     PriceFeedService,
+    FeedMetrics,
     PerpMarketData,
     PerpMarketsService,
     TradesRealtime,

@@ -18,6 +18,8 @@ export interface BackpackStreamOptions {
   random?: () => number;
   log?: { info(message: string): void; warn(message: string): void };
   now?: () => number;
+  /** Told of each dropped frame and each scheduled reconnect (the feed's metrics); the stats count them too. */
+  observer?: { dropped(reason: 'malformed' | 'not_newer'): void; reconnecting(): void };
 }
 
 interface LastKept {
@@ -86,6 +88,7 @@ export class BackpackStream implements QuoteSource {
       this.touch(socket);
       if (isBinary) {
         this.stats.malformed += 1;
+        this.options.observer?.dropped('malformed');
         return;
       }
       const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString();
@@ -101,6 +104,7 @@ export class BackpackStream implements QuoteSource {
       if (!this.running) return;
       const delay = backoffDelay(this.attempt, this.options.backoff ?? DEFAULT_RECONNECT_BACKOFF, this.options.random);
       this.attempt += 1;
+      this.options.observer?.reconnecting();
       this.options.log?.warn(`Backpack stream closed (${code}); reconnecting in ${delay} ms (attempt ${this.attempt})`);
       this.reconnectTimer = setTimeout(() => {
         this.reconnectTimer = null;
@@ -115,6 +119,7 @@ export class BackpackStream implements QuoteSource {
     if (frame.kind === 'ignored') return false;
     if (frame.kind === 'malformed') {
       this.stats.malformed += 1;
+      this.options.observer?.dropped('malformed');
       if (this.stats.malformed <= 10 || this.stats.malformed % 1000 === 0) {
         this.options.log?.warn(`dropped a malformed Backpack frame (${this.stats.malformed} so far): ${frame.reason}`);
       }
@@ -125,6 +130,7 @@ export class BackpackStream implements QuoteSource {
     const last = this.last.get(quote.symbol);
     if (last && quote.updateId <= last.updateId && quote.receivedAt - last.at < this.options.staleMs) {
       this.stats.outOfOrder += 1;
+      this.options.observer?.dropped('not_newer');
       return false;
     }
     this.last.set(quote.symbol, { updateId: quote.updateId, at: quote.receivedAt });

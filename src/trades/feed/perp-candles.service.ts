@@ -31,6 +31,12 @@ interface CandleRow {
   volume: string;
 }
 
+/** Who writes a feed's candles: the feed (its lease key) and the writer's fencing token. */
+export interface FeedFence {
+  feed: string;
+  token: number;
+}
+
 export interface CandleRange {
   /** Inclusive, ms since epoch. */
   from?: number;
@@ -68,27 +74,82 @@ export class PerpCandles {
     private readonly prices: PerpPrices,
   ) {}
 
-  /** One statement for every changed candle; answers the stored rows (volume included) for broadcasting. */
-  async upsertPrices(candles: readonly PriceCandle[], now = new Date()): Promise<StoredCandle[]> {
+  /**
+   * Makes `token` the one allowed to write `feed`'s candles (the lease key names the feed). Answers whether it
+   * did: false, with the stored token, when a leader with this token or a newer one claimed it already (then
+   * the Redis fence counter is behind, e.g. after Redis lost its data, and the caller raises it and tries again).
+   * Waits for a flush in flight, which share-locks the row: that flush commits before this claim.
+   */
+  async claimFeed(feed: string, token: number): Promise<{ claimed: boolean; token: number }> {
+    const claimed = (await this.dataSource.query(
+      `INSERT INTO perp_feed_leader (feed, token) VALUES ($1, $2)
+       ON CONFLICT (feed) DO UPDATE SET token = EXCLUDED.token, claimed_at = now() WHERE perp_feed_leader.token < EXCLUDED.token
+       RETURNING token::text AS token`,
+      [feed, token],
+    )) as { token: string }[];
+    if (claimed.length > 0) return { claimed: true, token };
+    const [row] = (await this.dataSource.query(`SELECT token::text AS token FROM perp_feed_leader WHERE feed = $1`, [feed])) as { token: string }[];
+    return { claimed: false, token: Number(row?.token ?? 0) };
+  }
+
+  /**
+   * One statement for every changed candle, fenced: it writes only while `fence.token` is the feed's claimed
+   * token (perp_feed_leader). The CTE share-locks that row for the statement, so a new leader's claim (an update
+   * of the row) either waits for this upsert to commit, or commits first and this upsert then finds another
+   * token and writes nothing. Every write of an ex-leader is therefore ordered before every write of its
+   * successor: it cannot leave a stale close over the successor's. Answers the stored rows (volume included)
+   * for broadcasting, or null when fenced out.
+   */
+  async upsertPrices(candles: readonly PriceCandle[], fence: FeedFence, now = new Date()): Promise<StoredCandle[] | null> {
     if (candles.length === 0) return [];
-    const values: unknown[] = [now];
+    const values: unknown[] = [now, fence.feed, fence.token];
     const tuples = candles.map((candle) => {
       const first = values.length + 1;
       values.push(candle.symbol, candle.interval, new Date(candle.openTime), candle.open, candle.high, candle.low, candle.close);
       const [symbol, interval, openTime, open, high, low, close] = [0, 1, 2, 3, 4, 5, 6].map((i) => `$${first + i}`);
-      return `(${symbol}, ${interval}, ${openTime}::timestamptz, ${open}::numeric, ${high}::numeric, ${low}::numeric, ${close}::numeric, 0, $1::timestamptz)`;
+      return `(${symbol}::varchar, ${interval}::varchar, ${openTime}::timestamptz, ${open}::numeric, ${high}::numeric, ${low}::numeric, ${close}::numeric)`;
     });
     const sql = `
-      INSERT INTO perp_candles (symbol, interval, open_time, open, high, low, close, volume, updated_at)
-      VALUES ${tuples.join(', ')}
-      ON CONFLICT (symbol, interval, open_time) DO UPDATE SET
-        high = GREATEST(perp_candles.high, EXCLUDED.high),
-        low = LEAST(perp_candles.low, EXCLUDED.low),
-        close = EXCLUDED.close,
-        updated_at = EXCLUDED.updated_at
-      RETURNING ${COLUMNS}`;
-    const rows = (await this.dataSource.query(sql, values)) as CandleRow[];
-    return rows.map(toStored);
+      WITH fence AS (SELECT 1 FROM perp_feed_leader WHERE feed = $2 AND token = $3 FOR SHARE),
+      written AS (
+        INSERT INTO perp_candles (symbol, interval, open_time, open, high, low, close, volume, updated_at)
+        SELECT c.symbol, c.interval, c.open_time, c.open, c.high, c.low, c.close, 0, $1::timestamptz
+        FROM (VALUES ${tuples.join(', ')}) AS c (symbol, interval, open_time, open, high, low, close)
+        WHERE EXISTS (SELECT 1 FROM fence)
+        ON CONFLICT (symbol, interval, open_time) DO UPDATE SET
+          high = GREATEST(perp_candles.high, EXCLUDED.high),
+          low = LEAST(perp_candles.low, EXCLUDED.low),
+          close = EXCLUDED.close,
+          updated_at = EXCLUDED.updated_at
+        RETURNING ${COLUMNS}
+      )
+      SELECT (SELECT count(*) FROM fence)::int AS fenced_in, written.* FROM (SELECT 1) AS one LEFT JOIN written ON true`;
+    const rows = (await this.dataSource.query(sql, values)) as (CandleRow & { fenced_in: number })[];
+    if (rows.length === 0 || rows[0].fenced_in === 0) return null;
+    return rows.filter((row) => row.symbol !== null).map(toStored);
+  }
+
+  /**
+   * Deletes `interval` candles of `symbols` opening before `before`, at most `chunk` rows a statement (by the
+   * primary key's symbol and interval prefix, so each chunk is an index range), until none are left or
+   * `keepGoing` says stop. Answers how many rows went.
+   */
+  async pruneBefore(symbols: readonly string[], interval: CandleInterval, before: Date, chunk = 5000, keepGoing: () => boolean = () => true): Promise<number> {
+    let deleted = 0;
+    for (const symbol of symbols) {
+      for (;;) {
+        // TypeORM answers a DELETE with [rows, rowCount].
+        const [, count] = (await this.dataSource.query(
+          `DELETE FROM perp_candles WHERE ctid = ANY(ARRAY(
+             SELECT ctid FROM perp_candles WHERE symbol = $1 AND interval = $2 AND open_time < $3 ORDER BY open_time LIMIT $4))`,
+          [symbol, interval, before, chunk],
+        )) as [unknown[], number];
+        deleted += count;
+        if (count < chunk || !keepGoing()) break;
+      }
+      if (!keepGoing()) break;
+    }
+    return deleted;
   }
 
   /**

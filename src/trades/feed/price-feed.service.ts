@@ -9,7 +9,8 @@ import { TradesEvent } from '../trades.events';
 import { BackpackStream } from './backpack-stream';
 import { CandleAggregator } from './candle-aggregator';
 import { midPrice } from './decimal-price';
-import { PerpCandles } from './perp-candles.service';
+import { FeedMetrics } from './feed-metrics';
+import { PerpCandles, StoredCandle } from './perp-candles.service';
 import { PerpPrices, PublishedQuote, quotesChannel, quotesKey } from './perp-prices';
 import type { PriceQuote } from './price-quote';
 import type { QuoteSource } from './quote-source';
@@ -30,6 +31,9 @@ const CANDLE_FLUSH_MS = 1000;
 /** At most 10 tickers a second per symbol. */
 const TICKER_MIN_GAP_MS = 100;
 const IDLE_POLL_MS = 250;
+/** Old 1m candles are deleted at most this often (and once on takeover). */
+const CANDLE_PRUNE_EVERY_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 
 class LeadershipLost extends Error {}
 
@@ -40,6 +44,11 @@ class LeadershipLost extends Error {}
  * the lease still carries its token, so a paused ex-leader writes nothing), builds candles from the mid
  * prices and upserts them about once a second, and raises `perp.ticker` (throttled) and `perp.candle`.
  * Every instance reads the quotes through PerpPrices.
+ *
+ * The candle upserts are fenced in PostgreSQL: on takeover the leader claims the `perp_feed_leader` row of its
+ * lease with its token before its source starts, and every upsert runs only while that row still holds the
+ * token (see PerpCandles.upsertPrices), so a paused ex-leader's late flush writes nothing and steps it down.
+ * Once an hour the leader also deletes 1m candles older than CANDLE_1M_RETENTION_DAYS.
  */
 @Injectable()
 export class PriceFeedService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -57,6 +66,9 @@ export class PriceFeedService implements OnApplicationBootstrap, OnModuleDestroy
   private readonly tickerTimers = new Map<string, NodeJS.Timeout>();
   private readonly lastTickerAt = new Map<string, number>();
   private publishFailures = 0;
+  private lastPruneAt = 0;
+  /** The prune run in flight, if any: apart from the loop, so a long first run never delays a lease renewal. */
+  private pruning: Promise<void> = Promise.resolve();
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -64,6 +76,7 @@ export class PriceFeedService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly prices: PerpPrices,
     private readonly candles: PerpCandles,
     private readonly events: DomainEventBus,
+    private readonly metrics: FeedMetrics,
   ) {
     this.lease = new LeaderLease(redis, this.leaseKey, config.feedLeaseMs);
   }
@@ -92,6 +105,7 @@ export class PriceFeedService implements OnApplicationBootstrap, OnModuleDestroy
     this.running = false;
     this.wake?.();
     await this.loopDone;
+    await this.pruning;
     if (this.isLeader) {
       await this.stopSource();
       await this.flushCandles().catch((error: Error) => this.logger.warn(`last candle flush failed: ${error.message}`));
@@ -135,6 +149,7 @@ export class PriceFeedService implements OnApplicationBootstrap, OnModuleDestroy
       const token = await this.lease.acquire();
       if (token === null) return this.renewEveryMs;
       this.lastRenewAt = now;
+      if (!(await this.claimCandles(token))) return 0;
       this.logger.log(`price feed leader (fencing token ${token}), source ${this.config.priceFeed}`);
       await this.takeOver();
     } else if (now - this.lastRenewAt >= this.renewEveryMs) {
@@ -145,7 +160,37 @@ export class PriceFeedService implements OnApplicationBootstrap, OnModuleDestroy
       this.lastFlushAt = now;
       await this.flushCandles();
     }
+    if (now - this.lastPruneAt >= CANDLE_PRUNE_EVERY_MS) {
+      this.lastPruneAt = now;
+      this.pruneOldCandles();
+    }
     return Math.max(10, Math.min(this.renewEveryMs - (Date.now() - this.lastRenewAt), CANDLE_FLUSH_MS - (Date.now() - this.lastFlushAt)));
+  }
+
+  /**
+   * Claims the candles for `token` before anything is written. A claim refused because the row holds this
+   * token or a newer one means the Redis fence counter fell behind PostgreSQL (Redis lost its data): the
+   * counter is raised past the stored token and the lease given back, so the next pass draws a token that wins.
+   */
+  private async claimCandles(token: number): Promise<boolean> {
+    const claim = await this.candles.claimFeed(this.leaseKey, token);
+    if (claim.claimed) return true;
+    this.logger.warn(`the candle fence holds token ${claim.token}, not below ours (${token}): raising the Redis fence counter and taking the lease again`);
+    await this.lease.raiseFenceTo(claim.token);
+    await this.lease.release();
+    return false;
+  }
+
+  /** 1m candles past CANDLE_1M_RETENTION_DAYS. Not fenced: deleting rows this old twice, or late, changes nothing. */
+  private pruneOldCandles(): void {
+    const before = new Date(Date.now() - this.config.candle1mRetentionDays * DAY_MS);
+    this.pruning = this.pruning
+      .then(() => this.candles.pruneBefore(this.config.perpSymbols, '1m', before, 5000, () => this.running && this.isLeader))
+      .then((deleted) => {
+        this.metrics.candlesPruned.inc({ interval: '1m' }, deleted);
+        if (deleted > 0) this.logger.log(`pruned ${deleted} 1m candles older than ${before.toISOString()}`);
+      })
+      .catch((error: Error) => this.logger.warn(`could not prune old 1m candles, retrying within the hour: ${error.message}`));
   }
 
   private async takeOver(): Promise<void> {
@@ -164,6 +209,10 @@ export class PriceFeedService implements OnApplicationBootstrap, OnModuleDestroy
         symbols,
         staleMs: this.config.feedStaleMs,
         log: { info: (message) => this.logger.log(message), warn: (message) => this.logger.warn(message) },
+        observer: {
+          dropped: (reason) => this.metrics.quotesDropped.inc({ reason }),
+          reconnecting: () => this.metrics.reconnects.inc(),
+        },
       });
     }
     // A new leader continues from the last published prices and ids instead of jumping back to the start.
@@ -193,6 +242,7 @@ export class PriceFeedService implements OnApplicationBootstrap, OnModuleDestroy
   private onQuote(quote: PriceQuote): void {
     const token = this.lease.token;
     if (token === null || !this.source) return;
+    this.metrics.quotesReceived.inc({ symbol: quote.symbol });
     this.latestQuotes.set(quote.symbol, quote);
     this.aggregator.apply(quote.symbol, midPrice(quote.bid, quote.ask), quote.exchangeTime);
     this.publish({ quote, token });
@@ -239,16 +289,25 @@ export class PriceFeedService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async flushCandles(): Promise<void> {
+    const token = this.lease.token;
+    if (token === null) return;
     const changed = this.aggregator.drainChanged();
     if (changed.length === 0) return;
-    let stored;
+    const endTimer = this.metrics.candleFlushSeconds.startTimer();
+    let stored: StoredCandle[] | null;
     try {
-      stored = await this.candles.upsertPrices(changed);
+      stored = await this.candles.upsertPrices(changed, { feed: this.leaseKey, token });
     } catch (error) {
+      endTimer({ result: 'failed' });
       this.aggregator.markChanged(changed);
       this.logger.warn(`could not store ${changed.length} candles, retrying next flush: ${(error as Error).message}`);
       return;
     }
+    if (stored === null) {
+      endTimer({ result: 'fenced' });
+      throw new LeadershipLost(`a newer feed leader claimed the candles; ${changed.length} candles of token ${token} not written`);
+    }
+    endTimer({ result: 'stored' });
     for (const candle of stored) this.events.publishCommitted({ name: TradesEvent.Candle, payload: { symbol: candle.symbol, candle } });
     const symbols = new Set(changed.map((candle) => candle.symbol));
     for (const symbol of symbols) {
