@@ -4,6 +4,9 @@ import { PriceFeedStale } from './feed/feed-errors';
 import { PerpCandles, StoredCandle } from './feed/perp-candles.service';
 import { PerpPrices } from './feed/perp-prices';
 import { buildTicker, PerpTicker } from './feed/ticker';
+import type { PerpListingDto } from './perp-listing.dto';
+import { toPerpListingDto } from './perp-market.mapper';
+import { PerpMarketsService } from './perp-markets.service';
 
 export interface CandleQuery {
   interval: CandleInterval;
@@ -12,13 +15,20 @@ export interface CandleQuery {
   limit: number;
 }
 
-/** The perps' public market data: candles and the 24 h ticker, on any instance (prices from PerpPrices, history from PostgreSQL). */
+/** The perps' public market data: the symbol list, candles and the 24 h ticker, on any instance (prices from PerpPrices, rules and history from PostgreSQL). */
 @Injectable()
 export class PerpMarketData {
   constructor(
     private readonly prices: PerpPrices,
     private readonly candles: PerpCandles,
+    private readonly markets: PerpMarketsService,
   ) {}
+
+  /** Every catalogue symbol, by name, with its rules and this instance's latest quote. */
+  async listing(now = Date.now()): Promise<PerpListingDto[]> {
+    const markets = await this.markets.list();
+    return markets.map((market) => toPerpListingDto(market, this.prices.latest(market.symbol), this.prices.isStale(market.symbol, now)));
+  }
 
   async candlesOf(symbol: string, query: CandleQuery): Promise<{ symbol: string; interval: CandleInterval; candles: StoredCandle[] }> {
     this.prices.assertKnown(symbol);

@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger'
 import { Public } from '../auth/auth.decorators';
 import { InvalidField } from '../common/errors/domain-error';
 import { ApiErrors, validationFailed } from '../common/http/api-errors.decorator';
+import { PerpListingDto } from './perp-listing.dto';
 import { PerpMarketData } from './perp-market-data.service';
 import { BAD_CANDLE_QUERY, PRICE_FEED_STALE, UNKNOWN_SYMBOL } from './perps.api-errors';
 import { CandlesQueryDto, parseTimeParam, PerpCandlesDto, PerpTickerDto } from './perps.dto';
@@ -13,6 +14,14 @@ const SYMBOL_PARAM = { name: 'symbol', example: 'BTC_USDC_PERP', description: 'O
 @Controller('perps')
 export class PerpsController {
   constructor(private readonly marketData: PerpMarketData) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Every perp symbol: its trading rules with the latest bid, ask and mark (mid)' })
+  @Public()
+  @ApiOkResponse({ type: [PerpListingDto], description: 'By symbol; prices are null before the first quote, `stale` when the feed has not updated within FEED_STALE_MS' })
+  list(): Promise<PerpListingDto[]> {
+    return this.marketData.listing();
+  }
 
   @Get(':symbol/candles')
   @ApiOperation({ summary: 'A perp’s candles of mid prices (1m to 1d), oldest first' })
