@@ -117,6 +117,9 @@ describe('price feed from Backpack (e2e)', () => {
   });
 
   it('stores candles of exact mids, with the volume traded here, and serves them and the ticker', async () => {
+    // The quotes and the volume below must land in one 5-minute bucket (every longer interval is a multiple of it).
+    const intoBucket = 300_000 - (Date.now() % 300_000);
+    if (intoBucket < 3000) await sleep(intoBucket + 100);
     backpack.send(BTC, { bid: '97003.1', ask: '97003.2' });
     backpack.send(BTC, { bid: '97005.1', ask: '97005.4' });
     await eventually(() => expect(latestOnReader(BTC)).toMatchObject({ bid: '97005.1' }));
@@ -133,8 +136,10 @@ describe('price feed from Backpack (e2e)', () => {
     }, 5000);
 
     for (const interval of ['5m', '15m', '1h', '4h', '1d']) {
-      const { body } = await request(reader.url).get(`/api/v1/perps/${BTC}/candles?interval=${interval}&limit=1`).expect(200);
-      expect(body.candles).toEqual([expect.objectContaining({ close: '97005.25', volume: '1520.75' })]);
+      await eventually(async () => {
+        const { body } = await request(reader.url).get(`/api/v1/perps/${BTC}/candles?interval=${interval}&limit=1`).expect(200);
+        expect(body.candles).toEqual([expect.objectContaining({ close: '97005.25', volume: '1520.75' })]);
+      }, 5000);
     }
     const since = await request(reader.url).get(`/api/v1/perps/${BTC}/candles?from=${Date.now() - 3_600_000}&to=${new Date(Date.now() + 60_000).toISOString()}`).expect(200);
     expect(since.body.candles.length).toBeGreaterThanOrEqual(1);
