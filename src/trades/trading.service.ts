@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { DomainError, IdempotencyKeyMismatch } from '../common/errors/domain-error';
+import { DomainError, IdempotencyKeyMismatch, InvalidField } from '../common/errors/domain-error';
 import { offsetOf, Page, toPage } from '../common/http/pagination';
 import { formatUsdc, parseUsdc } from '../common/money/usdc';
 import type { CommandOutcome, EngineCommand } from '../engine/venue';
@@ -74,7 +74,7 @@ export class TradingService {
     const symbol = await this.knownSymbol(body.symbol);
     return this.run<PositionDto>(symbol, userId, idempotencyKey, PerpCommandType.Open, {
       side: body.side,
-      margin: parseUsdc(body.margin, 'margin').toString(),
+      margin: parseMargin(body.margin).toString(),
       leverage: body.leverage,
       quotedPrice: body.quotedPrice === undefined ? undefined : parsePriceField(body.quotedPrice, 'quotedPrice').toString(),
       slippageBps: body.slippageBps ?? DEFAULT_SLIPPAGE_BPS,
@@ -106,7 +106,7 @@ export class TradingService {
       side: body.side,
       type: body.type,
       price: parsePriceField(body.price, 'price').toString(),
-      margin: parseUsdc(body.margin, 'margin').toString(),
+      margin: parseMargin(body.margin).toString(),
       leverage: body.leverage,
       stopLoss: body.stopLoss === undefined ? undefined : parsePriceField(body.stopLoss, 'stopLoss').toString(),
       takeProfit: body.takeProfit === undefined ? undefined : parsePriceField(body.takeProfit, 'takeProfit').toString(),
@@ -228,4 +228,13 @@ export function commandIdOf(userId: string, idempotencyKey: string | undefined):
   if (idempotencyKey === undefined) return randomUUID();
   const hex = sha256(`perps\n${userId}\n${idempotencyKey}`);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Margins above this are refused with a 400 before they reach the engine: margin × leverage must fit the numeric(78,0) notional column. */
+const MAX_MARGIN_UNITS = 10n ** 60n;
+
+function parseMargin(value: string): bigint {
+  const margin = parseUsdc(value, 'margin');
+  if (margin > MAX_MARGIN_UNITS) throw new InvalidField('margin', 'is larger than any balance can be');
+  return margin;
 }

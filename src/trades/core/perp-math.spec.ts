@@ -95,6 +95,13 @@ describe('P&L', () => {
     expect(liquidated).toEqual({ pnl: -100n * USDC, closeFee: 0n, payout: 0n, houseDelta: 100n * USDC });
   });
 
+  it('a liquidation at the liquidation price, with equity left, still pays the user nothing', () => {
+    const terms = long(100n * USDC, 10, 100n * PRICE);
+    const atLiquidation = settle(terms, liquidationPrice(terms), 'liquidation', 5n);
+    expect(atLiquidation.pnl > -100n * USDC).toBe(true);
+    expect(atLiquidation).toMatchObject({ closeFee: 0n, payout: 0n, houseDelta: 100n * USDC });
+  });
+
   it('settlement always balances: payout + fee + house = margin', () => {
     const random = new SeededRandom(7);
     for (let i = 0; i < 2_000; i++) {

@@ -133,7 +133,7 @@ export interface Settlement {
   pnl: bigint;
   /** Charged on a user, stop-loss or take-profit close; zero on liquidation. */
   closeFee: bigint;
-  /** `max(0, margin + pnl − closeFee)`: what the user gets back. */
+  /** `max(0, margin + pnl − closeFee)`: what the user gets back; 0 on liquidation. */
   payout: bigint;
   /**
    * What the house takes from the margin (negative: what it pays in). `payout + closeFee + houseDelta = margin`,
@@ -146,7 +146,9 @@ export interface Settlement {
 export function settle(terms: PositionTerms, exitPrice: bigint, reason: CloseReason, takerFeeBps: bigint): Settlement {
   const notional = notionalOf(terms.margin, terms.leverage);
   const pnl = pnlAt(terms.side, notional, terms.entryPrice, exitPrice);
-  const closeFee = reason === 'liquidation' ? 0n : takerFee(notional, takerFeeBps);
+  // A liquidated user gets nothing back, whatever equity was left: the whole margin goes to the house, no fee.
+  if (reason === 'liquidation') return { pnl, closeFee: 0n, payout: 0n, houseDelta: terms.margin };
+  const closeFee = takerFee(notional, takerFeeBps);
   const remaining = terms.margin + pnl - closeFee;
   const payout = remaining > 0n ? remaining : 0n;
   return { pnl, closeFee, payout, houseDelta: terms.margin - payout - closeFee };

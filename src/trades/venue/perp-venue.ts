@@ -220,6 +220,8 @@ export class PerpVenue implements VenueShard<PerpShardState> {
 
   private async placeOrder(manager: EntityManager, state: PerpShardState, userId: string, symbol: string, payload: PlaceOrderPayload): Promise<Applied> {
     const rules = await this.tradableRules(symbol);
+    // An order on a symbol the feed is not pricing is refused like an open (503 PriceFeedStale): it could never fire.
+    freshTopOfBook(this.prices, symbol);
     const margin = BigInt(payload.margin);
     this.checkSize(rules, margin, payload.leverage);
     const now = new Date();
