@@ -32,6 +32,7 @@ describe('Backpack bookTicker frames', () => {
     ['a negative size', frame({ ...BOOK, B: '-1' })],
     ['a zero bid', frame({ ...BOOK, b: '0' })],
     ['a crossed book', frame({ ...BOOK, b: '97000.3' })],
+    ['a price finer than 8 decimals', frame({ ...BOOK, b: '97000.100000001' })],
     ['a missing update id', frame({ ...BOOK, u: undefined })],
     ['a fractional update id', frame({ ...BOOK, u: 1.5 })],
     ['a missing time', frame({ ...BOOK, E: undefined, T: undefined })],

@@ -77,6 +77,8 @@ export function parseBackpackFrame(raw: string | Buffer, receivedAt: number): Pa
     if (!isDecimalString(data[field]) || (data[field] as string).startsWith('-')) return malformed(`${field} is not a non-negative decimal string`);
   }
   const [ask, askSize, bid, bidSize] = [data.a, data.A, data.b, data.B] as string[];
+  // Positions price at 8 decimals (PRICE_DECIMALS): a finer quote could not be traded on, so it is not a quote.
+  if (decimalPlaces(bid) > 8 || decimalPlaces(ask) > 8) return malformed('a price has more than 8 decimals');
   if (compareDecimals(bid, '0') <= 0 || compareDecimals(ask, '0') <= 0) return malformed('a price is zero');
   if (compareDecimals(bid, ask) > 0) return malformed(`crossed book: bid ${bid} above ask ${ask}`);
   const updateId = updateIdOf(data.u);
@@ -84,4 +86,9 @@ export function parseBackpackFrame(raw: string | Buffer, receivedAt: number): Pa
   const exchangeTime = microsToMillis(data.E ?? data.T);
   if (exchangeTime === null) return malformed('E is not a time in microseconds');
   return { kind: 'quote', quote: { symbol, bid, ask, bidSize, askSize, updateId, exchangeTime, receivedAt } };
+}
+
+function decimalPlaces(value: string): number {
+  const point = value.indexOf('.');
+  return point < 0 ? 0 : value.length - point - 1;
 }
