@@ -316,4 +316,66 @@ describe('Perps: the shard leader killed with SIGKILL around a crossing tick (e2
     await oneMoreBatch();
     await expectExactlyOnce(users, positions, orders);
   }, 60_000);
+
+  /** Some backend of the venue is inside the tick's transaction, past the close writes (uncommitted). */
+  async function tickBatchInFlight(): Promise<boolean> {
+    const rows = (await db.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
+          AND (query LIKE 'UPDATE perp_positions AS p%' OR query LIKE 'INSERT INTO "perp_fills"%' OR query LIKE 'INSERT INTO%ledger_%')`,
+    )) as { n: number }[];
+    return rows[0].n > 0;
+  }
+
+  /**
+   * The crossing tick reaches the leader, which is killed with SIGKILL in the middle of the tick's batch (its
+   * close writes seen in an open transaction) or just after the batch committed; the survivor then loads the
+   * shard and ticks on the same latest quote.
+   */
+  async function crashAroundTheTick(when: 'mid-batch' | 'after-commit'): Promise<void> {
+    await boot(`for ${when}`);
+    await quote(OPEN);
+    const { users, positions, orders } = await openBook();
+    const crossing = positions.filter((one) => one.expected !== 'open').map((one) => one.id);
+    const closedCount = () => db.getRepository(PerpPositionEntity).count({ where: { id: In(crossing), status: 'closed' } });
+
+    const leader = (await leaderOf())!;
+    let sentAt = 0;
+    let caught = false;
+    await waitFor(
+      `the leader ${when === 'mid-batch' ? 'inside' : 'done with'} the tick's batch`,
+      async () => {
+        if (when === 'mid-batch' ? (caught = await tickBatchInFlight()) : (await closedCount()) === crossing.length) return true;
+        // Mid-batch was missed if the batch committed already: the after-commit case, still a valid kill.
+        if (when === 'mid-batch' && (await closedCount()) > 0) return true;
+        if (Date.now() - sentAt > 200) {
+          backpack.send(BTC, CROSS);
+          sentAt = Date.now();
+        }
+        return false;
+      },
+      15_000,
+      1,
+    );
+    leader.proc.child.kill('SIGKILL');
+    expect((await leader.proc.exited).signal).toBe('SIGKILL');
+    // Before the survivor can lead (the dead leader's lease runs out first), whatever is closed was committed by
+    // the dead leader; one tick is one batch, so all of it or none.
+    const closedAtKill = await closedCount();
+    expect([0, crossing.length]).toContain(closedAtKill);
+    if (when === 'after-commit') expect(closedAtKill).toBe(crossing.length);
+    if (process.env.PERPS_CRASH_REPORT) process.stdout.write(`${when}: caught in flight ${caught}; ${closedAtKill} of ${crossing.length} closed by the dead leader\n`);
+
+    const survivor = live()[0];
+    await quote(CROSS, () => [survivor]);
+    expect(await takeover(leader)).toBe(survivor);
+    await waitFor('every trigger', () => allFired(positions, orders), 15_000, 50);
+    await oneMoreBatch();
+    await expectExactlyOnce(users, positions, orders);
+  }
+
+  it('B: the leader killed in the middle of the crossing tick’s batch; the survivor fires each trigger once', () => crashAroundTheTick('mid-batch'), 60_000);
+
+  it('C: the leader killed just after the crossing tick’s batch committed; the survivor, ticking on that quote, fires nothing again', () =>
+    crashAroundTheTick('after-commit'), 60_000);
 });
