@@ -110,9 +110,27 @@ let statements = 0;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pgClient = (require('pg') as { Client: { prototype: { query: (...args: unknown[]) => unknown } } }).Client.prototype;
 const pgQuery = pgClient.query;
+/** With BENCH_PROFILE=1: time in PostgreSQL round trips by statement (its first 70 characters), printed after scenario 3. */
+const profile = process.env.BENCH_PROFILE === '1' ? new Map<string, { count: number; ms: number }>() : null;
+let profiling = false;
 pgClient.query = function (this: unknown, ...args: unknown[]) {
   statements++;
-  return pgQuery.apply(this, args);
+  const result = pgQuery.apply(this, args);
+  if (profile && profiling && result instanceof Promise) {
+    const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string }).text);
+    const key = text.replace(/\s+/g, ' ').slice(0, 70);
+    const started = performance.now();
+    void result.then(
+      () => {
+        const entry = profile.get(key) ?? { count: 0, ms: 0 };
+        entry.count++;
+        entry.ms += performance.now() - started;
+        profile.set(key, entry);
+      },
+      () => undefined,
+    );
+  }
+  return result;
 };
 
 interface Row {
@@ -359,11 +377,17 @@ async function main(): Promise<void> {
     await measure('warm-up', { seconds: 1, concurrency, users: 1 }, openOne);
     // Statements per open with each open alone in its batch, then under load.
     const aloneBefore = statements;
-    for (let i = 0; i < 50; i++) await openOne(i);
+    for (let i = 0; i < 50; i++) await openOne(i % concurrency);
     const statementsPerLoneOpen = (statements - aloneBefore) / 50;
     metrics.registry.resetMetrics();
     const loadBefore = statements;
+    profiling = true;
     const opens = await measure('engine opens', { seconds, concurrency, users: 1 }, openOne);
+    profiling = false;
+    if (profile) {
+      console.log(`\nscenario 3, PostgreSQL round trips (${opens.postings} opens):`);
+      for (const [key, entry] of [...profile].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) console.log(`  ${entry.ms.toFixed(0).padStart(7)} ms ${String(entry.count).padStart(6)}×  ${key}`);
+    }
     const statementsPerOpen = (statements - loadBefore) / opens.postings;
     const batches = await batchFigures(metrics);
     rows.push({
@@ -433,9 +457,9 @@ async function httpOpens(seconds: number, clients: number): Promise<Result> {
       PERP_SYMBOLS: 'BTC_USDC_PERP',
       STARTING_BALANCE: '1000000',
       ROUNDS_ENGINE_ENABLED: 'false',
-      RATE_LIMIT_PER_MINUTE: '100000000',
-      RATE_LIMIT_AUTH_PER_MINUTE: '100000000',
-      RATE_LIMIT_REFRESH_PER_MINUTE: '100000000',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
+      RATE_LIMIT_REFRESH_PER_MINUTE: '1000000',
       LOG_LEVEL: 'error',
       BENCH_USERS: String(clients),
     },
