@@ -396,7 +396,7 @@ async function main(): Promise<void> {
       perSecond: opens.perSecond,
       p50: opens.p50Ms,
       p99: opens.p99Ms,
-      note: `${(opens.perSecond / baseline.perSecond).toFixed(2)}× baseline; errors ${opens.errors}; batches: ${batches}; ${statementsPerOpen.toFixed(1)} statements per open under load, ${statementsPerLoneOpen.toFixed(1)} alone in its batch`,
+      note: `${(opens.perSecond / baseline.perSecond).toFixed(2)}× baseline; errors ${opens.errors}; batches: ${batches}; ${statementsPerOpen.toFixed(2)} statements per open under load, ${statementsPerLoneOpen.toFixed(1)} alone in its batch`,
     });
     clearInterval(refresher);
     refresher = undefined;

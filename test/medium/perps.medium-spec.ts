@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { In } from 'typeorm';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { LedgerService, SystemAccount } from '../../src/accounts/ledger.service';
 import { parseUsdc } from '../../src/common/money/usdc';
@@ -9,7 +11,10 @@ import { PerpOrderEntity } from '../../src/trades/perp-order.entity';
 import { PerpPositionEntity } from '../../src/trades/perp-position.entity';
 import type { PerpOrderUpdate, PerpPositionUpdate, PerpTriggerNotification } from '../../src/trades/trades.events';
 import { commandIdOf, TradingService } from '../../src/trades/trading.service';
+import type { EngineCommand } from '../../src/engine/venue';
+import { PerpCommandType, type OpenPayload } from '../../src/trades/venue/perp-commands';
 import { PERP_ENGINE } from '../../src/trades/venue/perp-engine';
+import { PerpVenue } from '../../src/trades/venue/perp-venue';
 import { givenUserWithBalance } from './support/given';
 import { BTC, givenPerpQuote, InProcessPerpEngine, perpsVenue, tickAt } from './support/given-perps';
 import { MediumModule, startMediumModule } from './support/medium-module';
@@ -303,4 +308,39 @@ describe('Perps: the venue rules of PerpVenue.applyBatch through TradingService 
     expect((await tickAt(medium, board, BTC, '63800', '63810')).closed).toEqual([]);
     expect(await medium.dataSource.manager.count(PerpFillEntity, { where: { kind: 'trigger', reason: 'stop_loss' } })).toBeGreaterThanOrEqual(300);
   }, 60_000);
+  it('a batch of opens is written together, and each refusal in it is its own: what does not fit, a bad leverage, a stale quote move nothing', async () => {
+    const nina = await givenUserWithBalance(medium, '25');
+    const otto = await givenUserWithBalance(medium, '50');
+    const open = (userId: string, margin: string, leverage = 5): EngineCommand => ({
+      id: randomUUID(),
+      type: PerpCommandType.Open,
+      userId,
+      payload: { side: 'long', margin: units(margin).toString(), leverage, slippageBps: 50, fingerprint: 'f' } satisfies OpenPayload,
+    });
+    const commands = [open(nina.id, '10'), open(nina.id, '15'), open(otto.id, '10', 51), open(otto.id, '10'), open(nina.id, '14')];
+    const before = await houseAndFees();
+    medium.events.clear();
+    const outcomes = await medium.dataSource.transaction(async (manager) => {
+      const venue = medium.get(PerpVenue);
+      return venue.applyBatch(manager, await venue.load(manager, BTC), commands, BTC);
+    });
+    // Fee 5 bps of the notional (5×). nina: 25 − (10 + 0.025) leaves 14.975: 15 + 0.0375 does not fit, 14 + 0.035 does, after it; otto's 51× is refused before any write.
+    expect(outcomes.map((outcome) => (outcome.ok ? 'ok' : outcome.refusal.error))).toEqual(['ok', 'InsufficientFunds', 'LeverageOutOfRange', 'ok', 'ok']);
+    expect(await balance(nina.id)).toEqual({ available: units('25') - units('24') - units('0.06'), locked: units('24') });
+    expect(await balance(otto.id)).toEqual({ available: units('40') - units('0.025'), locked: units('10') });
+    expect(await rowsOf(nina.id)).toEqual({ positions: 2, orders: 0 });
+    expect(await rowsOf(otto.id)).toEqual({ positions: 1, orders: 0 });
+    expect((await houseAndFees()).fees - before.fees).toBe(units('0.085'));
+    const openedIds = outcomes.flatMap((outcome) => (outcome.ok ? [(outcome.result as { value: { id: string } }).value.id] : []));
+    expect(await medium.dataSource.manager.count(PerpFillEntity, { where: { positionId: In(openedIds), kind: 'open' } })).toBe(3);
+    expect(medium.events.named(UserUpdateEvent.PositionUpdated).length).toBe(3);
+
+    board.goStale(BTC);
+    const stale = await medium.dataSource.transaction(async (manager) => {
+      const venue = medium.get(PerpVenue);
+      return venue.applyBatch(manager, await venue.load(manager, BTC), [open(otto.id, '10'), open(nina.id, '1')], BTC);
+    });
+    expect(stale.map((outcome) => (outcome.ok ? 'ok' : outcome.refusal.error))).toEqual(['PriceFeedStale', 'PriceFeedStale']);
+    expect(await rowsOf(otto.id)).toEqual({ positions: 1, orders: 0 });
+  });
 });

@@ -37,7 +37,7 @@ import {
   SymbolHalted,
 } from '../trades.errors';
 import { UnknownSymbol } from '../perp-errors';
-import { freshTopOfBook } from './fresh-quote';
+import { freshTopOfBook, type TopOfBook } from './fresh-quote';
 import {
   type CancelOrderPayload,
   type ClosePayload,
@@ -84,12 +84,19 @@ export interface TickResult {
 
 const BPS = 10_000n;
 const gap = (a: bigint, b: bigint) => (a > b ? a - b : b - a);
+/** A refusal as the engine carries it. */
+const refusalOf = (error: DomainError): CommandOutcome => ({
+  ok: false,
+  refusal: { status: error.status, error: error.error, message: error.message, details: error.details as Record<string, unknown> | undefined },
+});
 const optionalPrice = (value: string | undefined | null): bigint | null => (value === undefined || value === null ? null : BigInt(value));
 
 /**
  * The perps venue on the venue engine: one shard per symbol. On the shard's leader it keeps the open positions
  * and orders in memory, and applies users' commands and the feed's ticks in arrival order, each command in a
- * savepoint of the batch's transaction, so a refused one leaves no rows, no postings and no state change.
+ * savepoint of the batch's transaction, so a refused one leaves no rows, no postings and no state change. A run
+ * of consecutive opens (the hot path) is applied without savepoints, all its rules checked before any write and
+ * its writes made together (openAll), with the same guarantee.
  *
  * Money (all through LedgerService, inside the batch's transaction):
  *   open:    user available −(margin + fee) → user locked +margin, fees +fee (one posting: both must be available)
@@ -121,7 +128,16 @@ export class PerpVenue implements VenueShard<PerpShardState> {
 
   async applyBatch(manager: EntityManager, state: PerpShardState, commands: EngineCommand[], symbol: string): Promise<CommandOutcome[]> {
     const outcomes: CommandOutcome[] = [];
-    for (const command of commands) {
+    for (let next = 0; next < commands.length; ) {
+      if (commands[next].type === PerpCommandType.Open) {
+        // A run of consecutive opens is written together, in a constant number of statements (see openAll).
+        let end = next;
+        while (end < commands.length && commands[end].type === PerpCommandType.Open) end++;
+        outcomes.push(...(await this.openAll(manager, state, commands.slice(next, end), symbol)));
+        next = end;
+        continue;
+      }
+      const command = commands[next++];
       try {
         // A savepoint per command: a refusal rolls back its own writes (and events) only.
         const applied = await manager.transaction((inner) => this.apply(inner, state, command, symbol));
@@ -129,7 +145,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
         outcomes.push({ ok: true, result: applied.result });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        outcomes.push({ ok: false, refusal: { status: error.status, error: error.error, message: error.message, details: error.details as Record<string, unknown> | undefined } });
+        outcomes.push(refusalOf(error));
       }
     }
     return outcomes;
@@ -138,8 +154,6 @@ export class PerpVenue implements VenueShard<PerpShardState> {
   private apply(manager: EntityManager, state: PerpShardState, command: EngineCommand, symbol: string): Promise<Applied> {
     const userId = command.userId ?? '';
     switch (command.type) {
-      case PerpCommandType.Open:
-        return this.open(manager, state, userId, symbol, command.payload as OpenPayload);
       case PerpCommandType.Close:
         return this.closeByUser(manager, state, userId, command.payload as ClosePayload);
       case PerpCommandType.UpdateTriggers:
@@ -159,7 +173,62 @@ export class PerpVenue implements VenueShard<PerpShardState> {
 
   // ---- user commands ----------------------------------------------------------------------------
 
-  private async open(manager: EntityManager, state: PerpShardState, userId: string, symbol: string, payload: OpenPayload): Promise<Applied> {
+  /**
+   * Opens, in arrival order, without savepoints: every rule is checked in memory first (a refusal there writes
+   * nothing), then one ledger postBatch of all the opens that passed (one that does not fit is refused alone, each
+   * seeing the balances the ones before it left, as if posted one after the other), then one INSERT of their
+   * positions, one of their fills and one candle volume for the lot. A failure past the rules fails the batch.
+   */
+  private async openAll(manager: EntityManager, state: PerpShardState, commands: EngineCommand[], symbol: string): Promise<CommandOutcome[]> {
+    const outcomes: CommandOutcome[] = new Array<CommandOutcome>(commands.length);
+    const now = new Date();
+    const checked: { index: number; fingerprint: string; position: PerpPositionEntity; quote: TopOfBook; quotedPrice: bigint | null }[] = [];
+    for (const [index, command] of commands.entries()) {
+      try {
+        checked.push({ index, ...(await this.checkOpen(command.userId ?? '', symbol, command.payload as OpenPayload, now)) });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        outcomes[index] = refusalOf(error);
+      }
+    }
+    if (checked.length === 0) return outcomes;
+
+    const posted = await this.ledger.postBatch(
+      manager,
+      checked.map(({ position }) =>
+        this.posting(`perp-position:${position.id}`, 'perp.position.open', `perp-position:${position.id}:open`, true, [
+          { account: { userId: position.userId }, bucket: 'available', amount: -(position.margin + position.openFee) },
+          { account: { userId: position.userId }, bucket: 'locked', amount: position.margin },
+          { account: SystemAccount.fees, bucket: 'available', amount: position.openFee },
+        ]),
+      ),
+    );
+    const opened = checked.filter((open, k) => {
+      const outcome = posted[k];
+      if (!outcome.ok) outcomes[open.index] = refusalOf(outcome.refusal);
+      return outcome.ok;
+    });
+    if (opened.length === 0) return outcomes;
+
+    await manager.insert(
+      PerpPositionEntity,
+      opened.map(({ position }) => position),
+    );
+    await manager.insert(
+      PerpFillEntity,
+      opened.map(({ position, quotedPrice }) => this.fillRow(position.id, 'open', null, position.entryPrice, quotedPrice, position.openFee, now)),
+    );
+    await this.volume.recordVolume(symbol, formatUsdc(opened.reduce((sum, { position }) => sum + position.notional, 0n)), now, manager);
+    for (const { index, fingerprint, position, quote } of opened) {
+      this.positionChanged(manager, position, quote);
+      outcomes[index] = { ok: true, result: this.answer(fingerprint, toPositionDto(position, quote), []).result };
+      this.watchPosition(state, position);
+    }
+    return outcomes;
+  }
+
+  /** An open's rules, in memory: the position it would open at the current top of book, or the refusal. */
+  private async checkOpen(userId: string, symbol: string, payload: OpenPayload, now: Date) {
     const rules = await this.tradableRules(symbol);
     const margin = BigInt(payload.margin);
     this.checkSize(rules, margin, payload.leverage);
@@ -177,19 +246,8 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     const triggers = { stopLoss: optionalPrice(payload.stopLoss), takeProfit: optionalPrice(payload.takeProfit) };
     const problem = triggerProblem(payload.side, opened.liquidationPrice, triggers, quote);
     if (problem) throw new InvalidTrigger(problem);
-
-    const now = new Date();
     const position = this.newPosition({ userId, symbol, terms, opened, triggers, orderId: null, now });
-    await manager.insert(PerpPositionEntity, position);
-    await this.post(manager, `perp-position:${position.id}`, 'perp.position.open', `perp-position:${position.id}:open`, true, [
-      { account: { userId }, bucket: 'available', amount: -(margin + opened.openFee) },
-      { account: { userId }, bucket: 'locked', amount: margin },
-      { account: SystemAccount.fees, bucket: 'available', amount: opened.openFee },
-    ]);
-    await this.recordFill(manager, position.id, 'open', null, entryPrice, quotedPrice, opened.openFee, now);
-    await this.volume.recordVolume(symbol, formatUsdc(opened.notional), now, manager);
-    this.positionChanged(manager, position, quote);
-    return this.answer(payload.fingerprint, toPositionDto(position, quote), [() => this.watchPosition(state, position)]);
+    return { fingerprint: payload.fingerprint, position, quote, quotedPrice };
   }
 
   private async closeByUser(manager: EntityManager, state: PerpShardState, userId: string, payload: ClosePayload): Promise<Applied> {
@@ -598,8 +656,12 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     fee: bigint,
     at: Date,
   ): Promise<void> {
+    await manager.insert(PerpFillEntity, this.fillRow(positionId, kind, reason, price, referencePrice, fee, at));
+  }
+
+  private fillRow(positionId: string, kind: PerpFillKind, reason: CloseReason | null, price: bigint, referencePrice: bigint | null, fee: bigint, at: Date) {
     const slippage = referencePrice === null ? 0n : gap(price, referencePrice);
-    await manager.insert(PerpFillEntity, { id: randomUUID(), positionId, kind, reason, price, referencePrice, slippage, fee, createdAt: at });
+    return { id: randomUUID(), positionId, kind, reason, price, referencePrice, slippage, fee, createdAt: at };
   }
 
   private answer<Result>(fingerprint: string, value: Result, changes: (() => void)[]): Applied {
