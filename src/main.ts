@@ -12,6 +12,7 @@ import { ConfigError } from './config/env-parsers';
 import { StartupError } from './common/errors/startup-error';
 import { MetricsService } from './health/metrics.service';
 import { UnhandledRejections } from './health/unhandled-rejections';
+import { EvmChain } from './blockchain/evm/evm-chain.service';
 import { startupBanner } from './startup-banner';
 
 const LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
     exitGracefullyOn(app, config);
     await app.listen(config.port, config.host);
     const bound = (app.getHttpServer() as Server).address() as AddressInfo;
-    for (const line of startupBanner(config, bound, app.get(WalletSignInService).siweUriOrigins)) logger.log(line);
+    for (const line of startupBanner(config, bound, app.get(WalletSignInService).siweUriOrigins, app.get(EvmChain))) logger.log(line);
   } catch (error) {
     const message = error instanceof StartupError ? error.message : ((error as Error).stack ?? String(error));
     logger.fatal(`Startup failed: ${message}`);

@@ -12,7 +12,7 @@ import { createApp } from '../../src/main';
 export type LiveServerMessage = { type: 'ready'; url: string; tokens: string[] };
 
 async function main(): Promise<void> {
-  const config = AppConfig.fromEnv(process.env);
+  const config = AppConfig.fromEnv({ CHAIN: 'off', ...process.env });
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

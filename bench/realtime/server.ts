@@ -18,7 +18,7 @@ function send(message: ServerMessage): void {
 }
 
 async function main(): Promise<void> {
-  const config = AppConfig.fromEnv(process.env);
+  const config = AppConfig.fromEnv({ CHAIN: 'off', ...process.env });
   const app = await createApp(config);
   await app.listen(config.port, '127.0.0.1');
   const publisher = app.get(RealtimePublisher);

@@ -108,7 +108,7 @@ describe('AppConfig ledger settings', () => {
     expect(() => AppConfig.fromEnv({ STARTING_BALANCE: '1e3', WITHDRAWAL_CHAINS: 'dev,moon', IDEMPOTENCY_KEY_TTL_HOURS: '1' })).toThrow(
       /STARTING_BALANCE[\s\S]*IDEMPOTENCY_KEY_TTL_HOURS|IDEMPOTENCY_KEY_TTL_HOURS[\s\S]*STARTING_BALANCE/,
     );
-    expect(() => AppConfig.fromEnv({ WITHDRAWAL_CHAINS: 'dev,moon' })).toThrow(/WITHDRAWAL_CHAINS must list only dev, base, aptos/);
+    expect(() => AppConfig.fromEnv({ WITHDRAWAL_CHAINS: 'dev,moon' })).toThrow(/WITHDRAWAL_CHAINS must list only dev, base, evm, aptos/);
   });
 });
 

@@ -1,11 +1,12 @@
 import { amountShapeProblem, parseAmount } from '../common/money/amount';
 import { USDC_DECIMALS } from '../common/money/usdc';
+import { ChainSettings, readChainSettings } from './chain-config';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
 
-export const KNOWN_CHAINS = ['dev', 'base', 'aptos'] as const;
+export const KNOWN_CHAINS = ['dev', 'base', 'evm', 'aptos'] as const;
 export type ChainName = (typeof KNOWN_CHAINS)[number];
 
 export const APP_ROLES = ['api', 'worker', 'engine', 'all'] as const;
@@ -64,8 +65,10 @@ export class AppConfig {
   readonly startingBalance!: string;
   /** Rows each sharded system account (house, fees, promotions) is spread over, so trades do not queue on one row. */
   readonly ledgerSystemShards!: number;
-  /** Chains a withdrawal may name. */
+  /** Chains a withdrawal may name (default: the configured EVM chain and Aptos). */
   readonly withdrawalChains!: ChainName[];
+  /** On-chain money and salts (src/config/chain-config.ts): the EVM chain, Aptos, the salt source, withdrawal rules. */
+  readonly chains!: ChainSettings;
   /** How long a repeated Idempotency-Key waits for the first request to finish before answering 409. */
   readonly idempotencyWaitMs!: number;
   /** How long a finished Idempotency-Key is remembered (at least 24 h). */
@@ -165,6 +168,8 @@ export class AppConfig {
     const port = read.integer('PORT', 3000, { min: 0, max: 65535 });
     const publicUrl = read.url('PUBLIC_URL', ['http:', 'https:'], `http://localhost:${port}`);
 
+    const chains = readChainSettings(read, production);
+    const configuredChains = [chains.evm?.name, chains.aptos ? 'aptos' : undefined].filter((name): name is ChainName => name !== undefined);
     const values: Omit<AppConfig, 'isProduction'> = {
       nodeEnv,
       appRole: read.oneOf('APP_ROLE', APP_ROLES, 'all'),
@@ -206,7 +211,8 @@ export class AppConfig {
       rateLimitPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 600, { min: 1, max: 1_000_000 }),
       startingBalance: read.string('STARTING_BALANCE', production ? '0' : '1000'),
       ledgerSystemShards: read.integer('LEDGER_SYSTEM_SHARDS', 32, { min: 1, max: 256 }),
-      withdrawalChains: read.list('WITHDRAWAL_CHAINS', production ? [] : ['dev']) as ChainName[],
+      withdrawalChains: read.list('WITHDRAWAL_CHAINS', configuredChains) as ChainName[],
+      chains,
       idempotencyWaitMs: read.integer('IDEMPOTENCY_WAIT_MS', 10000, { min: 0, max: 120000 }),
       idempotencyKeyTtlHours: read.integer('IDEMPOTENCY_KEY_TTL_HOURS', 24, { min: 24, max: 24 * 90 }),
       realtimeEventsPerSecond: read.integer('REALTIME_EVENTS_PER_SECOND', 30, { min: 1, max: 10000 }),

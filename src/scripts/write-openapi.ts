@@ -25,7 +25,7 @@ export async function renderOpenApi(config: AppConfig): Promise<string> {
 
 if (require.main === module) {
   // Documenting the API must not start engines or seed data in whatever database DATABASE_URL names.
-  renderOpenApi(AppConfig.fromEnv({ ...process.env, ROUNDS_ENGINE_ENABLED: 'false', PRICE_FEED_ENABLED: 'false', SEED_DEMO_MARKETS: 'false' }))
+  renderOpenApi(AppConfig.fromEnv({ ...process.env, ROUNDS_ENGINE_ENABLED: 'false', PRICE_FEED_ENABLED: 'false', SEED_DEMO_MARKETS: 'false', CHAIN: 'off' }))
     .then((json) => {
       writeFileSync(process.argv[2] ?? OPENAPI_PATH, json);
       console.log(`wrote ${process.argv[2] ?? OPENAPI_PATH}`);

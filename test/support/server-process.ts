@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { TEST_CHAIN } from './test-chain';
 import { TEST_ENGINE } from './test-engine';
 
 // The compiled server (`npm test` builds first), run as a real process to see its exit code and logs.
@@ -47,7 +48,7 @@ export function logMessages(output: string): string[] {
 export function startServer(env: Record<string, string>, onOutput?: (output: string, child: ChildProcess) => void): ServerProcess {
   const started = Date.now();
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...TEST_ENGINE, ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', LOG_FORMAT: 'json', HOST: '127.0.0.1', PORT: '0', ...env },
+    env: { ...TEST_ENGINE, ...TEST_CHAIN, ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', LOG_FORMAT: 'json', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -3,6 +3,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module';
 import { AppConfig } from '../../src/config/app-config';
 import { createApp } from '../../src/main';
+import { TEST_CHAIN } from './test-chain';
 import { TEST_ENGINE } from './test-engine';
 
 // Every suite runs from 127.0.0.1 against one Redis prefix, so the production rate limits would
@@ -16,7 +17,7 @@ const TEST_ROUNDS = { ROUNDS_ENGINE_ENABLED: 'false' };
 const TEST_FEED = { PRICE_FEED_ENABLED: 'false' };
 
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
-  return AppConfig.fromEnv({ ...TEST_RATE_LIMITS, ...TEST_ROUNDS, ...TEST_FEED, ...TEST_ENGINE, ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', ...overrides });
+  return AppConfig.fromEnv({ ...TEST_RATE_LIMITS, ...TEST_ROUNDS, ...TEST_FEED, ...TEST_ENGINE, ...TEST_CHAIN, ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', ...overrides });
 }
 
 export interface RunningApp {

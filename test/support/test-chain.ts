@@ -1,0 +1,6 @@
+/**
+ * No EVM chain in e2e apps and spawned servers unless a suite asks for one: with CHAIN=dev each would start or
+ * share an anvil on 8545. Chain suites start their own node on a free port (support/dev-chain.ts) and pass
+ * CHAIN=dev with its DEV_CHAIN_PORT.
+ */
+export const TEST_CHAIN: Record<string, string> = { CHAIN: 'off' };
