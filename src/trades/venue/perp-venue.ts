@@ -214,10 +214,10 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     const positions = opened.map(({ position }) => position);
     await manager.query(
       `INSERT INTO perp_positions (id, user_id, symbol, side, status, margin, leverage, notional, entry_price, maintenance_margin_bps,
-                                   liquidation_price, stop_loss, take_profit, open_fee, order_id, opened_at)
-       SELECT id, user_id, $1, side, 'open', margin, leverage, notional, entry_price, maintenance_margin_bps, liquidation_price, stop_loss, take_profit, open_fee, NULL, $2
-         FROM unnest($3::uuid[], $4::uuid[], $5::varchar[], $6::numeric[], $7::int[], $8::numeric[], $9::numeric[], $10::int[], $11::numeric[], $12::numeric[], $13::numeric[], $14::numeric[])
-              AS v(id, user_id, side, margin, leverage, notional, entry_price, maintenance_margin_bps, liquidation_price, stop_loss, take_profit, open_fee)`,
+                                   liquidation_price, taker_fee_bps, stop_loss, take_profit, open_fee, order_id, opened_at)
+       SELECT id, user_id, $1, side, 'open', margin, leverage, notional, entry_price, maintenance_margin_bps, liquidation_price, taker_fee_bps, stop_loss, take_profit, open_fee, NULL, $2
+         FROM unnest($3::uuid[], $4::uuid[], $5::varchar[], $6::numeric[], $7::int[], $8::numeric[], $9::numeric[], $10::int[], $11::numeric[], $12::int[], $13::numeric[], $14::numeric[], $15::numeric[])
+              AS v(id, user_id, side, margin, leverage, notional, entry_price, maintenance_margin_bps, liquidation_price, taker_fee_bps, stop_loss, take_profit, open_fee)`,
       [
         symbol,
         now,
@@ -230,6 +230,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
         positions.map((position) => priceColumn.to(position.entryPrice)),
         positions.map((position) => position.maintenanceMarginBps),
         positions.map((position) => priceColumn.to(position.liquidationPrice)),
+        positions.map((position) => position.takerFeeBps),
         positions.map((position) => priceColumn.to(position.stopLoss)),
         positions.map((position) => priceColumn.to(position.takeProfit)),
         positions.map((position) => position.openFee.toString()),
@@ -278,7 +279,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     const triggers = { stopLoss: optionalPrice(payload.stopLoss), takeProfit: optionalPrice(payload.takeProfit) };
     const problem = triggerProblem(payload.side, opened.liquidationPrice, triggers, quote);
     if (problem) throw new InvalidTrigger(problem);
-    const position = this.newPosition({ userId, symbol, terms, opened, triggers, orderId: null, now });
+    const position = this.newPosition({ userId, symbol, terms, takerFeeBps: rules.takerFeeBps, opened, triggers, orderId: null, now });
     return { fingerprint: payload.fingerprint, position, quote, quotedPrice };
   }
 
@@ -336,6 +337,8 @@ export class PerpVenue implements VenueShard<PerpShardState> {
       stopLoss: triggers.stopLoss,
       takeProfit: triggers.takeProfit,
       heldFee: opened.openFee,
+      takerFeeBps: rules.takerFeeBps,
+      maintenanceMarginBps: rules.maintenanceMarginBps,
       status: 'open' as PerpOrderStatus,
       positionId: null,
       expiresAt: payload.expiresAt === undefined ? null : new Date(payload.expiresAt),
@@ -412,9 +415,9 @@ export class PerpVenue implements VenueShard<PerpShardState> {
    */
   private async closePositions(manager: EntityManager, state: PerpShardState, closes: PositionClose[], at: Date): Promise<{ closed: PerpPositionEntity[]; changes: (() => void)[] }> {
     if (closes.length === 0) return { closed: [], changes: [] };
-    const takerFeeBps = BigInt((await this.markets.rules(state.symbol))?.takerFeeBps ?? 0);
     const settled = closes.map(({ position, reason, exitPrice, referencePrice }) => {
-      const settlement = settle(this.termsOf(position), exitPrice, reason, takerFeeBps);
+      // At the fee of the open, not the symbol's fee now (an admin may have changed it since).
+      const settlement = settle(this.termsOf(position), exitPrice, reason, BigInt(position.takerFeeBps));
       const slippage = referencePrice === null ? 0n : gap(exitPrice, referencePrice);
       const closed = Object.assign(Object.create(PerpPositionEntity.prototype) as PerpPositionEntity, position, {
         status: 'closed',
@@ -501,8 +504,9 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     changes: (() => void)[],
   ): Promise<string | null> {
     const rules = await this.markets.rules(order.symbol);
-    const terms: PositionTerms = { side: order.side, margin: order.margin, leverage: order.leverage, entryPrice: fillPrice, maintenanceMarginBps: BigInt(rules?.maintenanceMarginBps ?? 0) };
-    const opened = rules ? openTerms(terms, { maxLeverage: rules.maxLeverage, takerFeeBps: BigInt(rules.takerFeeBps) }) : { problem: 'symbol no longer traded' };
+    // The order's own terms (fee and maintenance margin at placement); the symbol's rules now only decide whether it may still open.
+    const terms: PositionTerms = { side: order.side, margin: order.margin, leverage: order.leverage, entryPrice: fillPrice, maintenanceMarginBps: BigInt(order.maintenanceMarginBps) };
+    const opened = rules ? openTerms(terms, { maxLeverage: rules.maxLeverage, takerFeeBps: BigInt(order.takerFeeBps) }) : { problem: 'symbol no longer traded' };
     if ('problem' in opened || rules?.halted) {
       // The market changed under the order (halted, stricter rules): it cannot open; its hold goes back.
       this.logger.warn(`order ${order.id} cancelled at fill: ${'problem' in opened ? opened.problem : 'halted'}`);
@@ -513,6 +517,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
       userId: order.userId,
       symbol: order.symbol,
       terms,
+      takerFeeBps: order.takerFeeBps,
       opened: { ...opened, openFee: order.heldFee },
       triggers: { stopLoss: order.stopLoss, takeProfit: order.takeProfit },
       orderId: order.id,
@@ -604,6 +609,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     userId: string;
     symbol: string;
     terms: PositionTerms;
+    takerFeeBps: number;
     opened: { notional: bigint; openFee: bigint; liquidationPrice: bigint };
     triggers: { stopLoss: bigint | null; takeProfit: bigint | null };
     orderId: string | null;
@@ -621,6 +627,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
       entryPrice: input.terms.entryPrice,
       maintenanceMarginBps: Number(input.terms.maintenanceMarginBps),
       liquidationPrice: input.opened.liquidationPrice,
+      takerFeeBps: input.takerFeeBps,
       stopLoss: input.triggers.stopLoss,
       takeProfit: input.triggers.takeProfit,
       openFee: input.opened.openFee,

@@ -1,0 +1,91 @@
+import { AccountsService } from '../../src/accounts/accounts.service';
+import { parseUsdc } from '../../src/common/money/usdc';
+import { liquidationPrice, takerFee } from '../../src/trades/core/perp-math';
+import { formatPrice, parsePrice } from '../../src/trades/core/price';
+import { TradingService } from '../../src/trades/trading.service';
+import { givenUserWithBalance } from './support/given';
+import { BTC, DEFAULT_RULES, givenPerpQuote, perpsVenue, tickAt } from './support/given-perps';
+import { MediumModule, startMediumModule } from './support/medium-module';
+
+const units = (decimal: string) => parseUsdc(decimal, 'amount', 'any');
+
+/**
+ * An admin changes a symbol's fee or maintenance margin (PATCH /api/v1/admin/perps/:symbol): positions already
+ * open, and pending orders already placed, keep the terms in force when they were opened or placed.
+ */
+describe('Perps: rule changes do not reach positions and orders already made (medium)', () => {
+  let medium: MediumModule;
+  let trading: TradingService;
+  const venue = perpsVenue();
+  const board = venue.board;
+  const rules = () => venue.catalog.markets.get(BTC)!;
+
+  const balance = async (userId: string) => {
+    const usdc = (await medium.get(AccountsService).overview(userId)).balances.find((b) => b.asset === 'USDC')!;
+    return { available: units(usdc.available), locked: units(usdc.locked) };
+  };
+
+  beforeAll(async () => {
+    medium = await startMediumModule({ providers: venue.providers }, { STARTING_BALANCE: '0' });
+    trading = medium.get(TradingService);
+  });
+  afterAll(() => medium?.close());
+  beforeEach(() => {
+    Object.assign(rules(), DEFAULT_RULES);
+    givenPerpQuote(board, BTC, '65000', '65010');
+  });
+
+  it('a user close charges the taker fee of the open, not the one an admin set since', async () => {
+    const alice = await givenUserWithBalance(medium, '200');
+    const opened = await trading.open(alice.id, { symbol: BTC, side: 'long', margin: '100', leverage: 10 });
+    expect(opened.openFee).toBe('0.500000');
+    rules().takerFeeBps = 100;
+    givenPerpQuote(board, BTC, '66000', '66010');
+    const closed = await trading.close(alice.id, opened.id);
+    // pnl = floor(1000 × (66000 − 65010) / 65010) = 15.228426; close fee still 5 bps of 1000
+    expect(closed).toMatchObject({ closeFee: '0.500000', payout: '114.728426' });
+    expect(await balance(alice.id)).toEqual({ available: units('200') - units('100.5') + units('114.728426'), locked: 0n });
+  });
+
+  it('a stop-loss closes at the taker fee of the open, even after the fee was lowered to zero', async () => {
+    const bob = await givenUserWithBalance(medium, '100');
+    const opened = await trading.open(bob.id, { symbol: BTC, side: 'short', margin: '50', leverage: 4, stopLoss: '66000' });
+    rules().takerFeeBps = 0;
+    const fired = await tickAt(medium, board, BTC, '66090', '66100');
+    expect(fired.closed).toEqual([{ positionId: opened.id, reason: 'stop_loss' }]);
+    const detail = await trading.position(bob.id, opened.id);
+    expect(detail.closeFee).toBe('0.100000');
+    expect(detail.fills[1]).toMatchObject({ kind: 'trigger', fee: '0.100000' });
+  });
+
+  it('a position keeps its liquidation price when the maintenance margin is raised later, and is liquidated only past it', async () => {
+    const carol = await givenUserWithBalance(medium, '100');
+    const opened = await trading.open(carol.id, { symbol: BTC, side: 'long', margin: '50', leverage: 20 });
+    rules().maintenanceMarginBps = 400;
+    const read = await trading.position(carol.id, opened.id);
+    expect(read.liquidationPrice).toBe(opened.liquidationPrice);
+    // Above the stored liquidation price, below where 400 bps would put it: not liquidated.
+    const above = parsePrice(opened.liquidationPrice) + parsePrice('100');
+    expect(liquidationPrice({ side: 'long', margin: units('50'), leverage: 20, entryPrice: parsePrice('65010'), maintenanceMarginBps: 400n })).toBeGreaterThan(above);
+    expect((await tickAt(medium, board, BTC, formatPrice(above), formatPrice(above + parsePrice('10')))).closed).toEqual([]);
+    await trading.close(carol.id, opened.id);
+  });
+
+  it('an order opens its position on the fee and maintenance margin in force when it was placed', async () => {
+    const dave = await givenUserWithBalance(medium, '100');
+    const order = await trading.placeOrder(dave.id, { symbol: BTC, side: 'long', type: 'limit', price: '64000', margin: '20', leverage: 10 });
+    expect(await balance(dave.id)).toEqual({ available: units('100') - units('20.1'), locked: units('20.1') });
+    Object.assign(rules(), { takerFeeBps: 50, maintenanceMarginBps: 300 });
+
+    const fired = await tickAt(medium, board, BTC, '63980', '63990');
+    expect(fired.filled.map((fill) => fill.orderId)).toEqual([order.id]);
+    const position = await trading.position(dave.id, fired.filled[0].positionId);
+    const placedTerms = { side: 'long' as const, margin: units('20'), leverage: 10, entryPrice: parsePrice('63990'), maintenanceMarginBps: 50n };
+    expect(position).toMatchObject({ openFee: '0.100000', liquidationPrice: formatPrice(liquidationPrice(placedTerms)) });
+
+    givenPerpQuote(board, BTC, '64000', '64010');
+    const closed = await trading.close(dave.id, position.id);
+    expect(closed.closeFee).toBe('0.100000');
+    expect(takerFee(units('200'), 5n)).toBe(units('0.1'));
+  });
+});
