@@ -6,7 +6,7 @@ import { DomainError, IdempotencyKeyMismatch, InvalidField } from '../common/err
 import { offsetOf, Page, toPage } from '../common/http/pagination';
 import { formatUsdc, parseUsdc } from '../common/money/usdc';
 import type { CommandOutcome, EngineCommand } from '../engine/venue';
-import { exitPriceOf, pnlAt } from './core/perp-math';
+import { pnlAt } from './core/perp-math';
 import { formatPrice, midPrice, parsePriceField } from './core/price';
 import { PerpFillEntity } from './perp-fill.entity';
 import { PerpOrderEntity } from './perp-order.entity';
@@ -153,7 +153,7 @@ export class TradingService {
     return toPage(rows.map(toOrderDto), total, query);
   }
 
-  /** Per symbol: open interest each side, and what the house would gain if every open position closed at its mark now. */
+  /** Per symbol: open interest each side, and what the house would gain if every open position were settled at the mark (the mid) now. */
   async exposure(): Promise<ExposureDto> {
     const rows = (await this.dataSource.manager
       .createQueryBuilder(PerpPositionEntity, 'position')
@@ -173,19 +173,18 @@ export class TradingService {
         const long = rows.find((row) => row.symbol === symbol && row.side === 'long');
         const short = rows.find((row) => row.symbol === symbol && row.side === 'short');
         const quote = latestTopOfBook(this.prices, symbol);
+        const mark = quote ? midPrice(quote.bid, quote.ask) : null;
         let house: bigint | null = null;
-        if (quote) {
+        if (mark !== null) {
           house = 0n;
-          for (const position of open.filter((row) => row.symbol === symbol)) {
-            house -= pnlAt(position.side, position.notional, position.entryPrice, exitPriceOf(position.side, quote.bid, quote.ask));
-          }
+          for (const position of open.filter((row) => row.symbol === symbol)) house -= pnlAt(position.side, position.notional, position.entryPrice, mark);
         }
         return {
           symbol,
           openInterestLong: formatUsdc(BigInt(long?.notional ?? '0')),
           openInterestShort: formatUsdc(BigInt(short?.notional ?? '0')),
           openPositions: (long?.positions ?? 0) + (short?.positions ?? 0),
-          markPrice: quote ? formatPrice(midPrice(quote.bid, quote.ask)) : null,
+          markPrice: mark === null ? null : formatPrice(mark),
           houseNetExposure: house === null ? null : formatUsdc(house),
         };
       }),
