@@ -94,7 +94,7 @@ class BenchBoard implements PerpPriceBoard {
   }
 }
 
-const catalog: PerpMarketCatalog = { rules: (symbol) => Promise.resolve(SYMBOLS.includes(symbol) ? RULES : undefined), symbols: () => SYMBOLS };
+const catalog: PerpMarketCatalog = { rules: (symbol) => Promise.resolve(SYMBOLS.includes(symbol) ? RULES : undefined), isTraded: (symbol) => SYMBOLS.includes(symbol), symbols: () => SYMBOLS };
 
 /** `price × (1 + bps / 10 000)` in price units, as a decimal string. */
 const moved = (price: string, bps: number) => formatPrice((parsePrice(price) * BigInt(10_000 + bps)) / 10_000n);

@@ -85,7 +85,8 @@ export class TradingService {
 
   async close(userId: string, positionId: string, idempotencyKey?: string): Promise<PositionDto> {
     const position = await this.ownPosition(positionId, userId);
-    if (position.status !== 'open' && idempotencyKey === undefined) throw new PositionClosed(positionId);
+    // A retry with its key goes to the leader, which replays the stored outcome; there is none to ask on a symbol whose shard is gone.
+    if (position.status !== 'open' && (idempotencyKey === undefined || !this.hasShard(position.symbol))) throw new PositionClosed(positionId);
     return this.run<PositionDto>(position.symbol, userId, idempotencyKey, PerpCommandType.Close, { positionId });
   }
 
@@ -117,7 +118,7 @@ export class TradingService {
   async cancelOrder(userId: string, orderId: string, idempotencyKey?: string): Promise<OrderDto> {
     const order = await this.dataSource.manager.findOne(PerpOrderEntity, { where: { id: orderId, userId } });
     if (!order) throw new OrderNotFound(orderId);
-    if (order.status !== 'open' && idempotencyKey === undefined) throw new OrderNotOpen(orderId, order.status);
+    if (order.status !== 'open' && (idempotencyKey === undefined || !this.hasShard(order.symbol))) throw new OrderNotOpen(orderId, order.status);
     return this.run<OrderDto>(order.symbol, userId, idempotencyKey, PerpCommandType.CancelOrder, { orderId });
   }
 
@@ -193,9 +194,15 @@ export class TradingService {
 
   // ---- internals --------------------------------------------------------------------------------
 
+  /** Only PERP_SYMBOLS open new positions and orders: anything else is refused here, before it could wait for a leader. */
   private async knownSymbol(symbol: string): Promise<string> {
     if (!(await this.markets.rules(symbol))) throw new UnknownSymbol(symbol);
     return symbol;
+  }
+
+  /** Whether a leader runs (or will) for `symbol`: PERP_SYMBOLS, or a symbol winding down. */
+  private hasShard(symbol: string): boolean {
+    return this.markets.symbols().includes(symbol);
   }
 
   private async ownPosition(positionId: string, userId: string): Promise<PerpPositionEntity> {

@@ -4,7 +4,10 @@ import { liquidationPrice, takerFee } from '../../src/trades/core/perp-math';
 import { formatPrice, parsePrice } from '../../src/trades/core/price';
 import { TradingService } from '../../src/trades/trading.service';
 import { givenUserWithBalance } from './support/given';
-import { BTC, DEFAULT_RULES, givenPerpQuote, perpsVenue, tickAt } from './support/given-perps';
+import { PerpOrderEntity } from '../../src/trades/perp-order.entity';
+import { PERP_ENGINE } from '../../src/trades/venue/perp-engine';
+import { refusal } from './support/refusal';
+import { BTC, DEFAULT_RULES, givenPerpQuote, InProcessPerpEngine, perpsVenue, tickAt } from './support/given-perps';
 import { MediumModule, startMediumModule } from './support/medium-module';
 
 const units = (decimal: string) => parseUsdc(decimal, 'amount', 'any');
@@ -87,5 +90,30 @@ describe('Perps: rule changes do not reach positions and orders already made (me
     const closed = await trading.close(dave.id, position.id);
     expect(closed.closeFee).toBe('0.100000');
     expect(takerFee(units('200'), 5n)).toBe(units('0.1'));
+  });
+
+  it('a symbol removed from PERP_SYMBOLS opens nothing new; its position still closes and triggers, its orders are cancelled by the sweep', async () => {
+    const gone = BTC.replace('BTC', 'SOL');
+    venue.catalog.markets.set(gone, { ...DEFAULT_RULES });
+    const erin = await givenUserWithBalance(medium, '100');
+    givenPerpQuote(board, gone, '150', '150.1');
+    const kept = await trading.open(erin.id, { symbol: gone, side: 'long', margin: '20', leverage: 5 });
+    const stopped = await trading.open(erin.id, { symbol: gone, side: 'short', margin: '10', leverage: 5, stopLoss: '155' });
+    const order = await trading.placeOrder(erin.id, { symbol: gone, side: 'long', type: 'limit', price: '140', margin: '10', leverage: 5 });
+    venue.catalog.markets.delete(gone);
+
+    expect(await refusal(trading.open(erin.id, { symbol: gone, side: 'long', margin: '10', leverage: 5 }))).toMatchObject({ status: 404, error: 'UnknownSymbol' });
+    expect(await refusal(trading.placeOrder(erin.id, { symbol: gone, side: 'long', type: 'limit', price: '140', margin: '10', leverage: 5 }))).toMatchObject({ status: 404, error: 'UnknownSymbol' });
+
+    const sweep = await medium.module.get<InProcessPerpEngine>(PERP_ENGINE).submitLocal(gone, { type: 'expire', payload: { now: Date.now() } });
+    expect(sweep).toEqual({ ok: true, result: { expired: [], cancelled: [order.id] } });
+    expect(await medium.dataSource.manager.findOneByOrFail(PerpOrderEntity, { id: order.id })).toMatchObject({ status: 'cancelled' });
+    expect(await balance(erin.id)).toEqual({ available: units('100') - units('30.075'), locked: units('30') });
+
+    expect(await trading.updateTriggers(erin.id, kept.id, { takeProfit: '170' })).toMatchObject({ takeProfit: '170.00000000' });
+    const fired = await tickAt(medium, board, gone, '155', '155.1');
+    expect(fired).toMatchObject({ closed: [{ positionId: stopped.id, reason: 'stop_loss' }], cancelled: [] });
+    expect(await trading.close(erin.id, kept.id)).toMatchObject({ status: 'closed', exitPrice: '155.00000000', closeFee: '0.050000' });
+    expect(await balance(erin.id)).toMatchObject({ locked: 0n });
   });
 });

@@ -80,6 +80,8 @@ export interface TickResult {
   closed: { positionId: string; reason: TriggerReason }[];
   filled: { orderId: string; positionId: string }[];
   expired: string[];
+  /** Orders of a symbol winding down (removed from PERP_SYMBOLS), cancelled since they can never fill. */
+  cancelled: string[];
 }
 
 const BPS = 10_000n;
@@ -371,11 +373,14 @@ export class PerpVenue implements VenueShard<PerpShardState> {
    * the feed stale nothing fires: the next fresh quote decides.
    */
   private async tick(manager: EntityManager, state: PerpShardState, payload: TickPayload): Promise<Applied> {
-    const result: TickResult = { waited: false, closed: [], filled: [], expired: [] };
+    const result: TickResult = { waited: false, closed: [], filled: [], expired: [], cancelled: [] };
     const changes: (() => void)[] = [];
     const now = new Date();
     const expired = await this.expireOrders(manager, state, now.getTime(), changes);
     result.expired.push(...expired);
+    result.cancelled.push(...(await this.cancelOrdersOfUntraded(manager, state, new Set(expired), now, changes)));
+    // Ended in this command (the state forgets them only once its savepoint is released).
+    const ended = new Set([...result.expired, ...result.cancelled]);
     if (this.prices.isStale(state.symbol)) return { result: { ...result, waited: true }, changes };
 
     const quote = { bid: parsePrice(payload.bid, 'bid'), ask: parsePrice(payload.ask, 'ask') };
@@ -393,17 +398,19 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     for (const item of crossed) {
       if (item.kind !== 'order') continue;
       const order = state.orders.get(item.id);
-      if (!order || expired.includes(order.id)) continue;
+      if (!order || ended.has(order.id)) continue;
       const positionId = await this.fillOrder(manager, state, order, item.fillPrice, quote, now, changes);
       if (positionId) result.filled.push({ orderId: order.id, positionId });
     }
     return { result, changes };
   }
 
+  /** The leader's sweep (about once a second, ticks or not): orders due expire; a shard winding down cancels its orders. */
   private async expireDue(manager: EntityManager, state: PerpShardState, now: number): Promise<Applied> {
     const changes: (() => void)[] = [];
     const expired = await this.expireOrders(manager, state, now, changes);
-    return { result: { expired }, changes };
+    const cancelled = await this.cancelOrdersOfUntraded(manager, state, new Set(expired), new Date(now), changes);
+    return { result: { expired, cancelled }, changes };
   }
 
   // ---- steps ------------------------------------------------------------------------------------
@@ -551,6 +558,18 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     const due = [...state.orders.values()].filter((order) => order.expiresAt !== null && order.expiresAt.getTime() <= now);
     for (const order of due) changes.push(...(await this.endOrder(manager, state, order, 'expired', new Date(now))));
     return due.map((order) => order.id);
+  }
+
+  /**
+   * On a shard winding down (its symbol removed from PERP_SYMBOLS) no order can open its position any more: each open
+   * one (but those in `skip`, ended already by this command) is cancelled, its hold released, so no money waits on it.
+   */
+  private async cancelOrdersOfUntraded(manager: EntityManager, state: PerpShardState, skip: ReadonlySet<string>, at: Date, changes: (() => void)[]): Promise<string[]> {
+    if (state.orders.size === 0 || this.markets.isTraded(state.symbol)) return [];
+    const orders = [...state.orders.values()].filter((order) => !skip.has(order.id));
+    for (const order of orders) changes.push(...(await this.endOrder(manager, state, order, 'cancelled', at)));
+    if (orders.length > 0) this.logger.log(`${state.symbol} is not in PERP_SYMBOLS: cancelled its ${orders.length} open orders`);
+    return orders.map((order) => order.id);
   }
 
   /** Cancelled or expired: the held margin and fee go back to available. */

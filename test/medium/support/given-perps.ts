@@ -68,6 +68,11 @@ export class ScriptedCatalog implements PerpMarketCatalog {
     return Promise.resolve(this.markets.get(symbol));
   }
 
+  /** A symbol removed from `markets` (delisted) still has its shard here: the in-process engine runs any. */
+  isTraded(symbol: string): boolean {
+    return this.markets.has(symbol);
+  }
+
   symbols(): string[] {
     return [...this.markets.keys()];
   }
