@@ -77,7 +77,10 @@ export class TradesController {
   @ApiOperation({ summary: 'Close an open position at the current top of book' })
   @HttpCode(200)
   @Idempotent()
-  @ApiOkResponse({ type: PositionDto, description: 'The closed position: max(0, margin + pnl − closeFee) back to available' })
+  @ApiOkResponse({
+    type: PositionDto,
+    description: 'The closed position: max(0, margin + pnl − closeFee) back to available; at a price past its liquidation price it is liquidated instead (closeReason liquidation, nothing back)',
+  })
   @ApiErrors(POSITION_NOT_FOUND, POSITION_CLOSED, PRICE_FEED_STALE)
   close(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', PositionNotFound) id: string, @Headers(IDEMPOTENCY_KEY_HEADER) key?: string): Promise<PositionDto> {
     return this.trading.close(caller.id, id, key);
@@ -93,7 +96,7 @@ export class OrdersController {
   @ApiOperation({ summary: 'Place a pending limit or stop order: it opens a position on the tick that crosses its price' })
   @Idempotent()
   @ApiCreatedResponse({ type: OrderDto, description: 'Margin and open fee held until it fills, is cancelled or expires' })
-  @ApiErrors(UNKNOWN_SYMBOL, SYMBOL_HALTED, LEVERAGE_OUT_OF_RANGE, MARGIN_BELOW_MINIMUM, INVALID_TRIGGER, EXPIRY_IN_PAST, INSUFFICIENT_FUNDS)
+  @ApiErrors(UNKNOWN_SYMBOL, SYMBOL_HALTED, LEVERAGE_OUT_OF_RANGE, MARGIN_BELOW_MINIMUM, INVALID_TRIGGER, EXPIRY_IN_PAST, INSUFFICIENT_FUNDS, PRICE_FEED_STALE)
   place(@CurrentUser() caller: AuthenticatedUser, @Body() body: PlaceOrderDto, @Headers(IDEMPOTENCY_KEY_HEADER) key?: string): Promise<OrderDto> {
     return this.trading.placeOrder(caller.id, body, key);
   }

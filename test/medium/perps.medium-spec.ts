@@ -245,6 +245,23 @@ describe('Perps: the venue rules of PerpVenue.applyBatch through TradingService 
     expect(after.fees).toBe(before.fees);
   });
 
+  it('a user close at a price past the liquidation price, before its tick was applied, is the liquidation: nothing back, no close fee', async () => {
+    const ida = await givenUserWithBalance(medium, '100');
+    const opened = await trading.open(ida.id, { symbol: BTC, side: 'short', margin: '20', leverage: 50 });
+    const liquidation = parsePrice(opened.liquidationPrice);
+    const before = await houseAndFees();
+    // The quote is on the board (the user can see it), its tick not yet applied by the leader.
+    givenPerpQuote(board, BTC, formatPrice(liquidation - parsePrice('20')), formatPrice(liquidation + parsePrice('5')));
+    const closed = await trading.close(ida.id, opened.id);
+    expect(closed).toMatchObject({ status: 'closed', closeReason: 'liquidation', payout: '0.000000', closeFee: '0.000000', liquidationGap: '5.00000000' });
+    expect(await balance(ida.id)).toEqual({ available: units('100') - units('20') - units('0.5'), locked: 0n });
+    const after = await houseAndFees();
+    expect(after.house - before.house).toBe(units('20'));
+    expect(after.fees).toBe(before.fees);
+    const notes = medium.events.named<{ userId: string; notification: PerpTriggerNotification }>(UserUpdateEvent.NotificationCreated);
+    expect(notes.map((note) => [note.userId, note.notification.reason])).toContainEqual([ida.id, 'liquidation']);
+  });
+
   it('moves and removes triggers; a removed stop no longer fires', async () => {
     const ivy = await givenUserWithBalance(medium, '100');
     const opened = await trading.open(ivy.id, { symbol: BTC, side: 'long', margin: '10', leverage: 2, stopLoss: '64000' });

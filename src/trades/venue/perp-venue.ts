@@ -11,6 +11,7 @@ import {
   type CloseReason,
   entryPriceOf,
   exitPriceOf,
+  legCrossed,
   openTerms,
   type PositionTerms,
   settle,
@@ -289,7 +290,12 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     const position = await this.ownOpenPosition(manager, state, userId, payload.positionId);
     const quote = freshTopOfBook(this.prices, state.symbol);
     const exitPrice = exitPriceOf(position.side, quote.bid, quote.ask);
-    const { closed, changes } = await this.closePositions(manager, state, [{ position, reason: 'user', exitPrice, referencePrice: null }], new Date());
+    // The latest quote may be past the liquidation price before its tick is applied: at that price the position is
+    // liquidated (nothing back), whoever asks first; the user's close must not pay out the rest of its margin.
+    const close: PositionClose = legCrossed(position.side, 'liquidation', position.liquidationPrice, exitPrice)
+      ? { position, reason: 'liquidation', exitPrice, referencePrice: position.liquidationPrice }
+      : { position, reason: 'user', exitPrice, referencePrice: null };
+    const { closed, changes } = await this.closePositions(manager, state, [close], new Date());
     return this.answer(payload.fingerprint, toPositionDto(closed[0]), changes);
   }
 
