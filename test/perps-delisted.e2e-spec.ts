@@ -37,6 +37,7 @@ describe('Perps on a symbol removed from PERP_SYMBOLS (e2e)', () => {
     FEED_STALE_MS: '1500',
     STARTING_BALANCE: '1000',
     ENGINE_REPLY_TIMEOUT_MS: '6000',
+    PERP_WIND_DOWN_ENABLED: 'true',
     REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX ?? 'cm-test'}-delisted-${RUN}`,
   });
   const post = (running: RunningApp, path: string, body: object) => request(running.url).post(path).set(user.auth).set('Idempotency-Key', idempotencyKey()).send(body);

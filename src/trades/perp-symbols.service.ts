@@ -12,7 +12,8 @@ export const WINDING_DOWN_REFRESH_MS = 30_000;
  * removed from PERP_SYMBOLS while positions or orders are still open on it is winding down: nothing new opens on
  * it (404 UnknownSymbol), but its shard keeps running and the feed keeps following it, so what is open can still
  * be read, closed and triggered (its leader cancels its pending orders, which could never fill), until nothing is
- * open on it; then its shard stops. Looked up at boot and every WINDING_DOWN_REFRESH_MS on every instance.
+ * open on it; then its shard stops. Looked up at boot and every WINDING_DOWN_REFRESH_MS on every instance, unless
+ * PERP_WIND_DOWN_ENABLED is false (then what is open on such a symbol is 409 SymbolNotTraded: no leader would answer).
  */
 @Injectable()
 export class PerpSymbols implements OnModuleInit, OnModuleDestroy {
@@ -30,6 +31,7 @@ export class PerpSymbols implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
+    if (!this.config.perpWindDownEnabled) return;
     await this.refresh();
     this.timer = setInterval(() => void this.refresh().catch((error: Error) => this.logger.warn(`looking for symbols winding down failed: ${error.message}`)), WINDING_DOWN_REFRESH_MS);
     this.timer.unref();
@@ -51,6 +53,7 @@ export class PerpSymbols implements OnModuleInit, OnModuleDestroy {
 
   /** Catalogue symbols outside PERP_SYMBOLS with an open position or order (one index probe each). */
   async refresh(): Promise<void> {
+    if (!this.config.perpWindDownEnabled) return;
     const rows = (await this.dataSource.query(
       `SELECT m.symbol FROM perp_markets AS m
         WHERE m.symbol <> ALL($1::varchar[])

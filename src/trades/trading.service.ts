@@ -24,7 +24,7 @@ import type {
   UpdateTriggersDto,
 } from './trades.dto';
 import { UnknownSymbol } from './perp-errors';
-import { OrderNotFound, OrderNotOpen, PositionClosed, PositionNotFound } from './trades.errors';
+import { OrderNotFound, OrderNotOpen, PositionClosed, PositionNotFound, SymbolNotTraded } from './trades.errors';
 import { latestTopOfBook } from './venue/fresh-quote';
 import { type Fingerprinted, PerpCommandType } from './venue/perp-commands';
 import { PERP_ENGINE, type PerpEngine } from './venue/perp-engine';
@@ -87,12 +87,14 @@ export class TradingService {
     const position = await this.ownPosition(positionId, userId);
     // A retry with its key goes to the leader, which replays the stored outcome; there is none to ask on a symbol whose shard is gone.
     if (position.status !== 'open' && (idempotencyKey === undefined || !this.hasShard(position.symbol))) throw new PositionClosed(positionId);
+    this.assertShard(position.symbol);
     return this.run<PositionDto>(position.symbol, userId, idempotencyKey, PerpCommandType.Close, { positionId });
   }
 
   async updateTriggers(userId: string, positionId: string, body: UpdateTriggersDto): Promise<PositionDto> {
     const position = await this.ownPosition(positionId, userId);
     if (position.status !== 'open') throw new PositionClosed(positionId);
+    this.assertShard(position.symbol);
     const price = (value: string | null | undefined, field: string) => (value === undefined ? undefined : value === null ? null : parsePriceField(value, field).toString());
     return this.run<PositionDto>(position.symbol, userId, undefined, PerpCommandType.UpdateTriggers, {
       positionId,
@@ -119,6 +121,7 @@ export class TradingService {
     const order = await this.dataSource.manager.findOne(PerpOrderEntity, { where: { id: orderId, userId } });
     if (!order) throw new OrderNotFound(orderId);
     if (order.status !== 'open' && (idempotencyKey === undefined || !this.hasShard(order.symbol))) throw new OrderNotOpen(orderId, order.status);
+    this.assertShard(order.symbol);
     return this.run<OrderDto>(order.symbol, userId, idempotencyKey, PerpCommandType.CancelOrder, { orderId });
   }
 
@@ -203,6 +206,11 @@ export class TradingService {
   /** Whether a leader runs (or will) for `symbol`: PERP_SYMBOLS, or a symbol winding down. */
   private hasShard(symbol: string): boolean {
     return this.markets.symbols().includes(symbol);
+  }
+
+  /** A command for a symbol with no shard would wait for a leader that never comes, then answer 503: refused at once instead. */
+  private assertShard(symbol: string): void {
+    if (!this.hasShard(symbol)) throw new SymbolNotTraded(symbol);
   }
 
   private async ownPosition(positionId: string, userId: string): Promise<PerpPositionEntity> {

@@ -100,7 +100,7 @@ describe('Perps: rule changes do not reach positions and orders already made (me
     const kept = await trading.open(erin.id, { symbol: gone, side: 'long', margin: '20', leverage: 5 });
     const stopped = await trading.open(erin.id, { symbol: gone, side: 'short', margin: '10', leverage: 5, stopLoss: '155' });
     const order = await trading.placeOrder(erin.id, { symbol: gone, side: 'long', type: 'limit', price: '140', margin: '10', leverage: 5 });
-    venue.catalog.markets.delete(gone);
+    venue.catalog.delist(gone, true);
 
     expect(await refusal(trading.open(erin.id, { symbol: gone, side: 'long', margin: '10', leverage: 5 }))).toMatchObject({ status: 404, error: 'UnknownSymbol' });
     expect(await refusal(trading.placeOrder(erin.id, { symbol: gone, side: 'long', type: 'limit', price: '140', margin: '10', leverage: 5 }))).toMatchObject({ status: 404, error: 'UnknownSymbol' });
@@ -115,5 +115,30 @@ describe('Perps: rule changes do not reach positions and orders already made (me
     expect(fired).toMatchObject({ closed: [{ positionId: stopped.id, reason: 'stop_loss' }], cancelled: [] });
     expect(await trading.close(erin.id, kept.id)).toMatchObject({ status: 'closed', exitPrice: '155.00000000', closeFee: '0.050000' });
     expect(await balance(erin.id)).toMatchObject({ locked: 0n });
+  });
+
+  it('without winding down, what is open on a removed symbol is 409 SymbolNotTraded at once (no leader would answer), and nothing moves', async () => {
+    const gone = BTC.replace('BTC', 'ADA');
+    venue.catalog.markets.set(gone, { ...DEFAULT_RULES });
+    const fay = await givenUserWithBalance(medium, '100');
+    givenPerpQuote(board, gone, '0.95', '0.9501');
+    const opened = await trading.open(fay.id, { symbol: gone, side: 'long', margin: '20', leverage: 5 });
+    const order = await trading.placeOrder(fay.id, { symbol: gone, side: 'long', type: 'limit', price: '0.9', margin: '10', leverage: 5 });
+    venue.catalog.delist(gone, false);
+    const before = await balance(fay.id);
+    const refusals = [
+      await refusal(trading.close(fay.id, opened.id)),
+      await refusal(trading.close(fay.id, opened.id, 'close-1')),
+      await refusal(trading.updateTriggers(fay.id, opened.id, { stopLoss: '0.9' })),
+      await refusal(trading.cancelOrder(fay.id, order.id)),
+    ];
+    expect(refusals.map((refused) => `${refused.status} ${refused.error}`)).toEqual(Array(4).fill('409 SymbolNotTraded'));
+    expect(await balance(fay.id)).toEqual(before);
+    expect(await trading.position(fay.id, opened.id)).toMatchObject({ status: 'open', markPrice: '0.95005000' });
+
+    // Listed again: it trades as before.
+    venue.catalog.markets.set(gone, { ...DEFAULT_RULES });
+    expect(await trading.cancelOrder(fay.id, order.id)).toMatchObject({ status: 'cancelled' });
+    expect(await trading.close(fay.id, opened.id)).toMatchObject({ status: 'closed' });
   });
 });
