@@ -94,7 +94,7 @@ class BenchBoard implements PerpPriceBoard {
   }
 }
 
-const catalog: PerpMarketCatalog = { rules: (symbol) => Promise.resolve(SYMBOLS.includes(symbol) ? RULES : undefined), symbols: () => SYMBOLS };
+const catalog: PerpMarketCatalog = { rules: (symbol) => Promise.resolve(SYMBOLS.includes(symbol) ? RULES : undefined), isTraded: (symbol) => SYMBOLS.includes(symbol), symbols: () => SYMBOLS };
 
 /** `price × (1 + bps / 10 000)` in price units, as a decimal string. */
 const moved = (price: string, bps: number) => formatPrice((parsePrice(price) * BigInt(10_000 + bps)) / 10_000n);
@@ -221,23 +221,23 @@ async function main(): Promise<void> {
       // n odd: long (liquidation and stop below, take-profit above); even: short, mirrored. Leverage 10, margin 10 USDC.
       await dataSource.query(
         `INSERT INTO perp_positions (id, user_id, symbol, side, status, margin, leverage, notional, entry_price, maintenance_margin_bps,
-                                     liquidation_price, stop_loss, take_profit, open_fee, opened_at)
+                                     liquidation_price, stop_loss, take_profit, open_fee, taker_fee_bps, opened_at)
          SELECT gen_random_uuid(), ($4::uuid[])[1 + n % array_length($4::uuid[], 1)], $1, CASE WHEN n % 2 = 1 THEN 'long' ELSE 'short' END, 'open',
                 10000000, 10, 100000000, $2::numeric, 50,
                 round($2::numeric * (1 + d * (0.05 + (n % 150) / 1000.0)), 8),
                 CASE WHEN n % 5 < 3 THEN round($2::numeric * (1 + d * (0.02 + (n % 20) / 1000.0)), 8) END,
                 CASE WHEN n % 5 BETWEEN 1 AND 3 THEN round($2::numeric * (1 - d * (0.02 + (n % 180) / 1000.0)), 8) END,
-                50000, now()
+                50000, 5, now()
            FROM generate_series(1, $3::int) AS n, LATERAL (SELECT CASE WHEN n % 2 = 1 THEN -1 ELSE 1 END AS d) AS dir`,
         [symbol, centre, positionsPerSymbol, owners],
       );
       // Limits wait below the price for a long (above for a short), stops the other way, 2-10% away.
       await dataSource.query(
-        `INSERT INTO perp_orders (id, user_id, symbol, side, type, price, margin, leverage, held_fee, status, created_at)
+        `INSERT INTO perp_orders (id, user_id, symbol, side, type, price, margin, leverage, held_fee, taker_fee_bps, maintenance_margin_bps, status, created_at)
          SELECT gen_random_uuid(), ($4::uuid[])[1 + n % array_length($4::uuid[], 1)], $1, CASE WHEN n % 2 = 1 THEN 'long' ELSE 'short' END,
                 CASE WHEN n % 4 < 2 THEN 'limit' ELSE 'stop' END,
                 round($2::numeric * (1 + (CASE WHEN (n % 2 = 1) = (n % 4 < 2) THEN -1 ELSE 1 END) * (0.02 + (n % 80) / 1000.0)), 8),
-                10000000, 10, 50000, 'open', now()
+                10000000, 10, 50000, 5, 50, 'open', now()
            FROM generate_series(1, $3::int) AS n`,
         [symbol, centre, ordersPerSymbol, owners],
       );

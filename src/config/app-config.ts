@@ -144,6 +144,11 @@ export class AppConfig {
   readonly feedLeaseMs!: number;
   /** The perpetual symbols the feed follows and the venue lists, Backpack's names (`BTC_USDC_PERP`). */
   readonly perpSymbols!: string[];
+  /**
+   * A catalogue symbol removed from PERP_SYMBOLS with positions or orders still open keeps its shard and its feed until
+   * nothing is open on it (PerpSymbols). Off, such positions and orders are 409 SymbolNotTraded until it is listed again.
+   */
+  readonly perpWindDownEnabled!: boolean;
   /** 1m candles older than this many days are deleted by the feed leader (hourly); the 24 h ticker needs at least 2. */
   readonly candle1mRetentionDays!: number;
   // Perps: defaults of the perps catalogue (`perp_markets`); an admin changes a symbol's row afterwards.
@@ -255,6 +260,7 @@ export class AppConfig {
       feedStaleMs: read.integer('FEED_STALE_MS', 5000, { min: 100, max: 3_600_000 }),
       feedLeaseMs: read.integer('FEED_LEASE_MS', 5000, { min: 100, max: 600_000 }),
       perpSymbols: read.list('PERP_SYMBOLS', ['BTC_USDC_PERP', 'ETH_USDC_PERP', 'SOL_USDC_PERP', 'ADA_USDC_PERP']),
+      perpWindDownEnabled: read.boolean('PERP_WIND_DOWN_ENABLED', true),
       candle1mRetentionDays: read.integer('CANDLE_1M_RETENTION_DAYS', 30, { min: 2, max: 3650 }),
       // Perps
       maxLeverage: read.integer('MAX_LEVERAGE', 100, { min: 1, max: 1000 }),

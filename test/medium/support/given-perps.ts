@@ -68,8 +68,22 @@ export class ScriptedCatalog implements PerpMarketCatalog {
     return Promise.resolve(this.markets.get(symbol));
   }
 
+  /** Symbols removed from `markets` (PERP_SYMBOLS) whose shards still run, as PerpSymbols keeps them while something is open. */
+  readonly windingDown = new Set<string>();
+
+  isTraded(symbol: string): boolean {
+    return this.markets.has(symbol);
+  }
+
   symbols(): string[] {
-    return [...this.markets.keys()];
+    return [...this.markets.keys(), ...this.windingDown];
+  }
+
+  /** Removed from PERP_SYMBOLS; `windingDown` keeps its shard running (PERP_WIND_DOWN_ENABLED), else it has none. */
+  delist(symbol: string, windingDown: boolean): void {
+    this.markets.delete(symbol);
+    if (windingDown) this.windingDown.add(symbol);
+    else this.windingDown.delete(symbol);
   }
 }
 
