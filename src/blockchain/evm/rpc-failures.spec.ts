@@ -1,4 +1,4 @@
-import { isNodeAnswer, RpcTimeout, withTimeout } from './rpc-failures';
+import { failureKind, isNodeAnswer, RpcTimeout, withTimeout } from './rpc-failures';
 
 describe('RPC failures', () => {
   it('a JSON-RPC error object in the ethers error is the node answering (a revert, an unknown method)', () => {
@@ -22,5 +22,14 @@ describe('RPC failures', () => {
     await expect(withTimeout(Promise.resolve(7), 50)).resolves.toBe(7);
     await expect(withTimeout(new Promise((resolve) => setTimeout(resolve, 500)), 20)).rejects.toBeInstanceOf(RpcTimeout);
     await expect(withTimeout(Promise.reject(new Error('no')), 50)).rejects.toThrow('no');
+  });
+
+  it('names a failure without quoting it (an RPC URL may carry an API key)', () => {
+    expect(failureKind(new RpcTimeout(10))).toBe('timeout');
+    expect(failureKind(new Error('connect ECONNREFUSED 127.0.0.1:8545'))).toBe('ECONNREFUSED');
+    const serverError = Object.assign(new Error('server response 429 (info={"requestUrl":"https://base.example/v2/SECRETKEY"})'), { code: 'SERVER_ERROR' });
+    expect(failureKind(serverError)).toBe('HTTP error');
+    expect(failureKind({ code: 'UNKNOWN_ERROR', error: { code: -32005, message: 'limit exceeded' } })).toBe('provider error -32005');
+    expect(failureKind(new Error('https://base.example/v2/SECRETKEY exploded'))).toBe('unreachable');
   });
 });

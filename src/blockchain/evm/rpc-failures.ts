@@ -25,6 +25,22 @@ export function isNodeAnswer(error: unknown): boolean {
   return answer !== undefined && !PROVIDER_TROUBLE_CODES.has(answer.code);
 }
 
+/**
+ * A short, client-safe name for why the node did not answer: ethers' messages can quote the request URL, and an
+ * RPC URL often carries the provider's API key.
+ */
+export function failureKind(error: unknown): string {
+  if (error instanceof RpcTimeout) return 'timeout';
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  const answer = typeof error === 'object' && error !== null ? (jsonRpcError((error as { info?: { error?: unknown } }).info?.error) ?? jsonRpcError((error as { error?: unknown }).error)) : undefined;
+  if (answer) return `provider error ${answer.code}`;
+  const text = `${typeof code === 'string' ? code : ''} ${error instanceof Error ? error.message : ''}`;
+  for (const known of ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'TIMEOUT', 'SERVER_ERROR']) {
+    if (text.includes(known)) return known === 'SERVER_ERROR' ? 'HTTP error' : known;
+  }
+  return 'unreachable';
+}
+
 export class RpcTimeout extends Error {
   readonly code = 'TIMEOUT';
 

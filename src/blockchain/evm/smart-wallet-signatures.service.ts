@@ -4,7 +4,7 @@ import { verifyHash } from 'viem/actions';
 import { domainError } from '../../common/errors/domain-error';
 import { EvmChain } from './evm-chain.service';
 import { MalformedErc6492Signature, signatureBytes, unwrapErc6492Signature } from './erc6492-signature';
-import { isNodeAnswer, withTimeout } from './rpc-failures';
+import { failureKind, isNodeAnswer, withTimeout } from './rpc-failures';
 
 /** The chain's RPC did not answer (down, timed out, overloaded): the signature could be neither accepted nor refused. */
 export class ChainUnavailable extends domainError(503, 'ChainUnavailable', (chainId: number, cause: string) => ({
@@ -60,7 +60,7 @@ export class SmartWalletSignatures {
     const rpc = this.trackedRpc(config.signatureCheckTimeoutMs);
     if (standard === 'erc1271') {
       const code = await rpc.request({ method: 'eth_getCode', params: [address, 'latest'] }).catch(() => undefined);
-      if (rpc.failure) throw new ChainUnavailable(config.chainId, rpc.failure);
+      if (rpc.failure) throw this.unavailable(config.chainId, address, rpc.failure);
       if (code === undefined || code === '0x') return { valid: false, standard: 'none' };
     }
     try {
@@ -70,32 +70,29 @@ export class SmartWalletSignatures {
       // viem throws for what it cannot even encode or decode; with the node up, that is a bad signature.
       if (!rpc.failure) return { valid: false, standard, detail: error instanceof Error ? error.message.split('\n')[0] : String(error) };
     }
-    if (rpc.failure) {
-      this.logger.warn(`smart-wallet signature check for ${address} on chain ${config.chainId}: RPC failed (${rpc.failure})`);
-      throw new ChainUnavailable(config.chainId, rpc.failure);
-    }
+    if (rpc.failure) throw this.unavailable(config.chainId, address, rpc.failure);
     return { valid: false, standard };
+  }
+
+  private unavailable(chainId: number, address: string, failure: unknown): ChainUnavailable {
+    this.logger.warn(`smart-wallet signature check for ${address} on chain ${chainId}: the RPC did not answer (${failure instanceof Error ? failure.message.slice(0, 300) : String(failure)})`);
+    return new ChainUnavailable(chainId, failureKind(failure));
   }
 
   /** An EIP-1193 `request` over the chain's provider, one per check, that records the first failure that is not the node's answer. */
   private trackedRpc(timeoutMs: number) {
     const provider = this.evm.provider;
     const tracked = {
-      failure: undefined as string | undefined,
+      failure: undefined as unknown,
       request: async ({ method, params }: { method: string; params?: unknown }): Promise<unknown> => {
         try {
           return await withTimeout(provider.send(method, (params as unknown[] | undefined) ?? []), timeoutMs);
         } catch (error) {
-          if (!isNodeAnswer(error)) tracked.failure ??= describe(error);
+          if (!isNodeAnswer(error)) tracked.failure ??= error;
           throw error;
         }
       },
     };
     return tracked;
   }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return ((error as { code?: string }).code ?? error.message).toString().slice(0, 120);
-  return String(error).slice(0, 120);
 }
