@@ -35,7 +35,7 @@ export function clientOf(request: Request): ClientInfo {
 export const SMART_WALLET_CHECK_UNAVAILABLE: ApiErrorSpec = {
   status: 503,
   error: 'ChainUnavailable',
-  message: 'Could not check the smart-wallet signature: the RPC of chain 8453 did not answer (TIMEOUT); retry',
+  message: 'Could not check the smart-wallet signature: the RPC of chain 8453 did not answer (timeout); retry',
   details: { chainId: 8453, retryable: true },
   description: "a smart wallet's signature needs the chain, whose RPC did not answer; retry",
 };
