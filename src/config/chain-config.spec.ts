@@ -5,7 +5,7 @@ const PRODUCTION = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', RE
 describe('chain settings', () => {
   it('runs the dev chain with evm-block salts outside production, and no chain with server salts in production', () => {
     const dev = AppConfig.fromEnv({}).chains;
-    expect(dev.evm).toMatchObject({ kind: 'dev', name: 'dev', chainId: 31337, rpcUrl: 'http://127.0.0.1:8545', confirmations: 2 });
+    expect(dev.evm).toMatchObject({ kind: 'dev', name: 'dev', chainId: 31337, rpcUrl: 'http://127.0.0.1:8545', confirmations: 2, signatureCheckTimeoutMs: 5000 });
     expect(dev.saltSource).toBe('evm-block');
     expect(AppConfig.fromEnv({}).withdrawalChains).toEqual(['dev']);
     const production = AppConfig.fromEnv(PRODUCTION);
@@ -29,6 +29,7 @@ describe('chain settings', () => {
     expect(() => AppConfig.fromEnv({ CHAIN: 'off', SALT_SOURCE: 'evm-block' })).toThrow(/SALT_SOURCE=evm-block needs an EVM chain/);
     expect(() => AppConfig.fromEnv({ SALT_SOURCE: 'aptos' })).toThrow(/SALT_SOURCE=aptos needs APTOS_NETWORK/);
     expect(() => AppConfig.fromEnv({ WITHDRAWAL_REVIEW_THRESHOLD: '-1' })).toThrow(/WITHDRAWAL_REVIEW_THRESHOLD/);
+    expect(() => AppConfig.fromEnv({ EVM_SIGNATURE_CHECK_TIMEOUT_MS: '10' })).toThrow(/EVM_SIGNATURE_CHECK_TIMEOUT_MS/);
   });
 
   it('configures Aptos only with APTOS_NETWORK, requiring the module address and operator key', () => {

@@ -34,6 +34,8 @@ export interface EvmChainConfig {
   pollMs: number;
   /** Largest block range of one `eth_getLogs`. */
   logRange: number;
+  /** How long a smart-wallet (ERC-1271/6492) sign-in waits for each RPC answer before a 503. */
+  signatureCheckTimeoutMs: number;
 }
 
 export interface AptosChainConfig {
@@ -113,6 +115,7 @@ function readEvm(read: EnvReader, production: boolean): EvmChainConfig | undefin
     devChainBlockTime: read.integer('DEV_CHAIN_BLOCK_TIME', 1, { min: 0, max: 3600 }),
     pollMs: read.integer('EVM_POLL_MS', dev ? 500 : 2000, { min: 50, max: 600_000 }),
     logRange: read.integer('EVM_LOG_RANGE', 2000, { min: 1, max: 100_000 }),
+    signatureCheckTimeoutMs: read.integer('EVM_SIGNATURE_CHECK_TIMEOUT_MS', 5000, { min: 100, max: 60_000 }),
   };
 }
 
