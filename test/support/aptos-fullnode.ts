@@ -77,8 +77,9 @@ export interface AptosFullnodeOptions {
   pendingLookups?: number;
 }
 
+/** 0x and 64 lowercase hex digits, as the node writes non-special addresses. */
 export function longAddress(address: string): string {
-  return AccountAddress.from(address).toStringLong();
+  return AccountAddress.from(address, { maxMissingChars: 63 }).toStringLong();
 }
 
 function sha3(...parts: (Uint8Array | string)[]): Buffer {
@@ -105,6 +106,8 @@ export class AptosFullnode {
   pendingLookups: number;
   private ledgerVersion: bigint;
   private indexedVersion: bigint;
+  /** Set by indexUpTo(version): the indexer stops following the ledger (it lags) until indexUpTo(). */
+  private indexerPaused = false;
   private readonly sequenceNumbers = new Map<string, bigint>();
   private readonly byHash = new Map<string, StoredTransaction>();
   private readonly byVersion = new Map<bigint, StoredTransaction>();
@@ -155,8 +158,9 @@ export class AptosFullnode {
   }
 
   /** What the indexer reports as processed (deposits after it are not served yet); by default everything. */
-  indexUpTo(version: bigint = this.ledgerVersion): void {
-    this.indexedVersion = version;
+  indexUpTo(version?: bigint): void {
+    this.indexerPaused = version !== undefined;
+    this.indexedVersion = version ?? this.ledgerVersion;
   }
 
   /** A committed `vault::deposit` by `account` (its Deposited event and the store activity rows the indexer has). */
@@ -330,7 +334,7 @@ export class AptosFullnode {
     const stored: StoredTransaction = { version: this.ledgerVersion, json, pendingLookups: pendingJson ? this.pendingLookups : 0, pendingJson: { ...(pendingJson ?? json), type: 'pending_transaction' } };
     this.byHash.set(hash, stored);
     this.byVersion.set(this.ledgerVersion, stored);
-    if (this.indexedVersion === this.ledgerVersion - 1n) this.indexedVersion = this.ledgerVersion;
+    if (!this.indexerPaused) this.indexedVersion = this.ledgerVersion;
     return stored;
   }
 
