@@ -36,7 +36,7 @@ describe('chain settings', () => {
     expect(AppConfig.fromEnv({}).chains.aptos).toBeUndefined();
     expect(() => AppConfig.fromEnv({ APTOS_NETWORK: 'testnet' })).toThrow(/APTOS_MODULE_ADDRESS is required[\s\S]*APTOS_OPERATOR_PRIVATE_KEY is required/);
     expect(() => AppConfig.fromEnv({ APTOS_NETWORK: 'custom', APTOS_MODULE_ADDRESS: '0x1', APTOS_OPERATOR_PRIVATE_KEY: 'k' })).toThrow(/APTOS_NODE_URL is required/);
-    const aptos = AppConfig.fromEnv({ CHAIN: 'off', APTOS_NETWORK: 'testnet', APTOS_MODULE_ADDRESS: '0xcafe', APTOS_OPERATOR_PRIVATE_KEY: 'k' });
+    const aptos = AppConfig.fromEnv({ CHAIN: 'off', APTOS_NETWORK: 'testnet', APTOS_MODULE_ADDRESS: '0xcafe', APTOS_OPERATOR_PRIVATE_KEY: `0x${'3'.repeat(64)}` });
     expect(aptos.chains.aptos).toMatchObject({ network: 'testnet', nodeUrl: 'https://api.testnet.aptoslabs.com/v1', moduleAddress: '0xcafe' });
     expect(aptos.chains.saltSource).toBe('aptos');
     expect(aptos.withdrawalChains).toEqual(['aptos']);
