@@ -59,6 +59,10 @@ export interface ChainSettings {
   aptos: AptosChainConfig | undefined;
   /** Where round salts come from: `evm-block` by default when an EVM chain is configured, else `aptos` if it is, else `server`. */
   saltSource: SaltSourceName;
+  /** `evm-block`: the salt block is this many blocks past the head when the round is created. */
+  saltBlockDelay: number;
+  /** A round whose salt is still not there this long after its start time is voided (never drawn again). */
+  saltWaitMs: number;
   /** USDC decimal string: withdrawals above it wait for an admin's approval before they are sent. */
   withdrawalReviewThreshold: string;
   /** A withdrawal not confirmed this long after it was first sent is marked FAILED and its hold released. */
@@ -92,6 +96,8 @@ export function readChainSettings(read: EnvReader, production: boolean): ChainSe
     evm,
     aptos,
     saltSource,
+    saltBlockDelay: read.integer('SALT_BLOCK_DELAY', 1, { min: 1, max: 10_000 }),
+    saltWaitMs: read.integer('SALT_WAIT_MS', 120_000, { min: 100, max: 24 * 3_600_000 }),
     withdrawalReviewThreshold,
     withdrawalDeadlineMs: read.integer('WITHDRAWAL_DEADLINE_MS', 15 * 60_000, { min: 1000, max: 7 * 24 * 3_600_000 }),
   };

@@ -6,6 +6,11 @@ import type { ChainSlot } from './seed-chains.service';
 
 export interface NewRound {
   saltSource: string;
+  /**
+   * Fixes the entropy reference of the round numbered `number` (the salt source's `pin`): called inside the
+   * insert's transaction, so the reference is in the row from the moment the round exists.
+   */
+  pinSalt?: (round: { number: number }) => Promise<string | null>;
   startsAt: Date;
   /** Fencing token of the leader creating it. */
   leaderToken: string;
@@ -14,9 +19,11 @@ export interface NewRound {
 /** The venue's next round, PENDING on its chain slot with the rules of the moment, inserted in the caller's transaction. */
 export async function insertPendingRound(manager: EntityManager, slot: ChainSlot, rules: RoundRules, round: NewRound): Promise<RoundEntity> {
   const [{ next }] = (await manager.query(`SELECT COALESCE(max(number), 0) + 1 AS next FROM rounds`)) as { next: number }[];
+  const number = Number(next);
+  const saltRef = round.pinSalt ? await round.pinSalt({ number }) : null;
   return manager.save(
     manager.create(RoundEntity, {
-      number: Number(next),
+      number,
       chainId: slot.chainId,
       chainIndex: slot.chainIndex,
       status: 'PENDING',
@@ -25,6 +32,9 @@ export async function insertPendingRound(manager: EntityManager, slot: ChainSlot
       serverSeed: null,
       salt: null,
       saltSource: round.saltSource,
+      saltRef,
+      saltProof: null,
+      seedRevealTxHash: null,
       tick: 0,
       price: BigInt(START_PRICE),
       rugTick: null,

@@ -17,7 +17,7 @@ import { RoundSettlementQueue } from './round-settlement.processor';
 import { RoundSideBetEntity } from './round-side-bet.entity';
 import { LIVE_ROUND_STATUSES, RoundEntity } from './round.entity';
 import { RoundEvent } from './rounds.events';
-import { SALT_SOURCE, SaltSource } from './salt-source';
+import { SALT_SOURCE, SaltDraw, SaltSource } from './salt-source';
 import { SeedChainsService } from './seed-chains.service';
 import { isPgError, PgError } from '../database/pg-errors';
 
@@ -25,16 +25,21 @@ interface LiveRound {
   round: RoundEntity;
   /** Present once ACTIVE: the path, resumable from the last persisted candle. */
   generator?: CandlePathGenerator;
+  /** When this leader first found the round's salt not there yet (a block not mined, a node down). */
+  saltWaitingSince?: number;
 }
 
 /** Thrown when a fenced write found another leader's token: this process stops ticking at once. */
 class LeadershipLost extends Error {}
 
 const IDLE_POLL_MS = 250;
+/** A salt this late is worth a warning before SALT_WAIT_MS voids the round. */
+const SALT_LATE_WARNING_MS = 10_000;
 
 /**
  * The round engine: one ticking leader across the fleet (a Redis lease with a fencing token).
- * The leader creates a PENDING round (cooldown), starts it (salt drawn), generates a candle each
+ * The leader creates a PENDING round (cooldown, its salt's entropy pinned), starts it once that salt
+ * exists (or voids it when it does not come within SALT_WAIT_MS), generates a candle each
  * `tickMs` anchored to the start time (catching up at once after a stall), persists every candle
  * with the fencing token checked, ends the round on rug or maxTicks (revealing the seed) and
  * enqueues its settlement. A new leader resumes the live round from the last persisted tick when
@@ -189,7 +194,7 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
     }
     const gap = Date.now() - (round.lastTickAt ?? round.startsAt).getTime();
     if (gap >= this.config.roundResumeWindowMs) {
-      await this.voidRound(round, token, gap);
+      await this.voidRound(round, String(token), `its last tick was ${gap} ms ago (ROUND_RESUME_WINDOW_MS ${this.config.roundResumeWindowMs})`);
       return;
     }
     // Live state only once the generator exists: a round without one cannot tick.
@@ -198,19 +203,23 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
     this.logger.log(`resuming round ${round.number} at tick ${round.tick} after a ${gap} ms gap`);
   }
 
-  /** The last leader stopped too long ago: nobody may trade on a path that paused, so the round is voided and refunded. */
-  private async voidRound(round: RoundEntity, token: number, gap: number): Promise<void> {
+  /**
+   * Voids and refunds a live round nobody may play on: an ACTIVE one whose path paused too long (the last leader
+   * stopped), or a PENDING one whose salt will not come. Its seed is still revealed, so the chain stays checkable.
+   */
+  private async voidRound(round: RoundEntity, token: string, why: string): Promise<void> {
     const serverSeed = await this.chains.serverSeed(this.dataSource.manager, round.chainId, round.chainIndex);
     const now = new Date();
     const voided = await this.dataSource
       .createQueryBuilder()
       .update(RoundEntity)
-      .set({ status: 'VOIDED', serverSeed, endedAt: now, leaderToken: String(token) })
-      .where('id = :id AND leader_token = :token AND status = :status', { id: round.id, token, status: 'ACTIVE' })
+      .set({ status: 'VOIDED', serverSeed, endedAt: now, leaderToken: token })
+      .where('id = :id AND leader_token = :token AND status = :status', { id: round.id, token, status: round.status })
       .execute();
     if (!voided.affected) throw new LeadershipLost(`round ${round.number} is held by a newer leader`);
     Object.assign(round, { status: 'VOIDED', serverSeed, endedAt: now });
-    this.logger.warn(`round ${round.number} voided: its last tick was ${gap} ms ago (ROUND_RESUME_WINDOW_MS ${this.config.roundResumeWindowMs})`);
+    if (this.live?.round.id === round.id) this.live = null;
+    this.logger.warn(`round ${round.number} voided: ${why}`);
     this.publishEnd(round);
     await this.enqueue(round.id);
   }
@@ -247,7 +256,8 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
     if (round.status === 'PENDING') {
       const wait = round.startsAt.getTime() - Date.now();
       if (wait > 0) return wait;
-      await this.start(this.live);
+      const saltDue = await this.start(this.live);
+      if (saltDue !== null) return saltDue;
     }
     return this.tick(this.live);
   }
@@ -275,28 +285,60 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
     return this.dataSource.transaction(async (manager) =>
       insertPendingRound(manager, await this.chains.takeNext(manager), rules, {
         saltSource: this.saltSource.name,
+        pinSalt: (next) => this.saltSource.pin(next),
         startsAt: new Date(Date.now() + this.config.roundCooldownMs),
         leaderToken: token,
       }),
     );
   }
 
-  private async start(live: LiveRound): Promise<void> {
+  /**
+   * Starts the round with the salt its pinned reference names. Returns null once started, else when to look
+   * again (the salt is not there yet; 0 once the round was voided because it never will be).
+   */
+  private async start(live: LiveRound): Promise<number | null> {
     const { round } = live;
     const drawn = await this.saltSource.draw(round);
+    if (drawn.kind !== 'drawn') return this.awaitSalt(live, drawn);
     const now = Date.now();
     // Anchor ticks to the start; a round whose start time passed while no leader ran starts now instead.
     const startsAt = now - round.startsAt.getTime() > round.tickMs ? new Date(now) : round.startsAt;
     const started = await this.dataSource
       .createQueryBuilder()
       .update(RoundEntity)
-      .set({ status: 'ACTIVE', salt: drawn.salt, saltSource: drawn.source, startsAt, lastTickAt: new Date(now) })
+      .set({ status: 'ACTIVE', salt: drawn.salt, saltSource: drawn.source, saltProof: drawn.proof, startsAt, lastTickAt: new Date(now) })
       .where('id = :id AND leader_token = :token AND status = :status', { id: round.id, token: this.token, status: 'PENDING' })
       .execute();
     if (!started.affected) throw new LeadershipLost(`round ${round.number} could not be started`);
-    Object.assign(round, { status: 'ACTIVE', salt: drawn.salt, saltSource: drawn.source, startsAt, lastTickAt: new Date(now) });
+    Object.assign(round, { status: 'ACTIVE', salt: drawn.salt, saltSource: drawn.source, saltProof: drawn.proof, startsAt, lastTickAt: new Date(now) });
     live.generator = await this.generatorFor(this.dataSource.manager, round);
     this.publishState(round);
+    return null;
+  }
+
+  /**
+   * The pinned salt is not there: wait for it (the round stays PENDING, taking no positions) up to SALT_WAIT_MS
+   * from when this leader first looked, then void it. It is never re-pinned: a later block or a new draw would
+   * let whoever runs the server try again for a salt they like.
+   */
+  private async awaitSalt(live: LiveRound, drawn: Exclude<SaltDraw, { kind: 'drawn' }>): Promise<number> {
+    const { round } = live;
+    if (drawn.kind === 'waiting') {
+      const now = Date.now();
+      live.saltWaitingSince ??= now;
+      const waited = now - live.saltWaitingSince;
+      const { saltWaitMs } = this.config.chains;
+      if (waited < saltWaitMs) {
+        if (waited >= SALT_LATE_WARNING_MS && waited - drawn.retryInMs < SALT_LATE_WARNING_MS) {
+          this.logger.warn(`round ${round.number} has waited ${waited} ms for its salt: ${drawn.reason}`);
+        }
+        return Math.max(1, Math.min(drawn.retryInMs, saltWaitMs - waited));
+      }
+      await this.voidRound(round, this.token, `its salt did not come within SALT_WAIT_MS ${saltWaitMs} ms (${drawn.reason})`);
+    } else {
+      await this.voidRound(round, this.token, `its salt cannot be drawn: ${drawn.reason}`);
+    }
+    return 0;
   }
 
   /** Generates every candle due by now, persists them in one fenced transaction, and says when the next one is due. */

@@ -1,6 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { MinorUnitsColumn } from '../database/minor-units.column';
 import type { RoundParams } from './fairness/round-params';
+import type { SaltProof } from './salt-source';
 
 export const ROUND_STATUSES = ['PENDING', 'ACTIVE', 'ENDED', 'SETTLED', 'VOIDED'] as const;
 export type RoundStatus = (typeof ROUND_STATUSES)[number];
@@ -45,6 +46,21 @@ export class RoundEntity {
 
   @Column({ type: 'varchar', length: 32 })
   saltSource!: string;
+
+  /**
+   * The entropy the salt will be, fixed when the round is created and never changed: the target block number
+   * (`evm-block`) or the Aptos draw's round id (`aptos`); null for `server`.
+   */
+  @Column({ type: 'varchar', length: 80, nullable: true })
+  saltRef!: string | null;
+
+  /** Where the drawn salt can be looked up (block number and hash, Aptos transaction), set at start. */
+  @Column({ type: 'jsonb', nullable: true })
+  saltProof!: SaltProof | null;
+
+  /** The SeedCommitments transaction that recorded this round's revealed seed on chain, once sent. */
+  @Column({ type: 'varchar', length: 80, nullable: true })
+  seedRevealTxHash!: string | null;
 
   /** The last generated (persisted) tick; 0 before the first candle. */
   @Column({ type: 'integer', default: 0 })

@@ -1,9 +1,8 @@
 import { DEFAULT_ROUND_PARAMS } from './fairness/round-params';
-import { toPositionDto, toRoundSummary, toSideBetDto } from './round.mapper';
+import { toPositionDto, toRoundSummary, toSaltReference, toSideBetDto } from './round.mapper';
 import type { RoundPositionEntity } from './round-position.entity';
 import type { RoundSideBetEntity } from './round-side-bet.entity';
 import type { RoundEntity } from './round.entity';
-import { isProvablyFairSource, ServerSaltSource } from './salt-source';
 
 function round(fields: Partial<RoundEntity> = {}): RoundEntity {
   return {
@@ -17,6 +16,9 @@ function round(fields: Partial<RoundEntity> = {}): RoundEntity {
     serverSeed: null,
     salt: null,
     saltSource: 'server',
+    saltRef: null,
+    saltProof: null,
+    seedRevealTxHash: null,
     tick: 0,
     price: 100_000_000n,
     rugTick: null,
@@ -85,17 +87,30 @@ describe('round mapper', () => {
     const bet = { id: 'b1', roundId: 'r1', userId: 'u1', amount: 5_000_000n, startTick: 1, endTick: 40, payoutMultiplier: '5', status: 'active', payout: null } as RoundSideBetEntity;
     expect(toSideBetDto(bet)).toEqual({ id: 'b1', roundId: 'r1', amount: '5.000000', startTick: 1, endTick: 40, payoutMultiplier: '5', status: 'active', payout: null });
   });
-});
 
-describe('salt sources', () => {
-  it('marks the server source as not provably fair and draws 32 fresh random bytes each time', async () => {
-    const source = new ServerSaltSource();
-    const [a, b] = [await source.draw(), await source.draw()];
-    expect(a.source).toBe('server');
-    expect(a.salt).toMatch(/^[0-9a-f]{64}$/);
-    expect(a.salt).not.toBe(b.salt);
-    expect(source.provablyFair).toBe(false);
-    expect(isProvablyFairSource('server')).toBe(false);
-    expect(isProvablyFairSource('aptos-randomness')).toBe(true);
+  it('publishes the pinned salt reference from creation, before the salt exists', () => {
+    const pending = toRoundSummary(round({ saltSource: 'evm-block', saltRef: '1234' }));
+    expect(pending).toMatchObject({ saltSource: 'evm-block', saltRef: '1234', salt: null, provablyFair: true });
+  });
+
+  it('says where an evm-block or aptos salt can be looked up, and nothing for a server salt', () => {
+    const hash = `0x${'ab'.repeat(32)}`;
+    const evm = round({ saltSource: 'evm-block', saltRef: '1234', salt: hash, saltProof: { kind: 'evm-block', chainId: 8453, blockNumber: 1234, blockHash: hash, blockTimestamp: 1_795_000_000 } });
+    expect(toSaltReference(evm)).toEqual({
+      kind: 'evm-block',
+      pinned: '1234',
+      pinnedAt: '2026-11-25T12:00:00.000Z',
+      chainId: 8453,
+      blockNumber: 1234,
+      blockHash: hash,
+      blockTime: new Date(1_795_000_000_000).toISOString(),
+      aptosNetwork: null,
+      moduleAddress: null,
+      txHash: null,
+      version: null,
+    });
+    const aptos = round({ saltSource: 'aptos', saltRef: '7', saltProof: { kind: 'aptos', network: 'testnet', moduleAddress: '0xc0ffee', roundId: '7', txHash: '0xfeed', version: '99' } });
+    expect(toSaltReference(aptos)).toMatchObject({ kind: 'aptos', pinned: '7', aptosNetwork: 'testnet', moduleAddress: '0xc0ffee', txHash: '0xfeed', version: '99', blockHash: null });
+    expect(toSaltReference(round({ salt: 'abc' }))).toBeNull();
   });
 });

@@ -7,7 +7,7 @@ import type { RoundSideBetEntity } from './round-side-bet.entity';
 import type { RoundEntity } from './round.entity';
 import { formatUsdc } from '../common/money/usdc';
 import { isProvablyFairSource } from './salt-source';
-import type { CandleDto, RoundPositionDto, RoundSideBetDto, RoundSummaryDto } from './rounds.dto';
+import type { CandleDto, RoundPositionDto, RoundSideBetDto, RoundSummaryDto, SaltReferenceDto } from './rounds.dto';
 
 export function toRoundSummary(round: RoundEntity, now: number = Date.now()): RoundSummaryDto {
   return {
@@ -19,6 +19,7 @@ export function toRoundSummary(round: RoundEntity, now: number = Date.now()): Ro
     serverSeedHash: round.serverSeedHash,
     salt: round.salt,
     saltSource: round.saltSource,
+    saltRef: round.saltRef,
     provablyFair: isProvablyFairSource(round.saltSource),
     algorithm: FAIRNESS_ALGORITHM,
     params: toRoundParams(round.params),
@@ -35,6 +36,26 @@ export function toRoundSummary(round: RoundEntity, now: number = Date.now()): Ro
     sideBetWindow: round.sideBetWindow,
     sideBetMultiplier: round.sideBetMultiplier,
   };
+}
+
+/** Where the round's salt can be looked up, once drawn from a public source. */
+export function toSaltReference(round: Pick<RoundEntity, 'saltRef' | 'saltProof' | 'createdAt'>): SaltReferenceDto | null {
+  const proof = round.saltProof;
+  if (!proof || round.saltRef === null) return null;
+  const none = { chainId: null, blockNumber: null, blockHash: null, blockTime: null, aptosNetwork: null, moduleAddress: null, txHash: null, version: null };
+  const pinned = { pinned: round.saltRef, pinnedAt: round.createdAt.toISOString() };
+  if (proof.kind === 'evm-block') {
+    return {
+      ...none,
+      kind: 'evm-block',
+      ...pinned,
+      chainId: proof.chainId,
+      blockNumber: proof.blockNumber,
+      blockHash: proof.blockHash,
+      blockTime: new Date(proof.blockTimestamp * 1000).toISOString(),
+    };
+  }
+  return { ...none, kind: 'aptos', ...pinned, aptosNetwork: proof.network, moduleAddress: proof.moduleAddress, txHash: proof.txHash, version: proof.version };
 }
 
 export function toCandleDto(candle: Pick<RoundCandleEntity, 'roundId' | 'tick' | 'open' | 'high' | 'low' | 'close' | 'at'>): CandleDto {

@@ -84,10 +84,19 @@ export class RoundSummaryDto {
   @ApiProperty({ example: 'c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2', nullable: true, type: String, description: 'Drawn when the round starts' })
   salt!: string | null;
 
-  @ApiProperty({ example: 'server' })
+  @ApiProperty({ example: 'evm-block', enum: ['evm-block', 'aptos', 'server'] })
   saltSource!: string;
 
-  @ApiProperty({ example: false, description: 'False while the salt is server-chosen (source `server`): then the outcome is not provably fair' })
+  @ApiProperty({
+    example: '18234571',
+    nullable: true,
+    type: String,
+    description:
+      'Pinned when the round is created, before the salt exists: the number of the block whose hash will be the salt (`evm-block`) or the round id of its Aptos randomness draw (`aptos`); null for `server`',
+  })
+  saltRef!: string | null;
+
+  @ApiProperty({ example: true, description: 'False while the salt is server-chosen (source `server`): then the outcome is not provably fair' })
   provablyFair!: boolean;
 
   @ApiProperty({ example: 'cm-v1' })
@@ -257,6 +266,42 @@ export class RoundOddsDto {
   houseEdge!: number;
 }
 
+/** Where a round's salt can be looked up without asking this server. */
+export class SaltReferenceDto {
+  @ApiProperty({ enum: ['evm-block', 'aptos'], example: 'evm-block' })
+  kind!: 'evm-block' | 'aptos';
+
+  @ApiProperty({ example: '18234571', description: 'The reference pinned at creation (`saltRef`): the block number, or the Aptos draw round id' })
+  pinned!: string;
+
+  @ApiProperty({ example: '2026-11-25T12:00:00.000Z', description: 'When the round was created with that reference, before the block was mined or the draw made' })
+  pinnedAt!: string;
+
+  @ApiProperty({ example: 8453, nullable: true, type: Number, description: '`evm-block`: the EVM chain id' })
+  chainId!: number | null;
+
+  @ApiProperty({ example: 18234571, nullable: true, type: Number, description: '`evm-block`: the salt block' })
+  blockNumber!: number | null;
+
+  @ApiProperty({ example: '0x5b3e2c1d0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c', nullable: true, type: String, description: '`evm-block`: its hash, which is the salt' })
+  blockHash!: string | null;
+
+  @ApiProperty({ example: '2026-11-25T12:00:02.000Z', nullable: true, type: String, description: '`evm-block`: the block timestamp' })
+  blockTime!: string | null;
+
+  @ApiProperty({ example: 'mainnet', nullable: true, type: String, description: '`aptos`: the network' })
+  aptosNetwork!: string | null;
+
+  @ApiProperty({ example: '0x1b2c3d', nullable: true, type: String, description: '`aptos`: the cash_markets module address the `RoundSaltDrawn` event comes from' })
+  moduleAddress!: string | null;
+
+  @ApiProperty({ example: '0x8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d', nullable: true, type: String, description: '`aptos`: the draw transaction' })
+  txHash!: string | null;
+
+  @ApiProperty({ example: '123456789', nullable: true, type: String, description: '`aptos`: its ledger version' })
+  version!: string | null;
+}
+
 /** The published round fields a verifier needs, plus what only exists once the seed is revealed. */
 export class RoundVerificationDto extends PickType(RoundSummaryDto, ['number', 'algorithm', 'params', 'serverSeedHash', 'saltSource', 'provablyFair', 'rugTick'] as const) {
   @ApiProperty({ example: ROUND_ID })
@@ -267,6 +312,17 @@ export class RoundVerificationDto extends PickType(RoundSummaryDto, ['number', '
 
   @ApiProperty({ example: 'c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2' })
   salt!: string;
+
+  @ApiProperty({ type: SaltReferenceDto, nullable: true, description: 'Where to look the salt up (null for `server` salts)' })
+  saltReference!: SaltReferenceDto | null;
+
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description: 'The SeedCommitments transaction that recorded the revealed serverSeed on chain; null until it is sent',
+  })
+  seedRevealTxHash!: string | null;
 
   @ApiProperty({ example: 'a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1', description: 'HMAC-SHA256(serverSeed, salt)' })
   roundSeed!: string;

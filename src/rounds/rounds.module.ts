@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
+import { BlockchainModule } from '../blockchain/blockchain.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { RoundEngine } from './round-engine.service';
 import { RoundSettingsService } from './round-settings.service';
@@ -11,14 +12,14 @@ import { RoundsAdminService } from './rounds-admin.service';
 import { RoundsController } from './rounds.controller';
 import { RoundsRealtime } from './rounds.realtime';
 import { RoundsService } from './rounds.service';
-import { SALT_SOURCE, ServerSaltSource } from './salt-source';
+import { saltSourceProvider } from './salt-source.provider';
 import { SeedChainsService } from './seed-chains.service';
 
 @Module({
-  imports: [AccountsModule, RealtimeModule, BullModule.registerQueue({ name: ROUND_SETTLEMENT_QUEUE })],
+  imports: [AccountsModule, BlockchainModule, RealtimeModule, BullModule.registerQueue({ name: ROUND_SETTLEMENT_QUEUE })],
   controllers: [RoundsController, RoundsAdminController],
   providers: [
-    { provide: SALT_SOURCE, useClass: ServerSaltSource },
+    saltSourceProvider,
     SeedChainsService,
     RoundSettingsService,
     RoundsService,

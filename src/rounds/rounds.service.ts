@@ -8,7 +8,7 @@ import { Page, PageQueryDto, offsetOf, toPage } from '../common/http/pagination'
 import { positionPayout, sideBetOdds, sideBetWindow, splitAmount } from './fairness/payouts';
 import { FAIRNESS_ALGORITHM, toRoundParams } from './fairness/round-params';
 import { roundSeedOf } from './fairness/round-seed';
-import { toCandleDto, toPositionDto, toRoundSummary, toSideBetDto } from './round.mapper';
+import { toCandleDto, toPositionDto, toRoundSummary, toSaltReference, toSideBetDto } from './round.mapper';
 import { RoundCandleEntity } from './round-candle.entity';
 import {
   PositionAlreadyClosed,
@@ -118,6 +118,8 @@ export class RoundsService {
       salt: round.salt,
       saltSource: round.saltSource,
       provablyFair: isProvablyFairSource(round.saltSource),
+      saltReference: toSaltReference(round),
+      seedRevealTxHash: round.seedRevealTxHash,
       roundSeed: roundSeedOf(round.serverSeed, round.salt),
       rugTick: round.rugTick,
       candles: await this.candlesOf(manager, round.id),

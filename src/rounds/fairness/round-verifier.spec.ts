@@ -7,9 +7,26 @@ import { RoundVerification, verifyRound } from './round-verifier';
 
 const CHAIN = SeedChain.fromFirstSeed('5e'.repeat(32), 20);
 const ROUND_ID = '6f1c2a9e-4b7d-4c1e-9a35-0d2b8e7f1a11';
+const BLOCK_HASH = `0x${'fe'.repeat(32)}`;
+
+function evmReference(blockHash: string) {
+  return {
+    kind: 'evm-block',
+    pinned: '1234',
+    pinnedAt: '2026-01-01T00:00:00.000Z',
+    chainId: 8453,
+    blockNumber: 1234,
+    blockHash,
+    blockTime: '2026-01-01T00:00:02.000Z',
+    aptosNetwork: null,
+    moduleAddress: null,
+    txHash: null,
+    version: null,
+  };
+}
 
 /** A `/verify` body as an honest server would publish it for round k of CHAIN. */
-function publishedRound(k = 3, params: RoundParams = DEFAULT_ROUND_PARAMS, salt = '0xfeedbeef', roundId = ROUND_ID): RoundVerification {
+function publishedRound(k = 3, params: RoundParams = DEFAULT_ROUND_PARAMS, salt = BLOCK_HASH, roundId = ROUND_ID): RoundVerification {
   const serverSeed = CHAIN.serverSeedForRound(k);
   const roundSeed = roundSeedOf(serverSeed, salt);
   const path = generateCandlePath(roundSeed, params);
@@ -21,7 +38,8 @@ function publishedRound(k = 3, params: RoundParams = DEFAULT_ROUND_PARAMS, salt 
     serverSeed,
     serverSeedHash: CHAIN.serverSeedHashForRound(k),
     salt,
-    saltSource: 'aptos',
+    saltSource: 'evm-block',
+    saltReference: evmReference(salt),
     roundSeed,
     rugTick: path.rugTick,
     candles: path.candles.map((candle) => ({
@@ -45,7 +63,13 @@ function differenceOf(published: unknown) {
 describe('verifyRound', () => {
   it('verifies an honest round', () => {
     const round = publishedRound();
-    expect(verifyRound(round)).toEqual({ ok: true, candles: round.candles.length, rugTick: round.rugTick, warnings: [] });
+    expect(verifyRound(round)).toEqual({
+      ok: true,
+      candles: round.candles.length,
+      rugTick: round.rugTick,
+      saltLookup: { kind: 'evm-block', chainId: 8453, blockNumber: 1234, salt: BLOCK_HASH, pinnedAt: '2026-01-01T00:00:00.000Z' },
+      warnings: [],
+    });
     expect(round.rugTick).not.toBeNull();
   });
 
@@ -57,9 +81,34 @@ describe('verifyRound', () => {
   });
 
   it('warns that a server-chosen salt is not provably fair, but still verifies the arithmetic', () => {
-    const outcome = verifyRound({ ...publishedRound(), saltSource: 'server' });
-    expect(outcome.ok).toBe(true);
+    const outcome = verifyRound({ ...publishedRound(), saltSource: 'server', saltReference: null });
+    expect(outcome).toMatchObject({ ok: true, saltLookup: null });
     expect(outcome.warnings).toEqual([expect.stringMatching(/not provably fair/)]);
+  });
+
+  it('needs an evm-block salt to be the hash of the block pinned at creation', () => {
+    expect(differenceOf({ ...publishedRound(), saltReference: null })).toMatchObject({ field: 'saltReference', message: expect.stringMatching(/looked up/) });
+    expect(differenceOf({ ...publishedRound(), saltReference: evmReference(`0x${'ab'.repeat(32)}`) })).toMatchObject({ field: 'saltReference.blockHash' });
+    expect(differenceOf({ ...publishedRound(), saltReference: { ...evmReference(BLOCK_HASH), blockNumber: 1235 } })).toMatchObject({ field: 'saltReference.blockNumber' });
+    expect(differenceOf({ ...publishedRound(), saltReference: { ...evmReference(BLOCK_HASH), chainId: null } })).toMatchObject({ field: 'saltReference.chainId' });
+    expect(differenceOf({ ...publishedRound(), saltReference: { ...evmReference(BLOCK_HASH), kind: 'aptos' } })).toMatchObject({ field: 'saltReference.kind' });
+    const upper = publishedRound(3, DEFAULT_ROUND_PARAMS, `0x${'FE'.repeat(32)}`);
+    expect(differenceOf(upper)).toMatchObject({ field: 'salt', message: 'an evm-block salt is a block hash' });
+  });
+
+  it('warns when the salt block is stamped before the round pinned it', () => {
+    const outcome = verifyRound({ ...publishedRound(), saltReference: { ...evmReference(BLOCK_HASH), blockTime: '2025-12-31T23:59:50.000Z' } });
+    expect(outcome.ok).toBe(true);
+    expect(outcome.warnings).toEqual([expect.stringMatching(/block 1234 is stamped .* before the round pinned it/)]);
+  });
+
+  it('needs an aptos salt to name its draw transaction, and says what to look up', () => {
+    const salt = String(2n ** 200n + 17n);
+    const reference = { ...evmReference(salt), kind: 'aptos', pinned: '3', chainId: null, blockNumber: null, blockHash: null, blockTime: null, aptosNetwork: 'testnet', moduleAddress: '0xc0ffee', txHash: '0xfeed', version: '12' };
+    const round = { ...publishedRound(3, DEFAULT_ROUND_PARAMS, salt), saltSource: 'aptos', saltReference: reference };
+    expect(verifyRound(round)).toMatchObject({ ok: true, saltLookup: { kind: 'aptos', network: 'testnet', moduleAddress: '0xc0ffee', roundId: '3', txHash: '0xfeed', salt } });
+    expect(differenceOf({ ...round, saltReference: { ...reference, txHash: null } })).toMatchObject({ field: 'saltReference.txHash' });
+    expect(differenceOf({ ...publishedRound(3, DEFAULT_ROUND_PARAMS, '0xfeed'), saltSource: 'aptos', saltReference: reference })).toMatchObject({ field: 'salt' });
   });
 
   it('catches a tampered candle price', () => {
