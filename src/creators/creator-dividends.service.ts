@@ -204,9 +204,11 @@ export class CreatorDividendsService {
   private async finish(creatorId: string, period: Date): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const done = (await manager.query(
-        `UPDATE creator_dividends AS d SET paid_at = now() WHERE creator_id = $1 AND period = $2 AND paid_at IS NULL
-            AND NOT EXISTS (SELECT 1 FROM creator_dividend_payments p WHERE p.creator_id = $1 AND p.period = $2 AND p.paid_at IS NULL)
-         RETURNING amount`,
+        `WITH done AS (
+           UPDATE creator_dividends SET paid_at = now() WHERE creator_id = $1 AND period = $2 AND paid_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM creator_dividend_payments p WHERE p.creator_id = $1 AND p.period = $2 AND p.paid_at IS NULL)
+           RETURNING amount
+         ) SELECT amount FROM done`,
         [creatorId, period],
       )) as { amount: string }[];
       if (done.length === 0) return;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { LedgerService } from '../accounts/ledger.service';
 import { UsersService } from '../auth/users.service';
 import { offsetOf, Page, PageQueryDto, toPage } from '../common/http/pagination';
@@ -89,12 +89,13 @@ export class CreatorQueriesService {
     await this.row(creatorId);
   }
 
-  async detail(creatorId: string): Promise<CreatorDetailDto> {
-    const row = await this.row(creatorId);
+  /** With `manager`, read in that transaction (an admin grant answers before its commit). */
+  async detail(creatorId: string, manager: EntityManager = this.dataSource.manager): Promise<CreatorDetailDto> {
+    const row = await this.row(creatorId, manager);
     const names = await this.users.usernames([creatorId]);
     return {
       ...this.creatorDto(row, names.get(creatorId) ?? null),
-      pendingDividends: formatUsdc(await this.pendingDividends(creatorId)),
+      pendingDividends: formatUsdc(await this.pendingDividends(creatorId, manager)),
       markets: await this.markets.byCreator(creatorId),
     };
   }
@@ -225,19 +226,19 @@ export class CreatorQueriesService {
   }
 
   /** What the pools of the periods not yet paid hold (the current one and up to PENDING_PERIODS before it). */
-  private async pendingDividends(creatorId: string): Promise<bigint> {
+  private async pendingDividends(creatorId: string, manager: EntityManager): Promise<bigint> {
     const seconds = this.config.creators.dividendPeriodSeconds;
     const current = periodStartOf(new Date(), seconds).getTime();
     const periods = Array.from({ length: PENDING_PERIODS + 1 }, (_, back) => new Date(current - back * seconds * 1000));
     const balances = await this.ledger.systemBalances(
-      this.dataSource.manager,
+      manager,
       periods.map((period) => CreatorAccounts.dividendPool(creatorId, period)),
     );
     return [...balances.values()].reduce((sum, balance) => sum + balance, 0n);
   }
 
-  private async row(creatorId: string): Promise<MarketRow> {
-    const [row] = (await this.dataSource.query(`SELECT ${MARKET_COLUMNS} FROM creator_share_markets m WHERE m.creator_id = $1`, [creatorId])) as MarketRow[];
+  private async row(creatorId: string, manager: EntityManager = this.dataSource.manager): Promise<MarketRow> {
+    const [row] = (await manager.query(`SELECT ${MARKET_COLUMNS} FROM creator_share_markets m WHERE m.creator_id = $1`, [creatorId])) as MarketRow[];
     if (!row) throw new CreatorNotFound(creatorId);
     return row;
   }

@@ -13,7 +13,8 @@ import { CreatorEarnings } from './creator-earnings.service';
 import { CreatorNotFound, CreatorNotTrading, PriceMovedBeyondSlippage } from './creator-errors';
 import { curveRulesOf, netMovements, quoteDto } from './creator-rules';
 import type { CreatorStatus } from './creator-share-market.entity';
-import { BuySharesDto, SellSharesDto, ShareFillDto, ShareQuoteDto, ShareQuoteQueryDto } from './creator.dto';
+import { CreatorQueriesService } from './creator-queries.service';
+import { BuySharesDto, CreatorDetailDto, SellSharesDto, ShareFillDto, ShareQuoteDto, ShareQuoteQueryDto } from './creator.dto';
 import { CreatorEvent, CreatorStateEvent } from './creators.events';
 import { effectivePeriod } from './dividend-periods';
 
@@ -54,24 +55,27 @@ export class CreatorSharesService {
     private readonly earnings: CreatorEarnings,
     private readonly events: DomainEventBus,
     private readonly users: UsersService,
+    private readonly queries: CreatorQueriesService,
     private readonly config: AppConfig,
   ) {
     this.rules = curveRulesOf(config);
   }
 
   /** Admin: grants the role and opens the share market in one transaction (again: reopens a revoked one to buyers). */
-  async grant(userId: string): Promise<void> {
-    await commandTransaction(this.dataSource, async (manager) => {
+  grant(userId: string): Promise<CreatorDetailDto> {
+    return commandTransaction(this.dataSource, async (manager) => {
       await this.users.changeRole(manager, userId, 'creator', true);
       await this.open(manager, userId);
+      return this.queries.detail(userId, manager);
     });
   }
 
   /** Admin: takes the role away and stops buying; holders can still sell. 404 for a user who never was a creator. */
-  async revoke(userId: string): Promise<void> {
-    await commandTransaction(this.dataSource, async (manager) => {
+  revoke(userId: string): Promise<CreatorDetailDto> {
+    return commandTransaction(this.dataSource, async (manager) => {
       await this.users.changeRole(manager, userId, 'creator', false);
       if (!(await this.close(manager, userId))) throw new CreatorNotFound(userId);
+      return this.queries.detail(userId, manager);
     });
   }
 
@@ -103,7 +107,10 @@ export class CreatorSharesService {
   /** Stops buying (REVOKED); false when the user has no share market. */
   async close(manager: EntityManager, creatorId: string): Promise<boolean> {
     const rows = (await manager.query(
-      `UPDATE creator_share_markets SET status = 'REVOKED', revoked_at = coalesce(revoked_at, now()), updated_at = now() WHERE creator_id = $1 RETURNING creator_id`,
+      // As a CTE: TypeORM answers a bare UPDATE with [rows, count], a SELECT with its rows.
+      `WITH revoked AS (
+         UPDATE creator_share_markets SET status = 'REVOKED', revoked_at = coalesce(revoked_at, now()), updated_at = now() WHERE creator_id = $1 RETURNING creator_id
+       ) SELECT creator_id FROM revoked`,
       [creatorId],
     )) as unknown[];
     const state = rows.length > 0 ? await this.stateOf(manager, creatorId) : undefined;

@@ -34,9 +34,8 @@ export class CreatorsAdminController {
   @Idempotent()
   @ApiOkResponse({ type: CreatorDetailDto })
   @ApiErrors(USER_NOT_FOUND)
-  async grant(@UuidParam('userId', 'User') userId: string): Promise<CreatorDetailDto> {
-    await this.shares.grant(userId);
-    return this.queries.detail(userId);
+  grant(@UuidParam('userId', 'User') userId: string): Promise<CreatorDetailDto> {
+    return this.shares.grant(userId);
   }
 
   @Delete('creators/:userId')
@@ -44,9 +43,8 @@ export class CreatorsAdminController {
   @Idempotent()
   @ApiOkResponse({ type: CreatorDetailDto, description: 'REVOKED' })
   @ApiErrors(USER_NOT_FOUND, CREATOR_NOT_FOUND)
-  async revoke(@UuidParam('userId', 'User') userId: string): Promise<CreatorDetailDto> {
-    await this.shares.revoke(userId);
-    return this.queries.detail(userId);
+  revoke(@UuidParam('userId', 'User') userId: string): Promise<CreatorDetailDto> {
+    return this.shares.revoke(userId);
   }
 
   @Get('dividends')
