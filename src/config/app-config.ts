@@ -1,6 +1,7 @@
 import { amountShapeProblem, parseAmount } from '../common/money/amount';
 import { USDC_DECIMALS } from '../common/money/usdc';
 import { ChainSettings, readChainSettings } from './chain-config';
+import { CreatorSettings, readCreatorSettings } from './creator-config';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
@@ -128,6 +129,8 @@ export class AppConfig {
   readonly marketJobAttempts!: number;
   /** First retry delay of those jobs (exponential backoff from there). */
   readonly marketJobBackoffMs!: number;
+  /** Creator shares and dividends (src/config/creator-config.ts). */
+  readonly creators!: CreatorSettings;
   // Price feed (src/trades/feed)
   /** Where perp prices come from: the seeded simulator (no network) or Backpack's public bookTicker stream. */
   readonly priceFeed!: PriceFeedKind;
@@ -251,6 +254,7 @@ export class AppConfig {
       seedDemoMarkets: read.boolean('SEED_DEMO_MARKETS', nodeEnv === 'development'),
       marketJobAttempts: read.integer('MARKET_JOB_ATTEMPTS', 10, { min: 1, max: 100 }),
       marketJobBackoffMs: read.integer('MARKET_JOB_BACKOFF_MS', 1000, { min: 1, max: 3_600_000 }),
+      creators: readCreatorSettings(read),
       // Price feed
       priceFeed: read.oneOf('PRICE_FEED', PRICE_FEEDS, 'simulator'),
       priceFeedEnabled: read.boolean('PRICE_FEED_ENABLED', true),

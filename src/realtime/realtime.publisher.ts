@@ -22,6 +22,8 @@ export const RealtimeEvent = {
   MarketCreated: 'market:created',
   MarketClosed: 'market:closed',
   MarketResolved: 'market:resolved',
+  CreatorTrade: 'creator:trade',
+  CreatorUpdate: 'creator:update',
 } as const;
 export type RealtimeEventName = (typeof RealtimeEvent)[keyof typeof RealtimeEvent];
 
@@ -103,6 +105,15 @@ export class RealtimePublisher {
 
   bookUpdate(marketId: string, outcome: string, book: object): void {
     this.toChannels([rooms.book(marketId, outcome)], RealtimeEvent.BookUpdate, book, [rooms.book(marketId, outcome)]);
+  }
+
+  /** A creator's share market after a change (supply, price, holders, ...), to `creator:<id>`, cached as its snapshot. */
+  creatorUpdate(creatorId: string, creator: object): void {
+    this.toChannels([rooms.creator(creatorId)], RealtimeEvent.CreatorUpdate, creator, [rooms.creator(creatorId)]);
+  }
+
+  creatorTrade(creatorId: string, trade: object): void {
+    this.toChannels([rooms.creator(creatorId)], RealtimeEvent.CreatorTrade, trade);
   }
 
   balanceUpdate(userId: string, balance: BalanceUpdate): void {
