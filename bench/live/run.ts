@@ -34,7 +34,8 @@ import type { LiveServerMessage } from './server';
  * same PostgreSQL and driver:
  *   1. quiet tick   the venue's `tick` command when nothing fires, with --entries open positions and orders
  *                   (seeded by multi-row INSERTs, spread over 4 symbols) loaded in the shards' state: submit to
- *                   committed through the engine, the venue's applyBatch alone, and the pure index lookup
+ *                   answer through the engine (applyWithoutWrites: no transaction), the venue's part alone, and
+ *                   the pure index lookup
  *   2. stop close   a quote crossing one stop-loss → its close committed (quote handed to the board, the
  *                   PerpTriggerDriver submits the tick, timed to the after-commit notification)
  *   3. engine opens VenueEngine.submit on the leader, one symbol, --concurrency clients, each acknowledged
@@ -176,7 +177,9 @@ async function main(): Promise<void> {
   // The venue as the engine sees it, plus the timings: the state each shard loaded, and applyBatch of lone ticks.
   const states = new Map<string, PerpShardState>();
   const loadMs = new Map<string, number>();
+  /** applyWithoutWrites of ticks answered without a batch; ticks that went through a batch instead. */
   const tickApplyMs: number[] = [];
+  let ticksInBatches = 0;
   const shard: VenueShard<PerpShardState> = {
     load: async (manager: EntityManager, symbol: string) => {
       const started = performance.now();
@@ -186,10 +189,14 @@ async function main(): Promise<void> {
       return state;
     },
     applyBatch: async (manager: EntityManager, state: PerpShardState, commands: EngineCommand[], symbol: string): Promise<CommandOutcome[]> => {
+      ticksInBatches += commands.filter((command) => command.type === PerpCommandType.Tick).length;
+      return venue.applyBatch(manager, state, commands, symbol);
+    },
+    applyWithoutWrites: (state: PerpShardState, command: EngineCommand): CommandOutcome | null => {
       const started = performance.now();
-      const outcomes = await venue.applyBatch(manager, state, commands, symbol);
-      if (commands.length === 1 && commands[0].type === PerpCommandType.Tick) tickApplyMs.push(performance.now() - started);
-      return outcomes;
+      const outcome = venue.applyWithoutWrites(state, command);
+      if (outcome) tickApplyMs.push(performance.now() - started);
+      return outcome;
     },
   };
   const metrics = new MetricsService();
@@ -296,6 +303,7 @@ async function main(): Promise<void> {
       await tick(SYMBOLS[t % 4], bid, ask);
     }
     tickApplyMs.length = 0;
+    ticksInBatches = 0;
     const tickMs: number[] = [];
     let fired = 0;
     const statementsBeforeTicks = statements;
@@ -320,8 +328,14 @@ async function main(): Promise<void> {
     const tickFigures = percentiles(tickMs);
     const applyFigures = percentiles(tickApplyMs);
     const indexFigures = percentiles(indexMs);
-    rows.push({ scenario: '1. quiet tick: submitLocal → batch committed (engine)', count: String(ticks), p50: tickFigures.p50, p99: tickFigures.p99, note: `max ${tickFigures.max.toFixed(2)} ms; ${statementsPerTick.toFixed(1)} statements per tick batch` });
-    rows.push({ scenario: '1. quiet tick: PerpVenue.applyBatch inside the batch transaction', count: String(tickApplyMs.length), p50: applyFigures.p50, p99: applyFigures.p99, note: 'SAVEPOINT + RELEASE around an index lookup' });
+    rows.push({
+      scenario: '1. quiet tick: submitLocal → answered (engine)',
+      count: String(ticks),
+      p50: tickFigures.p50,
+      p99: tickFigures.p99,
+      note: `max ${tickFigures.max.toFixed(2)} ms; ${statementsPerTick.toFixed(1)} statements per tick; ${tickApplyMs.length} answered without a batch, ${ticksInBatches} in batches`,
+    });
+    rows.push({ scenario: '1. quiet tick: PerpVenue.applyWithoutWrites alone', count: String(tickApplyMs.length), p50: applyFigures.p50, p99: applyFigures.p99, note: 'expiry scan + trigger index lookup, no transaction' });
     rows.push({ scenario: '1. quiet tick: trigger index lookup alone (pure)', count: String(indexMs.length), p50: indexFigures.p50, p99: indexFigures.p99, note: `max ${(indexFigures.max * 1000).toFixed(0)} µs` });
 
     // ---- funded users ----

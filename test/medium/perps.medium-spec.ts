@@ -218,6 +218,21 @@ describe('Perps: the venue rules of PerpVenue.applyBatch through TradingService 
     expect(after.house - before.house).toBe(units('4.653131'));
   });
 
+  it('answers a tick that fires nothing without a transaction; the tick that crosses a stop goes through a batch and fires once', async () => {
+    const mona = await givenUserWithBalance(medium, '100');
+    const opened = await trading.open(mona.id, { symbol: BTC, side: 'long', margin: '10', leverage: 5, stopLoss: '64000' });
+    const { batches, withoutWrites } = engine();
+    expect(await tickAt(medium, board, BTC, '64100', '64110')).toEqual({ waited: false, closed: [], filled: [], expired: [] });
+    expect([engine().batches - batches, engine().withoutWrites - withoutWrites]).toEqual([0, 1]);
+
+    const fired = await tickAt(medium, board, BTC, '63900', '63910');
+    expect(fired.closed).toEqual([{ positionId: opened.id, reason: 'stop_loss' }]);
+    expect([engine().batches - batches, engine().withoutWrites - withoutWrites]).toEqual([1, 1]);
+    expect((await tickAt(medium, board, BTC, '63800', '63810')).closed).toEqual([]);
+    expect([engine().batches - batches, engine().withoutWrites - withoutWrites]).toEqual([1, 2]);
+    expect(await medium.dataSource.manager.count(PerpFillEntity, { where: { positionId: opened.id } })).toBe(2);
+  });
+
   it('fires a short’s take-profit at the ask of the crossing tick', async () => {
     const gina = await givenUserWithBalance(medium, '100');
     const opened = await trading.open(gina.id, { symbol: BTC, side: 'short', margin: '20', leverage: 10, takeProfit: '64000' });

@@ -154,6 +154,22 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     return outcomes;
   }
 
+  /**
+   * A tick that would write nothing (no order due to expire, nothing crossed, or the feed stale) is answered at
+   * once, as `tick` would answer it, without a transaction; any other command, or a tick that fires, goes
+   * through a committed batch (null).
+   */
+  applyWithoutWrites(state: PerpShardState, command: EngineCommand): CommandOutcome | null {
+    if (command.type !== PerpCommandType.Tick) return null;
+    const now = Date.now();
+    for (const order of state.orders.values()) if (order.expiresAt !== null && order.expiresAt.getTime() <= now) return null;
+    const quiet: TickResult = { waited: false, closed: [], filled: [], expired: [] };
+    if (this.prices.isStale(state.symbol)) return { ok: true, result: { ...quiet, waited: true } };
+    const payload = command.payload as TickPayload;
+    if (state.triggers.crossed(parsePrice(payload.bid, 'bid'), parsePrice(payload.ask, 'ask')).length > 0) return null;
+    return { ok: true, result: quiet };
+  }
+
   private apply(manager: EntityManager, state: PerpShardState, command: EngineCommand, symbol: string): Promise<Applied> {
     const userId = command.userId ?? '';
     switch (command.type) {
