@@ -3,4 +3,6 @@
  * share an anvil on 8545. Chain suites start their own node on a free port (support/dev-chain.ts) and pass
  * CHAIN=dev with its DEV_CHAIN_PORT.
  */
-export const TEST_CHAIN: Record<string, string> = { CHAIN: 'off' };
+// WITHDRAWAL_CHAINS defaults to the configured chains (none with CHAIN=off); the suites request `dev` withdrawals,
+// which then wait PENDING since no sender runs.
+export const TEST_CHAIN: Record<string, string> = { CHAIN: 'off', WITHDRAWAL_CHAINS: 'dev' };
