@@ -17,6 +17,6 @@ import { WithdrawalsService } from './withdrawals.service';
   imports: [AuthModule, HealthModule, RealtimeModule, BullModule.registerQueue({ name: LEDGER_RECONCILIATION_QUEUE })],
   controllers: [AccountsController, AccountsAdminController],
   providers: [AccountsRealtime, AssetsService, LedgerService, AccountsService, WithdrawalsService, ReconciliationService, ReconciliationProcessor],
-  exports: [LedgerService, AssetsService, AccountsService, ReconciliationService],
+  exports: [LedgerService, AssetsService, AccountsService, ReconciliationService, WithdrawalsService],
 })
 export class AccountsModule {}
