@@ -18,6 +18,6 @@ import { WithdrawalsService } from './withdrawals.service';
   imports: [AuthModule, HealthModule, RealtimeModule, BullModule.registerQueue({ name: LEDGER_RECONCILIATION_QUEUE })],
   controllers: [AccountsController, AccountsAdminController],
   providers: [AccountsRealtime, AssetsService, LedgerService, AccountsService, WithdrawalsService, ReconciliationService, ReconciliationProcessor, DepositsService],
-  exports: [LedgerService, AssetsService, AccountsService, ReconciliationService, DepositsService],
+  exports: [LedgerService, AssetsService, AccountsService, ReconciliationService, DepositsService, WithdrawalsService],
 })
 export class AccountsModule {}

@@ -67,6 +67,10 @@ export interface ChainSettings {
   withdrawalReviewThreshold: string;
   /** A withdrawal not confirmed this long after it was first sent is marked FAILED and its hold released. */
   withdrawalDeadlineMs: number;
+  /** Round seeds recorded in one SeedCommitments.revealSeeds transaction at most. */
+  seedRevealBatchSize: number;
+  /** How often the chain-settlement job looks for seed chains and revealed seeds not yet on chain (besides the round events). */
+  chainSettlementIntervalMs: number;
 }
 
 const APTOS_NODE_URLS: Record<Exclude<AptosNetworkName, 'custom'>, string> = {
@@ -100,6 +104,8 @@ export function readChainSettings(read: EnvReader, production: boolean): ChainSe
     saltWaitMs: read.integer('SALT_WAIT_MS', 120_000, { min: 100, max: 24 * 3_600_000 }),
     withdrawalReviewThreshold,
     withdrawalDeadlineMs: read.integer('WITHDRAWAL_DEADLINE_MS', 15 * 60_000, { min: 1000, max: 7 * 24 * 3_600_000 }),
+    seedRevealBatchSize: read.integer('SEED_REVEAL_BATCH_SIZE', 100, { min: 1, max: 500 }),
+    chainSettlementIntervalMs: read.integer('CHAIN_SETTLEMENT_INTERVAL_MS', 60_000, { min: 1000, max: 3_600_000 }),
   };
 }
 

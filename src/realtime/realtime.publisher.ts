@@ -17,6 +17,7 @@ export const RealtimeEvent = {
   PositionUpdate: 'position:update',
   OrderUpdate: 'order:update',
   BalanceUpdate: 'balance:update',
+  WithdrawalUpdate: 'withdrawal:update',
   Notification: 'notification',
   SystemMaintenance: 'system:maintenance',
   MarketCreated: 'market:created',
@@ -118,6 +119,10 @@ export class RealtimePublisher {
 
   balanceUpdate(userId: string, balance: BalanceUpdate): void {
     this.toChannels([rooms.user(userId)], RealtimeEvent.BalanceUpdate, balance);
+  }
+
+  withdrawalUpdate(userId: string, withdrawal: object): void {
+    this.toChannels([rooms.user(userId)], RealtimeEvent.WithdrawalUpdate, withdrawal);
   }
 
   positionUpdate(userId: string, position: object): void {

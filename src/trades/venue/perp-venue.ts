@@ -163,7 +163,9 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     if (command.type !== PerpCommandType.Tick) return null;
     const now = Date.now();
     for (const order of state.orders.values()) if (order.expiresAt !== null && order.expiresAt.getTime() <= now) return null;
-    const quiet: TickResult = { waited: false, closed: [], filled: [], expired: [] };
+    // A symbol winding down cancels its open orders on the next tick: that writes.
+    if (state.orders.size > 0 && !this.markets.isTraded(state.symbol)) return null;
+    const quiet: TickResult = { waited: false, closed: [], filled: [], expired: [], cancelled: [] };
     if (this.prices.isStale(state.symbol)) return { ok: true, result: { ...quiet, waited: true } };
     const payload = command.payload as TickPayload;
     if (state.triggers.crossed(parsePrice(payload.bid, 'bid'), parsePrice(payload.ask, 'ask')).length > 0) return null;
