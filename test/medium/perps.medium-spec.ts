@@ -222,7 +222,7 @@ describe('Perps: the venue rules of PerpVenue.applyBatch through TradingService 
     const mona = await givenUserWithBalance(medium, '100');
     const opened = await trading.open(mona.id, { symbol: BTC, side: 'long', margin: '10', leverage: 5, stopLoss: '64000' });
     const { batches, withoutWrites } = engine();
-    expect(await tickAt(medium, board, BTC, '64100', '64110')).toEqual({ waited: false, closed: [], filled: [], expired: [] });
+    expect(await tickAt(medium, board, BTC, '64100', '64110')).toEqual({ waited: false, closed: [], filled: [], expired: [], cancelled: [] });
     expect([engine().batches - batches, engine().withoutWrites - withoutWrites]).toEqual([0, 1]);
 
     const fired = await tickAt(medium, board, BTC, '63900', '63910');
