@@ -17,6 +17,7 @@ export const RealtimeEvent = {
   PositionUpdate: 'position:update',
   OrderUpdate: 'order:update',
   BalanceUpdate: 'balance:update',
+  DepositUpdate: 'deposit:update',
   Notification: 'notification',
   SystemMaintenance: 'system:maintenance',
   MarketCreated: 'market:created',
@@ -107,6 +108,10 @@ export class RealtimePublisher {
 
   balanceUpdate(userId: string, balance: BalanceUpdate): void {
     this.toChannels([rooms.user(userId)], RealtimeEvent.BalanceUpdate, balance);
+  }
+
+  depositUpdate(userId: string, deposit: object): void {
+    this.toChannels([rooms.user(userId)], RealtimeEvent.DepositUpdate, deposit);
   }
 
   positionUpdate(userId: string, position: object): void {
