@@ -34,6 +34,8 @@ export interface EvmChainConfig {
   pollMs: number;
   /** Largest block range of one `eth_getLogs`. */
   logRange: number;
+  /** The deposit watcher's first block on a chain it has no cursor for (the vault's deployment block). */
+  startBlock: number;
 }
 
 export interface AptosChainConfig {
@@ -113,6 +115,7 @@ function readEvm(read: EnvReader, production: boolean): EvmChainConfig | undefin
     devChainBlockTime: read.integer('DEV_CHAIN_BLOCK_TIME', 1, { min: 0, max: 3600 }),
     pollMs: read.integer('EVM_POLL_MS', dev ? 500 : 2000, { min: 50, max: 600_000 }),
     logRange: read.integer('EVM_LOG_RANGE', 2000, { min: 1, max: 100_000 }),
+    startBlock: read.integer('EVM_START_BLOCK', 0, { min: 0, max: 2 ** 52 }),
   };
 }
 
