@@ -8,6 +8,12 @@ import { AccountsController } from './accounts.controller';
 import { AccountsAdminController } from './accounts.admin.controller';
 import { AccountsService } from './accounts.service';
 import { AssetsService } from './assets.service';
+import { DepositChainHeads } from './deposit-chain-heads';
+import { DepositMapper } from './deposit.mapper';
+import { DepositReviewService } from './deposit-review.service';
+import { DepositsAdminController } from './deposits.admin.controller';
+import { DepositsController } from './deposits.controller';
+import { DepositsRealtime } from './deposits.realtime';
 import { DepositsService } from './deposits.service';
 import { LedgerService } from './ledger.service';
 import { LEDGER_RECONCILIATION_QUEUE, ReconciliationProcessor } from './reconciliation.processor';
@@ -16,8 +22,21 @@ import { WithdrawalsService } from './withdrawals.service';
 
 @Module({
   imports: [AuthModule, HealthModule, RealtimeModule, BullModule.registerQueue({ name: LEDGER_RECONCILIATION_QUEUE })],
-  controllers: [AccountsController, AccountsAdminController],
-  providers: [AccountsRealtime, AssetsService, LedgerService, AccountsService, WithdrawalsService, ReconciliationService, ReconciliationProcessor, DepositsService],
-  exports: [LedgerService, AssetsService, AccountsService, ReconciliationService, DepositsService, WithdrawalsService],
+  controllers: [AccountsController, AccountsAdminController, DepositsController, DepositsAdminController],
+  providers: [
+    AccountsRealtime,
+    AssetsService,
+    LedgerService,
+    AccountsService,
+    WithdrawalsService,
+    ReconciliationService,
+    ReconciliationProcessor,
+    DepositChainHeads,
+    DepositMapper,
+    DepositsService,
+    DepositReviewService,
+    DepositsRealtime,
+  ],
+  exports: [LedgerService, AssetsService, AccountsService, ReconciliationService, DepositsService, DepositReviewService, DepositChainHeads, WithdrawalsService],
 })
 export class AccountsModule {}

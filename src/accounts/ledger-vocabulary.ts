@@ -17,6 +17,14 @@ export const SystemAccount = {
   promotions: { system: 'promotions' },
   adjustments: { system: 'adjustments' },
   chainInTransit: { system: 'chain-in-transit' },
+  /**
+   * One vault on one chain history (`vault:dev:31337:<genesis hash>`, `vault:aptos:1`, see deposit-postings.ts):
+   * deposits are credited out of it and money paid out of that vault goes back into it, so minus its balance is
+   * what the ledger says the vault holds for its users (reconciled against the vault's token balance).
+   */
+  chainVault: (vaultKey: string): { system: string } => ({ system: `vault:${vaultKey}` }),
+  /** Confirmed deposits from addresses no user has, held until an admin assigns or returns them. */
+  unassignedDeposits: { system: 'unassigned-deposits' },
   marketPool: (marketId: string): AccountRef => ({ system: `market-pool:${marketId}` }),
   roundPot: (roundId: string): AccountRef => ({ system: `round-pot:${roundId}` }),
 } as const;

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DomainEventBus } from '../common/events/domain-event-bus';
 import { AuthEvent, UserRolesChangedEvent } from './auth.events';
 import { randomBytes } from 'node:crypto';
-import { Brackets, DataSource, EntityManager } from 'typeorm';
+import { Brackets, DataSource, EntityManager, In } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { Conflict, NotFound } from '../common/errors/domain-error';
 import { UserEntity, UserRole, UserStatus } from './user.entity';
@@ -63,6 +63,18 @@ export class UsersService {
 
   async findById(id: string, manager?: EntityManager): Promise<UserEntity | null> {
     return this.users(manager).findOneBy({ id });
+  }
+
+  /**
+   * The users signing in with these addresses, by address (EVM: EIP-55 as stored; Aptos: 64 lowercase hex);
+   * addresses nobody has are absent from the map.
+   */
+  async idsByAddress(kind: 'evm' | 'aptos', addresses: string[], manager?: EntityManager): Promise<Map<string, string>> {
+    const unique = [...new Set(addresses)];
+    if (unique.length === 0) return new Map();
+    const field = kind === 'evm' ? 'walletAddress' : 'aptosAddress';
+    const rows = await this.users(manager).find({ where: { [field]: In(unique) }, select: { id: true, [field]: true } });
+    return new Map(rows.map((row) => [row[field]!, row.id]));
   }
 
   async getById(id: string): Promise<UserEntity> {

@@ -1,21 +1,27 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
+import { HealthModule } from '../health/health.module';
 import { AptosChain } from './aptos/aptos-chain.service';
 import { AptosDepositCursors } from './aptos/aptos-deposit-cursors';
 import { AptosDepositWatcher } from './aptos/aptos-deposit-watcher.service';
 import { ChainsController } from './chains.controller';
 import { ChainsService } from './chains.service';
+import { DepositCursorsRepository } from './evm/deposit-watcher/deposit-cursors.repository';
+import { DepositWatcher } from './evm/deposit-watcher/deposit-watcher.service';
+import { DepositWatcherMetrics } from './evm/deposit-watcher/deposit-watcher.metrics';
+import { EvmVaultReconciliation } from './evm/deposit-watcher/vault-reconciliation';
 import { EvmChainModule } from './evm/evm-chain.module';
 
 /**
  * On-chain money and public entropy: the configured EVM chain (the dev chain by default: anvil started or
- * connected to, contracts deployed), the Aptos network when APTOS_NETWORK is set (vault deposits, round salt draws;
- * aptos/), and what clients need to know about them (GET /api/v1/chains).
+ * connected to, contracts deployed), the deposit watcher that credits the vault's `Deposited` logs
+ * (evm/deposit-watcher), the Aptos network when APTOS_NETWORK is set (vault deposits, round salt draws; aptos/),
+ * and what clients need to know about them (GET /api/v1/chains).
  */
 @Module({
-  imports: [EvmChainModule, AccountsModule],
+  imports: [EvmChainModule, AccountsModule, HealthModule],
   controllers: [ChainsController],
-  providers: [ChainsService, AptosChain, AptosDepositCursors, AptosDepositWatcher],
+  providers: [ChainsService, AptosChain, AptosDepositCursors, AptosDepositWatcher, DepositCursorsRepository, DepositWatcherMetrics, DepositWatcher, EvmVaultReconciliation],
   exports: [EvmChainModule, ChainsService, AptosChain],
 })
 export class BlockchainModule {}

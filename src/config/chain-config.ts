@@ -36,6 +36,8 @@ export interface EvmChainConfig {
   logRange: number;
   /** How long a smart-wallet (ERC-1271/6492) sign-in waits for each RPC answer before a 503. */
   signatureCheckTimeoutMs: number;
+  /** The deposit watcher's first block on a chain it has no cursor for (the vault's deployment block). */
+  startBlock: number;
 }
 
 export interface AptosChainConfig {
@@ -141,6 +143,7 @@ function readEvm(read: EnvReader, production: boolean): EvmChainConfig | undefin
     pollMs: read.integer('EVM_POLL_MS', dev ? 500 : 2000, { min: 50, max: 600_000 }),
     logRange: read.integer('EVM_LOG_RANGE', 2000, { min: 1, max: 100_000 }),
     signatureCheckTimeoutMs: read.integer('EVM_SIGNATURE_CHECK_TIMEOUT_MS', 5000, { min: 100, max: 60_000 }),
+    startBlock: read.integer('EVM_START_BLOCK', 0, { min: 0, max: 2 ** 52 }),
   };
 }
 

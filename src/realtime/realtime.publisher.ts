@@ -18,6 +18,7 @@ export const RealtimeEvent = {
   OrderUpdate: 'order:update',
   BalanceUpdate: 'balance:update',
   WithdrawalUpdate: 'withdrawal:update',
+  DepositUpdate: 'deposit:update',
   Notification: 'notification',
   SystemMaintenance: 'system:maintenance',
   MarketCreated: 'market:created',
@@ -123,6 +124,10 @@ export class RealtimePublisher {
 
   withdrawalUpdate(userId: string, withdrawal: object): void {
     this.toChannels([rooms.user(userId)], RealtimeEvent.WithdrawalUpdate, withdrawal);
+  }
+
+  depositUpdate(userId: string, deposit: object): void {
+    this.toChannels([rooms.user(userId)], RealtimeEvent.DepositUpdate, deposit);
   }
 
   positionUpdate(userId: string, position: object): void {

@@ -32,9 +32,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A fresh anvil on a free port for one suite; `blockTime` 0 mines on every transaction. */
-export async function startTestChain({ blockTime = 0 }: { blockTime?: number } = {}): Promise<TestChain> {
-  const port = await freePort();
+/** A fresh anvil on a free port (or `port`: a dev chain restarted where it was) for one suite; `blockTime` 0 mines on every transaction. */
+export async function startTestChain({ blockTime = 0, port: fixedPort }: { blockTime?: number; port?: number } = {}): Promise<TestChain> {
+  const port = fixedPort ?? (await freePort());
   const child: ChildProcess = await startAnvil({ port, chainId: DEV_CHAIN_ID, blockTime });
   const url = `http://127.0.0.1:${port}`;
   const network = Network.from(DEV_CHAIN_ID);

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { UsersService } from '../auth/users.service';
+import { Conflict, NotFound } from '../common/errors/domain-error';
+import { DomainEventBus } from '../common/events/domain-event-bus';
+import { commandTransaction } from '../common/transactions/command-transaction';
+import { AdminDepositDto } from './deposit.dto';
+import { DepositEntity, DepositStatus } from './deposit.entity';
+import { DepositMapper } from './deposit.mapper';
+import { DepositPostings } from './deposit-postings';
+import { DepositsEvent } from './deposits.events';
+import { LedgerService } from './ledger.service';
+
+/**
+ * What an admin does with a deposit from an address no user has (UNASSIGNED): credit it to a user, or send it
+ * back. A return is RETURN_REQUESTED with its amount held in `unassigned-deposits` until it is paid on chain.
+ *
+ * RETURN HOOK (for the operator-transaction sender, built in parallel): the withdrawals job sends
+ * `vault.withdraw(id, fromAddress, amount)` for each `returnsToSend()` deposit, then calls `completeReturn`
+ * (RETURNED: the hold settles into the vault account, the vault paid it) or `failReturn` (UNASSIGNED again),
+ * both in the job's own transaction. Until that job exists, requested returns wait in RETURN_REQUESTED.
+ */
+@Injectable()
+export class DepositReviewService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly ledger: LedgerService,
+    private readonly users: UsersService,
+    private readonly mapper: DepositMapper,
+    private readonly events: DomainEventBus,
+  ) {}
+
+  /** UNASSIGNED → CREDITED to `userId`, out of `unassigned-deposits`. */
+  assign(adminId: string, depositId: string, userId: string): Promise<AdminDepositDto> {
+    return commandTransaction(this.dataSource, async (manager) => {
+      const deposit = await this.lockInStatus(manager, depositId, 'UNASSIGNED');
+      if (!(await this.users.findById(userId, manager))) throw new NotFound(`User ${userId} not found`);
+      await this.ledger.post(manager, DepositPostings.assign(deposit, userId, adminId));
+      Object.assign(deposit, { status: 'CREDITED', userId, creditedAt: new Date(), note: `assigned by admin ${adminId}` });
+      const saved = await manager.getRepository(DepositEntity).save(deposit);
+      this.events.afterCommit(manager, { name: DepositsEvent.Updated, payload: { userId, deposit: this.mapper.toDto(saved) } });
+      return this.mapper.toAdminDto(saved);
+    });
+  }
+
+  /** UNASSIGNED → RETURN_REQUESTED, its amount held (see the return hook above). */
+  requestReturn(adminId: string, depositId: string): Promise<AdminDepositDto> {
+    return commandTransaction(this.dataSource, async (manager) => {
+      const deposit = await this.lockInStatus(manager, depositId, 'UNASSIGNED');
+      await this.ledger.post(manager, DepositPostings.holdForReturn(deposit));
+      Object.assign(deposit, { status: 'RETURN_REQUESTED', note: `return to ${deposit.fromAddress} requested by admin ${adminId}` });
+      return this.mapper.toAdminDto(await manager.getRepository(DepositEntity).save(deposit));
+    });
+  }
+
+  /** Deposits whose return is to be sent, oldest request first. */
+  returnsToSend(limit = 100): Promise<DepositEntity[]> {
+    return this.dataSource.getRepository(DepositEntity).find({ where: { status: 'RETURN_REQUESTED' }, order: { updatedAt: 'ASC' }, take: limit });
+  }
+
+  /** The return was paid on chain by `txHash`: RETURN_REQUESTED → RETURNED, in the caller's transaction. */
+  async completeReturn(manager: EntityManager, depositId: string, txHash: string): Promise<DepositEntity> {
+    const deposit = await this.lockInStatus(manager, depositId, 'RETURN_REQUESTED');
+    await this.ledger.post(manager, DepositPostings.settleReturn(deposit));
+    Object.assign(deposit, { status: 'RETURNED', returnTxHash: txHash });
+    return manager.getRepository(DepositEntity).save(deposit);
+  }
+
+  /** The return could not be sent: RETURN_REQUESTED → UNASSIGNED (hold released), in the caller's transaction. */
+  async failReturn(manager: EntityManager, depositId: string, reason: string): Promise<DepositEntity> {
+    const deposit = await this.lockInStatus(manager, depositId, 'RETURN_REQUESTED');
+    await this.ledger.post(manager, DepositPostings.releaseReturn(deposit));
+    Object.assign(deposit, { status: 'UNASSIGNED', note: `return failed: ${reason}`.slice(0, 500) });
+    return manager.getRepository(DepositEntity).save(deposit);
+  }
+
+  private async lockInStatus(manager: EntityManager, depositId: string, status: DepositStatus): Promise<DepositEntity> {
+    const deposit = await manager.getRepository(DepositEntity).findOne({ where: { id: depositId }, lock: { mode: 'pessimistic_write' } });
+    if (!deposit) throw new NotFound(`Deposit ${depositId} not found`);
+    if (deposit.status !== status) throw new Conflict(`Deposit ${depositId} is ${deposit.status}, not ${status}`);
+    return deposit;
+  }
+}
