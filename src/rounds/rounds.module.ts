@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
+import { BlockchainModule } from '../blockchain/blockchain.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { RoundEngine } from './round-engine.service';
 import { RoundSettingsService } from './round-settings.service';
@@ -12,10 +13,11 @@ import { RoundsController } from './rounds.controller';
 import { RoundsRealtime } from './rounds.realtime';
 import { RoundsService } from './rounds.service';
 import { SALT_SOURCE, ServerSaltSource } from './salt-source';
+import { SeedCommitmentFeed } from './seed-commitment-feed';
 import { SeedChainsService } from './seed-chains.service';
 
 @Module({
-  imports: [AccountsModule, RealtimeModule, BullModule.registerQueue({ name: ROUND_SETTLEMENT_QUEUE })],
+  imports: [AccountsModule, BlockchainModule, RealtimeModule, BullModule.registerQueue({ name: ROUND_SETTLEMENT_QUEUE })],
   controllers: [RoundsController, RoundsAdminController],
   providers: [
     { provide: SALT_SOURCE, useClass: ServerSaltSource },
@@ -28,6 +30,7 @@ import { SeedChainsService } from './seed-chains.service';
     RoundSettlementProcessor,
     RoundEngine,
     RoundsRealtime,
+    SeedCommitmentFeed,
   ],
   exports: [RoundsService],
 })
