@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Interface, isError, keccak256, Transaction } from 'ethers';
+import { Interface, isError, keccak256 } from 'ethers';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { isPgError, PgError } from '../../database/pg-errors';
 import { contractArtifact } from './contract-artifacts';
@@ -332,19 +332,17 @@ export class OperatorTransactions implements OnModuleDestroy {
   ): Promise<OperatorTransactionEntity> {
     const operator = this.evm.operator;
     const chainId = this.evm.config!.chainId;
-    const rawTx = await operator.signTransaction(
-      Transaction.from({
-        type: 2,
-        chainId,
-        nonce: fields.nonce,
-        to: fields.to,
-        data: fields.data,
-        value: fields.value,
-        gasLimit: fields.gasLimit,
-        maxFeePerGas: fields.maxFeePerGas,
-        maxPriorityFeePerGas: fields.maxPriorityFeePerGas,
-      }),
-    );
+    const rawTx = await operator.signTransaction({
+      type: 2,
+      chainId,
+      nonce: fields.nonce,
+      to: fields.to,
+      data: fields.data,
+      value: fields.value,
+      gasLimit: fields.gasLimit,
+      maxFeePerGas: fields.maxFeePerGas,
+      maxPriorityFeePerGas: fields.maxPriorityFeePerGas,
+    });
     const repository = manager.getRepository(OperatorTransactionEntity);
     return repository.save(
       repository.create({
