@@ -13,6 +13,7 @@ import { RoundsController } from './rounds.controller';
 import { RoundsRealtime } from './rounds.realtime';
 import { RoundsService } from './rounds.service';
 import { saltSourceProvider } from './salt-source.provider';
+import { SeedCommitmentFeed } from './seed-commitment-feed';
 import { SeedChainsService } from './seed-chains.service';
 
 @Module({
@@ -29,6 +30,7 @@ import { SeedChainsService } from './seed-chains.service';
     RoundSettlementProcessor,
     RoundEngine,
     RoundsRealtime,
+    SeedCommitmentFeed,
   ],
   exports: [RoundsService],
 })
