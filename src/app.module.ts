@@ -9,6 +9,7 @@ import { AppConfig } from './config/app-config';
 import { DomainEventsModule } from './common/events/domain-events.module';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { ConfigModule } from './config/config.module';
+import { CreatorsModule } from './creators/creators.module';
 import { DatabaseModule } from './database/database.module';
 import { EngineModule } from './engine/engine.module';
 import { HealthModule } from './health/health.module';
@@ -42,6 +43,7 @@ export class AppModule {
         AccountsModule,
         EngineModule,
         MarketsModule,
+        CreatorsModule,
         TradesModule,
         RoundsModule,
         BlockchainModule,

@@ -75,7 +75,7 @@ describe('Perps (e2e)', () => {
     const updates = collect<{ kind: string; status: string }>(socket, 'position:update');
     const balances = collect<{ available: string; locked: string }>(socket, 'balance:update');
     const opened = await post(user, '/api/v1/trades', { symbol: BTC, side: 'long', margin: '100', leverage: 10 }).expect(201);
-    expect(opened.body).toMatchObject({ status: 'open', entryPrice: '65010.00000000', openFee: '0.500000', notional: '1000.000000', markPrice: '65000.00000000' });
+    expect(opened.body).toMatchObject({ status: 'open', entryPrice: '65010.00000000', openFee: '0.500000', notional: '1000.000000', markPrice: '65005.00000000', unrealizedPnl: '-0.153823' });
     expect(await balancesOf(running, user)).toMatchObject({ USDC: { available: '899.500000', locked: '100.000000' } });
 
     await quote('66000', '66010');

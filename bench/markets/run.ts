@@ -5,6 +5,7 @@ import { MarketJobs } from '../../src/markets/market-jobs';
 import { MarketListCache } from '../../src/markets/market-list.cache';
 import { MarketTradingService } from '../../src/markets/market-trading.service';
 import { MarketsService } from '../../src/markets/markets.service';
+import { CreatorEarnings } from '../../src/creators/creator-earnings.service';
 import { IdempotencyService } from '../../src/common/idempotency/idempotency.service';
 
 /**
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
     const listCache = new MarketListCache(redis, harness.config);
     const noCloseJobs = { scheduleClose: async () => undefined, enqueueSettlement: async () => undefined } as unknown as MarketJobs;
     const markets = new MarketsService(harness.dataSource, ledger, harness.config, events, listCache, noCloseJobs);
-    const trading = new MarketTradingService(harness.dataSource, ledger, events, listCache);
+    const trading = new MarketTradingService(harness.dataSource, ledger, events, listCache, new CreatorEarnings(harness.config));
 
     const users = await harness.createUsers(options.users);
     for (const userId of users) await harness.dataSource.transaction((manager) => ledger.openUserAccount(manager, userId));

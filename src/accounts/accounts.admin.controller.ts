@@ -4,7 +4,7 @@ import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
-import { WITHDRAWAL_NOT_FOUND, WITHDRAWAL_NOT_PENDING } from './accounts.api-errors';
+import { WITHDRAWAL_ALREADY_APPROVED, WITHDRAWAL_NOT_FOUND, WITHDRAWAL_NOT_PENDING } from './accounts.api-errors';
 import { UuidParam } from '../common/http/uuid-param';
 import { AccountsService } from './accounts.service';
 import { AdjustmentDto, CreateAdjustmentDto } from './adjustment.dto';
@@ -43,6 +43,16 @@ export class AccountsAdminController {
     @Body() body: CreateAdjustmentDto,
   ): Promise<AdjustmentDto> {
     return this.accounts.adjust(admin.id, userId, body);
+  }
+
+  @Post('withdrawals/:id/approve')
+  @ApiOperation({ summary: 'Approve a PENDING withdrawal above WITHDRAWAL_REVIEW_THRESHOLD: the chain sender then pays it' })
+  @HttpCode(200)
+  @Idempotent()
+  @ApiOkResponse({ type: WithdrawalDto, description: 'Still PENDING with `approvedAt` set; the sender takes it next (SENDING, SENT, COMPLETED)' })
+  @ApiErrors(WITHDRAWAL_NOT_FOUND, WITHDRAWAL_NOT_PENDING, WITHDRAWAL_ALREADY_APPROVED)
+  approve(@CurrentUser() admin: AuthenticatedUser, @UuidParam('id', 'Withdrawal') id: string): Promise<WithdrawalDto> {
+    return this.withdrawals.approve(admin.id, id);
   }
 
   @Post('withdrawals/:id/reject')

@@ -13,3 +13,9 @@ export const WITHDRAWAL_NOT_PENDING: ApiErrorSpec = {
   message: 'Withdrawal 5d1f7c2a-8e3b-4c6d-9a0f-1b2c3d4e5f60 is SENT, not PENDING',
   description: 'the withdrawal is no longer PENDING',
 };
+export const WITHDRAWAL_ALREADY_APPROVED: ApiErrorSpec = {
+  status: 409,
+  error: 'Conflict',
+  message: 'Withdrawal 5d1f7c2a-8e3b-4c6d-9a0f-1b2c3d4e5f60 is already approved',
+  description: 'approved before, or at or below the review threshold (approved when requested)',
+};

@@ -1,7 +1,16 @@
-/** The ledger's events: a user's balance after a committed posting (the latest per account and transaction). */
+import type { WithdrawalDto } from './withdrawal.dto';
+
+/** The ledger's events: a user's balance after a committed posting (the latest per account and transaction); a withdrawal's new state. */
 export const AccountsEvent = {
   BalanceChanged: 'balance.changed',
+  WithdrawalUpdated: 'withdrawal.updated',
 } as const;
+
+/** A withdrawal was requested or changed status (or was approved); `withdrawal` is the REST object. */
+export interface WithdrawalUpdatedEvent {
+  userId: string;
+  withdrawal: WithdrawalDto;
+}
 
 export interface BalanceChangedEvent {
   userId: string;
@@ -14,5 +23,6 @@ export interface BalanceChangedEvent {
 declare module '../common/events/domain-event-map' {
   interface DomainEventMap {
     'balance.changed': BalanceChangedEvent;
+    'withdrawal.updated': WithdrawalUpdatedEvent;
   }
 }

@@ -50,8 +50,28 @@ export class WithdrawalDto {
   @ApiProperty({ example: '0x71C7656EC7ab88b098defB751B7401B5f6d8976F' })
   toAddress!: string;
 
-  @ApiProperty({ enum: WITHDRAWAL_STATUSES, example: 'PENDING' })
+  @ApiProperty({
+    enum: WITHDRAWAL_STATUSES,
+    example: 'PENDING',
+    description:
+      'PENDING (held; waits for review when `approvedAt` is null), SENDING (being sent, no longer cancellable), SENT (broadcast, ' +
+      'waiting for confirmations), COMPLETED (paid on chain), FAILED (not paid; hold released), CANCELLED, REJECTED',
+  })
   status!: WithdrawalStatus;
+
+  @ApiProperty({
+    example: '2026-11-25T12:00:00.000Z',
+    nullable: true,
+    type: String,
+    description: 'When it was cleared to send: at once up to the review threshold, else when an admin approved it',
+  })
+  approvedAt!: string | null;
+
+  @ApiProperty({ example: '0x5c504ed432cb51138bcf09aa5e8a410dd4a1e204ef84bfed1be16dfba1b22060', nullable: true, type: String, description: 'The payment transaction, once broadcast' })
+  txHash!: string | null;
+
+  @ApiProperty({ example: 'reverted on chain', nullable: true, type: String, description: 'Why it was rejected or failed' })
+  reason!: string | null;
 
   @ApiProperty({ example: '2026-11-25T12:00:00.000Z' })
   createdAt!: string;

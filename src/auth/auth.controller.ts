@@ -31,6 +31,15 @@ export function clientOf(request: Request): ClientInfo {
   return { userAgent: request.header('user-agent'), ip: request.ip };
 }
 
+/** A smart wallet's SIWE signature is checked on chain; when the chain's RPC does not answer, neither yes nor no. */
+export const SMART_WALLET_CHECK_UNAVAILABLE: ApiErrorSpec = {
+  status: 503,
+  error: 'ChainUnavailable',
+  message: 'Could not check the smart-wallet signature: the RPC of chain 8453 did not answer (timeout); retry',
+  details: { chainId: 8453, retryable: true },
+  description: "a smart wallet's signature needs the chain, whose RPC did not answer; retry",
+};
+
 /** A sign-in proof that does not hold: the reason is in `message`. */
 function refused(message: string): ApiErrorSpec {
   return { status: 401, error: 'Unauthorized', message, description: 'the proof is refused; `message` says why' };
@@ -66,7 +75,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Sign in with a signed SIWE message: access and refresh tokens (the account is created on first sign-in)' })
   @HttpCode(200)
   @ApiOkResponse({ type: TokensDto })
-  @ApiErrors(refused('unknown nonce: request a new one'))
+  @ApiErrors(refused('unknown nonce: request a new one'), SMART_WALLET_CHECK_UNAVAILABLE)
   siweVerify(@Body() body: SiweVerifyDto, @Req() request: Request): Promise<TokensDto> {
     return this.wallets.siweSignIn(body, clientOf(request));
   }

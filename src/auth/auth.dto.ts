@@ -12,15 +12,23 @@ export class SiweNonceDto {
   nonce!: string;
 }
 
+/** Smart-wallet signatures are longer than a key's 132 characters: a passkey wallet's ERC-6492 one is a few thousand. */
+const SIWE_SIGNATURE_MAX_LENGTH = 16_384;
+
 export class SiweVerifyDto {
   @ApiProperty({ example: SIWE_EXAMPLE, description: 'The EIP-4361 message exactly as the wallet signed it' })
   @IsString()
   @MaxLength(4096)
   message!: string;
 
-  @ApiProperty({ example: '0x5f1c...1b', description: 'EIP-191 personal_sign signature, 65 bytes hex' })
+  @ApiProperty({
+    example: '0x5f1c...1b',
+    description:
+      "The wallet's EIP-191 personal_sign signature, hex: 65 bytes from a key-pair wallet; from a smart wallet, whatever its ERC-1271 isValidSignature accepts, ERC-6492-wrapped while it is not deployed",
+    maxLength: SIWE_SIGNATURE_MAX_LENGTH,
+  })
   @IsString()
-  @MaxLength(200)
+  @MaxLength(SIWE_SIGNATURE_MAX_LENGTH)
   signature!: string;
 }
 

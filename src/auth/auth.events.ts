@@ -2,7 +2,16 @@
 export const AuthEvent = {
   UserBanned: 'user.banned',
   SessionRevoked: 'session.revoked',
+  /** A user's roles changed (the creators module opens or closes a creator's share market on `creator`). */
+  UserRolesChanged: 'user.roles-changed',
 } as const;
+
+export interface UserRolesChangedEvent {
+  userId: string;
+  roles: string[];
+  granted: string[];
+  revoked: string[];
+}
 
 export interface UserBannedEvent {
   userId: string;
@@ -17,5 +26,6 @@ declare module '../common/events/domain-event-map' {
   interface DomainEventMap {
     'user.banned': UserBannedEvent;
     'session.revoked': SessionRevokedEvent;
+    'user.roles-changed': UserRolesChangedEvent;
   }
 }

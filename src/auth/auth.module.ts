@@ -4,6 +4,7 @@ import { JwtModule, JwtModuleOptions } from '@nestjs/jwt';
 import { RateLimitGuard } from '../throttling/rate-limit.guard';
 import { ThrottlingModule } from '../throttling/throttling.module';
 import { AppConfig } from '../config/app-config';
+import { EvmChainModule } from '../blockchain/evm/evm-chain.module';
 import { AccessTokenService } from './access-token.service';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
@@ -14,6 +15,7 @@ import { MailerService } from './mailer.service';
 import { MeController } from './me.controller';
 import { SessionsService } from './sessions.service';
 import { SignInService } from './sign-in.service';
+import { SiweSignatures } from './siwe-signatures.service';
 import { UsersAdminController } from './users.admin.controller';
 import { UsersService } from './users.service';
 import { WalletSignInService } from './wallet-sign-in.service';
@@ -32,7 +34,7 @@ export function jwtOptions(config: AppConfig): JwtModuleOptions {
 }
 
 @Module({
-  imports: [JwtModule.registerAsync({ inject: [AppConfig], useFactory: jwtOptions }), ThrottlingModule],
+  imports: [JwtModule.registerAsync({ inject: [AppConfig], useFactory: jwtOptions }), ThrottlingModule, EvmChainModule],
   controllers: [MeController, LinkController, AuthController, UsersAdminController],
   providers: [
     UsersService,
@@ -40,6 +42,7 @@ export function jwtOptions(config: AppConfig): JwtModuleOptions {
     AccessTokenService,
     ChallengesService,
     SignInService,
+    SiweSignatures,
     WalletSignInService,
     EmailSignInService,
     MailerService,

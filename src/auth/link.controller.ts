@@ -3,7 +3,7 @@ import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nest
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { SignInRateLimit } from '../throttling/rate-limit.decorators';
 import { AcceptedDto, AptosVerifyDto, EmailRequestDto, SiweVerifyDto } from './auth.dto';
-import { EMAIL_LINK_SENT } from './auth.controller';
+import { EMAIL_LINK_SENT, SMART_WALLET_CHECK_UNAVAILABLE } from './auth.controller';
 import { CurrentUser } from './auth.decorators';
 import type { AuthenticatedUser } from './authenticated-user';
 import { EmailSignInService } from './email-sign-in.service';
@@ -43,6 +43,7 @@ export class LinkController {
   @ApiOperation({ summary: 'Link an Ethereum wallet to your account (proven with a signed SIWE message)' })
   @HttpCode(200)
   @ApiOkResponse({ type: UserDto, description: 'Nonce from POST /auth/siwe/nonce; the wallet becomes walletAddress' })
+  @ApiErrors(SMART_WALLET_CHECK_UNAVAILABLE)
   async siwe(@CurrentUser() caller: AuthenticatedUser, @Body() body: SiweVerifyDto): Promise<UserDto> {
     return UserDto.from(await this.wallets.siweLink(caller.id, body));
   }

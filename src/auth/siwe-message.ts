@@ -104,10 +104,10 @@ export interface SiwePolicy {
 }
 
 /**
- * Everything about a SIWE sign-in that needs no database: message format, domain, chain,
- * time window and the EIP-191 signature. The caller then consumes the nonce.
+ * Everything about a SIWE message itself: format, domain, URI, chain and time window. The signature is
+ * checked next (`recoverSiweSigner`, then a smart wallet's contract when the key is not the address's).
  */
-export function verifySiweSignIn(text: string, signature: string, policy: SiwePolicy): SiweMessage {
+export function checkSiweMessage(text: string, policy: SiwePolicy): SiweMessage {
   const message = parseSiweMessage(text);
   if (message.domain.toLowerCase() !== policy.domain.toLowerCase()) {
     throw new SiweRejected(`domain mismatch: the message is for "${message.domain}", this server is "${policy.domain}"`);
@@ -124,14 +124,27 @@ export function verifySiweSignIn(text: string, signature: string, policy: SiwePo
   if (message.issuedAt.getTime() > now + policy.clockSkewMs) throw new SiweRejected('Issued At is in the future');
   if (message.expirationTime && message.expirationTime.getTime() <= now) throw new SiweRejected('message expired (Expiration Time has passed)');
   if (message.notBefore && message.notBefore.getTime() > now + policy.clockSkewMs) throw new SiweRejected('message not yet valid (Not Before is in the future)');
+  return message;
+}
 
-  let signer: string;
+/** The key that made an EIP-191 (personal_sign) signature of the text, or undefined when it is no 65-byte key signature. */
+export function recoverSiweSigner(text: string, signature: string): string | undefined {
   try {
-    signer = verifyMessage(text, signature);
+    return verifyMessage(text, signature);
   } catch {
-    throw new SiweRejected('signature is malformed (expected a 65-byte 0x-prefixed hex EIP-191 signature)');
+    return undefined;
   }
-  if (signer !== message.address) throw new SiweRejected('signature does not match the message address (signed by another key or the message was altered)');
+}
+
+export const SIGNATURE_MISMATCH = 'signature does not match the message address (signed by another key or the message was altered)';
+export const SIGNATURE_MALFORMED = 'signature is malformed (expected a 65-byte 0x-prefixed hex EIP-191 signature, or a smart wallet\'s ERC-1271 or ERC-6492 signature)';
+
+/** A key-pair (EOA) SIWE sign-in checked without a chain: the message, then the EIP-191 signature. */
+export function verifySiweSignIn(text: string, signature: string, policy: SiwePolicy): SiweMessage {
+  const message = checkSiweMessage(text, policy);
+  const signer = recoverSiweSigner(text, signature);
+  if (signer === undefined) throw new SiweRejected(SIGNATURE_MALFORMED);
+  if (signer !== message.address) throw new SiweRejected(SIGNATURE_MISMATCH);
   return message;
 }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DomainEventBus } from '../common/events/domain-event-bus';
-import { AuthEvent } from './auth.events';
+import { AuthEvent, UserRolesChangedEvent } from './auth.events';
 import { randomBytes } from 'node:crypto';
 import { Brackets, DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
@@ -94,10 +94,44 @@ export class UsersService {
 
   async setRoles(id: string, roles: UserRole[]): Promise<UserEntity> {
     const user = await this.getById(id);
+    const before = user.roles;
     user.roles = [...new Set<UserRole>(['user', ...roles])];
     const saved = await this.users().save(user);
     this.authStateCache.delete(id);
+    const changed = rolesChange(id, before, saved.roles);
+    if (changed) this.events.publishCommitted({ name: AuthEvent.UserRolesChanged, payload: changed });
     return saved;
+  }
+
+  /**
+   * Adds or removes one role in the caller's transaction (the user's row locked), so another module's own rows
+   * (a creator's share market) commit with it; `user.roles-changed` goes out after that commit when it changed.
+   */
+  async changeRole(manager: EntityManager, id: string, role: Exclude<UserRole, 'user'>, granted: boolean): Promise<UserEntity> {
+    const user = await this.users(manager).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!user) throw new NotFound(`User ${id} not found`);
+    const before = user.roles;
+    const roles = granted ? [...new Set<UserRole>([...before, role])] : before.filter((held) => held !== role);
+    const changed = rolesChange(id, before, roles);
+    if (!changed) return user;
+    await this.users(manager).update({ id }, { roles });
+    user.roles = roles;
+    this.authStateCache.delete(id);
+    this.events.afterCommit(manager, { name: AuthEvent.UserRolesChanged, payload: changed });
+    return user;
+  }
+
+  /** Ids of every user holding `role`, oldest first. */
+  async idsWithRole(role: UserRole): Promise<string[]> {
+    const rows = await this.users().createQueryBuilder('user').select('user.id', 'id').where(':role = ANY(user.roles)', { role }).orderBy('user.created_at').getRawMany<{ id: string }>();
+    return rows.map((row) => row.id);
+  }
+
+  /** Usernames by user id, for lists that show other users (ids not found are left out). */
+  async usernames(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.users().createQueryBuilder('user').select(['user.id', 'user.username']).whereInIds([...new Set(ids)]).getMany();
+    return new Map(rows.map((row) => [row.id, row.username]));
   }
 
   /** The user who signs in with this identity, created on first sign-in (safe under concurrent first sign-ins). */
@@ -178,4 +212,10 @@ export class UsersService {
       throw error;
     }
   }
+}
+
+function rolesChange(userId: string, before: readonly string[], after: readonly string[]): UserRolesChangedEvent | undefined {
+  const granted = after.filter((role) => !before.includes(role));
+  const revoked = before.filter((role) => !after.includes(role));
+  return granted.length + revoked.length > 0 ? { userId, roles: [...after], granted, revoked } : undefined;
 }

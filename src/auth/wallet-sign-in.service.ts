@@ -8,7 +8,8 @@ import { ClientInfo } from './sessions.service';
 import { newNonce } from './secrets';
 import { ProvenChallenge, SignInService } from './sign-in.service';
 import { SignInRejected } from './sign-in-rejected';
-import { originOf, verifySiweSignIn } from './siwe-message';
+import { checkSiweMessage, originOf } from './siwe-message';
+import { SiweSignatures } from './siwe-signatures.service';
 import { UserEntity } from './user.entity';
 
 const NONCE_TTL_SECONDS = 10 * 60;
@@ -33,6 +34,7 @@ export class WalletSignInService {
   constructor(
     private readonly challenges: ChallengesService,
     private readonly signIns: SignInService,
+    private readonly siweSignatures: SiweSignatures,
     private readonly config: AppConfig,
   ) {
     const origins = [config.publicUrl, ...config.corsOrigins.filter((origin) => origin !== '*')].map(originOf);
@@ -46,11 +48,11 @@ export class WalletSignInService {
   }
 
   async siweSignIn(body: SiweVerifyDto, client: ClientInfo): Promise<TokensDto> {
-    return this.signIns.signIn(this.siweProof(body), client);
+    return this.signIns.signIn(await this.siweProof(body), client);
   }
 
   async siweLink(userId: string, body: SiweVerifyDto): Promise<UserEntity> {
-    return this.signIns.link(userId, this.siweProof(body));
+    return this.signIns.link(userId, await this.siweProof(body));
   }
 
   async aptosNonce(address: string): Promise<AptosNonceDto> {
@@ -69,9 +71,10 @@ export class WalletSignInService {
     return this.signIns.link(userId, this.aptosProof(body));
   }
 
-  private siweProof(body: SiweVerifyDto): ProvenChallenge {
+  /** The message is checked first, so a smart wallet's RPC call is only made for an otherwise valid sign-in. */
+  private async siweProof(body: SiweVerifyDto): Promise<ProvenChallenge> {
     const message = proven(() =>
-      verifySiweSignIn(body.message, body.signature, {
+      checkSiweMessage(body.message, {
         domain: this.config.siweDomain,
         uriOrigins: this.siweUriOrigins,
         chainIds: this.config.siweChainIds,
@@ -79,6 +82,7 @@ export class WalletSignInService {
         clockSkewMs: CLOCK_SKEW_MS,
       }),
     );
+    await this.siweSignatures.confirm(message, body.message, body.signature);
     return { kind: 'siwe', secret: message.nonce, identity: () => ({ walletAddress: message.address }) };
   }
 

@@ -59,6 +59,7 @@ describe('AppConfig.fromEnv', () => {
       feedStaleMs: 5000,
       feedLeaseMs: 5000,
       perpSymbols: ['BTC_USDC_PERP', 'ETH_USDC_PERP', 'SOL_USDC_PERP', 'ADA_USDC_PERP'],
+      perpWindDownEnabled: true,
     });
     expect(() => AppConfig.fromEnv({ PERP_SYMBOLS: 'btc_usdc_perp' })).toThrow(/PERP_SYMBOLS/);
     expect(() => AppConfig.fromEnv({ PERP_SYMBOLS: 'BTC_USDC_PERP,BTC_USDC_PERP' })).toThrow(/PERP_SYMBOLS/);

@@ -1,6 +1,7 @@
 import { amountShapeProblem, parseAmount } from '../common/money/amount';
 import { USDC_DECIMALS } from '../common/money/usdc';
 import { ChainSettings, readChainSettings } from './chain-config';
+import { CreatorSettings, readCreatorSettings } from './creator-config';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
@@ -128,6 +129,8 @@ export class AppConfig {
   readonly marketJobAttempts!: number;
   /** First retry delay of those jobs (exponential backoff from there). */
   readonly marketJobBackoffMs!: number;
+  /** Creator shares and dividends (src/config/creator-config.ts). */
+  readonly creators!: CreatorSettings;
   // Price feed (src/trades/feed)
   /** Where perp prices come from: the seeded simulator (no network) or Backpack's public bookTicker stream. */
   readonly priceFeed!: PriceFeedKind;
@@ -144,6 +147,11 @@ export class AppConfig {
   readonly feedLeaseMs!: number;
   /** The perpetual symbols the feed follows and the venue lists, Backpack's names (`BTC_USDC_PERP`). */
   readonly perpSymbols!: string[];
+  /**
+   * A catalogue symbol removed from PERP_SYMBOLS with positions or orders still open keeps its shard and its feed until
+   * nothing is open on it (PerpSymbols). Off, such positions and orders are 409 SymbolNotTraded until it is listed again.
+   */
+  readonly perpWindDownEnabled!: boolean;
   /** 1m candles older than this many days are deleted by the feed leader (hourly); the 24 h ticker needs at least 2. */
   readonly candle1mRetentionDays!: number;
   // Perps: defaults of the perps catalogue (`perp_markets`); an admin changes a symbol's row afterwards.
@@ -246,6 +254,7 @@ export class AppConfig {
       seedDemoMarkets: read.boolean('SEED_DEMO_MARKETS', nodeEnv === 'development'),
       marketJobAttempts: read.integer('MARKET_JOB_ATTEMPTS', 10, { min: 1, max: 100 }),
       marketJobBackoffMs: read.integer('MARKET_JOB_BACKOFF_MS', 1000, { min: 1, max: 3_600_000 }),
+      creators: readCreatorSettings(read),
       // Price feed
       priceFeed: read.oneOf('PRICE_FEED', PRICE_FEEDS, 'simulator'),
       priceFeedEnabled: read.boolean('PRICE_FEED_ENABLED', true),
@@ -255,6 +264,7 @@ export class AppConfig {
       feedStaleMs: read.integer('FEED_STALE_MS', 5000, { min: 100, max: 3_600_000 }),
       feedLeaseMs: read.integer('FEED_LEASE_MS', 5000, { min: 100, max: 600_000 }),
       perpSymbols: read.list('PERP_SYMBOLS', ['BTC_USDC_PERP', 'ETH_USDC_PERP', 'SOL_USDC_PERP', 'ADA_USDC_PERP']),
+      perpWindDownEnabled: read.boolean('PERP_WIND_DOWN_ENABLED', true),
       candle1mRetentionDays: read.integer('CANDLE_1M_RETENTION_DAYS', 30, { min: 2, max: 3650 }),
       // Perps
       maxLeverage: read.integer('MAX_LEVERAGE', 100, { min: 1, max: 1000 }),

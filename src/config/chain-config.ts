@@ -34,16 +34,24 @@ export interface EvmChainConfig {
   pollMs: number;
   /** Largest block range of one `eth_getLogs`. */
   logRange: number;
+  /** How long a smart-wallet (ERC-1271/6492) sign-in waits for each RPC answer before a 503. */
+  signatureCheckTimeoutMs: number;
 }
 
 export interface AptosChainConfig {
   network: AptosNetworkName;
   /** Fullnode REST base (…/v1); defaults per network, required for `custom`. */
   nodeUrl: string;
+  /** Indexer GraphQL endpoint: where vault deposits are found (module events have no fullnode query); defaults per network. */
+  indexerUrl: string;
+  /** Aptos Labs API key (sent as a bearer token to the node and indexer); unset for keyless or self-hosted endpoints. */
+  apiKey: string | undefined;
   /** Address the cash_markets Move package was published at (vault and salt draws). */
   moduleAddress: string;
   operatorPrivateKey: string;
   pollMs: number;
+  /** Indexer rows the deposit watcher reads per page (APTOS_DEPOSIT_PAGE_SIZE). */
+  depositPageSize: number;
 }
 
 export interface ChainSettings {
@@ -59,6 +67,10 @@ export interface ChainSettings {
   withdrawalReviewThreshold: string;
   /** A withdrawal not confirmed this long after it was first sent is marked FAILED and its hold released. */
   withdrawalDeadlineMs: number;
+  /** Round seeds recorded in one SeedCommitments.revealSeeds transaction at most. */
+  seedRevealBatchSize: number;
+  /** How often the chain-settlement job looks for seed chains and revealed seeds not yet on chain (besides the round events). */
+  chainSettlementIntervalMs: number;
 }
 
 const APTOS_NODE_URLS: Record<Exclude<AptosNetworkName, 'custom'>, string> = {
@@ -66,6 +78,13 @@ const APTOS_NODE_URLS: Record<Exclude<AptosNetworkName, 'custom'>, string> = {
   testnet: 'https://api.testnet.aptoslabs.com/v1',
   devnet: 'https://api.devnet.aptoslabs.com/v1',
   local: 'http://127.0.0.1:8080/v1',
+};
+
+const APTOS_INDEXER_URLS: Record<Exclude<AptosNetworkName, 'custom'>, string> = {
+  mainnet: 'https://api.mainnet.aptoslabs.com/v1/graphql',
+  testnet: 'https://api.testnet.aptoslabs.com/v1/graphql',
+  devnet: 'https://api.devnet.aptoslabs.com/v1/graphql',
+  local: 'http://127.0.0.1:8090/v1/graphql',
 };
 
 export function readChainSettings(read: EnvReader, production: boolean): ChainSettings {
@@ -85,6 +104,8 @@ export function readChainSettings(read: EnvReader, production: boolean): ChainSe
     saltWaitMs: read.integer('SALT_WAIT_MS', 120_000, { min: 100, max: 24 * 3_600_000 }),
     withdrawalReviewThreshold,
     withdrawalDeadlineMs: read.integer('WITHDRAWAL_DEADLINE_MS', 15 * 60_000, { min: 1000, max: 7 * 24 * 3_600_000 }),
+    seedRevealBatchSize: read.integer('SEED_REVEAL_BATCH_SIZE', 100, { min: 1, max: 500 }),
+    chainSettlementIntervalMs: read.integer('CHAIN_SETTLEMENT_INTERVAL_MS', 60_000, { min: 1000, max: 3_600_000 }),
   };
 }
 
@@ -119,6 +140,7 @@ function readEvm(read: EnvReader, production: boolean): EvmChainConfig | undefin
     devChainBlockTime: read.integer('DEV_CHAIN_BLOCK_TIME', 1, { min: 0, max: 3600 }),
     pollMs: read.integer('EVM_POLL_MS', dev ? 500 : 2000, { min: 50, max: 600_000 }),
     logRange: read.integer('EVM_LOG_RANGE', 2000, { min: 1, max: 100_000 }),
+    signatureCheckTimeoutMs: read.integer('EVM_SIGNATURE_CHECK_TIMEOUT_MS', 5000, { min: 100, max: 60_000 }),
   };
 }
 
@@ -128,6 +150,18 @@ function readAptos(read: EnvReader): AptosChainConfig | undefined {
   const nodeUrl = read.url('APTOS_NODE_URL', ['http:', 'https:'], network === 'custom' ? undefined : APTOS_NODE_URLS[network]);
   const moduleAddress = read.string('APTOS_MODULE_ADDRESS');
   if (moduleAddress && !/^0x[0-9a-fA-F]{1,64}$/.test(moduleAddress)) read.problems.push(`APTOS_MODULE_ADDRESS must be a 0x-prefixed hex address (got "${moduleAddress}")`);
+  const indexerUrl = read.url('APTOS_INDEXER_URL', ['http:', 'https:'], network === 'custom' ? undefined : APTOS_INDEXER_URLS[network]);
+  const apiKey = read.optionalString('APTOS_API_KEY');
   const operatorPrivateKey = read.string('APTOS_OPERATOR_PRIVATE_KEY');
-  return { network, nodeUrl, moduleAddress, operatorPrivateKey, pollMs: read.integer('APTOS_POLL_MS', 2000, { min: 50, max: 600_000 }) };
+  if (operatorPrivateKey && !/^(ed25519-priv-)?0x[0-9a-fA-F]{64}$/.test(operatorPrivateKey)) read.problems.push('APTOS_OPERATOR_PRIVATE_KEY must be an Ed25519 key: 0x and 64 hex digits, optionally ed25519-priv- first');
+  return {
+    network,
+    nodeUrl,
+    indexerUrl,
+    apiKey,
+    moduleAddress,
+    operatorPrivateKey,
+    pollMs: read.integer('APTOS_POLL_MS', 2000, { min: 50, max: 600_000 }),
+    depositPageSize: read.integer('APTOS_DEPOSIT_PAGE_SIZE', 100, { min: 1, max: 1000 }),
+  };
 }

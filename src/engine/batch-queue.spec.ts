@@ -46,4 +46,17 @@ describe('BatchQueue', () => {
     expect(other.close()).toEqual([1]);
     expect(await collecting).toEqual([]);
   });
+
+  it('is idle only with nothing waiting and every batch handed out done', async () => {
+    const queue = new BatchQueue<number>(10, 0);
+    expect(queue.idle).toBe(true);
+    queue.push(1);
+    expect(queue.idle).toBe(false);
+    const batch = await queue.next();
+    expect(queue.idle).toBe(false);
+    queue.done(batch.length);
+    expect(queue.idle).toBe(true);
+    queue.close();
+    expect(queue.idle).toBe(false);
+  });
 });

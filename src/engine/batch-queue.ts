@@ -8,6 +8,8 @@ export class BatchQueue<T> {
   private closed = false;
   private wake: (() => void) | null = null;
   private wakeAt = Number.POSITIVE_INFINITY;
+  /** Items handed out by `next` whose batch the consumer has not reported `done` yet. */
+  private taken = 0;
 
   constructor(
     private readonly maxSize: number,
@@ -20,6 +22,11 @@ export class BatchQueue<T> {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Open, nothing waiting and every batch handed out reported done: an item pushed now would be next and alone. */
+  get idle(): boolean {
+    return !this.closed && this.items.length === 0 && this.taken === 0;
   }
 
   /** False once closed: the item was not queued. */
@@ -35,7 +42,14 @@ export class BatchQueue<T> {
     if (this.items.length === 0 && !this.closed) await this.waitFor(1, null);
     if (this.items.length === 0) return [];
     if (this.items.length < this.maxSize && this.maxWaitMs > 0 && !this.closed) await this.waitFor(this.maxSize, this.maxWaitMs);
-    return this.items.splice(0, this.maxSize);
+    const batch = this.items.splice(0, this.maxSize);
+    this.taken += batch.length;
+    return batch;
+  }
+
+  /** The consumer finished with `count` items from `next` (committed, failed, answered). */
+  done(count: number): void {
+    this.taken -= count;
   }
 
   /** Stops intake and hands back what was still waiting (it will not be batched). */

@@ -17,6 +17,7 @@ export class EngineMetrics {
   readonly batchSize: Histogram<'venue'>;
   readonly commitSeconds: Histogram<'venue' | 'result'>;
   readonly commandsPruned: Counter;
+  readonly appliedWithoutBatch: Counter<'venue'>;
   readonly submitSeconds: Histogram<'venue' | 'path' | 'result'>;
   readonly queueDepth: Gauge<'venue' | 'shard'>;
   private readonly queueSources: (() => ShardQueueDepth[])[] = [];
@@ -39,6 +40,12 @@ export class EngineMetrics {
     this.commandsPruned = new Counter({
       name: 'engine_commands_pruned_total',
       help: 'engine_commands rows deleted because they were older than ENGINE_COMMAND_RETENTION_MS',
+      registers: [metrics.registry],
+    });
+    this.appliedWithoutBatch = new Counter({
+      name: 'engine_commands_without_batch_total',
+      help: 'Local commands answered at once because applying them wrote nothing (a tick that fired nothing): no batch, no transaction',
+      labelNames: ['venue'] as const,
       registers: [metrics.registry],
     });
     this.submitSeconds = new Histogram({

@@ -104,8 +104,16 @@ export class ShardLeader<State> {
     return !this.queue.isClosed;
   }
 
-  /** Queues a command submitted on this instance; null when this leader no longer takes commands. */
+  /**
+   * Queues a command submitted on this instance; null when this leader no longer takes commands. An unrecorded
+   * command that the venue can apply without writing, while the shard is idle, is answered at once instead (see
+   * VenueShard.applyWithoutWrites): no batch window, no transaction.
+   */
   submit(command: EngineCommand, recorded: boolean): Promise<CommandOutcome> | null {
+    if (!recorded && this.queue.idle) {
+      const immediate = this.applyWithoutWrites(command);
+      if (immediate) return Promise.resolve(immediate);
+    }
     let answer!: (outcome: CommandOutcome) => void;
     const outcome = new Promise<CommandOutcome>((resolve) => (answer = resolve));
     return this.queue.push({ command, recorded, answer }) ? outcome : null;
@@ -139,6 +147,20 @@ export class ShardLeader<State> {
     }
   }
 
+  /** The venue's outcome for a command that writes nothing, or null (it goes through a batch). A venue bug here falls back to the batch. */
+  private applyWithoutWrites(command: EngineCommand): CommandOutcome | null {
+    const { shard: venueShard, venue } = this.definition;
+    if (!venueShard.applyWithoutWrites) return null;
+    try {
+      const outcome = venueShard.applyWithoutWrites(this.state, command, this.shard);
+      if (outcome) this.deps.metrics.appliedWithoutBatch.inc({ venue });
+      return outcome;
+    } catch (error) {
+      this.logger.error(`applyWithoutWrites failed, applying ${command.type} in a batch: ${(error as Error).stack ?? String(error)}`);
+      return null;
+    }
+  }
+
   private async runBatch(batch: PendingCommand[]): Promise<void> {
     const started = performance.now();
     const streamOffset = batch.findLast((pending) => pending.streamId)?.streamId ?? this.committedOffset;
@@ -151,10 +173,13 @@ export class ShardLeader<State> {
       await this.answer(batch, batch.map(() => engineUnavailable(fenced ? 'the shard has a new leader' : 'the batch could not be committed')));
       if (fenced) this.lose('fenced out: another instance took the shard');
       else await this.recover(error as Error);
+      this.queue.done(batch.length);
       return;
     }
     this.committedOffset = streamOffset;
     this.observe('committed', started, batch.length);
+    // Before the answers: a command their callers submit next may then be applied at once, on the committed state.
+    this.queue.done(batch.length);
     await this.answer(batch, outcomes);
     this.trimNowAndThen();
   }

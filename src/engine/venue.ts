@@ -46,6 +46,18 @@ export interface VenueShard<State> {
    * Events recorded with DomainEventBus.afterCommit(manager, …) are delivered once the batch commits.
    */
   applyBatch(manager: EntityManager, state: State, commands: EngineCommand[], shard: string): Promise<CommandOutcome[]>;
+  /**
+   * Optional: applies a command at once, without a transaction, when applying it would write nothing (a tick
+   * that fires nothing): returns its outcome, or null when it would write, and then the engine applies it in a
+   * committed batch as usual (so whatever fires does so exactly once, fenced). Synchronous, no I/O.
+   *
+   * The engine calls it on the leader only for local commands without an id (nothing to deduplicate or store)
+   * and only while the shard is idle: no command queued and no batch being applied or committed, so the command
+   * sees the state every earlier command left, committed, and none after it (arrival order holds). There is no
+   * fence: an instance that lost its lease without knowing yet may still answer, which is harmless because the
+   * outcome claims nothing durable. It must leave `state` as it found it (no batch can roll it back).
+   */
+  applyWithoutWrites?(state: State, command: EngineCommand, shard: string): CommandOutcome | null;
 }
 
 export interface VenueDefinition<State> {

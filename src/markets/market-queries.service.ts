@@ -58,6 +58,23 @@ export class MarketQueriesService {
     return toMarketDto(market, await MarketRepository.labels(manager, marketId));
   }
 
+  /** A creator's markets, newest first (for the creator's page). */
+  async byCreator(creatorId: string, limit = 20): Promise<MarketDto[]> {
+    const markets = await this.dataSource
+      .getRepository(MarketEntity)
+      .createQueryBuilder('m')
+      .where('m.creator_id = :creatorId', { creatorId })
+      .orderBy('m.created_at', 'DESC')
+      .addOrderBy('m.id', 'DESC')
+      .take(limit)
+      .getMany();
+    const labels = await MarketRepository.labelsOf(
+      this.dataSource.manager,
+      markets.map((market) => market.id),
+    );
+    return markets.map((market) => toMarketDto(market, labels.get(market.id)!));
+  }
+
   async history(marketId: string, interval: HistoryInterval): Promise<PriceHistoryDto> {
     await MarketRepository.find(this.dataSource.manager, marketId);
     // The last point of each interval, newest intervals first, then returned oldest first.

@@ -12,6 +12,7 @@ import { MarketEvent, MarketTradedEvent } from './markets.events';
 import { assertTradable, feeScheduleOf, formatUnits, lmsrStateOf, parseUnits, resolveOutcome } from './market-rules';
 import { MarketRepository, PositionRow, poolOf } from './market.repository';
 import { commandTransaction, whenCommitted } from '../common/transactions/command-transaction';
+import { CreatorEarnings } from '../creators/creator-earnings.service';
 
 type Pricer = (state: LmsrState, outcome: number, fees: FeeSchedule) => AmmQuote;
 
@@ -33,6 +34,7 @@ export class MarketTradingService {
     private readonly ledger: LedgerService,
     private readonly events: DomainEventBus,
     private readonly listCache: MarketListCache,
+    private readonly creatorEarnings: CreatorEarnings,
   ) {}
 
   buy(userId: string, marketId: string, body: BuyDto): Promise<FillDto> {
@@ -85,7 +87,7 @@ export class MarketTradingService {
       const posted = await this.ledger.post(manager, {
         kind: `market.${quote.fill.side}`,
         reference: `market:${marketId}`,
-        movements: this.movementsOf(market, userId, quote),
+        movements: await this.movementsOf(manager, market, userId, quote),
       });
       const { fill } = quote;
       market.outstandingShares = [...quote.state.outstandingShares];
@@ -107,8 +109,11 @@ export class MarketTradingService {
     return filled;
   }
 
-  /** Buy: trader pays amount; pool gets amount - fee. Sell: pool pays gross; trader gets gross - fee. Fee to fees and creator. */
-  private movementsOf(market: MarketEntity, userId: string, { fill }: AmmQuote): Movement[] {
+  /**
+   * Buy: trader pays amount; pool gets amount - fee. Sell: pool pays gross; trader gets gross - fee. Fee to fees and
+   * the creator's share (part of it to their dividend pool, see CreatorEarnings).
+   */
+  private async movementsOf(manager: EntityManager, market: MarketEntity, userId: string, { fill }: AmmQuote): Promise<Movement[]> {
     const trader = fill.side === 'buy' ? -fill.amount : fill.amount;
     const movements: Movement[] = [
       { account: { userId }, bucket: 'available', amount: trader },
@@ -117,7 +122,7 @@ export class MarketTradingService {
     ];
     if (fill.creatorFee > 0n) {
       // creatorFee is non-zero only on markets with a creator (admin markets have a 0 bps creator share).
-      movements.push({ account: { userId: market.creatorId! }, bucket: 'available', amount: fill.creatorFee });
+      movements.push(...(await this.creatorEarnings.feeShareMovements(manager, market.creatorId!, fill.creatorFee)));
     }
     return movements.filter((movement) => movement.amount !== 0n);
   }

@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
+import { CreatorEarningsModule } from '../creators/creator-earnings.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { MarketDemoSeeder } from './market-demo.seeder';
 import { MARKET_CLOSE_QUEUE, MARKET_RESOLUTION_QUEUE, MarketJobs } from './market-jobs';
@@ -16,7 +17,7 @@ import { MarketsRealtime } from './markets.realtime';
 import { MarketsService } from './markets.service';
 
 @Module({
-  imports: [AccountsModule, RealtimeModule, BullModule.registerQueue({ name: MARKET_CLOSE_QUEUE }, { name: MARKET_RESOLUTION_QUEUE })],
+  imports: [AccountsModule, RealtimeModule, CreatorEarningsModule, BullModule.registerQueue({ name: MARKET_CLOSE_QUEUE }, { name: MARKET_RESOLUTION_QUEUE })],
   controllers: [MarketsController, MarketsAdminController],
   providers: [
     MarketListCache,

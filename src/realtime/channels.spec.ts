@@ -9,6 +9,7 @@ describe('parseChannel', () => {
     ['ticker:BTC_USDC_PERP', { kind: 'ticker', symbol: 'BTC_USDC_PERP' }],
     ['book:m-1:YES', { kind: 'book', marketId: 'm-1', outcome: 'YES' }],
     ['book:m-1:0', { kind: 'book', marketId: 'm-1', outcome: '0' }],
+    ['creator:6f1c0c5e-8d0b-4b53-9a55-0f3f1f0d9a10', { kind: 'creator', creatorId: '6f1c0c5e-8d0b-4b53-9a55-0f3f1f0d9a10' }],
   ])('accepts %s', (name, expected) => {
     expect(parseChannel(name)).toEqual({ ok: true, channel: { name, ...expected } });
   });

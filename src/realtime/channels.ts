@@ -13,6 +13,7 @@ export const CHANNEL_PARAMS = {
   ticker: ['symbol'],
   candles: ['symbol', 'interval'],
   book: ['marketId', 'outcome'],
+  creator: ['creatorId'],
 } as const satisfies Record<string, readonly string[]>;
 
 type ChannelParams = typeof CHANNEL_PARAMS;
@@ -50,6 +51,7 @@ export const rooms = {
   ticker: (symbol: string) => `ticker:${symbol}`,
   candles: (symbol: string, interval: string) => `candles:${symbol}:${interval}`,
   book: (marketId: string, outcome: string) => `book:${marketId}:${outcome}`,
+  creator: (creatorId: string) => `creator:${creatorId}`,
 };
 
 export function isPrivateRoom(room: string): boolean {

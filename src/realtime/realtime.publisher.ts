@@ -17,11 +17,14 @@ export const RealtimeEvent = {
   PositionUpdate: 'position:update',
   OrderUpdate: 'order:update',
   BalanceUpdate: 'balance:update',
+  WithdrawalUpdate: 'withdrawal:update',
   Notification: 'notification',
   SystemMaintenance: 'system:maintenance',
   MarketCreated: 'market:created',
   MarketClosed: 'market:closed',
   MarketResolved: 'market:resolved',
+  CreatorTrade: 'creator:trade',
+  CreatorUpdate: 'creator:update',
 } as const;
 export type RealtimeEventName = (typeof RealtimeEvent)[keyof typeof RealtimeEvent];
 
@@ -105,8 +108,21 @@ export class RealtimePublisher {
     this.toChannels([rooms.book(marketId, outcome)], RealtimeEvent.BookUpdate, book, [rooms.book(marketId, outcome)]);
   }
 
+  /** A creator's share market after a change (supply, price, holders, ...), to `creator:<id>`, cached as its snapshot. */
+  creatorUpdate(creatorId: string, creator: object): void {
+    this.toChannels([rooms.creator(creatorId)], RealtimeEvent.CreatorUpdate, creator, [rooms.creator(creatorId)]);
+  }
+
+  creatorTrade(creatorId: string, trade: object): void {
+    this.toChannels([rooms.creator(creatorId)], RealtimeEvent.CreatorTrade, trade);
+  }
+
   balanceUpdate(userId: string, balance: BalanceUpdate): void {
     this.toChannels([rooms.user(userId)], RealtimeEvent.BalanceUpdate, balance);
+  }
+
+  withdrawalUpdate(userId: string, withdrawal: object): void {
+    this.toChannels([rooms.user(userId)], RealtimeEvent.WithdrawalUpdate, withdrawal);
   }
 
   positionUpdate(userId: string, position: object): void {

@@ -7,6 +7,7 @@ import { buildTicker, PerpTicker } from './feed/ticker';
 import type { PerpListingDto } from './perp-listing.dto';
 import { toPerpListingDto } from './perp-market.mapper';
 import { PerpMarketsService } from './perp-markets.service';
+import { PerpSymbols } from './perp-symbols.service';
 
 export interface CandleQuery {
   interval: CandleInterval;
@@ -22,11 +23,12 @@ export class PerpMarketData {
     private readonly prices: PerpPrices,
     private readonly candles: PerpCandles,
     private readonly markets: PerpMarketsService,
+    private readonly symbols: PerpSymbols,
   ) {}
 
-  /** Every catalogue symbol, by name, with its rules and this instance's latest quote. */
+  /** Every traded symbol (PERP_SYMBOLS; the catalogue keeps rows of removed ones), by name, with its rules and this instance's latest quote. */
   async listing(now = Date.now()): Promise<PerpListingDto[]> {
-    const markets = await this.markets.list();
+    const markets = (await this.markets.list()).filter((market) => this.symbols.isTraded(market.symbol));
     return markets.map((market) => toPerpListingDto(market, this.prices.latest(market.symbol), this.prices.isStale(market.symbol, now)));
   }
 

@@ -45,6 +45,13 @@ export class PerpOrderEntity {
   @MinorUnitsColumn()
   heldFee!: bigint;
 
+  /** The taker fee and maintenance margin in force at placement: the position it opens keeps them (its close fee, its liquidation price). */
+  @Column({ type: 'integer' })
+  takerFeeBps!: number;
+
+  @Column({ type: 'integer' })
+  maintenanceMarginBps!: number;
+
   @Column({ type: 'varchar', length: 12 })
   status!: PerpOrderStatus;
 

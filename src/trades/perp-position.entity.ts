@@ -51,6 +51,10 @@ export class PerpPositionEntity {
   @PriceColumn()
   liquidationPrice!: bigint;
 
+  /** The taker fee in force at open: the close fee is charged at it, whatever an admin set since. */
+  @Column({ type: 'integer' })
+  takerFeeBps!: number;
+
   @PriceColumn({ nullable: true })
   stopLoss!: bigint | null;
 

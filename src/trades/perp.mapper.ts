@@ -1,6 +1,6 @@
 import { formatUsdc } from '../common/money/usdc';
 import { exitPriceOf, pnlAt } from './core/perp-math';
-import { formatPrice } from './core/price';
+import { formatPrice, midPrice } from './core/price';
 import type { FillDto, OrderDto, PositionDto } from './trades.dto';
 import type { PerpFillEntity } from './perp-fill.entity';
 import type { PerpOrderEntity } from './perp-order.entity';
@@ -15,10 +15,14 @@ export interface MarkQuote {
   ask: bigint;
 }
 
-/** An open position is marked at the price it would close at: the bid for a long, the ask for a short. */
+/**
+ * An open position is marked at the symbol's mark price, the mid (as GET /perps and the exposure show it); its
+ * unrealized P&L is what closing now would realise, at its exit side (the bid for a long, the ask for a short).
+ */
 export function toPositionDto(position: PerpPositionEntity, quote: MarkQuote | null = null): PositionDto {
   const marked = position.status === 'open' && quote !== null;
-  const markPrice = marked ? exitPriceOf(position.side, quote.bid, quote.ask) : null;
+  const markPrice = marked ? midPrice(quote.bid, quote.ask) : null;
+  const exitPrice = marked ? exitPriceOf(position.side, quote.bid, quote.ask) : null;
   return {
     id: position.id,
     symbol: position.symbol,
@@ -34,7 +38,7 @@ export function toPositionDto(position: PerpPositionEntity, quote: MarkQuote | n
     openFee: formatUsdc(position.openFee),
     closeFee: usdcOrNull(position.closeFee),
     markPrice: priceOrNull(markPrice),
-    unrealizedPnl: markPrice === null ? null : formatUsdc(pnlAt(position.side, position.notional, position.entryPrice, markPrice)),
+    unrealizedPnl: exitPrice === null ? null : formatUsdc(pnlAt(position.side, position.notional, position.entryPrice, exitPrice)),
     exitPrice: priceOrNull(position.exitPrice),
     realizedPnl: usdcOrNull(position.realizedPnl),
     payout: usdcOrNull(position.payout),

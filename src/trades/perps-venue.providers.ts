@@ -1,8 +1,8 @@
 import { Injectable, OnModuleInit, Provider } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
 import { VenueEngine } from '../engine/venue-engine.service';
 import { UnknownSymbol } from './perp-errors';
 import { PerpMarketsService } from './perp-markets.service';
+import { PerpSymbols } from './perp-symbols.service';
 import { TradingService } from './trading.service';
 import { PERPS_VENUE } from './venue/perp-commands';
 import { PERP_ENGINE, type PerpEngine } from './venue/perp-engine';
@@ -20,15 +20,19 @@ export function perpEngineOf(engine: VenueEngine): PerpEngine {
   };
 }
 
-/** The perps catalogue as the venue reads it: a symbol's rules, or undefined when it is not listed. The shards are PERP_SYMBOLS (the catalogue is seeded from them). */
+/**
+ * The perps catalogue as the venue reads it: the rules of a symbol of PERP_SYMBOLS (the catalogue keeps the rows of
+ * symbols removed from it, which trade no more). The shards are PERP_SYMBOLS and the symbols winding down (PerpSymbols).
+ */
 @Injectable()
 export class PerpCatalog implements PerpMarketCatalog {
   constructor(
     private readonly markets: PerpMarketsService,
-    private readonly config: AppConfig,
+    private readonly symbolsOfVenue: PerpSymbols,
   ) {}
 
   async rules(symbol: string): Promise<PerpMarketRules | undefined> {
+    if (!this.symbolsOfVenue.isTraded(symbol)) return undefined;
     try {
       return await this.markets.get(symbol);
     } catch (error) {
@@ -37,8 +41,12 @@ export class PerpCatalog implements PerpMarketCatalog {
     }
   }
 
+  isTraded(symbol: string): boolean {
+    return this.symbolsOfVenue.isTraded(symbol);
+  }
+
   symbols(): string[] {
-    return [...this.config.perpSymbols];
+    return this.symbolsOfVenue.shards();
   }
 }
 
@@ -58,6 +66,7 @@ export class PerpVenueRegistration implements OnModuleInit {
 
 /** The perps venue on the engine, its trigger driver and the API service (the price board and volume come from the feed). */
 export const PERPS_VENUE_PROVIDERS: Provider[] = [
+  PerpSymbols,
   PerpCatalog,
   { provide: PERP_MARKET_CATALOG, useExisting: PerpCatalog },
   { provide: PERP_ENGINE, useFactory: perpEngineOf, inject: [VenueEngine] },

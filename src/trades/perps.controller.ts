@@ -16,7 +16,7 @@ export class PerpsController {
   constructor(private readonly marketData: PerpMarketData) {}
 
   @Get()
-  @ApiOperation({ summary: 'Every perp symbol: its trading rules with the latest bid, ask and mark (mid)' })
+  @ApiOperation({ summary: 'Every traded perp symbol (PERP_SYMBOLS): its trading rules with the latest bid, ask and mark (mid)' })
   @Public()
   @ApiOkResponse({ type: [PerpListingDto], description: 'By symbol; prices are null before the first quote, `stale` when the feed has not updated within FEED_STALE_MS' })
   list(): Promise<PerpListingDto[]> {

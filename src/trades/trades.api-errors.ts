@@ -19,6 +19,12 @@ export const ORDER_NOT_OPEN: ApiErrorSpec = {
   details: { status: 'filled' },
   description: 'the order was filled, cancelled or expired',
 };
+export const SYMBOL_NOT_TRADED: ApiErrorSpec = {
+  status: 409,
+  error: 'SymbolNotTraded',
+  message: 'SOL_USDC_PERP is no longer traded (not in PERP_SYMBOLS); what is open on it waits until it is listed again',
+  description: 'the symbol was removed from PERP_SYMBOLS and is not winding down (PERP_WIND_DOWN_ENABLED=false)',
+};
 export const SYMBOL_HALTED: ApiErrorSpec = { status: 409, error: 'SymbolHalted', message: 'Trading BTC_USDC_PERP is halted', description: 'the symbol takes no new trades now' };
 export const LEVERAGE_OUT_OF_RANGE: ApiErrorSpec = {
   status: 422,

@@ -18,6 +18,7 @@ import {
   POSITION_NOT_FOUND,
   PRICE_MOVED,
   SYMBOL_HALTED,
+  SYMBOL_NOT_TRADED,
 } from './trades.api-errors';
 import { PRICE_FEED_STALE, UNKNOWN_SYMBOL } from './perps.api-errors';
 import {
@@ -68,7 +69,7 @@ export class TradesController {
   @Patch(':id')
   @ApiOperation({ summary: 'Set, move or remove (null) the stop-loss and take-profit of an open position' })
   @ApiOkResponse({ type: PositionDto })
-  @ApiErrors(POSITION_NOT_FOUND, POSITION_CLOSED, INVALID_TRIGGER, PRICE_FEED_STALE)
+  @ApiErrors(POSITION_NOT_FOUND, POSITION_CLOSED, INVALID_TRIGGER, PRICE_FEED_STALE, SYMBOL_NOT_TRADED)
   update(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', PositionNotFound) id: string, @Body() body: UpdateTriggersDto): Promise<PositionDto> {
     return this.trading.updateTriggers(caller.id, id, body);
   }
@@ -77,8 +78,11 @@ export class TradesController {
   @ApiOperation({ summary: 'Close an open position at the current top of book' })
   @HttpCode(200)
   @Idempotent()
-  @ApiOkResponse({ type: PositionDto, description: 'The closed position: max(0, margin + pnl − closeFee) back to available' })
-  @ApiErrors(POSITION_NOT_FOUND, POSITION_CLOSED, PRICE_FEED_STALE)
+  @ApiOkResponse({
+    type: PositionDto,
+    description: 'The closed position: max(0, margin + pnl − closeFee) back to available; at a price past its liquidation price it is liquidated instead (closeReason liquidation, nothing back)',
+  })
+  @ApiErrors(POSITION_NOT_FOUND, POSITION_CLOSED, PRICE_FEED_STALE, SYMBOL_NOT_TRADED)
   close(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', PositionNotFound) id: string, @Headers(IDEMPOTENCY_KEY_HEADER) key?: string): Promise<PositionDto> {
     return this.trading.close(caller.id, id, key);
   }
@@ -93,7 +97,7 @@ export class OrdersController {
   @ApiOperation({ summary: 'Place a pending limit or stop order: it opens a position on the tick that crosses its price' })
   @Idempotent()
   @ApiCreatedResponse({ type: OrderDto, description: 'Margin and open fee held until it fills, is cancelled or expires' })
-  @ApiErrors(UNKNOWN_SYMBOL, SYMBOL_HALTED, LEVERAGE_OUT_OF_RANGE, MARGIN_BELOW_MINIMUM, INVALID_TRIGGER, EXPIRY_IN_PAST, INSUFFICIENT_FUNDS)
+  @ApiErrors(UNKNOWN_SYMBOL, SYMBOL_HALTED, LEVERAGE_OUT_OF_RANGE, MARGIN_BELOW_MINIMUM, INVALID_TRIGGER, EXPIRY_IN_PAST, INSUFFICIENT_FUNDS, PRICE_FEED_STALE)
   place(@CurrentUser() caller: AuthenticatedUser, @Body() body: PlaceOrderDto, @Headers(IDEMPOTENCY_KEY_HEADER) key?: string): Promise<OrderDto> {
     return this.trading.placeOrder(caller.id, body, key);
   }
@@ -109,7 +113,7 @@ export class OrdersController {
   @ApiOperation({ summary: 'Cancel an open order; its hold goes back to available' })
   @Idempotent()
   @ApiOkResponse({ type: OrderDto, description: 'The cancelled order' })
-  @ApiErrors(ORDER_NOT_FOUND, ORDER_NOT_OPEN)
+  @ApiErrors(ORDER_NOT_FOUND, ORDER_NOT_OPEN, SYMBOL_NOT_TRADED)
   cancel(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', OrderNotFound) id: string, @Headers(IDEMPOTENCY_KEY_HEADER) key?: string): Promise<OrderDto> {
     return this.trading.cancelOrder(caller.id, id, key);
   }

@@ -180,14 +180,19 @@ export class PositionDto {
   closeFee!: string | null;
 
   @ApiProperty({
-    example: '65010.00000000',
+    example: '65005.00000000',
     nullable: true,
     type: String,
-    description: 'Open positions: the price it would close at now, from the latest quote (the bid for a long, the ask for a short); null without a quote or once closed',
+    description: 'Open positions: the symbol’s mark price, the mid of the latest quote (rounded down to 8 decimals), as GET /perps shows it; null without a quote or once closed',
   })
   markPrice!: string | null;
 
-  @ApiProperty({ example: '0.146153', nullable: true, type: String, description: 'Open positions: P&L at markPrice, before the close fee' })
+  @ApiProperty({
+    example: '-0.153823',
+    nullable: true,
+    type: String,
+    description: 'Open positions: the P&L a close now would realise, at the latest bid for a long or ask for a short (not at markPrice), before the close fee',
+  })
   unrealizedPnl!: string | null;
 
   @ApiProperty({ example: null, nullable: true, type: String, description: 'The fill price of the close (a liquidation: the tick’s price)' })
@@ -301,14 +306,14 @@ export class SymbolExposureDto {
   @ApiProperty({ example: 3 })
   openPositions!: number;
 
-  @ApiProperty({ example: '64990.00000000', nullable: true, type: String, description: 'Mid of the latest quote; null without one' })
+  @ApiProperty({ example: '64990.00000000', nullable: true, type: String, description: 'The mark: mid of the latest quote (rounded down to 8 decimals); null without one' })
   markPrice!: string | null;
 
   @ApiProperty({
     example: '-42.120000',
     nullable: true,
     type: String,
-    description: 'What the house gains if every open position closed at its mark now (the negative of the users’ unrealized P&L); null without a quote',
+    description: 'What the house gains if every open position were settled at markPrice now (the negative of the users’ P&L at the mark, before fees); null without a quote',
   })
   houseNetExposure!: string | null;
 }

@@ -13,6 +13,13 @@ export class PositionClosed extends domainError(409, 'PositionClosed', (position
 
 export class OrderNotOpen extends domainError(409, 'OrderNotOpen', (orderId: string, status: string) => ({ message: `Order ${orderId} is ${status}`, details: { status } })) {}
 
+/** An open position or order on a symbol no shard runs for (removed from PERP_SYMBOLS, not winding down): no leader would answer. */
+export class SymbolNotTraded extends domainError(
+  409,
+  'SymbolNotTraded',
+  (symbol: string) => `${symbol} is no longer traded (not in PERP_SYMBOLS); what is open on it waits until it is listed again`,
+) {}
+
 export class SymbolHalted extends domainError(409, 'SymbolHalted', (symbol: string) => `Trading ${symbol} is halted`) {}
 
 export class LeverageOutOfRange extends domainError(422, 'LeverageOutOfRange', (message: string, details: { min: number; max: number }) => ({ message, details })) {}

@@ -11,7 +11,7 @@ import { PerpCandleEvent, PerpTickerEvent, TradesEvent } from './trades.events';
 
 /**
  * Opens `ticker:<symbol>` (snapshot: the ticker as REST shows it, or null before the first price) and
- * `candles:<symbol>:<interval>` (snapshot: the latest candle broadcast, `{candle}`), for PERP_SYMBOLS only,
+ * `candles:<symbol>:<interval>` (snapshot: the latest candle broadcast, `{candle}`), for the symbols the feed follows only,
  * and turns the feed leader's `perp.ticker` / `perp.candle` into `ticker` and `candle` broadcasts. The
  * Redis adapter carries them to every instance, so only the leader raises them.
  */

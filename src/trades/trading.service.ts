@@ -6,7 +6,7 @@ import { DomainError, IdempotencyKeyMismatch, InvalidField } from '../common/err
 import { offsetOf, Page, toPage } from '../common/http/pagination';
 import { formatUsdc, parseUsdc } from '../common/money/usdc';
 import type { CommandOutcome, EngineCommand } from '../engine/venue';
-import { exitPriceOf, pnlAt } from './core/perp-math';
+import { pnlAt } from './core/perp-math';
 import { formatPrice, midPrice, parsePriceField } from './core/price';
 import { PerpFillEntity } from './perp-fill.entity';
 import { PerpOrderEntity } from './perp-order.entity';
@@ -24,7 +24,7 @@ import type {
   UpdateTriggersDto,
 } from './trades.dto';
 import { UnknownSymbol } from './perp-errors';
-import { OrderNotFound, OrderNotOpen, PositionClosed, PositionNotFound } from './trades.errors';
+import { OrderNotFound, OrderNotOpen, PositionClosed, PositionNotFound, SymbolNotTraded } from './trades.errors';
 import { latestTopOfBook } from './venue/fresh-quote';
 import { type Fingerprinted, PerpCommandType } from './venue/perp-commands';
 import { PERP_ENGINE, type PerpEngine } from './venue/perp-engine';
@@ -85,13 +85,16 @@ export class TradingService {
 
   async close(userId: string, positionId: string, idempotencyKey?: string): Promise<PositionDto> {
     const position = await this.ownPosition(positionId, userId);
-    if (position.status !== 'open' && idempotencyKey === undefined) throw new PositionClosed(positionId);
+    // A retry with its key goes to the leader, which replays the stored outcome; there is none to ask on a symbol whose shard is gone.
+    if (position.status !== 'open' && (idempotencyKey === undefined || !this.hasShard(position.symbol))) throw new PositionClosed(positionId);
+    this.assertShard(position.symbol);
     return this.run<PositionDto>(position.symbol, userId, idempotencyKey, PerpCommandType.Close, { positionId });
   }
 
   async updateTriggers(userId: string, positionId: string, body: UpdateTriggersDto): Promise<PositionDto> {
     const position = await this.ownPosition(positionId, userId);
     if (position.status !== 'open') throw new PositionClosed(positionId);
+    this.assertShard(position.symbol);
     const price = (value: string | null | undefined, field: string) => (value === undefined ? undefined : value === null ? null : parsePriceField(value, field).toString());
     return this.run<PositionDto>(position.symbol, userId, undefined, PerpCommandType.UpdateTriggers, {
       positionId,
@@ -117,7 +120,8 @@ export class TradingService {
   async cancelOrder(userId: string, orderId: string, idempotencyKey?: string): Promise<OrderDto> {
     const order = await this.dataSource.manager.findOne(PerpOrderEntity, { where: { id: orderId, userId } });
     if (!order) throw new OrderNotFound(orderId);
-    if (order.status !== 'open' && idempotencyKey === undefined) throw new OrderNotOpen(orderId, order.status);
+    if (order.status !== 'open' && (idempotencyKey === undefined || !this.hasShard(order.symbol))) throw new OrderNotOpen(orderId, order.status);
+    this.assertShard(order.symbol);
     return this.run<OrderDto>(order.symbol, userId, idempotencyKey, PerpCommandType.CancelOrder, { orderId });
   }
 
@@ -153,7 +157,7 @@ export class TradingService {
     return toPage(rows.map(toOrderDto), total, query);
   }
 
-  /** Per symbol: open interest each side, and what the house would gain if every open position closed at its mark now. */
+  /** Per symbol: open interest each side, and what the house would gain if every open position were settled at the mark (the mid) now. */
   async exposure(): Promise<ExposureDto> {
     const rows = (await this.dataSource.manager
       .createQueryBuilder(PerpPositionEntity, 'position')
@@ -173,19 +177,18 @@ export class TradingService {
         const long = rows.find((row) => row.symbol === symbol && row.side === 'long');
         const short = rows.find((row) => row.symbol === symbol && row.side === 'short');
         const quote = latestTopOfBook(this.prices, symbol);
+        const mark = quote ? midPrice(quote.bid, quote.ask) : null;
         let house: bigint | null = null;
-        if (quote) {
+        if (mark !== null) {
           house = 0n;
-          for (const position of open.filter((row) => row.symbol === symbol)) {
-            house -= pnlAt(position.side, position.notional, position.entryPrice, exitPriceOf(position.side, quote.bid, quote.ask));
-          }
+          for (const position of open.filter((row) => row.symbol === symbol)) house -= pnlAt(position.side, position.notional, position.entryPrice, mark);
         }
         return {
           symbol,
           openInterestLong: formatUsdc(BigInt(long?.notional ?? '0')),
           openInterestShort: formatUsdc(BigInt(short?.notional ?? '0')),
           openPositions: (long?.positions ?? 0) + (short?.positions ?? 0),
-          markPrice: quote ? formatPrice(midPrice(quote.bid, quote.ask)) : null,
+          markPrice: mark === null ? null : formatPrice(mark),
           houseNetExposure: house === null ? null : formatUsdc(house),
         };
       }),
@@ -194,9 +197,20 @@ export class TradingService {
 
   // ---- internals --------------------------------------------------------------------------------
 
+  /** Only PERP_SYMBOLS open new positions and orders: anything else is refused here, before it could wait for a leader. */
   private async knownSymbol(symbol: string): Promise<string> {
     if (!(await this.markets.rules(symbol))) throw new UnknownSymbol(symbol);
     return symbol;
+  }
+
+  /** Whether a leader runs (or will) for `symbol`: PERP_SYMBOLS, or a symbol winding down. */
+  private hasShard(symbol: string): boolean {
+    return this.markets.symbols().includes(symbol);
+  }
+
+  /** A command for a symbol with no shard would wait for a leader that never comes, then answer 503: refused at once instead. */
+  private assertShard(symbol: string): void {
+    if (!this.hasShard(symbol)) throw new SymbolNotTraded(symbol);
   }
 
   private async ownPosition(positionId: string, userId: string): Promise<PerpPositionEntity> {

@@ -16,7 +16,7 @@ import { PerpCommandType, type OpenPayload } from '../../src/trades/venue/perp-c
 import { PERP_ENGINE } from '../../src/trades/venue/perp-engine';
 import { PerpVenue } from '../../src/trades/venue/perp-venue';
 import { givenUserWithBalance } from './support/given';
-import { BTC, givenPerpQuote, InProcessPerpEngine, perpsVenue, tickAt } from './support/given-perps';
+import { BTC, ETH, givenPerpQuote, InProcessPerpEngine, perpsVenue, tickAt } from './support/given-perps';
 import { MediumModule, startMediumModule } from './support/medium-module';
 import { refusal } from './support/refusal';
 
@@ -64,7 +64,8 @@ describe('Perps: the venue rules of PerpVenue.applyBatch through TradingService 
       entryPrice: '65010.00000000',
       notional: '1000.000000',
       openFee: '0.500000',
-      markPrice: '65000.00000000',
+      // The mark is the mid; unrealized P&L is what closing now would realise (a long sells at the bid): floor(1000 × (65000 − 65010) / 65010)
+      markPrice: '65005.00000000',
       unrealizedPnl: '-0.153823',
       closeReason: null,
     });
@@ -93,6 +94,26 @@ describe('Perps: the venue rules of PerpVenue.applyBatch through TradingService 
       [alice.id, 'perp-position', 'closed'],
     ]);
     expect(medium.events.named('balance.changed').length).toBe(2);
+  });
+
+  it('marks open positions at the mid in lists and reads, with unrealized P&L at their exit side; the house’s exposure is at the mid', async () => {
+    const mia = await givenUserWithBalance(medium, '100');
+    givenPerpQuote(board, ETH, '3000', '3001');
+    const long = await trading.open(mia.id, { symbol: ETH, side: 'long', margin: '10', leverage: 10 });
+    const short = await trading.open(mia.id, { symbol: ETH, side: 'short', margin: '10', leverage: 5 });
+    givenPerpQuote(board, ETH, '3010', '3012');
+    const listed = await trading.positions(mia.id, { status: 'open', symbol: ETH, page: 1, limit: 10 });
+    // Entered at 3001 (ask) and 3000 (bid). Long 100 × (3010 − 3001) / 3001 = 0.299900; short 50 × (3000 − 3012) / 3000 = −0.2
+    expect(Object.fromEntries(listed.data.map((row) => [row.side, [row.markPrice, row.unrealizedPnl]]))).toEqual({
+      long: ['3011.00000000', '0.299900'],
+      short: ['3011.00000000', '-0.200000'],
+    });
+    expect(await trading.position(mia.id, short.id)).toMatchObject({ markPrice: '3011.00000000', unrealizedPnl: '-0.200000' });
+    const exposure = (await trading.exposure()).symbols.find((row) => row.symbol === ETH)!;
+    // At the mid 3011: long floor(100 × 10 / 3001) = 0.333222, short floor(50 × −11 / 3000) = −0.183334; the house takes the other side
+    expect(exposure).toMatchObject({ markPrice: '3011.00000000', openPositions: 2, openInterestLong: '100.000000', openInterestShort: '50.000000', houseNetExposure: '-0.149888' });
+    await trading.close(mia.id, long.id);
+    await trading.close(mia.id, short.id);
   });
 
   it('opens a short at the bid; a loss on close goes to the house, and a loss beyond the margin pays back nothing', async () => {
@@ -197,6 +218,21 @@ describe('Perps: the venue rules of PerpVenue.applyBatch through TradingService 
     expect(after.house - before.house).toBe(units('4.653131'));
   });
 
+  it('answers a tick that fires nothing without a transaction; the tick that crosses a stop goes through a batch and fires once', async () => {
+    const mona = await givenUserWithBalance(medium, '100');
+    const opened = await trading.open(mona.id, { symbol: BTC, side: 'long', margin: '10', leverage: 5, stopLoss: '64000' });
+    const { batches, withoutWrites } = engine();
+    expect(await tickAt(medium, board, BTC, '64100', '64110')).toEqual({ waited: false, closed: [], filled: [], expired: [] });
+    expect([engine().batches - batches, engine().withoutWrites - withoutWrites]).toEqual([0, 1]);
+
+    const fired = await tickAt(medium, board, BTC, '63900', '63910');
+    expect(fired.closed).toEqual([{ positionId: opened.id, reason: 'stop_loss' }]);
+    expect([engine().batches - batches, engine().withoutWrites - withoutWrites]).toEqual([1, 1]);
+    expect((await tickAt(medium, board, BTC, '63800', '63810')).closed).toEqual([]);
+    expect([engine().batches - batches, engine().withoutWrites - withoutWrites]).toEqual([1, 2]);
+    expect(await medium.dataSource.manager.count(PerpFillEntity, { where: { positionId: opened.id } })).toBe(2);
+  });
+
   it('fires a short’s take-profit at the ask of the crossing tick', async () => {
     const gina = await givenUserWithBalance(medium, '100');
     const opened = await trading.open(gina.id, { symbol: BTC, side: 'short', margin: '20', leverage: 10, takeProfit: '64000' });
@@ -222,6 +258,23 @@ describe('Perps: the venue rules of PerpVenue.applyBatch through TradingService 
     const after = await houseAndFees();
     expect(after.house - before.house).toBe(units('50'));
     expect(after.fees).toBe(before.fees);
+  });
+
+  it('a user close at a price past the liquidation price, before its tick was applied, is the liquidation: nothing back, no close fee', async () => {
+    const ida = await givenUserWithBalance(medium, '100');
+    const opened = await trading.open(ida.id, { symbol: BTC, side: 'short', margin: '20', leverage: 50 });
+    const liquidation = parsePrice(opened.liquidationPrice);
+    const before = await houseAndFees();
+    // The quote is on the board (the user can see it), its tick not yet applied by the leader.
+    givenPerpQuote(board, BTC, formatPrice(liquidation - parsePrice('20')), formatPrice(liquidation + parsePrice('5')));
+    const closed = await trading.close(ida.id, opened.id);
+    expect(closed).toMatchObject({ status: 'closed', closeReason: 'liquidation', payout: '0.000000', closeFee: '0.000000', liquidationGap: '5.00000000' });
+    expect(await balance(ida.id)).toEqual({ available: units('100') - units('20') - units('0.5'), locked: 0n });
+    const after = await houseAndFees();
+    expect(after.house - before.house).toBe(units('20'));
+    expect(after.fees).toBe(before.fees);
+    const notes = medium.events.named<{ userId: string; notification: PerpTriggerNotification }>(UserUpdateEvent.NotificationCreated);
+    expect(notes.map((note) => [note.userId, note.notification.reason])).toContainEqual([ida.id, 'liquidation']);
   });
 
   it('moves and removes triggers; a removed stop no longer fires', async () => {

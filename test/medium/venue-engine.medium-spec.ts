@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { encodeStreamEntry } from '../../src/engine/command-stream';
 import { engineKeys } from '../../src/engine/engine-keys';
-import type { CommandOutcome, EngineCommand, LeadershipChange } from '../../src/engine/venue';
+import type { CommandOutcome, EngineCommand, LeadershipChange, LocalCommand } from '../../src/engine/venue';
 import { REDIS } from '../../src/redis/redis.module';
 import { COUNTER_TABLE_DDL } from './support/counter-venue';
 import { EngineInstance, startEngineInstance, waitUntil } from './support/engine-instance';
@@ -10,6 +10,11 @@ import { EngineInstance, startEngineInstance, waitUntil } from './support/engine
 const add = (amount: number, id: string = randomUUID()): EngineCommand => ({ id, type: 'add', payload: { amount } });
 const newShard = () => `s-${randomUUID().slice(0, 8)}`;
 const result = (outcome: CommandOutcome) => (outcome.ok ? outcome.result : outcome.refusal);
+const local = (instance: EngineInstance, shard: string, command: LocalCommand): Promise<CommandOutcome> => {
+  const submitted = instance.engine.submitLocal('counter', shard, command);
+  if (submitted === false) throw new Error(`not leading ${shard}`);
+  return submitted;
+};
 
 describe('Venue engine: ordering, batching, dedupe, fencing and takeover against PostgreSQL and Redis (medium)', () => {
   const running: EngineInstance[] = [];
@@ -128,6 +133,32 @@ describe('Venue engine: ordering, batching, dedupe, fencing and takeover against
 
     expect(outcome && result(outcome)).toEqual({ seq: 1, total: 3 });
     expect(await storedIds(leader, shard)).toEqual([]);
+  });
+
+  it('answers an unrecorded local command that writes nothing at once, without a batch, on the state every earlier command left', async () => {
+    const shard = newShard();
+    const instance = await start([shard]);
+    await leading(shard, instance);
+    await instance.engine.submit('counter', shard, add(2));
+    const batches = instance.venue.batches.length;
+
+    expect(result(await local(instance, shard, { type: 'read', payload: {} }))).toEqual({ seq: 1, total: 2 });
+    expect([instance.venue.batches.length - batches, instance.venue.withoutWrites]).toEqual([0, 1]);
+
+    // Queued behind a command not committed yet, it waits for its batch: arrival order holds.
+    const adding = instance.engine.submit('counter', shard, add(5));
+    const reading = local(instance, shard, { type: 'read', payload: {} });
+    expect(result(await reading)).toEqual({ seq: 2, total: 7 });
+    expect(result(await adding)).toEqual({ seq: 2, total: 7 });
+    expect(instance.venue.withoutWrites).toBe(1);
+
+    // A local command that writes (the venue answers null) and a recorded one go through committed batches.
+    expect(result(await local(instance, shard, { type: 'add', payload: { amount: 1 } }))).toEqual({ seq: 3, total: 8 });
+    expect(result(await local(instance, shard, { id: 'read-once', type: 'read', payload: {} }))).toEqual({ seq: 3, total: 8 });
+    expect(instance.venue.withoutWrites).toBe(1);
+    expect(await storedIds(instance, shard)).toContain('read-once');
+    expect(result(await local(instance, shard, { type: 'read', payload: {} }))).toEqual({ seq: 3, total: 8 });
+    expect(instance.venue.withoutWrites).toBe(2);
   });
 
   it('gives each shard one leader among two instances, and a submit on the other goes through the stream', async () => {

@@ -13,7 +13,7 @@ export interface SignedInSession {
 }
 
 /** A SIWE message for this server (its SIWE_DOMAIN and first allowed chain), with overrides. */
-export function siweMessageFor(running: RunningApp, wallet: HDNodeWallet, nonce: string, overrides: Partial<Parameters<typeof formatSiweMessage>[0]> = {}): string {
+export function siweMessageFor(running: RunningApp, wallet: { address: string }, nonce: string, overrides: Partial<Parameters<typeof formatSiweMessage>[0]> = {}): string {
   return formatSiweMessage({
     domain: running.config.siweDomain,
     address: wallet.address,

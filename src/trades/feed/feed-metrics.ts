@@ -40,7 +40,7 @@ export class FeedMetrics {
     });
     this.secondsSinceLastQuote = new Gauge({
       name: 'perp_feed_seconds_since_last_quote',
-      help: 'Seconds since the feed received the latest quote this instance holds, per PERP_SYMBOLS symbol (+Inf before the first); above FEED_STALE_MS the symbol is stale',
+      help: 'Seconds since the feed received the latest quote this instance holds, per symbol the feed follows (PERP_SYMBOLS and any winding down; +Inf before the first); above FEED_STALE_MS the symbol is stale',
       labelNames: ['symbol'] as const,
       registers,
       collect: () => {

@@ -55,7 +55,9 @@ export class PerpPrices implements PriceBoard, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('PerpPrices');
   private readonly quotes = new Map<string, PriceQuote>();
   private readonly listeners = new Set<(quote: PriceQuote) => void>();
-  private readonly known: ReadonlySet<string>;
+  /** PERP_SYMBOLS, then the symbols removed from it that still hold open positions or orders (see `follow`). */
+  private followed: readonly string[];
+  private known: ReadonlySet<string>;
   private subscriber: Redis | null = null;
   private highestToken = 0;
 
@@ -63,11 +65,25 @@ export class PerpPrices implements PriceBoard, OnModuleInit, OnModuleDestroy {
     @Inject(REDIS) private readonly redis: Redis,
     private readonly config: AppConfig,
   ) {
-    this.known = new Set(config.perpSymbols);
+    this.followed = [...config.perpSymbols];
+    this.known = new Set(this.followed);
   }
 
+  /** The symbols the feed follows: PERP_SYMBOLS and any winding down (removed from it with positions still open). */
   get symbols(): readonly string[] {
-    return this.config.perpSymbols;
+    return this.followed;
+  }
+
+  /**
+   * Follows PERP_SYMBOLS and `windingDown` from now on (PerpSymbols calls it on every instance): their quotes are
+   * taken in, and the feed leader subscribes to them. A symbol newly followed is read from the hash at once.
+   */
+  follow(windingDown: readonly string[]): void {
+    const followed = [...new Set([...this.config.perpSymbols, ...windingDown])];
+    const added = followed.some((symbol) => !this.known.has(symbol));
+    this.followed = followed;
+    this.known = new Set(followed);
+    if (added && this.subscriber) void this.reload();
   }
 
   get staleMs(): number {

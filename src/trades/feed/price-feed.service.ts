@@ -60,6 +60,8 @@ export class PriceFeedService implements OnApplicationBootstrap, OnModuleDestroy
   private lastRenewAt = 0;
   private lastFlushAt = 0;
   private source: QuoteSource | null = null;
+  /** What the running source follows (PerpPrices.symbols when it started). */
+  private sourceSymbols: readonly string[] = [];
   private aggregator = new CandleAggregator();
   private readonly dayStats = new Map<string, DayStats>();
   private readonly latestQuotes = new Map<string, PriceQuote>();
@@ -155,6 +157,7 @@ export class PriceFeedService implements OnApplicationBootstrap, OnModuleDestroy
     } else if (now - this.lastRenewAt >= this.renewEveryMs) {
       if (!(await this.lease.renew())) throw new LeadershipLost('lease expired or taken');
       this.lastRenewAt = now;
+      await this.followNewSymbols();
     }
     if (now - this.lastFlushAt >= CANDLE_FLUSH_MS) {
       this.lastFlushAt = now;
@@ -185,7 +188,7 @@ export class PriceFeedService implements OnApplicationBootstrap, OnModuleDestroy
   private pruneOldCandles(): void {
     const before = new Date(Date.now() - this.config.candle1mRetentionDays * DAY_MS);
     this.pruning = this.pruning
-      .then(() => this.candles.pruneBefore(this.config.perpSymbols, '1m', before, 5000, () => this.running && this.isLeader))
+      .then(() => this.candles.pruneBefore(this.prices.symbols, '1m', before, 5000, () => this.running && this.isLeader))
       .then((deleted) => {
         this.metrics.candlesPruned.inc({ interval: '1m' }, deleted);
         if (deleted > 0) this.logger.log(`pruned ${deleted} 1m candles older than ${before.toISOString()}`);
@@ -196,13 +199,28 @@ export class PriceFeedService implements OnApplicationBootstrap, OnModuleDestroy
   private async takeOver(): Promise<void> {
     this.aggregator = new CandleAggregator();
     this.latestQuotes.clear();
-    for (const symbol of this.config.perpSymbols) this.dayStats.set(symbol, await this.candles.dayStats(symbol));
+    for (const symbol of this.prices.symbols) this.dayStats.set(symbol, await this.candles.dayStats(symbol));
+    this.source = this.createSource();
+    this.source.start((quote) => this.onQuote(quote));
+  }
+
+  /**
+   * A symbol began or ended winding down (removed from PERP_SYMBOLS with positions still open, see PerpSymbols):
+   * the source starts again on the new list. The candles in progress are kept.
+   */
+  private async followNewSymbols(): Promise<void> {
+    const symbols = this.prices.symbols;
+    if (!this.source || (symbols.length === this.sourceSymbols.length && symbols.every((symbol, i) => symbol === this.sourceSymbols[i]))) return;
+    this.logger.log(`now following ${symbols.join(', ')}`);
+    await this.stopSource();
+    for (const symbol of symbols) if (!this.dayStats.has(symbol)) this.dayStats.set(symbol, await this.candles.dayStats(symbol));
     this.source = this.createSource();
     this.source.start((quote) => this.onQuote(quote));
   }
 
   private createSource(): QuoteSource {
-    const symbols = this.config.perpSymbols;
+    const symbols = [...this.prices.symbols];
+    this.sourceSymbols = symbols;
     if (this.config.priceFeed === 'backpack') {
       return new BackpackStream({
         url: this.config.backpackWsUrl,

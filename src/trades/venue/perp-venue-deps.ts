@@ -21,8 +21,11 @@ export interface PerpMarketRules {
 }
 
 export interface PerpMarketCatalog {
-  /** The rules of `symbol`, or undefined when it is not traded. */
+  /** The rules of `symbol`, or undefined when it is not traded (not in PERP_SYMBOLS, or not in the catalogue). */
   rules(symbol: string): Promise<PerpMarketRules | undefined>;
+  /** Whether `symbol` is in PERP_SYMBOLS. A shard of one that is not is winding down: it only closes, cancels and triggers what is open. */
+  isTraded(symbol: string): boolean;
+  /** Every symbol with a shard: the traded ones, then those winding down (removed from PERP_SYMBOLS with positions or orders open). */
   symbols(): string[];
 }
 

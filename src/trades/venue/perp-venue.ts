@@ -11,6 +11,7 @@ import {
   type CloseReason,
   entryPriceOf,
   exitPriceOf,
+  legCrossed,
   openTerms,
   type PositionTerms,
   settle,
@@ -80,6 +81,8 @@ export interface TickResult {
   closed: { positionId: string; reason: TriggerReason }[];
   filled: { orderId: string; positionId: string }[];
   expired: string[];
+  /** Orders of a symbol winding down (removed from PERP_SYMBOLS), cancelled since they can never fill. */
+  cancelled: string[];
 }
 
 const BPS = 10_000n;
@@ -151,6 +154,24 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     return outcomes;
   }
 
+  /**
+   * A tick that would write nothing (no order due to expire, nothing crossed, or the feed stale) is answered at
+   * once, as `tick` would answer it, without a transaction; any other command, or a tick that fires, goes
+   * through a committed batch (null).
+   */
+  applyWithoutWrites(state: PerpShardState, command: EngineCommand): CommandOutcome | null {
+    if (command.type !== PerpCommandType.Tick) return null;
+    const now = Date.now();
+    for (const order of state.orders.values()) if (order.expiresAt !== null && order.expiresAt.getTime() <= now) return null;
+    // A symbol winding down cancels its open orders on the next tick: that writes.
+    if (state.orders.size > 0 && !this.markets.isTraded(state.symbol)) return null;
+    const quiet: TickResult = { waited: false, closed: [], filled: [], expired: [], cancelled: [] };
+    if (this.prices.isStale(state.symbol)) return { ok: true, result: { ...quiet, waited: true } };
+    const payload = command.payload as TickPayload;
+    if (state.triggers.crossed(parsePrice(payload.bid, 'bid'), parsePrice(payload.ask, 'ask')).length > 0) return null;
+    return { ok: true, result: quiet };
+  }
+
   private apply(manager: EntityManager, state: PerpShardState, command: EngineCommand, symbol: string): Promise<Applied> {
     const userId = command.userId ?? '';
     switch (command.type) {
@@ -214,10 +235,10 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     const positions = opened.map(({ position }) => position);
     await manager.query(
       `INSERT INTO perp_positions (id, user_id, symbol, side, status, margin, leverage, notional, entry_price, maintenance_margin_bps,
-                                   liquidation_price, stop_loss, take_profit, open_fee, order_id, opened_at)
-       SELECT id, user_id, $1, side, 'open', margin, leverage, notional, entry_price, maintenance_margin_bps, liquidation_price, stop_loss, take_profit, open_fee, NULL, $2
-         FROM unnest($3::uuid[], $4::uuid[], $5::varchar[], $6::numeric[], $7::int[], $8::numeric[], $9::numeric[], $10::int[], $11::numeric[], $12::numeric[], $13::numeric[], $14::numeric[])
-              AS v(id, user_id, side, margin, leverage, notional, entry_price, maintenance_margin_bps, liquidation_price, stop_loss, take_profit, open_fee)`,
+                                   liquidation_price, taker_fee_bps, stop_loss, take_profit, open_fee, order_id, opened_at)
+       SELECT id, user_id, $1, side, 'open', margin, leverage, notional, entry_price, maintenance_margin_bps, liquidation_price, taker_fee_bps, stop_loss, take_profit, open_fee, NULL, $2
+         FROM unnest($3::uuid[], $4::uuid[], $5::varchar[], $6::numeric[], $7::int[], $8::numeric[], $9::numeric[], $10::int[], $11::numeric[], $12::int[], $13::numeric[], $14::numeric[], $15::numeric[])
+              AS v(id, user_id, side, margin, leverage, notional, entry_price, maintenance_margin_bps, liquidation_price, taker_fee_bps, stop_loss, take_profit, open_fee)`,
       [
         symbol,
         now,
@@ -230,6 +251,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
         positions.map((position) => priceColumn.to(position.entryPrice)),
         positions.map((position) => position.maintenanceMarginBps),
         positions.map((position) => priceColumn.to(position.liquidationPrice)),
+        positions.map((position) => position.takerFeeBps),
         positions.map((position) => priceColumn.to(position.stopLoss)),
         positions.map((position) => priceColumn.to(position.takeProfit)),
         positions.map((position) => position.openFee.toString()),
@@ -278,7 +300,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     const triggers = { stopLoss: optionalPrice(payload.stopLoss), takeProfit: optionalPrice(payload.takeProfit) };
     const problem = triggerProblem(payload.side, opened.liquidationPrice, triggers, quote);
     if (problem) throw new InvalidTrigger(problem);
-    const position = this.newPosition({ userId, symbol, terms, opened, triggers, orderId: null, now });
+    const position = this.newPosition({ userId, symbol, terms, takerFeeBps: rules.takerFeeBps, opened, triggers, orderId: null, now });
     return { fingerprint: payload.fingerprint, position, quote, quotedPrice };
   }
 
@@ -286,7 +308,12 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     const position = await this.ownOpenPosition(manager, state, userId, payload.positionId);
     const quote = freshTopOfBook(this.prices, state.symbol);
     const exitPrice = exitPriceOf(position.side, quote.bid, quote.ask);
-    const { closed, changes } = await this.closePositions(manager, state, [{ position, reason: 'user', exitPrice, referencePrice: null }], new Date());
+    // The latest quote may be past the liquidation price before its tick is applied: at that price the position is
+    // liquidated (nothing back), whoever asks first; the user's close must not pay out the rest of its margin.
+    const close: PositionClose = legCrossed(position.side, 'liquidation', position.liquidationPrice, exitPrice)
+      ? { position, reason: 'liquidation', exitPrice, referencePrice: position.liquidationPrice }
+      : { position, reason: 'user', exitPrice, referencePrice: null };
+    const { closed, changes } = await this.closePositions(manager, state, [close], new Date());
     return this.answer(payload.fingerprint, toPositionDto(closed[0]), changes);
   }
 
@@ -336,6 +363,8 @@ export class PerpVenue implements VenueShard<PerpShardState> {
       stopLoss: triggers.stopLoss,
       takeProfit: triggers.takeProfit,
       heldFee: opened.openFee,
+      takerFeeBps: rules.takerFeeBps,
+      maintenanceMarginBps: rules.maintenanceMarginBps,
       status: 'open' as PerpOrderStatus,
       positionId: null,
       expiresAt: payload.expiresAt === undefined ? null : new Date(payload.expiresAt),
@@ -368,11 +397,14 @@ export class PerpVenue implements VenueShard<PerpShardState> {
    * the feed stale nothing fires: the next fresh quote decides.
    */
   private async tick(manager: EntityManager, state: PerpShardState, payload: TickPayload): Promise<Applied> {
-    const result: TickResult = { waited: false, closed: [], filled: [], expired: [] };
+    const result: TickResult = { waited: false, closed: [], filled: [], expired: [], cancelled: [] };
     const changes: (() => void)[] = [];
     const now = new Date();
     const expired = await this.expireOrders(manager, state, now.getTime(), changes);
     result.expired.push(...expired);
+    result.cancelled.push(...(await this.cancelOrdersOfUntraded(manager, state, new Set(expired), now, changes)));
+    // Ended in this command (the state forgets them only once its savepoint is released).
+    const ended = new Set([...result.expired, ...result.cancelled]);
     if (this.prices.isStale(state.symbol)) return { result: { ...result, waited: true }, changes };
 
     const quote = { bid: parsePrice(payload.bid, 'bid'), ask: parsePrice(payload.ask, 'ask') };
@@ -390,17 +422,19 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     for (const item of crossed) {
       if (item.kind !== 'order') continue;
       const order = state.orders.get(item.id);
-      if (!order || expired.includes(order.id)) continue;
+      if (!order || ended.has(order.id)) continue;
       const positionId = await this.fillOrder(manager, state, order, item.fillPrice, quote, now, changes);
       if (positionId) result.filled.push({ orderId: order.id, positionId });
     }
     return { result, changes };
   }
 
+  /** The leader's sweep (about once a second, ticks or not): orders due expire; a shard winding down cancels its orders. */
   private async expireDue(manager: EntityManager, state: PerpShardState, now: number): Promise<Applied> {
     const changes: (() => void)[] = [];
     const expired = await this.expireOrders(manager, state, now, changes);
-    return { result: { expired }, changes };
+    const cancelled = await this.cancelOrdersOfUntraded(manager, state, new Set(expired), new Date(now), changes);
+    return { result: { expired, cancelled }, changes };
   }
 
   // ---- steps ------------------------------------------------------------------------------------
@@ -412,9 +446,9 @@ export class PerpVenue implements VenueShard<PerpShardState> {
    */
   private async closePositions(manager: EntityManager, state: PerpShardState, closes: PositionClose[], at: Date): Promise<{ closed: PerpPositionEntity[]; changes: (() => void)[] }> {
     if (closes.length === 0) return { closed: [], changes: [] };
-    const takerFeeBps = BigInt((await this.markets.rules(state.symbol))?.takerFeeBps ?? 0);
     const settled = closes.map(({ position, reason, exitPrice, referencePrice }) => {
-      const settlement = settle(this.termsOf(position), exitPrice, reason, takerFeeBps);
+      // At the fee of the open, not the symbol's fee now (an admin may have changed it since).
+      const settlement = settle(this.termsOf(position), exitPrice, reason, BigInt(position.takerFeeBps));
       const slippage = referencePrice === null ? 0n : gap(exitPrice, referencePrice);
       const closed = Object.assign(Object.create(PerpPositionEntity.prototype) as PerpPositionEntity, position, {
         status: 'closed',
@@ -501,8 +535,9 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     changes: (() => void)[],
   ): Promise<string | null> {
     const rules = await this.markets.rules(order.symbol);
-    const terms: PositionTerms = { side: order.side, margin: order.margin, leverage: order.leverage, entryPrice: fillPrice, maintenanceMarginBps: BigInt(rules?.maintenanceMarginBps ?? 0) };
-    const opened = rules ? openTerms(terms, { maxLeverage: rules.maxLeverage, takerFeeBps: BigInt(rules.takerFeeBps) }) : { problem: 'symbol no longer traded' };
+    // The order's own terms (fee and maintenance margin at placement); the symbol's rules now only decide whether it may still open.
+    const terms: PositionTerms = { side: order.side, margin: order.margin, leverage: order.leverage, entryPrice: fillPrice, maintenanceMarginBps: BigInt(order.maintenanceMarginBps) };
+    const opened = rules ? openTerms(terms, { maxLeverage: rules.maxLeverage, takerFeeBps: BigInt(order.takerFeeBps) }) : { problem: 'symbol no longer traded' };
     if ('problem' in opened || rules?.halted) {
       // The market changed under the order (halted, stricter rules): it cannot open; its hold goes back.
       this.logger.warn(`order ${order.id} cancelled at fill: ${'problem' in opened ? opened.problem : 'halted'}`);
@@ -513,6 +548,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
       userId: order.userId,
       symbol: order.symbol,
       terms,
+      takerFeeBps: order.takerFeeBps,
       opened: { ...opened, openFee: order.heldFee },
       triggers: { stopLoss: order.stopLoss, takeProfit: order.takeProfit },
       orderId: order.id,
@@ -546,6 +582,18 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     const due = [...state.orders.values()].filter((order) => order.expiresAt !== null && order.expiresAt.getTime() <= now);
     for (const order of due) changes.push(...(await this.endOrder(manager, state, order, 'expired', new Date(now))));
     return due.map((order) => order.id);
+  }
+
+  /**
+   * On a shard winding down (its symbol removed from PERP_SYMBOLS) no order can open its position any more: each open
+   * one (but those in `skip`, ended already by this command) is cancelled, its hold released, so no money waits on it.
+   */
+  private async cancelOrdersOfUntraded(manager: EntityManager, state: PerpShardState, skip: ReadonlySet<string>, at: Date, changes: (() => void)[]): Promise<string[]> {
+    if (state.orders.size === 0 || this.markets.isTraded(state.symbol)) return [];
+    const orders = [...state.orders.values()].filter((order) => !skip.has(order.id));
+    for (const order of orders) changes.push(...(await this.endOrder(manager, state, order, 'cancelled', at)));
+    if (orders.length > 0) this.logger.log(`${state.symbol} is not in PERP_SYMBOLS: cancelled its ${orders.length} open orders`);
+    return orders.map((order) => order.id);
   }
 
   /** Cancelled or expired: the held margin and fee go back to available. */
@@ -604,6 +652,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     userId: string;
     symbol: string;
     terms: PositionTerms;
+    takerFeeBps: number;
     opened: { notional: bigint; openFee: bigint; liquidationPrice: bigint };
     triggers: { stopLoss: bigint | null; takeProfit: bigint | null };
     orderId: string | null;
@@ -621,6 +670,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
       entryPrice: input.terms.entryPrice,
       maintenanceMarginBps: Number(input.terms.maintenanceMarginBps),
       liquidationPrice: input.opened.liquidationPrice,
+      takerFeeBps: input.takerFeeBps,
       stopLoss: input.triggers.stopLoss,
       takeProfit: input.triggers.takeProfit,
       openFee: input.opened.openFee,

@@ -11,17 +11,20 @@ export interface CounterState {
   total: number;
 }
 
-export type CounterCommand = { type: 'add'; payload: { amount: number } } | { type: 'boom'; payload: Record<string, never> };
+export type CounterCommand = { type: 'add'; payload: { amount: number } } | { type: 'read'; payload: Record<string, never> } | { type: 'boom'; payload: Record<string, never> };
 
 /**
  * A venue for engine tests: `add` appends a row (seq, amount) and answers {seq, total}; a negative amount is
- * refused (422) and writes nothing; `boom` throws inside the batch, so the whole transaction rolls back.
+ * refused (422) and writes nothing; `read` writes nothing and answers {seq, total} (at once when the engine lets it, see
+ * applyWithoutWrites); `boom` throws inside the batch, so the whole transaction rolls back.
  */
 export class CounterVenue implements VenueDefinition<CounterState> {
   readonly venue = 'counter';
   listed: string[] = [];
   /** Sizes of the batches this instance applied (only its own, as leader). */
   readonly batches: number[] = [];
+  /** Commands answered by applyWithoutWrites, without a batch. */
+  withoutWrites = 0;
 
   shards(): string[] {
     return this.listed;
@@ -39,6 +42,7 @@ export class CounterVenue implements VenueDefinition<CounterState> {
       const rows: { seq: number; id: string; amount: number }[] = [];
       const outcomes = commands.map((command): CommandOutcome => {
         if (command.type === 'boom') throw new Error('boom');
+        if (command.type === 'read') return { ok: true, result: { seq: state.seq, total: state.total } };
         const { amount } = command.payload as { amount: number };
         if (amount < 0) return { ok: false, refusal: { status: 422, error: 'NegativeAmount', message: 'amount must not be negative' } };
         state.seq += 1;
@@ -53,6 +57,11 @@ export class CounterVenue implements VenueDefinition<CounterState> {
         );
       }
       return outcomes;
+    },
+    applyWithoutWrites: (state: CounterState, command: EngineCommand): CommandOutcome | null => {
+      if (command.type !== 'read') return null;
+      this.withoutWrites += 1;
+      return { ok: true, result: { seq: state.seq, total: state.total } };
     },
   };
 }

@@ -68,8 +68,22 @@ export class ScriptedCatalog implements PerpMarketCatalog {
     return Promise.resolve(this.markets.get(symbol));
   }
 
+  /** Symbols removed from `markets` (PERP_SYMBOLS) whose shards still run, as PerpSymbols keeps them while something is open. */
+  readonly windingDown = new Set<string>();
+
+  isTraded(symbol: string): boolean {
+    return this.markets.has(symbol);
+  }
+
   symbols(): string[] {
-    return [...this.markets.keys()];
+    return [...this.markets.keys(), ...this.windingDown];
+  }
+
+  /** Removed from PERP_SYMBOLS; `windingDown` keeps its shard running (PERP_WIND_DOWN_ENABLED), else it has none. */
+  delist(symbol: string, windingDown: boolean): void {
+    this.markets.delete(symbol);
+    if (windingDown) this.windingDown.add(symbol);
+    else this.windingDown.delete(symbol);
   }
 }
 
@@ -83,6 +97,8 @@ export class InProcessPerpEngine implements PerpEngine {
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly outcomes = new Map<string, CommandOutcome>();
   batches = 0;
+  /** Local commands answered by applyWithoutWrites, without a transaction. */
+  withoutWrites = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -120,6 +136,13 @@ export class InProcessPerpEngine implements PerpEngine {
   private async applyOne(symbol: string, command: EngineCommand): Promise<CommandOutcome> {
     const seen = this.outcomes.get(command.id);
     if (seen) return seen;
+    // As the engine does for an unrecorded local command while the shard is idle (it is: commands run one by one here).
+    const loaded = command.id.startsWith('local:') ? this.states.get(symbol) : undefined;
+    const immediate = loaded ? this.venue.applyWithoutWrites(loaded, command) : null;
+    if (immediate) {
+      this.withoutWrites += 1;
+      return immediate;
+    }
     try {
       const [outcome] = await this.dataSource.transaction(async (manager) => {
         let state = this.states.get(symbol);
