@@ -189,4 +189,15 @@ describe('Rounds: evm-block salts on the dev chain (e2e)', () => {
     const next = (await waitForRound(running, voided.number, ['ACTIVE', 'ENDED', 'SETTLED'], 20_000)) as SaltedRound;
     expect(next.salt).toBe((await blockAt(Number(next.saltRef)))!.hash);
   });
+
+  it('a round pinned for evm-block is voided, not drawn from another source, by a server restarted with SALT_SOURCE=server', async () => {
+    const round = await nextRoundWithMiningOff();
+    await running.close();
+    running = await startTestApp(env({ SALT_SOURCE: 'server' }));
+    await intervalMining(1);
+    const voided = await waitForStatus(running, round.id, ['VOIDED'], 15_000);
+    expect(voided).toMatchObject({ salt: null, saltRef: round.saltRef, saltSource: 'evm-block' });
+    const next = (await waitForRound(running, voided.number, ['ACTIVE', 'ENDED', 'SETTLED'])) as SaltedRound;
+    expect(next).toMatchObject({ saltSource: 'server', saltRef: null, provablyFair: false });
+  });
 });

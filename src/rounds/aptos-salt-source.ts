@@ -1,5 +1,21 @@
-import type { AptosSaltDraw, AptosSaltDraws } from '../blockchain/aptos-salt-draws';
+import type { AptosSaltDraw } from '../blockchain/aptos/aptos-transactions';
 import type { SaltDraw, SaltRound, SaltSource } from './salt-source';
+
+/**
+ * What the `aptos` salt source needs of the Aptos adapter (AptosChain): the cash_markets package's operator-only
+ * `#[randomness]` draw of one u256 per round id, which emits `RoundSaltDrawn {round_id, salt}` and aborts on a
+ * second draw for the same id.
+ */
+export interface AptosSaltDraws {
+  /** APTOS_NETWORK, for players to find the transaction. */
+  readonly network: string;
+  /** The package address: the event's type starts with it. */
+  readonly moduleAddress: string;
+  /** The committed draw of this round id, or undefined if there is none yet. */
+  find(roundId: bigint): Promise<(AptosSaltDraw & { drawnAt?: Date }) | undefined>;
+  /** Draws and resolves once committed (answering the earlier draw if there was one); rejects if nothing committed. */
+  draw(roundId: bigint): Promise<AptosSaltDraw & { drawnAt?: Date }>;
+}
 
 /** A draw stamped this long before the round was created happened before its commitment (another database's round). */
 export const APTOS_DRAW_CLOCK_SLACK_MS = 5000;
@@ -27,7 +43,7 @@ export class AptosSaltSource implements SaltSource {
       return { kind: 'unavailable', reason: `round ${round.number} has no pinned Aptos draw id (saltRef ${String(round.saltRef)})` };
     }
     const roundId = BigInt(round.saltRef);
-    let drawn: AptosSaltDraw;
+    let drawn: AptosSaltDraw & { drawnAt?: Date };
     try {
       drawn = (await this.draws.find(roundId)) ?? (await this.draws.draw(roundId));
     } catch (error) {
@@ -35,14 +51,15 @@ export class AptosSaltSource implements SaltSource {
       return { kind: 'waiting', reason: `the Aptos draw of round id ${roundId}: ${(error as Error).message}`, retryInMs: this.retryInMs };
     }
     if (drawn.roundId !== roundId) return { kind: 'unavailable', reason: `the Aptos adapter answered round id ${drawn.roundId} for ${roundId}` };
-    if (drawn.drawnAt.getTime() + APTOS_DRAW_CLOCK_SLACK_MS < round.createdAt.getTime()) {
+    // Only when the adapter says when it drew: round ids restart with a new database, a package's draws do not.
+    if (drawn.drawnAt && drawn.drawnAt.getTime() + APTOS_DRAW_CLOCK_SLACK_MS < round.createdAt.getTime()) {
       return { kind: 'unavailable', reason: `round id ${roundId} was drawn on Aptos at ${drawn.drawnAt.toISOString()}, before round ${round.number} existed` };
     }
     return {
       kind: 'drawn',
       salt: drawn.salt,
       source: this.name,
-      proof: { kind: 'aptos', network: this.draws.network, moduleAddress: this.draws.moduleAddress, roundId: String(roundId), txHash: drawn.txHash, version: drawn.version },
+      proof: { kind: 'aptos', network: this.draws.network, moduleAddress: this.draws.moduleAddress, roundId: String(roundId), txHash: drawn.txHash, version: String(drawn.version) },
     };
   }
 }

@@ -298,6 +298,11 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private async start(live: LiveRound): Promise<number | null> {
     const { round } = live;
+    if (round.saltSource !== this.saltSource.name) {
+      // Its pin means nothing to another source: drawing from this one would give the round a second chance at a salt.
+      await this.voidRound(round, this.token, `it was pinned for salt source ${round.saltSource}, but this server draws from ${this.saltSource.name} (SALT_SOURCE)`);
+      return 0;
+    }
     const drawn = await this.saltSource.draw(round);
     if (drawn.kind !== 'drawn') return this.awaitSalt(live, drawn);
     const now = Date.now();

@@ -1,13 +1,13 @@
 import type { FactoryProvider } from '@nestjs/common';
-import { APTOS_SALT_DRAWS, AptosSaltDraws } from '../blockchain/aptos-salt-draws';
+import { AptosChain } from '../blockchain/aptos/aptos-chain.service';
 import { EvmChain } from '../blockchain/evm/evm-chain.service';
 import { AppConfig } from '../config/app-config';
-import { AptosSaltSource } from './aptos-salt-source';
+import { AptosSaltDraws, AptosSaltSource } from './aptos-salt-source';
 import { EvmBlockSaltSource } from './evm-block-salt-source';
 import { SALT_SOURCE, SaltSource, ServerSaltSource } from './salt-source';
 
 /** The salt source SALT_SOURCE names (`evm-block` by default when an EVM chain is configured). */
-export function saltSourceFor(config: AppConfig, evm: EvmChain, aptosDraws: AptosSaltDraws | undefined): SaltSource {
+export function saltSourceFor(config: AppConfig, evm: EvmChain, aptos: AptosChain): SaltSource {
   const { saltSource, saltBlockDelay } = config.chains;
   switch (saltSource) {
     case 'server':
@@ -24,14 +24,25 @@ export function saltSourceFor(config: AppConfig, evm: EvmChain, aptosDraws: Apto
           : undefined;
       return new EvmBlockSaltSource(evm, { chainId: chain.chainId, blockDelay: saltBlockDelay, confirmations: chain.confirmations, pollMs: chain.pollMs, mine });
     }
-    case 'aptos':
-      if (!aptosDraws) throw new Error('SALT_SOURCE=aptos needs the Aptos adapter (nothing provides APTOS_SALT_DRAWS)');
-      return new AptosSaltSource(aptosDraws, config.chains.aptos?.pollMs ?? 2000);
+    case 'aptos': {
+      const network = aptos.config;
+      if (!network) throw new Error('SALT_SOURCE=aptos needs APTOS_NETWORK');
+      const draws: AptosSaltDraws = {
+        network: network.network,
+        // Read when a round starts: AptosChain knows the package only once connected.
+        get moduleAddress() {
+          return aptos.moduleAddress;
+        },
+        find: (roundId) => aptos.find(roundId),
+        draw: (roundId) => aptos.draw(roundId),
+      };
+      return new AptosSaltSource(draws, network.pollMs);
+    }
   }
 }
 
 export const saltSourceProvider: FactoryProvider<SaltSource> = {
   provide: SALT_SOURCE,
-  inject: [AppConfig, EvmChain, { token: APTOS_SALT_DRAWS, optional: true }],
+  inject: [AppConfig, EvmChain, AptosChain],
   useFactory: saltSourceFor,
 };

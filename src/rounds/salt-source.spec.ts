@@ -1,5 +1,5 @@
-import type { AptosSaltDraw, AptosSaltDraws } from '../blockchain/aptos-salt-draws';
-import { AptosSaltSource } from './aptos-salt-source';
+import type { AptosSaltDraw } from '../blockchain/aptos/aptos-transactions';
+import { AptosSaltDraws, AptosSaltSource } from './aptos-salt-source';
 import { EvmBlocks, EvmBlockSaltSource, parseBlockRef } from './evm-block-salt-source';
 import { isProvablyFairSource, SaltRound, ServerSaltSource } from './salt-source';
 
@@ -119,17 +119,20 @@ describe('evm-block salt source', () => {
   });
 });
 
+/** The adapter's form of a drawn u256: 64 lowercase hex digits. */
+const saltOf = (n: number) => (2n ** 255n + BigInt(n)).toString(16);
+
 /** The Move module's behaviour: one draw per round id, a second aborts. */
 class FakeAptosDraws implements AptosSaltDraws {
   readonly network = 'testnet';
   readonly moduleAddress = '0xc0ffee';
-  readonly committed = new Map<bigint, AptosSaltDraw>();
+  readonly committed = new Map<bigint, AptosSaltDraw & { drawnAt?: Date }>();
   submissions = 0;
   /** The next draw commits on chain but the call fails (a timeout waiting for the transaction). */
   loseNextAnswer = false;
   findFails = false;
 
-  find(roundId: bigint): Promise<AptosSaltDraw | undefined> {
+  find(roundId: bigint): Promise<(AptosSaltDraw & { drawnAt?: Date }) | undefined> {
     if (this.findFails) return Promise.reject(new Error('fullnode 503'));
     return Promise.resolve(this.committed.get(roundId));
   }
@@ -137,7 +140,7 @@ class FakeAptosDraws implements AptosSaltDraws {
   draw(roundId: bigint): Promise<AptosSaltDraw> {
     this.submissions += 1;
     if (this.committed.has(roundId)) return Promise.reject(new Error('Move abort: EALREADY_DRAWN'));
-    const drawn = { roundId, salt: String(2n ** 255n + BigInt(this.submissions)), txHash: `0x${this.submissions.toString(16).padStart(64, '0')}`, version: String(1000 + this.submissions), drawnAt: new Date(CREATED.getTime() + 3000) };
+    const drawn = { roundId, salt: saltOf(this.submissions), txHash: `0x${this.submissions.toString(16).padStart(64, '0')}`, version: 1000n + BigInt(this.submissions), drawnAt: new Date(CREATED.getTime() + 3000) };
     this.committed.set(roundId, drawn);
     if (this.loseNextAnswer) {
       this.loseNextAnswer = false;
@@ -156,7 +159,7 @@ describe('aptos salt source', () => {
     await expect(source.pin({ number: 42 })).resolves.toBe('42');
     await expect(source.draw(round('42'))).resolves.toEqual({
       kind: 'drawn',
-      salt: String(2n ** 255n + 1n),
+      salt: saltOf(1),
       source: 'aptos',
       proof: { kind: 'aptos', network: 'testnet', moduleAddress: '0xc0ffee', roundId: '42', txHash: `0x${'0'.repeat(63)}1`, version: '1001' },
     });
@@ -169,7 +172,7 @@ describe('aptos salt source', () => {
     draws.loseNextAnswer = true;
     await expect(source.draw(round('42'))).resolves.toEqual({ kind: 'waiting', reason: 'the Aptos draw of round id 42: transaction wait timed out', retryInMs: 2000 });
     const retried = await source.draw(round('42'));
-    expect(retried).toMatchObject({ kind: 'drawn', salt: String(2n ** 255n + 1n) });
+    expect(retried).toMatchObject({ kind: 'drawn', salt: saltOf(1) });
     await expect(source.draw(round('42'))).resolves.toEqual(retried);
     expect(draws.submissions).toBe(1);
   });
@@ -180,8 +183,11 @@ describe('aptos salt source', () => {
     draws.findFails = true;
     await expect(source.draw(round('42'))).resolves.toMatchObject({ kind: 'waiting', reason: expect.stringMatching(/fullnode 503/) });
     draws.findFails = false;
-    draws.committed.set(42n, { roundId: 42n, salt: '7', txHash: '0xold', version: '5', drawnAt: new Date(CREATED.getTime() - 60_000) });
+    draws.committed.set(42n, { roundId: 42n, salt: saltOf(7), txHash: '0xold', version: 5n, drawnAt: new Date(CREATED.getTime() - 60_000) });
     await expect(source.draw(round('42'))).resolves.toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/before round 42 existed/) });
+    // An adapter that does not say when it drew is taken at its word.
+    draws.committed.set(42n, { roundId: 42n, salt: saltOf(7), txHash: '0xold', version: 5n });
+    await expect(source.draw(round('42'))).resolves.toMatchObject({ kind: 'drawn', salt: saltOf(7), proof: { version: '5' } });
     await expect(source.draw(round(null))).resolves.toMatchObject({ kind: 'unavailable' });
     expect(draws.submissions).toBe(0);
   });

@@ -132,7 +132,9 @@ export async function checkAptosSalt(
   if (!drawn) return { ok: false, exitCode: 1, message: `NOT verified: saltReference.txHash: transaction ${lookup.txHash} emitted no RoundSaltDrawn event from ${lookup.moduleAddress}` };
   const roundId = String(drawn.data?.round_id);
   if (roundId !== lookup.roundId) return { ok: false, exitCode: 1, message: `NOT verified: saltReference.pinned: expected "${roundId}" (the draw's round_id), got "${lookup.roundId}"` };
-  const salt = String(drawn.data?.salt);
-  if (salt !== lookup.salt) return { ok: false, exitCode: 1, message: `NOT verified: salt: expected "${salt}" (the RoundSaltDrawn salt on ${nodeUrl}), got "${lookup.salt}"` };
+  // The event shows the u256 in decimal; salts are written as its 64 hex digits.
+  const drawnSalt = String(drawn.data?.salt);
+  const salt = /^[0-9]{1,78}$/.test(drawnSalt) ? BigInt(drawnSalt).toString(16).padStart(64, '0') : drawnSalt;
+  if (salt !== lookup.salt) return { ok: false, exitCode: 1, message: `NOT verified: salt: expected "${salt}" (the RoundSaltDrawn salt ${drawnSalt} on ${nodeUrl}), got "${lookup.salt}"` };
   return { ok: true, lines: [`salt: drawn for round id ${roundId} in transaction ${lookup.txHash} on ${nodeUrl}`], warnings };
 }

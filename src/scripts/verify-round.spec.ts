@@ -120,7 +120,9 @@ function evmBlockRound(roundId: string, salt = BLOCK_HASH, chainId = 8453) {
   return { ...honestRound(roundId, salt), saltSource: 'evm-block', saltReference: { ...reference, aptosNetwork: null, moduleAddress: null, txHash: null, version: null } };
 }
 
-function aptosRound(roundId: string, salt = String(2n ** 255n + 3n)) {
+const APTOS_SALT = 2n ** 255n + 3n;
+
+function aptosRound(roundId: string, salt = APTOS_SALT.toString(16)) {
   const reference = { kind: 'aptos', pinned: '2', pinnedAt: PINNED_AT, chainId: null, blockNumber: null, blockHash: null, blockTime: null };
   return { ...honestRound(roundId, salt), saltSource: 'aptos', saltReference: { ...reference, aptosNetwork: 'testnet', moduleAddress: '0x00c0ffee', txHash: '0xd1', version: '88' } };
 }
@@ -215,21 +217,21 @@ describe('verify-round CLI: the salt on the chain', () => {
   });
 
   const APTOS_NODE = 'https://fullnode.testnet.example/v1';
-  const drawTransaction = (salt: string, fields: { type?: string; roundId?: string; success?: boolean } = {}) => ({
+  const drawTransaction = (salt: bigint, fields: { type?: string; roundId?: string; success?: boolean } = {}) => ({
     success: fields.success ?? true,
     events: [
       { type: '0x1::transaction_fee::FeeStatement', data: {} },
-      { type: fields.type ?? '0xc0ffee::rounds::RoundSaltDrawn', data: { round_id: fields.roundId ?? '2', salt } },
+      { type: fields.type ?? '0xc0ffee::rounds::RoundSaltDrawn', data: { round_id: fields.roundId ?? '2', salt: salt.toString() } },
     ],
   });
 
   it("checks an aptos salt against the draw transaction's RoundSaltDrawn event on a fullnode", async () => {
     const round = aptosRound('a-1');
-    const fake = networkIo({ server: round, aptos: { [APTOS_NODE]: { '0xd1': drawTransaction(round.salt) } } });
+    const fake = networkIo({ server: round, aptos: { [APTOS_NODE]: { '0xd1': drawTransaction(APTOS_SALT) } } });
     await expect(runVerifyRound(['a-1', '--aptos-node', APTOS_NODE, '--aptos-module', '0xC0FFEE'], fake.io)).resolves.toBe(0);
     expect(fake.out).toContain(`salt: drawn for round id 2 in transaction 0xd1 on ${APTOS_NODE}`);
     expect(fake.out.filter((line) => line.startsWith('warning'))).toEqual([]);
-    const unpinned = networkIo({ server: round, aptos: { 'https://api.testnet.aptoslabs.com/v1': { '0xd1': drawTransaction(round.salt) } } });
+    const unpinned = networkIo({ server: round, aptos: { 'https://api.testnet.aptoslabs.com/v1': { '0xd1': drawTransaction(APTOS_SALT) } } });
     await expect(runVerifyRound(['a-1'], unpinned.io)).resolves.toBe(0);
     expect(unpinned.out).toContainEqual(expect.stringMatching(/^warning: module address 0x00c0ffee is the server's word/));
   });
@@ -237,12 +239,12 @@ describe('verify-round CLI: the salt on the chain', () => {
   it('exits 1 when the event says another salt or round, comes from another module, or the transaction failed or does not exist', async () => {
     const round = aptosRound('a-2');
     const cases: [Record<string, unknown>, RegExp, string[]][] = [
-      [{ '0xd1': drawTransaction('12345') }, /^NOT verified: salt: expected "12345"/, []],
-      [{ '0xd1': drawTransaction(round.salt, { roundId: '3' }) }, /^NOT verified: saltReference.pinned: expected "3"/, []],
-      [{ '0xd1': drawTransaction(round.salt, { type: '0xbad::rounds::RoundSaltDrawn' }) }, /emitted no RoundSaltDrawn event from 0x00c0ffee/, []],
-      [{ '0xd1': drawTransaction(round.salt, { success: false }) }, /did not succeed/, []],
+      [{ '0xd1': drawTransaction(12345n) }, /^NOT verified: salt: expected "0{60}3039" \(the RoundSaltDrawn salt 12345 on/, []],
+      [{ '0xd1': drawTransaction(APTOS_SALT, { roundId: '3' }) }, /^NOT verified: saltReference.pinned: expected "3"/, []],
+      [{ '0xd1': drawTransaction(APTOS_SALT, { type: '0xbad::rounds::RoundSaltDrawn' }) }, /emitted no RoundSaltDrawn event from 0x00c0ffee/, []],
+      [{ '0xd1': drawTransaction(APTOS_SALT, { success: false }) }, /did not succeed/, []],
       [{}, /0xd1 is not a transaction on/, []],
-      [{ '0xd1': drawTransaction(round.salt) }, /^NOT verified: saltReference.moduleAddress: expected "0xbeef"/, ['--aptos-module', '0xbeef']],
+      [{ '0xd1': drawTransaction(APTOS_SALT) }, /^NOT verified: saltReference.moduleAddress: expected "0xbeef"/, ['--aptos-module', '0xbeef']],
     ];
     for (const [transactions, message, extra] of cases) {
       const fake = networkIo({ server: round, aptos: { [APTOS_NODE]: transactions } });

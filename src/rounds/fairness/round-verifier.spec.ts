@@ -103,7 +103,7 @@ describe('verifyRound', () => {
   });
 
   it('needs an aptos salt to name its draw transaction, and says what to look up', () => {
-    const salt = String(2n ** 200n + 17n);
+    const salt = (2n ** 200n + 17n).toString(16).padStart(64, '0');
     const reference = { ...evmReference(salt), kind: 'aptos', pinned: '3', chainId: null, blockNumber: null, blockHash: null, blockTime: null, aptosNetwork: 'testnet', moduleAddress: '0xc0ffee', txHash: '0xfeed', version: '12' };
     const round = { ...publishedRound(3, DEFAULT_ROUND_PARAMS, salt), saltSource: 'aptos', saltReference: reference };
     expect(verifyRound(round)).toMatchObject({ ok: true, saltLookup: { kind: 'aptos', network: 'testnet', moduleAddress: '0xc0ffee', roundId: '3', txHash: '0xfeed', salt } });

@@ -200,6 +200,6 @@ function saltLookupOf(round: Record<string, unknown>, salt: string, saltSource: 
   const network = expectString(ref, 'aptosNetwork', 'saltReference.aptosNetwork');
   const moduleAddress = expectString(ref, 'moduleAddress', 'saltReference.moduleAddress');
   const txHash = expectString(ref, 'txHash', 'saltReference.txHash');
-  if (!DECIMAL.test(salt)) mismatch('salt', 'a decimal u256', salt, 'an aptos salt is the drawn u256 in decimal');
+  if (!isSeedHex(salt)) mismatch('salt', '64 lowercase hex digits', salt, 'an aptos salt is the drawn u256 as 64 lowercase hex digits');
   return { kind: 'aptos', network, moduleAddress, roundId: pinned, txHash, salt };
 }
