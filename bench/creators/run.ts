@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     const rerunStarted = performance.now();
     const rerun = await dividends.payCreator(creator, period);
     const rerunSeconds = (performance.now() - rerunStarted) / 1000;
-    const [{ left }] = (await dataSource.query(`SELECT count(*)::int AS left FROM creator_dividend_payments WHERE creator_id = $1 AND paid_at IS NULL`, [creator])) as { left: number }[];
+    const [{ left }] = (await dataSource.query(`SELECT holders - holders_paid AS left FROM creator_dividends WHERE creator_id = $1`, [creator])) as { left: number }[];
     const poolLeft = await ledger.systemBalance(dataSource.manager, CreatorAccounts.dividendPool(creator, period));
     console.log('| dividend job | holders paid | minor units paid | seconds | holders/s |');
     console.log('|---|---:|---:|---:|---:|');
