@@ -43,10 +43,10 @@ export class AppModule {
         AccountsModule,
         EngineModule,
         MarketsModule,
-        CreatorsModule,
         TradesModule,
         RoundsModule,
         BlockchainModule,
+        CreatorsModule,
         RealtimeModule,
       ],
     };

@@ -241,7 +241,7 @@ describe('creator shares and dividends (e2e)', () => {
       const user = [creator, alice, bob].find((candidate) => candidate.id === part.userId)!;
       expect(await available(running, user)).toBe(before.get(user.id)! + part.amount);
       const mine = (await request(running.url).get('/api/v1/dividends/me').set(user.auth).expect(200)).body.data;
-      expect(mine).toEqual([{ creatorId: creator.id, period: period.toISOString(), shares: Number(part.shares), amount: formatUsdc(part.amount), paidAt: expect.any(String) }]);
+      expect(mine).toEqual([{ creatorId: creator.id, period: period.toISOString(), shares: Number(part.shares), amount: formatUsdc(part.amount), paid: true, paidAt: expect.any(String) }]);
     }
     expect(await poolOf(running, creator.id, period)).toBe(0n);
     expect((await request(running.url).get(`/api/v1/creators/${creator.id}`).expect(200)).body.dividendsPaid).toBe(formatUsdc(pool));

@@ -35,11 +35,18 @@ export class CreatorDividendEntity {
   @Column({ type: 'timestamptz' })
   fundedAt!: Date;
 
+  /** Parts are paid in user id order: every part up to this user id is paid (moved in the batch's own transaction). */
+  @Column({ type: 'uuid', nullable: true })
+  paidThrough!: string | null;
+
+  @Column({ type: 'int' })
+  holdersPaid!: number;
+
   @Column({ type: 'timestamptz', nullable: true })
   paidAt!: Date | null;
 }
 
-/** One holder's part of a dividend; `paid_at` is set in the transaction that pays it, so it is paid once. */
+/** One holder's part of a dividend, fixed when it is funded; paid once `paid_through` of its dividend reaches its user id. */
 @Entity('creator_dividend_payments')
 export class CreatorDividendPaymentEntity {
   @PrimaryColumn('uuid')
@@ -56,7 +63,4 @@ export class CreatorDividendPaymentEntity {
 
   @MinorUnitsColumn()
   amount!: bigint;
-
-  @Column({ type: 'timestamptz', nullable: true })
-  paidAt!: Date | null;
 }

@@ -33,8 +33,8 @@ export interface DividendRunSummary {
  *    no fee lands in that period's pools and no trade counts in it: pools and holders of record are final.
  * 2. Fund, per creator with a non-empty pool: in one transaction the holders of record (today's holdings less what
  *    changed in later periods) and each one's part (`splitDividend`, exact) are written as unpaid payments.
- * 3. Pay in batches of DIVIDEND_BATCH_SIZE holders: one transaction each posts the pool → holders and marks those
- *    payments paid, so a crash resumes with who is unpaid and a rerun finds nobody to pay.
+ * 3. Pay in batches of DIVIDEND_BATCH_SIZE holders in user id order: one transaction each posts the pool → holders and
+ *    moves the dividend's `paid_through` past them, so a crash resumes after the last paid holder and a rerun pays nobody.
  */
 @Injectable()
 export class CreatorDividendsService {
@@ -160,13 +160,21 @@ export class CreatorDividendsService {
     return rows.map((row) => ({ userId: row.user_id, shares: BigInt(row.shares) }));
   }
 
-  /** Step 3, one transaction: up to DIVIDEND_BATCH_SIZE unpaid holders paid from the pool and marked paid together. */
+  /**
+   * Step 3, one transaction: the dividend row locked (one batch at a time), the next DIVIDEND_BATCH_SIZE parts after
+   * `paid_through` paid from the pool in one posting, and `paid_through` moved to the last of them, together.
+   */
   private async payBatch(creatorId: string, period: Date): Promise<{ holders: number; amount: bigint }> {
     return this.dataSource.transaction(async (manager) => {
+      const [dividend] = (await manager.query(`SELECT paid_through FROM creator_dividends WHERE creator_id = $1 AND period = $2 FOR UPDATE`, [
+        creatorId,
+        period,
+      ])) as { paid_through: string | null }[];
+      if (!dividend) return { holders: 0, amount: 0n };
       const rows = (await manager.query(
         `SELECT user_id, shares, amount FROM creator_dividend_payments
-          WHERE creator_id = $1 AND period = $2 AND paid_at IS NULL ORDER BY user_id LIMIT $3 FOR UPDATE`,
-        [creatorId, period, this.config.creators.dividendBatchSize],
+          WHERE creator_id = $1 AND period = $2 AND user_id > $3 ORDER BY user_id LIMIT $4`,
+        [creatorId, period, dividend.paid_through ?? NO_ID, this.config.creators.dividendBatchSize],
       )) as { user_id: string; shares: string; amount: string }[];
       if (rows.length === 0) return { holders: 0, amount: 0n };
       const total = rows.reduce((sum, row) => sum + BigInt(row.amount), 0n);
@@ -176,7 +184,7 @@ export class CreatorDividendsService {
         const posted = await this.ledger.post(manager, {
           kind: 'creator.dividend',
           reference: `creator:${creatorId}`,
-          // The batch is named by its first unpaid holder: once it committed, that holder is paid and never selected again.
+          // The batch is named by its first holder: once it committed, paid_through is past that holder and it is never selected again.
           idempotencyKey: `creator-dividend:${creatorId}:${Math.floor(period.getTime() / 1000)}:${rows[0].user_id}`,
           memo: `dividend of ${formatPeriod(period)}`,
           movements,
@@ -184,10 +192,12 @@ export class CreatorDividendsService {
         // A replay would mean a committed payment whose holders are not marked: never mark them paid without paying.
         if (posted.replayed) throw new Error(`Dividend batch of creator ${creatorId} for ${formatPeriod(period)} starting at ${rows[0].user_id} was already posted`);
       }
-      await manager.query(
-        `UPDATE creator_dividend_payments SET paid_at = now() WHERE creator_id = $1 AND period = $2 AND user_id = ANY($3::uuid[])`,
-        [creatorId, period, rows.map((row) => row.user_id)],
-      );
+      await manager.query(`UPDATE creator_dividends SET paid_through = $3, holders_paid = holders_paid + $4 WHERE creator_id = $1 AND period = $2`, [
+        creatorId,
+        period,
+        rows[rows.length - 1].user_id,
+        rows.length,
+      ]);
       this.events.afterCommit(manager, {
         name: CreatorEvent.DividendsPaid,
         payload: {
@@ -205,8 +215,7 @@ export class CreatorDividendsService {
     await this.dataSource.transaction(async (manager) => {
       const done = (await manager.query(
         `WITH done AS (
-           UPDATE creator_dividends SET paid_at = now() WHERE creator_id = $1 AND period = $2 AND paid_at IS NULL
-              AND NOT EXISTS (SELECT 1 FROM creator_dividend_payments p WHERE p.creator_id = $1 AND p.period = $2 AND p.paid_at IS NULL)
+           UPDATE creator_dividends SET paid_at = now() WHERE creator_id = $1 AND period = $2 AND paid_at IS NULL AND holders_paid = holders
            RETURNING amount
          ) SELECT amount FROM done`,
         [creatorId, period],

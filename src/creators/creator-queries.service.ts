@@ -163,16 +163,18 @@ export class CreatorQueriesService {
   async dividendsOf(userId: string, query: PageQueryDto): Promise<Page<MyDividendDto>> {
     const total = await this.count(`SELECT count(*)::int AS n FROM creator_dividend_payments WHERE user_id = $1`, [userId]);
     const rows = (await this.dataSource.query(
-      `SELECT creator_id, period, shares, amount, paid_at FROM creator_dividend_payments WHERE user_id = $1
-        ORDER BY period DESC, creator_id LIMIT $2 OFFSET $3`,
+      `SELECT p.creator_id, p.period, p.shares, p.amount, p.user_id <= coalesce(d.paid_through, '00000000-0000-0000-0000-000000000000') AS paid, d.paid_at
+         FROM creator_dividend_payments p JOIN creator_dividends d ON d.creator_id = p.creator_id AND d.period = p.period
+        WHERE p.user_id = $1 ORDER BY p.period DESC, p.creator_id LIMIT $2 OFFSET $3`,
       [userId, query.limit, offsetOf(query)],
-    )) as { creator_id: string; period: Date; shares: string; amount: string; paid_at: Date | null }[];
+    )) as { creator_id: string; period: Date; shares: string; amount: string; paid: boolean; paid_at: Date | null }[];
     return toPage(
       rows.map((row) => ({
         creatorId: row.creator_id,
         period: formatPeriod(row.period),
         shares: Number(row.shares),
         amount: formatUsdc(BigInt(row.amount)),
+        paid: row.paid,
         paidAt: row.paid_at?.toISOString() ?? null,
       })),
       total,
@@ -196,12 +198,12 @@ export class CreatorQueriesService {
     const seconds = this.config.creators.dividendPeriodSeconds;
     const endsAt = periodEndOf(period, seconds);
     const [run] = (await this.dataSource.query(`SELECT finished_at FROM creator_dividend_runs WHERE period = $1`, [period])) as { finished_at: Date | null }[];
-    const [sums] = (await this.dataSource.query(
-      `SELECT coalesce(sum(amount), 0)::text AS amount, coalesce(sum(amount) FILTER (WHERE paid_at IS NOT NULL), 0)::text AS paid FROM creator_dividends WHERE period = $1`,
-      [period],
-    )) as { amount: string; paid: string }[];
+    const [sums] = (await this.dataSource.query(`SELECT coalesce(sum(amount), 0)::text AS amount FROM creator_dividends WHERE period = $1`, [period])) as {
+      amount: string;
+    }[];
     const [paidParts] = (await this.dataSource.query(
-      `SELECT coalesce(sum(amount), 0)::text AS paid FROM creator_dividend_payments WHERE period = $1 AND paid_at IS NOT NULL`,
+      `SELECT coalesce(sum(p.amount), 0)::text AS paid FROM creator_dividend_payments p JOIN creator_dividends d ON d.creator_id = p.creator_id AND d.period = p.period
+        WHERE p.period = $1 AND p.user_id <= d.paid_through`,
       [period],
     )) as { paid: string }[];
     const rows = (await this.dataSource.query(

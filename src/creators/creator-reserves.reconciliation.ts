@@ -58,7 +58,8 @@ export class CreatorReservesReconciliation implements OnModuleInit {
       const rows = (await manager.query(
         `SELECT d.creator_id, d.period, d.amount,
                 coalesce((SELECT sum(p.amount) FROM creator_dividend_payments p WHERE p.creator_id = d.creator_id AND p.period = d.period), 0)::text AS parts,
-                coalesce((SELECT sum(p.amount) FROM creator_dividend_payments p WHERE p.creator_id = d.creator_id AND p.period = d.period AND p.paid_at IS NULL), 0)::text AS unpaid
+                coalesce((SELECT sum(p.amount) FROM creator_dividend_payments p WHERE p.creator_id = d.creator_id AND p.period = d.period
+                           AND p.user_id > coalesce(d.paid_through, '00000000-0000-0000-0000-000000000000')), 0)::text AS unpaid
            FROM creator_dividends d WHERE d.paid_at IS NULL OR d.paid_at > now() - interval '2 days'`,
       )) as { creator_id: string; period: Date; amount: string; parts: string; unpaid: string }[];
       const balances = await this.ledger.systemBalances(

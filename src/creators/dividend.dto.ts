@@ -17,7 +17,10 @@ export class MyDividendDto {
   @ApiProperty({ example: '0.125000' })
   amount!: string;
 
-  @ApiProperty({ example: '2026-01-06T00:00:03.000Z', nullable: true, type: String, description: 'null until the job paid this part' })
+  @ApiProperty({ example: true, description: 'Whether this part has been paid' })
+  paid!: boolean;
+
+  @ApiProperty({ example: '2026-01-06T00:00:03.000Z', nullable: true, type: String, description: 'When the job finished paying this dividend (null while it is paying its holders)' })
   paidAt!: string | null;
 }
 
