@@ -3,8 +3,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Creator shares and dividends (src/creators): one share market per creator on a bonding curve, holdings, lots
  * (each buy, locked until `locked_until`), every trade with the dividend period it counts in, the per-creator
- * cursor of the last period the dividend job closed, and the dividends per creator and period with
- * each holder's part (paid in user id order: a part is paid once its user id is at or below `paid_through`).
+ * cursor of the last period the dividend job closed, and the dividends paid per creator, period and holder.
  */
 export class CreateCreatorShares1796500000000 implements MigrationInterface {
   name = 'CreateCreatorShares1796500000000';
@@ -109,8 +108,6 @@ export class CreateCreatorShares1796500000000 implements MigrationInterface {
         "total_shares" bigint NOT NULL,
         "holders" integer NOT NULL,
         "funded_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
-        "paid_through" uuid,
-        "holders_paid" integer NOT NULL DEFAULT 0,
         "paid_at" TIMESTAMP WITH TIME ZONE,
         CONSTRAINT "PK_creator_dividends" PRIMARY KEY ("creator_id", "period"),
         CONSTRAINT "FK_creator_dividends_market" FOREIGN KEY ("creator_id") REFERENCES "creator_share_markets"("creator_id") ON DELETE CASCADE,
@@ -126,11 +123,13 @@ export class CreateCreatorShares1796500000000 implements MigrationInterface {
         "user_id" uuid NOT NULL,
         "shares" bigint NOT NULL,
         "amount" numeric(78,0) NOT NULL,
+        "paid_at" TIMESTAMP WITH TIME ZONE,
         CONSTRAINT "PK_creator_dividend_payments" PRIMARY KEY ("creator_id", "period", "user_id"),
         CONSTRAINT "FK_creator_dividend_payments_dividend" FOREIGN KEY ("creator_id", "period") REFERENCES "creator_dividends"("creator_id", "period") ON DELETE CASCADE,
         CONSTRAINT "CHK_creator_dividend_payments_amounts" CHECK ("shares" > 0 AND "amount" >= 0)
       )
     `);
+    await queryRunner.query(`CREATE INDEX "IDX_creator_dividend_payments_unpaid" ON "creator_dividend_payments" ("creator_id", "period", "user_id") WHERE "paid_at" IS NULL`);
     await queryRunner.query(`CREATE INDEX "IDX_creator_dividend_payments_user" ON "creator_dividend_payments" ("user_id", "period")`);
   }
 
