@@ -7,6 +7,7 @@ import { AptosDepositCursors } from './aptos/aptos-deposit-cursors';
 import { AptosDepositWatcher } from './aptos/aptos-deposit-watcher.service';
 import { ChainsController } from './chains.controller';
 import { ChainsService } from './chains.service';
+import { Clock } from './evm/clock';
 import { DepositCursorsRepository } from './evm/deposit-watcher/deposit-cursors.repository';
 import { DepositWatcher } from './evm/deposit-watcher/deposit-watcher.service';
 import { DepositWatcherMetrics } from './evm/deposit-watcher/deposit-watcher.metrics';
@@ -40,6 +41,7 @@ import { WithdrawalsSweep } from './withdrawals/withdrawals-sweep';
     DepositWatcherMetrics,
     DepositWatcher,
     EvmVaultReconciliation,
+    Clock,
     OperatorTransactions,
     VaultPayouts,
     WithdrawalSender,

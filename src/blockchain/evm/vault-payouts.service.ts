@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from './clock';
 import { EvmChain } from './evm-chain.service';
 import { uuidToBytes32 } from './ids';
 import { OperatorCallReverted, OperatorTransaction, OperatorTransactions } from './operator-transactions.service';
@@ -44,6 +45,7 @@ export class VaultPayouts {
   constructor(
     private readonly evm: EvmChain,
     private readonly operator: OperatorTransactions,
+    private readonly clock: Clock,
   ) {}
 
   async pay(payment: VaultPayment, options: PayOptions = {}): Promise<PaymentProgress> {
@@ -74,7 +76,7 @@ export class VaultPayouts {
         };
       case 'pending': {
         const since = (outcome.tx.broadcastAt ?? outcome.tx.createdAt).getTime();
-        if (payment.deadlineMs !== undefined && !outcome.mined && !outcome.cancelling && Date.now() - since > payment.deadlineMs) {
+        if (payment.deadlineMs !== undefined && !outcome.mined && !outcome.cancelling && this.clock.now() - since > payment.deadlineMs) {
           await this.operator.cancel(payment.key);
         }
         return { state: 'pending', tx: outcome.tx };
