@@ -17,6 +17,7 @@ import { OperatorTransactions } from './evm/operator-transactions.service';
 import { VaultPayouts } from './evm/vault-payouts.service';
 import { CHAIN_SETTLEMENT_QUEUE, ChainSettlementJobs, ChainSettlementProcessor, ChainSettlementTriggers } from './seed-commitments/chain-settlement.processor';
 import { SeedCommitmentsRecorder } from './seed-commitments/seed-commitments.recorder';
+import { DepositReturnSender } from './withdrawals/deposit-return-sender.service';
 import { WITHDRAWALS_QUEUE, WithdrawalJobs } from './withdrawals/withdrawal-jobs';
 import { WithdrawalSendProcessor } from './withdrawals/withdrawal-send.processor';
 import { WithdrawalSender } from './withdrawals/withdrawal-sender.service';
@@ -45,6 +46,7 @@ import { WithdrawalsSweep } from './withdrawals/withdrawals-sweep';
     OperatorTransactions,
     VaultPayouts,
     WithdrawalSender,
+    DepositReturnSender,
     WithdrawalJobs,
     WithdrawalSendProcessor,
     WithdrawalsSweep,
