@@ -62,6 +62,9 @@ export class VaultPayouts {
       }
     }
     if (tx.status === 'SIGNED') await this.operator.broadcast(payment.key);
+    // Said at once, not after the wait below: a caller shows the payment as sent while it waits for its confirmations.
+    const current = (await this.operator.find(payment.key)) ?? tx;
+    if (current.broadcastAt) await options.onBroadcast?.(current);
     const outcome = await this.operator.waitForOutcome(payment.key, options.waitMs ?? 30_000);
     if (outcome.tx.broadcastAt || outcome.state !== 'pending') await options.onBroadcast?.(outcome.tx);
     switch (outcome.state) {

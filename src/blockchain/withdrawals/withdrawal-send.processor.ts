@@ -10,11 +10,18 @@ import { SendResult, WithdrawalSender } from './withdrawal-sender.service';
 const WAIT_IN_RUN_MS = 30_000;
 
 /**
+ * A run holds its job's lock while it waits for the chain; the lock is renewed every half `lockDuration`. Shorter
+ * than BullMQ's 30 s so a payment whose worker died (killed between broadcast and confirmation) is picked up again
+ * within about 15 s instead of a minute; running it twice is safe (WithdrawalSender pays once).
+ */
+const LOCK_MS = 10_000;
+
+/**
  * `withdrawals`: sends one withdrawal (`send`, WithdrawalSender) or one deposit return (`return`,
  * DepositReturnSender). A payment still waiting for its confirmations moves the
  * job back to delayed (no attempt spent) to look again shortly; an error is retried with backoff.
  */
-@Processor(WITHDRAWALS_QUEUE, { autorun: false, concurrency: 4 })
+@Processor(WITHDRAWALS_QUEUE, { autorun: false, concurrency: 4, lockDuration: LOCK_MS, stalledInterval: LOCK_MS / 2 })
 export class WithdrawalSendProcessor extends JobWorker {
   constructor(
     private readonly sender: WithdrawalSender,
