@@ -4,3 +4,4 @@ export * from './book-types';
 export { LinearPool } from './linear-pool';
 export { MAX_ORDER_UNITS, OrderBook } from './order-book';
 export type { OutcomePool } from './outcome-pool';
+export { LmsrMarketPool } from './lmsr-pool';

@@ -6,7 +6,9 @@
  * FOK included, without touching the pool and book it with one `commit` at the end. A path-independent maker
  * (LMSR, CPMM on one outcome) implements this directly: its state after buying n then m equals that after n + m.
  *
- * Rounding is always in the pool's favour: costs up, proceeds down, share counts down.
+ * Rounding is always in the pool's favour: costs up, proceeds down, share counts down. The methods must not
+ * throw for the arguments the book passes (share counts the pool itself offered): a throw in the middle of a
+ * command would leave the book half-applied, so it is a bug, and the engine rebuilds the shard from PostgreSQL.
  */
 export interface OutcomePool {
   /**
