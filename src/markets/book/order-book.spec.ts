@@ -259,6 +259,15 @@ describe('OrderBook: cancel, amend and deltas', () => {
     expect(taking.fills.find((fill) => fill.liquidity === 'maker')).toMatchObject({ orderId: 'bid', price: 44 });
   });
 
+  it('amend of an order already expired at the command\'s time expires it instead', () => {
+    const b = book();
+    b.place(order({ id: 'gtd', side: 'buy', price: 40, timeInForce: 'GTD', expiresAt: 5_000 }));
+    const result = b.amend('gtd', 41, 5_000);
+    expect(result.order).toMatchObject({ status: 'expired', reason: 'expired' });
+    expect(b.snapshot().bids).toEqual([]);
+    expect(b.expire(9_000).removed).toEqual([]);
+  });
+
   it('reports one delta per level a command changed, numbered in sequence', () => {
     const b = book();
     b.place(order({ owner: 'm1', side: 'sell', price: 50 }));

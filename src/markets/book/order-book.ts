@@ -218,7 +218,8 @@ export class OrderBook {
 
   /**
    * Moves a resting order to a new price: it leaves its queue, matches like a new GTC order with its remaining
-   * shares and its own STP and post-only rules, and rests at the back of the new level. Unknown id: no change.
+   * shares and its own STP and post-only rules, and rests at the back of the new level (even at the same price).
+   * Unknown id: no change. An order already expired at `now` is expired instead.
    */
   amend(id: OrderId, price: number, now?: number): CommandResult {
     const order = this.orders.get(id);
@@ -227,6 +228,10 @@ export class OrderBook {
       return this.finish(undefined);
     }
     this.assertPrice(price);
+    if (now !== undefined && order.expiresAt <= now) {
+      this.begin();
+      return this.finish(this.removeResting(order, 'expired', 'expired'));
+    }
     if (order.postOnly && this.wouldTake(order.isBuy, price)) {
       throw new WouldCrossBook(`A post-only order moved to tick ${price} would take liquidity`, { price });
     }
