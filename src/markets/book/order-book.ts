@@ -25,7 +25,7 @@ export const MAX_ORDER_UNITS = 10n ** 30n;
 const POOL_LIMIT_RETRIES = 3;
 const EMPTY: readonly never[] = Object.freeze([]);
 
-/** The taker of one command while it matches: its order (or the parts of one not yet resting) and what it did so far. */
+/** The order taking liquidity in one command (a new order, or an amended one out of its queue) and how much of it filled. */
 interface Taker {
   readonly id: OrderId;
   readonly owner: OwnerId;
@@ -120,7 +120,7 @@ export class OrderBook {
     return order ? this.snapshotOf(order, 'open') : undefined;
   }
 
-  /** Resting orders, in no particular order (for cancel-all, audits and tests). */
+  /** Resting orders in the order they were placed (for audits, rebuild checks and tests). */
   *restingOrders(): Generator<OrderSnapshot> {
     for (const order of this.orders.values()) yield this.snapshotOf(order, 'open');
   }
