@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import type { SettlementResult } from '../common/stats/venue-stats';
+import { cursorAt, PageCursor, SettlementResult } from '../common/stats/venue-stats';
 import { formatUsdc } from '../common/money/usdc';
 import { AppConfig } from '../config/app-config';
 import { MarketStatsQueries } from '../markets/market-stats.queries';
@@ -171,7 +171,7 @@ export class LeaderboardService {
   }
 
   private async pageRounds(since: Date | null, each: (results: SettlementResult[]) => unknown): Promise<void> {
-    let cursor = since ? { settledAt: since, id: '00000000-0000-0000-0000-000000000000' } : null;
+    let cursor: PageCursor | null = since ? cursorAt(since) : null;
     for (;;) {
       const page = await this.rounds.settledRoundsAfter(cursor, PAGE);
       if (page.length === 0) return;
@@ -181,7 +181,7 @@ export class LeaderboardService {
   }
 
   private async pageMarkets(since: Date | null, each: (results: SettlementResult[]) => unknown): Promise<void> {
-    let cursor = since ? { settledAt: since, id: '00000000-0000-0000-0000-000000000000' } : null;
+    let cursor: PageCursor | null = since ? cursorAt(since) : null;
     for (;;) {
       const page = await this.markets.settledMarketsAfter(cursor, PAGE);
       if (page.length === 0) return;
@@ -191,13 +191,12 @@ export class LeaderboardService {
   }
 
   private async pagePerps(since: Date | null, each: (results: SettlementResult[]) => unknown): Promise<void> {
-    let cursor = since ? { settledAt: since, id: '00000000-0000-0000-0000-000000000000' } : null;
+    let cursor: PageCursor | null = since ? cursorAt(since) : null;
     for (;;) {
       const page = await this.perps.closedAfter(cursor, PAGE);
-      if (page.length === 0) return;
-      await each(page);
-      const last = page[page.length - 1];
-      cursor = { settledAt: last.settledAt, id: last.settlementId.slice('perp:'.length) };
+      if (page.next === null) return;
+      await each(page.results);
+      cursor = page.next;
     }
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { formatUsdc } from '../common/money/usdc';
+import type { PageCursor } from '../common/stats/venue-stats';
 import { formatPrice } from '../rounds/fairness/price';
 import { RoundStatsQueries } from '../rounds/round-stats.queries';
 import { RoundNotFound } from '../rounds/round-errors';
@@ -50,7 +51,7 @@ export class RoundStatisticsService {
   /** Materialises every finished round that has no row yet; returns how many it wrote. */
   async backfill(): Promise<number> {
     let written = 0;
-    let cursor: { settledAt: Date; id: string } | null = null;
+    let cursor: PageCursor | null = null;
     for (;;) {
       const page = await this.rounds.finishedRoundsAfter(cursor, PAGE);
       if (page.length === 0) return written;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { SettlementResult, VenueTradeSummary } from '../common/stats/venue-stats';
+import type { PageCursor, SettlementResult, VenueTradeSummary } from '../common/stats/venue-stats';
 
 const big = (value: string | null): bigint | null => (value === null ? null : BigInt(value));
 
@@ -34,15 +34,15 @@ export class MarketStatsQueries {
   }
 
   /** Resolved markets whose settlement finished, in that order after the cursor. */
-  async settledMarketsAfter(after: { settledAt: Date; id: string } | null, limit: number): Promise<{ id: string; settledAt: Date }[]> {
+  async settledMarketsAfter(after: PageCursor | null, limit: number): Promise<PageCursor[]> {
     const rows = (await this.dataSource.query(
-      `SELECT id, settled_at FROM markets
+      `SELECT id, settled_at::text AS at FROM markets
         WHERE settled_at IS NOT NULL AND status = 'RESOLVED'
           AND ($1::timestamptz IS NULL OR (settled_at, id) > ($1::timestamptz, $2::uuid))
         ORDER BY settled_at, id LIMIT $3`,
-      [after?.settledAt ?? null, after?.id ?? null, limit],
-    )) as { id: string; settled_at: Date }[];
-    return rows.map((row) => ({ id: row.id, settledAt: row.settled_at }));
+      [after?.at ?? null, after?.id ?? null, limit],
+    )) as PageCursor[];
+    return rows.map((row) => ({ at: row.at, id: row.id }));
   }
 
   /** Each player's result in resolved, fully settled markets, attributed to the market's settlement. */

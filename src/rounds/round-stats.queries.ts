@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { toRoundParams } from './fairness/round-params';
 import { RoundTickTimingEntity } from './round-tick-timing.entity';
 import { RoundEntity } from './round.entity';
-import type { SettlementResult, VenueTradeSummary } from '../common/stats/venue-stats';
+import type { PageCursor, SettlementResult, VenueTradeSummary } from '../common/stats/venue-stats';
 
 /** What a settled round was: the row statistics materialise. */
 export interface SettledRoundFigures {
@@ -72,15 +72,15 @@ export class RoundStatsQueries {
   }
 
   /** Settled (not voided) rounds in settlement order after the cursor: what a rebuild pages through. */
-  async settledRoundsAfter(after: { settledAt: Date; id: string } | null, limit: number): Promise<{ id: string; settledAt: Date }[]> {
+  async settledRoundsAfter(after: PageCursor | null, limit: number): Promise<PageCursor[]> {
     const rows = (await this.dataSource.query(
-      `SELECT id, settled_at FROM rounds
+      `SELECT id, settled_at::text AS at FROM rounds
         WHERE settled_at IS NOT NULL AND status = 'SETTLED'
           AND ($1::timestamptz IS NULL OR (settled_at, id) > ($1::timestamptz, $2::uuid))
         ORDER BY settled_at, id LIMIT $3`,
-      [after?.settledAt ?? null, after?.id ?? null, limit],
-    )) as { id: string; settled_at: Date }[];
-    return rows.map((row) => ({ id: row.id, settledAt: row.settled_at }));
+      [after?.at ?? null, after?.id ?? null, limit],
+    )) as PageCursor[];
+    return rows.map((row) => ({ at: row.at, id: row.id }));
   }
 
   /** Each player's P&L and volume in settled rounds (positions and side bets together), attributed to the round's settlement. */
@@ -103,14 +103,14 @@ export class RoundStatsQueries {
   }
 
   /** Rounds settled (or refunded) after the cursor, in that order: what the statistics job materialises. */
-  async finishedRoundsAfter(after: { settledAt: Date; id: string } | null, limit: number): Promise<{ id: string; settledAt: Date }[]> {
+  async finishedRoundsAfter(after: PageCursor | null, limit: number): Promise<PageCursor[]> {
     const rows = (await this.dataSource.query(
-      `SELECT id, settled_at FROM rounds
+      `SELECT id, settled_at::text AS at FROM rounds
         WHERE settled_at IS NOT NULL AND ($1::timestamptz IS NULL OR (settled_at, id) > ($1::timestamptz, $2::uuid))
         ORDER BY settled_at, id LIMIT $3`,
-      [after?.settledAt ?? null, after?.id ?? null, limit],
-    )) as { id: string; settled_at: Date }[];
-    return rows.map((row) => ({ id: row.id, settledAt: row.settled_at }));
+      [after?.at ?? null, after?.id ?? null, limit],
+    )) as PageCursor[];
+    return rows.map((row) => ({ at: row.at, id: row.id }));
   }
 
   /** The figures of a settled or refunded round; null while it is still being played or settled. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { SettlementResult, VenueTradeSummary } from '../common/stats/venue-stats';
+import type { PageCursor, SettlementResult, VenueTradeSummary } from '../common/stats/venue-stats';
 
 const big = (value: string | null): bigint | null => (value === null ? null : BigInt(value));
 
@@ -32,15 +32,16 @@ export class PerpStatsQueries {
   }
 
   /** Closed positions after the cursor in closing order, each its own settlement. */
-  async closedAfter(after: { settledAt: Date; id: string } | null, limit: number): Promise<SettlementResult[]> {
+  async closedAfter(after: PageCursor | null, limit: number): Promise<{ results: SettlementResult[]; next: PageCursor | null }> {
     const rows = (await this.dataSource.query(
-      `SELECT id, closed_at, user_id, (payout - margin - open_fee)::text AS pnl, notional::text AS volume
+      `SELECT id, closed_at, closed_at::text AS at, user_id, (payout - margin - open_fee)::text AS pnl, notional::text AS volume
          FROM perp_positions
         WHERE status = 'closed' AND ($1::timestamptz IS NULL OR (closed_at, id) > ($1::timestamptz, $2::uuid))
         ORDER BY closed_at, id LIMIT $3`,
-      [after?.settledAt ?? null, after?.id ?? null, limit],
-    )) as { id: string; closed_at: Date; user_id: string; pnl: string; volume: string }[];
-    return rows.map(toResult);
+      [after?.at ?? null, after?.id ?? null, limit],
+    )) as { id: string; closed_at: Date; at: string; user_id: string; pnl: string; volume: string }[];
+    const last = rows[rows.length - 1];
+    return { results: rows.map(toResult), next: last ? { at: last.at, id: last.id } : null };
   }
 
   /** The result of closed positions (open ones are left out). */

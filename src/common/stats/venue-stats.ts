@@ -15,6 +15,20 @@ export interface VenueTradeSummary {
   openPositions: number;
 }
 
+/**
+ * Where a page of settlements ends: the settlement time as PostgreSQL's own text (microseconds kept; a JavaScript
+ * Date would drop them and the next page would start inside this one) and the id.
+ */
+export interface PageCursor {
+  at: string;
+  id: string;
+}
+
+/** The start of settlements at or after `since`, as a cursor. */
+export function cursorAt(since: Date): PageCursor {
+  return { at: since.toISOString(), id: '00000000-0000-0000-0000-000000000000' };
+}
+
 /** One player's result in one settlement (a round, a market, a position): what a leaderboard adds. */
 export interface SettlementResult {
   /** `<venue>:<id>`, unique across venues: the leaderboard applies each settlement once. */
