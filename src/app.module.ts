@@ -43,10 +43,10 @@ export class AppModule {
         AuthModule,
         AccountsModule,
         EngineModule,
-        // Before RoundsModule: its routes /rounds/stats and /rounds/timing must be matched before /rounds/:id.
-        AnalyticsModule,
         MarketsModule,
         TradesModule,
+        // Before RoundsModule: its routes /rounds/stats and /rounds/timing must be matched before /rounds/:id.
+        AnalyticsModule,
         RoundsModule,
         BlockchainModule,
         CreatorsModule,
