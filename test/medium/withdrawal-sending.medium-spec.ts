@@ -187,9 +187,10 @@ describe('Withdrawal sending: WithdrawalSender, VaultPayouts and OperatorTransac
     expect(await sender.send(withdrawal.id)).toEqual({ state: 'done', status: 'PENDING' });
     expect(await operatorRows(withdrawalTxKey(withdrawal.id))).toEqual([]);
 
-    const approved = await withdrawals.approve(admin.id, withdrawal.id);
-    expect(approved).toMatchObject({ status: 'PENDING', approvedAt: expect.any(String) });
-    await expect(withdrawals.approve(admin.id, withdrawal.id)).rejects.toThrow(/already approved/);
+    const actor = { id: admin.id, requestId: 'medium' };
+    const approved = await withdrawals.approve(actor, withdrawal.id);
+    expect(approved).toMatchObject({ withdrawal: { status: 'PENDING', approvedAt: expect.any(String) } });
+    await expect(withdrawals.approve(actor, withdrawal.id)).rejects.toThrow(/already approved/);
     expect(await sender.send(withdrawal.id)).toEqual({ state: 'done', status: 'COMPLETED' });
     expect(await actors.balanceOf(to)).toBe(1_500_000_000n);
   });
