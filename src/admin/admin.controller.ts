@@ -52,6 +52,13 @@ export class AdminController {
     APPROVAL_NOT_PENDING,
     { status: 403, error: 'SelfApprovalRefused', message: 'Approval 3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a98 was requested by you: a different admin must approve it', description: 'the requester cannot approve their own request' },
     { status: 422, error: 'InsufficientFunds', message: 'available balance 5.000000 USDC is less than 200000.000000 USDC', description: 'the action no longer fits (it stays PENDING)' },
+    {
+      status: 422,
+      error: 'PostingTooLarge',
+      message: 'a single ledger movement of 1000000000000000.000000 USDC exceeds LEDGER_MAX_POSTING (1000000000000 USDC)',
+      details: { asset: 'USDC', amount: '1000000000000000.000000', max: '1000000000000' },
+      description: 'an absurd amount (it stays PENDING; reject it)',
+    },
   )
   approve(@Actor() actor: AdminActor, @UuidParam('id', 'Approval') id: string): Promise<ApprovalDto> {
     return this.approvals.approve(actor, id);
