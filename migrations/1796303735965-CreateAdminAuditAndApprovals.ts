@@ -60,15 +60,17 @@ export class CreateAdminAuditAndApprovals1796303735965 implements MigrationInter
 
     await queryRunner.query(`ALTER TABLE "markets" DROP CONSTRAINT "CHK_markets_status"`);
     await queryRunner.query(`ALTER TABLE "markets" ADD CONSTRAINT "CHK_markets_status" CHECK ("status" IN ('OPEN', 'CLOSED', 'RESOLVED', 'CANCELLING', 'CANCELLED'))`);
+    // A cancellation still being refunded when this runs is CANCELLING from now on (the sweep looks for those).
+    await queryRunner.query(`UPDATE "markets" SET "status" = 'CANCELLING' WHERE "status" = 'CANCELLED' AND "settled_at" IS NULL`);
     await queryRunner.query(`DROP INDEX "IDX_markets_unsettled"`);
-    await queryRunner.query(`CREATE INDEX "IDX_markets_unsettled" ON "markets" ("id") WHERE "status" IN ('RESOLVED', 'CANCELLING', 'CANCELLED') AND "settled_at" IS NULL`);
+    await queryRunner.query(`CREATE INDEX "IDX_markets_unsettled" ON "markets" ("id") WHERE "status" IN ('RESOLVED', 'CANCELLING') AND "settled_at" IS NULL`);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`UPDATE "markets" SET "status" = 'CANCELLED' WHERE "status" = 'CANCELLING'`);
     await queryRunner.query(`DROP INDEX "IDX_markets_unsettled"`);
     await queryRunner.query(`CREATE INDEX "IDX_markets_unsettled" ON "markets" ("id") WHERE "status" IN ('RESOLVED', 'CANCELLED') AND "settled_at" IS NULL`);
     await queryRunner.query(`ALTER TABLE "markets" DROP CONSTRAINT "CHK_markets_status"`);
+    await queryRunner.query(`UPDATE "markets" SET "status" = 'CANCELLED' WHERE "status" = 'CANCELLING'`);
     await queryRunner.query(`ALTER TABLE "markets" ADD CONSTRAINT "CHK_markets_status" CHECK ("status" IN ('OPEN', 'CLOSED', 'RESOLVED', 'CANCELLED'))`);
     await queryRunner.query(`DROP TABLE "admin_approvals"`);
     await queryRunner.query(`DROP TABLE "admin_audit"`);

@@ -213,7 +213,7 @@ describe('admin operations (e2e)', () => {
     it('a house market whose subsidy is above the threshold opens only once a second admin approves', async () => {
       const body = marketBody({ subsidy: '5000' });
       const asked = await request(first.url).post('/api/v1/admin/markets').set(admin.auth).send(body).expect(202);
-      expect(asked.body).toMatchObject({ action: 'market.create', amount: '5000', status: 'PENDING' });
+      expect(asked.body).toMatchObject({ action: 'market.create', asset: 'USDC', amount: '5000.000000', status: 'PENDING' });
       await request(first.url).get(`/api/v1/markets/${asked.body.targetId}`).expect(404);
       await request(first.url).post(`/api/v1/admin/approvals/${asked.body.id}/approve`).set(admin.auth).expect(403);
       const approved = await request(first.url).post(`/api/v1/admin/approvals/${asked.body.id}/approve`).set(otherAdmin.auth).expect(200);

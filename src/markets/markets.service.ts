@@ -17,7 +17,7 @@ import { CreateMarketDto, MarketDto, OutcomeRef, UpdateMarketDto } from './marke
 import { InvalidMarketTransition } from './market-errors';
 import { MarketJobs } from './market-jobs';
 import { MarketListCache } from './market-list.cache';
-import { parseUnits, resolveOutcome } from './market-rules';
+import { formatUnits, parseUnits, resolveOutcome } from './market-rules';
 import { MarketRepository, poolOf } from './market.repository';
 import { toMarketDto, toMarketStateEvent } from './market.mapper';
 import { MarketEvent } from './markets.events';
@@ -75,7 +75,7 @@ export class MarketsService implements OnModuleInit {
     const prepared = this.prepare(body);
     if (prepared.subsidy > parseUsdc(this.config.adminApprovalThreshold, 'ADMIN_APPROVAL_THRESHOLD', 'nonNegative')) {
       const approval = await commandTransaction(this.dataSource, (manager) =>
-        this.approvals.request(manager, actor, { action: MARKET_SUBSIDY_APPROVAL, targetId: randomUUID(), asset: 'USDC', amount: body.subsidy, payload: { ...body } }),
+        this.approvals.request(manager, actor, { action: MARKET_SUBSIDY_APPROVAL, targetId: randomUUID(), asset: 'USDC', amount: formatUnits(prepared.subsidy), payload: { ...body } }),
       );
       return { approval };
     }
