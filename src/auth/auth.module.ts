@@ -50,6 +50,6 @@ export function jwtOptions(config: AppConfig): JwtModuleOptions {
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
-  exports: [UsersService, AccessTokenService, SessionsService],
+  exports: [UsersService, AccessTokenService, SessionsService, MailerService],
 })
 export class AuthModule {}

@@ -6,6 +6,7 @@ export const MarketEvent = {
   Resolved: 'market.resolved',
   Cancelled: 'market.cancelled',
   Updated: 'market.updated',
+  PositionsSettled: 'market.positions-settled',
 } as const;
 
 /** A prediction market's public state after a change (realtime `market:update`, `market:created`, ...). */
@@ -33,6 +34,19 @@ export interface MarketTradedEvent extends MarketStateEvent {
   at: string;
 }
 
+/**
+ * One committed batch of a RESOLVED or CANCELLED market's settlement: what each holder in it got (decimal USDC,
+ * possibly 0 for a losing outcome). Each position is in exactly one batch; for the notifications module.
+ */
+export interface MarketPositionsSettledEvent {
+  marketId: string;
+  question: string;
+  status: 'RESOLVED' | 'CANCELLED';
+  resolvedOutcome: number | null;
+  resolvedOutcomeLabel: string | null;
+  payments: { userId: string; amount: string }[];
+}
+
 declare module '../common/events/domain-event-map' {
   interface DomainEventMap {
     'market.created': MarketStateEvent;
@@ -41,5 +55,6 @@ declare module '../common/events/domain-event-map' {
     'market.resolved': MarketStateEvent;
     'market.cancelled': MarketStateEvent;
     'market.updated': MarketStateEvent;
+    'market.positions-settled': MarketPositionsSettledEvent;
   }
 }

@@ -13,6 +13,8 @@ export const RoundEvent = {
   Trade: 'round.trade',
   /** The round ended (rug or maxTicks) or was voided, seed revealed. */
   Ended: 'round.ended',
+  /** What each player was paid when the round settled (or was refunded when voided). */
+  Payouts: 'round.payouts',
 } as const;
 
 export interface RoundStateEvent {
@@ -40,6 +42,14 @@ export interface RoundEndedEvent {
   result: RoundSummaryDto;
 }
 
+/** A settled round's payouts per player (decimal USDC, only players paid more than 0): for the notifications module. */
+export interface RoundPayoutsEvent {
+  roundId: string;
+  roundNumber: number;
+  voided: boolean;
+  payouts: { userId: string; amount: string }[];
+}
+
 /** `position:update` of a round position, and of a side bet: the REST object with its kind. */
 export type RoundPositionUpdate = { kind: 'position' } & RoundPositionDto;
 export type RoundSideBetUpdate = { kind: 'side-bet' } & RoundSideBetDto;
@@ -50,6 +60,7 @@ declare module '../common/events/domain-event-map' {
     'round.candle': RoundCandleEvent;
     'round.trade': RoundTradeEvent;
     'round.ended': RoundEndedEvent;
+    'round.payouts': RoundPayoutsEvent;
   }
 }
 
