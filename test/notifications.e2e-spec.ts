@@ -1,5 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import request from 'supertest';
+import { WithdrawalsService } from '../src/accounts/withdrawals.service';
 import { DomainEventBus } from '../src/common/events/domain-event-bus';
 import type { MarketPositionsSettledEvent } from '../src/markets/markets.events';
 import { MarketSettlementService } from '../src/markets/market-settlement.service';
@@ -124,6 +125,27 @@ describe('notifications (e2e)', () => {
     expect(rejected).toMatchObject({ title: 'Withdrawal rejected', data: { withdrawalId: withdrawal.id, status: 'REJECTED', reason: 'Sanctioned address' } });
     expect(rejected.body).toContain('(Sanctioned address)');
     expect(owner.pushed.map((pushed) => pushed.kind)).toEqual(['withdrawal-rejected']);
+  });
+
+  it('a withdrawal that completes, and one that fails, notify once each, however often the sender reports it', async () => {
+    const owner = await listener();
+    const withdrawals = running.app.get(WithdrawalsService);
+    const requestOne = async () =>
+      (await request(running.url).post('/api/v1/accounts/me/withdrawals').set(owner.user.auth).send({ asset: 'USDC', amount: '5', chain: 'dev', toAddress: DEV_ADDRESS }).expect(201)).body as { id: string };
+    const [paid, unpaid] = [await requestOne(), await requestOne()];
+    for (const { id } of [paid, unpaid]) {
+      await request(running.url).post(`/api/v1/admin/withdrawals/${id}/approve`).set(admin.auth).expect(200);
+      await withdrawals.claimForSending(id);
+    }
+    // What the chain sender calls (twice: a sender that restarted reports it again).
+    await withdrawals.markSent(paid.id, `0x${'ab'.repeat(32)}`);
+    for (let n = 0; n < 2; n += 1) await withdrawals.complete(paid.id, `0x${'ab'.repeat(32)}`);
+    for (let n = 0; n < 2; n += 1) await withdrawals.fail(unpaid.id, 'reverted on chain');
+    const [completed] = await settledCount(owner.user, 'withdrawal-completed', 1);
+    expect(completed).toMatchObject({ data: { withdrawalId: paid.id, status: 'COMPLETED', txHash: `0x${'ab'.repeat(32)}` } });
+    const [failed] = await settledCount(owner.user, 'withdrawal-failed', 1);
+    expect(failed).toMatchObject({ data: { withdrawalId: unpaid.id, reason: 'reverted on chain' } });
+    expect(owner.pushed.map((pushed) => pushed.kind).sort()).toEqual(['withdrawal-completed', 'withdrawal-failed']);
   });
 
   it('a dividend notifies each holder of record once; the dividend job run again notifies nobody twice', async () => {

@@ -95,7 +95,11 @@ describe('Perps (e2e)', () => {
     const opened = await post(user, '/api/v1/trades', { symbol: BTC, side: 'short', margin: '50', leverage: 5, takeProfit: '64000' }).expect(201);
     const notified = nextEvent<{ kind: string; data: { reason: string; positionId: string } }>(socket, 'notification');
     await quote('63890', '63900');
-    expect(await notified).toMatchObject({ kind: 'perp-trigger', data: { reason: 'take_profit', positionId: opened.body.id } });
+    const pushed = await notified;
+    expect(pushed).toMatchObject({ kind: 'perp-trigger', data: { reason: 'take_profit', positionId: opened.body.id } });
+    // Stored once, as the notification it pushed.
+    const stored = (await request(running.url).get('/api/v1/notifications').set(user.auth).expect(200)).body;
+    expect(stored).toMatchObject({ unreadCount: 1, data: [{ id: (pushed as unknown as { id: string }).id, kind: 'perp-trigger' }] });
     const closed = await position(user, opened.body.id);
     expect(closed).toMatchObject({ closeReason: 'take_profit', exitPrice: '63900.00000000' });
     expect(closed.fills[1]).toMatchObject({ kind: 'trigger', reason: 'take_profit', referencePrice: '64000.00000000', slippage: '100.00000000' });
