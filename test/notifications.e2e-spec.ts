@@ -139,7 +139,9 @@ describe('notifications (e2e)', () => {
     }
     // What the chain sender calls (twice: a sender that restarted reports it again).
     await withdrawals.markSent(paid.id, `0x${'ab'.repeat(32)}`);
-    for (let n = 0; n < 2; n += 1) await withdrawals.complete(paid.id, `0x${'ab'.repeat(32)}`);
+    // (No chain runs here: the vault it settles into is named like a dev chain's.)
+    const vault = { chain: 'dev', chainId: '31337', chainEpoch: `0x${'00'.repeat(32)}` };
+    for (let n = 0; n < 2; n += 1) await withdrawals.complete(paid.id, `0x${'ab'.repeat(32)}`, vault);
     for (let n = 0; n < 2; n += 1) await withdrawals.fail(unpaid.id, 'reverted on chain');
     const [completed] = await settledCount(owner.user, 'withdrawal-completed', 1);
     expect(completed).toMatchObject({ data: { withdrawalId: paid.id, status: 'COMPLETED', txHash: `0x${'ab'.repeat(32)}` } });
