@@ -162,7 +162,7 @@ export class MarketSettlementService {
       payload: {
         marketId: market.id,
         question: market.question,
-        status: market.status as 'RESOLVED' | 'CANCELLED',
+        status: market.status === 'RESOLVED' ? 'RESOLVED' : 'CANCELLED',
         resolvedOutcome: market.resolvedOutcome,
         resolvedOutcomeLabel,
         payments,

@@ -76,10 +76,14 @@ const WITHDRAWAL_OUTCOMES = {
   REJECTED: { kind: 'withdrawal-rejected', title: 'Withdrawal rejected' },
 } as const;
 
+function isEnded(status: string): status is keyof typeof WITHDRAWAL_OUTCOMES {
+  return status in WITHDRAWAL_OUTCOMES;
+}
+
 /** Only a withdrawal's end is news: completed, failed (funds back) or rejected (funds back). */
 export function withdrawalDraft({ userId, withdrawal }: WithdrawalUpdatedEvent): NotificationDraft | null {
-  if (!(withdrawal.status in WITHDRAWAL_OUTCOMES)) return null;
-  const outcome = WITHDRAWAL_OUTCOMES[withdrawal.status as keyof typeof WITHDRAWAL_OUTCOMES];
+  if (!isEnded(withdrawal.status)) return null;
+  const outcome = WITHDRAWAL_OUTCOMES[withdrawal.status];
   const what = `${withdrawal.amount} ${withdrawal.asset} to ${withdrawal.toAddress}`;
   const body =
     withdrawal.status === 'COMPLETED'
