@@ -83,7 +83,7 @@ export class NotificationBroadcasts {
       ]);
       return { created, done: false };
     });
-    await this.notifications.scheduleDigests(result.created);
+    await this.notifications.committed(result.created);
     return { notified: result.created.length, done: result.done };
   }
 }

@@ -5,6 +5,7 @@ import { MailerService } from '../auth/mailer.service';
 import { UsersService } from '../auth/users.service';
 import { AppConfig } from '../config/app-config';
 import { composeDigest, DigestItem } from './notification-digest';
+import { NotificationMetrics } from './notification-metrics';
 import { NotificationsService } from './notifications.service';
 
 /** Notifications one mail carries at most; more wait for the next window. */
@@ -32,6 +33,7 @@ export class NotificationDigests {
     private readonly users: UsersService,
     private readonly mailer: MailerService,
     private readonly config: AppConfig,
+    private readonly metrics: NotificationMetrics,
   ) {}
 
   async send(userId: string, now: Date = new Date()): Promise<DigestOutcome> {
@@ -61,6 +63,7 @@ export class NotificationDigests {
         this.config.publicUrl,
       );
       await this.mailer.send({ to: email!, ...mail });
+      this.metrics.digestsSent.inc();
       await manager.query(`UPDATE notifications SET emailed_at = $2 WHERE id = ANY($1::uuid[])`, [mailed.map((row) => row.id), now]);
       await manager.query(`UPDATE notification_digests SET last_sent_at = $2 WHERE user_id = $1`, [userId, now]);
       this.logger.debug(`digest of ${mailed.length} notifications mailed to user ${userId}`);

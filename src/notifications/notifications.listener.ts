@@ -7,6 +7,7 @@ import type { RoundPayoutsEvent } from '../rounds/rounds.events';
 import type { PerpPositionTriggeredEvent } from '../trades/trades.events';
 import { dividendDrafts, marketSettledDrafts, NotificationDraft, perpTriggerDraft, roundPayoutDrafts, withdrawalDraft } from './notification-drafts';
 import { NotificationJobs } from './notification-jobs';
+import { NotificationMetrics } from './notification-metrics';
 
 /**
  * Turns the committed domain events of other modules into `create` jobs: each job is keyed by its cause and each
@@ -16,7 +17,10 @@ import { NotificationJobs } from './notification-jobs';
 export class NotificationsListener {
   private readonly logger = new Logger('NotificationsListener');
 
-  constructor(private readonly jobs: NotificationJobs) {}
+  constructor(
+    private readonly jobs: NotificationJobs,
+    private readonly metrics: NotificationMetrics,
+  ) {}
 
   @OnDomainEvent('market.positions-settled')
   onMarketSettled(event: MarketPositionsSettledEvent): void {
@@ -45,6 +49,9 @@ export class NotificationsListener {
   }
 
   private enqueue(cause: string, drafts: NotificationDraft[]): void {
-    this.jobs.create(drafts).catch((error: Error) => this.logger.error(`could not enqueue the notifications of ${cause}: ${error.message}`));
+    this.jobs.create(drafts).catch((error: Error) => {
+      this.metrics.enqueueFailures.inc({ cause });
+      this.logger.error(`could not enqueue the notifications of ${cause} (${drafts.length} lost): ${error.message}`);
+    });
   }
 }

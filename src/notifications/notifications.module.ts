@@ -1,9 +1,11 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { HealthModule } from '../health/health.module';
 import { NotificationBroadcasts } from './notification-broadcasts.service';
 import { NotificationDigests } from './notification-digests.service';
 import { NOTIFICATIONS_QUEUE, NotificationJobs } from './notification-jobs';
+import { NotificationMetrics } from './notification-metrics';
 import { NotificationsAdminController } from './notifications.admin.controller';
 import { NotificationsController, NotificationSettingsController } from './notifications.controller';
 import { NotificationsListener } from './notifications.listener';
@@ -16,9 +18,9 @@ import { NotificationsService } from './notifications.service';
  * depends on none of them.
  */
 @Module({
-  imports: [AuthModule, BullModule.registerQueue({ name: NOTIFICATIONS_QUEUE })],
+  imports: [AuthModule, HealthModule, BullModule.registerQueue({ name: NOTIFICATIONS_QUEUE })],
   controllers: [NotificationsController, NotificationSettingsController, NotificationsAdminController],
-  providers: [NotificationsService, NotificationDigests, NotificationBroadcasts, NotificationJobs, NotificationsProcessor, NotificationsListener],
+  providers: [NotificationsService, NotificationDigests, NotificationBroadcasts, NotificationJobs, NotificationMetrics, NotificationsProcessor, NotificationsListener],
   exports: [NotificationsService],
 })
 export class NotificationsModule {}

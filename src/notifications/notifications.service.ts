@@ -8,6 +8,7 @@ import { UserUpdateEvent } from '../realtime/realtime.events';
 import type { NotificationDraft } from './notification-drafts';
 import { NotificationNotFound } from './notification-errors';
 import { NotificationJobs } from './notification-jobs';
+import { NotificationMetrics } from './notification-metrics';
 import { EMAIL_BY_DEFAULT, NOTIFICATION_KINDS, NotificationKind } from './notification-kinds';
 import { ListNotificationsQueryDto, NotificationDto, NotificationPageDto, NotificationSettingsDto, ReadAllResultDto, UpdateNotificationSettingsDto } from './notification.dto';
 import './notifications.events';
@@ -52,6 +53,7 @@ export class NotificationsService {
     private readonly events: DomainEventBus,
     private readonly users: UsersService,
     private readonly jobs: NotificationJobs,
+    private readonly metrics: NotificationMetrics,
   ) {}
 
   /** Creates what is not created yet (by key) and returns those it created; their digests are scheduled after the commit. */
@@ -59,13 +61,13 @@ export class NotificationsService {
     if (drafts.length === 0) return [];
     const emails = await this.users.emails(drafts.map((draft) => draft.userId));
     const created = await this.dataSource.transaction((manager) => this.insert(manager, drafts, emails));
-    await this.scheduleDigests(created);
+    await this.committed(created);
     return created.map(toDto);
   }
 
   /**
    * In the caller's transaction: inserts the drafts whose key is new (`emails`: the users who can be mailed) and
-   * records their push for after the commit. The caller schedules the digests of what it returns once committed.
+   * records their push for after the commit. The caller hands what it returns to `committed` once its transaction committed.
    */
   async insert(manager: EntityManager, drafts: NotificationDraft[], emails: Map<string, string>): Promise<NotificationRow[]> {
     if (drafts.length === 0) return [];
@@ -92,8 +94,9 @@ export class NotificationsService {
     return rows;
   }
 
-  /** One digest job per user (and window) for those of `created` that wait for an email. */
-  async scheduleDigests(created: Pick<NotificationRow, 'user_id' | 'email_due'>[]): Promise<void> {
+  /** After `insert`'s transaction committed: counts them and schedules one digest job per user (and window) for those waiting for an email. */
+  async committed(created: Pick<NotificationRow, 'user_id' | 'email_due' | 'kind'>[]): Promise<void> {
+    for (const row of created) this.metrics.created.inc({ kind: row.kind });
     const users = new Set(created.filter((row) => row.email_due).map((row) => row.user_id));
     for (const userId of users) {
       await this.jobs.digest(userId).catch((error: Error) => this.logger.error(`could not schedule the digest of user ${userId}: ${error.message}`));

@@ -10,6 +10,9 @@ import { broadcastDrafts, NotificationDraft } from '../../src/notifications/noti
 import { NotificationNotFound } from '../../src/notifications/notification-errors';
 import { NOTIFICATIONS_QUEUE, NotificationJobs } from '../../src/notifications/notification-jobs';
 import { NotificationsService } from '../../src/notifications/notifications.service';
+import { NotificationMetrics } from '../../src/notifications/notification-metrics';
+import { HealthModule } from '../../src/health/health.module';
+import { MetricsService } from '../../src/health/metrics.service';
 import { SmtpSink } from '../support/smtp-sink';
 import { MediumModule, startMediumModule } from './support/medium-module';
 
@@ -17,8 +20,8 @@ const WINDOW_MS = 60_000;
 
 /** The notifications services (no worker: the digest and broadcast jobs are run by calling the services). */
 const NOTIFICATIONS = {
-  imports: [BullModule.registerQueue({ name: NOTIFICATIONS_QUEUE })],
-  providers: [MailerService, NotificationsService, NotificationDigests, NotificationBroadcasts, NotificationJobs],
+  imports: [HealthModule, BullModule.registerQueue({ name: NOTIFICATIONS_QUEUE })],
+  providers: [NotificationMetrics, MailerService, NotificationsService, NotificationDigests, NotificationBroadcasts, NotificationJobs],
 };
 
 let drafted = 0;
@@ -56,6 +59,8 @@ describe('Notifications against the real database (medium)', () => {
     const alice = await givenUser();
     const bob = await givenUser();
     const drafts = [draft(alice.id), draft(bob.id)];
+    const createdTotal = async () => (await medium.get(MetricsService).registry.getSingleMetric('notifications_created_total')!.get()).values.reduce((sum, value) => sum + value.value, 0);
+    const before = await createdTotal();
     const first = await notifications.create(drafts);
     expect(first.map((created) => created.title)).toEqual(drafts.map((d) => d.title));
     expect(pushed().map((event) => event.userId)).toEqual([alice.id, bob.id]);
@@ -63,6 +68,7 @@ describe('Notifications against the real database (medium)', () => {
     expect(await notifications.create(drafts)).toEqual([]);
     expect(await notifications.create([...drafts, ...drafts])).toEqual([]);
     expect(pushed()).toEqual([]);
+    expect(await createdTotal()).toBe(before + 2);
     expect((await notifications.list(alice.id, { page: 1, limit: 20 })).meta.total).toBe(1);
   });
 
