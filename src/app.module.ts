@@ -3,6 +3,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AccountsModule } from './accounts/accounts.module';
+import { AdminModule } from './admin/admin.module';
+import { AnalyticsModule } from './analytics/analytics.module';
 import { AuthModule } from './auth/auth.module';
 import { BlockchainModule } from './blockchain/blockchain.module';
 import { AppConfig } from './config/app-config';
@@ -40,11 +42,14 @@ export class AppModule {
         HealthModule,
         LifecycleModule,
         IdempotencyModule,
+        AdminModule,
         AuthModule,
         AccountsModule,
         EngineModule,
         MarketsModule,
         TradesModule,
+        // Before RoundsModule: its routes /rounds/stats and /rounds/timing must be matched before /rounds/:id.
+        AnalyticsModule,
         RoundsModule,
         BlockchainModule,
         CreatorsModule,

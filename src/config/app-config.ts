@@ -3,6 +3,7 @@ import { USDC_DECIMALS } from '../common/money/usdc';
 import { ChainSettings, readChainSettings } from './chain-config';
 import { CreatorSettings, readCreatorSettings } from './creator-config';
 import { NotificationSettings, readNotificationSettings } from './notification-config';
+import { AnalyticsSettings, readAnalyticsSettings } from './analytics-config';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
@@ -65,6 +66,13 @@ export class AppConfig {
   readonly rateLimitPerMinute!: number;
   /** Decimal string in the settlement asset (USDC) granted once to each new user from `promotions`. */
   readonly startingBalance!: string;
+  /**
+   * Decimal string, in the moved asset's units (USDC for subsidies): an admin adjustment, withdrawal approval or
+   * house market subsidy above it waits for a second admin's approval.
+   */
+  readonly adminApprovalThreshold!: string;
+  /** Largest single ledger movement per asset, as a decimal string; `*` is every asset not named. */
+  readonly ledgerMaxPosting!: Record<string, string>;
   /** Rows each sharded system account (house, fees, promotions) is spread over, so trades do not queue on one row. */
   readonly ledgerSystemShards!: number;
   /** Chains a withdrawal may name (default: the configured EVM chain and Aptos). */
@@ -134,6 +142,8 @@ export class AppConfig {
   readonly creators!: CreatorSettings;
   /** Notifications and their email digests (src/config/notification-config.ts). */
   readonly notifications!: NotificationSettings;
+  /** Statistics and leaderboards (src/config/analytics-config.ts). */
+  readonly analytics!: AnalyticsSettings;
   // Price feed (src/trades/feed)
   /** Where perp prices come from: the seeded simulator (no network) or Backpack's public bookTicker stream. */
   readonly priceFeed!: PriceFeedKind;
@@ -221,6 +231,8 @@ export class AppConfig {
       rateLimitRefreshPerMinute: read.integer('RATE_LIMIT_REFRESH_PER_MINUTE', 60, { min: 1, max: 1_000_000 }),
       rateLimitPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 600, { min: 1, max: 1_000_000 }),
       startingBalance: read.string('STARTING_BALANCE', production ? '0' : '1000'),
+      adminApprovalThreshold: read.string('ADMIN_APPROVAL_THRESHOLD', '10000'),
+      ledgerMaxPosting: postingCaps(read, read.list('LEDGER_MAX_POSTING', ['1000000000000'])),
       ledgerSystemShards: read.integer('LEDGER_SYSTEM_SHARDS', 32, { min: 1, max: 256 }),
       withdrawalChains: read.list('WITHDRAWAL_CHAINS', configuredChains) as ChainName[],
       chains,
@@ -259,6 +271,7 @@ export class AppConfig {
       marketJobBackoffMs: read.integer('MARKET_JOB_BACKOFF_MS', 1000, { min: 1, max: 3_600_000 }),
       creators: readCreatorSettings(read),
       notifications: readNotificationSettings(read),
+      analytics: readAnalyticsSettings(read),
       // Price feed
       priceFeed: read.oneOf('PRICE_FEED', PRICE_FEEDS, 'simulator'),
       priceFeedEnabled: read.boolean('PRICE_FEED_ENABLED', true),
@@ -284,6 +297,8 @@ export class AppConfig {
     }
     const startingBalanceProblem = amountShapeProblem(values.startingBalance, 'nonNegative', USDC_DECIMALS);
     if (startingBalanceProblem) read.problems.push(`STARTING_BALANCE ${startingBalanceProblem} (got "${values.startingBalance}")`);
+    const approvalProblem = amountShapeProblem(values.adminApprovalThreshold, 'nonNegative', USDC_DECIMALS);
+    if (approvalProblem) read.problems.push(`ADMIN_APPROVAL_THRESHOLD ${approvalProblem} (got "${values.adminApprovalThreshold}")`);
     const unknownChains = values.withdrawalChains.filter((chain) => !(KNOWN_CHAINS as readonly string[]).includes(chain));
     if (unknownChains.length > 0) read.problems.push(`WITHDRAWAL_CHAINS must list only ${KNOWN_CHAINS.join(', ')} (got "${unknownChains.join(', ')}")`);
     for (const [name, value] of [
@@ -347,4 +362,22 @@ function chainIds(read: EnvReader, fallback: string[]): number[] {
   const ids = read.list('SIWE_CHAIN_IDS', fallback);
   if (ids.some((id) => !/^[1-9]\d{0,15}$/.test(id))) read.problems.push(`SIWE_CHAIN_IDS must be comma-separated positive integers (got "${ids.join(',')}")`);
   return ids.map(Number);
+}
+
+/**
+ * LEDGER_MAX_POSTING: `1000000000000` (every asset) or `USDC=1000000,ETH=500,*=1000000000000` (per asset code;
+ * `*` or a bare amount for the rest). Amounts are positive decimals in the asset's units.
+ */
+function postingCaps(read: EnvReader, items: string[]): Record<string, string> {
+  const caps: Record<string, string> = {};
+  for (const item of items) {
+    const [asset, amount] = item.includes('=') ? item.split('=', 2).map((part) => part.trim()) : ['*', item];
+    if (!/^(\*|[A-Z0-9]{2,16})$/.test(asset) || amountShapeProblem(amount, 'positive', 18)) {
+      read.problems.push(`LEDGER_MAX_POSTING entries must be a positive decimal or ASSET=decimal (got "${item}")`);
+      continue;
+    }
+    caps[asset] = amount;
+  }
+  if (!caps['*']) caps['*'] = '1000000000000';
+  return caps;
 }

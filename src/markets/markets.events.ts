@@ -4,15 +4,20 @@ export const MarketEvent = {
   Traded: 'market.traded',
   Closed: 'market.closed',
   Resolved: 'market.resolved',
+  /** Cancelled by an admin; refunds are being paid. */
+  Cancelling: 'market.cancelling',
+  /** Every refund of a cancelled market is paid. */
   Cancelled: 'market.cancelled',
   Updated: 'market.updated',
   PositionsSettled: 'market.positions-settled',
+  /** Every position of a resolved or cancelled market was paid and the pool returned: its results are final. */
+  Settled: 'market.settled',
 } as const;
 
 /** A prediction market's public state after a change (realtime `market:update`, `market:created`, ...). */
 export interface MarketStateEvent {
   marketId: string;
-  status: 'OPEN' | 'CLOSED' | 'RESOLVED' | 'CANCELLED';
+  status: 'OPEN' | 'CLOSED' | 'RESOLVED' | 'CANCELLING' | 'CANCELLED';
   /** 6-decimal strings per outcome index, summing to 1. */
   prices: string[];
   /** Decimal string, USDC. */
@@ -47,14 +52,21 @@ export interface MarketPositionsSettledEvent {
   payments: { userId: string; amount: string }[];
 }
 
+export interface MarketSettledEvent {
+  marketId: string;
+  status: 'RESOLVED' | 'CANCELLED';
+}
+
 declare module '../common/events/domain-event-map' {
   interface DomainEventMap {
     'market.created': MarketStateEvent;
     'market.traded': MarketTradedEvent;
     'market.closed': MarketStateEvent;
     'market.resolved': MarketStateEvent;
+    'market.cancelling': MarketStateEvent;
     'market.cancelled': MarketStateEvent;
     'market.updated': MarketStateEvent;
     'market.positions-settled': MarketPositionsSettledEvent;
+    'market.settled': MarketSettledEvent;
   }
 }

@@ -15,6 +15,8 @@ export const RoundEvent = {
   Ended: 'round.ended',
   /** What each player was paid when the round settled (or was refunded when voided). */
   Payouts: 'round.payouts',
+  /** The settlement (or refund) of a round committed: every position is closed and every side bet resolved. */
+  Settled: 'round.settled',
 } as const;
 
 export interface RoundStateEvent {
@@ -50,6 +52,12 @@ export interface RoundPayoutsEvent {
   payouts: { userId: string; amount: string }[];
 }
 
+export interface RoundSettledEvent {
+  roundId: string;
+  status: 'SETTLED' | 'VOIDED';
+  settledAt: string;
+}
+
 /** `position:update` of a round position, and of a side bet: the REST object with its kind. */
 export type RoundPositionUpdate = { kind: 'position' } & RoundPositionDto;
 export type RoundSideBetUpdate = { kind: 'side-bet' } & RoundSideBetDto;
@@ -61,6 +69,7 @@ declare module '../common/events/domain-event-map' {
     'round.trade': RoundTradeEvent;
     'round.ended': RoundEndedEvent;
     'round.payouts': RoundPayoutsEvent;
+    'round.settled': RoundSettledEvent;
   }
 }
 

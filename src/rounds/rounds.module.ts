@@ -12,6 +12,7 @@ import { RoundsAdminService } from './rounds-admin.service';
 import { RoundsController } from './rounds.controller';
 import { RoundsRealtime } from './rounds.realtime';
 import { RoundsService } from './rounds.service';
+import { RoundStatsQueries } from './round-stats.queries';
 import { saltSourceProvider } from './salt-source.provider';
 import { SeedCommitmentFeed } from './seed-commitment-feed';
 import { SeedChainsService } from './seed-chains.service';
@@ -24,6 +25,7 @@ import { SeedChainsService } from './seed-chains.service';
     SeedChainsService,
     RoundSettingsService,
     RoundsService,
+    RoundStatsQueries,
     RoundsAdminService,
     RoundSettlementService,
     RoundSettlementQueue,
@@ -32,6 +34,6 @@ import { SeedChainsService } from './seed-chains.service';
     RoundsRealtime,
     SeedCommitmentFeed,
   ],
-  exports: [RoundsService],
+  exports: [RoundsService, RoundStatsQueries],
 })
 export class RoundsModule {}
