@@ -236,6 +236,9 @@ describe('notifications (e2e)', () => {
     const sent = (await request(running.url).post('/api/v1/admin/notifications/broadcast').set(admin.auth).set('Idempotency-Key', idempotencyKey).send(body).expect(202)).body;
     const retried = await request(running.url).post('/api/v1/admin/notifications/broadcast').set(admin.auth).set('Idempotency-Key', idempotencyKey).send(body).expect(202);
     expect(retried.body).toEqual(sent);
+    // One audit row, written with the broadcast (the retry is a replay, not a new action).
+    const audit = (await request(running.url).get(`/api/v1/admin/audit?action=notification.broadcast&target=${sent.id}`).set(admin.auth).expect(200)).body;
+    expect(audit.data).toEqual([expect.objectContaining({ actorId: admin.id, targetType: 'broadcast', targetId: sent.id, after: { title: body.title, body: body.body } })]);
     for (const { user, pushed } of [first, second]) {
       const [got] = await settledCount(user, 'broadcast', 1);
       expect(got).toMatchObject({ title: body.title, body: body.body, data: { broadcastId: sent.id } });

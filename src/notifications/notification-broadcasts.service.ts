@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { AdminActor } from '../admin/admin-actor';
+import { AuditService } from '../admin/audit.service';
 import { UsersService } from '../auth/users.service';
 import { commandTransaction, whenCommitted } from '../common/transactions/command-transaction';
 import { AppConfig } from '../config/app-config';
@@ -31,15 +33,18 @@ export class NotificationBroadcasts {
     private readonly users: UsersService,
     private readonly jobs: NotificationJobs,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
-  async create(adminId: string, body: BroadcastDto): Promise<BroadcastResultDto> {
+  /** Stores the broadcast and its audit row in one transaction; its job is enqueued once that commits. */
+  async create(actor: AdminActor, body: BroadcastDto): Promise<BroadcastResultDto> {
     const row = await commandTransaction(this.dataSource, async (manager) => {
       const [inserted] = (await manager.query(`INSERT INTO notification_broadcasts (title, body, created_by) VALUES ($1, $2, $3) RETURNING id, title, body, created_at`, [
         body.title,
         body.body,
-        adminId,
+        actor.id,
       ])) as BroadcastRow[];
+      await this.audit.record(manager, actor, { action: 'notification.broadcast', targetType: 'broadcast', targetId: inserted.id, before: null, after: { title: body.title, body: body.body } });
       return inserted;
     });
     await whenCommitted(() => this.jobs.broadcast(row.id));

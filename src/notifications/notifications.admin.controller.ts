@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { CurrentUser, Roles } from '../auth/auth.decorators';
+import { Actor, AdminActor, AuditedInService } from '../admin/admin-actor';
+import { Roles } from '../auth/auth.decorators';
 import { ApiErrors, validationFailed } from '../common/http/api-errors.decorator';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { NotificationBroadcasts } from './notification-broadcasts.service';
@@ -16,10 +16,11 @@ export class NotificationsAdminController {
   @Post('broadcast')
   @HttpCode(202)
   @Idempotent()
+  @AuditedInService()
   @ApiOperation({ summary: 'Notify every active user (a job delivers it; with an Idempotency-Key a retry answers the same broadcast and sends nothing)' })
   @ApiAcceptedResponse({ type: BroadcastResultDto })
   @ApiErrors(validationFailed('title', 'title must be longer than or equal to 1 characters'))
-  broadcast(@CurrentUser() caller: AuthenticatedUser, @Body() body: BroadcastDto): Promise<BroadcastResultDto> {
-    return this.broadcasts.create(caller.id, body);
+  broadcast(@Actor() actor: AdminActor, @Body() body: BroadcastDto): Promise<BroadcastResultDto> {
+    return this.broadcasts.create(actor, body);
   }
 }

@@ -142,7 +142,7 @@ describe('Notifications against the real database (medium)', () => {
   it('a broadcast reaches every active user once, in batches, and a rerun notifies nobody again', async () => {
     const admin = await givenUser();
     const broadcasts = medium.get(NotificationBroadcasts);
-    const created = await broadcasts.create(admin.id, { title: 'Maintenance', body: 'Sunday 02:00 UTC' });
+    const created = await broadcasts.create({ id: admin.id, requestId: 'medium-broadcast' }, { title: 'Maintenance', body: 'Sunday 02:00 UTC' });
     const [{ count: activeUsers }] = (await medium.dataSource.query(`SELECT count(*)::int AS count FROM users WHERE status = 'active'`)) as { count: number }[];
     expect(await broadcasts.deliver(created.id)).toBe(activeUsers);
     expect(await broadcasts.deliver(created.id)).toBe(0);
