@@ -7,6 +7,7 @@ import { DomainEventBus } from '../../common/events/domain-event-bus';
 import { formatUsdc } from '../../common/money/usdc';
 import type { CommandOutcome, EngineCommand, VenueShard } from '../../engine/venue';
 import { UserUpdateEvent } from '../../realtime/realtime.events';
+import { TradesEvent } from '../trades.events';
 import {
   type CloseReason,
   entryPriceOf,
@@ -763,19 +764,16 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     const what = reason === 'liquidation' ? 'was liquidated' : reason === 'stop_loss' ? 'hit its stop-loss' : 'hit its take-profit';
     const price = formatPrice(position.exitPrice!);
     this.events.afterCommit(manager, {
-      name: UserUpdateEvent.NotificationCreated,
+      name: TradesEvent.PositionTriggered,
       payload: {
         userId: position.userId,
-        notification: {
-          kind: 'perp-trigger',
-          reason,
-          positionId: position.id,
-          symbol: position.symbol,
-          message: `Your ${position.symbol} ${position.side} ${what} at ${price}`,
-          price,
-          payout: formatUsdc(position.payout ?? 0n),
-          at: at.toISOString(),
-        },
+        reason,
+        positionId: position.id,
+        symbol: position.symbol,
+        message: `Your ${position.symbol} ${position.side} ${what} at ${price}`,
+        price,
+        payout: formatUsdc(position.payout ?? 0n),
+        at: at.toISOString(),
       },
     });
   }
