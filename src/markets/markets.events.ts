@@ -1,3 +1,4 @@
+import type { OrderDto } from './market-order.dto';
 /** Prediction-market events; `markets.realtime.ts` turns them into `market:*` broadcasts. */
 export const MarketEvent = {
   Created: 'market.created',
@@ -41,5 +42,17 @@ declare module '../common/events/domain-event-map' {
     'market.resolved': MarketStateEvent;
     'market.cancelled': MarketStateEvent;
     'market.updated': MarketStateEvent;
+  }
+}
+
+/**
+ * A limit order reaches its owner through the shared user channel (UsersRealtime) as `order:update` with
+ * `kind: 'market-order'`, the order as the REST API shows it, on every placement, fill, cancel and expiry.
+ */
+export type MarketOrderUpdate = { kind: 'market-order' } & OrderDto;
+
+declare module '../realtime/realtime.events' {
+  interface UserOrderKinds {
+    'market-order': MarketOrderUpdate;
   }
 }

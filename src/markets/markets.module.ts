@@ -13,17 +13,20 @@ import { MarketSettlementService } from './market-settlement.service';
 import { MarketTradingService } from './market-trading.service';
 import { MarketsAdminController } from './markets.admin.controller';
 import { MarketsController } from './markets.controller';
+import { MarketOrdersController } from './market-orders.controller';
+import { MarketOrdersService } from './market-orders.service';
 import { MarketsRealtime } from './markets.realtime';
 import { MarketsService } from './markets.service';
 
 @Module({
   imports: [AccountsModule, RealtimeModule, CreatorEarningsModule, BullModule.registerQueue({ name: MARKET_CLOSE_QUEUE }, { name: MARKET_RESOLUTION_QUEUE })],
-  controllers: [MarketsController, MarketsAdminController],
+  controllers: [MarketOrdersController, MarketsController, MarketsAdminController],
   providers: [
     MarketListCache,
     MarketJobs,
     MarketsService,
     MarketTradingService,
+    MarketOrdersService,
     MarketQueriesService,
     MarketSettlementService,
     MarketCloseProcessor,
@@ -33,6 +36,6 @@ import { MarketsService } from './markets.service';
     MarketsRealtime,
     MarketPoolsReconciliation,
   ],
-  exports: [MarketsService, MarketTradingService, MarketQueriesService],
+  exports: [MarketsService, MarketTradingService, MarketQueriesService, MarketOrdersService],
 })
 export class MarketsModule {}

@@ -11,6 +11,7 @@ import { MarketEntity, MarketOutcomeEntity, MarketStatus } from './market.entity
 import { CreateMarketDto, MarketDto, OutcomeRef, UpdateMarketDto } from './market.dto';
 import { InvalidMarketTransition } from './market-errors';
 import { MarketJobs } from './market-jobs';
+import { MarketOrdersService } from './market-orders.service';
 import { MarketListCache } from './market-list.cache';
 import { parseUnits, resolveOutcome } from './market-rules';
 import { MarketRepository, poolOf } from './market.repository';
@@ -37,6 +38,7 @@ export class MarketsService {
     private readonly events: DomainEventBus,
     private readonly listCache: MarketListCache,
     private readonly jobs: MarketJobs,
+    private readonly orders: MarketOrdersService,
   ) {}
 
   async create(funding: MarketFunding, body: CreateMarketDto): Promise<MarketDto> {
@@ -137,6 +139,7 @@ export class MarketsService {
       market.status = 'CLOSED';
       market.closedAt = now;
       await manager.getRepository(MarketEntity).save(market);
+      await this.orders.cancelAllOfMarketLocked(manager, marketId);
       this.events.afterCommit(manager, { name: MarketEvent.Closed, payload: toMarketStateEvent(market) });
       return market;
     });
@@ -158,6 +161,8 @@ export class MarketsService {
       market.resolvedOutcome = outcome === undefined ? null : resolveOutcome(labels, outcome);
       market.resolvedAt = now;
       await manager.getRepository(MarketEntity).save(market);
+      // Resting orders of a market that stops trading are cancelled and their holds released with the step.
+      await this.orders.cancelAllOfMarketLocked(manager, marketId);
       this.events.afterCommit(manager, { name: status === 'RESOLVED' ? MarketEvent.Resolved : MarketEvent.Cancelled, payload: toMarketStateEvent(market) });
       return { market, labels };
     });
