@@ -3,7 +3,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Limit orders on prediction-market outcome shares (issue 14): `market_orders` (one row per order, its cash hold
  * on the row while it rests) and `market_order_fills` (each side of a book trade, each pool step of an order).
- * `seq` is the time priority the book is rebuilt in.
+ * `seq` is the time priority the book is rebuilt in; `market_order_books` numbers each book's level deltas.
  */
 export class CreateMarketOrders1796305431845 implements MigrationInterface {
   name = 'CreateMarketOrders1796305431845';
@@ -69,10 +69,22 @@ export class CreateMarketOrders1796305431845 implements MigrationInterface {
       )
     `);
     await queryRunner.query(`CREATE INDEX "IDX_market_order_fills_order" ON "market_order_fills" ("order_id")`);
+
+    // The last delta sequence of each outcome's book: every level change of a command takes the next one.
+    await queryRunner.query(`
+      CREATE TABLE "market_order_books" (
+        "market_id" uuid NOT NULL,
+        "outcome" smallint NOT NULL,
+        "sequence" bigint NOT NULL DEFAULT 0,
+        CONSTRAINT "PK_market_order_books" PRIMARY KEY ("market_id", "outcome"),
+        CONSTRAINT "FK_market_order_books_market" FOREIGN KEY ("market_id") REFERENCES "markets"("id") ON DELETE RESTRICT
+      )
+    `);
     await queryRunner.query(`CREATE INDEX "IDX_market_order_fills_market_created" ON "market_order_fills" ("market_id", "created_at")`);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE "market_order_books"`);
     await queryRunner.query(`DROP TABLE "market_order_fills"`);
     await queryRunner.query(`DROP TABLE "market_orders"`);
   }

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { RunningApp, startTestApp } from './support/test-app';
 import { balancesOf, createAdmin, createFundedUser, reconcile } from './support/ledger';
 import { createHouseMarket, units, waitForMarket } from './support/markets';
-import { closeSockets, connectSocket, eventually, nextEvent } from './support/sockets';
+import { closeSockets, collect, connectSocket, eventually, nextEvent, request as ask } from './support/sockets';
 import type { TestUser } from './support/users';
 
 interface OrderBody {
@@ -201,6 +201,48 @@ describe('limit orders on prediction markets (e2e)', () => {
     expect(await sharesOf(erin, market.id)).toEqual(['0.000000', '5.000000']);
     // 5 × 0.45 plus the 1% hold for fees (no maker fee): the fee part came back.
     expect(await balance(erin)).toEqual({ available: units('1000') - units('2.25'), locked: 0n });
+    await assertReconciled();
+  });
+
+  it('shows the book by price level with its sequence, and streams book:update deltas in sequence after the subscribe snapshot', async () => {
+    const market = await createHouseMarket(running, admin);
+    const [jack, kim] = [await createFundedUser(running), await createFundedUser(running)];
+    const first = (await place(jack, market.id, { outcome: 'Yes', side: 'buy', price: '0.30', shares: '10', timeInForce: 'GTC' })).body as { order: Order };
+    await place(jack, market.id, { outcome: 'Yes', side: 'buy', price: '0.30', shares: '5', timeInForce: 'GTC' });
+    await place(jack, market.id, { outcome: 'Yes', side: 'buy', price: '0.25', shares: '5', timeInForce: 'GTC' });
+    await place(kim, market.id, { outcome: 'Yes', side: 'buy', price: '0.70', shares: '10', timeInForce: 'IOC' });
+    await place(kim, market.id, { outcome: 'Yes', side: 'sell', price: '0.80', shares: '10', timeInForce: 'GTC' });
+    const bookOf = async () => (await request(running.url).get(`/api/v1/markets/${market.id}/book?outcome=Yes&depth=10`).expect(200)).body;
+    const book = await bookOf();
+    expect(book).toEqual({
+      marketId: market.id,
+      outcome: 0,
+      bids: [
+        { price: '0.300000', shares: '15.000000', orders: 2 },
+        { price: '0.250000', shares: '5.000000', orders: 1 },
+      ],
+      asks: [{ price: '0.800000', shares: '10.000000', orders: 1 }],
+      sequence: 4,
+    });
+    await request(running.url).get(`/api/v1/markets/${market.id}/book?outcome=Maybe`).expect(400);
+
+    const socket = await connectSocket(running);
+    await expect(ask(socket, 'subscribe', { channel: `book:${market.id}:5` })).resolves.toMatchObject({ ok: false });
+    await expect(ask(socket, 'subscribe', { channel: `book:${market.id}:0` })).resolves.toEqual({ ok: true, snapshot: book });
+    const deltas = collect<{ sequence: number; side: string; price: string; shares: string; orders: number }>(socket, 'book:update');
+
+    await request(running.url).delete(`/api/v1/markets/${market.id}/orders/${first.order.id}`).set(jack.auth).expect(200);
+    await place(jack, market.id, { outcome: 'Yes', side: 'buy', price: '0.31', shares: '1', timeInForce: 'GTC' });
+    await request(running.url).delete(`/api/v1/markets/${market.id}/orders`).set(jack.auth).expect(200);
+    await eventually(() => expect(deltas).toHaveLength(5));
+    expect(deltas).toEqual([
+      { marketId: market.id, outcome: 0, sequence: 5, side: 'buy', price: '0.300000', shares: '5.000000', orders: 1 },
+      { marketId: market.id, outcome: 0, sequence: 6, side: 'buy', price: '0.310000', shares: '1.000000', orders: 1 },
+      { marketId: market.id, outcome: 0, sequence: 7, side: 'buy', price: '0.250000', shares: '0.000000', orders: 0 },
+      { marketId: market.id, outcome: 0, sequence: 8, side: 'buy', price: '0.300000', shares: '0.000000', orders: 0 },
+      { marketId: market.id, outcome: 0, sequence: 9, side: 'buy', price: '0.310000', shares: '0.000000', orders: 0 },
+    ]);
+    expect(await bookOf()).toEqual({ marketId: market.id, outcome: 0, bids: [], asks: [{ price: '0.800000', shares: '10.000000', orders: 1 }], sequence: 9 });
     await assertReconciled();
   });
 

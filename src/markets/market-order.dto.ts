@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
+import { IsIntBetween } from '../common/http/is-int-between.decorator';
 import { IsOmittable } from '../common/http/is-omittable.decorator';
 import { PageDtoOf, PageQueryDto } from '../common/http/pagination';
 import { IsAmount } from '../common/money/is-amount.decorator';
@@ -138,3 +140,67 @@ export class MyOrdersQueryDto extends PageQueryDto {
 }
 
 export class OrderPageDto extends PageDtoOf(OrderDto) {}
+
+export class BookQueryDto {
+  @ApiProperty({ example: 'Yes', description: OUTCOME_DESCRIPTION })
+  @IsOutcomeRef()
+  outcome!: string;
+
+  @ApiPropertyOptional({ example: 20, default: 20, minimum: 1, maximum: 100, description: 'Levels per side' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsIntBetween(1, 100)
+  depth: number = 20;
+}
+
+export class BookLevelDto {
+  @ApiProperty({ example: '0.420000' })
+  price!: string;
+
+  @ApiProperty({ example: '125.000000', description: 'Shares resting at this price' })
+  shares!: string;
+
+  @ApiProperty({ example: 3, description: 'Orders resting at this price' })
+  orders!: number;
+}
+
+export class BookDto {
+  @ApiProperty({ example: '3f0c9a52-0d7e-4a57-b0a3-2a8f6e1c9d40' })
+  marketId!: string;
+
+  @ApiProperty({ example: 0, description: 'Outcome index' })
+  outcome!: number;
+
+  @ApiProperty({ type: [BookLevelDto], description: 'Best (highest) first' })
+  bids!: BookLevelDto[];
+
+  @ApiProperty({ type: [BookLevelDto], description: 'Best (lowest) first' })
+  asks!: BookLevelDto[];
+
+  @ApiProperty({ example: 118, description: 'Sequence of the last level delta (`book:update`) reflected here' })
+  sequence!: number;
+}
+
+/** One level of one outcome's book after a command changed it (`book:update`); shares and orders 0: the level is gone. */
+export class BookDeltaDto {
+  @ApiProperty({ example: '3f0c9a52-0d7e-4a57-b0a3-2a8f6e1c9d40' })
+  marketId!: string;
+
+  @ApiProperty({ example: 0 })
+  outcome!: number;
+
+  @ApiProperty({ example: 119, description: 'The next after the previous delta of this book: a gap means one was missed (subscribe again)' })
+  sequence!: number;
+
+  @ApiProperty({ enum: ORDER_SIDES, example: 'buy' })
+  side!: 'buy' | 'sell';
+
+  @ApiProperty({ example: '0.420000' })
+  price!: string;
+
+  @ApiProperty({ example: '100.000000' })
+  shares!: string;
+
+  @ApiProperty({ example: 2 })
+  orders!: number;
+}

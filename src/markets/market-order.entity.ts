@@ -115,3 +115,16 @@ export class MarketOrderFillEntity {
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 }
+
+/** The sequence of the last level delta of one outcome's book (`book:update` and the book endpoint carry it). */
+@Entity('market_order_books')
+export class MarketOrderBookEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  marketId!: string;
+
+  @PrimaryColumn({ type: 'smallint' })
+  outcome!: number;
+
+  @Column({ type: 'bigint', default: 0 })
+  sequence!: string;
+}

@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { CurrentUser } from '../auth/auth.decorators';
+import { CurrentUser, Public } from '../auth/auth.decorators';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { UuidParam } from '../common/http/uuid-param';
-import { CancelledOrdersDto, MyOrdersQueryDto, OrderDto, OrderPageDto, PlacedOrderDto, PlaceOrderDto } from './market-order.dto';
+import { BookDto, BookQueryDto, CancelledOrdersDto, MyOrdersQueryDto, OrderDto, OrderPageDto, PlacedOrderDto, PlaceOrderDto } from './market-order.dto';
 import { MarketOrdersService } from './market-orders.service';
 import {
   FILL_OR_KILL_UNFILLED,
@@ -29,6 +29,15 @@ export class MarketOrdersController {
   @ApiOkResponse({ type: OrderPageDto })
   mine(@CurrentUser() caller: AuthenticatedUser, @Query() query: MyOrdersQueryDto): Promise<OrderPageDto> {
     return this.orders.listMine(caller.id, query);
+  }
+
+  @Get(':id/book')
+  @ApiOperation({ summary: 'One outcome’s order book: resting orders aggregated by price, best first, with the sequence of its last delta' })
+  @Public()
+  @ApiOkResponse({ type: BookDto, description: 'Realtime: subscribe to book:<marketId>:<outcome> for this snapshot, then book:update deltas in sequence' })
+  @ApiErrors(UNKNOWN_OUTCOME, MARKET_NOT_FOUND)
+  book(@UuidParam('id', 'Market') id: string, @Query() query: BookQueryDto): Promise<BookDto> {
+    return this.orders.book(id, query.outcome, query.depth);
   }
 
   @Post(':id/orders')

@@ -13,7 +13,8 @@ import { CreatorEarnings } from '../creators/creator-earnings.service';
 import { applyFill, assertPoolInvariant, InsufficientShares, MarketPosition, priceStrings } from './amm';
 import { LmsrMarketPool, OrderBook, OutcomePool, OrderSnapshot } from './book';
 import { MarketEntity } from './market.entity';
-import { CancelledOrdersDto, MyOrdersQueryDto, OrderDto, OrderFillDto, PlacedOrderDto, PlaceOrderDto } from './market-order.dto';
+import { BookDeltaDto, BookDto, BookLevelDto, CancelledOrdersDto, MyOrdersQueryDto, OrderDto, OrderFillDto, PlacedOrderDto, PlaceOrderDto } from './market-order.dto';
+import type { OutcomeRef } from './market.dto';
 import { MarketListCache } from './market-list.cache';
 import { MarketJobs } from './market-jobs';
 import { assertTradable, formatUnits, lmsrStateOf, parseUnits, resolveOutcome } from './market-rules';
@@ -27,6 +28,13 @@ export const MARKET_TICKS_PER_UNIT = 100;
 /** Order sizes are whole lots of this many share units (0.0001 share), so a book fill's cash is exact. */
 const LOT_UNITS = BigInt(MARKET_TICKS_PER_UNIT);
 const UNIT_SCALE = 1_000_000n;
+
+/** A price level of one outcome's book, named by its side and tick. */
+interface BookLevelRef {
+  outcome: number;
+  side: 'buy' | 'sell';
+  tick: number;
+}
 
 /** A `market_orders` row as node-postgres returns it. */
 interface OrderRow {
@@ -155,6 +163,12 @@ export class MarketOrdersService {
       const tradeIds = await this.apply(manager, market, outcome, pool, effects, {
         holdOf: hold > 0n ? { userId, amount: hold, reference: `market-order:${id}` } : undefined,
       });
+      const levels: BookLevelRef[] = [
+        ...result.fills.filter((fill) => fill.liquidity === 'maker').map((fill) => ({ outcome, side: fill.side, tick: fill.price })),
+        ...result.removed.map((removed) => ({ outcome, side: removed.side, tick: removed.price })),
+        ...(rests ? [{ outcome, side: body.side, tick: priceTick }] : []),
+      ];
+      await this.publishLevels(manager, marketId, levels);
       const dto = orderDto(row);
       this.events.afterCommit(manager, { name: 'order.updated', payload: { userId, order: { kind: 'market-order', ...dto } } });
       const fills: OrderFillDto[] = effects.fillRecords
@@ -234,6 +248,22 @@ export class MarketOrdersService {
     return rows.length;
   }
 
+  /**
+   * Positions whose open sell orders offer more shares of an outcome than they hold (a bug if any: the reconciliation
+   * reports them). At most 100.
+   */
+  async oversoldPositions(): Promise<{ marketId: string; userId: string; outcome: number; offered: string; held: string }[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT o.market_id, o.user_id, o.outcome, sum(o.shares - o.filled_shares)::text AS offered, coalesce(p.shares[o.outcome + 1], 0)::text AS held
+         FROM market_orders o LEFT JOIN market_positions p ON p.market_id = o.market_id AND p.user_id = o.user_id
+        WHERE o.status = 'open' AND o.side = 'sell'
+        GROUP BY o.market_id, o.user_id, o.outcome, p.shares
+       HAVING sum(o.shares - o.filled_shares) > coalesce(p.shares[o.outcome + 1], 0)
+        LIMIT 100`,
+    )) as { market_id: string; user_id: string; outcome: number; offered: string; held: string }[];
+    return rows.map((row) => ({ marketId: row.market_id, userId: row.user_id, outcome: row.outcome, offered: formatUnits(BigInt(row.offered)), held: formatUnits(BigInt(row.held)) }));
+  }
+
   /** Markets with GTD orders past their expiry (for the sweep). */
   async marketsWithDueOrders(limit = 100): Promise<string[]> {
     const rows = (await this.dataSource.query(
@@ -279,7 +309,82 @@ export class MarketOrdersService {
         movements: ledgerMovements(effects, poolOf(rows[0].market_id), SystemAccount.fees),
       });
     }
-    return this.writeOrderUpdates(manager, effects);
+    const updated = await this.writeOrderUpdates(manager, effects);
+    await this.publishLevels(
+      manager,
+      rows[0].market_id,
+      rows.map((row) => ({ outcome: row.outcome, side: row.side, tick: row.price_tick })),
+    );
+    return updated;
+  }
+
+  /** One outcome's aggregated book, best levels first, with the sequence of the last delta it reflects (one statement: one snapshot). */
+  async book(marketId: string, outcomeRef: OutcomeRef, depth: number): Promise<BookDto> {
+    const manager = this.dataSource.manager;
+    await MarketRepository.find(manager, marketId);
+    const outcome = resolveOutcome(await MarketRepository.labels(manager, marketId), outcomeRef);
+    const rows = (await manager.query(
+      `SELECT s.sequence, l.side, l.price_tick, l.shares, l.orders
+         FROM (SELECT coalesce((SELECT sequence FROM market_order_books WHERE market_id = $1 AND outcome = $2), 0)::text AS sequence) s
+         LEFT JOIN (SELECT side, price_tick, sum(shares - filled_shares)::text AS shares, count(*)::int AS orders
+                      FROM market_orders WHERE market_id = $1 AND outcome = $2 AND status = 'open' GROUP BY side, price_tick) l ON true`,
+      [marketId, outcome],
+    )) as { sequence: string; side: 'buy' | 'sell' | null; price_tick: number | null; shares: string | null; orders: number | null }[];
+    const level = (row: (typeof rows)[number]): BookLevelDto => ({
+      price: tickPrice(row.price_tick!, MARKET_TICKS_PER_UNIT),
+      shares: formatUnits(BigInt(row.shares!)),
+      orders: row.orders!,
+    });
+    const bids = rows.filter((row) => row.side === 'buy').sort((a, b) => b.price_tick! - a.price_tick!);
+    const asks = rows.filter((row) => row.side === 'sell').sort((a, b) => a.price_tick! - b.price_tick!);
+    return { marketId, outcome, bids: bids.slice(0, depth).map(level), asks: asks.slice(0, depth).map(level), sequence: Number(rows[0].sequence) };
+  }
+
+  /**
+   * The new totals of the price levels a command changed, each with the next sequence of its outcome's book,
+   * broadcast after commit as `book:update` (the sequence row is updated under the market's lock, so deltas of one
+   * book are numbered in commit order).
+   */
+  private async publishLevels(manager: EntityManager, marketId: string, touched: BookLevelRef[]): Promise<void> {
+    const byKey = new Map<string, BookLevelRef>();
+    for (const ref of touched) byKey.set(`${ref.outcome}/${ref.side}/${ref.tick}`, ref);
+    if (byKey.size === 0) return;
+    const levels = [...byKey.values()].sort((a, b) => a.outcome - b.outcome || a.side.localeCompare(b.side) || a.tick - b.tick);
+    const totals = (await manager.query(
+      `SELECT l.outcome, l.side, l.tick, coalesce(sum(o.shares - o.filled_shares), 0)::text AS shares, count(o.id)::int AS orders
+         FROM unnest($2::int[], $3::text[], $4::int[]) WITH ORDINALITY AS l(outcome, side, tick, n)
+         LEFT JOIN market_orders o ON o.market_id = $1 AND o.status = 'open' AND o.outcome = l.outcome AND o.side = l.side AND o.price_tick = l.tick
+        GROUP BY l.outcome, l.side, l.tick, l.n ORDER BY l.n`,
+      [marketId, levels.map((ref) => ref.outcome), levels.map((ref) => ref.side), levels.map((ref) => ref.tick)],
+    )) as { outcome: number; side: 'buy' | 'sell'; tick: number; shares: string; orders: number }[];
+    const counts = new Map<number, number>();
+    for (const ref of levels) counts.set(ref.outcome, (counts.get(ref.outcome) ?? 0) + 1);
+    const sequences = (await manager.query(
+      `INSERT INTO market_order_books (market_id, outcome, sequence)
+       SELECT $1, o, n FROM unnest($2::int[], $3::bigint[]) AS x(o, n)
+       ON CONFLICT (market_id, outcome) DO UPDATE SET sequence = market_order_books.sequence + EXCLUDED.sequence
+       RETURNING outcome, sequence::text AS sequence`,
+      [marketId, [...counts.keys()], [...counts.values()]],
+    )) as { outcome: number; sequence: string }[];
+    const next = new Map(sequences.map((row) => [row.outcome, Number(row.sequence) - counts.get(row.outcome)! + 1]));
+    const deltas = new Map<number, BookDeltaDto[]>();
+    for (const total of totals) {
+      const sequence = next.get(total.outcome)!;
+      next.set(total.outcome, sequence + 1);
+      const delta: BookDeltaDto = {
+        marketId,
+        outcome: total.outcome,
+        sequence,
+        side: total.side,
+        price: tickPrice(total.tick, MARKET_TICKS_PER_UNIT),
+        shares: formatUnits(BigInt(total.shares)),
+        orders: total.orders,
+      };
+      const list = deltas.get(total.outcome);
+      if (list) list.push(delta);
+      else deltas.set(total.outcome, [delta]);
+    }
+    for (const [outcome, list] of deltas) this.events.afterCommit(manager, { name: MarketEvent.BookChanged, payload: { marketId, outcome, deltas: list } });
   }
 
   /** Open orders of one outcome's book in time priority. */

@@ -1,4 +1,4 @@
-import type { OrderDto } from './market-order.dto';
+import type { BookDeltaDto, OrderDto } from './market-order.dto';
 /** Prediction-market events; `markets.realtime.ts` turns them into `market:*` broadcasts. */
 export const MarketEvent = {
   Created: 'market.created',
@@ -7,6 +7,8 @@ export const MarketEvent = {
   Resolved: 'market.resolved',
   Cancelled: 'market.cancelled',
   Updated: 'market.updated',
+  /** Price levels of one outcome's book changed (realtime `book:update`, one per delta, in sequence). */
+  BookChanged: 'market.book.changed',
 } as const;
 
 /** A prediction market's public state after a change (realtime `market:update`, `market:created`, ...). */
@@ -34,6 +36,13 @@ export interface MarketTradedEvent extends MarketStateEvent {
   at: string;
 }
 
+export interface MarketBookChangedEvent {
+  marketId: string;
+  outcome: number;
+  /** Consecutive sequences, ascending. */
+  deltas: BookDeltaDto[];
+}
+
 declare module '../common/events/domain-event-map' {
   interface DomainEventMap {
     'market.created': MarketStateEvent;
@@ -42,6 +51,7 @@ declare module '../common/events/domain-event-map' {
     'market.resolved': MarketStateEvent;
     'market.cancelled': MarketStateEvent;
     'market.updated': MarketStateEvent;
+    'market.book.changed': MarketBookChangedEvent;
   }
 }
 
