@@ -1,6 +1,7 @@
 import request from 'supertest';
+import { SeededRandom } from '../src/markets/amm/seeded-random';
 import { RunningApp, startTestApp } from './support/test-app';
-import { balancesOf, createAdmin, createFundedUser, reconcile } from './support/ledger';
+import { balancesOf, createAdmin, createFundedUser, db, reconcile } from './support/ledger';
 import { createHouseMarket, units, waitForMarket } from './support/markets';
 import { closeSockets, collect, connectSocket, eventually, nextEvent, request as ask } from './support/sockets';
 import type { TestUser } from './support/users';
@@ -243,6 +244,57 @@ describe('limit orders on prediction markets (e2e)', () => {
       { marketId: market.id, outcome: 0, sequence: 9, side: 'buy', price: '0.310000', shares: '0.000000', orders: 0 },
     ]);
     expect(await bookOf()).toEqual({ marketId: market.id, outcome: 0, bids: [], asks: [{ price: '0.800000', shares: '10.000000', orders: 1 }], sequence: 9 });
+    await assertReconciled();
+  });
+
+  it('keeps holds, books and the ledger exact under concurrent orders of several users on one market', async () => {
+    const market = await createHouseMarket(running, admin);
+    const users = [await createFundedUser(running), await createFundedUser(running), await createFundedUser(running), await createFundedUser(running)];
+    for (const user of users) {
+      await place(user, market.id, { outcome: 'Yes', side: 'buy', price: '0.90', shares: '20', timeInForce: 'IOC' });
+      await place(user, market.id, { outcome: 'No', side: 'buy', price: '0.90', shares: '20', timeInForce: 'IOC' });
+    }
+    const random = new SeededRandom(14);
+    const statuses: number[] = [];
+    for (let round = 0; round < 6; round++) {
+      const results = await Promise.all(
+        users.map((user) => {
+          const body: OrderBody = {
+            outcome: random.int(0, 1),
+            side: random.int(0, 1) === 0 ? 'buy' : 'sell',
+            price: (random.int(35, 65) / 100).toFixed(2),
+            shares: String(random.int(1, 8)),
+            timeInForce: random.int(0, 3) === 0 ? 'IOC' : 'GTC',
+          };
+          return request(running.url).post(`/api/v1/markets/${market.id}/orders`).set({ ...user.auth, 'Idempotency-Key': `mix-${market.id}-${round}-${user.id}` }).send(body);
+        }),
+      );
+      statuses.push(...results.map((result) => result.status));
+    }
+    expect(statuses.every((status) => status === 201 || status === 422)).toBe(true);
+    expect(statuses.filter((status) => status === 201).length).toBeGreaterThan(10);
+
+    // Every user's locked balance is exactly the holds of their open buys, and each book equals its open orders.
+    const [holds] = await db(running).query(`SELECT count(*)::int AS n FROM market_orders WHERE market_id = $1 AND status <> 'open' AND locked_amount <> 0`, [market.id]);
+    expect(holds.n).toBe(0);
+    for (const user of users) {
+      const [row] = await db(running).query(`SELECT coalesce(sum(locked_amount), 0)::text AS locked FROM market_orders WHERE user_id = $1 AND status = 'open'`, [user.id]);
+      expect((await balance(user)).locked).toBe(BigInt(row.locked));
+    }
+    for (const outcome of [0, 1]) {
+      const book = (await request(running.url).get(`/api/v1/markets/${market.id}/book?outcome=${outcome}&depth=100`).expect(200)).body as { bids: { shares: string }[]; asks: { shares: string }[] };
+      const open = (await Promise.all(users.map((user) => myOrders(user, `marketId=${market.id}&status=open&limit=100`)))).flatMap((page) => page.data).filter((order) => order.outcome === outcome);
+      const sum = (side: string) => open.filter((order) => order.side === side).reduce((total, order) => total + units(order.remainingShares), 0n);
+      expect([book.bids.reduce((total, level) => total + units(level.shares), 0n), book.asks.reduce((total, level) => total + units(level.shares), 0n)]).toEqual([sum('buy'), sum('sell')]);
+      // A book never crosses itself.
+      const bestBid = Math.max(0, ...open.filter((order) => order.side === 'buy').map((order) => Number(order.price)));
+      const bestAsk = Math.min(1, ...open.filter((order) => order.side === 'sell').map((order) => Number(order.price)));
+      expect(bestBid).toBeLessThan(bestAsk);
+    }
+    await assertReconciled();
+
+    for (const user of users) await request(running.url).delete(`/api/v1/markets/${market.id}/orders`).set(user.auth).expect(200);
+    for (const user of users) expect((await balance(user)).locked).toBe(0n);
     await assertReconciled();
   });
 
