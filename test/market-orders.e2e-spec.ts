@@ -97,6 +97,9 @@ describe('limit orders on prediction markets (e2e)', () => {
     expect(ask.fills).toEqual([]);
     // The offered shares are held: selling them to the pool, or offering them twice, is refused.
     await request(running.url).post(`/api/v1/markets/${market.id}/sell`).set(alice.auth).send({ outcome: 'Yes', shares: '15' }).expect(422);
+    // Her quote says the same (quote equals the trade); 10 unoffered shares still sell.
+    await request(running.url).get(`/api/v1/markets/${market.id}/quote?outcome=Yes&side=sell&shares=15`).set(alice.auth).expect(422);
+    await request(running.url).get(`/api/v1/markets/${market.id}/quote?outcome=Yes&side=sell&shares=10`).set(alice.auth).expect(200);
     const twice = await place(alice, market.id, { outcome: 'Yes', side: 'sell', price: '0.70', shares: '15', timeInForce: 'GTC' }, 422);
     expect(twice.body.error).toBe('InsufficientShares');
 

@@ -61,7 +61,11 @@ export class MarketTradingService {
     assertTradable(market);
     const outcome = resolveOutcome(await this.labelsOf(manager, marketId), query.outcome);
     const { fill } = pricer(lmsrStateOf(market), outcome, feeScheduleOf(market, userId));
-    if (userId !== undefined && fill.side === 'sell') applyFill(await this.positionOf(manager, marketId, userId, market.outstandingShares.length), fill);
+    if (userId !== undefined && fill.side === 'sell') {
+      const position = await this.positionOf(manager, marketId, userId, market.outstandingShares.length);
+      applyFill(position, fill);
+      await assertNotOffered(manager, marketId, userId, position, fill);
+    }
     return fillDto(fill);
   }
 
