@@ -140,14 +140,20 @@ describe('realtime gateway (e2e)', () => {
       await expect(ask<Ack>(socket, 'unsubscribe', { channel: 'user:x' })).resolves.toEqual(refusal('private channel'));
     });
 
-    it('refuses a kind no venue has opened yet, and a market or round that does not exist, naming why', async () => {
+    it('refuses a kind no venue has opened yet, and a market, book or round that does not exist, naming why', async () => {
       const socket = await connectSocket(running);
       const missing = '00000000-0000-4000-8000-000000000000';
-      // No order book venue exists yet (the test below opens one): refused at once, not a null snapshot forever.
-      await expect(ask<Ack>(socket, 'subscribe', { channel: `book:${missing}:0` })).resolves.toEqual({
+      // Every kind has a venue now (order books are the markets module's): a kind nobody opened is refused at once.
+      const channels = new RealtimeChannels();
+      await expect(channels.admit({ kind: 'book', name: `book:${missing}:0`, marketId: missing, outcome: '0' })).resolves.toEqual({
         ok: false,
         error: 'unknown channel',
         message: 'nothing publishes book channels yet',
+      });
+      await expect(ask<Ack>(socket, 'subscribe', { channel: `book:${missing}:0` })).resolves.toEqual({
+        ok: false,
+        error: 'unknown channel',
+        message: `Market ${missing} not found`,
       });
       await expect(ask<Ack>(socket, 'subscribe', { channel: `market:${missing}` })).resolves.toEqual({
         ok: false,
@@ -258,21 +264,25 @@ describe('realtime gateway (e2e)', () => {
       expect(afterUnsubscribe).toEqual([]);
     });
 
-    it('lets a venue open its channel kind with a validator and answer with its snapshot provider', async () => {
-      running.app.get(RealtimeChannels).register('book', (channel) => {
+    it('lets a venue open its channel kind once, with a validator, and answer with its snapshot provider', async () => {
+      // The markets module opened `book` (its own e2e checks the snapshot); a second registration is refused.
+      expect(() => running.app.get(RealtimeChannels).register('book', () => undefined)).toThrow('already registered');
+      expect(() => running.app.get(RealtimeSnapshots).register('book', async () => null)).toThrow('already registered');
+      const channels = new RealtimeChannels();
+      channels.register('book', (channel) => {
         if (channel.marketId !== 'known') throw new NotFound(`market ${channel.marketId} not found`);
       });
-      running.app.get(RealtimeSnapshots).register('book', async (channel) => ({ marketId: channel.marketId, outcome: channel.outcome, bids: [], asks: [] }));
-      expect(() => running.app.get(RealtimeChannels).register('book', () => undefined)).toThrow('already registered');
-      const socket = await connectSocket(running);
-      await expect(ask<Ack>(socket, 'subscribe', { channel: 'book:known:YES' })).resolves.toEqual({
-        ok: true,
-        snapshot: { marketId: 'known', outcome: 'YES', bids: [], asks: [] },
-      });
-      await expect(ask<Ack>(socket, 'subscribe', { channel: 'book:missing:YES' })).resolves.toEqual({
+      await expect(channels.admit({ kind: 'book', name: 'book:known:YES', marketId: 'known', outcome: 'YES' })).resolves.toEqual({ ok: true });
+      await expect(channels.admit({ kind: 'book', name: 'book:missing:YES', marketId: 'missing', outcome: 'YES' })).resolves.toEqual({
         ok: false,
         error: 'unknown channel',
         message: 'market missing not found',
+      });
+      const socket = await connectSocket(running);
+      await expect(ask<Ack>(socket, 'subscribe', { channel: 'book:known:YES' })).resolves.toEqual({
+        ok: false,
+        error: 'unknown channel',
+        message: 'Market known not found',
       });
     });
 

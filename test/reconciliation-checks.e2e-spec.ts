@@ -34,6 +34,7 @@ describe('venue invariants in the ledger reconciliation (e2e)', () => {
     expect(healthy.checks).toEqual(
       expect.arrayContaining([
         { name: 'marketPools', ok: true, details: { marketsChecked: expect.any(Number), violations: [] } },
+        { name: 'marketOrderShares', ok: true, details: { oversold: [] } },
         { name: 'creatorReserves', ok: true, details: { creatorsChecked: expect.any(Number), violations: [] } },
         { name: 'creatorDividends', ok: true, details: { dividendsChecked: expect.any(Number), violations: [] } },
       ]),

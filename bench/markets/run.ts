@@ -6,6 +6,7 @@ import { baseline, measure, parseOptions, Result } from '../ledger/measure';
 import { MarketJobs } from '../../src/markets/market-jobs';
 import { MarketListCache } from '../../src/markets/market-list.cache';
 import { MarketTradingService } from '../../src/markets/market-trading.service';
+import { MarketOrdersService } from '../../src/markets/market-orders.service';
 import { MarketsService } from '../../src/markets/markets.service';
 import { CreatorEarnings } from '../../src/creators/creator-earnings.service';
 import { IdempotencyService } from '../../src/common/idempotency/idempotency.service';
@@ -34,8 +35,10 @@ async function main(): Promise<void> {
     const listCache = new MarketListCache(redis, harness.config);
     const noCloseJobs = { scheduleClose: async () => undefined, enqueueSettlement: async () => undefined } as unknown as MarketJobs;
     const audit = new AuditService(harness.dataSource);
-    const markets = new MarketsService(harness.dataSource, ledger, harness.config, events, listCache, noCloseJobs, audit, new ApprovalsService(harness.dataSource, audit));
-    const trading = new MarketTradingService(harness.dataSource, ledger, events, listCache, new CreatorEarnings(harness.config));
+    const creatorEarnings = new CreatorEarnings(harness.config);
+    const orders = new MarketOrdersService(harness.dataSource, ledger, events, harness.config, listCache, creatorEarnings, noCloseJobs);
+    const markets = new MarketsService(harness.dataSource, ledger, harness.config, events, listCache, noCloseJobs, audit, new ApprovalsService(harness.dataSource, audit), orders);
+    const trading = new MarketTradingService(harness.dataSource, ledger, events, listCache, creatorEarnings);
 
     const users = await harness.createUsers(options.users);
     for (const userId of users) await harness.dataSource.transaction((manager) => ledger.openUserAccount(manager, userId));

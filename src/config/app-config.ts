@@ -126,6 +126,8 @@ export class AppConfig {
   readonly engineCommandRetentionMs!: number;
   /** Prediction-market trading fee in basis points of the traded amount, fixed on each market at creation. */
   readonly marketFeeBps!: number;
+  /** Fee of a resting (maker) order's fills in basis points on prediction markets; takers pay the market's fee. */
+  readonly makerFeeBps!: number;
   /** Share of that fee (basis points) paid to the market's creator when a user with the `creator` role made it. */
   readonly creatorFeeShareBps!: number;
   /** Positions paid per transaction when a market is resolved or cancelled. */
@@ -263,6 +265,7 @@ export class AppConfig {
       engineReplyTimeoutMs: read.integer('ENGINE_REPLY_TIMEOUT_MS', 10_000, { min: 10, max: 600_000 }),
       engineCommandRetentionMs: read.integer('ENGINE_COMMAND_RETENTION_MS', idempotencyKeyLifetimeMs(env), { min: 60_000, max: 365 * DAY_MS }),
       marketFeeBps: read.integer('MARKET_FEE_BPS', 100, { min: 0, max: 10000 }),
+      makerFeeBps: read.integer('MAKER_FEE_BPS', 0, { min: 0, max: 10000 }),
       creatorFeeShareBps: read.integer('CREATOR_FEE_SHARE_BPS', 2000, { min: 0, max: 10000 }),
       marketSettlementBatchSize: read.integer('MARKET_SETTLEMENT_BATCH_SIZE', 500, { min: 1, max: 10000 }),
       marketListCacheTtlSeconds: read.integer('MARKET_LIST_CACHE_TTL_SECONDS', 30, { min: 1, max: 3600 }),

@@ -11,6 +11,14 @@ export function closeJobId(marketId: string, closesAt: Date): string {
   return `close-${marketId}-${closesAt.getTime()}`;
 }
 
+/** One job per market and expiry instant: GTD orders expiring together share it. */
+export function orderExpiryJobId(marketId: string, expiresAt: Date): string {
+  return `expire-${marketId}-${expiresAt.getTime()}`;
+}
+
+/** The close queue's job that expires a market's due GTD orders (its other jobs close markets). */
+export const ORDER_EXPIRY_JOB = 'expire-orders';
+
 export function settlementJobId(marketId: string): string {
   return `settle-${marketId}`;
 }
@@ -53,6 +61,14 @@ export class MarketJobs {
     await this.addOrRetry(this.closeQueue, 'close', marketId, {
       jobId: closeJobId(marketId, closesAt),
       delay: Math.max(0, closesAt.getTime() - Date.now()),
+    });
+  }
+
+  /** A delayed job at `expiresAt` that expires the market's due GTD orders (and releases their holds). */
+  async scheduleOrderExpiry(marketId: string, expiresAt: Date): Promise<void> {
+    await this.addOrRetry(this.closeQueue, ORDER_EXPIRY_JOB, marketId, {
+      jobId: orderExpiryJobId(marketId, expiresAt),
+      delay: Math.max(0, expiresAt.getTime() - Date.now()),
     });
   }
 

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { LedgerService, Movement, SystemAccount } from '../accounts/ledger.service';
 import { DomainEventBus } from '../common/events/domain-event-bus';
 import { InvalidField } from '../common/errors/domain-error';
-import { AmmQuote, applyFill, assertPoolInvariant, emptyPosition, LmsrState, MarketPosition, quoteBuy, quoteSell, FeeSchedule } from './amm';
+import { AmmQuote, applyFill, assertPoolInvariant, InsufficientShares, LmsrState, MarketPosition, quoteBuy, quoteSell, FeeSchedule } from './amm';
 import { MarketEntity } from './market.entity';
 import { BuyDto, FillDto, OutcomeRef, QuoteDto, QuoteQueryDto, SellDto } from './market.dto';
 import { MarketListCache } from './market-list.cache';
@@ -13,6 +13,7 @@ import { assertTradable, feeScheduleOf, formatUnits, lmsrStateOf, parseUnits, re
 import { MarketRepository, PositionRow, poolOf } from './market.repository';
 import { commandTransaction, whenCommitted } from '../common/transactions/command-transaction';
 import { CreatorEarnings } from '../creators/creator-earnings.service';
+import { positionOfRow } from './market-positions';
 
 type Pricer = (state: LmsrState, outcome: number, fees: FeeSchedule) => AmmQuote;
 
@@ -60,7 +61,11 @@ export class MarketTradingService {
     assertTradable(market);
     const outcome = resolveOutcome(await this.labelsOf(manager, marketId), query.outcome);
     const { fill } = pricer(lmsrStateOf(market), outcome, feeScheduleOf(market, userId));
-    if (userId !== undefined && fill.side === 'sell') applyFill(await this.positionOf(manager, marketId, userId, market.outstandingShares.length), fill);
+    if (userId !== undefined && fill.side === 'sell') {
+      const position = await this.positionOf(manager, marketId, userId, market.outstandingShares.length);
+      applyFill(position, fill);
+      await assertNotOffered(manager, marketId, userId, position, fill);
+    }
     return fillDto(fill);
   }
 
@@ -82,7 +87,9 @@ export class MarketTradingService {
       assertTradable(market);
       const outcome = resolveOutcome(await this.labelsOf(manager, marketId), outcomeRef);
       const quote = price(lmsrStateOf(market), outcome, feeScheduleOf(market, userId));
-      const position = applyFill(positionOfRow(held, market.outstandingShares.length), quote.fill);
+      const before = positionOfRow(held, market.outstandingShares.length);
+      const position = applyFill(before, quote.fill);
+      if (quote.fill.side === 'sell') await assertNotOffered(manager, marketId, userId, before, quote.fill);
 
       const posted = await this.ledger.post(manager, {
         kind: `market.${quote.fill.side}`,
@@ -197,14 +204,17 @@ export class MarketTradingService {
   }
 }
 
-function positionOfRow(row: PositionRow | undefined, outcomeCount: number): MarketPosition {
-  if (!row) return emptyPosition(outcomeCount);
-  return {
-    shares: row.shares.map(BigInt),
-    costBasis: row.cost_basis.map(BigInt),
-    paid: BigInt(row.paid),
-    received: BigInt(row.received),
-  };
+/** Shares a user offers in open sell orders are theirs but not theirs to sell to the pool (applyFill checked the holding itself). */
+async function assertNotOffered(manager: EntityManager, marketId: string, userId: string, position: MarketPosition, fill: AmmQuote['fill']): Promise<void> {
+  const offered = await MarketRepository.sharesInOpenSells(manager, marketId, userId, fill.outcome);
+  if (offered === 0n) return;
+  const held = position.shares[fill.outcome];
+  if (fill.shares > held - offered) {
+    throw new InsufficientShares(
+      `Cannot sell ${formatUnits(fill.shares)} shares of outcome ${fill.outcome}: the position holds ${formatUnits(held)}, ${formatUnits(offered)} of them in open sell orders`,
+      { outcome: fill.outcome, shares: formatUnits(fill.shares), held: formatUnits(held), inOpenOrders: formatUnits(offered) },
+    );
+  }
 }
 
 function fillDto(fill: AmmQuote['fill']): QuoteDto {

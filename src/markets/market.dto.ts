@@ -19,7 +19,7 @@ import { MARKET_STATUSES, MarketStatus } from './market.entity';
 /** An outcome named by its label (`"Yes"`) or its index (`0`, or `"0"` in a query string). */
 export type OutcomeRef = string | number;
 
-function IsOutcomeRef(): PropertyDecorator {
+export function IsOutcomeRef(): PropertyDecorator {
   return (target: object, propertyName: string | symbol) => {
     registerDecorator({
       name: 'isOutcomeRef',
@@ -35,7 +35,7 @@ function IsOutcomeRef(): PropertyDecorator {
   };
 }
 
-const OUTCOME_DESCRIPTION = 'The outcome’s label (case-insensitive) or its index';
+export const OUTCOME_DESCRIPTION = 'The outcome’s label (case-insensitive) or its index';
 
 export class CreateMarketDto {
   @ApiProperty({ example: 'Will BTC close above $100k on Dec 31?' })

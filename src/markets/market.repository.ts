@@ -116,6 +116,16 @@ export class MarketRepository {
     return { market: marketOfRow(row), position: results[1].rows[0] as PositionRow | undefined };
   }
 
+  /** Share units of one outcome the user offers in open sell orders (held by those orders). */
+  static async sharesInOpenSells(manager: EntityManager, marketId: string, userId: string, outcome: number): Promise<bigint> {
+    const [row] = (await manager.query(
+      `SELECT coalesce(sum(shares - filled_shares), 0)::text AS offered FROM market_orders
+        WHERE market_id = $1 AND user_id = $2 AND outcome = $3 AND side = 'sell' AND status = 'open'`,
+      [marketId, userId, outcome],
+    )) as { offered: string }[];
+    return BigInt(row.offered);
+  }
+
   /** Also reached with ids from Socket.IO channel names (`market:<id>`), which no route pipe has checked. */
   static async find(manager: EntityManager, marketId: string): Promise<MarketEntity> {
     const market = isUuid(marketId) ? await manager.getRepository(MarketEntity).findOneBy({ id: marketId }) : null;

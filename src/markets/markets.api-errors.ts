@@ -72,3 +72,36 @@ export const INVALID_MARKET: ApiErrorSpec[] = [
     description: 'the market maker cannot be set up with these parameters',
   },
 ];
+
+export const INVALID_ORDER: ApiErrorSpec = validationFailed('price', "must be on the market's tick of 0.010000", 'off-tick price, price outside (0, 1), zero or off-lot shares, GTD without a future expiresAt, …');
+
+export const ORDER_NOT_FOUND: ApiErrorSpec = {
+  status: 404,
+  error: 'NotFound',
+  message: `Order 5c3e1d2a-7b4f-4e8a-9c1d-2e3f4a5b6c7d not found on market ${MARKET_ID}`,
+  description: 'no such order of yours on this market',
+};
+
+export const WOULD_CROSS_BOOK: ApiErrorSpec = {
+  status: 422,
+  error: 'WouldCrossBook',
+  message: 'A post-only buy at tick 55 would take liquidity',
+  details: { price: 55 },
+  description: 'a post-only order would take from the book or the pool',
+};
+
+export const FILL_OR_KILL_UNFILLED: ApiErrorSpec = {
+  status: 422,
+  error: 'FillOrKillUnfilled',
+  message: 'Only 2500000 of 5000000 share units can fill now',
+  details: { fillable: '2500000', shares: '5000000' },
+  description: 'a FOK order cannot fill entirely now (nothing moved)',
+};
+
+export const SHARES_NOT_HELD: ApiErrorSpec = {
+  status: 422,
+  error: 'InsufficientShares',
+  message: 'Cannot offer 50.000000 shares of outcome 0: you hold 18.218157, 0.000000 of them already in open sell orders',
+  details: { outcome: 0, shares: '50.000000', held: '18.218157', inOpenOrders: '0.000000' },
+  description: 'a sell of more shares than held and not already offered',
+};

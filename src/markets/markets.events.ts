@@ -1,3 +1,4 @@
+import type { BookDeltaDto, OrderDto } from './market-order.dto';
 /** Prediction-market events; `markets.realtime.ts` turns them into `market:*` broadcasts. */
 export const MarketEvent = {
   Created: 'market.created',
@@ -12,6 +13,8 @@ export const MarketEvent = {
   PositionsSettled: 'market.positions-settled',
   /** Every position of a resolved or cancelled market was paid and the pool returned: its results are final. */
   Settled: 'market.settled',
+  /** Price levels of one outcome's book changed (realtime `book:update`, one per delta, in sequence). */
+  BookChanged: 'market.book.changed',
 } as const;
 
 /** A prediction market's public state after a change (realtime `market:update`, `market:created`, ...). */
@@ -57,6 +60,13 @@ export interface MarketSettledEvent {
   status: 'RESOLVED' | 'CANCELLED';
 }
 
+export interface MarketBookChangedEvent {
+  marketId: string;
+  outcome: number;
+  /** Consecutive sequences, ascending. */
+  deltas: BookDeltaDto[];
+}
+
 declare module '../common/events/domain-event-map' {
   interface DomainEventMap {
     'market.created': MarketStateEvent;
@@ -68,5 +78,18 @@ declare module '../common/events/domain-event-map' {
     'market.updated': MarketStateEvent;
     'market.positions-settled': MarketPositionsSettledEvent;
     'market.settled': MarketSettledEvent;
+    'market.book.changed': MarketBookChangedEvent;
+  }
+}
+
+/**
+ * A limit order reaches its owner through the shared user channel (UsersRealtime) as `order:update` with
+ * `kind: 'market-order'`, the order as the REST API shows it, on every placement, fill, cancel and expiry.
+ */
+export type MarketOrderUpdate = { kind: 'market-order' } & OrderDto;
+
+declare module '../realtime/realtime.events' {
+  interface UserOrderKinds {
+    'market-order': MarketOrderUpdate;
   }
 }

@@ -13,18 +13,21 @@ import { MarketSettlementService } from './market-settlement.service';
 import { MarketTradingService } from './market-trading.service';
 import { MarketsAdminController } from './markets.admin.controller';
 import { MarketsController } from './markets.controller';
+import { MarketOrdersController } from './market-orders.controller';
+import { MarketOrdersService } from './market-orders.service';
 import { MarketsRealtime } from './markets.realtime';
 import { MarketsService } from './markets.service';
 import { MarketStatsQueries } from './market-stats.queries';
 
 @Module({
   imports: [AccountsModule, RealtimeModule, CreatorEarningsModule, BullModule.registerQueue({ name: MARKET_CLOSE_QUEUE }, { name: MARKET_RESOLUTION_QUEUE })],
-  controllers: [MarketsController, MarketsAdminController],
+  controllers: [MarketOrdersController, MarketsController, MarketsAdminController],
   providers: [
     MarketListCache,
     MarketJobs,
     MarketsService,
     MarketTradingService,
+    MarketOrdersService,
     MarketQueriesService,
     MarketSettlementService,
     MarketCloseProcessor,
@@ -35,6 +38,6 @@ import { MarketStatsQueries } from './market-stats.queries';
     MarketPoolsReconciliation,
     MarketStatsQueries,
   ],
-  exports: [MarketsService, MarketTradingService, MarketQueriesService, MarketStatsQueries],
+  exports: [MarketsService, MarketTradingService, MarketQueriesService, MarketStatsQueries, MarketOrdersService],
 })
 export class MarketsModule {}

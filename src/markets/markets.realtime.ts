@@ -5,10 +5,15 @@ import { RealtimeChannels } from '../realtime/realtime-channels';
 import { RealtimeSnapshots } from '../realtime/realtime-snapshots';
 import { ListMarketsQueryDto } from './market.dto';
 import { MarketQueriesService } from './market-queries.service';
-import { MarketEvent, MarketStateEvent, MarketTradedEvent } from './markets.events';
+import { MarketEvent, MarketBookChangedEvent, MarketStateEvent, MarketTradedEvent } from './markets.events';
+import { MarketOrdersService } from './market-orders.service';
+import { UnknownOutcome } from './market-errors';
+import { NotFound } from '../common/errors/domain-error';
 
 /** How many open markets a new subscriber of `markets` gets in its snapshot (the newest). */
 const MARKETS_SNAPSHOT_SIZE = 50;
+/** Levels per side in a `book:*` subscriber's snapshot. */
+const BOOK_SNAPSHOT_DEPTH = 100;
 
 /**
  * Turns the markets' domain events into broadcasts: `market:update` (prices, volume, status) and
@@ -23,11 +28,23 @@ export class MarketsRealtime implements OnModuleInit {
     private readonly channels: RealtimeChannels,
     private readonly snapshots: RealtimeSnapshots,
     private readonly queries: MarketQueriesService,
+    private readonly orders: MarketOrdersService,
   ) {}
 
   onModuleInit(): void {
     this.channels.register('markets', () => undefined);
     this.channels.register('market', (channel) => this.queries.assertExists(channel.marketId));
+    // `book:<marketId>:<outcome>` (index or label): the ack carries the aggregated book and its sequence; `book:update` deltas follow.
+    this.channels.register('book', async (channel) => {
+      try {
+        await this.orders.book(channel.marketId, channel.outcome, 1);
+      } catch (error) {
+        // A market without that outcome has no such book: refused like an unknown market.
+        if (error instanceof UnknownOutcome) throw new NotFound(error.message);
+        throw error;
+      }
+    });
+    this.snapshots.register('book', (channel) => this.orders.book(channel.marketId, channel.outcome, BOOK_SNAPSHOT_DEPTH));
     this.snapshots.register('market', (channel) => this.queries.detail(channel.marketId));
     this.snapshots.register('markets', () => this.queries.list(Object.assign(new ListMarketsQueryDto(), { status: 'OPEN', limit: MARKETS_SNAPSHOT_SIZE })));
   }
@@ -37,6 +54,11 @@ export class MarketsRealtime implements OnModuleInit {
     const { userId: _trader, ...trade } = event;
     this.publisher.marketUpdate(event.marketId, stateOf(event));
     this.publisher.marketTrade(event.marketId, trade);
+  }
+
+  @OnDomainEvent(MarketEvent.BookChanged)
+  onBookChanged(event: MarketBookChangedEvent): void {
+    for (const delta of event.deltas) this.publisher.bookUpdate(event.marketId, String(event.outcome), delta);
   }
 
   @OnDomainEvent(MarketEvent.Created)

@@ -16,6 +16,7 @@ import { MarketEntity, MarketOutcomeEntity, MarketStatus } from './market.entity
 import { CreateMarketDto, MarketDto, OutcomeRef, UpdateMarketDto } from './market.dto';
 import { InvalidMarketTransition } from './market-errors';
 import { MarketJobs } from './market-jobs';
+import { MarketOrdersService } from './market-orders.service';
 import { MarketListCache } from './market-list.cache';
 import { formatUnits, parseUnits, resolveOutcome } from './market-rules';
 import { MarketRepository, poolOf } from './market.repository';
@@ -56,6 +57,7 @@ export class MarketsService implements OnModuleInit {
     private readonly jobs: MarketJobs,
     private readonly audit: AuditService,
     private readonly approvals: ApprovalsService,
+    private readonly orders: MarketOrdersService,
   ) {}
 
   onModuleInit(): void {
@@ -199,6 +201,7 @@ export class MarketsService implements OnModuleInit {
       market.status = 'CLOSED';
       market.closedAt = now;
       await manager.getRepository(MarketEntity).save(market);
+      await this.orders.cancelAllOfMarketLocked(manager, marketId);
       this.events.afterCommit(manager, { name: MarketEvent.Closed, payload: toMarketStateEvent(market) });
       return market;
     });
@@ -221,6 +224,8 @@ export class MarketsService implements OnModuleInit {
       market.resolvedOutcome = outcome === undefined ? null : resolveOutcome(labels, outcome);
       market.resolvedAt = now;
       await manager.getRepository(MarketEntity).save(market);
+      // Resting orders of a market that stops trading are cancelled and their holds released with the step.
+      await this.orders.cancelAllOfMarketLocked(manager, marketId);
       this.events.afterCommit(manager, { name: status === 'RESOLVED' ? MarketEvent.Resolved : MarketEvent.Cancelling, payload: toMarketStateEvent(market) });
       if (actor) {
         await this.audit.record(manager, actor, { action: status === 'RESOLVED' ? 'market.resolve' : 'market.cancel', targetType: 'market', targetId: marketId, before, after: lifecycleOf(market) });

@@ -24,7 +24,7 @@ export function emptyPosition(outcomeCount: number): MarketPosition {
 }
 
 /** The position after a fill. A sell of more than the position holds throws InsufficientShares. */
-export function applyFill(position: MarketPosition, fill: AmmFill): MarketPosition {
+export function applyFill(position: MarketPosition, fill: Pick<AmmFill, 'side' | 'outcome' | 'shares' | 'amount'>): MarketPosition {
   const { outcome } = fill;
   if (!Number.isInteger(outcome) || outcome < 0 || outcome >= position.shares.length) {
     throw new InvalidTradeInput(`Unknown outcome ${outcome}`);

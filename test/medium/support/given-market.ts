@@ -6,6 +6,7 @@ import { MarketQueriesService } from '../../../src/markets/market-queries.servic
 import { MarketSettlementService } from '../../../src/markets/market-settlement.service';
 import { MarketTradingService } from '../../../src/markets/market-trading.service';
 import type { MarketDto } from '../../../src/markets/market.dto';
+import { MarketOrdersService } from '../../../src/markets/market-orders.service';
 import { MarketsService } from '../../../src/markets/markets.service';
 import { CreatorEarnings } from '../../../src/creators/creator-earnings.service';
 import type { MediumModule } from './medium-module';
@@ -13,7 +14,7 @@ import type { MediumModule } from './medium-module';
 /** The prediction-markets venue's services, without their job processors, controllers or realtime listeners. */
 export const MARKETS_VENUE = {
   imports: [BullModule.registerQueue({ name: MARKET_CLOSE_QUEUE }, { name: MARKET_RESOLUTION_QUEUE })],
-  providers: [CreatorEarnings, MarketListCache, MarketJobs, MarketsService, MarketTradingService, MarketQueriesService, MarketSettlementService],
+  providers: [CreatorEarnings, MarketListCache, MarketJobs, MarketOrdersService, MarketsService, MarketTradingService, MarketQueriesService, MarketSettlementService],
 };
 
 export interface GivenMarket {
