@@ -7,7 +7,7 @@
  * with a bound E on |estimate - V| that covers float rounding (a few units of 2^-53 per operation, Math.exp/log
  * within 2 ulp), multiplied by FLOAT_SAFETY, plus a generous bound on the decimal path's own 40-digit error. If no
  * integer lies within E of the estimate, both paths round V to the same integer; otherwise we give up. With b
- * around 10^9 minor units E is about 10^-4, so a quote falls back roughly once in a few thousand.
+ * around 10^9 minor units E is about 10^-5, so a quote falls back roughly once in tens of thousands; E grows with b.
  *
  * Large magnitudes never reach a float: cost differences are split into an exact bigint part (the shift of the
  * top level) and b * (ln W' - ln W), where W and W' are weight sums normalized to their largest weight, in [1, n].
