@@ -8,7 +8,8 @@ import {
   TradeTooLarge,
   TradeTooSmall,
 } from './amm-errors';
-import { DEFAULT_FEE_SCHEDULE, FeeSchedule, splitFee } from './fees';
+import { DEFAULT_FEE_SCHEDULE, FeeSchedule, FeeSplit, splitFee } from './fees';
+import { fastBuy, fastCostToBuy, fastProceedsOfSale, fastSell } from './lmsr-fast';
 import { formatPrices, formatRatio } from './price-format';
 
 /**
@@ -17,6 +18,8 @@ import { formatPrices, formatRatio } from './price-format';
  * Units: USDC has 6 decimals and so do shares, and a winning share pays 1 USDC, so one share unit is worth
  * at most one USDC minor unit. All state is bigint; exp/ln run in 40-digit decimals and every result is
  * rounded in the pool's favour: shares bought down, sale proceeds down, cost of a given number of shares up.
+ * Quotes first try a float64 path (lmsr-fast.ts) that returns the same integers whenever it can prove them, which
+ * is nearly always, and fall back to the 40-digit path otherwise; lmsr-decimal.reference.ts is the test oracle.
  *
  * Cost: C(q) = b * ln(sum_i exp((q_i + prior_i) / b)), computed as log-sum-exp around the largest level
  * so no exp() argument is positive and large q / b loses no precision.
@@ -156,6 +159,8 @@ export function costToBuy(state: LmsrState, outcome: number, shares: bigint): bi
   assertValidState(state);
   assertOutcome(state, outcome);
   assertPositiveUnits(shares, 'shares');
+  const fast = fastCostToBuy(state.liquidity, levelsOf(state), outcome, shares);
+  if (fast !== undefined) return fast;
   return ceilToUnits(buyCostUpperBound(weightsOf(state), outcome, shares).cost);
 }
 
@@ -165,6 +170,8 @@ export function proceedsOfSale(state: LmsrState, outcome: number, shares: bigint
   assertOutcome(state, outcome);
   assertPositiveUnits(shares, 'shares');
   assertOutstanding(state, outcome, shares);
+  const fast = fastProceedsOfSale(state.liquidity, levelsOf(state), outcome, shares);
+  if (fast !== undefined) return fast;
   return floorToUnits(saleProceedsLowerBound(weightsOf(state), outcome, shares).proceeds);
 }
 
@@ -181,6 +188,14 @@ export function quoteBuy(state: LmsrState, outcome: number, amount: bigint, opti
   const spend = amount - fees.fee;
   if (spend <= 0n) throw new TradeTooSmall(`amount ${formatUnits(amount)} USDC leaves nothing to buy shares with after the fee`);
 
+  const fast = fastBuy(state.liquidity, levelsOf(state), outcome, spend);
+  if (fast === 'too-small') throw tooSmallToBuy(amount);
+  if (fast) return buyFill(state, outcome, amount, fees, fast.shares, () => fast.prices, options);
+  return exactQuoteBuy(state, outcome, amount, fees, spend, options);
+}
+
+/** quoteBuy in 40-digit decimals, for the rare quotes the float path cannot prove. */
+function exactQuoteBuy(state: LmsrState, outcome: number, amount: bigint, fees: FeeSplit, spend: bigint, options: BuyOptions): AmmQuote {
   const w = weightsOf(state);
   const b = w.b;
   // Closed form: with A = weight of i, R = the others' weight and G = exp(spend / b), buying s shares costs
@@ -198,14 +213,22 @@ export function quoteBuy(state: LmsrState, outcome: number, amount: bigint, opti
     shares -= 1n;
     priced = shares > 0n ? buyCostUpperBound(w, outcome, shares) : undefined;
   }
-  if (!priced || shares <= 0n) throw new TradeTooSmall(`amount ${formatUnits(amount)} USDC buys less than ${formatUnits(1n)} shares`);
+  if (!priced || shares <= 0n) throw tooSmallToBuy(amount);
+  const weightAfter = priced.weightAfter;
+  return buyFill(state, outcome, amount, fees, shares, () => formatPrices(w.weights.map((weight, index) => (index === outcome ? weightAfter : weight))), options);
+}
+
+function tooSmallToBuy(amount: bigint): TradeTooSmall {
+  return new TradeTooSmall(`amount ${formatUnits(amount)} USDC buys less than ${formatUnits(1n)} shares`);
+}
+
+function buyFill(state: LmsrState, outcome: number, amount: bigint, fees: FeeSplit, shares: bigint, pricesAfter: () => string[], options: BuyOptions): AmmQuote {
   if (options.minShares !== undefined && shares < options.minShares) {
     throw new PriceMovedBeyondSlippage(`${formatUnits(amount)} USDC would buy ${formatUnits(shares)} shares, fewer than minShares ${formatUnits(options.minShares)}`, {
       minShares: formatUnits(options.minShares),
       shares: formatUnits(shares),
     });
   }
-  const weightsAfter = w.weights.map((weight, index) => (index === outcome ? priced.weightAfter : weight));
   return {
     state: withOutstanding(state, outcome, shares),
     fill: {
@@ -215,9 +238,9 @@ export function quoteBuy(state: LmsrState, outcome: number, amount: bigint, opti
       amount,
       fee: fees.fee,
       creatorFee: fees.creatorFee,
-      poolDelta: spend,
+      poolDelta: amount - fees.fee,
       averagePrice: formatRatio(amount, shares),
-      prices: formatPrices(weightsAfter),
+      prices: pricesAfter(),
     },
   };
 }
@@ -232,9 +255,15 @@ export function quoteSell(state: LmsrState, outcome: number, shares: bigint, opt
   assertOutcome(state, outcome);
   assertPositiveUnits(shares, 'shares');
   assertOutstanding(state, outcome, shares);
+  const fast = fastSell(state.liquidity, levelsOf(state), outcome, shares);
+  if (fast) return sellFill(state, outcome, shares, fast.gross, () => fast.prices, options);
   const w = weightsOf(state);
   const sale = saleProceedsLowerBound(w, outcome, shares);
-  const gross = floorToUnits(sale.proceeds);
+  const weightAfter = sale.weightAfter;
+  return sellFill(state, outcome, shares, floorToUnits(sale.proceeds), () => formatPrices(w.weights.map((weight, index) => (index === outcome ? weightAfter : weight))), options);
+}
+
+function sellFill(state: LmsrState, outcome: number, shares: bigint, gross: bigint, pricesAfter: () => string[], options: SellOptions): AmmQuote {
   if (gross <= 0n) throw new TradeTooSmall(`selling ${formatUnits(shares)} shares would pay nothing`);
   const fees = splitFee(gross, options.fees ?? DEFAULT_FEE_SCHEDULE);
   const received = gross - fees.fee;
@@ -244,7 +273,6 @@ export function quoteSell(state: LmsrState, outcome: number, shares: bigint, opt
       proceeds: formatUnits(received),
     });
   }
-  const weightsAfter = w.weights.map((weight, index) => (index === outcome ? sale.weightAfter : weight));
   return {
     state: withOutstanding(state, outcome, -shares),
     fill: {
@@ -256,7 +284,7 @@ export function quoteSell(state: LmsrState, outcome: number, shares: bigint, opt
       creatorFee: fees.creatorFee,
       poolDelta: -gross,
       averagePrice: formatRatio(received, shares),
-      prices: formatPrices(weightsAfter),
+      prices: pricesAfter(),
     },
   };
 }
@@ -288,7 +316,7 @@ interface Weights {
 
 function weightsOf(state: LmsrState): Weights {
   const b = toDecimal(state.liquidity);
-  const levels = state.outstandingShares.map((_, index) => levelOf(state, index));
+  const levels = levelsOf(state);
   const top = levels.reduce((max, level) => (level > max ? level : max));
   // Untraded outcomes share a level; one exp() per distinct level.
   const byLevel = new Map<bigint, Decimal>();
@@ -302,6 +330,10 @@ function weightsOf(state: LmsrState): Weights {
   });
   const total = weights.reduce((sum, weight) => sum.plus(weight), new AmmDecimal(0));
   return { b, levels, top, weights, total };
+}
+
+function levelsOf(state: LmsrState): bigint[] {
+  return state.outstandingShares.map((_, index) => levelOf(state, index));
 }
 
 function levelOf(state: LmsrState, outcome: number): bigint {

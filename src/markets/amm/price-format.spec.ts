@@ -1,5 +1,6 @@
-import { AmmDecimal } from './amm-decimal';
+import { AmmDecimal, toDecimal } from './amm-decimal';
 import { formatPrices, formatRatio } from './price-format';
+import { SeededRandom } from './seeded-random';
 
 describe('formatPrices', () => {
   it('gives thirds the missing unit by largest remainder, lowest index first on ties', () => {
@@ -27,5 +28,30 @@ describe('formatRatio', () => {
     expect(formatRatio(10_000_000n, 19_164_052n)).toBe('0.521810');
     expect(formatRatio(1n, 8n)).toBe('0.125000');
     expect(formatRatio(1n, 3n, 2)).toBe('0.33');
+  });
+});
+
+describe('formatRatio against the 40-digit decimal it replaced', () => {
+  it('returns what AmmDecimal division and toFixed return, including ties and huge or tiny ratios', () => {
+    const random = new SeededRandom(1403);
+    const decimalRatio = (numerator: bigint, denominator: bigint, scale: number): string => toDecimal(numerator).div(toDecimal(denominator)).toFixed(scale);
+    const magnitude = (): bigint => {
+      const digits = random.int(1, 31);
+      return BigInt(Math.floor(random.next() * 10 ** Math.min(digits, 15))) * 10n ** BigInt(Math.max(0, digits - 15)) + BigInt(random.int(0, 9));
+    };
+    const cases: [bigint, bigint, number][] = [
+      [1n, 2_000_000n, 6], // exactly half a unit: ties to even
+      [3n, 2_000_000n, 6],
+      [5n, 8n, 2],
+      [10n ** 30n, 1n, 6],
+      [1n, 10n ** 30n, 6],
+      [10n ** 30n - 1n, 3n, 6],
+      [2n * 10n ** 39n + 5n, 10n ** 40n, 6],
+      [15n * 10n ** 40n - 1n, 10n ** 47n, 6], // 0.0000014999...9 is 0.0000015 at 40 digits, then 0.000002
+    ];
+    for (let i = 0; i < 20_000; i += 1) cases.push([magnitude(), magnitude() || 1n, random.pick([0, 2, 6, 6, 6])]);
+    for (const [numerator, denominator, scale] of cases) {
+      expect([numerator, denominator, scale, formatRatio(numerator, denominator, scale)]).toEqual([numerator, denominator, scale, decimalRatio(numerator, denominator, scale)]);
+    }
   });
 });
