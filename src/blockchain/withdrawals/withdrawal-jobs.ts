@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import { withRequestId } from '../../common/request-context';
 
 export const WITHDRAWALS_QUEUE = 'withdrawals';
 
@@ -39,7 +40,7 @@ export class WithdrawalJobs {
     }
     await this.queue.add(
       'send',
-      { withdrawalId },
+      withRequestId({ withdrawalId }),
       { jobId, attempts: 10, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: 1000 },
     );
   }
