@@ -15,6 +15,7 @@ import { EngineModule } from './engine/engine.module';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MarketsModule } from './markets/markets.module';
+import { QueuesModule } from './queues/queues.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
 import { RoundsModule } from './rounds/rounds.module';
@@ -48,6 +49,7 @@ export class AppModule {
         BlockchainModule,
         CreatorsModule,
         RealtimeModule,
+        QueuesModule,
       ],
     };
   }

@@ -14,6 +14,7 @@ import { IDEMPOTENT_REPLAYED_HEADER } from './common/idempotency/idempotency.int
 import { appLogging } from './logging/app-logging';
 import { requestContext, routeOf } from './logging/request-log';
 import { MetricsService } from './health/metrics.service';
+import { QUEUES_BOARD_PATH, QueuesBoard } from './queues/queues-board';
 import { RealtimeServer } from './realtime/realtime-server';
 import { RedisIoAdapter } from './realtime/redis-io.adapter';
 import { API_TAGS } from './api-tags';
@@ -73,6 +74,7 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
   // Nest's own JSON parser offers no `verify`; this one (same name) takes its place.
   app.use(json({ verify: refuseDeepJson() }));
   app.use(requestContext());
+  app.use(QUEUES_BOARD_PATH, ...app.get(QueuesBoard).handlers());
   app.enableCors({
     origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
     credentials: true,

@@ -20,6 +20,7 @@ import { RoundEvent } from './rounds.events';
 import { SALT_SOURCE, SaltDraw, SaltSource } from './salt-source';
 import { SeedChainsService } from './seed-chains.service';
 import { isPgError, PgError } from '../database/pg-errors';
+import { RoundEngineMetrics } from './round-engine.metrics';
 
 interface LiveRound {
   round: RoundEntity;
@@ -54,6 +55,7 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
   private loopDone: Promise<void> = Promise.resolve();
   private wake: (() => void) | null = null;
   private lastRenewAt = 0;
+  private readonly metrics: RoundEngineMetrics;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -64,8 +66,11 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly chains: SeedChainsService,
     private readonly settlement: RoundSettlementQueue,
     private readonly events: DomainEventBus,
+    metrics: RoundEngineMetrics,
   ) {
     this.lease = new LeaderLease(redis, `${config.redisKeyPrefix}:rounds:engine-leader`, config.roundLeaseMs);
+    this.metrics = metrics;
+    metrics.reportLastTick(() => (this.live && this.live.round.status === 'ACTIVE' ? (this.live.round.lastTickAt ?? this.live.round.startsAt).getTime() : null));
   }
 
   get isLeader(): boolean {
@@ -399,6 +404,7 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
     if (resolvedBets === null) return 0;
 
     Object.assign(round, { tick: generator.tick, price: BigInt(generator.close), lastTickAt: new Date() });
+    this.metrics.tickCommitted(startsAt + generator.tick * round.tickMs);
     await this.publishSideBets(resolvedBets);
     for (const candle of candles) {
       const at = new Date(startsAt + candle.tick * round.tickMs);

@@ -10,7 +10,18 @@ import type { OrderDto, PositionDto } from './trades.dto';
 export const TradesEvent = {
   Ticker: 'perp.ticker',
   Candle: 'perp.candle',
+  Traded: 'perp.traded',
 } as const;
+
+/** Positions opened or closed by one command of a symbol's shard (metrics: `venue_trades_total`, `venue_volume_usdc_total`). */
+export interface PerpTradedEvent {
+  symbol: string;
+  action: 'open' | 'close';
+  /** Positions opened or closed. */
+  trades: number;
+  /** Their notional, decimal string USDC. */
+  notional: string;
+}
 
 export interface PerpTickerEvent {
   symbol: string;
@@ -26,6 +37,7 @@ declare module '../common/events/domain-event-map' {
   interface DomainEventMap {
     'perp.ticker': PerpTickerEvent;
     'perp.candle': PerpCandleEvent;
+    'perp.traded': PerpTradedEvent;
   }
 }
 
