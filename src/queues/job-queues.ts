@@ -1,4 +1,4 @@
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Queue, type Worker } from 'bullmq';
 import { JobWorker } from '../lifecycle/job-worker';
@@ -9,38 +9,35 @@ import { JobWorker } from '../lifecycle/job-worker';
  * queue without being told.
  */
 @Injectable()
-export class JobQueues implements OnApplicationBootstrap {
-  private found?: { queues: Queue[]; workers: Worker[] };
+export class JobQueues {
+  private found?: Queue[];
 
   constructor(private readonly discovery: DiscoveryService) {}
 
-  onApplicationBootstrap(): void {
-    this.discover();
-  }
-
+  /** The queues exist once the providers do (Bull Board is mounted from them before the app's init). */
   queues(): Queue[] {
-    return this.discover().queues;
+    this.found ??= [...new Set(this.instances().filter((instance): instance is Queue => instance instanceof Queue))].sort((a, b) => a.name.localeCompare(b.name));
+    return this.found;
   }
 
-  /** Workers exist on every instance (created with `autorun: false`); they take jobs only where jobs run. */
+  /**
+   * The workers, from the app's bootstrap on: the BullMQ explorer creates them in its init (with `autorun: false`
+   * on every instance; they take jobs only where jobs run).
+   */
   workers(): Worker[] {
-    return this.discover().workers;
-  }
-
-  private discover(): { queues: Queue[]; workers: Worker[] } {
-    if (this.found) return this.found;
-    const instances = this.discovery.getProviders().map((wrapper) => wrapper.instance as unknown);
-    const queues = [...new Set(instances.filter((instance): instance is Queue => instance instanceof Queue))].sort((a, b) => a.name.localeCompare(b.name));
     const workers: Worker[] = [];
-    for (const instance of instances) {
+    for (const instance of this.instances()) {
       if (!(instance instanceof JobWorker)) continue;
       try {
         workers.push(instance.worker);
       } catch {
-        // Not created (yet): nothing to observe.
+        // Not created: nothing to observe.
       }
     }
-    this.found = { queues, workers };
-    return this.found;
+    return workers;
+  }
+
+  private instances(): unknown[] {
+    return this.discovery.getProviders().map((wrapper) => wrapper.instance as unknown);
   }
 }
