@@ -42,6 +42,10 @@ describe('app logger', () => {
     expect(lines[0].message).toBe('mail [email] the link http://x/verify?token=[redacted]&next=1 with Bearer [redacted] and [redacted]');
   });
 
+  it('scrubs the dev chain wallets’ keys of the startup banner', () => {
+    expect(scrubText(`  0x${'1'.repeat(40)}  private key 0x${'a'.repeat(64)}`)).toBe(`  0x${'1'.repeat(40)}  private key [redacted]`);
+  });
+
   it('keeps what is not secret: addresses, hashes, ids', () => {
     const text = 'withdrawal 7f1c… to 0x' + '1'.repeat(40) + ' tx 0x' + 'f'.repeat(64) + ' exit code=1';
     expect(scrubText(text)).toBe(text);

@@ -36,6 +36,8 @@ const TEXT_PATTERNS: [RegExp, string][] = [
   [/\b(bearer)\s+[\w.~+/=-]+/gi, `$1 ${REDACTED}`],
   // token=, signature=, ... in URLs (the magic link) and key=value text.
   [/\b((?:[\w-]*token|signature|password|secret)=)[^&\s"']+/gi, `$1${REDACTED}`],
+  // The development banner prints the dev chain's test wallets' keys; JSON logs never carry one.
+  [/\b(private key\s+)(?:0x)?[0-9a-fA-F]{64}\b/gi, `$1${REDACTED}`],
   // A 65-byte hex signature (EIP-191 and friends) or a 32-byte hex private key with 0x.
   [/\b0x[0-9a-fA-F]{128,}\b/g, REDACTED],
   [/\b[\w.!#$%&'*+/=?^`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\b/g, '[email]'],
