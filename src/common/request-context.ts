@@ -51,7 +51,9 @@ export function withRequestId<T extends object>(data: T): T & { requestId?: stri
 }
 
 /** Runs a job's work in the context of the request that enqueued it (its `requestId` data field), naming the job. */
-export function runInJobContext<T>(job: { id?: string; queueName: string; data?: unknown }, work: () => T): T {
+export function runInJobContext<T>(job: { id?: string; queueName: string; data?: unknown } | undefined, work: () => T): T {
+  // A processor called directly (a test, a sweep) may have no job.
+  if (!job) return work();
   const data = job.data as { requestId?: unknown } | undefined;
   const requestId = typeof data?.requestId === 'string' ? data.requestId : undefined;
   return storage.run({ requestId, job: `${job.queueName}:${job.id ?? '?'}` }, work);
