@@ -74,7 +74,7 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
   // Nest's own JSON parser offers no `verify`; this one (same name) takes its place.
   app.use(json({ verify: refuseDeepJson() }));
   app.use(requestContext());
-  app.use(QUEUES_BOARD_PATH, ...app.get(QueuesBoard).handlers());
+  app.use(QUEUES_BOARD_PATH, app.get(QueuesBoard).handler());
   app.enableCors({
     origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
     credentials: true,
