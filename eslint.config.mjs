@@ -29,6 +29,7 @@ export default tseslint.config(
     files: [
       'src/rounds/fairness/**/*.ts',
       'src/markets/amm/**/*.ts',
+      'src/markets/book/**/*.ts',
       'src/accounts/ledger-posting.ts',
       'src/common/money/**/*.ts',
       'src/trades/core/**/*.ts',

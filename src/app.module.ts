@@ -3,6 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AccountsModule } from './accounts/accounts.module';
+import { AnalyticsModule } from './analytics/analytics.module';
 import { AuthModule } from './auth/auth.module';
 import { BlockchainModule } from './blockchain/blockchain.module';
 import { AppConfig } from './config/app-config';
@@ -45,6 +46,8 @@ export class AppModule {
         EngineModule,
         MarketsModule,
         TradesModule,
+        // Before RoundsModule: its routes /rounds/stats and /rounds/timing must be matched before /rounds/:id.
+        AnalyticsModule,
         RoundsModule,
         BlockchainModule,
         CreatorsModule,

@@ -55,6 +55,9 @@ describe('accounts, withdrawals and admin adjustments (e2e)', () => {
       chain: 'dev',
       toAddress: DEV_ADDRESS,
       status: 'PENDING',
+      approvedAt: expect.any(String),
+      txHash: null,
+      reason: null,
       createdAt: expect.any(String),
     });
     expect((await balancesOf(running, user)).USDC).toEqual({ asset: 'USDC', available: '939.500000', locked: '60.500000' });

@@ -8,8 +8,8 @@ import { RunningApp, startTestApp } from './support/test-app';
 
 // The app with APTOS_NETWORK set, against the fixture fullnode (no Aptos node runs here): it starts only when the
 // node answers with an initialized vault, lists the chain in GET /api/v1/chains, and its AptosChain (what the
-// `aptos` salt source calls) draws through the operator key. Deposits are covered by the watcher's medium test,
-// with DepositsService mocked until the deposits branch lands.
+// `aptos` salt source calls) draws through the operator key. Deposits credited through the real DepositsService:
+// aptos-deposits.e2e-spec.ts (the watcher's paging and leasing: its medium test).
 describe('Aptos in the running app (fixture fullnode)', () => {
   const operatorKey = Ed25519PrivateKey.generate();
   let node: AptosFullnode;

@@ -102,6 +102,7 @@ describe('EVM deposits (anvil, deposit watcher)', () => {
     vaultAddress = chains[0].vaultAddress;
     tokenAddress = chains[0].token.address;
     admin = await createAdmin(running);
+    await chain.quiet();
   }
 
   beforeAll(async () => {

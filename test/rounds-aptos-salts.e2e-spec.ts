@@ -59,6 +59,10 @@ describe('Rounds: aptos salts (fixture fullnode, e2e)', () => {
       provablyFair: true,
       saltReference: { kind: 'aptos', pinned: String(round.number), aptosNetwork: 'custom', moduleAddress: node.moduleAddress, txHash: drawn!.hash, blockHash: null },
     });
+    // When the draw happened: its transaction's timestamp on the fullnode, after the round was created.
+    const drawTransaction = (await (await fetch(`${node.url}/transactions/by_hash/${drawn!.hash}`)).json()) as { timestamp: string };
+    expect(body.saltReference.drawnAt).toBe(new Date(Number(BigInt(drawTransaction.timestamp) / 1000n)).toISOString());
+    expect(Date.parse(body.saltReference.drawnAt as string)).toBeGreaterThanOrEqual(Date.parse(body.saltReference.pinnedAt as string));
     expect(verifyRound(body)).toMatchObject({ ok: true, saltLookup: { kind: 'aptos', txHash: drawn!.hash, roundId: String(round.number) } });
 
     const verified = await verifyRoundCli([round.id, '--url', running.url, '--aptos-node', node.url, '--aptos-module', node.moduleAddress]);

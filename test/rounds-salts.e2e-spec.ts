@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { Interface } from 'ethers';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { contractArtifact } from '../src/blockchain/evm/contract-artifacts';
+import { uuidToBytes32 } from '../src/blockchain/evm/ids';
 import { verifyRound } from '../src/rounds/fairness/round-verifier';
 import { startTestChain, TestChain } from './support/dev-chain';
 import { balancesOf, createFundedUser } from './support/ledger';
@@ -108,7 +111,6 @@ describe('Rounds: evm-block salts on the dev chain (e2e)', () => {
       saltSource: 'evm-block',
       provablyFair: true,
       salt: block!.hash,
-      seedRevealTxHash: null,
       saltReference: {
         kind: 'evm-block',
         pinned: String(saltBlock),
@@ -119,6 +121,8 @@ describe('Rounds: evm-block salts on the dev chain (e2e)', () => {
         txHash: null,
       },
     });
+    // Null until the chain-settlement job's revealSeeds transaction is confirmed (next test).
+    expect(body.seedRevealTxHash === null || /^0x[0-9a-f]{64}$/.test(body.seedRevealTxHash as string)).toBe(true);
     const outcome = verifyRound(body);
     expect(outcome).toMatchObject({ ok: true, saltLookup: { kind: 'evm-block', blockNumber: saltBlock, chainId: 31337 } });
     expect(outcome.warnings).toEqual(['params differ from the cm-v1 defaults: maxTicks=30']);
@@ -149,6 +153,29 @@ describe('Rounds: evm-block salts on the dev chain (e2e)', () => {
     const down = await verifyRoundCli([verifiedRoundId, '--url', running.url, '--rpc', 'http://127.0.0.1:1']);
     expect(down.code).toBe(2);
     expect(down.err).toMatch(/could not check the salt on http:\/\/127\.0\.0\.1:1/);
+  });
+
+  it('the chain-settlement job records the revealed seed in SeedCommitments, and /verify names that transaction', async () => {
+    const { body } = await waitFor(
+      'the seed reveal transaction',
+      async () => {
+        const response = await request(running.url).get(`/api/v1/rounds/${verifiedRoundId}/verify`).expect(200);
+        return response.body.seedRevealTxHash ? response : null;
+      },
+      30_000,
+      200,
+    );
+    const receipt = await chain.provider.getTransactionReceipt(body.seedRevealTxHash as string);
+    expect(receipt?.status).toBe(1);
+    const seedCommitments = new Interface(contractArtifact('SeedCommitments').abi);
+    const revealed = receipt!.logs.flatMap((log) => seedCommitments.parseLog(log) ?? []).filter((event) => event.name === 'SeedRevealed');
+    expect(revealed.map((event) => ({ roundId: event.args.roundId as string, seed: event.args.seed as string }))).toContainEqual({
+      roundId: uuidToBytes32(verifiedRoundId),
+      seed: `0x${body.serverSeed as string}`,
+    });
+    // The rounds row holds it (what /verify reads), once.
+    const [row] = (await running.app.get(DataSource).query(`SELECT seed_reveal_tx_hash FROM rounds WHERE id = $1`, [verifiedRoundId])) as { seed_reveal_tx_hash: string }[];
+    expect(row.seed_reveal_tx_hash).toBe(body.seedRevealTxHash);
   });
 
   it('a leader that dies while the round waits for its block leaves the next one the same pinned block, even once the chain is past it', async () => {

@@ -12,14 +12,28 @@ import { DepositPostings } from './deposit-postings';
 import { DepositsEvent } from './deposits.events';
 import { LedgerService } from './ledger.service';
 
+/** What the chain sender needs of a deposit to return. */
+export interface DepositReturnOrder {
+  id: string;
+  chain: string;
+  chainId: string;
+  chainEpoch: string;
+  asset: string;
+  amount: bigint;
+  /** Where the return goes: the address the deposit came from. */
+  toAddress: string;
+  status: DepositStatus;
+  /** Which return request of this deposit is current (each is paid by an operator transaction of its own). */
+  attempt: number;
+  returnTxHash: string | null;
+}
+
 /**
  * What an admin does with a deposit from an address no user has (UNASSIGNED): credit it to a user, or send it
- * back. A return is RETURN_REQUESTED with its amount held in `unassigned-deposits` until it is paid on chain.
- *
- * RETURN HOOK (for the operator-transaction sender, built in parallel): the withdrawals job sends
- * `vault.withdraw(id, fromAddress, amount)` for each `returnsToSend()` deposit, then calls `completeReturn`
- * (RETURNED: the hold settles into the vault account, the vault paid it) or `failReturn` (UNASSIGNED again),
- * both in the job's own transaction. Until that job exists, requested returns wait in RETURN_REQUESTED.
+ * back. A return is RETURN_REQUESTED with its amount held in `unassigned-deposits` until it is paid on chain:
+ * the blockchain module's `withdrawals` job sends `vault.withdraw(depositId, fromAddress, amount)` (the vault pays
+ * each deposit id once) and then calls `markReturned` (RETURNED: the hold settles into the vault account, the
+ * vault paid it) or `markReturnFailed` (UNASSIGNED again, the hold released; a later request is a new attempt).
  */
 @Injectable()
 export class DepositReviewService {
@@ -49,18 +63,50 @@ export class DepositReviewService {
     return commandTransaction(this.dataSource, async (manager) => {
       const deposit = await this.lockInStatus(manager, depositId, 'UNASSIGNED');
       await this.ledger.post(manager, DepositPostings.holdForReturn(deposit));
-      Object.assign(deposit, { status: 'RETURN_REQUESTED', note: `return to ${deposit.fromAddress} requested by admin ${adminId}` });
-      return this.mapper.toAdminDto(await manager.getRepository(DepositEntity).save(deposit));
+      Object.assign(deposit, {
+        status: 'RETURN_REQUESTED',
+        returnAttempts: deposit.returnAttempts + 1,
+        note: `return to ${deposit.fromAddress} requested by admin ${adminId}`,
+      });
+      const saved = await manager.getRepository(DepositEntity).save(deposit);
+      this.events.afterCommit(manager, { name: DepositsEvent.ReturnRequested, payload: { depositId: saved.id, chain: saved.chain } });
+      return this.mapper.toAdminDto(saved);
     });
   }
 
-  /** Deposits whose return is to be sent, oldest request first. */
-  returnsToSend(limit = 100): Promise<DepositEntity[]> {
-    return this.dataSource.getRepository(DepositEntity).find({ where: { status: 'RETURN_REQUESTED' }, order: { updatedAt: 'ASC' }, take: limit });
+  async returnOrder(depositId: string): Promise<DepositReturnOrder | undefined> {
+    const row = await this.dataSource.getRepository(DepositEntity).findOne({ where: { id: depositId } });
+    return row ? toReturnOrder(row) : undefined;
+  }
+
+  /** Ids of the deposits on `chain` whose return is to be sent, oldest request first. */
+  async returnsToSendOn(chain: string, limit = 100): Promise<string[]> {
+    const rows = await this.dataSource
+      .getRepository(DepositEntity)
+      .find({ select: { id: true }, where: { chain, status: 'RETURN_REQUESTED' }, order: { updatedAt: 'ASC' }, take: limit });
+    return rows.map((row) => row.id);
+  }
+
+  /** The return was paid on chain by `txHash` (null: paid, the transaction not found): RETURNED, once. */
+  markReturned(depositId: string, txHash: string | null): Promise<DepositReturnOrder> {
+    return this.dataSource.transaction(async (manager) => {
+      const current = await this.lock(manager, depositId);
+      if (current.status !== 'RETURN_REQUESTED') return toReturnOrder(current);
+      return toReturnOrder(await this.completeReturn(manager, depositId, txHash ?? ''));
+    });
+  }
+
+  /** Nothing was paid and nothing can be any more: UNASSIGNED again, the hold released, once. */
+  markReturnFailed(depositId: string, reason: string): Promise<DepositReturnOrder> {
+    return this.dataSource.transaction(async (manager) => {
+      const current = await this.lock(manager, depositId);
+      if (current.status !== 'RETURN_REQUESTED') return toReturnOrder(current);
+      return toReturnOrder(await this.failReturn(manager, depositId, reason));
+    });
   }
 
   /** The return was paid on chain by `txHash`: RETURN_REQUESTED → RETURNED, in the caller's transaction. */
-  async completeReturn(manager: EntityManager, depositId: string, txHash: string): Promise<DepositEntity> {
+  private async completeReturn(manager: EntityManager, depositId: string, txHash: string): Promise<DepositEntity> {
     const deposit = await this.lockInStatus(manager, depositId, 'RETURN_REQUESTED');
     await this.ledger.post(manager, DepositPostings.settleReturn(deposit));
     Object.assign(deposit, { status: 'RETURNED', returnTxHash: txHash });
@@ -68,17 +114,37 @@ export class DepositReviewService {
   }
 
   /** The return could not be sent: RETURN_REQUESTED → UNASSIGNED (hold released), in the caller's transaction. */
-  async failReturn(manager: EntityManager, depositId: string, reason: string): Promise<DepositEntity> {
+  private async failReturn(manager: EntityManager, depositId: string, reason: string): Promise<DepositEntity> {
     const deposit = await this.lockInStatus(manager, depositId, 'RETURN_REQUESTED');
     await this.ledger.post(manager, DepositPostings.releaseReturn(deposit));
     Object.assign(deposit, { status: 'UNASSIGNED', note: `return failed: ${reason}`.slice(0, 500) });
     return manager.getRepository(DepositEntity).save(deposit);
   }
 
-  private async lockInStatus(manager: EntityManager, depositId: string, status: DepositStatus): Promise<DepositEntity> {
+  private async lock(manager: EntityManager, depositId: string): Promise<DepositEntity> {
     const deposit = await manager.getRepository(DepositEntity).findOne({ where: { id: depositId }, lock: { mode: 'pessimistic_write' } });
     if (!deposit) throw new NotFound(`Deposit ${depositId} not found`);
+    return deposit;
+  }
+
+  private async lockInStatus(manager: EntityManager, depositId: string, status: DepositStatus): Promise<DepositEntity> {
+    const deposit = await this.lock(manager, depositId);
     if (deposit.status !== status) throw new Conflict(`Deposit ${depositId} is ${deposit.status}, not ${status}`);
     return deposit;
   }
+}
+
+function toReturnOrder(row: DepositEntity): DepositReturnOrder {
+  return {
+    id: row.id,
+    chain: row.chain,
+    chainId: row.chainId,
+    chainEpoch: row.chainEpoch,
+    asset: row.asset,
+    amount: row.amount,
+    toAddress: row.fromAddress,
+    status: row.status,
+    attempt: row.returnAttempts,
+    returnTxHash: row.returnTxHash,
+  };
 }

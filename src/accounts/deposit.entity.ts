@@ -69,6 +69,10 @@ export class DepositEntity {
   @Column({ type: 'varchar', length: 80, nullable: true })
   returnTxHash!: string | null;
 
+  /** Returns requested so far: the current one is paid by operator transaction `deposit-return:<id>:<returnAttempts>`. */
+  @Column({ type: 'int', default: 0 })
+  returnAttempts!: number;
+
   @Column({ type: 'timestamptz', nullable: true })
   creditedAt!: Date | null;
 

@@ -21,6 +21,7 @@ export interface DepositRow {
   status: DepositEntity['status'];
   note: string | null;
   return_tx_hash: string | null;
+  return_attempts: number;
   credited_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -43,6 +44,7 @@ export function depositFromRow(row: DepositRow): DepositEntity {
     status: row.status,
     note: row.note,
     returnTxHash: row.return_tx_hash,
+    returnAttempts: row.return_attempts,
     creditedAt: row.credited_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -173,19 +173,26 @@ export class DepositsService {
   }
 
   /**
-   * What the ledger says the vault of `chain` holds (minus its vault account's balance), and the deposits read
-   * but not yet credited or held (on chain already, not yet in the ledger).
+   * What the ledger says the vault of `chain` holds (minus its vault account's balance), the deposits read but
+   * not yet credited or held (on chain already, not yet in the ledger), and what is being paid out of it but not
+   * settled yet (maybe gone from the vault already, still owed in the ledger): the SENDING or SENT withdrawals on
+   * that chain (`withdrawing`) and the requested deposit returns (`returning`). One snapshot.
    */
-  async vaultFigures(chain: DepositChain): Promise<{ asset: string; owed: bigint; uncredited: bigint }> {
+  async vaultFigures(chain: DepositChain): Promise<{ asset: string; owed: bigint; uncredited: bigint; withdrawing: bigint; returning: bigint }> {
     const asset = 'USDC';
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       const owed = -(await this.ledger.systemBalance(manager, vaultAccount(chain), asset));
       const [row] = (await manager.query(
-        `SELECT COALESCE(sum(amount), 0)::text AS total FROM deposits
-          WHERE chain = $1 AND chain_id = $2 AND chain_epoch = $3 AND asset = $4 AND status IN ('SEEN', 'CONFIRMED')`,
+        `SELECT COALESCE(sum(amount) FILTER (WHERE status IN ('SEEN', 'CONFIRMED')), 0)::text AS uncredited,
+                COALESCE(sum(amount) FILTER (WHERE status = 'RETURN_REQUESTED'), 0)::text AS returning
+           FROM deposits WHERE chain = $1 AND chain_id = $2 AND chain_epoch = $3 AND asset = $4`,
         [chain.chain, chain.chainId, chain.chainEpoch, asset],
+      )) as { uncredited: string; returning: string }[];
+      const [withdrawals] = (await manager.query(
+        `SELECT COALESCE(sum(amount), 0)::text AS total FROM withdrawals WHERE chain = $1 AND asset = $2 AND status IN ('SENDING', 'SENT')`,
+        [chain.chain, asset],
       )) as { total: string }[];
-      return { asset, owed, uncredited: BigInt(row.total) };
+      return { asset, owed, uncredited: BigInt(row.uncredited), withdrawing: BigInt(withdrawals.total), returning: BigInt(row.returning) };
     });
   }
 

@@ -16,6 +16,7 @@ export const SystemAccount = {
   fees: { system: 'fees' },
   promotions: { system: 'promotions' },
   adjustments: { system: 'adjustments' },
+  /** Kept for the rows that named it: payments out of a vault now settle into that vault's account (`chainVault`). */
   chainInTransit: { system: 'chain-in-transit' },
   /**
    * One vault on one chain history (`vault:dev:31337:<genesis hash>`, `vault:aptos:1`, see deposit-postings.ts):

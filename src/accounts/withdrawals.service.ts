@@ -10,8 +10,8 @@ import { commandTransaction } from '../common/transactions/command-transaction';
 import { AccountsEvent } from './accounts.events';
 import { AssetsService, SETTLEMENT_ASSET } from './assets.service';
 import { canonicalAddress } from './chain-address';
+import { DepositChain, vaultAccount } from './deposit-postings';
 import { LedgerService } from './ledger.service';
-import { SystemAccount } from './ledger-vocabulary';
 import { CreateWithdrawalDto, WithdrawalDto } from './withdrawal.dto';
 import { WithdrawalEntity, WithdrawalStatus } from './withdrawal.entity';
 
@@ -37,8 +37,11 @@ const IN_FLIGHT: WithdrawalStatus[] = ['SENDING', 'SENT'];
  * WITHDRAWAL_REVIEW_THRESHOLD (USDC) it is cleared to send at once, above it it waits in PENDING for an admin's
  * approval; cancel or reject releases the hold while it is PENDING. The blockchain module's sender then takes it
  * (SENDING), broadcasts the payment (SENT) and, once the chain confirms it, completes it: the hold is settled from
- * the user's locked balance to `chain-in-transit`, the ledger's side of the vault (a deposit is credited from it,
- * a payment out returns to it). A payment that did not happen fails it and releases the hold.
+ * the user's locked balance into the vault's ledger account (`vault:<chain>:<chainId>:<genesis>`, the account
+ * deposits into that vault are credited out of), so minus that account's balance stays what the vault holds for
+ * its users. While it is SENDING or SENT the amount is still owed by the ledger but may already have left the vault
+ * (the vault reconciliation allows for it, DepositsService.vaultFigures). A payment that did not happen fails it and
+ * releases the hold.
  */
 @Injectable()
 export class WithdrawalsService {
@@ -156,8 +159,11 @@ export class WithdrawalsService {
     });
   }
 
-  /** The payment is confirmed on chain: COMPLETED, the hold settled locked → chain-in-transit. Once. */
-  async complete(withdrawalId: string, txHash: string | null): Promise<WithdrawalOrder> {
+  /**
+   * The payment is confirmed on chain, out of the vault of `vault`: COMPLETED, the hold settled from the user's
+   * locked balance into that vault's ledger account. Once.
+   */
+  async complete(withdrawalId: string, txHash: string | null, vault: DepositChain): Promise<WithdrawalOrder> {
     return this.transition(withdrawalId, async (row, manager) => {
       if (row.status === 'COMPLETED') return false;
       if (!IN_FLIGHT.includes(row.status)) throw new Conflict(`Withdrawal ${withdrawalId} is ${row.status}: only a SENDING or SENT one completes`);
@@ -166,7 +172,7 @@ export class WithdrawalsService {
         reference: `withdrawal:${row.id}`,
         asset: row.asset,
         idempotencyKey: `withdrawal.complete:${row.id}`,
-        to: SystemAccount.chainInTransit,
+        to: vaultAccount(vault),
       });
       row.status = 'COMPLETED';
       row.txHash = txHash ?? row.txHash;

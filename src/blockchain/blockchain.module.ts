@@ -7,6 +7,7 @@ import { AptosDepositCursors } from './aptos/aptos-deposit-cursors';
 import { AptosDepositWatcher } from './aptos/aptos-deposit-watcher.service';
 import { ChainsController } from './chains.controller';
 import { ChainsService } from './chains.service';
+import { Clock } from './evm/clock';
 import { DepositCursorsRepository } from './evm/deposit-watcher/deposit-cursors.repository';
 import { DepositWatcher } from './evm/deposit-watcher/deposit-watcher.service';
 import { DepositWatcherMetrics } from './evm/deposit-watcher/deposit-watcher.metrics';
@@ -16,6 +17,7 @@ import { OperatorTransactions } from './evm/operator-transactions.service';
 import { VaultPayouts } from './evm/vault-payouts.service';
 import { CHAIN_SETTLEMENT_QUEUE, ChainSettlementJobs, ChainSettlementProcessor, ChainSettlementTriggers } from './seed-commitments/chain-settlement.processor';
 import { SeedCommitmentsRecorder } from './seed-commitments/seed-commitments.recorder';
+import { DepositReturnSender } from './withdrawals/deposit-return-sender.service';
 import { WITHDRAWALS_QUEUE, WithdrawalJobs } from './withdrawals/withdrawal-jobs';
 import { WithdrawalSendProcessor } from './withdrawals/withdrawal-send.processor';
 import { WithdrawalSender } from './withdrawals/withdrawal-sender.service';
@@ -40,9 +42,11 @@ import { WithdrawalsSweep } from './withdrawals/withdrawals-sweep';
     DepositWatcherMetrics,
     DepositWatcher,
     EvmVaultReconciliation,
+    Clock,
     OperatorTransactions,
     VaultPayouts,
     WithdrawalSender,
+    DepositReturnSender,
     WithdrawalJobs,
     WithdrawalSendProcessor,
     WithdrawalsSweep,

@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AccountRef, LedgerService, Movement, SystemAccount } from '../accounts/ledger.service';
 import { AppConfig } from '../config/app-config';
+import { DomainEventBus } from '../common/events/domain-event-bus';
+import { MarketEvent } from './markets.events';
 import { cancellationRefund, cancellationSettlement, resolutionPayout } from './amm';
 import { MarketEntity } from './market.entity';
 import { MarketRepository, poolOf } from './market.repository';
@@ -46,6 +48,7 @@ export class MarketSettlementService {
     private readonly ledger: LedgerService,
     private readonly config: AppConfig,
     private readonly listCache: MarketListCache,
+    private readonly events: DomainEventBus,
   ) {}
 
   /** Runs to the end (the `market-resolution` job). Safe to run again or in parallel: it only pays what is unpaid. */
@@ -157,6 +160,7 @@ export class MarketSettlementService {
       market.id,
       clawedBack.toString(),
     ]);
+    this.events.afterCommit(manager, { name: MarketEvent.Settled, payload: { marketId: market.id, status: market.status === 'CANCELLED' ? 'CANCELLED' : 'RESOLVED' } });
     this.logger.log(`market ${market.id} settled (${market.status}); ${remainder} returned to the funder`);
   }
 

@@ -6,6 +6,8 @@ export const MarketEvent = {
   Resolved: 'market.resolved',
   Cancelled: 'market.cancelled',
   Updated: 'market.updated',
+  /** Every position of a resolved or cancelled market was paid and the pool returned: its results are final. */
+  Settled: 'market.settled',
 } as const;
 
 /** A prediction market's public state after a change (realtime `market:update`, `market:created`, ...). */
@@ -33,6 +35,11 @@ export interface MarketTradedEvent extends MarketStateEvent {
   at: string;
 }
 
+export interface MarketSettledEvent {
+  marketId: string;
+  status: 'RESOLVED' | 'CANCELLED';
+}
+
 declare module '../common/events/domain-event-map' {
   interface DomainEventMap {
     'market.created': MarketStateEvent;
@@ -41,5 +48,6 @@ declare module '../common/events/domain-event-map' {
     'market.resolved': MarketStateEvent;
     'market.cancelled': MarketStateEvent;
     'market.updated': MarketStateEvent;
+    'market.settled': MarketSettledEvent;
   }
 }

@@ -15,6 +15,7 @@ import { MarketsAdminController } from './markets.admin.controller';
 import { MarketsController } from './markets.controller';
 import { MarketsRealtime } from './markets.realtime';
 import { MarketsService } from './markets.service';
+import { MarketStatsQueries } from './market-stats.queries';
 
 @Module({
   imports: [AccountsModule, RealtimeModule, CreatorEarningsModule, BullModule.registerQueue({ name: MARKET_CLOSE_QUEUE }, { name: MARKET_RESOLUTION_QUEUE })],
@@ -32,7 +33,8 @@ import { MarketsService } from './markets.service';
     MarketDemoSeeder,
     MarketsRealtime,
     MarketPoolsReconciliation,
+    MarketStatsQueries,
   ],
-  exports: [MarketsService, MarketTradingService, MarketQueriesService],
+  exports: [MarketsService, MarketTradingService, MarketQueriesService, MarketStatsQueries],
 })
 export class MarketsModule {}

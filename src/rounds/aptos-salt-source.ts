@@ -1,6 +1,9 @@
 import type { AptosSaltDraw } from '../blockchain/aptos/aptos-transactions';
 import type { SaltDraw, SaltRound, SaltSource } from './salt-source';
 
+/** A draw as the adapter answers it; one that does not say when it drew (no `drawnAt`) is taken at its word. */
+export type AptosDrawnSalt = Omit<AptosSaltDraw, 'drawnAt'> & { drawnAt?: Date };
+
 /**
  * What the `aptos` salt source needs of the Aptos adapter (AptosChain): the cash_markets package's operator-only
  * `#[randomness]` draw of one u256 per round id, which emits `RoundSaltDrawn {round_id, salt}` and aborts on a
@@ -12,9 +15,9 @@ export interface AptosSaltDraws {
   /** The package address: the event's type starts with it. */
   readonly moduleAddress: string;
   /** The committed draw of this round id, or undefined if there is none yet. */
-  find(roundId: bigint): Promise<(AptosSaltDraw & { drawnAt?: Date }) | undefined>;
+  find(roundId: bigint): Promise<AptosDrawnSalt | undefined>;
   /** Draws and resolves once committed (answering the earlier draw if there was one); rejects if nothing committed. */
-  draw(roundId: bigint): Promise<AptosSaltDraw & { drawnAt?: Date }>;
+  draw(roundId: bigint): Promise<AptosDrawnSalt>;
 }
 
 /** A draw stamped this long before the round was created happened before its commitment (another database's round). */
@@ -43,7 +46,7 @@ export class AptosSaltSource implements SaltSource {
       return { kind: 'unavailable', reason: `round ${round.number} has no pinned Aptos draw id (saltRef ${String(round.saltRef)})` };
     }
     const roundId = BigInt(round.saltRef);
-    let drawn: AptosSaltDraw & { drawnAt?: Date };
+    let drawn: AptosDrawnSalt;
     try {
       drawn = (await this.draws.find(roundId)) ?? (await this.draws.draw(roundId));
     } catch (error) {
@@ -59,7 +62,15 @@ export class AptosSaltSource implements SaltSource {
       kind: 'drawn',
       salt: drawn.salt,
       source: this.name,
-      proof: { kind: 'aptos', network: this.draws.network, moduleAddress: this.draws.moduleAddress, roundId: String(roundId), txHash: drawn.txHash, version: String(drawn.version) },
+      proof: {
+        kind: 'aptos',
+        network: this.draws.network,
+        moduleAddress: this.draws.moduleAddress,
+        roundId: String(roundId),
+        txHash: drawn.txHash,
+        version: String(drawn.version),
+        ...(drawn.drawnAt ? { drawnAt: drawn.drawnAt.toISOString() } : {}),
+      },
     };
   }
 }

@@ -19,6 +19,8 @@ import { LIVE_ROUND_STATUSES, RoundEntity } from './round.entity';
 import { RoundEvent } from './rounds.events';
 import { SALT_SOURCE, SaltDraw, SaltSource } from './salt-source';
 import { SeedChainsService } from './seed-chains.service';
+import { RoundTickTimingEntity } from './round-tick-timing.entity';
+import { TickTimingRecorder } from './tick-timing';
 import { isPgError, PgError } from '../database/pg-errors';
 import { RoundEngineMetrics } from './round-engine.metrics';
 
@@ -28,6 +30,8 @@ interface LiveRound {
   generator?: CandlePathGenerator;
   /** When this leader first found the round's salt not there yet (a block not mined, a node down). */
   saltWaitingSince?: number;
+  /** This leader's tick timing of the round, written as one row when the round ends. */
+  timing?: TickTimingRecorder;
 }
 
 /** Thrown when a fenced write found another leader's token: this process stops ticking at once. */
@@ -366,6 +370,8 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
     const ended = generator.ended;
     const serverSeed = ended ? await this.chains.serverSeed(this.dataSource.manager, round.chainId, round.chainIndex) : null;
     const endedAt = new Date();
+    const timing = (live.timing ??= new TickTimingRecorder(round.tickMs));
+    const dueTimes = candles.map((c) => startsAt + c.tick * round.tickMs);
 
     const resolvedBets = await this.persistTicks(live, async (manager) => {
       const updated = await manager
@@ -399,9 +405,11 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
           candles.map((c) => new Date(startsAt + c.tick * round.tickMs).toISOString()),
         ],
       );
+      if (ended) await this.recordTiming(manager, round.id, timing, dueTimes);
       return this.resolveSideBets(manager, round.id, generator, ended);
     });
     if (resolvedBets === null) return 0;
+    timing.recordPass(Date.now(), dueTimes);
 
     Object.assign(round, { tick: generator.tick, price: BigInt(generator.close), lastTickAt: new Date() });
     this.metrics.tickCommitted(startsAt + generator.tick * round.tickMs);
@@ -443,6 +451,13 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
       live.generator = await this.generatorFor(this.dataSource.manager, persisted);
       return null;
     }
+  }
+
+  /** The round's tick timing, this last pass included, as its one row (written with the end, fenced by the same transaction). */
+  private async recordTiming(manager: EntityManager, roundId: string, timing: TickTimingRecorder, dueTimes: number[]): Promise<void> {
+    const final = timing.clone();
+    final.recordPass(Date.now(), dueTimes);
+    await manager.insert(RoundTickTimingEntity, { roundId, ...final.summary(), recordedAt: new Date() });
   }
 
   /**

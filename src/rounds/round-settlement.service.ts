@@ -54,6 +54,8 @@ export class RoundSettlementService {
 
   private recordSettled(manager: EntityManager, { round, positions, sideBets }: { round: RoundEntity; positions: RoundPositionEntity[]; sideBets: RoundSideBetEntity[] }): void {
     this.events.afterCommit(manager, { name: RoundEvent.State, payload: { roundId: round.id, round: toRoundSummary(round) } });
+    const status = round.status === 'VOIDED' ? 'VOIDED' : 'SETTLED';
+    this.events.afterCommit(manager, { name: RoundEvent.Settled, payload: { roundId: round.id, status, settledAt: round.settledAt!.toISOString() } });
     for (const position of positions) {
       this.events.afterCommit(manager, { name: UserUpdateEvent.PositionUpdated, payload: { userId: position.userId, position: { kind: 'position', ...toPositionDto(position) } } });
     }

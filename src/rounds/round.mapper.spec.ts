@@ -108,9 +108,17 @@ describe('round mapper', () => {
       moduleAddress: null,
       txHash: null,
       version: null,
+      drawnAt: null,
     });
-    const aptos = round({ saltSource: 'aptos', saltRef: '7', saltProof: { kind: 'aptos', network: 'testnet', moduleAddress: '0xc0ffee', roundId: '7', txHash: '0xfeed', version: '99' } });
-    expect(toSaltReference(aptos)).toMatchObject({ kind: 'aptos', pinned: '7', aptosNetwork: 'testnet', moduleAddress: '0xc0ffee', txHash: '0xfeed', version: '99', blockHash: null });
+    const aptos = round({
+      saltSource: 'aptos',
+      saltRef: '7',
+      saltProof: { kind: 'aptos', network: 'testnet', moduleAddress: '0xc0ffee', roundId: '7', txHash: '0xfeed', version: '99', drawnAt: '2026-11-25T12:00:03.000Z' },
+    });
+    expect(toSaltReference(aptos)).toMatchObject({ kind: 'aptos', pinned: '7', aptosNetwork: 'testnet', moduleAddress: '0xc0ffee', txHash: '0xfeed', version: '99', blockHash: null, drawnAt: '2026-11-25T12:00:03.000Z' });
+    // A round drawn before the draw's time was recorded says so with null.
+    const older = round({ saltSource: 'aptos', saltRef: '7', saltProof: { kind: 'aptos', network: 'testnet', moduleAddress: '0xc0ffee', roundId: '7', txHash: '0xfeed', version: '99' } });
+    expect(toSaltReference(older)).toMatchObject({ kind: 'aptos', drawnAt: null });
     expect(toSaltReference(round({ salt: 'abc' }))).toBeNull();
   });
 });

@@ -42,7 +42,7 @@ export function toRoundSummary(round: RoundEntity, now: number = Date.now()): Ro
 export function toSaltReference(round: Pick<RoundEntity, 'saltRef' | 'saltProof' | 'createdAt'>): SaltReferenceDto | null {
   const proof = round.saltProof;
   if (!proof || round.saltRef === null) return null;
-  const none = { chainId: null, blockNumber: null, blockHash: null, blockTime: null, aptosNetwork: null, moduleAddress: null, txHash: null, version: null };
+  const none = { chainId: null, blockNumber: null, blockHash: null, blockTime: null, aptosNetwork: null, moduleAddress: null, txHash: null, version: null, drawnAt: null };
   const pinned = { pinned: round.saltRef, pinnedAt: round.createdAt.toISOString() };
   if (proof.kind === 'evm-block') {
     return {
@@ -55,7 +55,16 @@ export function toSaltReference(round: Pick<RoundEntity, 'saltRef' | 'saltProof'
       blockTime: new Date(proof.blockTimestamp * 1000).toISOString(),
     };
   }
-  return { ...none, kind: 'aptos', ...pinned, aptosNetwork: proof.network, moduleAddress: proof.moduleAddress, txHash: proof.txHash, version: proof.version };
+  return {
+    ...none,
+    kind: 'aptos',
+    ...pinned,
+    aptosNetwork: proof.network,
+    moduleAddress: proof.moduleAddress,
+    txHash: proof.txHash,
+    version: proof.version,
+    drawnAt: proof.drawnAt ?? null,
+  };
 }
 
 export function toCandleDto(candle: Pick<RoundCandleEntity, 'roundId' | 'tick' | 'open' | 'high' | 'low' | 'close' | 'at'>): CandleDto {

@@ -300,6 +300,14 @@ export class SaltReferenceDto {
 
   @ApiProperty({ example: '123456789', nullable: true, type: String, description: '`aptos`: its ledger version' })
   version!: string | null;
+
+  @ApiProperty({
+    example: '2026-11-25T12:00:01.234Z',
+    nullable: true,
+    type: String,
+    description: '`aptos`: when the draw happened (its transaction timestamp, after `pinnedAt`); null for `evm-block` and for rounds drawn before it was recorded',
+  })
+  drawnAt!: string | null;
 }
 
 /** The published round fields a verifier needs, plus what only exists once the seed is revealed. */

@@ -13,6 +13,8 @@ export const RoundEvent = {
   Trade: 'round.trade',
   /** The round ended (rug or maxTicks) or was voided, seed revealed. */
   Ended: 'round.ended',
+  /** The settlement (or refund) of a round committed: every position is closed and every side bet resolved. */
+  Settled: 'round.settled',
 } as const;
 
 export interface RoundStateEvent {
@@ -40,6 +42,12 @@ export interface RoundEndedEvent {
   result: RoundSummaryDto;
 }
 
+export interface RoundSettledEvent {
+  roundId: string;
+  status: 'SETTLED' | 'VOIDED';
+  settledAt: string;
+}
+
 /** `position:update` of a round position, and of a side bet: the REST object with its kind. */
 export type RoundPositionUpdate = { kind: 'position' } & RoundPositionDto;
 export type RoundSideBetUpdate = { kind: 'side-bet' } & RoundSideBetDto;
@@ -50,6 +58,7 @@ declare module '../common/events/domain-event-map' {
     'round.candle': RoundCandleEvent;
     'round.trade': RoundTradeEvent;
     'round.ended': RoundEndedEvent;
+    'round.settled': RoundSettledEvent;
   }
 }
 

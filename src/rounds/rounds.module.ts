@@ -14,6 +14,7 @@ import { RoundsAdminService } from './rounds-admin.service';
 import { RoundsController } from './rounds.controller';
 import { RoundsRealtime } from './rounds.realtime';
 import { RoundsService } from './rounds.service';
+import { RoundStatsQueries } from './round-stats.queries';
 import { saltSourceProvider } from './salt-source.provider';
 import { SeedCommitmentFeed } from './seed-commitment-feed';
 import { SeedChainsService } from './seed-chains.service';
@@ -27,6 +28,7 @@ import { SeedChainsService } from './seed-chains.service';
     SeedChainsService,
     RoundSettingsService,
     RoundsService,
+    RoundStatsQueries,
     RoundsAdminService,
     RoundSettlementService,
     RoundSettlementQueue,
@@ -35,6 +37,6 @@ import { SeedChainsService } from './seed-chains.service';
     RoundsRealtime,
     SeedCommitmentFeed,
   ],
-  exports: [RoundsService],
+  exports: [RoundsService, RoundStatsQueries],
 })
 export class RoundsModule {}

@@ -126,6 +126,24 @@ export class RoundsService {
     };
   }
 
+  /**
+   * The SeedCommitments transactions that recorded these rounds' revealed seeds (`seed_reveal_tx_hash`, shown by
+   * verify), in the caller's transaction. A round keeps the first one: a seed is recorded once on chain.
+   */
+  async recordSeedReveals(manager: EntityManager, reveals: { roundId: string; txHash: string }[]): Promise<number> {
+    if (reveals.length === 0) return 0;
+    const updated = (await manager.query(
+      `WITH updated AS (
+         UPDATE rounds r SET seed_reveal_tx_hash = v.tx_hash
+           FROM unnest($1::uuid[], $2::varchar[]) AS v(id, tx_hash)
+          WHERE r.id = v.id AND r.seed_reveal_tx_hash IS NULL
+         RETURNING r.id
+       ) SELECT count(*)::int AS count FROM updated`,
+      [reveals.map((reveal) => reveal.roundId), reveals.map((reveal) => reveal.txHash.toLowerCase())],
+    )) as { count: number }[];
+    return updated[0].count;
+  }
+
   async fairness(): Promise<FairnessDto> {
     return { ...(await this.chains.published()), algorithm: FAIRNESS_ALGORITHM };
   }

@@ -1,5 +1,4 @@
-import type { AptosSaltDraw } from '../blockchain/aptos/aptos-transactions';
-import { AptosSaltDraws, AptosSaltSource } from './aptos-salt-source';
+import { AptosDrawnSalt, AptosSaltDraws, AptosSaltSource } from './aptos-salt-source';
 import { EvmBlocks, EvmBlockSaltSource, parseBlockRef } from './evm-block-salt-source';
 import { isProvablyFairSource, SaltRound, ServerSaltSource } from './salt-source';
 
@@ -126,18 +125,18 @@ const saltOf = (n: number) => (2n ** 255n + BigInt(n)).toString(16);
 class FakeAptosDraws implements AptosSaltDraws {
   readonly network = 'testnet';
   readonly moduleAddress = '0xc0ffee';
-  readonly committed = new Map<bigint, AptosSaltDraw & { drawnAt?: Date }>();
+  readonly committed = new Map<bigint, AptosDrawnSalt>();
   submissions = 0;
   /** The next draw commits on chain but the call fails (a timeout waiting for the transaction). */
   loseNextAnswer = false;
   findFails = false;
 
-  find(roundId: bigint): Promise<(AptosSaltDraw & { drawnAt?: Date }) | undefined> {
+  find(roundId: bigint): Promise<(AptosDrawnSalt) | undefined> {
     if (this.findFails) return Promise.reject(new Error('fullnode 503'));
     return Promise.resolve(this.committed.get(roundId));
   }
 
-  draw(roundId: bigint): Promise<AptosSaltDraw> {
+  draw(roundId: bigint): Promise<AptosDrawnSalt> {
     this.submissions += 1;
     if (this.committed.has(roundId)) return Promise.reject(new Error('Move abort: EALREADY_DRAWN'));
     const drawn = { roundId, salt: saltOf(this.submissions), txHash: `0x${this.submissions.toString(16).padStart(64, '0')}`, version: 1000n + BigInt(this.submissions), drawnAt: new Date(CREATED.getTime() + 3000) };
@@ -161,7 +160,15 @@ describe('aptos salt source', () => {
       kind: 'drawn',
       salt: saltOf(1),
       source: 'aptos',
-      proof: { kind: 'aptos', network: 'testnet', moduleAddress: '0xc0ffee', roundId: '42', txHash: `0x${'0'.repeat(63)}1`, version: '1001' },
+      proof: {
+        kind: 'aptos',
+        network: 'testnet',
+        moduleAddress: '0xc0ffee',
+        roundId: '42',
+        txHash: `0x${'0'.repeat(63)}1`,
+        version: '1001',
+        drawnAt: new Date(CREATED.getTime() + 3000).toISOString(),
+      },
     });
     expect(source.provablyFair).toBe(true);
   });

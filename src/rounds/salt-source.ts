@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 /** Where anyone can look a drawn salt up, stored with the round when it starts. */
 export type SaltProof =
   | { kind: 'evm-block'; chainId: number; blockNumber: number; blockHash: string; /** Unix seconds. */ blockTimestamp: number }
-  | { kind: 'aptos'; network: string; moduleAddress: string; roundId: string; txHash: string; version: string };
+  | { kind: 'aptos'; network: string; moduleAddress: string; roundId: string; txHash: string; version: string; /** ISO time of the draw's transaction (absent on rounds drawn before it was recorded). */ drawnAt?: string };
 
 export type SaltDraw =
   /** The salt, fixed for good: the round starts with it. */

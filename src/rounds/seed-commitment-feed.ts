@@ -1,8 +1,9 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import type { CommittedSeedChain, RevealedRoundSeed, SeedCommitmentSource } from '../blockchain/seed-commitments/seed-commitment-source';
+import { DataSource, EntityManager } from 'typeorm';
+import type { CommittedSeedChain, RecordedRoundSeed, RevealedRoundSeed, SeedCommitmentSource } from '../blockchain/seed-commitments/seed-commitment-source';
 import { SeedCommitmentsRecorder } from '../blockchain/seed-commitments/seed-commitments.recorder';
+import { RoundsService } from './rounds.service';
 
 /** Tells the blockchain module's SeedCommitments recorder which seed chains exist and which round seeds are revealed. */
 @Injectable()
@@ -10,6 +11,7 @@ export class SeedCommitmentFeed implements SeedCommitmentSource, OnModuleInit {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly recorder: SeedCommitmentsRecorder,
+    private readonly rounds: RoundsService,
   ) {}
 
   onModuleInit(): void {
@@ -31,5 +33,10 @@ export class SeedCommitmentFeed implements SeedCommitmentSource, OnModuleInit {
       [roundNumber, limit],
     )) as { id: string; number: number; chain_id: string; server_seed: string }[];
     return rows.map((row) => ({ roundId: row.id, number: row.number, seedChainId: row.chain_id, serverSeed: row.server_seed }));
+  }
+
+  /** The recorder's transaction: the rounds keep the SeedCommitments transaction that recorded their seeds. */
+  async seedsRecorded(manager: EntityManager, recorded: RecordedRoundSeed[]): Promise<void> {
+    await this.rounds.recordSeedReveals(manager, recorded);
   }
 }

@@ -13,6 +13,7 @@ import { PerpsAdminController } from './perps.admin.controller';
 import { PerpsController } from './perps.controller';
 import { TradingService } from './trading.service';
 import { PerpOpenInterest } from './perp-open-interest';
+import { PerpStatsQueries } from './perp-stats.queries';
 import { PERPS_VENUE_PROVIDERS } from './perps-venue.providers';
 import { OrdersController, PerpsExposureController, TradesController } from './trades.controller';
 import { TradesRealtime } from './trades.realtime';
@@ -36,10 +37,11 @@ import { PERP_PRICE_BOARD, PERP_VOLUME } from './venue/perp-venue-deps';
     PerpMarketData,
     PerpMarketsService,
     TradesRealtime,
+    PerpStatsQueries,
     { provide: PERP_PRICE_BOARD, useExisting: PerpPrices },
     { provide: PERP_VOLUME, useExisting: PerpCandles },
     ...PERPS_VENUE_PROVIDERS,
   ],
-  exports: [PerpPrices, PerpCandles, PerpMarketData, PerpMarketsService, TradingService],
+  exports: [PerpPrices, PerpCandles, PerpMarketData, PerpMarketsService, TradingService, PerpStatsQueries],
 })
 export class TradesModule {}

@@ -60,7 +60,9 @@ describe('AptosChain on @aptos-labs/ts-sdk against a fixture fullnode (medium)',
     expect(submitted).toMatchObject({ sender: addressOf(operatorKey), functionId: `${node.moduleAddress}::round_salts::draw`, chainId: node.chainId, signatureValid: true, outcome: 'executed', maxGasAmount: 50_000n, gasUnitPrice: 100n });
     expect(submitted.args.map(u64Argument)).toEqual([42n]);
     const { salt, hash } = node.draws.get(42n)!;
-    expect(drawn).toEqual({ roundId: 42n, salt: salt.toString(16).padStart(64, '0'), txHash: hash, version: node.latestVersion });
+    expect(drawn).toEqual({ roundId: 42n, salt: salt.toString(16).padStart(64, '0'), txHash: hash, version: node.latestVersion, drawnAt: expect.any(Date) });
+    // The fixture stamps a transaction with the time it commits.
+    expect(Math.abs(drawn.drawnAt.getTime() - Date.now())).toBeLessThan(10_000);
     expect(drawn.salt).toMatch(/^[0-9a-f]{64}$/);
     expect(drawn.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(drawn.txHash).toBe(submitted.hash);

@@ -18,6 +18,7 @@ import { PerpVenue } from '../../src/trades/venue/perp-venue';
 import { givenUserWithBalance } from './support/given';
 import { BTC, ETH, givenPerpQuote, InProcessPerpEngine, perpsVenue, tickAt } from './support/given-perps';
 import { MediumModule, startMediumModule } from './support/medium-module';
+import { PerpStatsQueries } from '../../src/trades/perp-stats.queries';
 import { refusal } from './support/refusal';
 
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
@@ -42,7 +43,7 @@ describe('Perps: the venue rules of PerpVenue.applyBatch through TradingService 
   const engine = () => medium.module.get<InProcessPerpEngine>(PERP_ENGINE);
 
   beforeAll(async () => {
-    medium = await startMediumModule({ providers: venue.providers }, { STARTING_BALANCE: '0' });
+    medium = await startMediumModule({ providers: [...venue.providers, PerpStatsQueries] }, { STARTING_BALANCE: '0' });
     trading = medium.get(TradingService);
   });
   afterAll(() => medium?.close());
@@ -395,5 +396,23 @@ describe('Perps: the venue rules of PerpVenue.applyBatch through TradingService 
     });
     expect(stale.map((outcome) => (outcome.ok ? 'ok' : outcome.refusal.error))).toEqual(['PriceFeedStale', 'PriceFeedStale']);
     expect(await rowsOf(otto.id)).toEqual({ positions: 1, orders: 0 });
+  });
+
+  it('statistics (PerpStatsQueries) count a closed position: its P&L is the balance change, fees included; open ones are open positions', async () => {
+    const nora = await givenUserWithBalance(medium, '100');
+    const first = await trading.open(nora.id, { symbol: BTC, side: 'long', margin: '10', leverage: 5 });
+    await trading.open(nora.id, { symbol: BTC, side: 'short', margin: '10', leverage: 2 });
+    givenPerpQuote(board, BTC, '64000', '64010');
+    await trading.close(nora.id, first.id);
+
+    const summary = await medium.get(PerpStatsQueries).playerSummary(nora.id, null);
+
+    const { available, locked } = await balance(nora.id);
+    // The open short holds its margin and has paid its open fee (0.01): put back, the rest is the closed trade's P&L.
+    expect(summary).toMatchObject({ trades: 1, wins: 0, volume: units('50'), openPositions: 1 });
+    expect(summary.pnl).toBe(available + locked + units('0.01') - units('100'));
+    expect(summary.best).toBe(summary.pnl);
+    const [result] = await medium.get(PerpStatsQueries).resultsOfPositions([first.id]);
+    expect(result).toMatchObject({ settlementId: `perp:${first.id}`, userId: nora.id, pnl: summary.pnl, volume: units('50') });
   });
 });

@@ -2,7 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { EvmChain } from '../../src/blockchain/evm/evm-chain.service';
 import { uuidToBytes32 } from '../../src/blockchain/evm/ids';
 import { OperatorTransactions } from '../../src/blockchain/evm/operator-transactions.service';
-import type { CommittedSeedChain, RevealedRoundSeed, SeedCommitmentSource } from '../../src/blockchain/seed-commitments/seed-commitment-source';
+import type { EntityManager } from 'typeorm';
+import type { CommittedSeedChain, RecordedRoundSeed, RevealedRoundSeed, SeedCommitmentSource } from '../../src/blockchain/seed-commitments/seed-commitment-source';
 import { SeedCommitmentsRecorder } from '../../src/blockchain/seed-commitments/seed-commitments.recorder';
 import { startTestChain, TestChain } from '../support/dev-chain';
 import { stopMining, resumeMining, vaultActors, VaultActors } from '../support/vault';
@@ -12,6 +13,8 @@ import { MediumModule, startMediumModule } from './support/medium-module';
 class ScriptedSource implements SeedCommitmentSource {
   chains: CommittedSeedChain[] = [];
   rounds: RevealedRoundSeed[] = [];
+  /** What the recorder told the rounds: each round's revealSeeds transaction, by round id. */
+  recorded = new Map<string, string[]>();
 
   addChain(length = 1000): CommittedSeedChain {
     const chain = { id: randomUUID(), terminalHash: randomBytes(32).toString('hex'), length };
@@ -36,6 +39,12 @@ class ScriptedSource implements SeedCommitmentSource {
 
   revealedAfter(roundNumber: number, limit: number): Promise<RevealedRoundSeed[]> {
     return Promise.resolve(this.rounds.filter((round) => round.number > roundNumber).slice(0, limit));
+  }
+
+  seedsRecorded(manager: EntityManager, recorded: RecordedRoundSeed[]): Promise<void> {
+    expect(manager.queryRunner?.isTransactionActive).toBe(true);
+    for (const { roundId, txHash } of recorded) this.recorded.set(roundId, [...(this.recorded.get(roundId) ?? []), txHash]);
+    return Promise.resolve();
   }
 }
 
@@ -98,6 +107,8 @@ describe('Seed commitments: SeedCommitmentsRecorder on anvil (medium)', () => {
     // Rounds 5..8 went in the second batch of 4, so the reference names that batch's transaction.
     expect((await recorder.referenceFor(rounds[4].roundId))!.reveal.txHash).toBe(reference!.reveal.txHash);
     expect((await recorder.referenceFor(rounds[3].roundId))!.reveal.txHash).not.toBe(reference!.reveal.txHash);
+    // Each round was told its confirmed reveal transaction once, the one the reference names.
+    for (const round of rounds) expect(source.recorded.get(round.roundId)).toEqual([(await recorder.referenceFor(round.roundId))!.reveal.txHash]);
     expect(await recorder.referenceFor(randomUUID())).toBeUndefined();
   });
 
@@ -130,6 +141,7 @@ describe('Seed commitments: SeedCommitmentsRecorder on anvil (medium)', () => {
     }
     expect(await recorder.record()).toEqual({ chainsCommitted: 0, seedsSent: 0, pending: false });
     expect(await recorder.referenceFor(rounds[1].roundId)).toMatchObject({ reveal: { txHash: expect.any(String) } });
+    expect(source.recorded.get(rounds[1].roundId)).toEqual([(await recorder.referenceFor(rounds[1].roundId))!.reveal.txHash]);
   });
 
   it('a chain already committed on chain (its record lost) is noted, not committed again', async () => {

@@ -17,6 +17,8 @@ export interface TestChain {
   mine(blocks?: number): Promise<void>;
   /** eth_blockNumber, uncached. */
   blockNumber(): Promise<number>;
+  /** Resolves once no block was mined for `quietMs`: an app's boot-time chain writes (seed commitments of earlier suites' rounds) are done. */
+  quiet(quietMs?: number, timeoutMs?: number): Promise<void>;
   deploy(name: ContractName, ...args: unknown[]): Promise<ReturnType<ContractFactory['attach']>>;
   stop(): Promise<void>;
 }
@@ -50,6 +52,18 @@ export async function startTestChain({ blockTime = 0, port: fixedPort }: { block
       await provider.send('anvil_mine', [`0x${blocks.toString(16)}`]);
     },
     blockNumber: async () => Number(BigInt((await provider.send('eth_blockNumber', [])) as string)),
+    quiet: async (quietMs = 1500, timeoutMs = 30_000) => {
+      const head = async () => Number(BigInt((await provider.send('eth_blockNumber', [])) as string));
+      const deadline = Date.now() + timeoutMs;
+      let last = await head();
+      let since = Date.now();
+      while (Date.now() - since < quietMs) {
+        if (Date.now() > deadline) throw new Error(`the dev chain kept mining for ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const now = await head();
+        if (now !== last) [last, since] = [now, Date.now()];
+      }
+    },
     deploy: async (name, ...args) => {
       const artifact = contractArtifact(name);
       const contract = await new ContractFactory(artifact.abi, artifact.bytecode, deployer).deploy(...args);

@@ -27,7 +27,15 @@ describe('Aptos transactions: salts and deposits read from committed transaction
 
   it('finds the round’s RoundSaltDrawn in a successful draw', () => {
     const transaction = recorded('salt-draw-transaction', (t) => (t.events[1].data = { round_id: '42', salt: '3735928559' }));
-    expect(saltDrawIn(transaction, cashMarkets, 42n)).toEqual({ roundId: 42n, salt: `${'0'.repeat(56)}deadbeef`, txHash: transaction.hash, version: 6841267101n });
+    // The fixture's timestamp is 1760000001234567 µs.
+    expect(saltDrawIn(transaction, cashMarkets, 42n)).toEqual({
+      roundId: 42n,
+      salt: `${'0'.repeat(56)}deadbeef`,
+      txHash: transaction.hash,
+      version: 6841267101n,
+      drawnAt: new Date('2025-10-09T08:53:21.234Z'),
+    });
+    expect(() => saltDrawIn({ ...transaction, timestamp: 'soon' }, cashMarkets, 42n)).toThrow(/timestamp "soon"/);
     expect(saltDrawIn(transaction, cashMarkets, 43n)).toBeUndefined();
     expect(saltDrawIn(transaction, cashMarketsModule(`0x${'99'.repeat(32)}`), 42n)).toBeUndefined();
   });

@@ -12,6 +12,8 @@ export interface AptosSaltDraw {
   txHash: string;
   /** The ledger version the transaction committed at. */
   version: bigint;
+  /** When the draw happened: its transaction's timestamp (the block's, microseconds on chain; to the millisecond here). */
+  drawnAt: Date;
 }
 
 /** Thrown when the node answers something a real fullnode would not: a bug or the wrong node, never retried quietly. */
@@ -35,7 +37,14 @@ export function saltDrawIn(transaction: UserTransactionResponse, module: CashMar
   if (!transaction.success) return undefined;
   const event = transaction.events.find((candidate) => candidate.type === module.roundSaltDrawnEvent && String((candidate.data as { round_id?: unknown }).round_id) === roundId.toString());
   if (!event) return undefined;
-  return { roundId, salt: saltHex((event.data as { salt?: unknown }).salt), txHash: transaction.hash, version: BigInt(transaction.version) };
+  return { roundId, salt: saltHex((event.data as { salt?: unknown }).salt), txHash: transaction.hash, version: BigInt(transaction.version), drawnAt: transactionTime(transaction) };
+}
+
+/** A committed transaction's timestamp (microseconds since the epoch, a decimal string in the REST API). */
+export function transactionTime(transaction: UserTransactionResponse): Date {
+  const { timestamp } = transaction;
+  if (typeof timestamp !== 'string' || !/^\d{1,20}$/.test(timestamp)) throw new UnexpectedAptosResponse(`transaction ${transaction.hash} has timestamp ${JSON.stringify(timestamp)}, not microseconds`);
+  return new Date(Number(BigInt(timestamp) / 1000n));
 }
 
 /** A failed draw that aborted because the round was drawn before (the first draw is then the answer). */

@@ -27,6 +27,7 @@ export async function startAnvil(options: AnvilOptions, timeoutMs = 15_000): Pro
   const args = ['--host', '127.0.0.1', '--port', String(options.port), '--chain-id', String(options.chainId), '--accounts', '20', '--silent'];
   if (options.blockTime > 0) args.push('--block-time', String(options.blockTime));
   const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  watchOverAnvil(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   const exited = new Promise<never>((_, reject) =>
@@ -41,6 +42,46 @@ export async function startAnvil(options: AnvilOptions, timeoutMs = 15_000): Pro
   }
   child.kill('SIGKILL');
   throw new Error(`anvil did not answer on port ${options.port} within ${timeoutMs} ms`);
+}
+
+/**
+ * The watchdog's program (`node -e`, argv[1] = anvil's pid). Its stdin is a pipe whose write end only the process
+ * that started anvil holds: when that process ends, however it ends (kill -9 included), the pipe reaches EOF and
+ * the watchdog stops anvil (SIGTERM, SIGKILL 2 s later). It also acts if it is re-parented (its parent died), and
+ * exits once anvil is gone.
+ */
+const WATCHDOG = `
+const pid = Number(process.argv[1]);
+const parent = process.ppid;
+const send = (signal) => { try { process.kill(pid, signal); return true; } catch { return false; } };
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  send('SIGTERM');
+  setTimeout(() => { send('SIGKILL'); process.exit(0); }, 2000);
+};
+process.stdin.on('end', stop);
+process.stdin.on('error', stop);
+process.stdin.resume();
+setInterval(() => {
+  if (!send(0)) process.exit(0);
+  if (process.ppid !== parent) stop();
+}, 250);
+`;
+
+/**
+ * Makes anvil die with this process: no prctl(PR_SET_PDEATHSIG) from Node, so a watchdog process watches a pipe
+ * from us (WATCHDOG). Neither it nor its pipe keeps this process alive; a normal stop (stopAnvil) ends anvil first
+ * and the watchdog follows it.
+ */
+function watchOverAnvil(anvil: ChildProcess): void {
+  if (anvil.pid === undefined) return;
+  const watchdog = spawn(process.execPath, ['-e', WATCHDOG, String(anvil.pid)], { stdio: ['pipe', 'ignore', 'ignore'], detached: true, env: {} });
+  watchdog.on('error', () => undefined);
+  watchdog.stdin?.on('error', () => undefined);
+  watchdog.unref();
+  (watchdog.stdin as (NodeJS.WritableStream & { unref?: () => void }) | null)?.unref?.();
 }
 
 /** The chain id a JSON-RPC endpoint answers with, or undefined if nothing answers there. */

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { ChildProcess } from 'node:child_process';
 import { Contract, JsonRpcProvider, Network, Wallet } from 'ethers';
 import { DataSource } from 'typeorm';
+import type { DepositChain } from '../../accounts/deposit-postings';
 import { AppConfig } from '../../config/app-config';
 import type { EvmChainConfig } from '../../config/chain-config';
 import { rpcChainId, startAnvil, stopAnvil } from './anvil-process';
@@ -122,6 +123,17 @@ export class EvmChain implements OnModuleInit, OnApplicationShutdown {
   async block(number: number): Promise<{ number: number; hash: string; timestamp: number } | undefined> {
     const raw = (await this.provider.send('eth_getBlockByNumber', [`0x${number.toString(16)}`, false])) as { hash: string; timestamp: string } | null;
     return raw ? { number, hash: raw.hash, timestamp: Number(BigInt(raw.timestamp)) } : undefined;
+  }
+
+  /**
+   * This chain history as the ledger names its vault account (`vault:<name>:<chainId>:<genesis hash>`): deposits
+   * into the vault are credited out of it and payments out of the vault settle back into it. Read from the node
+   * each time: a reset dev chain is another history.
+   */
+  async vaultChain(): Promise<DepositChain> {
+    const genesis = (await this.block(0))?.hash.toLowerCase();
+    if (!genesis) throw new Error('the EVM node has no block 0');
+    return { chain: this.config!.name, chainId: String(this.config!.chainId), chainEpoch: genesis };
   }
 
   private async startOrConnectDevNode(config: EvmChainConfig): Promise<void> {

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from './clock';
 import { EvmChain } from './evm-chain.service';
 import { uuidToBytes32 } from './ids';
 import { OperatorCallReverted, OperatorTransaction, OperatorTransactions } from './operator-transactions.service';
@@ -44,6 +45,7 @@ export class VaultPayouts {
   constructor(
     private readonly evm: EvmChain,
     private readonly operator: OperatorTransactions,
+    private readonly clock: Clock,
   ) {}
 
   async pay(payment: VaultPayment, options: PayOptions = {}): Promise<PaymentProgress> {
@@ -60,6 +62,9 @@ export class VaultPayouts {
       }
     }
     if (tx.status === 'SIGNED') await this.operator.broadcast(payment.key);
+    // Said at once, not after the wait below: a caller shows the payment as sent while it waits for its confirmations.
+    const current = (await this.operator.find(payment.key)) ?? tx;
+    if (current.broadcastAt) await options.onBroadcast?.(current);
     const outcome = await this.operator.waitForOutcome(payment.key, options.waitMs ?? 30_000);
     if (outcome.tx.broadcastAt || outcome.state !== 'pending') await options.onBroadcast?.(outcome.tx);
     switch (outcome.state) {
@@ -74,7 +79,7 @@ export class VaultPayouts {
         };
       case 'pending': {
         const since = (outcome.tx.broadcastAt ?? outcome.tx.createdAt).getTime();
-        if (payment.deadlineMs !== undefined && !outcome.mined && !outcome.cancelling && Date.now() - since > payment.deadlineMs) {
+        if (payment.deadlineMs !== undefined && !outcome.mined && !outcome.cancelling && this.clock.now() - since > payment.deadlineMs) {
           await this.operator.cancel(payment.key);
         }
         return { state: 'pending', tx: outcome.tx };

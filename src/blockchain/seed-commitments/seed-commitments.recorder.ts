@@ -116,10 +116,17 @@ export class SeedCommitmentsRecorder {
     for (const { tx_key: key } of inFlight) {
       const outcome = await this.operator.waitForOutcome(key, waitMs);
       if (outcome.state === 'confirmed') {
-        await this.dataSource.query(
-          `UPDATE seed_commitments SET tx_hash = $3, block_number = $4, block_hash = $5, recorded_at = now() WHERE network = $1 AND tx_key = $2`,
-          [network, key, outcome.tx.txHash, outcome.tx.blockNumber, outcome.tx.blockHash],
-        );
+        await this.dataSource.transaction(async (manager) => {
+          const recorded = (await manager.query(
+            `WITH recorded AS (
+               UPDATE seed_commitments SET tx_hash = $3, block_number = $4, block_hash = $5, recorded_at = now()
+                WHERE network = $1 AND tx_key = $2 AND recorded_at IS NULL
+               RETURNING subject_kind, subject_id
+             ) SELECT subject_id FROM recorded WHERE subject_kind = 'round'`,
+            [network, key, outcome.tx.txHash, outcome.tx.blockNumber, outcome.tx.blockHash],
+          )) as { subject_id: string }[];
+          if (recorded.length > 0) await this.source!.seedsRecorded(manager, recorded.map((row) => ({ roundId: row.subject_id, txHash: outcome.tx.txHash })));
+        });
       } else if (outcome.state === 'pending') {
         settled = false;
         if (!outcome.mined && !outcome.cancelling && Date.now() - outcome.tx.createdAt.getTime() > STUCK_AFTER_MS) await this.operator.cancel(key);

@@ -20,7 +20,7 @@ export function withdrawalTxKey(withdrawalId: string): string {
 /**
  * Sends one withdrawal from the vault: takes it (PENDING and approved → SENDING), pays it through VaultPayouts
  * (stored transaction first, the vault's `withdrawn(id)` checked before anything is signed), marks it SENT once
- * broadcast, then COMPLETED or FAILED once that is final. Each step starts from what PostgreSQL and the chain
+ * broadcast, then COMPLETED (the hold settled into the vault's ledger account) or FAILED once that is final. Each step starts from what PostgreSQL and the chain
  * say, so running it twice, concurrently, or again after a crash pays once.
  */
 @Injectable()
@@ -53,7 +53,7 @@ export class WithdrawalSender {
       );
       switch (progress.state) {
         case 'paid':
-          return { state: 'done', status: (await this.withdrawals.complete(order.id, progress.txHash)).status };
+          return { state: 'done', status: (await this.withdrawals.complete(order.id, progress.txHash, await this.evm.vaultChain())).status };
         case 'failed':
           this.logger.warn(`withdrawal ${order.id} failed: ${progress.reason}`);
           return { state: 'done', status: (await this.withdrawals.fail(order.id, progress.reason)).status };

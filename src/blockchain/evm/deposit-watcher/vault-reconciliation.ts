@@ -7,10 +7,12 @@ import { EvmChain } from '../evm-chain.service';
 
 /**
  * Reconciles the ledger against the vault, with every ledger reconciliation: minus the balance of the vault's
- * ledger account (`vault:<chain>:<chainId>:<genesis>`: deposits credited or held unassigned, less what the vault
- * paid out) is what the ledger owes from that vault, and the vault's token balance must cover it. It is larger by
- * the deposits read but not yet credited (`uncredited`), by those not read yet, and by tokens sent to it without
- * `deposit`; at rest with everything credited the two are equal (`surplus` 0).
+ * ledger account (`vault:<chain>:<chainId>:<genesis>`: deposits credited or held unassigned, less the withdrawals
+ * and deposit returns the vault paid, settled into it once confirmed) is what the ledger owes from that vault, and
+ * the vault's token balance must cover it. It is larger by the deposits read but not yet credited (`uncredited`),
+ * by those not read yet, and by tokens sent to it without `deposit`; it may be smaller by at most the payments
+ * out not yet confirmed (`paying`: SENDING/SENT withdrawals and requested returns, maybe mined already). At rest,
+ * with everything credited and nothing being paid, the two are equal (`surplus` 0).
  */
 @Injectable()
 export class EvmVaultReconciliation implements OnModuleInit {
@@ -28,15 +30,21 @@ export class EvmVaultReconciliation implements OnModuleInit {
   }
 
   private async check(): Promise<{ ok: boolean; details: Record<string, string> }> {
-    const config = this.config.chains.evm!;
-    const genesis = (await this.evm.block(0))?.hash.toLowerCase();
-    if (!genesis) throw new Error('the EVM node has no block 0');
     const vault = this.evm.addresses.vault;
+    const { owed, uncredited, withdrawing, returning } = await this.deposits.vaultFigures(await this.evm.vaultChain());
+    // Read after the ledger's snapshot: a deposit credited since is on chain already, a payment settled since was paying in it.
     const onChain = (await this.evm.token.getFunction('balanceOf').staticCall(vault)) as bigint;
-    const { owed, uncredited } = await this.deposits.vaultFigures({ chain: config.name, chainId: String(config.chainId), chainEpoch: genesis });
+    const paying = withdrawing + returning;
     return {
-      ok: onChain >= owed,
-      details: { vault, onChain: formatUsdc(onChain), owed: formatUsdc(owed), uncredited: formatUsdc(uncredited), surplus: formatUsdc(onChain - owed) },
+      ok: onChain >= owed - paying,
+      details: {
+        vault,
+        onChain: formatUsdc(onChain),
+        owed: formatUsdc(owed),
+        uncredited: formatUsdc(uncredited),
+        paying: formatUsdc(paying),
+        surplus: formatUsdc(onChain - owed),
+      },
     };
   }
 }

@@ -1,0 +1,85 @@
+import type { Decimal } from 'decimal.js';
+import { AmmDecimal, MAX_UNITS, floorToUnits, toDecimal } from '../amm/amm-decimal';
+import { LmsrState, costToBuy, proceedsOfSale, spotPrices } from '../amm/lmsr';
+import type { OutcomePool } from './outcome-pool';
+
+/** Share counts the pool offers are pushed toward zero by this relative margin, so its price never passes the book's. */
+const SHARE_COUNT_GUARD = new AmmDecimal('1e-30');
+
+/**
+ * The market's LMSR pool, shared by the books of all its outcomes: each book gets `outcome(i)`. Trades through
+ * any outcome's book update the one state, so a trade on one outcome moves every other outcome's price (and
+ * may leave resting orders on the wrong side of the pool, to be filled by the next taker).
+ *
+ * Shares until price p: buying s of outcome i multiplies its weight by exp(s / b), and its price is
+ * weight_i / total, so reaching p takes s = b * ln(p * others / ((1 - p) * price_i)), where `others` is the sum of
+ * the other outcomes' prices (added up, not 1 - price_i, which would cancel when i dominates). Selling mirrors it.
+ */
+export class LmsrMarketPool {
+  /** Net cash trades through the books put into the pool (negative: paid out), to post to the pool's account. */
+  cash = 0n;
+
+  constructor(
+    public state: LmsrState,
+    readonly ticksPerUnit: number,
+  ) {}
+
+  outcome(index: number): OutcomePool {
+    return new LmsrOutcomePool(this, index);
+  }
+}
+
+class LmsrOutcomePool implements OutcomePool {
+  constructor(
+    private readonly market: LmsrMarketPool,
+    private readonly index: number,
+  ) {}
+
+  sharesToBuyUntil(priceTick: number, delta: bigint): bigint {
+    const state = this.shifted(delta);
+    const shares = this.sharesToPrice(state, priceTick);
+    if (shares <= 0n) return 0n;
+    const room = MAX_UNITS - state.outstandingShares[this.index];
+    return shares < room ? shares : room;
+  }
+
+  sharesToSellUntil(priceTick: number, delta: bigint): bigint {
+    const state = this.shifted(delta);
+    const shares = -this.sharesToPrice(state, priceTick);
+    if (shares <= 0n) return 0n;
+    const outstanding = state.outstandingShares[this.index];
+    return shares < outstanding ? shares : outstanding;
+  }
+
+  costToBuy(shares: bigint, delta: bigint): bigint {
+    return costToBuy(this.shifted(delta), this.index, shares);
+  }
+
+  proceedsOfSale(shares: bigint, delta: bigint): bigint {
+    return proceedsOfSale(this.shifted(delta), this.index, shares);
+  }
+
+  commit(shares: bigint, cash: bigint): void {
+    this.market.state = this.shifted(shares);
+    this.market.cash += cash;
+  }
+
+  /** Signed shares (positive: buy) that bring the outcome's price to the tick, rounded toward zero. */
+  private sharesToPrice(state: LmsrState, priceTick: number): bigint {
+    const prices = spotPrices(state);
+    const own = prices[this.index];
+    const others = prices.reduce((sum: Decimal, price, index) => (index === this.index ? sum : sum.plus(price)), new AmmDecimal(0));
+    const target = new AmmDecimal(priceTick).div(this.market.ticksPerUnit);
+    const ratio = target.times(others).div(new AmmDecimal(1).minus(target).times(own));
+    const exact = toDecimal(state.liquidity).times(AmmDecimal.ln(ratio));
+    const guarded = exact.abs().times(new AmmDecimal(1).minus(SHARE_COUNT_GUARD)).minus(SHARE_COUNT_GUARD);
+    const magnitude = guarded.isNegative() ? 0n : floorToUnits(guarded);
+    return exact.isNegative() ? -magnitude : magnitude;
+  }
+
+  private shifted(delta: bigint): LmsrState {
+    const state = this.market.state;
+    if (delta === 0n) return state;
+    return { ...state, outstandingShares: state.outstandingShares.map((shares, index) => (index === this.index ? shares + delta : shares)) };
+  }
+}
