@@ -126,7 +126,8 @@ export class QueueMetrics implements OnApplicationBootstrap {
   }
 
   private observeDuration(queue: string, result: 'completed' | 'failed', job: Job): void {
-    if (job.processedOn && job.finishedOn) this.duration.observe({ queue, result }, Math.max(0, job.finishedOn - job.processedOn) / 1000);
+    // An attempt that will be retried has no finishedOn: it ended now.
+    if (job.processedOn) this.duration.observe({ queue, result }, Math.max(0, (job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
   }
 
   /** The queues' state, read at most once per SNAPSHOT_CACHE_MS; the previous read when Redis does not answer. */
