@@ -1,6 +1,6 @@
 import { RequestContext, runInJobContext, withRequestId } from '../common/request-context';
 import { createRootLogger, PinoLoggerService } from './app-logger';
-import { scrubText } from './redaction';
+import { censorSecrets, scrubText } from './redaction';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -40,6 +40,15 @@ describe('app logger', () => {
     for (const secret of ['hunter2', '"r"', 'a@b.co', 'Bearer x', 'abc123', 'eyJhbGciOi', 'a@example.com', 'abab']) expect(text).not.toContain(secret);
     expect(lines[0]).toMatchObject({ password: '[redacted]', body: { refreshToken: '[redacted]', user: { email: '[redacted]' } } });
     expect(lines[0].message).toBe('mail [email] the link http://x/verify?token=[redacted]&next=1 with Bearer [redacted] and [redacted]');
+  });
+
+  it('censors without touching the caller’s object, in any case, inside arrays, and leaves clean objects as they are', () => {
+    const body = { Password: 'p', items: [{ Signature: 's', ok: 1 }], nested: { fine: true } };
+    expect(censorSecrets(body)).toEqual({ Password: '[redacted]', items: [{ Signature: '[redacted]', ok: 1 }], nested: { fine: true } });
+    expect(body.Password).toBe('p');
+    expect(body.items[0].Signature).toBe('s');
+    const clean = { a: { b: [1, 2] } };
+    expect(censorSecrets(clean)).toBe(clean);
   });
 
   it('scrubs the dev chain wallets’ keys of the startup banner', () => {

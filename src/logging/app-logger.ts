@@ -2,7 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { RequestContext } from '../common/request-context';
 import type { AppConfig } from '../config/app-config';
-import { REDACT_PATHS, REDACTED, scrubText } from './redaction';
+import { censorSecrets, scrubText } from './redaction';
 
 type NestLevel = 'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal';
 const PINO_LEVEL: Record<NestLevel, 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal'> = {
@@ -15,7 +15,7 @@ const PINO_LEVEL: Record<NestLevel, 'info' | 'error' | 'warn' | 'debug' | 'trace
 };
 
 function scrubArgument(value: unknown): unknown {
-  return typeof value === 'string' ? scrubText(value) : value;
+  return typeof value === 'string' ? scrubText(value) : censorSecrets(value);
 }
 
 /**
@@ -32,7 +32,6 @@ export function createRootLogger(config: Pick<AppConfig, 'logLevel'>, destinatio
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: REDACT_PATHS, censor: REDACTED },
       // The fields a call passes win: a request line names its own request even after its context ended.
       mixin: (merging) => {
         const fields = RequestContext.logFields();
@@ -45,6 +44,7 @@ export function createRootLogger(config: Pick<AppConfig, 'logLevel'>, destinatio
         },
       },
     },
+    // Synchronous: a line logged just before a crash or process.exit is not lost in a buffer.
     destination ?? pino.destination({ fd: 1, sync: true }),
   );
 }
