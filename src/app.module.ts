@@ -3,6 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AccountsModule } from './accounts/accounts.module';
+import { AdminModule } from './admin/admin.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { AuthModule } from './auth/auth.module';
 import { BlockchainModule } from './blockchain/blockchain.module';
@@ -41,6 +42,7 @@ export class AppModule {
         HealthModule,
         LifecycleModule,
         IdempotencyModule,
+        AdminModule,
         AuthModule,
         AccountsModule,
         EngineModule,

@@ -158,7 +158,7 @@ describe('sessions, roles and bans (e2e)', () => {
       await request(running.url).post(`/api/v1/admin/users/${randomUUID()}/roles`).set(admin.auth).send({ roles: [] }).expect(404);
     });
 
-    it('bans (tokens and refresh stop at once, sign-in refused) and unbans', async () => {
+    it('bans (sessions revoked, tokens and refresh stop at once, sign-in refused) and unbans without bringing the old sessions back', async () => {
       const admin = await createTestUser(running, { roles: ['user', 'admin'] });
       const wallet = Wallet.createRandom();
       const session = await signInWithSiwe(running, wallet);
@@ -167,12 +167,15 @@ describe('sessions, roles and bans (e2e)', () => {
       expect(events.banned).toContainEqual({ userId: session.user.id });
       const me = await request(running.url).get('/api/v1/me').set(session.auth).expect(401);
       expect(me.body.message).toBe('user is banned');
-      expect((await refresh(session.refreshToken).expect(401)).body.message).toBe('user is banned');
+      expect((await refresh(session.refreshToken).expect(401)).body.message).toBe('session revoked: sign in again');
       const signIn = await request(running.url).post('/api/v1/auth/siwe/verify').send(await siweProof(running, wallet)).expect(401);
       expect(signIn.body.message).toBe('user is banned');
 
       await request(running.url).post(`/api/v1/admin/users/${session.user.id}/unban`).set(admin.auth).expect(200);
-      await request(running.url).get('/api/v1/me').set(session.auth).expect(200);
+      expect((await request(running.url).get('/api/v1/me').set(session.auth).expect(401)).body.message).toBe('session revoked: sign in again');
+      expect((await refresh(session.refreshToken).expect(401)).body.message).toBe('session revoked: sign in again');
+      const again = await request(running.url).post('/api/v1/auth/siwe/verify').send(await siweProof(running, wallet)).expect(200);
+      await request(running.url).get('/api/v1/me').set('Authorization', `Bearer ${again.body.accessToken}`).expect(200);
     });
   });
 });

@@ -1,3 +1,5 @@
+import { ApprovalsService } from '../../src/admin/approvals.service';
+import { AuditService } from '../../src/admin/audit.service';
 import Redis from 'ioredis';
 import { openLedgerHarness } from '../ledger/harness';
 import { baseline, measure, parseOptions, Result } from '../ledger/measure';
@@ -31,7 +33,8 @@ async function main(): Promise<void> {
     const events = harness.events;
     const listCache = new MarketListCache(redis, harness.config);
     const noCloseJobs = { scheduleClose: async () => undefined, enqueueSettlement: async () => undefined } as unknown as MarketJobs;
-    const markets = new MarketsService(harness.dataSource, ledger, harness.config, events, listCache, noCloseJobs);
+    const audit = new AuditService(harness.dataSource);
+    const markets = new MarketsService(harness.dataSource, ledger, harness.config, events, listCache, noCloseJobs, audit, new ApprovalsService(harness.dataSource, audit));
     const trading = new MarketTradingService(harness.dataSource, ledger, events, listCache, new CreatorEarnings(harness.config));
 
     const users = await harness.createUsers(options.users);

@@ -19,3 +19,11 @@ export const WITHDRAWAL_ALREADY_APPROVED: ApiErrorSpec = {
   message: 'Withdrawal 5d1f7c2a-8e3b-4c6d-9a0f-1b2c3d4e5f60 is already approved',
   description: 'approved before, or at or below the review threshold (approved when requested)',
 };
+
+export const POSTING_TOO_LARGE: ApiErrorSpec = {
+  status: 422,
+  error: 'PostingTooLarge',
+  message: 'a single ledger movement of 1000000000000000.000000 USDC exceeds LEDGER_MAX_POSTING (1000000000000 USDC)',
+  details: { asset: 'USDC', amount: '1000000000000000.000000', max: '1000000000000' },
+  description: 'an absurd amount: larger than the per-asset cap on any single posting',
+};

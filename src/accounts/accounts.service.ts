@@ -1,6 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { AdminActor } from '../admin/admin-actor';
+import { ApprovalDto } from '../admin/admin.dto';
+import { ApprovalsService } from '../admin/approvals.service';
+import { AuditService } from '../admin/audit.service';
+import { AppConfig } from '../config/app-config';
 import { UsersService } from '../auth/users.service';
 import { offsetOf, Page, toPage } from '../common/http/pagination';
 import { AccountDto, LedgerEntryDto, LedgerQueryDto } from './account.dto';
@@ -8,6 +13,7 @@ import { AdjustmentDto, CreateAdjustmentDto } from './adjustment.dto';
 import { AssetsService, SETTLEMENT_ASSET } from './assets.service';
 import { LedgerService, SystemAccount } from './ledger.service';
 import { AccountEntity } from './account.entity';
+import { exceedsApprovalThreshold } from './approval-threshold';
 import { commandTransaction } from '../common/transactions/command-transaction';
 
 interface LedgerRow {
@@ -22,15 +28,32 @@ interface LedgerRow {
   created_at: Date;
 }
 
+/** An adjustment either ran, or (above ADMIN_APPROVAL_THRESHOLD) waits for a second admin. */
+export type AdjustmentOutcome = { adjustment: AdjustmentDto } | { approval: ApprovalDto };
+
+export const ADJUSTMENT_APPROVAL = 'account.adjustment';
+
 /** What a user (or an admin) reads and adjusts; every write goes through LedgerService. */
 @Injectable()
-export class AccountsService {
+export class AccountsService implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
     private readonly assets: AssetsService,
     private readonly users: UsersService,
+    private readonly audit: AuditService,
+    private readonly approvals: ApprovalsService,
+    private readonly config: AppConfig,
   ) {}
+
+  onModuleInit(): void {
+    this.approvals.register(ADJUSTMENT_APPROVAL, async (manager, approval, approver) => {
+      const body = approval.payload as unknown as CreateAdjustmentDto;
+      const amount = await this.assets.parse(body.asset, body.amount, 'amount', 'nonZero');
+      return { result: await this.adjustIn(manager, approver, approval.targetId, body, amount, { approvalId: approval.id, requestedBy: approval.requestedBy }) };
+    });
+  }
+
 
   /** Opens the settlement account on first visit (granting the starting balance), then lists every balance. */
   async overview(userId: string): Promise<AccountDto> {
@@ -81,18 +104,38 @@ export class AccountsService {
     return toPage(data, total, query);
   }
 
-  /** Admin correction: a credit from or debit to the `adjustments` system account, with the reason as memo. */
-  async adjust(adminId: string, userId: string, body: CreateAdjustmentDto): Promise<AdjustmentDto> {
+  /**
+   * Admin correction: a credit from or debit to the `adjustments` system account, with the reason as memo,
+   * audited with the balance before and after. Above ADMIN_APPROVAL_THRESHOLD it only records a pending approval.
+   */
+  async adjust(actor: AdminActor, userId: string, body: CreateAdjustmentDto): Promise<AdjustmentOutcome> {
     const amount = await this.assets.parse(body.asset, body.amount, 'amount', 'nonZero');
     await this.users.getById(userId);
-    const meta = { kind: 'admin.adjustment', reference: `admin:${adminId}`, asset: body.asset, memo: body.reason };
-    const result = await commandTransaction(this.dataSource, (manager) =>
+    if (await exceedsApprovalThreshold(this.assets, this.config, body.asset, amount)) {
+      const payload = { asset: body.asset, amount: body.amount, reason: body.reason };
+      const approval = await commandTransaction(this.dataSource, (manager) =>
+        this.approvals.request(manager, actor, { action: ADJUSTMENT_APPROVAL, targetId: userId, asset: body.asset, amount: this.assets.format(body.asset, amount), payload }),
+      );
+      return { approval };
+    }
+    return { adjustment: await commandTransaction(this.dataSource, (manager) => this.adjustIn(manager, actor, userId, body, amount)) };
+  }
+
+  private async adjustIn(
+    manager: EntityManager,
+    actor: AdminActor,
+    userId: string,
+    body: CreateAdjustmentDto,
+    amount: bigint,
+    approval?: { approvalId: string; requestedBy: string },
+  ): Promise<AdjustmentDto> {
+    const meta = { kind: 'admin.adjustment', reference: `admin:${approval?.requestedBy ?? actor.id}`, asset: body.asset, memo: body.reason };
+    const result =
       amount > 0n
-        ? this.ledger.credit(manager, userId, amount, { ...meta, from: SystemAccount.adjustments })
-        : this.ledger.debit(manager, userId, -amount, { ...meta, to: SystemAccount.adjustments }),
-    );
+        ? await this.ledger.credit(manager, userId, amount, { ...meta, from: SystemAccount.adjustments })
+        : await this.ledger.debit(manager, userId, -amount, { ...meta, to: SystemAccount.adjustments });
     const balance = result.userBalances.find((item) => item.userId === userId)!;
-    return {
+    const adjustment: AdjustmentDto = {
       transactionId: result.transactionId,
       userId,
       asset: body.asset,
@@ -101,5 +144,13 @@ export class AccountsService {
       available: this.assets.format(body.asset, balance.available),
       locked: this.assets.format(body.asset, balance.locked),
     };
+    await this.audit.record(manager, actor, {
+      action: 'account.adjustment',
+      targetType: 'user',
+      targetId: userId,
+      before: { asset: body.asset, available: this.assets.format(body.asset, balance.available - amount), locked: adjustment.locked },
+      after: { ...adjustment, ...(approval ?? {}) },
+    });
+    return adjustment;
   }
 }

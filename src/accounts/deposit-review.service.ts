@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { AdminActor } from '../admin/admin-actor';
+import { AuditService } from '../admin/audit.service';
 import { UsersService } from '../auth/users.service';
 import { Conflict, NotFound } from '../common/errors/domain-error';
 import { DomainEventBus } from '../common/events/domain-event-bus';
@@ -43,34 +45,42 @@ export class DepositReviewService {
     private readonly users: UsersService,
     private readonly mapper: DepositMapper,
     private readonly events: DomainEventBus,
+    private readonly audit: AuditService,
   ) {}
 
   /** UNASSIGNED → CREDITED to `userId`, out of `unassigned-deposits`. */
-  assign(adminId: string, depositId: string, userId: string): Promise<AdminDepositDto> {
+  assign(actor: AdminActor, depositId: string, userId: string): Promise<AdminDepositDto> {
+    const adminId = actor.id;
     return commandTransaction(this.dataSource, async (manager) => {
       const deposit = await this.lockInStatus(manager, depositId, 'UNASSIGNED');
+      const before = this.mapper.toAdminDto(deposit);
       if (!(await this.users.findById(userId, manager))) throw new NotFound(`User ${userId} not found`);
       await this.ledger.post(manager, DepositPostings.assign(deposit, userId, adminId));
       Object.assign(deposit, { status: 'CREDITED', userId, creditedAt: new Date(), note: `assigned by admin ${adminId}` });
       const saved = await manager.getRepository(DepositEntity).save(deposit);
       this.events.afterCommit(manager, { name: DepositsEvent.Updated, payload: { userId, deposit: this.mapper.toDto(saved) } });
-      return this.mapper.toAdminDto(saved);
+      const after = this.mapper.toAdminDto(saved);
+      await this.audit.record(manager, actor, { action: 'deposit.assign', targetType: 'deposit', targetId: depositId, before, after });
+      return after;
     });
   }
 
   /** UNASSIGNED → RETURN_REQUESTED, its amount held (see the return hook above). */
-  requestReturn(adminId: string, depositId: string): Promise<AdminDepositDto> {
+  requestReturn(actor: AdminActor, depositId: string): Promise<AdminDepositDto> {
     return commandTransaction(this.dataSource, async (manager) => {
       const deposit = await this.lockInStatus(manager, depositId, 'UNASSIGNED');
+      const before = this.mapper.toAdminDto(deposit);
       await this.ledger.post(manager, DepositPostings.holdForReturn(deposit));
       Object.assign(deposit, {
         status: 'RETURN_REQUESTED',
         returnAttempts: deposit.returnAttempts + 1,
-        note: `return to ${deposit.fromAddress} requested by admin ${adminId}`,
+        note: `return to ${deposit.fromAddress} requested by admin ${actor.id}`,
       });
       const saved = await manager.getRepository(DepositEntity).save(deposit);
+      const after = this.mapper.toAdminDto(saved);
+      await this.audit.record(manager, actor, { action: 'deposit.return', targetType: 'deposit', targetId: depositId, before, after });
       this.events.afterCommit(manager, { name: DepositsEvent.ReturnRequested, payload: { depositId: saved.id, chain: saved.chain } });
-      return this.mapper.toAdminDto(saved);
+      return after;
     });
   }
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { CurrentUser, Roles } from '../auth/auth.decorators';
+import { Actor, type AdminActor, AuditedInService } from '../admin/admin-actor';
+import { Roles } from '../auth/auth.decorators';
 import { ApiErrors, validationFailed } from '../common/http/api-errors.decorator';
 import { UuidParam } from '../common/http/uuid-param';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
@@ -32,8 +32,9 @@ export class DepositsAdminController {
   @Idempotent()
   @ApiOkResponse({ type: AdminDepositDto, description: 'CREDITED to the user' })
   @ApiErrors(validationFailed('userId', 'must be a UUID'), DEPOSIT_NOT_FOUND, DEPOSIT_NOT_UNASSIGNED)
-  assign(@CurrentUser() admin: AuthenticatedUser, @UuidParam('id', 'Deposit') id: string, @Body() body: AssignDepositDto): Promise<AdminDepositDto> {
-    return this.review.assign(admin.id, id, body.userId);
+  @AuditedInService()
+  assign(@Actor() actor: AdminActor, @UuidParam('id', 'Deposit') id: string, @Body() body: AssignDepositDto): Promise<AdminDepositDto> {
+    return this.review.assign(actor, id, body.userId);
   }
 
   @Post(':id/return')
@@ -42,7 +43,8 @@ export class DepositsAdminController {
   @Idempotent()
   @ApiOkResponse({ type: AdminDepositDto, description: 'RETURN_REQUESTED' })
   @ApiErrors(DEPOSIT_NOT_FOUND, DEPOSIT_NOT_UNASSIGNED)
-  requestReturn(@CurrentUser() admin: AuthenticatedUser, @UuidParam('id', 'Deposit') id: string): Promise<AdminDepositDto> {
-    return this.review.requestReturn(admin.id, id);
+  @AuditedInService()
+  requestReturn(@Actor() actor: AdminActor, @UuidParam('id', 'Deposit') id: string): Promise<AdminDepositDto> {
+    return this.review.requestReturn(actor, id);
   }
 }

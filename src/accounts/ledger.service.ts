@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { InsufficientFunds, NotFound } from '../common/errors/domain-error';
+import { domainError, InsufficientFunds, NotFound } from '../common/errors/domain-error';
 import { parseAmount } from '../common/money/amount';
 import { USDC_DECIMALS } from '../common/money/usdc';
 import { AssetsService, SETTLEMENT_ASSET } from './assets.service';
@@ -103,6 +103,8 @@ export class LedgerBatchConflict extends Error {
 export class LedgerService {
   private readonly startingBalance: bigint;
   private readonly running = new WeakMap<QueryRunner, Promise<unknown>>();
+  /** LEDGER_MAX_POSTING per asset, in minor units. */
+  private readonly postingCaps = new Map<string, bigint>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -223,6 +225,29 @@ export class LedgerService {
     return balances;
   }
 
+  /**
+   * LEDGER_MAX_POSTING: no single movement may exceed the asset's cap, whoever asks (an admin typing 10^60,
+   * a bug in a venue); the whole call is refused with 422 PostingTooLarge, moving nothing.
+   */
+  private async assertWithinCap(manager: EntityManager, asset: string, postings: Posting[]): Promise<void> {
+    let cap = this.postingCaps.get(asset);
+    if (cap === undefined) {
+      const decimals = await this.assets.decimals(asset, manager);
+      const configured = this.config.ledgerMaxPosting[asset] ?? this.config.ledgerMaxPosting['*'];
+      cap = parseAmount(truncateDecimals(configured, decimals), { decimals, sign: 'positive' }, 'LEDGER_MAX_POSTING');
+      this.postingCaps.set(asset, cap);
+    }
+    for (const posting of postings) {
+      for (const { amount } of posting.movements) {
+        if ((amount < 0n ? -amount : amount) > cap) {
+          const configured = this.config.ledgerMaxPosting[asset] ?? this.config.ledgerMaxPosting['*'];
+          const shown = this.assets.format(asset, amount < 0n ? -amount : amount);
+          throw new PostingTooLarge(`a single ledger movement of ${shown} ${asset} exceeds LEDGER_MAX_POSTING (${configured} ${asset})`, { asset, amount: shown, max: configured });
+        }
+      }
+    }
+  }
+
   private async inCallersTransaction<T>(manager: EntityManager, work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const queryRunner = manager.queryRunner;
     if (!queryRunner?.isTransactionActive) throw new LedgerOutsideTransaction();
@@ -259,6 +284,7 @@ export class LedgerService {
 
   /** The rest of a batch once `held` has every account of its movements locked. */
   private async postLocked(manager: EntityManager, asset: string, postings: Posting[], held: Map<string, HeldAccount>): Promise<PostingOutcome[]> {
+    await this.assertWithinCap(manager, asset, postings);
     const lookedUp = unique(postings.flatMap((posting) => (posting.idempotencyKey && !posting.freshKey ? [posting.idempotencyKey] : [])));
     const postedBefore = lookedUp.length > 0 ? await this.transactionIdsByKey(manager, lookedUp) : new Map<string, string>();
 
@@ -564,6 +590,16 @@ export class LedgerService {
 }
 
 /** A bug in the caller, not a client error: a posting must commit or roll back with the caller's own rows. */
+/** LEDGER_MAX_POSTING exceeded by one movement. */
+export class PostingTooLarge extends domainError(422, 'PostingTooLarge') {}
+
+/** `value` with at most `decimals` fraction digits (a cap finer than the asset's unit rounds down). */
+function truncateDecimals(value: string, decimals: number): string {
+  const [whole, fraction = ''] = value.split('.');
+  const kept = fraction.slice(0, decimals).replace(/0+$/, '');
+  return kept ? `${whole}.${kept}` : whole;
+}
+
 export class LedgerOutsideTransaction extends Error {
   constructor() {
     super(`LedgerService needs the caller's transaction: pass the EntityManager of dataSource.transaction(...)`);

@@ -1,4 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import type { AdminActor } from '../admin/admin-actor';
+import { ApprovalDto } from '../admin/admin.dto';
+import { ApprovalsService } from '../admin/approvals.service';
+import { AuditService } from '../admin/audit.service';
+import { exceedsApprovalThreshold } from './approval-threshold';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig, ChainName } from '../config/app-config';
@@ -43,8 +48,13 @@ const IN_FLIGHT: WithdrawalStatus[] = ['SENDING', 'SENT'];
  * (the vault reconciliation allows for it, DepositsService.vaultFigures). A payment that did not happen fails it and
  * releases the hold.
  */
+export const WITHDRAWAL_APPROVAL = 'withdrawal.approve';
+
+/** An admin's approval either cleared the withdrawal, or (above ADMIN_APPROVAL_THRESHOLD) waits for a second admin. */
+export type WithdrawalApprovalOutcome = { withdrawal: WithdrawalDto } | { approval: ApprovalDto };
+
 @Injectable()
-export class WithdrawalsService {
+export class WithdrawalsService implements OnModuleInit {
   private readonly reviewThreshold: bigint;
 
   constructor(
@@ -53,8 +63,17 @@ export class WithdrawalsService {
     private readonly assets: AssetsService,
     private readonly events: DomainEventBus,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
+    private readonly approvals: ApprovalsService,
   ) {
     this.reviewThreshold = parseUsdc(config.chains.withdrawalReviewThreshold, 'WITHDRAWAL_REVIEW_THRESHOLD', 'nonNegative');
+  }
+
+  onModuleInit(): void {
+    this.approvals.register(WITHDRAWAL_APPROVAL, async (manager, approval, approver) => {
+      const row = await this.lockApprovable(manager, approval.targetId);
+      return { result: await this.approveIn(manager, approver, row, approval.requestedBy) };
+    });
   }
 
   async request(userId: string, body: CreateWithdrawalDto): Promise<WithdrawalDto> {
@@ -97,23 +116,43 @@ export class WithdrawalsService {
     return this.toDto(await this.close(withdrawalId, 'CANCELLED', { ownerId: userId, kind: 'withdrawal.cancel' }));
   }
 
-  async reject(adminId: string, withdrawalId: string, reason?: string): Promise<WithdrawalDto> {
-    return this.toDto(await this.close(withdrawalId, 'REJECTED', { kind: 'withdrawal.reject', reason: reason ?? `rejected by admin ${adminId}` }));
+  async reject(actor: AdminActor, withdrawalId: string, reason?: string): Promise<WithdrawalDto> {
+    return this.toDto(
+      await this.close(withdrawalId, 'REJECTED', { kind: 'withdrawal.reject', reason: reason ?? `rejected by admin ${actor.id}`, actor }),
+    );
   }
 
-  /** Clears a PENDING withdrawal above the review threshold for sending. */
-  async approve(adminId: string, withdrawalId: string): Promise<WithdrawalDto> {
-    const withdrawal = await commandTransaction(this.dataSource, async (manager) => {
-      const row = await this.lockForUpdate(manager, withdrawalId);
-      if (row.status !== 'PENDING') throw new Conflict(`Withdrawal ${withdrawalId} is ${row.status}, not PENDING`);
-      if (row.approvedAt) throw new Conflict(`Withdrawal ${withdrawalId} is already approved`);
-      row.approvedAt = new Date();
-      row.approvedBy = adminId;
-      const saved = await manager.getRepository(WithdrawalEntity).save(row);
-      this.updated(manager, saved);
-      return saved;
+  /**
+   * Clears a PENDING withdrawal above the review threshold for sending; above ADMIN_APPROVAL_THRESHOLD this
+   * admin's approval only asks for a second admin's (POST /admin/approvals/:id/approve clears it).
+   */
+  async approve(actor: AdminActor, withdrawalId: string): Promise<WithdrawalApprovalOutcome> {
+    return commandTransaction(this.dataSource, async (manager) => {
+      const row = await this.lockApprovable(manager, withdrawalId);
+      if (await exceedsApprovalThreshold(this.assets, this.config, row.asset, row.amount)) {
+        const payload = { withdrawalId: row.id, userId: row.userId, chain: row.chain, toAddress: row.toAddress };
+        return { approval: await this.approvals.request(manager, actor, { action: WITHDRAWAL_APPROVAL, targetId: row.id, asset: row.asset, amount: this.assets.format(row.asset, row.amount), payload }) };
+      }
+      return { withdrawal: await this.approveIn(manager, actor, row) };
     });
-    return this.toDto(withdrawal);
+  }
+
+  private async lockApprovable(manager: EntityManager, withdrawalId: string): Promise<WithdrawalEntity> {
+    const row = await this.lockForUpdate(manager, withdrawalId);
+    if (row.status !== 'PENDING') throw new Conflict(`Withdrawal ${withdrawalId} is ${row.status}, not PENDING`);
+    if (row.approvedAt) throw new Conflict(`Withdrawal ${withdrawalId} is already approved`);
+    return row;
+  }
+
+  private async approveIn(manager: EntityManager, actor: AdminActor, row: WithdrawalEntity, requestedBy?: string): Promise<WithdrawalDto> {
+    const before = this.toDto(row);
+    row.approvedAt = new Date();
+    row.approvedBy = actor.id;
+    const saved = await manager.getRepository(WithdrawalEntity).save(row);
+    this.updated(manager, saved);
+    const after = this.toDto(saved);
+    await this.audit.record(manager, actor, { action: 'withdrawal.approve', targetType: 'withdrawal', targetId: row.id, before, after: requestedBy ? { ...after, requestedBy } : after });
+    return after;
   }
 
   // ---- for the chain sender (blockchain module) ----
@@ -213,11 +252,12 @@ export class WithdrawalsService {
   private close(
     withdrawalId: string,
     status: Extract<WithdrawalStatus, 'CANCELLED' | 'REJECTED'>,
-    options: { ownerId?: string; kind: string; reason?: string },
+    options: { ownerId?: string; kind: string; reason?: string; actor?: AdminActor },
   ): Promise<WithdrawalEntity> {
     return commandTransaction(this.dataSource, async (manager) => {
       const withdrawal = await this.lockForUpdate(manager, withdrawalId, options.ownerId);
       if (withdrawal.status !== 'PENDING') throw new Conflict(`Withdrawal ${withdrawalId} is ${withdrawal.status}, not PENDING`);
+      const before = this.toDto(withdrawal);
       await this.ledger.release(manager, { userId: withdrawal.userId }, withdrawal.amount, {
         kind: options.kind,
         reference: `withdrawal:${withdrawal.id}`,
@@ -227,6 +267,7 @@ export class WithdrawalsService {
       withdrawal.reason = options.reason ?? null;
       const saved = await manager.getRepository(WithdrawalEntity).save(withdrawal);
       this.updated(manager, saved);
+      if (options.actor) await this.audit.record(manager, options.actor, { action: 'withdrawal.reject', targetType: 'withdrawal', targetId: saved.id, before, after: this.toDto(saved) });
       return saved;
     });
   }

@@ -6,6 +6,7 @@ import { ThrottlingModule } from '../throttling/throttling.module';
 import { AppConfig } from '../config/app-config';
 import { EvmChainModule } from '../blockchain/evm/evm-chain.module';
 import { AccessTokenService } from './access-token.service';
+import { AuthStateBroadcast } from './auth-state-broadcast';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { ChallengesService } from './challenges.service';
@@ -39,6 +40,7 @@ export function jwtOptions(config: AppConfig): JwtModuleOptions {
   providers: [
     UsersService,
     SessionsService,
+    AuthStateBroadcast,
     AccessTokenService,
     ChallengesService,
     SignInService,
@@ -50,6 +52,6 @@ export function jwtOptions(config: AppConfig): JwtModuleOptions {
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
-  exports: [UsersService, AccessTokenService, SessionsService],
+  exports: [UsersService, AccessTokenService, SessionsService, AuthStateBroadcast],
 })
 export class AuthModule {}

@@ -5,6 +5,7 @@ import { DomainEventBus } from '../common/events/domain-event-bus';
 import { NotFound, Unauthorized } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { AuthEvent } from './auth.events';
+import { AuthStateBroadcast } from './auth-state-broadcast';
 import { AuthSessionEntity, SignInMethod } from './auth-session.entity';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { newSecret, sha256Hex } from './secrets';
@@ -35,7 +36,12 @@ export class SessionsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly events: DomainEventBus,
-  ) {}
+    stateBroadcast: AuthStateBroadcast,
+  ) {
+    stateBroadcast.onChange((userId) => {
+      for (const key of this.activeCache.keys()) if (key.startsWith(`${userId}:`)) this.activeCache.delete(key);
+    });
+  }
 
   /** Opens a session inside the sign-in transaction. */
   async start(manager: EntityManager, userId: string, method: SignInMethod, client: ClientInfo): Promise<StartedSession> {
@@ -103,6 +109,16 @@ export class SessionsService {
       return session;
     });
     if (revoked) this.afterRevoke(revoked);
+  }
+
+  /**
+   * Revokes every open session of the user in the caller's transaction (a ban): their refresh tokens are
+   * refused from then on, whatever happens to the user later. Returns how many were open.
+   */
+  async revokeAllOf(manager: EntityManager, userId: string, reason: string): Promise<number> {
+    const open = await manager.getRepository(AuthSessionEntity).find({ where: { userId, revokedAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
+    for (const session of open) await this.markRevoked(manager, session, reason);
+    return open.length;
   }
 
   async listActive(userId: string): Promise<AuthSessionEntity[]> {

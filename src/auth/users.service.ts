@@ -8,6 +8,11 @@ import { AppConfig } from '../config/app-config';
 import { Conflict, NotFound } from '../common/errors/domain-error';
 import { UserEntity, UserRole, UserStatus } from './user.entity';
 import { isPgError, PgError } from '../database/pg-errors';
+import type { AdminActor } from '../admin/admin-actor';
+import { AuditService } from '../admin/audit.service';
+import { AuthStateBroadcast } from './auth-state-broadcast';
+import { LastAdminRefused, SelfBanRefused, SelfDemotionRefused } from './auth.errors';
+import { SessionsService } from './sessions.service';
 
 export interface NewUser {
   walletAddress?: string;
@@ -36,14 +41,19 @@ export interface AuthState {
 
 @Injectable()
 export class UsersService {
-  // Per-process, short-lived: a ban takes effect within AUTH_STATE_CACHE_MS on every instance.
+  // Per-process, short-lived; a ban or role change clears it on every instance at once (AuthStateBroadcast).
   private readonly authStateCache = new Map<string, { state: AuthState | null; expiresAt: number }>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly events: DomainEventBus,
-  ) {}
+    private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
+    private readonly stateBroadcast: AuthStateBroadcast,
+  ) {
+    stateBroadcast.onChange((userId) => this.authStateCache.delete(userId));
+  }
 
   private users(manager: EntityManager = this.dataSource.manager) {
     return manager.getRepository(UserEntity);
@@ -95,24 +105,69 @@ export class UsersService {
     return state;
   }
 
-  async setStatus(id: string, status: UserStatus): Promise<UserEntity> {
-    const user = await this.getById(id);
-    user.status = status;
-    const saved = await this.users().save(user);
-    this.authStateCache.delete(id);
-    if (status === 'banned') this.events.publishCommitted({ name: AuthEvent.UserBanned, payload: { userId: id } });
+  /**
+   * Bans or lifts a ban, in one transaction with the audit row. A ban also revokes every session of the user
+   * (so their refresh tokens are refused for good: lifting the ban does not bring them back) and, after
+   * commit, disconnects their sockets and clears their cached access on every instance. With an `actor`
+   * (an admin's request) banning oneself or the last active admin is refused.
+   */
+  async setStatus(id: string, status: UserStatus, actor?: AdminActor): Promise<UserEntity> {
+    if (actor && status === 'banned' && actor.id === id) throw new SelfBanRefused();
+    const saved = await this.dataSource.transaction(async (manager) => {
+      const admins = await this.lockAdmins(manager);
+      const user = await this.users(manager).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!user) throw new NotFound(`User ${id} not found`);
+      const before = { status: user.status, roles: user.roles };
+      if (status === 'banned' && user.status !== 'banned' && user.roles.includes('admin')) assertAdminRemains(admins, id);
+      user.status = status;
+      await this.users(manager).update({ id }, { status });
+      const sessionsRevoked = status === 'banned' ? await this.sessions.revokeAllOf(manager, id, 'banned') : 0;
+      if (actor) {
+        await this.audit.record(manager, actor, {
+          action: status === 'banned' ? 'user.ban' : 'user.unban',
+          targetType: 'user',
+          targetId: id,
+          before,
+          after: { status, roles: user.roles, ...(status === 'banned' ? { sessionsRevoked } : {}) },
+        });
+      }
+      if (status === 'banned') this.events.afterCommit(manager, { name: AuthEvent.UserBanned, payload: { userId: id } });
+      return user;
+    });
+    await this.stateBroadcast.changed(id);
     return saved;
   }
 
-  async setRoles(id: string, roles: UserRole[]): Promise<UserEntity> {
-    const user = await this.getById(id);
-    const before = user.roles;
-    user.roles = [...new Set<UserRole>(['user', ...roles])];
-    const saved = await this.users().save(user);
-    this.authStateCache.delete(id);
-    const changed = rolesChange(id, before, saved.roles);
+  /** Replaces the roles (`user` always kept); an admin cannot drop their own `admin`, nor the last active admin's. */
+  async setRoles(id: string, roles: UserRole[], actor?: AdminActor): Promise<UserEntity> {
+    const next = [...new Set<UserRole>(['user', ...roles])];
+    const { saved, changed } = await this.dataSource.transaction(async (manager) => {
+      const admins = await this.lockAdmins(manager);
+      const user = await this.users(manager).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!user) throw new NotFound(`User ${id} not found`);
+      const before = user.roles;
+      const demoted = before.includes('admin') && !next.includes('admin');
+      if (demoted && actor?.id === id) throw new SelfDemotionRefused();
+      if (demoted && user.status === 'active') assertAdminRemains(admins, id);
+      user.roles = next;
+      await this.users(manager).update({ id }, { roles: next });
+      if (actor) await this.audit.record(manager, actor, { action: 'user.roles', targetType: 'user', targetId: id, before: { roles: before }, after: { roles: next } });
+      return { saved: user, changed: rolesChange(id, before, next) };
+    });
+    await this.stateBroadcast.changed(id);
     if (changed) this.events.publishCommitted({ name: AuthEvent.UserRolesChanged, payload: changed });
     return saved;
+  }
+
+  /** Every user holding `admin`, locked in id order (so two admin changes never both remove the last one). */
+  private async lockAdmins(manager: EntityManager): Promise<{ id: string; status: UserStatus }[]> {
+    return this.users(manager)
+      .createQueryBuilder('user')
+      .select(['user.id', 'user.status'])
+      .where(`'admin' = ANY(user.roles)`)
+      .orderBy('user.id')
+      .setLock('pessimistic_write')
+      .getMany();
   }
 
   /**
@@ -224,6 +279,11 @@ export class UsersService {
       throw error;
     }
   }
+}
+
+/** Refuses a change that would leave no active admin (`removedId` stops being one). */
+function assertAdminRemains(admins: { id: string; status: UserStatus }[], removedId: string): void {
+  if (!admins.some((admin) => admin.id !== removedId && admin.status === 'active')) throw new LastAdminRefused();
 }
 
 function rolesChange(userId: string, before: readonly string[], after: readonly string[]): UserRolesChangedEvent | undefined {

@@ -22,6 +22,16 @@ describe('AppConfig.fromEnv', () => {
     expect(AppConfig.fromEnv(production).roundResumeWindowMs).toBe(10_000);
   });
 
+  it('reads ADMIN_APPROVAL_THRESHOLD and LEDGER_MAX_POSTING (one cap for every asset, or per asset with * for the rest)', () => {
+    expect(AppConfig.fromEnv({})).toMatchObject({ adminApprovalThreshold: '10000', ledgerMaxPosting: { '*': '1000000000000' } });
+    expect(AppConfig.fromEnv({ LEDGER_MAX_POSTING: 'USDC=1000000, ETH=500' }).ledgerMaxPosting).toEqual({ USDC: '1000000', ETH: '500', '*': '1000000000000' });
+    expect(AppConfig.fromEnv({ LEDGER_MAX_POSTING: '5000,ETH=1.5' }).ledgerMaxPosting).toEqual({ '*': '5000', ETH: '1.5' });
+    expect(() => AppConfig.fromEnv({ LEDGER_MAX_POSTING: 'usdc=1' })).toThrow(/LEDGER_MAX_POSTING/);
+    expect(() => AppConfig.fromEnv({ LEDGER_MAX_POSTING: '0' })).toThrow(/LEDGER_MAX_POSTING/);
+    expect(() => AppConfig.fromEnv({ ADMIN_APPROVAL_THRESHOLD: '-1' })).toThrow(/ADMIN_APPROVAL_THRESHOLD/);
+    expect(() => AppConfig.fromEnv({ ADMIN_APPROVAL_THRESHOLD: '1e6' })).toThrow(/ADMIN_APPROVAL_THRESHOLD/);
+  });
+
   it('uses the test database under NODE_ENV=test', () => {
     expect(AppConfig.fromEnv({ NODE_ENV: 'test' }).databaseUrl).toContain('/cash_markets_test');
   });

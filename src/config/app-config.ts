@@ -65,6 +65,13 @@ export class AppConfig {
   readonly rateLimitPerMinute!: number;
   /** Decimal string in the settlement asset (USDC) granted once to each new user from `promotions`. */
   readonly startingBalance!: string;
+  /**
+   * Decimal string, in the moved asset's units (USDC for subsidies): an admin adjustment, withdrawal approval or
+   * house market subsidy above it waits for a second admin's approval.
+   */
+  readonly adminApprovalThreshold!: string;
+  /** Largest single ledger movement per asset, as a decimal string; `*` is every asset not named. */
+  readonly ledgerMaxPosting!: Record<string, string>;
   /** Rows each sharded system account (house, fees, promotions) is spread over, so trades do not queue on one row. */
   readonly ledgerSystemShards!: number;
   /** Chains a withdrawal may name (default: the configured EVM chain and Aptos). */
@@ -221,6 +228,8 @@ export class AppConfig {
       rateLimitRefreshPerMinute: read.integer('RATE_LIMIT_REFRESH_PER_MINUTE', 60, { min: 1, max: 1_000_000 }),
       rateLimitPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 600, { min: 1, max: 1_000_000 }),
       startingBalance: read.string('STARTING_BALANCE', production ? '0' : '1000'),
+      adminApprovalThreshold: read.string('ADMIN_APPROVAL_THRESHOLD', '10000'),
+      ledgerMaxPosting: postingCaps(read, read.list('LEDGER_MAX_POSTING', ['1000000000000'])),
       ledgerSystemShards: read.integer('LEDGER_SYSTEM_SHARDS', 32, { min: 1, max: 256 }),
       withdrawalChains: read.list('WITHDRAWAL_CHAINS', configuredChains) as ChainName[],
       chains,
@@ -284,6 +293,8 @@ export class AppConfig {
     }
     const startingBalanceProblem = amountShapeProblem(values.startingBalance, 'nonNegative', USDC_DECIMALS);
     if (startingBalanceProblem) read.problems.push(`STARTING_BALANCE ${startingBalanceProblem} (got "${values.startingBalance}")`);
+    const approvalProblem = amountShapeProblem(values.adminApprovalThreshold, 'nonNegative', USDC_DECIMALS);
+    if (approvalProblem) read.problems.push(`ADMIN_APPROVAL_THRESHOLD ${approvalProblem} (got "${values.adminApprovalThreshold}")`);
     const unknownChains = values.withdrawalChains.filter((chain) => !(KNOWN_CHAINS as readonly string[]).includes(chain));
     if (unknownChains.length > 0) read.problems.push(`WITHDRAWAL_CHAINS must list only ${KNOWN_CHAINS.join(', ')} (got "${unknownChains.join(', ')}")`);
     for (const [name, value] of [
@@ -347,4 +358,22 @@ function chainIds(read: EnvReader, fallback: string[]): number[] {
   const ids = read.list('SIWE_CHAIN_IDS', fallback);
   if (ids.some((id) => !/^[1-9]\d{0,15}$/.test(id))) read.problems.push(`SIWE_CHAIN_IDS must be comma-separated positive integers (got "${ids.join(',')}")`);
   return ids.map(Number);
+}
+
+/**
+ * LEDGER_MAX_POSTING: `1000000000000` (every asset) or `USDC=1000000,ETH=500,*=1000000000000` (per asset code;
+ * `*` or a bare amount for the rest). Amounts are positive decimals in the asset's units.
+ */
+function postingCaps(read: EnvReader, items: string[]): Record<string, string> {
+  const caps: Record<string, string> = {};
+  for (const item of items) {
+    const [asset, amount] = item.includes('=') ? item.split('=', 2).map((part) => part.trim()) : ['*', item];
+    if (!/^(\*|[A-Z0-9]{2,16})$/.test(asset) || amountShapeProblem(amount, 'positive', 18)) {
+      read.problems.push(`LEDGER_MAX_POSTING entries must be a positive decimal or ASSET=decimal (got "${item}")`);
+      continue;
+    }
+    caps[asset] = amount;
+  }
+  if (!caps['*']) caps['*'] = '1000000000000';
+  return caps;
 }

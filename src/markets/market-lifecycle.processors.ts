@@ -29,7 +29,7 @@ export class MarketCloseProcessor extends JobWorker {
   }
 }
 
-/** `market-resolution`: pays a RESOLVED or CANCELLED market in batches, resuming where a previous run stopped. */
+/** `market-resolution`: pays a RESOLVED or CANCELLING market in batches, resuming where a previous run stopped. */
 @Processor(MARKET_RESOLUTION_QUEUE, { autorun: false, concurrency: 2 })
 export class MarketResolutionProcessor extends JobWorker {
   constructor(
@@ -46,7 +46,7 @@ export class MarketResolutionProcessor extends JobWorker {
 
 /**
  * Backstop, every minute: enqueues a close job for each OPEN market past its closesAt and a settlement job
- * for each RESOLVED/CANCELLED market not yet settled. It only enqueues; the jobs do the work.
+ * for each RESOLVED/CANCELLING market not yet settled. It only enqueues; the jobs do the work.
  */
 @Injectable()
 export class MarketLifecycleSweep {
@@ -65,7 +65,7 @@ export class MarketLifecycleSweep {
       `SELECT id, closes_at FROM markets WHERE status = 'OPEN' AND closes_at <= now() ORDER BY closes_at LIMIT 1000`,
     )) as { id: string; closes_at: Date }[];
     const unsettled = (await this.dataSource.query(
-      `SELECT id FROM markets WHERE status IN ('RESOLVED', 'CANCELLED') AND settled_at IS NULL ORDER BY resolved_at LIMIT 1000`,
+      `SELECT id FROM markets WHERE status IN ('RESOLVED', 'CANCELLING') AND settled_at IS NULL ORDER BY resolved_at LIMIT 1000`,
     )) as { id: string }[];
     for (const market of overdue) await this.jobs.scheduleClose(market.id, market.closes_at);
     for (const market of unsettled) await this.jobs.enqueueSettlement(market.id);

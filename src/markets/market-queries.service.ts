@@ -219,7 +219,7 @@ export class MarketQueriesService {
     let value: bigint;
     if (row.settlement_amount !== null) value = BigInt(row.settlement_amount);
     else if (market.status === 'RESOLVED') value = resolutionPayout({ shares }, market.resolvedOutcome!);
-    else if (market.status === 'CANCELLED') value = cancellationRefund({ paid, received });
+    else if (market.status === 'CANCELLING' || market.status === 'CANCELLED') value = cancellationRefund({ paid, received });
     else value = markToMarket(lmsrStateOf(market), shares);
     return {
       marketId: market.id,

@@ -33,6 +33,7 @@ describe('assertTradable', () => {
     ['OPEN', '2026-11-25T11:00:00Z'],
     ['CLOSED', '2026-11-26T00:00:00Z'],
     ['RESOLVED', '2026-11-26T00:00:00Z'],
+    ['CANCELLING', '2026-11-26T00:00:00Z'],
     ['CANCELLED', '2026-11-26T00:00:00Z'],
   ] as const)('refuses %s closing at %s as MarketClosed (422)', (status, closesAt) => {
     expect(() => assertTradable(market(status, closesAt), now)).toThrow(expect.objectContaining({ status: 422, error: 'MarketClosed' }));

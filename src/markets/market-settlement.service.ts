@@ -9,6 +9,7 @@ import { cancellationRefund, cancellationSettlement, resolutionPayout } from './
 import { MarketEntity } from './market.entity';
 import { MarketRepository, poolOf } from './market.repository';
 import { MarketListCache } from './market-list.cache';
+import { toMarketStateEvent } from './market.mapper';
 
 interface UnsettledRow {
   id: string;
@@ -28,7 +29,7 @@ export interface SettlementProgress {
 }
 
 /**
- * Pays out a RESOLVED or CANCELLED market in batches. Each batch is one transaction that locks the market
+ * Pays out a RESOLVED or CANCELLING market in batches (a CANCELLING one becomes CANCELLED with its last step). Each batch is one transaction that locks the market
  * row, takes up to MARKET_SETTLEMENT_BATCH_SIZE positions whose `settled_at` is still null, pays them in one
  * ledger posting and marks them settled: payment and marker commit together, so a crash between batches
  * (or a second worker) resumes with the positions not yet paid and nobody is paid twice.
@@ -66,10 +67,10 @@ export class MarketSettlementService {
     const progress = await this.dataSource.transaction(async (manager): Promise<SettlementProgress> => {
       const market = await MarketRepository.lockForUpdate(manager, marketId);
       if (market.settledAt) return { positionsSettled: 0, done: true };
-      if (market.status !== 'RESOLVED' && market.status !== 'CANCELLED') {
-        throw new Error(`Market ${marketId} is ${market.status}; only RESOLVED or CANCELLED markets settle`);
+      if (market.status !== 'RESOLVED' && market.status !== 'CANCELLING') {
+        throw new Error(`Market ${marketId} is ${market.status}; only RESOLVED or CANCELLING markets settle`);
       }
-      if (market.status === 'CANCELLED' && !market.settlementFundedAt) {
+      if (market.status === 'CANCELLING' && !market.settlementFundedAt) {
         await this.fundCancellation(manager, market);
         return { positionsSettled: 0, done: false, funded: true };
       }
@@ -155,12 +156,20 @@ export class MarketSettlementService {
         idempotencyKey: `market-subsidy-return:${market.id}`,
       });
     }
-    const clawedBack = market.status === 'CANCELLED' ? await this.clawBackCreatorFees(manager, market) : 0n;
-    await manager.query(`UPDATE markets SET settled_at = now(), creator_fees_clawed_back = $2, updated_at = now() WHERE id = $1`, [
+    const cancelled = market.status === 'CANCELLING';
+    const clawedBack = cancelled ? await this.clawBackCreatorFees(manager, market) : 0n;
+    // The last step of a cancellation: only now, with every refund paid, is the market CANCELLED.
+    const status = cancelled ? 'CANCELLED' : market.status;
+    await manager.query(`UPDATE markets SET settled_at = now(), status = $3, creator_fees_clawed_back = $2, updated_at = now() WHERE id = $1`, [
       market.id,
       clawedBack.toString(),
+      status,
     ]);
-    this.events.afterCommit(manager, { name: MarketEvent.Settled, payload: { marketId: market.id, status: market.status === 'CANCELLED' ? 'CANCELLED' : 'RESOLVED' } });
+    if (cancelled) {
+      market.status = 'CANCELLED';
+      this.events.afterCommit(manager, { name: MarketEvent.Cancelled, payload: toMarketStateEvent(market) });
+    }
+    this.events.afterCommit(manager, { name: MarketEvent.Settled, payload: { marketId: market.id, status: cancelled ? 'CANCELLED' : 'RESOLVED' } });
     this.logger.log(`market ${market.id} settled (${market.status}); ${remainder} returned to the funder`);
   }
 

@@ -9,7 +9,8 @@ const NUMERIC_ARRAY_OID = 1231 as number as TypeId;
 const TEXT_ARRAY_OID = 1009 as number as TypeId;
 setTypeParser(NUMERIC_ARRAY_OID, getTypeParser(TEXT_ARRAY_OID) as (value: string) => string[]);
 
-export const MARKET_STATUSES = ['OPEN', 'CLOSED', 'RESOLVED', 'CANCELLED'] as const;
+/** CANCELLING: cancelled, refunds still being paid by the `market-resolution` job; CANCELLED once all are. */
+export const MARKET_STATUSES = ['OPEN', 'CLOSED', 'RESOLVED', 'CANCELLING', 'CANCELLED'] as const;
 export type MarketStatus = (typeof MARKET_STATUSES)[number];
 
 /** A prediction market with its LMSR state on the row: a trade locks this row and rewrites it. */

@@ -1,7 +1,9 @@
-import { Body, Controller, Get, HttpCode, Patch, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { CurrentUser, Roles } from '../auth/auth.decorators';
+import { Body, Controller, Get, HttpCode, Patch, Post, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Actor, type AdminActor, AuditedInService } from '../admin/admin-actor';
+import { ApprovalDto } from '../admin/admin.dto';
+import { Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { UuidParam } from '../common/http/uuid-param';
@@ -20,12 +22,17 @@ export class MarketsAdminController {
   ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Open a house market, its subsidy paid by the house' })
+  @ApiOperation({ summary: 'Open a house market, its subsidy paid by the house (above ADMIN_APPROVAL_THRESHOLD once a second admin approves)' })
   @Idempotent()
+  @AuditedInService()
   @ApiCreatedResponse({ type: MarketDto, description: 'OPEN; the subsidy moved from the house into the market’s pool' })
+  @ApiAcceptedResponse({ type: ApprovalDto, description: 'Subsidy above ADMIN_APPROVAL_THRESHOLD: a PENDING approval (its targetId is the market’s id to be); nothing opened yet' })
   @ApiErrors(...INVALID_MARKET)
-  create(@CurrentUser() caller: AuthenticatedUser, @Body() body: CreateMarketDto): Promise<MarketDto> {
-    return this.markets.create({ house: true, adminId: caller.id }, body);
+  async create(@Actor() actor: AdminActor, @Body() body: CreateMarketDto, @Res({ passthrough: true }) response: Response): Promise<MarketDto | ApprovalDto> {
+    const outcome = await this.markets.createAsAdmin(actor, body);
+    if ('market' in outcome) return outcome.market;
+    response.status(202);
+    return outcome.approval;
   }
 
   @Get('pool-check')
@@ -44,8 +51,9 @@ export class MarketsAdminController {
     details: undefined,
     description: 'closesAt can no longer change (the market is not OPEN, or its closesAt has passed)',
   })
-  update(@UuidParam('id', 'Market') id: string, @Body() body: UpdateMarketDto): Promise<MarketDto> {
-    return this.markets.update(id, body);
+  @AuditedInService()
+  update(@Actor() actor: AdminActor, @UuidParam('id', 'Market') id: string, @Body() body: UpdateMarketDto): Promise<MarketDto> {
+    return this.markets.update(id, body, actor);
   }
 
   @Post(':id/resolve')
@@ -54,17 +62,19 @@ export class MarketsAdminController {
   @Idempotent()
   @ApiOkResponse({ type: MarketDto, description: 'RESOLVED; the market-resolution job pays each winning share 1 USDC' })
   @ApiErrors(UNKNOWN_OUTCOME, MARKET_NOT_FOUND, { ...INVALID_MARKET_TRANSITION, description: 'already RESOLVED or CANCELLED' })
-  resolve(@UuidParam('id', 'Market') id: string, @Body() body: ResolveMarketDto): Promise<MarketDto> {
-    return this.markets.resolve(id, body.outcome);
+  @AuditedInService()
+  resolve(@Actor() actor: AdminActor, @UuidParam('id', 'Market') id: string, @Body() body: ResolveMarketDto): Promise<MarketDto> {
+    return this.markets.resolve(id, body.outcome, actor);
   }
 
   @Post(':id/cancel')
   @ApiOperation({ summary: 'Cancel a market; a job then refunds everyone what they paid minus what they received' })
   @HttpCode(200)
   @Idempotent()
-  @ApiOkResponse({ type: MarketDto, description: 'CANCELLED; the market-resolution job refunds paid minus received to everyone' })
-  @ApiErrors(MARKET_NOT_FOUND, { ...INVALID_MARKET_TRANSITION, description: 'already RESOLVED or CANCELLED' })
-  cancel(@UuidParam('id', 'Market') id: string): Promise<MarketDto> {
-    return this.markets.cancel(id);
+  @AuditedInService()
+  @ApiOkResponse({ type: MarketDto, description: 'CANCELLING while the market-resolution job refunds paid minus received to everyone; CANCELLED once every refund is paid' })
+  @ApiErrors(MARKET_NOT_FOUND, { ...INVALID_MARKET_TRANSITION, description: 'already RESOLVED, CANCELLING or CANCELLED' })
+  cancel(@Actor() actor: AdminActor, @UuidParam('id', 'Market') id: string): Promise<MarketDto> {
+    return this.markets.cancel(id, actor);
   }
 }

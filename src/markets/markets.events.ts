@@ -4,6 +4,9 @@ export const MarketEvent = {
   Traded: 'market.traded',
   Closed: 'market.closed',
   Resolved: 'market.resolved',
+  /** Cancelled by an admin; refunds are being paid. */
+  Cancelling: 'market.cancelling',
+  /** Every refund of a cancelled market is paid. */
   Cancelled: 'market.cancelled',
   Updated: 'market.updated',
   /** Every position of a resolved or cancelled market was paid and the pool returned: its results are final. */
@@ -13,7 +16,7 @@ export const MarketEvent = {
 /** A prediction market's public state after a change (realtime `market:update`, `market:created`, ...). */
 export interface MarketStateEvent {
   marketId: string;
-  status: 'OPEN' | 'CLOSED' | 'RESOLVED' | 'CANCELLED';
+  status: 'OPEN' | 'CLOSED' | 'RESOLVED' | 'CANCELLING' | 'CANCELLED';
   /** 6-decimal strings per outcome index, summing to 1. */
   prices: string[];
   /** Decimal string, USDC. */
@@ -46,6 +49,7 @@ declare module '../common/events/domain-event-map' {
     'market.traded': MarketTradedEvent;
     'market.closed': MarketStateEvent;
     'market.resolved': MarketStateEvent;
+    'market.cancelling': MarketStateEvent;
     'market.cancelled': MarketStateEvent;
     'market.updated': MarketStateEvent;
     'market.settled': MarketSettledEvent;

@@ -61,6 +61,12 @@ export class MarketsRealtime implements OnModuleInit {
     this.publisher.marketLifecycle(RealtimeEvent.MarketResolved, event);
   }
 
+  /** The refunds are being paid: subscribers see CANCELLING; `market:resolved` waits for CANCELLED. */
+  @OnDomainEvent(MarketEvent.Cancelling)
+  onCancelling(event: MarketStateEvent): void {
+    this.publisher.marketUpdate(event.marketId, event);
+  }
+
   @OnDomainEvent(MarketEvent.Cancelled)
   onCancelled(event: MarketStateEvent): void {
     this.onResolved(event);

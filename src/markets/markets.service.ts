@@ -1,18 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { AdminActor } from '../admin/admin-actor';
+import { ApprovalDto } from '../admin/admin.dto';
+import { ApprovalsService } from '../admin/approvals.service';
+import { AuditService } from '../admin/audit.service';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { LedgerService, SystemAccount } from '../accounts/ledger.service';
 import { AppConfig } from '../config/app-config';
 import { DomainEventBus } from '../common/events/domain-event-bus';
 import { InvalidField } from '../common/errors/domain-error';
+import { parseUsdc } from '../common/money/usdc';
 import { createMarketMaker, priceStrings } from './amm';
 import { MarketEntity, MarketOutcomeEntity, MarketStatus } from './market.entity';
 import { CreateMarketDto, MarketDto, OutcomeRef, UpdateMarketDto } from './market.dto';
 import { InvalidMarketTransition } from './market-errors';
 import { MarketJobs } from './market-jobs';
 import { MarketListCache } from './market-list.cache';
-import { parseUnits, resolveOutcome } from './market-rules';
+import { formatUnits, parseUnits, resolveOutcome } from './market-rules';
 import { MarketRepository, poolOf } from './market.repository';
 import { toMarketDto, toMarketStateEvent } from './market.mapper';
 import { MarketEvent } from './markets.events';
@@ -21,13 +26,25 @@ import { commandTransaction, whenCommitted } from '../common/transactions/comman
 /** Who creates a market: a user with the `creator` role (funds the subsidy, earns a fee share) or an admin (the house funds it). */
 export type MarketFunding = { creatorId: string } | { house: true; adminId: string };
 
+/** A house market either opened, or (its subsidy above ADMIN_APPROVAL_THRESHOLD) waits for a second admin. */
+export type HouseMarketOutcome = { market: MarketDto } | { approval: ApprovalDto };
+
+export const MARKET_SUBSIDY_APPROVAL = 'market.create';
+
+interface PreparedMarket {
+  labels: string[];
+  closesAt: Date;
+  subsidy: bigint;
+  state: ReturnType<typeof createMarketMaker>;
+}
+
 /**
  * Creation and the lifecycle of prediction markets: OPEN → CLOSED (job at closesAt) → RESOLVED or CANCELLED
  * (admin), after which the `market-resolution` job pays positions (MarketSettlementService). Every step
  * locks the market row, so it cannot interleave with a trade.
  */
 @Injectable()
-export class MarketsService {
+export class MarketsService implements OnModuleInit {
   private readonly logger = new Logger('Markets');
 
   constructor(
@@ -37,9 +54,44 @@ export class MarketsService {
     private readonly events: DomainEventBus,
     private readonly listCache: MarketListCache,
     private readonly jobs: MarketJobs,
+    private readonly audit: AuditService,
+    private readonly approvals: ApprovalsService,
   ) {}
 
+  onModuleInit(): void {
+    this.approvals.register(MARKET_SUBSIDY_APPROVAL, async (manager, approval, approver) => {
+      const body = approval.payload as unknown as CreateMarketDto;
+      const prepared = this.prepare(body);
+      const market = await this.createIn(manager, { house: true, adminId: approval.requestedBy }, body, prepared, approval.targetId, approver);
+      return { result: toMarketDto(market, prepared.labels), afterCommit: () => this.afterCreate(market) };
+    });
+  }
+
+  /**
+   * An admin's house market. Its subsidy is a money move from the house: above ADMIN_APPROVAL_THRESHOLD (USDC)
+   * it waits for a second admin (the approval carries the new market's id).
+   */
+  async createAsAdmin(actor: AdminActor, body: CreateMarketDto): Promise<HouseMarketOutcome> {
+    const prepared = this.prepare(body);
+    if (prepared.subsidy > parseUsdc(this.config.adminApprovalThreshold, 'ADMIN_APPROVAL_THRESHOLD', 'nonNegative')) {
+      const approval = await commandTransaction(this.dataSource, (manager) =>
+        this.approvals.request(manager, actor, { action: MARKET_SUBSIDY_APPROVAL, targetId: randomUUID(), asset: 'USDC', amount: formatUnits(prepared.subsidy), payload: { ...body } }),
+      );
+      return { approval };
+    }
+    const market = await commandTransaction(this.dataSource, (manager) => this.createIn(manager, { house: true, adminId: actor.id }, body, prepared, randomUUID(), actor));
+    await whenCommitted(() => this.afterCreate(market));
+    return { market: toMarketDto(market, prepared.labels) };
+  }
+
   async create(funding: MarketFunding, body: CreateMarketDto): Promise<MarketDto> {
+    const prepared = this.prepare(body);
+    const market = await commandTransaction(this.dataSource, (manager) => this.createIn(manager, funding, body, prepared, randomUUID()));
+    await whenCommitted(() => this.afterCreate(market));
+    return toMarketDto(market, prepared.labels);
+  }
+
+  private prepare(body: CreateMarketDto): PreparedMarket {
     const labels = body.outcomes.map((label) => label.trim());
     if (labels.some((label) => label.length === 0)) throw new InvalidField('outcomes', 'must not contain blank labels');
     if (new Set(labels.map((label) => label.toLowerCase())).size !== labels.length) {
@@ -49,49 +101,54 @@ export class MarketsService {
     if (!(closesAt.getTime() > Date.now())) throw new InvalidField('closesAt', 'must be in the future');
     const subsidy = parseUnits(body.subsidy, 'subsidy');
     const state = createMarketMaker({ outcomeCount: labels.length, subsidy, initialProbabilities: body.initialProbabilities });
+    return { labels, closesAt, subsidy, state };
+  }
+
+  private async createIn(manager: EntityManager, funding: MarketFunding, body: CreateMarketDto, prepared: PreparedMarket, id: string, actor?: AdminActor): Promise<MarketEntity> {
+    const { labels, closesAt, subsidy, state } = prepared;
     const creatorId = 'creatorId' in funding ? funding.creatorId : null;
-
-    const market = await commandTransaction(this.dataSource, async (manager) => {
-      const id = randomUUID();
-      const row = manager.getRepository(MarketEntity).create({
-        id,
-        question: body.question.trim(),
-        description: body.description ?? '',
-        category: body.category.trim(),
-        status: 'OPEN',
-        closesAt,
-        resolvedOutcome: null,
-        liquidity: state.liquidity,
-        outstandingShares: [...state.outstandingShares],
-        priorShares: [...state.priorShares],
-        subsidy,
-        feeBps: this.config.marketFeeBps,
-        creatorFeeShareBps: creatorId ? this.config.creatorFeeShareBps : 0,
-        creatorId,
-        funderUserId: creatorId,
-      });
-      const saved = await manager.getRepository(MarketEntity).save(row);
-      await manager.getRepository(MarketOutcomeEntity).insert(labels.map((label, index) => ({ marketId: id, index, label })));
-      await manager.query(`INSERT INTO market_price_points (market_id, prices) VALUES ($1, $2::numeric[])`, [id, priceStrings(state)]);
-      const meta = { kind: 'market.subsidy', reference: `market:${id}` };
-      if (creatorId) await this.ledger.debit(manager, creatorId, subsidy, { ...meta, to: poolOf(id) });
-      else await this.ledger.transfer(manager, SystemAccount.house, poolOf(id), subsidy, meta);
-      this.events.afterCommit(manager, { name: MarketEvent.Created, payload: toMarketStateEvent(saved) });
-      return saved;
+    const row = manager.getRepository(MarketEntity).create({
+      id,
+      question: body.question.trim(),
+      description: body.description ?? '',
+      category: body.category.trim(),
+      status: 'OPEN',
+      closesAt,
+      resolvedOutcome: null,
+      liquidity: state.liquidity,
+      outstandingShares: [...state.outstandingShares],
+      priorShares: [...state.priorShares],
+      subsidy,
+      feeBps: this.config.marketFeeBps,
+      creatorFeeShareBps: creatorId ? this.config.creatorFeeShareBps : 0,
+      creatorId,
+      funderUserId: creatorId,
     });
+    const saved = await manager.getRepository(MarketEntity).save(row);
+    await manager.getRepository(MarketOutcomeEntity).insert(labels.map((label, index) => ({ marketId: id, index, label })));
+    await manager.query(`INSERT INTO market_price_points (market_id, prices) VALUES ($1, $2::numeric[])`, [id, priceStrings(state)]);
+    const meta = { kind: 'market.subsidy', reference: `market:${id}` };
+    if (creatorId) await this.ledger.debit(manager, creatorId, subsidy, { ...meta, to: poolOf(id) });
+    else await this.ledger.transfer(manager, SystemAccount.house, poolOf(id), subsidy, meta);
+    this.events.afterCommit(manager, { name: MarketEvent.Created, payload: toMarketStateEvent(saved) });
+    if (actor) {
+      const requestedBy = 'adminId' in funding && funding.adminId !== actor.id ? { requestedBy: funding.adminId } : {};
+      await this.audit.record(manager, actor, { action: 'market.create', targetType: 'market', targetId: id, before: null, after: { ...toMarketDto(saved, labels), ...requestedBy } });
+    }
+    return saved;
+  }
 
-    await whenCommitted(async () => {
-      await this.scheduleClose(market);
-      await this.listCache.invalidate();
-    });
-    return toMarketDto(market, labels);
+  private async afterCreate(market: MarketEntity): Promise<void> {
+    await this.scheduleClose(market);
+    await this.listCache.invalidate();
   }
 
   /** Admin edit: text and category any time; closesAt only later, and only while OPEN and before it passed (the close job moves with it). */
-  async update(marketId: string, body: UpdateMarketDto): Promise<MarketDto> {
+  async update(marketId: string, body: UpdateMarketDto, actor?: AdminActor): Promise<MarketDto> {
     const { market, previousClosesAt } = await this.dataSource.transaction(async (manager) => {
       const market = await MarketRepository.lockForUpdate(manager, marketId);
       const previousClosesAt = market.closesAt;
+      const before = editableOf(market);
       let extended = false;
       if (body.closesAt !== undefined) {
         const closesAt = new Date(body.closesAt);
@@ -112,6 +169,7 @@ export class MarketsService {
       if (body.category !== undefined) market.category = body.category.trim();
       await manager.getRepository(MarketEntity).save(market);
       this.events.afterCommit(manager, { name: MarketEvent.Updated, payload: toMarketStateEvent(market) });
+      if (actor) await this.audit.record(manager, actor, { action: 'market.update', targetType: 'market', targetId: marketId, before, after: editableOf(market) });
       return { market, previousClosesAt: extended ? previousClosesAt : undefined };
     });
     if (previousClosesAt) await this.scheduleClose(market, previousClosesAt);
@@ -120,13 +178,17 @@ export class MarketsService {
   }
 
   /** OPEN or CLOSED → RESOLVED with a winner; the `market-resolution` job then pays the winning shares. */
-  resolve(marketId: string, outcome: OutcomeRef): Promise<MarketDto> {
-    return this.finish(marketId, 'RESOLVED', outcome);
+  resolve(marketId: string, outcome: OutcomeRef, actor?: AdminActor): Promise<MarketDto> {
+    return this.finish(marketId, 'RESOLVED', actor, outcome);
   }
 
-  /** OPEN or CLOSED → CANCELLED; the `market-resolution` job then refunds every position and returns the subsidy. */
-  cancel(marketId: string): Promise<MarketDto> {
-    return this.finish(marketId, 'CANCELLED');
+  /**
+   * OPEN or CLOSED → CANCELLING; the `market-resolution` job then refunds every position, returns the subsidy
+   * and, in the transaction of its last step, marks the market CANCELLED: a client that sees CANCELLED sees
+   * final balances.
+   */
+  cancel(marketId: string, actor?: AdminActor): Promise<MarketDto> {
+    return this.finish(marketId, 'CANCELLING', actor);
   }
 
   /** The close job and the sweep: OPEN → CLOSED once closesAt has passed. Returns whether it closed the market. */
@@ -145,7 +207,7 @@ export class MarketsService {
     return true;
   }
 
-  private async finish(marketId: string, status: Extract<MarketStatus, 'RESOLVED' | 'CANCELLED'>, outcome?: OutcomeRef): Promise<MarketDto> {
+  private async finish(marketId: string, status: Extract<MarketStatus, 'RESOLVED' | 'CANCELLING'>, actor?: AdminActor, outcome?: OutcomeRef): Promise<MarketDto> {
     const { market, labels } = await commandTransaction(this.dataSource, async (manager: EntityManager) => {
       const market = await MarketRepository.lockForUpdate(manager, marketId);
       const labels = await MarketRepository.labels(manager, marketId);
@@ -153,12 +215,16 @@ export class MarketsService {
         throw new InvalidMarketTransition(`Market ${marketId} is already ${market.status}`, { status: market.status });
       }
       const now = new Date();
+      const before = lifecycleOf(market);
       if (market.status === 'OPEN') market.closedAt = now;
       market.status = status;
       market.resolvedOutcome = outcome === undefined ? null : resolveOutcome(labels, outcome);
       market.resolvedAt = now;
       await manager.getRepository(MarketEntity).save(market);
-      this.events.afterCommit(manager, { name: status === 'RESOLVED' ? MarketEvent.Resolved : MarketEvent.Cancelled, payload: toMarketStateEvent(market) });
+      this.events.afterCommit(manager, { name: status === 'RESOLVED' ? MarketEvent.Resolved : MarketEvent.Cancelling, payload: toMarketStateEvent(market) });
+      if (actor) {
+        await this.audit.record(manager, actor, { action: status === 'RESOLVED' ? 'market.resolve' : 'market.cancel', targetType: 'market', targetId: marketId, before, after: lifecycleOf(market) });
+      }
       return { market, labels };
     });
     await whenCommitted(async () => {
@@ -177,3 +243,11 @@ export class MarketsService {
   }
 }
 
+
+function editableOf(market: MarketEntity): Record<string, string> {
+  return { question: market.question, description: market.description, category: market.category, closesAt: market.closesAt.toISOString() };
+}
+
+function lifecycleOf(market: MarketEntity): Record<string, unknown> {
+  return { status: market.status, resolvedOutcome: market.resolvedOutcome, closedAt: market.closedAt?.toISOString() ?? null, resolvedAt: market.resolvedAt?.toISOString() ?? null };
+}

@@ -204,9 +204,10 @@ describe('Withdrawal sending: WithdrawalSender, VaultPayouts and OperatorTransac
     expect(await sender.send(withdrawal.id)).toEqual({ state: 'done', status: 'PENDING' });
     expect(await operatorRows(withdrawalTxKey(withdrawal.id))).toEqual([]);
 
-    const approved = await withdrawals.approve(admin.id, withdrawal.id);
-    expect(approved).toMatchObject({ status: 'PENDING', approvedAt: expect.any(String) });
-    await expect(withdrawals.approve(admin.id, withdrawal.id)).rejects.toThrow(/already approved/);
+    const actor = { id: admin.id, requestId: 'medium' };
+    const approved = await withdrawals.approve(actor, withdrawal.id);
+    expect(approved).toMatchObject({ withdrawal: { status: 'PENDING', approvedAt: expect.any(String) } });
+    await expect(withdrawals.approve(actor, withdrawal.id)).rejects.toThrow(/already approved/);
     expect(await sender.send(withdrawal.id)).toEqual({ state: 'done', status: 'COMPLETED' });
     expect(await actors.balanceOf(to)).toBe(1_500_000_000n);
   });
@@ -250,7 +251,7 @@ describe('Withdrawal sending: WithdrawalSender, VaultPayouts and OperatorTransac
       const returns = medium.get(DepositReturnSender);
       const [unassignedBefore, vaultBefore] = [await systemBalance(SystemAccount.unassignedDeposits), await vaultBalance()];
 
-      await review.requestReturn(admin.id, depositId);
+      await review.requestReturn({ id: admin.id, requestId: 'medium-test' }, depositId);
       const results = await Promise.all([returns.send(depositId), returns.send(depositId)]);
 
       expect(results).toEqual(Array(2).fill({ state: 'done', status: 'RETURNED' }));
@@ -261,7 +262,7 @@ describe('Withdrawal sending: WithdrawalSender, VaultPayouts and OperatorTransac
       expect(unassignedBefore - (await systemBalance(SystemAccount.unassignedDeposits))).toBe(25_000_000n);
       expect((await vaultBalance()) - vaultBefore).toBe(25_000_000n);
       expect(await returns.send(depositId)).toEqual({ state: 'done', status: 'RETURNED' });
-      await expect(review.requestReturn(admin.id, depositId)).rejects.toThrow(/RETURNED, not UNASSIGNED/);
+      await expect(review.requestReturn({ id: admin.id, requestId: 'medium-test' }, depositId)).rejects.toThrow(/RETURNED, not UNASSIGNED/);
       expect(await actors.withdrawnEvents(uuidToBytes32(depositId))).toHaveLength(1);
     });
 
@@ -271,7 +272,7 @@ describe('Withdrawal sending: WithdrawalSender, VaultPayouts and OperatorTransac
       const review = medium.get(DepositReviewService);
       const returns = medium.get(DepositReturnSender);
 
-      await review.requestReturn(admin.id, depositId);
+      await review.requestReturn({ id: admin.id, requestId: 'medium-test' }, depositId);
       await (await chain.provider.getTransaction(await actors.setPaused(true)))!.wait();
       try {
         expect(await returns.send(depositId)).toEqual({ state: 'done', status: 'UNASSIGNED' });
@@ -282,7 +283,7 @@ describe('Withdrawal sending: WithdrawalSender, VaultPayouts and OperatorTransac
       expect(unassigned.locked).toBe('0');
       expect(await status(depositId)).toBe('UNASSIGNED');
 
-      await review.requestReturn(admin.id, depositId);
+      await review.requestReturn({ id: admin.id, requestId: 'medium-test' }, depositId);
       expect(await returns.send(depositId)).toEqual({ state: 'done', status: 'RETURNED' });
       expect(await operatorRows(depositReturnTxKey(depositId, 2))).toHaveLength(1);
       expect(await actors.balanceOf(from)).toBe(8_000_000n);

@@ -4,6 +4,9 @@ import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import { Test, TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { AccountsModule } from '../../../src/accounts/accounts.module';
+import { AdminModule } from '../../../src/admin/admin.module';
+import { AuthStateBroadcast } from '../../../src/auth/auth-state-broadcast';
+import { SessionsService } from '../../../src/auth/sessions.service';
 import { UsersService } from '../../../src/auth/users.service';
 import { DomainEventsModule } from '../../../src/common/events/domain-events.module';
 import { IdempotencyModule } from '../../../src/common/idempotency/idempotency.module';
@@ -38,10 +41,11 @@ export async function startMediumModule(venue: { providers: Provider[]; imports?
       EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: false }),
       DomainEventsModule,
       IdempotencyModule,
+      AdminModule,
       AccountsModule,
       ...(venue.imports ?? []),
     ],
-    providers: [UsersService, ...venue.providers],
+    providers: [UsersService, SessionsService, AuthStateBroadcast, ...venue.providers],
   }).compile();
   await module.init();
   const events = new RecordedEvents(module.get(EventEmitter2));
