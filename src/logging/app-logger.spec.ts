@@ -47,6 +47,7 @@ describe('app logger', () => {
     expect(censorSecrets(body)).toEqual({ Password: '[redacted]', items: [{ Signature: '[redacted]', ok: 1 }], nested: { fine: true } });
     expect(body.Password).toBe('p');
     expect(body.items[0].Signature).toBe('s');
+    expect(censorSecrets({ path: '/api/v1/auth/email/verify?token=abc', to: 'a@b.co' })).toEqual({ path: '/api/v1/auth/email/verify?token=[redacted]', to: '[email]' });
     const clean = { a: { b: [1, 2] } };
     expect(censorSecrets(clean)).toBe(clean);
   });

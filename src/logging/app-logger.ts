@@ -2,7 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { RequestContext } from '../common/request-context';
 import type { AppConfig } from '../config/app-config';
-import { censorSecrets, scrubText } from './redaction';
+import { censorSecrets } from './redaction';
 
 type NestLevel = 'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal';
 const PINO_LEVEL: Record<NestLevel, 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal'> = {
@@ -15,7 +15,7 @@ const PINO_LEVEL: Record<NestLevel, 'info' | 'error' | 'warn' | 'debug' | 'trace
 };
 
 function scrubArgument(value: unknown): unknown {
-  return typeof value === 'string' ? scrubText(value) : censorSecrets(value);
+  return censorSecrets(value);
 }
 
 /**

@@ -27,12 +27,14 @@ const SECRET_KEY_SET: ReadonlySet<string> = new Set(SECRET_KEYS.map((key) => key
 const MAX_DEPTH = 4;
 
 /**
- * `value` with every field named like a secret (any case, up to four objects down) replaced by `[redacted]`.
+ * `value` with every field named like a secret (any case, up to four objects down) replaced by `[redacted]`, and
+ * strings in it scrubbed like messages (a URL with `?token=` in a `path` field).
  * The caller's object is never changed: what holds a secret is copied, everything else is returned as it is,
  * so a line without secrets costs one walk over its keys (pino's own wildcard `redact` cost ~25× more here).
  * Errors are left to pino's serializer.
  */
 export function censorSecrets(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return MAY_HOLD_SECRET.test(value) ? scrubText(value) : value;
   if (depth >= MAX_DEPTH || value === null || typeof value !== 'object' || value instanceof Error || value instanceof Date || Buffer.isBuffer(value)) return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
@@ -64,6 +66,9 @@ const TEXT_PATTERNS: [RegExp, string][] = [
   [/\b0x[0-9a-fA-F]{128,}\b/g, REDACTED],
   [/\b[\w.!#$%&'*+/=?^`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\b/g, '[email]'],
 ];
+
+/** A cheap first look before the patterns: what none of them can match without. */
+const MAY_HOLD_SECRET = /[=@]|eyJ|earer|0x|private key/i;
 
 /** Free text (a log message) with tokens, signatures and email addresses replaced. */
 export function scrubText(text: string): string {

@@ -72,13 +72,16 @@ export function pinoRequestLog(logger: PinoLogger) {
   return logRequests((line, level, message) => http[level](line, message));
 }
 
-/** Pretty mode (development): a short human line through Nest's console logger. */
+/**
+ * Pretty mode (development, tests): a short human line through Nest's console logger, at `log` (probes at
+ * `debug`) whatever the status: a 500 is logged with its stack by the exception filter already, and tests
+ * (LOG_LEVEL warn) that provoke 503s stay quiet.
+ */
 export function consoleRequestLog() {
   const logger = new Logger('HTTP');
   return logRequests((line, level, message) => {
     const text = `${message} ${line.requestId}${line.userId ? ` user=${line.userId}` : ''}`;
-    if (level === 'error') logger.error(text);
-    else if (level === 'debug') logger.debug(text);
+    if (level === 'debug') logger.debug(text);
     else logger.log(text);
   });
 }
