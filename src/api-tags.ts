@@ -5,6 +5,7 @@ export const API_TAGS: readonly { name: string; description: string }[] = [
   { name: 'accounts', description: 'Balances, the caller’s ledger entries and withdrawals (amounts are decimal strings)' },
   { name: 'markets', description: 'Prediction markets on an LMSR market maker: browse, quote, buy and sell outcome shares, positions' },
   { name: 'creators', description: 'Creator shares on a bonding curve: browse, quote, buy and sell whole shares, holders, your lots, dividends' },
+  { name: 'notifications', description: 'What happened to your money: resolved markets, dividends, closed positions, withdrawals, rounds, announcements; read state and email settings' },
   { name: 'perps', description: 'Live markets (perpetuals): candles of mid prices and the 24 h ticker of each symbol, from the price feed' },
   { name: 'rounds', description: 'Provably fair candle rounds: the live round, history, verification, positions and side bets, statistics, survival curve and tick timing' },
   { name: 'stats', description: 'Player statistics per venue and overall (yours, and public profiles), and your profile’s display name and visibility' },

@@ -17,6 +17,7 @@ import { EngineModule } from './engine/engine.module';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MarketsModule } from './markets/markets.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { QueuesModule } from './queues/queues.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
@@ -53,6 +54,7 @@ export class AppModule {
         RoundsModule,
         BlockchainModule,
         CreatorsModule,
+        NotificationsModule,
         RealtimeModule,
         QueuesModule,
       ],

@@ -93,9 +93,13 @@ describe('Perps (e2e)', () => {
     await quote('65000', '65010');
     const { user, socket } = await playerWithSocket();
     const opened = await post(user, '/api/v1/trades', { symbol: BTC, side: 'short', margin: '50', leverage: 5, takeProfit: '64000' }).expect(201);
-    const notified = nextEvent<{ kind: string; reason: string; positionId: string }>(socket, 'notification');
+    const notified = nextEvent<{ kind: string; data: { reason: string; positionId: string } }>(socket, 'notification');
     await quote('63890', '63900');
-    expect(await notified).toMatchObject({ kind: 'perp-trigger', reason: 'take_profit', positionId: opened.body.id });
+    const pushed = await notified;
+    expect(pushed).toMatchObject({ kind: 'perp-trigger', data: { reason: 'take_profit', positionId: opened.body.id } });
+    // Stored once, as the notification it pushed.
+    const stored = (await request(running.url).get('/api/v1/notifications').set(user.auth).expect(200)).body;
+    expect(stored).toMatchObject({ unreadCount: 1, data: [{ id: (pushed as unknown as { id: string }).id, kind: 'perp-trigger' }] });
     const closed = await position(user, opened.body.id);
     expect(closed).toMatchObject({ closeReason: 'take_profit', exitPrice: '63900.00000000' });
     expect(closed.fills[1]).toMatchObject({ kind: 'trigger', reason: 'take_profit', referencePrice: '64000.00000000', slippage: '100.00000000' });
@@ -105,9 +109,9 @@ describe('Perps (e2e)', () => {
     await quote('65000', '65010');
     const { user, socket } = await playerWithSocket();
     const opened = await post(user, '/api/v1/trades', { symbol: BTC, side: 'long', margin: '50', leverage: 5, stopLoss: '64000' }).expect(201);
-    const notified = nextEvent<{ reason: string }>(socket, 'notification');
+    const notified = nextEvent<{ data: { reason: string } }>(socket, 'notification');
     await quote('63500', '63510');
-    expect(await notified).toMatchObject({ reason: 'stop_loss' });
+    expect(await notified).toMatchObject({ data: { reason: 'stop_loss' } });
     const closed = await position(user, opened.body.id);
     expect(closed).toMatchObject({ closeReason: 'stop_loss', exitPrice: '63500.00000000' });
     expect(closed.fills[1]).toMatchObject({ reason: 'stop_loss', slippage: '500.00000000' });
@@ -117,9 +121,9 @@ describe('Perps (e2e)', () => {
     await quote('65000', '65010');
     const { user, socket } = await playerWithSocket();
     const opened = await post(user, '/api/v1/trades', { symbol: BTC, side: 'long', margin: '100', leverage: 40 }).expect(201);
-    const notified = nextEvent<{ reason: string }>(socket, 'notification');
+    const notified = nextEvent<{ data: { reason: string } }>(socket, 'notification');
     await quote('63000', '63010');
-    expect(await notified).toMatchObject({ reason: 'liquidation' });
+    expect(await notified).toMatchObject({ data: { reason: 'liquidation' } });
     const closed = await position(user, opened.body.id);
     expect(closed).toMatchObject({ closeReason: 'liquidation', payout: '0.000000', closeFee: '0.000000', exitPrice: '63000.00000000' });
     expect(Number(closed.liquidationGap)).toBeGreaterThan(0);

@@ -187,6 +187,12 @@ describe('Rounds: a full round at a fast tick (e2e)', () => {
     const sum = (values: bigint[]) => values.reduce((a, b) => a + b, 0n);
     expect(sum(alicePositions) + betPayout).toBe(sum(mineA.positions.map((p) => usdc(p.payout!))) + usdc(bet.payout!));
     expect(sum(bobPositions)).toBe(sum(mineB.positions.map((p) => usdc(p.payout!))));
+    // What the settlement paid Bob (his short, closed by it) is one notification; none when it paid him nothing.
+    const bobPaid = sum(bobPositions);
+    await eventually(async () => {
+      const notes = (await request(running.url).get('/api/v1/notifications?limit=100').set(bob.auth).expect(200)).body.data as { kind: string; data: { roundId: string; amount: string } }[];
+      expect(notes.filter((note) => note.kind === 'round-payout' && note.data.roundId === roundId).map((note) => note.data.amount)).toEqual(bobPaid > 0n ? [formatUsdc(bobPaid)] : []);
+    }, 10_000);
     const netOf = async (user: TestUser) => {
       let net = usdc('1000');
       for (const id of attemptedRoundIds) {

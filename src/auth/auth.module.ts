@@ -52,6 +52,6 @@ export function jwtOptions(config: AppConfig): JwtModuleOptions {
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
-  exports: [UsersService, AccessTokenService, SessionsService, AuthStateBroadcast],
+  exports: [UsersService, AccessTokenService, SessionsService, AuthStateBroadcast, MailerService],
 })
 export class AuthModule {}

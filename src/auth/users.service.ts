@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DomainEventBus } from '../common/events/domain-event-bus';
 import { AuthEvent, UserRolesChangedEvent } from './auth.events';
 import { randomBytes } from 'node:crypto';
-import { Brackets, DataSource, EntityManager, In } from 'typeorm';
+import { Brackets, DataSource, EntityManager, In, IsNull, Not } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { Conflict, NotFound } from '../common/errors/domain-error';
 import { UserEntity, UserRole, UserStatus } from './user.entity';
@@ -192,6 +192,20 @@ export class UsersService {
   async idsWithRole(role: UserRole): Promise<string[]> {
     const rows = await this.users().createQueryBuilder('user').select('user.id', 'id').where(':role = ANY(user.roles)', { role }).orderBy('user.created_at').getRawMany<{ id: string }>();
     return rows.map((row) => row.id);
+  }
+
+  /** Up to `limit` ids of active users after `afterId` in id order: a fan-out (an admin broadcast) walks every user with it. */
+  async activeIdsAfter(afterId: string | null, limit: number): Promise<string[]> {
+    const query = this.users().createQueryBuilder('user').select('user.id', 'id').where("user.status = 'active'").orderBy('user.id').limit(limit);
+    if (afterId) query.andWhere('user.id > :afterId', { afterId });
+    return (await query.getRawMany<{ id: string }>()).map((row) => row.id);
+  }
+
+  /** Email addresses by user id, of the users among `ids` who have one (to mail them: notification digests). */
+  async emails(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.users().find({ where: { id: In([...new Set(ids)]), email: Not(IsNull()) }, select: { id: true, email: true } });
+    return new Map(rows.map((row) => [row.id, row.email!]));
   }
 
   /** Usernames by user id, for lists that show other users (ids not found are left out). */

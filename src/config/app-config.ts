@@ -2,6 +2,7 @@ import { amountShapeProblem, parseAmount } from '../common/money/amount';
 import { USDC_DECIMALS } from '../common/money/usdc';
 import { ChainSettings, readChainSettings } from './chain-config';
 import { CreatorSettings, readCreatorSettings } from './creator-config';
+import { NotificationSettings, readNotificationSettings } from './notification-config';
 import { AnalyticsSettings, readAnalyticsSettings } from './analytics-config';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 
@@ -139,6 +140,8 @@ export class AppConfig {
   readonly marketJobBackoffMs!: number;
   /** Creator shares and dividends (src/config/creator-config.ts). */
   readonly creators!: CreatorSettings;
+  /** Notifications and their email digests (src/config/notification-config.ts). */
+  readonly notifications!: NotificationSettings;
   /** Statistics and leaderboards (src/config/analytics-config.ts). */
   readonly analytics!: AnalyticsSettings;
   // Price feed (src/trades/feed)
@@ -267,6 +270,7 @@ export class AppConfig {
       marketJobAttempts: read.integer('MARKET_JOB_ATTEMPTS', 10, { min: 1, max: 100 }),
       marketJobBackoffMs: read.integer('MARKET_JOB_BACKOFF_MS', 1000, { min: 1, max: 3_600_000 }),
       creators: readCreatorSettings(read),
+      notifications: readNotificationSettings(read),
       analytics: readAnalyticsSettings(read),
       // Price feed
       priceFeed: read.oneOf('PRICE_FEED', PRICE_FEEDS, 'simulator'),

@@ -7,6 +7,7 @@ import { LedgerMetrics } from '../accounts/ledger-metrics';
 import { ReconciliationService } from '../accounts/reconciliation.service';
 import { DepositWatcherMetrics } from '../blockchain/evm/deposit-watcher/deposit-watcher.metrics';
 import { EngineMetrics } from '../engine/engine-metrics';
+import { NotificationMetrics } from '../notifications/notification-metrics';
 import { QueueMetrics } from '../queues/queue-metrics';
 import { RealtimeConnections } from '../realtime/realtime-connections';
 import { RealtimePublisher } from '../realtime/realtime.publisher';
@@ -42,6 +43,7 @@ function appRegistry(): MetricsService {
   new RoundEngineMetrics(metrics);
   new PerpTriggerDriver(none, none, metrics);
   new DepositWatcherMetrics(metrics);
+  new NotificationMetrics(metrics);
   return metrics;
 }
 
@@ -184,6 +186,7 @@ describe('Prometheus alert rules and the Grafana dashboard', () => {
         'engine/engine-metrics.ts',
         'health/metrics.service.ts',
         'health/venue-metrics.ts',
+        'notifications/notification-metrics.ts',
         'queues/queue-metrics.ts',
         'realtime/realtime-connections.ts',
         'realtime/realtime.publisher.ts',

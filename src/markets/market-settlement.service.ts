@@ -2,8 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AccountRef, LedgerService, Movement, SystemAccount } from '../accounts/ledger.service';
-import { AppConfig } from '../config/app-config';
 import { DomainEventBus } from '../common/events/domain-event-bus';
+import { formatUsdc } from '../common/money/usdc';
+import { AppConfig } from '../config/app-config';
 import { MarketEvent } from './markets.events';
 import { cancellationRefund, cancellationSettlement, resolutionPayout } from './amm';
 import { MarketEntity } from './market.entity';
@@ -141,7 +142,33 @@ export class MarketSettlementService {
          FROM unnest($1::uuid[], $2::numeric[]) AS v(id, amount) WHERE p.id = v.id`,
       [rows.map((row) => row.id), amounts.map(String)],
     );
+    await this.recordSettled(manager, market, rows, amounts);
     return rows.length;
+  }
+
+  /** Tells (after commit) what each holder of the batch got: those holding shares, or refunded something. */
+  private async recordSettled(manager: EntityManager, market: MarketEntity, rows: UnsettledRow[], amounts: bigint[]): Promise<void> {
+    const payments = rows
+      .map((row, index) => ({ row, amount: amounts[index] }))
+      .filter(({ row, amount }) => amount > 0n || row.shares.some((shares) => BigInt(shares) > 0n))
+      .map(({ row, amount }) => ({ userId: row.user_id, amount: formatUsdc(amount) }));
+    if (payments.length === 0) return;
+    let resolvedOutcomeLabel: string | null = null;
+    if (market.status === 'RESOLVED') {
+      const [outcome] = (await manager.query(`SELECT label FROM market_outcomes WHERE market_id = $1 AND index = $2`, [market.id, market.resolvedOutcome])) as { label: string }[];
+      resolvedOutcomeLabel = outcome?.label ?? null;
+    }
+    this.events.afterCommit(manager, {
+      name: MarketEvent.PositionsSettled,
+      payload: {
+        marketId: market.id,
+        question: market.question,
+        status: market.status === 'RESOLVED' ? 'RESOLVED' : 'CANCELLED',
+        resolvedOutcome: market.resolvedOutcome,
+        resolvedOutcomeLabel,
+        payments,
+      },
+    });
   }
 
   /** Everything left in the pool goes to whoever funded the subsidy; the pool ends at zero. */

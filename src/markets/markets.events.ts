@@ -9,6 +9,7 @@ export const MarketEvent = {
   /** Every refund of a cancelled market is paid. */
   Cancelled: 'market.cancelled',
   Updated: 'market.updated',
+  PositionsSettled: 'market.positions-settled',
   /** Every position of a resolved or cancelled market was paid and the pool returned: its results are final. */
   Settled: 'market.settled',
 } as const;
@@ -38,6 +39,19 @@ export interface MarketTradedEvent extends MarketStateEvent {
   at: string;
 }
 
+/**
+ * One committed batch of a RESOLVED or CANCELLED market's settlement: what each holder in it got (decimal USDC,
+ * possibly 0 for a losing outcome). Each position is in exactly one batch; for the notifications module.
+ */
+export interface MarketPositionsSettledEvent {
+  marketId: string;
+  question: string;
+  status: 'RESOLVED' | 'CANCELLED';
+  resolvedOutcome: number | null;
+  resolvedOutcomeLabel: string | null;
+  payments: { userId: string; amount: string }[];
+}
+
 export interface MarketSettledEvent {
   marketId: string;
   status: 'RESOLVED' | 'CANCELLED';
@@ -52,6 +66,7 @@ declare module '../common/events/domain-event-map' {
     'market.cancelling': MarketStateEvent;
     'market.cancelled': MarketStateEvent;
     'market.updated': MarketStateEvent;
+    'market.positions-settled': MarketPositionsSettledEvent;
     'market.settled': MarketSettledEvent;
   }
 }

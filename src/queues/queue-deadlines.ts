@@ -9,6 +9,7 @@ export const QUEUE_DEADLINE_SECONDS: Readonly<Record<string, number>> = {
   'market-close': 120,
   'market-resolution': 300,
   withdrawals: 300,
+  notifications: 120,
   'chain-settlement': 600,
   'ledger-reconciliation': 1200,
   dividends: 3600,

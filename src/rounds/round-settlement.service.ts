@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { LedgerService, Movement, SystemAccount } from '../accounts/ledger.service';
 import { DomainEventBus } from '../common/events/domain-event-bus';
+import { formatUsdc } from '../common/money/usdc';
 import { UserUpdateEvent } from '../realtime/realtime.events';
 import { positionPayout, sideBetPayout, sideBetStatus } from './fairness/payouts';
 import { toPositionDto, toRoundSummary, toSideBetDto } from './round.mapper';
@@ -61,6 +62,12 @@ export class RoundSettlementService {
     }
     for (const bet of sideBets) {
       this.events.afterCommit(manager, { name: UserUpdateEvent.PositionUpdated, payload: { userId: bet.userId, position: { kind: 'side-bet', ...toSideBetDto(bet) } } });
+    }
+    const paid = new Map<string, bigint>();
+    for (const { userId, payout } of [...positions, ...sideBets]) paid.set(userId, (paid.get(userId) ?? 0n) + (payout ?? 0n));
+    const payouts = [...paid].filter(([, amount]) => amount > 0n).map(([userId, amount]) => ({ userId, amount: formatUsdc(amount) }));
+    if (payouts.length > 0) {
+      this.events.afterCommit(manager, { name: RoundEvent.Payouts, payload: { roundId: round.id, roundNumber: round.number, voided: round.status === 'VOIDED', payouts } });
     }
   }
 

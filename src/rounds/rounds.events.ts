@@ -13,6 +13,8 @@ export const RoundEvent = {
   Trade: 'round.trade',
   /** The round ended (rug or maxTicks) or was voided, seed revealed. */
   Ended: 'round.ended',
+  /** What each player was paid when the round settled (or was refunded when voided). */
+  Payouts: 'round.payouts',
   /** The settlement (or refund) of a round committed: every position is closed and every side bet resolved. */
   Settled: 'round.settled',
 } as const;
@@ -42,6 +44,14 @@ export interface RoundEndedEvent {
   result: RoundSummaryDto;
 }
 
+/** A settled round's payouts per player (decimal USDC, only players paid more than 0): for the notifications module. */
+export interface RoundPayoutsEvent {
+  roundId: string;
+  roundNumber: number;
+  voided: boolean;
+  payouts: { userId: string; amount: string }[];
+}
+
 export interface RoundSettledEvent {
   roundId: string;
   status: 'SETTLED' | 'VOIDED';
@@ -58,6 +68,7 @@ declare module '../common/events/domain-event-map' {
     'round.candle': RoundCandleEvent;
     'round.trade': RoundTradeEvent;
     'round.ended': RoundEndedEvent;
+    'round.payouts': RoundPayoutsEvent;
     'round.settled': RoundSettledEvent;
   }
 }

@@ -11,6 +11,8 @@ export const TradesEvent = {
   Ticker: 'perp.ticker',
   Candle: 'perp.candle',
   Traded: 'perp.traded',
+  /** A stop-loss, take-profit or liquidation closed a position (committed); the notifications module tells its owner. */
+  PositionTriggered: 'perp.position-triggered',
 } as const;
 
 /** Positions opened or closed by one command of a symbol's shard (metrics: `venue_trades_total`, `venue_volume_usdc_total`). */
@@ -38,20 +40,21 @@ declare module '../common/events/domain-event-map' {
     'perp.ticker': PerpTickerEvent;
     'perp.candle': PerpCandleEvent;
     'perp.traded': PerpTradedEvent;
+    'perp.position-triggered': PerpPositionTriggeredEvent;
   }
 }
 
 /**
  * Perps events reach the player through the shared user channels (UsersRealtime): a position as
- * `position:update` (`kind: 'perp-position'`), an order as `order:update` (`kind: 'perp-order'`), and a
- * `notification` when a stop-loss, take-profit or liquidation closed a position. Balances follow from the
- * ledger's own `balance.changed` (`balance:update`).
+ * `position:update` (`kind: 'perp-position'`) and an order as `order:update` (`kind: 'perp-order'`); a
+ * stop-loss, take-profit or liquidation raises `perp.position-triggered`, which the notifications module stores
+ * and pushes as a `notification`. Balances follow from the ledger's own `balance.changed` (`balance:update`).
  */
 export type PerpPositionUpdate = { kind: 'perp-position' } & PositionDto;
 export type PerpOrderUpdate = { kind: 'perp-order' } & OrderDto;
 
-export interface PerpTriggerNotification {
-  kind: 'perp-trigger';
+export interface PerpPositionTriggeredEvent {
+  userId: string;
   reason: 'stop_loss' | 'take_profit' | 'liquidation';
   positionId: string;
   symbol: string;
@@ -68,8 +71,5 @@ declare module '../realtime/realtime.events' {
   }
   interface UserOrderKinds {
     'perp-order': PerpOrderUpdate;
-  }
-  interface UserNotificationKinds {
-    'perp-trigger': PerpTriggerNotification;
   }
 }

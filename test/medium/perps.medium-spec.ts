@@ -9,7 +9,7 @@ import { formatPrice, parsePrice } from '../../src/trades/core/price';
 import { PerpFillEntity } from '../../src/trades/perp-fill.entity';
 import { PerpOrderEntity } from '../../src/trades/perp-order.entity';
 import { PerpPositionEntity } from '../../src/trades/perp-position.entity';
-import type { PerpOrderUpdate, PerpPositionUpdate, PerpTriggerNotification } from '../../src/trades/trades.events';
+import { TradesEvent, type PerpOrderUpdate, type PerpPositionTriggeredEvent, type PerpPositionUpdate } from '../../src/trades/trades.events';
 import { commandIdOf, TradingService } from '../../src/trades/trading.service';
 import type { EngineCommand } from '../../src/engine/venue';
 import { PerpCommandType, type OpenPayload } from '../../src/trades/venue/perp-commands';
@@ -212,8 +212,8 @@ describe('Perps: the venue rules of PerpVenue.applyBatch through TradingService 
     // pnl = floor(250 × (63800 − 65010) / 65010) = −4.653131
     expect(detail).toMatchObject({ status: 'closed', closeReason: 'stop_loss', exitPrice: '63800.00000000', realizedPnl: '-4.653131', closeFee: '0.125000', payout: '45.221869' });
     expect(detail.fills[1]).toMatchObject({ kind: 'trigger', reason: 'stop_loss', price: '63800.00000000', referencePrice: '64000.00000000', slippage: '200.00000000' });
-    const notes = medium.events.named<{ userId: string; notification: PerpTriggerNotification }>(UserUpdateEvent.NotificationCreated);
-    expect(notes.map((note) => [note.userId, note.notification.reason, note.notification.price])).toEqual([[frank.id, 'stop_loss', '63800.00000000']]);
+    const notes = medium.events.named<PerpPositionTriggeredEvent>(TradesEvent.PositionTriggered);
+    expect(notes.map((note) => [note.userId, note.reason, note.price])).toEqual([[frank.id, 'stop_loss', '63800.00000000']]);
     const after = await houseAndFees();
     expect(after.fees - before.fees).toBe(units('0.125') * 2n);
     expect(after.house - before.house).toBe(units('4.653131'));
@@ -274,8 +274,8 @@ describe('Perps: the venue rules of PerpVenue.applyBatch through TradingService 
     const after = await houseAndFees();
     expect(after.house - before.house).toBe(units('20'));
     expect(after.fees).toBe(before.fees);
-    const notes = medium.events.named<{ userId: string; notification: PerpTriggerNotification }>(UserUpdateEvent.NotificationCreated);
-    expect(notes.map((note) => [note.userId, note.notification.reason])).toContainEqual([ida.id, 'liquidation']);
+    const notes = medium.events.named<PerpPositionTriggeredEvent>(TradesEvent.PositionTriggered);
+    expect(notes.map((note) => [note.userId, note.reason])).toContainEqual([ida.id, 'liquidation']);
   });
 
   it('moves and removes triggers; a removed stop no longer fires', async () => {

@@ -146,7 +146,16 @@ describe('Rounds: the player rules of RoundsService against the real database (m
     expect(BigInt(outcome.result === 'settled' ? outcome.potToHouse : -1)).toBe(19_800_000n - longPayout - shortPayout);
     expect(medium.events.named(UserUpdateEvent.PositionUpdated).filter((event) => (event as { userId: string }).userId === gina.id)).toHaveLength(2);
 
+    // What each player was paid, once, for the notifications module (a player paid nothing is left out).
+    const paid = [
+      { userId: gina.id, amount: usdc(longPayout) },
+      { userId: hank.id, amount: usdc(shortPayout) },
+    ].filter((payout) => payout.amount !== usdc(0n));
+    expect(medium.events.named(RoundEvent.Payouts)).toEqual([{ roundId: round.id, roundNumber: expect.any(Number), voided: false, payouts: expect.arrayContaining(paid) }]);
+    expect((medium.events.named(RoundEvent.Payouts)[0] as { payouts: unknown[] }).payouts).toHaveLength(paid.length);
+
     await expect(medium.get(RoundSettlementService).settle(round.id)).resolves.toEqual({ roundId: round.id, result: 'already-settled' });
+    expect(medium.events.named(RoundEvent.Payouts)).toHaveLength(1);
     expect(await available(gina.id)).toBe(usdc(90_000_000n + longPayout));
     expect(await refusal(rounds.openPosition(gina.id, round.id, { side: 'long', amount: '1' }))).toMatchObject({ status: 409, error: 'RoundStateConflict' });
     expect(await refusal(rounds.placeSideBet(gina.id, round.id, { amount: '1' }))).toMatchObject({ status: 409, error: 'RoundStateConflict' });

@@ -33,13 +33,17 @@ export interface RoundBody {
  * Rounds state left by earlier runs must not slow this one down: admin overrides are cleared and
  * any live round from a dead run is made old enough to be voided at once by the new leader.
  */
-export async function resetRoundsVenue(databaseUrl: string): Promise<void> {
+/** Returns the highest round number so far: a round after it is one the next app created (the stale ones may still show until voided). */
+export async function resetRoundsVenue(databaseUrl: string): Promise<number> {
+  let highest = 0;
   await withDatabase(databaseUrl, async (client) => {
     const [{ exists }] = (await client.query(`SELECT to_regclass('public.rounds') IS NOT NULL AS exists`)) as { exists: boolean }[];
     if (!exists) return;
     await client.query(`DELETE FROM round_settings`);
     await client.query(`UPDATE rounds SET last_tick_at = now() - interval '1 day', status = 'ACTIVE', salt = COALESCE(salt, 'stale') WHERE status IN ('PENDING', 'ACTIVE')`);
+    highest = Number(((await client.query(`SELECT COALESCE(max(number), 0)::int AS n FROM rounds`)) as { n: number }[])[0].n);
   });
+  return highest;
 }
 
 /** A short-lived connection of its own, for tests that change the database while no app runs. */

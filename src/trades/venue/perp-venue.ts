@@ -773,19 +773,16 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     const what = reason === 'liquidation' ? 'was liquidated' : reason === 'stop_loss' ? 'hit its stop-loss' : 'hit its take-profit';
     const price = formatPrice(position.exitPrice!);
     this.events.afterCommit(manager, {
-      name: UserUpdateEvent.NotificationCreated,
+      name: TradesEvent.PositionTriggered,
       payload: {
         userId: position.userId,
-        notification: {
-          kind: 'perp-trigger',
-          reason,
-          positionId: position.id,
-          symbol: position.symbol,
-          message: `Your ${position.symbol} ${position.side} ${what} at ${price}`,
-          price,
-          payout: formatUsdc(position.payout ?? 0n),
-          at: at.toISOString(),
-        },
+        reason,
+        positionId: position.id,
+        symbol: position.symbol,
+        message: `Your ${position.symbol} ${position.side} ${what} at ${price}`,
+        price,
+        payout: formatUsdc(position.payout ?? 0n),
+        at: at.toISOString(),
       },
     });
   }

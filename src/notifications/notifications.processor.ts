@@ -1,0 +1,42 @@
+import { Processor } from '@nestjs/bullmq';
+import { Job } from 'bullmq';
+import { AppConfig } from '../config/app-config';
+import { JobWorker } from '../lifecycle/job-worker';
+import { NotificationBroadcasts } from './notification-broadcasts.service';
+import { NotificationDigests } from './notification-digests.service';
+import { NOTIFICATIONS_QUEUE, NotificationJobData, NotificationJobs } from './notification-jobs';
+import { NotificationsService } from './notifications.service';
+
+/** `notifications`: creates a cause's notifications, mails a user's digest, fans a broadcast out. */
+@Processor(NOTIFICATIONS_QUEUE, { autorun: false, concurrency: 4 })
+export class NotificationsProcessor extends JobWorker {
+  constructor(
+    private readonly notifications: NotificationsService,
+    private readonly digests: NotificationDigests,
+    private readonly broadcasts: NotificationBroadcasts,
+    private readonly jobs: NotificationJobs,
+    config: AppConfig,
+  ) {
+    super(config, 'NotificationsWorker');
+  }
+
+  /** A broadcast stored but never enqueued (the process stopped in between) is picked up at start. */
+  protected override async beforeStart(): Promise<void> {
+    for (const broadcastId of await this.broadcasts.unfinished()) await this.jobs.broadcast(broadcastId);
+  }
+
+  async process(job: Job<NotificationJobData>): Promise<{ created?: number; mailed?: number; notified?: number }> {
+    const data = job.data;
+    switch (data.name) {
+      case 'create':
+        return { created: (await this.notifications.create(data.drafts)).length };
+      case 'digest': {
+        const outcome = await this.digests.send(data.userId);
+        if (outcome.retryAt) await this.jobs.digest(data.userId, outcome.retryAt);
+        return { mailed: outcome.sent };
+      }
+      case 'broadcast':
+        return { notified: await this.broadcasts.deliver(data.broadcastId) };
+    }
+  }
+}

@@ -1,0 +1,163 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { UsersService } from '../auth/users.service';
+import { DomainEventBus } from '../common/events/domain-event-bus';
+import { offsetOf, toPage } from '../common/http/pagination';
+import { UserUpdateEvent } from '../realtime/realtime.events';
+import type { NotificationDraft } from './notification-drafts';
+import { NotificationNotFound } from './notification-errors';
+import { NotificationJobs } from './notification-jobs';
+import { NotificationMetrics } from './notification-metrics';
+import { EMAIL_BY_DEFAULT, NOTIFICATION_KINDS, NotificationKind } from './notification-kinds';
+import { ListNotificationsQueryDto, NotificationDto, NotificationPageDto, NotificationSettingsDto, ReadAllResultDto, UpdateNotificationSettingsDto } from './notification.dto';
+import './notifications.events';
+
+export interface NotificationRow {
+  id: string;
+  user_id: string;
+  kind: NotificationKind;
+  title: string;
+  body: string;
+  data: NotificationDto['data'];
+  read_at: Date | null;
+  email_due: boolean;
+  created_at: Date;
+}
+
+const COLUMNS = 'id, user_id, kind, title, body, data, read_at, email_due, created_at';
+
+function toDto(row: NotificationRow): NotificationDto {
+  return {
+    id: row.id,
+    kind: row.kind,
+    title: row.title,
+    body: row.body,
+    data: row.data,
+    readAt: row.read_at ? row.read_at.toISOString() : null,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+/**
+ * Per-user notifications: created once per cause (the unique `key`), pushed as `notification` to `user:<id>`
+ * after they commit, listed newest first, marked read. A notification whose kind the user gets by email waits for
+ * their next digest (NotificationDigests).
+ */
+@Injectable()
+export class NotificationsService {
+  private readonly logger = new Logger('Notifications');
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: DomainEventBus,
+    private readonly users: UsersService,
+    private readonly jobs: NotificationJobs,
+    private readonly metrics: NotificationMetrics,
+  ) {}
+
+  /** Creates what is not created yet (by key) and returns those it created; their digests are scheduled after the commit. */
+  async create(drafts: NotificationDraft[]): Promise<NotificationDto[]> {
+    if (drafts.length === 0) return [];
+    const emails = await this.users.emails(drafts.map((draft) => draft.userId));
+    const created = await this.dataSource.transaction((manager) => this.insert(manager, drafts, emails));
+    await this.committed(created);
+    return created.map(toDto);
+  }
+
+  /**
+   * In the caller's transaction: inserts the drafts whose key is new (`emails`: the users who can be mailed) and
+   * records their push for after the commit. The caller hands what it returns to `committed` once its transaction committed.
+   */
+  async insert(manager: EntityManager, drafts: NotificationDraft[], emails: Map<string, string>): Promise<NotificationRow[]> {
+    if (drafts.length === 0) return [];
+    const emailOff = await this.emailOff(manager, [...new Set(drafts.map((draft) => draft.userId))]);
+    const rows = (await manager.query(
+      `INSERT INTO notifications (user_id, kind, key, title, body, data, email_due)
+       SELECT v.user_id, v.kind, v.key, v.title, v.body, v.data::jsonb, v.email_due
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[]) AS v(user_id, kind, key, title, body, data, email_due)
+       ON CONFLICT (key) DO NOTHING
+       RETURNING ${COLUMNS}`,
+      [
+        drafts.map((draft) => draft.userId),
+        drafts.map((draft) => draft.kind),
+        drafts.map((draft) => draft.key),
+        drafts.map((draft) => draft.title.slice(0, 200)),
+        drafts.map((draft) => draft.body),
+        drafts.map((draft) => JSON.stringify(draft.data)),
+        drafts.map((draft) => emails.has(draft.userId) && !emailOff.has(`${draft.userId}:${draft.kind}`)),
+      ],
+    )) as NotificationRow[];
+    for (const row of rows) {
+      this.events.afterCommit(manager, { name: UserUpdateEvent.NotificationCreated, payload: { userId: row.user_id, notification: toDto(row) } });
+    }
+    return rows;
+  }
+
+  /** After `insert`'s transaction committed: counts them and schedules one digest job per user (and window) for those waiting for an email. */
+  async committed(created: Pick<NotificationRow, 'user_id' | 'email_due' | 'kind'>[]): Promise<void> {
+    for (const row of created) this.metrics.created.inc({ kind: row.kind });
+    const users = new Set(created.filter((row) => row.email_due).map((row) => row.user_id));
+    for (const userId of users) {
+      await this.jobs.digest(userId).catch((error: Error) => this.logger.error(`could not schedule the digest of user ${userId}: ${error.message}`));
+    }
+  }
+
+  async list(userId: string, query: ListNotificationsQueryDto): Promise<NotificationPageDto> {
+    const unreadOnly = query.unread === 'true';
+    const filter = unreadOnly ? 'AND read_at IS NULL' : '';
+    const rows = (await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM notifications WHERE user_id = $1 ${filter} ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`,
+      [userId, query.limit, offsetOf(query)],
+    )) as NotificationRow[];
+    const [counts] = (await this.dataSource.query(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE read_at IS NULL)::int AS unread FROM notifications WHERE user_id = $1`,
+      [userId],
+    )) as { total: number; unread: number }[];
+    return { ...toPage(rows.map(toDto), unreadOnly ? counts.unread : counts.total, query), unreadCount: counts.unread };
+  }
+
+  /** Marks one of the caller's notifications read (again: no change); anyone else's is not found. */
+  async markRead(userId: string, id: string): Promise<NotificationDto> {
+    const [rows] = (await this.dataSource.query(
+      `UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 AND user_id = $2 RETURNING ${COLUMNS}`,
+      [id, userId],
+    )) as [NotificationRow[], number];
+    if (rows.length === 0) throw new NotificationNotFound(id);
+    return toDto(rows[0]);
+  }
+
+  async markAllRead(userId: string): Promise<ReadAllResultDto> {
+    const [, marked] = (await this.dataSource.query(`UPDATE notifications SET read_at = now() WHERE user_id = $1 AND read_at IS NULL`, [userId])) as [unknown, number];
+    return { marked, unreadCount: 0 };
+  }
+
+  async settings(userId: string): Promise<NotificationSettingsDto> {
+    const rows = (await this.dataSource.query(`SELECT kind, email FROM notification_settings WHERE user_id = $1`, [userId])) as { kind: NotificationKind; email: boolean }[];
+    const chosen = new Map(rows.map((row) => [row.kind, row.email]));
+    return { settings: NOTIFICATION_KINDS.map((kind) => ({ kind, inApp: true as const, email: chosen.get(kind) ?? EMAIL_BY_DEFAULT })) };
+  }
+
+  async updateSettings(userId: string, changes: UpdateNotificationSettingsDto): Promise<NotificationSettingsDto> {
+    const entries = NOTIFICATION_KINDS.filter((kind) => changes[kind] !== undefined).map((kind) => [kind, changes[kind]!] as const);
+    if (entries.length > 0) {
+      await this.dataSource.query(
+        `INSERT INTO notification_settings (user_id, kind, email, updated_at)
+         SELECT $1, v.kind, v.email, now() FROM unnest($2::text[], $3::boolean[]) AS v(kind, email)
+         ON CONFLICT (user_id, kind) DO UPDATE SET email = excluded.email, updated_at = now()`,
+        [userId, entries.map(([kind]) => kind), entries.map(([, email]) => email)],
+      );
+    }
+    return this.settings(userId);
+  }
+
+  /** `<userId>:<kind>` of every kind these users turned email off for. */
+  async emailOff(manager: EntityManager, userIds: string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows = (await manager.query(`SELECT user_id, kind FROM notification_settings WHERE user_id = ANY($1::uuid[]) AND NOT email`, [userIds])) as {
+      user_id: string;
+      kind: string;
+    }[];
+    return new Set(rows.map((row) => `${row.user_id}:${row.kind}`));
+  }
+}
