@@ -18,6 +18,7 @@ import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MarketsModule } from './markets/markets.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { QueuesModule } from './queues/queues.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
 import { RoundsModule } from './rounds/rounds.module';
@@ -55,6 +56,7 @@ export class AppModule {
         CreatorsModule,
         NotificationsModule,
         RealtimeModule,
+        QueuesModule,
       ],
     };
   }

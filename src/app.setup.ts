@@ -10,7 +10,11 @@ import { requestIdMiddleware } from './common/http/request-id.middleware';
 import { RejectNulPipe } from './common/http/reject-nul.pipe';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { AppConfig } from './config/app-config';
+import { IDEMPOTENT_REPLAYED_HEADER } from './common/idempotency/idempotency.interceptor';
+import { appLogging } from './logging/app-logging';
+import { requestContext, routeOf } from './logging/request-log';
 import { MetricsService } from './health/metrics.service';
+import { QUEUES_BOARD_PATH, QueuesBoard } from './queues/queues-board';
 import { RealtimeServer } from './realtime/realtime-server';
 import { RedisIoAdapter } from './realtime/redis-io.adapter';
 import { API_TAGS } from './api-tags';
@@ -48,8 +52,9 @@ function recordHttpMetrics(metrics: MetricsService) {
   return (request: Request, response: Response, next: NextFunction) => {
     const stop = metrics.httpRequestDuration.startTimer({ method: request.method });
     response.on('finish', () => {
-      const route = (request.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      const route = routeOf(request);
       stop({ route, status: String(response.statusCode) });
+      if (response.getHeader(IDEMPOTENT_REPLAYED_HEADER) === 'true') metrics.idempotencyReplays.inc({ route });
     });
     next();
   };
@@ -62,11 +67,14 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
   app.set('trust proxy', config.trustProxyHops);
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
+  app.use(appLogging(config).requests());
   app.use(recordHttpMetrics(app.get(MetricsService)));
   app.use(helmet());
   app.use(cookieParser());
   // Nest's own JSON parser offers no `verify`; this one (same name) takes its place.
   app.use(json({ verify: refuseDeepJson() }));
+  app.use(requestContext());
+  app.use(QUEUES_BOARD_PATH, app.get(QueuesBoard).handler());
   app.enableCors({
     origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
     credentials: true,

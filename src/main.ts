@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConsoleLogger, DynamicModule, Logger, LogLevel } from '@nestjs/common';
+import { DynamicModule, Logger, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
@@ -14,16 +14,11 @@ import { MetricsService } from './health/metrics.service';
 import { UnhandledRejections } from './health/unhandled-rejections';
 import { EvmChain } from './blockchain/evm/evm-chain.service';
 import { startupBanner } from './startup-banner';
+import { appLogging } from './logging/app-logging';
 
-const LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  warn: ['fatal', 'error', 'warn'],
-  error: ['fatal', 'error'],
-};
-
-export function createLogger(config: AppConfig): ConsoleLogger {
-  return new ConsoleLogger({ json: config.logFormat === 'json', logLevels: LEVELS[config.logLevel], colors: config.logFormat === 'pretty' });
+/** JSON (pino) with LOG_FORMAT=json, the production default; Nest's console logger in `pretty`. */
+export function createLogger(config: AppConfig): LoggerService {
+  return appLogging(config).nest;
 }
 
 export async function createApp(config: AppConfig, rootModule: DynamicModule = AppModule.forRoot(config)): Promise<NestExpressApplication> {

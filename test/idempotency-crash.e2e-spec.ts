@@ -45,11 +45,16 @@ function startServer(): Promise<Server> {
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
   return new Promise((resolve, reject) => {
     let output = '';
+    let listened = false;
     const collect = (chunk: Buffer) => {
+      // Once listening, nothing is looked for: the server logs a line per request (JSON), and scanning all of it
+      // again for every chunk would make the harness, not the server, the bottleneck.
+      if (listened) return;
       output += chunk.toString();
       // The startup banner: "... listening on 127.0.0.1:PORT; clients use PUBLIC_URL ...".
       const listening = /listening on ([\d.]+:\d+);/.exec(output);
       if (listening) {
+        listened = true;
         clearTimeout(bootTimeout);
         resolve({ child, url: `http://${listening[1]}`, exited });
       }

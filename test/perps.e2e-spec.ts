@@ -191,4 +191,15 @@ describe('Perps (e2e)', () => {
     const exposure = await request(running.url).get('/api/v1/admin/perps/exposure').set(admin.auth).expect(200);
     expect(exposure.body.symbols.map((row: { symbol: string }) => row.symbol)).toContain(BTC);
   });
+
+  it('counts the trades above on /metrics: perps trades, volume, open interest, house P&L and the tick lag', async () => {
+    const text = (await request(running.url).get('/metrics').expect(200)).text;
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+    expect(value(/^venue_trades_total\{venue="perps"\} (\S+)$/m)).toBeGreaterThanOrEqual(8);
+    expect(value(/^venue_volume_usdc_total\{venue="perps"\} (\S+)$/m)).toBeGreaterThan(1000);
+    expect(value(/^venue_open_interest_usdc\{venue="perps",asset="USDC"\} (\S+)$/m)).toBeGreaterThanOrEqual(0);
+    // The liquidated margin went to the house.
+    expect(value(/^venue_house_pnl_usdc\{venue="perps",asset="USDC"\} (\S+)$/m)).not.toBeNaN();
+    expect(value(/^engine_tick_lag_seconds_count\{venue="perps"\} (\S+)$/m)).toBeGreaterThanOrEqual(1);
+  });
 });

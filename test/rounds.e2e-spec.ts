@@ -306,4 +306,13 @@ describe('Rounds: a full round at a fast tick (e2e)', () => {
     await waitForRound(running, last.number, ['PENDING', 'ACTIVE']);
     await request(running.url).put('/api/v1/admin/rounds/config').set(admin.auth).send({ feeBps: 100, sideBetMultiplier: '5' }).expect(200);
   });
+
+  it('reports the rounds played above on /metrics: trades, tick lag, the last tick’s age and settlement jobs', async () => {
+    const text = (await request(running.url).get('/metrics').expect(200)).text;
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+    expect(value(/^venue_trades_total\{venue="rounds"\} (\S+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^round_tick_lag_seconds_count (\S+)$/m)).toBeGreaterThan(10);
+    expect(value(/^round_last_tick_age_seconds (\S+)$/m) || 0).toBeLessThan(10);
+    expect(value(/^jobs_completed_total\{queue="round-settlement"\} (\S+)$/m)).toBeGreaterThanOrEqual(1);
+  });
 });

@@ -4,7 +4,17 @@ import type { WithdrawalDto } from './withdrawal.dto';
 export const AccountsEvent = {
   BalanceChanged: 'balance.changed',
   WithdrawalUpdated: 'withdrawal.updated',
+  HouseMoved: 'ledger.house-moved',
 } as const;
+
+/** The house account's net movement in one committed posting batch, per venue (metrics: `venue_house_pnl_usdc`). */
+export interface HouseMovedEvent {
+  /** From the postings' kind: `perp.*` → perps, `market.*` → prediction, `round.*` → rounds, `creator.*` → creators. */
+  venue: 'perps' | 'prediction' | 'rounds' | 'creators';
+  asset: string;
+  /** Signed decimal string: positive when the house gained. */
+  amount: string;
+}
 
 /** A withdrawal was requested or changed status (or was approved); `withdrawal` is the REST object. */
 export interface WithdrawalUpdatedEvent {
@@ -24,5 +34,6 @@ declare module '../common/events/domain-event-map' {
   interface DomainEventMap {
     'balance.changed': BalanceChangedEvent;
     'withdrawal.updated': WithdrawalUpdatedEvent;
+    'ledger.house-moved': HouseMovedEvent;
   }
 }

@@ -15,6 +15,7 @@ import { DepositsAdminController } from './deposits.admin.controller';
 import { DepositsController } from './deposits.controller';
 import { DepositsRealtime } from './deposits.realtime';
 import { DepositsService } from './deposits.service';
+import { LedgerMetrics } from './ledger-metrics';
 import { LedgerService } from './ledger.service';
 import { LEDGER_RECONCILIATION_QUEUE, ReconciliationProcessor } from './reconciliation.processor';
 import { ReconciliationService } from './reconciliation.service';
@@ -27,6 +28,7 @@ import { WithdrawalsService } from './withdrawals.service';
     AccountsRealtime,
     AssetsService,
     LedgerService,
+    LedgerMetrics,
     AccountsService,
     WithdrawalsService,
     ReconciliationService,

@@ -8,7 +8,7 @@ import { parseAmount } from '../common/money/amount';
 import { USDC_DECIMALS } from '../common/money/usdc';
 import { AssetsService, SETTLEMENT_ASSET } from './assets.service';
 import { DomainEventBus } from '../common/events/domain-event-bus';
-import { AccountsEvent } from './accounts.events';
+import { AccountsEvent, type HouseMovedEvent } from './accounts.events';
 import { Balances, ComputedSequence, computeSequence, LockedAccount, movementProblem, shardOf, Shortfall } from './ledger-posting';
 import { AccountRef, Posting, PostingMeta, Postings, positive, SHARDED_SYSTEM_ACCOUNTS, SystemAccount } from './ledger-vocabulary';
 import { isPgError, PgError } from '../database/pg-errors';
@@ -75,6 +75,9 @@ const unique = <T>(values: T[]): T[] => [...new Set(values)];
  * What became of one posting of `postBatch`: its result (posted, or replayed by its idempotency key), or the
  * refusal the single verbs would have thrown (InsufficientFunds), as a value; a refused posting moved nothing.
  */
+/** The venue a posting belongs to, by the first part of its kind (`perp.position.close` → perps). */
+const VENUE_OF_KIND: Record<string, HouseMovedEvent['venue'] | undefined> = { perp: 'perps', market: 'prediction', round: 'rounds', creator: 'creators' };
+
 export type PostingOutcome = { ok: true; result: PostingResult } | { ok: false; refusal: InsufficientFunds };
 
 /** An idempotency key of the batch was posted by another transaction meanwhile, and that changes what fits. */
@@ -317,13 +320,33 @@ export class LedgerService {
     }
 
     const outcomes: PostingOutcome[] = postings.map((posting) => ({ ok: true, result: replayOf(postedBefore.get(posting.idempotencyKey!)!) }));
+    const posted: Posting[] = [];
     indexes.forEach((index, step) => {
       const computed = sequence.steps[step];
       if (computed.outcome === 'refused') outcomes[index] = { ok: false, refusal: this.insufficientFunds(asset, computed.shortfall) };
       else if (computed.outcome === 'duplicate') outcomes[index] = { ok: true, result: replayOf(transactionIds.get(indexes[computed.of])!) };
-      else outcomes[index] = { ok: true, result: this.resultOf(manager, asset, transactionIds.get(index)!, computed.computed.balances, accountsById) };
+      else {
+        outcomes[index] = { ok: true, result: this.resultOf(manager, asset, transactionIds.get(index)!, computed.computed.balances, accountsById) };
+        posted.push(postings[index]);
+      }
     });
+    this.recordHouseMoves(manager, asset, posted);
     return outcomes;
+  }
+
+  /** The house's net movement per venue of what this batch posted, delivered after commit (for the P&L metric). */
+  private recordHouseMoves(manager: EntityManager, asset: string, posted: Posting[]): void {
+    const byVenue = new Map<HouseMovedEvent['venue'], bigint>();
+    for (const posting of posted) {
+      const venue = VENUE_OF_KIND[posting.kind.split('.')[0]];
+      if (!venue) continue;
+      for (const movement of posting.movements) {
+        if ('system' in movement.account && movement.account.system === SystemAccount.house.system) byVenue.set(venue, (byVenue.get(venue) ?? 0n) + movement.amount);
+      }
+    }
+    for (const [venue, amount] of byVenue) {
+      if (amount !== 0n) this.events.afterCommit(manager, { name: AccountsEvent.HouseMoved, payload: { venue, asset, amount: this.assets.format(asset, amount) } });
+    }
   }
 
   /** A posted posting's result, and its users' BalanceChanged events (the last of a transaction per user goes out). */

@@ -12,6 +12,16 @@ export interface ReconciliationCheck {
   run(): Promise<{ ok: boolean; details?: unknown }>;
 }
 
+/** How far an asset's ledger is off, in asset units (from the report's decimal strings). */
+function driftOf(asset: AssetReconciliationDto): number {
+  let drift = Math.abs(Number(asset.sumOfEntries));
+  for (const mismatch of asset.mismatches) {
+    if (mismatch.type === 'cachedBalance') drift += Math.abs(Number(mismatch.cached) - Number(mismatch.entries));
+    else if (mismatch.type === 'unbalancedTransaction') drift += Math.abs(Number(mismatch.entries));
+  }
+  return Number.isFinite(drift) ? drift : Number.MAX_VALUE;
+}
+
 /** At most this many mismatches of each type are reported per asset; one is enough to raise the alarm. */
 const MISMATCH_LIMIT = 100;
 
@@ -37,6 +47,10 @@ export class ReconciliationService {
   private readonly logger = new Logger('LedgerReconciliation');
   private readonly mismatchGauge: Gauge;
   private readonly runs: Counter;
+  private readonly okGauge: Gauge;
+  private readonly lastRun: Gauge;
+  private readonly drift: Gauge;
+  private readonly checkOk: Gauge;
   private readonly checks: ReconciliationCheck[] = [];
 
   constructor(
@@ -54,6 +68,28 @@ export class ReconciliationService {
       name: 'ledger_reconciliation_runs_total',
       help: 'Ledger reconciliations run, by result (ok or mismatch)',
       labelNames: ['result'] as const,
+      registers: [metrics.registry],
+    });
+    this.okGauge = new Gauge({
+      name: 'ledger_reconciliation_ok',
+      help: 'Result of the last scheduled ledger reconciliation on this instance: 1 ok, 0 mismatches or a failed check (absent before the first run)',
+      registers: [metrics.registry],
+    });
+    this.lastRun = new Gauge({
+      name: 'ledger_reconciliation_last_run_timestamp_seconds',
+      help: 'When the last scheduled ledger reconciliation finished on this instance (Unix seconds)',
+      registers: [metrics.registry],
+    });
+    this.drift = new Gauge({
+      name: 'ledger_reconciliation_drift',
+      help: 'Drift found by the last reconciliation per asset, in asset units: |sum of all entries| plus |cached balance − entries| over the mismatched accounts reported (0 when consistent)',
+      labelNames: ['asset'] as const,
+      registers: [metrics.registry],
+    });
+    this.checkOk = new Gauge({
+      name: 'ledger_reconciliation_check_ok',
+      help: 'Each venue invariant of the last reconciliation (market pools, creator reserves, vaults, ...): 1 ok, 0 failed',
+      labelNames: ['check'] as const,
       registers: [metrics.registry],
     });
   }
@@ -110,6 +146,10 @@ export class ReconciliationService {
       this.mismatchGauge.set({ asset: asset.asset }, asset.mismatches.length + (sumIsZero ? 0 : 1));
     }
     this.runs.inc({ result: report.ok ? 'ok' : 'mismatch' });
+    this.okGauge.set(report.ok ? 1 : 0);
+    this.lastRun.set(Date.now() / 1000);
+    for (const asset of report.assets) this.drift.set({ asset: asset.asset }, driftOf(asset));
+    for (const check of report.checks) this.checkOk.set({ check: check.name }, check.ok ? 1 : 0);
     if (!report.ok) {
       const broken = report.assets.filter((asset) => asset.mismatches.length > 0 || !/^-?0(\.0*)?$/.test(asset.sumOfEntries));
       const failedChecks = report.checks.filter((check) => !check.ok);

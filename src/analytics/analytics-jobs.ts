@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { JobWorker, runsJobs } from '../lifecycle/job-worker';
 import { LeaderboardService } from './leaderboard.service';
 import { RoundStatisticsService } from './round-statistics.service';
+import { withRequestId } from '../common/request-context';
 
 export const ANALYTICS_QUEUE = 'analytics';
 
@@ -26,7 +27,7 @@ export class AnalyticsJobs {
   constructor(@InjectQueue(ANALYTICS_QUEUE) private readonly queue: Queue) {}
 
   async enqueueRebuild(): Promise<string> {
-    const job = await this.queue.add(AnalyticsJob.Rebuild, {}, { jobId: `rebuild-${Math.floor(Date.now() / 60_000)}`, removeOnComplete: 100, removeOnFail: 100, attempts: 3, backoff: { type: 'exponential', delay: 1000 } });
+    const job = await this.queue.add(AnalyticsJob.Rebuild, withRequestId({}), { jobId: `rebuild-${Math.floor(Date.now() / 60_000)}`, removeOnComplete: 100, removeOnFail: 100, attempts: 3, backoff: { type: 'exponential', delay: 1000 } });
     return job.id!;
   }
 }

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
+import { withRequestId } from '../common/request-context';
 
 export const DIVIDENDS_QUEUE = 'dividends';
 
@@ -51,6 +52,6 @@ export class DividendJobs {
       return;
     }
     if (existing && rerun && (await existing.isCompleted())) await existing.remove().catch(() => undefined);
-    await this.queue.add('pay', { period: period.toISOString() }, { ...this.jobOptions, jobId });
+    await this.queue.add('pay', withRequestId({ period: period.toISOString() }), { ...this.jobOptions, jobId });
   }
 }

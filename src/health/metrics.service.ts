@@ -21,6 +21,14 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Counted by the HTTP metrics middleware from the `Idempotent-Replayed` answer header. */
+  readonly idempotencyReplays = new Counter({
+    name: 'idempotency_replays_total',
+    help: 'Requests answered from a stored Idempotency-Key answer instead of running again, by route',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

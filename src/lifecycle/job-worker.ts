@@ -1,5 +1,7 @@
 import { WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { runInJobContext } from '../common/request-context';
 import type { AppConfig } from '../config/app-config';
 
 /** Whether this instance runs BullMQ jobs and their cron backstops (APP_ROLE worker or all). */
@@ -9,7 +11,8 @@ export function runsJobs(config: AppConfig): boolean {
 
 /**
  * A BullMQ processor (declared with `autorun: false`) whose worker starts only on instances that run jobs.
- * `beforeStart` is for what must exist first, such as a repeatable job's scheduler.
+ * `beforeStart` is for what must exist first, such as a repeatable job's scheduler. Enqueue with
+ * `withRequestId(data)` (common/request-context) so the job's logs name the request that caused it.
  */
 export abstract class JobWorker extends WorkerHost implements OnApplicationBootstrap {
   protected readonly logger: Logger;
@@ -21,6 +24,10 @@ export abstract class JobWorker extends WorkerHost implements OnApplicationBoots
   ) {
     super();
     this.logger = new Logger(loggerName);
+    // Every job runs in the context of the request that enqueued it (its `requestId` data field), so its
+    // log lines, the jobs it enqueues and the broadcasts it makes carry that id.
+    const process = this.process.bind(this);
+    this.process = (job: Job, token?: string) => runInJobContext(job, () => process(job, token));
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
+import { withRequestId } from '../common/request-context';
 
 export const MARKET_CLOSE_QUEUE = 'market-close';
 export const MARKET_RESOLUTION_QUEUE = 'market-resolution';
@@ -89,6 +90,6 @@ export class MarketJobs {
       }
       return;
     }
-    await queue.add(name, { marketId }, { ...this.jobOptions, ...options });
+    await queue.add(name, withRequestId({ marketId }), { ...this.jobOptions, ...options });
   }
 }

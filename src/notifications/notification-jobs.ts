@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { digestWindowEnd } from './notification-digest';
 import type { NotificationDraft } from './notification-drafts';
 import { creationJobId, digestJobId } from './notification-keys';
+import { withRequestId } from '../common/request-context';
 
 export const NOTIFICATIONS_QUEUE = 'notifications';
 
@@ -38,15 +39,15 @@ export class NotificationJobs {
   async create(drafts: NotificationDraft[]): Promise<void> {
     if (drafts.length === 0) return;
     const jobId = creationJobId(drafts.map((draft) => draft.key));
-    await this.queue.add('create', { name: 'create', drafts }, { ...this.jobOptions, jobId });
+    await this.queue.add('create', withRequestId({ name: 'create' as const, drafts }), { ...this.jobOptions, jobId });
   }
 
   /** The user's digest at the end of the current window (or at `at`, when the last mail was too recent). */
   async digest(userId: string, at: Date = digestWindowEnd(new Date(), this.config.notifications.emailDigestMs)): Promise<void> {
-    await this.queue.add('digest', { name: 'digest', userId }, { ...this.jobOptions, jobId: digestJobId(userId, at), delay: Math.max(0, at.getTime() - Date.now()) });
+    await this.queue.add('digest', withRequestId({ name: 'digest' as const, userId }), { ...this.jobOptions, jobId: digestJobId(userId, at), delay: Math.max(0, at.getTime() - Date.now()) });
   }
 
   async broadcast(broadcastId: string): Promise<void> {
-    await this.queue.add('broadcast', { name: 'broadcast', broadcastId }, { ...this.jobOptions, jobId: `broadcast-${broadcastId}` });
+    await this.queue.add('broadcast', withRequestId({ name: 'broadcast' as const, broadcastId }), { ...this.jobOptions, jobId: `broadcast-${broadcastId}` });
   }
 }

@@ -1,4 +1,6 @@
 import type { Server } from 'socket.io';
+import { RequestContext } from '../common/request-context';
+import { MetricsService } from '../health/metrics.service';
 import { RealtimePublisher } from './realtime.publisher';
 import { RealtimeServer } from './realtime-server';
 import { RealtimeSnapshots } from './realtime-snapshots';
@@ -17,7 +19,7 @@ describe('RealtimePublisher during shutdown', () => {
     const server = new RealtimeServer();
     const { io, emit } = closedConnectionServer();
     server.attach(io);
-    const publisher = new RealtimePublisher(server, { remember: jest.fn() } as unknown as RealtimeSnapshots);
+    const publisher = new RealtimePublisher(server, { remember: jest.fn() } as unknown as RealtimeSnapshots, new MetricsService());
 
     server.detach();
     expect(server.closed).toBe(true);
@@ -34,5 +36,22 @@ describe('RealtimePublisher during shutdown', () => {
     server.detach();
     server.attach(closedConnectionServer().io);
     expect(server.io).toBeUndefined();
+  });
+});
+
+describe('RealtimePublisher request ids', () => {
+  it('names the request that caused a broadcast in a second argument, and times the broadcast', async () => {
+    const server = new RealtimeServer();
+    const emit = jest.fn();
+    server.attach({ to: () => ({ emit }), emit } as unknown as Server);
+    const metrics = new MetricsService();
+    const publisher = new RealtimePublisher(server, { remember: jest.fn() } as unknown as RealtimeSnapshots, metrics);
+
+    publisher.balanceUpdate('u-1', { asset: 'USDC', available: '1', locked: '0' });
+    RequestContext.run({ requestId: 'req-42' }, () => publisher.balanceUpdate('u-1', { asset: 'USDC', available: '2', locked: '0' }));
+
+    expect(emit).toHaveBeenNthCalledWith(1, 'balance:update', { asset: 'USDC', available: '1', locked: '0' });
+    expect(emit).toHaveBeenNthCalledWith(2, 'balance:update', { asset: 'USDC', available: '2', locked: '0' }, { requestId: 'req-42' });
+    expect(await metrics.registry.metrics()).toMatch(/^realtime_broadcast_seconds_count\{event="balance:update"\} 2$/m);
   });
 });

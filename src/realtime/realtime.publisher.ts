@@ -1,4 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Histogram } from 'prom-client';
+import { RequestContext } from '../common/request-context';
+import { MetricsService } from '../health/metrics.service';
 import { rooms } from './channels';
 import { RealtimeServer } from './realtime-server';
 import { RealtimeSnapshots } from './realtime-snapshots';
@@ -51,6 +54,8 @@ export interface RoundTarget {
  * module, which turn domain events (delivered after their transaction commits, see DomainEventBus)
  * into broadcasts. Payloads are the objects the REST API returns for the same thing.
  *
+ * A broadcast made while a request (or a job it enqueued) runs carries `{ requestId }` as a second argument.
+ *
  * State-like events (`round:state`, `round:ended`, `market:update`, `ticker`, `candle`, `book:update`) are
  * also cached per channel as the default snapshot a new subscriber receives.
  */
@@ -58,11 +63,21 @@ export interface RoundTarget {
 export class RealtimePublisher {
   private readonly logger = new Logger(RealtimePublisher.name);
   private droppedForShutdown = 0;
+  private readonly broadcastSeconds: Histogram<'event'>;
 
   constructor(
     private readonly server: RealtimeServer,
     private readonly snapshots: RealtimeSnapshots,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    this.broadcastSeconds = new Histogram({
+      name: 'realtime_broadcast_seconds',
+      help: 'Time to hand one broadcast to Socket.IO and the Redis adapter (serialize, local sockets, publish), by event',
+      labelNames: ['event'] as const,
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers: [metrics.registry],
+    });
+  }
 
   roundState(roundId: string, state: object, target: RoundTarget = { current: true }): void {
     const channels = this.roundRooms(roundId, target);
@@ -158,7 +173,12 @@ export class RealtimePublisher {
     for (const name of cacheIn) this.snapshots.remember(name, event, payload);
     const io = this.server.io;
     if (!io) return this.dropped(event);
-    io.to(channelNames).emit(event, payload);
+    const stop = this.broadcastSeconds.startTimer({ event });
+    // A broadcast caused by a request (or a job it enqueued) names it in a second argument, `{ requestId }`.
+    const requestId = RequestContext.requestId();
+    if (requestId) io.to(channelNames).emit(event, payload, { requestId });
+    else io.to(channelNames).emit(event, payload);
+    stop();
   }
 
   /** Never throws: work that finishes during shutdown (a settlement job) still completes. */

@@ -22,6 +22,7 @@ import { SeedChainsService } from './seed-chains.service';
 import { RoundTickTimingEntity } from './round-tick-timing.entity';
 import { TickTimingRecorder } from './tick-timing';
 import { isPgError, PgError } from '../database/pg-errors';
+import { RoundEngineMetrics } from './round-engine.metrics';
 
 interface LiveRound {
   round: RoundEntity;
@@ -58,6 +59,7 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
   private loopDone: Promise<void> = Promise.resolve();
   private wake: (() => void) | null = null;
   private lastRenewAt = 0;
+  private readonly metrics: RoundEngineMetrics;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -68,8 +70,11 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly chains: SeedChainsService,
     private readonly settlement: RoundSettlementQueue,
     private readonly events: DomainEventBus,
+    metrics: RoundEngineMetrics,
   ) {
     this.lease = new LeaderLease(redis, `${config.redisKeyPrefix}:rounds:engine-leader`, config.roundLeaseMs);
+    this.metrics = metrics;
+    metrics.reportLastTick(() => (this.live && this.live.round.status === 'ACTIVE' ? (this.live.round.lastTickAt ?? this.live.round.startsAt).getTime() : null));
   }
 
   get isLeader(): boolean {
@@ -407,6 +412,7 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
     timing.recordPass(Date.now(), dueTimes);
 
     Object.assign(round, { tick: generator.tick, price: BigInt(generator.close), lastTickAt: new Date() });
+    this.metrics.tickCommitted(startsAt + generator.tick * round.tickMs);
     await this.publishSideBets(resolvedBets);
     for (const candle of candles) {
       const at = new Date(startsAt + candle.tick * round.tickMs);

@@ -4,6 +4,7 @@ import { Job, Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { JobWorker } from '../lifecycle/job-worker';
 import { RoundSettlementService, SettlementOutcome } from './round-settlement.service';
+import { withRequestId } from '../common/request-context';
 
 export const ROUND_SETTLEMENT_QUEUE = 'round-settlement';
 
@@ -35,7 +36,7 @@ export class RoundSettlementQueue {
     }
     await this.queue.add(
       'settle',
-      { roundId },
+      withRequestId({ roundId }),
       { jobId: roundId, attempts: 10, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: 1000, removeOnFail: 1000 },
     );
   }

@@ -3,6 +3,8 @@ import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
 import { BlockchainModule } from '../blockchain/blockchain.module';
 import { RealtimeModule } from '../realtime/realtime.module';
+import { HealthModule } from '../health/health.module';
+import { RoundEngineMetrics } from './round-engine.metrics';
 import { RoundEngine } from './round-engine.service';
 import { RoundSettingsService } from './round-settings.service';
 import { RoundSettlementProcessor, RoundSettlementQueue, ROUND_SETTLEMENT_QUEUE } from './round-settlement.processor';
@@ -18,10 +20,11 @@ import { SeedCommitmentFeed } from './seed-commitment-feed';
 import { SeedChainsService } from './seed-chains.service';
 
 @Module({
-  imports: [AccountsModule, BlockchainModule, RealtimeModule, BullModule.registerQueue({ name: ROUND_SETTLEMENT_QUEUE })],
+  imports: [AccountsModule, BlockchainModule, RealtimeModule, HealthModule, BullModule.registerQueue({ name: ROUND_SETTLEMENT_QUEUE })],
   controllers: [RoundsController, RoundsAdminController],
   providers: [
     saltSourceProvider,
+    RoundEngineMetrics,
     SeedChainsService,
     RoundSettingsService,
     RoundsService,

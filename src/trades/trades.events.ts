@@ -10,9 +10,20 @@ import type { OrderDto, PositionDto } from './trades.dto';
 export const TradesEvent = {
   Ticker: 'perp.ticker',
   Candle: 'perp.candle',
+  Traded: 'perp.traded',
   /** A stop-loss, take-profit or liquidation closed a position (committed); the notifications module tells its owner. */
   PositionTriggered: 'perp.position-triggered',
 } as const;
+
+/** Positions opened or closed by one command of a symbol's shard (metrics: `venue_trades_total`, `venue_volume_usdc_total`). */
+export interface PerpTradedEvent {
+  symbol: string;
+  action: 'open' | 'close';
+  /** Positions opened or closed. */
+  trades: number;
+  /** Their notional, decimal string USDC. */
+  notional: string;
+}
 
 export interface PerpTickerEvent {
   symbol: string;
@@ -28,6 +39,7 @@ declare module '../common/events/domain-event-map' {
   interface DomainEventMap {
     'perp.ticker': PerpTickerEvent;
     'perp.candle': PerpCandleEvent;
+    'perp.traded': PerpTradedEvent;
     'perp.position-triggered': PerpPositionTriggeredEvent;
   }
 }

@@ -12,6 +12,7 @@ import { PerpMarketsService } from './perp-markets.service';
 import { PerpsAdminController } from './perps.admin.controller';
 import { PerpsController } from './perps.controller';
 import { TradingService } from './trading.service';
+import { PerpOpenInterest } from './perp-open-interest';
 import { PerpStatsQueries } from './perp-stats.queries';
 import { PERPS_VENUE_PROVIDERS } from './perps-venue.providers';
 import { OrdersController, PerpsExposureController, TradesController } from './trades.controller';
@@ -32,6 +33,7 @@ import { PERP_PRICE_BOARD, PERP_VOLUME } from './venue/perp-venue-deps';
     PerpCandles,
     PriceFeedService,
     FeedMetrics,
+    PerpOpenInterest,
     PerpMarketData,
     PerpMarketsService,
     TradesRealtime,

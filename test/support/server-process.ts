@@ -73,8 +73,13 @@ export function startServer(env: Record<string, string>, onOutput?: (output: str
 
   const waitForLog = (pattern: RegExp, timeoutMs = 30000) =>
     new Promise<string>((resolve, reject) => {
+      // Each check reads only the lines completed since the last one (a server logs a line per request).
+      let scanned = 0;
       const check = () => {
-        const found = logMessages(output).find((message) => pattern.test(message));
+        const exited = child.exitCode !== null || child.signalCode !== null;
+        const end = exited ? output.length : output.lastIndexOf('\n') + 1;
+        const found = end > scanned ? logMessages(output.slice(scanned, end)).find((message) => pattern.test(message)) : undefined;
+        scanned = Math.max(scanned, end);
         if (found !== undefined) return done(() => resolve(found));
         if (child.exitCode !== null || child.signalCode !== null) return done(() => reject(new Error(`server exited before logging ${pattern}:\n${output}`)));
       };

@@ -7,6 +7,7 @@ import { JobWorker } from '../../lifecycle/job-worker';
 import type { RoundEndedEvent, RoundStateEvent } from '../../rounds/rounds.events';
 import { OperatorTransactions } from '../evm/operator-transactions.service';
 import { RecordPass, SeedCommitmentsRecorder } from './seed-commitments.recorder';
+import { withRequestId } from '../../common/request-context';
 
 export const CHAIN_SETTLEMENT_QUEUE = 'chain-settlement';
 const SCHEDULER_ID = 'chain-settlement-sweep';
@@ -20,7 +21,7 @@ export class ChainSettlementJobs {
   constructor(@InjectQueue(CHAIN_SETTLEMENT_QUEUE) private readonly queue: Queue) {}
 
   async trigger(): Promise<void> {
-    await this.queue.add('record', {}, { jobId: `record-${Math.floor(Date.now() / 1000)}`, delay: 500, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: 100 });
+    await this.queue.add('record', withRequestId({}), { jobId: `record-${Math.floor(Date.now() / 1000)}`, delay: 500, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: 100 });
   }
 
   async schedule(everyMs: number): Promise<void> {

@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import { withRequestId } from '../../common/request-context';
 
 export const WITHDRAWALS_QUEUE = 'withdrawals';
 
@@ -57,6 +58,6 @@ export class WithdrawalJobs {
       }
       return;
     }
-    await this.queue.add(name, data, { jobId, attempts: 10, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: 1000 });
+    await this.queue.add(name, withRequestId(data), { jobId, attempts: 10, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: 1000 });
   }
 }

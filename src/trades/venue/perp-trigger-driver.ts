@@ -1,4 +1,6 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
+import { Histogram } from 'prom-client';
+import { MetricsService } from '../../health/metrics.service';
 import type { PriceQuote } from '../feed/price-quote';
 import { PERPS_VENUE, PerpCommandType, type ExpirePayload, type TickPayload } from './perp-commands';
 import { PERP_ENGINE, type PerpEngine } from './perp-engine';
@@ -21,11 +23,23 @@ export class PerpTriggerDriver implements OnModuleInit, OnModuleDestroy {
   private readonly led = new Set<string>();
   private stops: (() => void)[] = [];
   private expiryTimer?: NodeJS.Timeout;
+  private readonly tickLag?: Histogram<'venue'>;
 
   constructor(
     @Inject(PERP_ENGINE) private readonly engine: PerpEngine,
     @Inject(PERP_PRICE_BOARD) private readonly prices: PerpPriceBoard,
-  ) {}
+    @Optional() metrics?: MetricsService,
+  ) {
+    if (metrics) {
+      this.tickLag = new Histogram({
+        name: 'engine_tick_lag_seconds',
+        help: 'From a price quote reaching this instance to its tick command committed (or answered) by the venue engine, per venue; ticks a newer quote replaced are not counted',
+        labelNames: ['venue'] as const,
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        registers: [metrics.registry],
+      });
+    }
+  }
 
   onModuleInit(): void {
     this.stops.push(this.prices.onQuote((quote) => this.onQuote(quote)));
@@ -71,6 +85,7 @@ export class PerpTriggerDriver implements OnModuleInit, OnModuleDestroy {
           return null;
         });
         if (outcome && !outcome.ok) this.logger.warn(`tick ${symbol} refused: ${outcome.refusal.message}`);
+        if (outcome) this.tickLag?.observe({ venue: PERPS_VENUE }, Math.max(0, Date.now() - quote.receivedAt) / 1000);
       }
     } finally {
       this.ticking.delete(symbol);

@@ -273,7 +273,9 @@ export class PerpVenue implements VenueShard<PerpShardState> {
         fills.map((fill) => fill.fee.toString()),
       ],
     );
-    await this.volume.recordVolume(symbol, formatUsdc(opened.reduce((sum, { position }) => sum + position.notional, 0n)), now, manager);
+    const openedNotional = formatUsdc(opened.reduce((sum, { position }) => sum + position.notional, 0n));
+    await this.volume.recordVolume(symbol, openedNotional, now, manager);
+    this.traded(manager, symbol, 'open', opened.length, openedNotional);
     for (const { index, fingerprint, position, quote } of opened) {
       this.positionChanged(manager, position, quote);
       outcomes[index] = { ok: true, result: this.answer(fingerprint, toPositionDto(position, quote), []).result };
@@ -511,7 +513,9 @@ export class PerpVenue implements VenueShard<PerpShardState> {
         ]),
       ),
     );
-    await this.volume.recordVolume(state.symbol, formatUsdc(settled.reduce((sum, { closed }) => sum + closed.notional, 0n)), at, manager);
+    const closedNotional = formatUsdc(settled.reduce((sum, { closed }) => sum + closed.notional, 0n));
+    await this.volume.recordVolume(state.symbol, closedNotional, at, manager);
+    this.traded(manager, state.symbol, 'close', settled.length, closedNotional);
     for (const { closed, reason } of settled) {
       this.positionChanged(manager, closed, null);
       if (reason !== 'user') this.notifyTrigger(manager, closed, reason, at);
@@ -568,6 +572,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     }
     await this.recordFill(manager, position.id, 'open', null, fillPrice, order.price, order.heldFee, now);
     await this.volume.recordVolume(order.symbol, formatUsdc(position.notional), now, manager);
+    this.traded(manager, order.symbol, 'open', 1, formatUsdc(position.notional));
     Object.assign(order, { status: 'filled', positionId: position.id, endedAt: now });
     this.orderChanged(manager, order);
     this.positionChanged(manager, position, quote);
@@ -754,6 +759,10 @@ export class PerpVenue implements VenueShard<PerpShardState> {
 
   private positionChanged(manager: EntityManager, position: PerpPositionEntity, quote: MarkQuote | null): void {
     this.events.afterCommit(manager, { name: UserUpdateEvent.PositionUpdated, payload: { userId: position.userId, position: { kind: 'perp-position', ...toPositionDto(position, quote) } } });
+  }
+
+  private traded(manager: EntityManager, symbol: string, action: 'open' | 'close', trades: number, notional: string): void {
+    if (trades > 0) this.events.afterCommit(manager, { name: TradesEvent.Traded, payload: { symbol, action, trades, notional } });
   }
 
   private orderChanged(manager: EntityManager, order: PerpOrderEntity): void {
