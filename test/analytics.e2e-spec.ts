@@ -127,18 +127,19 @@ describe('Analytics: statistics and leaderboards after real rounds, over HTTP (e
   });
 
   it('leaderboards show public players by name and your own rank; a rebuild from PostgreSQL equals the incremental state', async () => {
-    const board = (await request(running.url).get('/api/v1/leaderboards?venue=rounds&metric=pnl&period=all&limit=10').set(bob.auth).expect(200)).body as {
+    const board = (await request(running.url).get('/api/v1/leaderboards?venue=rounds&metric=pnl&period=all&limit=100').set(bob.auth).expect(200)).body as {
       players: number;
       entries: Entry[];
       me: Entry | null;
     };
-    expect(board.players).toBe(2);
+    // Earlier suites' players share the database (and so the boards): ours are two of them.
+    expect(board.players).toBeGreaterThanOrEqual(2);
     expect(board.me).toMatchObject({ userId: bob.id, value: (await stats(bob)).venues.rounds.pnl });
     expect(board.entries.find((entry) => entry.userId === alice.id)).toMatchObject({ displayName: `Alice ${alice.id.slice(0, 8)}`, value: (await stats(alice)).venues.rounds.pnl });
-    const anonymous = (await request(running.url).get('/api/v1/leaderboards?venue=all&metric=volume&period=day').expect(200)).body as { entries: Entry[]; me: Entry | null };
+    const anonymous = (await request(running.url).get('/api/v1/leaderboards?venue=all&metric=volume&period=day&limit=100').expect(200)).body as { entries: Entry[]; me: Entry | null };
     expect(anonymous.me).toBeNull();
     expect(anonymous.entries.find((entry) => entry.userId === bob.id)).toBeUndefined();
-    expect(anonymous.entries).toHaveLength(2);
+    expect(anonymous.entries.length).toBeGreaterThanOrEqual(2);
     await request(running.url).get('/api/v1/leaderboards?metric=fame').expect(400);
 
     const leaderboards = running.app.get(LeaderboardService);

@@ -70,5 +70,19 @@ function toAuditEntryDto(row: AdminAuditEntity): AuditEntryDto {
 /** JSON for a jsonb column: bigints as decimal strings, Dates as ISO strings, undefined as null. */
 export function plainJson(value: unknown): unknown {
   if (value === undefined) return null;
-  return JSON.parse(JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item))) as unknown;
+  return wellFormedJson(JSON.parse(JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item))) as unknown);
+}
+
+function wellFormedJson(value: unknown): unknown {
+  if (typeof value === 'string') return wellFormed(value);
+  if (Array.isArray(value)) return value.map(wellFormedJson);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [wellFormed(key), wellFormedJson(item)]));
+}
+
+const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** jsonb refuses the `\ud800` escape of a lone surrogate (a 500 on a client's malformed text): stored as U+FFFD, as text columns do. */
+function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATES, '\uFFFD');
 }
