@@ -7,6 +7,7 @@ export const API_TAGS: readonly { name: string; description: string }[] = [
   { name: 'creators', description: 'Creator shares on a bonding curve: browse, quote, buy and sell whole shares, holders, your lots, dividends' },
   { name: 'perps', description: 'Live markets (perpetuals): candles of mid prices and the 24 h ticker of each symbol, from the price feed' },
   { name: 'rounds', description: 'Provably fair candle rounds: the live round, history, verification, positions and side bets' },
+  { name: 'strategies', description: 'Round strategies: a declarative rules document (JSON Schema published), exact backtests over revealed rounds, and the server playing them live' },
   { name: 'chains', description: 'On-chain money: the configured chains with their vault, token and seed-commitment addresses and confirmations' },
   { name: 'admin', description: 'Operators only (role admin): users, ledger adjustments and checks, markets, rounds, realtime notices' },
   { name: 'health', description: 'Liveness, readiness and Prometheus metrics for probes and scrapers (no /api/v1 prefix, never rate limited)' },

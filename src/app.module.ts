@@ -18,6 +18,7 @@ import { MarketsModule } from './markets/markets.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
 import { RoundsModule } from './rounds/rounds.module';
+import { StrategiesModule } from './strategies/strategies.module';
 import { TradesModule } from './trades/trades.module';
 
 @Module({})
@@ -45,6 +46,7 @@ export class AppModule {
         MarketsModule,
         TradesModule,
         RoundsModule,
+        StrategiesModule,
         BlockchainModule,
         CreatorsModule,
         RealtimeModule,
