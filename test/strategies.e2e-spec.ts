@@ -1,9 +1,10 @@
 import request from 'supertest';
 import { balancesOf, createAdmin, createFundedUser } from './support/ledger';
-import { resetRoundsVenue, usdc, waitFor, waitForStatus } from './support/rounds';
+import { currentRound, resetRoundsVenue, usdc, waitFor, waitForStatus } from './support/rounds';
 import { closeSockets, collect, connectSocket } from './support/sockets';
 import { RunningApp, startTestApp, testConfig } from './support/test-app';
 import type { TestUser } from './support/users';
+import { StrategyRunner } from '../src/strategies/strategy-runner.service';
 
 /** Short rounds, but ticks slow enough that a runner's stake lands on the tick its rule fired at, even on a busy machine. */
 const STRATEGY_ROUNDS = {
@@ -59,13 +60,34 @@ describe('Strategies: the server plays a strategy live and the backtest of those
   const create = (user: TestUser, body: object) => request(running.url).post('/api/v1/strategies').set(user.auth).send(body);
 
   /** Plays a strategy until it stops by itself, then checks the live rounds against the ledger and the backtest, to the minor unit. */
-  async function playUntilStopped(user: TestUser, body: object): Promise<{ strategy: StrategyBody; live: LiveRounds; backtest: BacktestBody }> {
+  async function playUntilStopped(user: TestUser, body: object, options: { restartMidRound?: boolean } = {}): Promise<{ strategy: StrategyBody; live: LiveRounds; backtest: BacktestBody; restarted: boolean }> {
     const created = await create(user, body).expect(201);
     const id = (created.body as StrategyBody).id;
     const started = (await request(running.url).post(`/api/v1/strategies/${id}/start`).set(user.auth).expect(200)).body as StrategyBody;
     expect(started).toMatchObject({ status: 'running', session: { startingBalance: '1000.000000', pnl: '0.000000', roundsPlayed: 0 } });
     // Rules are fixed while it runs.
     await request(running.url).patch(`/api/v1/strategies/${id}`).set(user.auth).send({ limits: {} }).expect(409);
+
+    let restarted = false;
+    if (options.restartMidRound) {
+      // Once the first round has played a few ticks (the strategy has acted), the runner loses its memory as a
+      // restarted process would: it rebuilds the play from the persisted candles and replays the same keys.
+      const round = await waitFor(
+        'the first round of the session past tick 6',
+        async () => {
+          const current = await currentRound(running);
+          if (!current || current.number !== started.session!.fromRound) return null;
+          if (current.status === 'PENDING') return null;
+          return current.status !== 'ACTIVE' || current.tick >= 6 ? current : null;
+        },
+        30_000,
+        20,
+      );
+      if (round.status === 'ACTIVE') {
+        running.app.get(StrategyRunner).forgetLiveRounds();
+        restarted = true;
+      }
+    }
 
     const strategy = await waitFor(
       `strategy ${id} to stop`,
@@ -118,14 +140,16 @@ describe('Strategies: the server plays a strategy live and the backtest of those
       .send({ fromRound: first, toRound: last, startingBalance: strategy.session!.startingBalance })
       .expect(200);
     expect(again.body).toEqual(backtest);
-    return { strategy, live, backtest };
+    return { strategy, live, backtest, restarted };
   }
 
   it('plays positions with exits and martingale side bets for three rounds, then stops at maxRounds; the backtest equals the ledger', async () => {
     const alice = await createFundedUser(running);
     const socket = await connectSocket(running, { auth: { token: alice.token } });
     const updates = collect<StrategyBody>(socket, 'strategy:update');
-    const { strategy, live, backtest } = await playUntilStopped(alice, {
+    const { strategy, live, backtest, restarted } = await playUntilStopped(
+      alice,
+      {
       name: 'early long with a side bet',
       venue: 'rounds',
       rules: {
@@ -133,8 +157,13 @@ describe('Strategies: the server plays a strategy live and the backtest of those
         sideBet: { when: { kind: 'tick-range', from: 4, to: 20 }, sizing: { kind: 'martingale', base: '1', multiplier: '2', maxStake: '4' } },
       },
       limits: { maxRounds: 3, maxStakePerRound: '20' },
-    });
+      },
+      { restartMidRound: true },
+    );
     expect(strategy).toMatchObject({ status: 'stopped', stopReason: 'max-rounds', session: { roundsPlayed: 3 } });
+    // The runner forgot the first round mid-way (unless it rugged before tick 6): it was still played to its end and recorded
+    // once, and the venue's rows in it equal the play's trades (checked above): nothing was done twice.
+    if (restarted) expect(live.rounds[0].roundNumber).toBe(strategy.session!.fromRound);
     expect(live.rounds).toHaveLength(3);
     expect(backtest.totals.roundsPlayed).toBe(3);
     // Every round staked: the entry at tick 2 and the side bet at tick 4 both come before any 30-tick round ends, unless it rugged first.

@@ -91,6 +91,14 @@ export class StrategyRunner {
     }
   }
 
+  /**
+   * Drops what this process knows of the live rounds, as a restart would (tests of the resume): the next
+   * candle rebuilds each play from the persisted candles and replays its commands under the same keys.
+   */
+  forgetLiveRounds(): void {
+    this.live.clear();
+  }
+
   /** Resolves once every strategy has finished its work in the live rounds (tests, shutdown). */
   async idle(): Promise<void> {
     for (const round of [...this.live.values()]) await Promise.all((await round.plays).map((live) => live.chain));
