@@ -39,6 +39,7 @@ export class CreateStrategies1796305735225 implements MigrationInterface {
       "trades" integer NOT NULL,
       "balance_after" numeric(78,0) NOT NULL,
       "declined" integer NOT NULL DEFAULT 0,
+      "slipped" integer NOT NULL DEFAULT 0,
       "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
       CONSTRAINT "PK_strategy_rounds" PRIMARY KEY ("id"),
       CONSTRAINT "UQ_strategy_rounds_round" UNIQUE ("strategy_id", "round_id"),

@@ -12,6 +12,7 @@ import { RoundsAdminService } from './rounds-admin.service';
 import { RoundsController } from './rounds.controller';
 import { RoundsRealtime } from './rounds.realtime';
 import { RoundsService } from './rounds.service';
+import { RoundTickHooks } from './round-tick-hooks';
 import { saltSourceProvider } from './salt-source.provider';
 import { SeedCommitmentFeed } from './seed-commitment-feed';
 import { SeedChainsService } from './seed-chains.service';
@@ -29,9 +30,10 @@ import { SeedChainsService } from './seed-chains.service';
     RoundSettlementQueue,
     RoundSettlementProcessor,
     RoundEngine,
+    RoundTickHooks,
     RoundsRealtime,
     SeedCommitmentFeed,
   ],
-  exports: [RoundsService],
+  exports: [RoundsService, RoundTickHooks],
 })
 export class RoundsModule {}

@@ -185,6 +185,9 @@ export class StrategyRoundResultDto {
 export class LiveStrategyRoundDto extends StrategyRoundResultDto {
   @ApiProperty({ example: 0, description: 'Actions the venue refused in this round (funds, a round that moved on)' })
   declined!: number;
+
+  @ApiProperty({ example: 0, description: 'Stakes filled at a later tick than their rule fired on (the runner fell behind the engine); 0 means the round replays exactly' })
+  slipped!: number;
 }
 
 export class StrategyRoundsDto {

@@ -221,7 +221,7 @@ export class StrategiesService {
    * transaction; a limit it reaches stops the strategy. A result recorded before (a restart, a second
    * runner) changes nothing. Rounds of a session the user already stopped are still recorded: their stakes were real.
    */
-  async recordRound(strategy: RunningStrategy, round: { id: string; number: number }, result: RoundPlayResult, declined: number, stopNow?: string): Promise<void> {
+  async recordRound(strategy: RunningStrategy, round: { id: string; number: number }, result: RoundPlayResult, counts: { declined: number; slipped: number }, stopNow?: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const row = await manager.findOne(StrategyEntity, { where: { id: strategy.id }, lock: { mode: 'pessimistic_write' } });
       if (!row || row.sessionId !== strategy.sessionId || !row.session) return;
@@ -229,7 +229,7 @@ export class StrategiesService {
         .createQueryBuilder()
         .insert()
         .into(StrategyRoundEntity)
-        .values({ strategyId: strategy.id, sessionId: strategy.sessionId, roundId: round.id, roundNumber: round.number, pnl: 0n, wagered: 0n, fees: 0n, trades: 0, balanceAfter: 0n, declined })
+        .values({ strategyId: strategy.id, sessionId: strategy.sessionId, roundId: round.id, roundNumber: round.number, pnl: 0n, wagered: 0n, fees: 0n, trades: 0, balanceAfter: 0n, ...counts })
         .orIgnore()
         .returning(['id'])
         .execute()) as { raw: { id: string }[] };

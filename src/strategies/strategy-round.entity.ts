@@ -42,6 +42,10 @@ export class StrategyRoundEntity {
   @Column({ type: 'integer', default: 0 })
   declined!: number;
 
+  /** Stakes the venue filled at a later tick than the one their rule fired on (the runner fell behind the engine): a replay fills them at the rule's tick. */
+  @Column({ type: 'integer', default: 0 })
+  slipped!: number;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error';
 import { OnDomainEvent } from '../common/events/on-domain-event.decorator';
 import { IdempotencyService } from '../common/idempotency/idempotency.service';
@@ -9,6 +9,7 @@ import { START_PRICE } from '../rounds/fairness/round-params';
 import type { RoundPositionDto, RoundSideBetDto, RoundSummaryDto } from '../rounds/rounds.dto';
 import { RoundCandleEvent, RoundEndedEvent, RoundEvent, RoundStateEvent } from '../rounds/rounds.events';
 import { RoundsService } from '../rounds/rounds.service';
+import { RoundTickHooks } from '../rounds/round-tick-hooks';
 import { RoundPlay, type RoundTerms, type StrategyAction } from './core/round-play';
 import { StrategyEvent, StrategyUpdatedEvent } from './strategies.events';
 import { RunningStrategy, StrategiesService } from './strategies.service';
@@ -20,6 +21,7 @@ interface LivePlay {
   chain: Promise<void>;
   halted: boolean;
   declined: number;
+  slipped: number;
   /** A stake refused for lack of funds: the session stops once the round is recorded. */
   refused: boolean;
   positionId?: string;
@@ -42,7 +44,7 @@ interface LiveRound {
  * nothing is done twice.
  */
 @Injectable()
-export class StrategyRunner {
+export class StrategyRunner implements OnModuleInit {
   private readonly logger = new Logger('StrategyRunner');
   private readonly live = new Map<string, LiveRound>();
 
@@ -50,7 +52,20 @@ export class StrategyRunner {
     private readonly strategies: StrategiesService,
     private readonly rounds: RoundsService,
     private readonly idempotency: IdempotencyService,
+    private readonly tickHooks: RoundTickHooks,
   ) {}
+
+  /** The engine waits (at most a tick) for the stakes of each tick before generating the next, so they fill at that tick. */
+  onModuleInit(): void {
+    this.tickHooks.register((roundId) => this.settled(roundId));
+  }
+
+  /** Resolves once every play of the round has done what the events delivered so far asked of it. */
+  private async settled(roundId: string): Promise<void> {
+    const round = this.live.get(roundId);
+    if (!round) return;
+    await Promise.all((await round.plays).map((live) => live.chain));
+  }
 
   @OnDomainEvent(RoundEvent.State)
   onState(event: RoundStateEvent): void {
@@ -115,7 +130,7 @@ export class StrategyRunner {
         Object.assign(round, { number: summary.number, terms });
         const strategies = await this.strategies.runningFor(roundId, summary.number);
         return strategies.map((strategy) => {
-          const live: LivePlay = { strategy, play: new RoundPlay(strategy.rules, strategy.limits, terms, strategy.session), chain: Promise.resolve(), halted: false, declined: 0, refused: false };
+          const live: LivePlay = { strategy, play: new RoundPlay(strategy.rules, strategy.limits, terms, strategy.session), chain: Promise.resolve(), halted: false, declined: 0, slipped: 0, refused: false };
           const start = BigInt(START_PRICE);
           live.chain = live.chain.then(() => this.step(round, live, 0, start));
           for (const candle of candles) live.chain = live.chain.then(() => this.step(round, live, candle.tick, parsePrice(candle.close)));
@@ -147,10 +162,10 @@ export class StrategyRunner {
       for (const action of actions) live.play.declined(action);
       return;
     }
-    for (const action of actions) await this.execute(round, live, action);
+    for (const action of actions) await this.execute(round, live, action, tick);
   }
 
-  private async execute(round: LiveRound, live: LivePlay, action: StrategyAction): Promise<void> {
+  private async execute(round: LiveRound, live: LivePlay, action: StrategyAction, tick: number): Promise<void> {
     const { strategy } = live;
     const key = `strategy:${strategy.id}:round:${round.roundId}:${action.key}`;
     const request = action.kind === 'close' ? { action: action.key } : { action: action.key, amount: action.amount.toString(), side: action.kind === 'open' ? action.side : undefined };
@@ -158,7 +173,7 @@ export class StrategyRunner {
     try {
       const answer = await this.idempotency.execute(record, () => this.command(round, live, action), () => 201);
       if (answer.status >= 400) throw new RefusedBefore(answer.body);
-      this.apply(live, action, answer.body);
+      this.apply(live, action, answer.body, tick);
     } catch (error) {
       live.play.declined(action);
       live.declined += 1;
@@ -176,7 +191,9 @@ export class StrategyRunner {
   }
 
   /** What the venue answered (now, or stored from an earlier run of the same key) becomes the play's fill. */
-  private apply(live: LivePlay, action: StrategyAction, body: unknown): void {
+  private apply(live: LivePlay, action: StrategyAction, body: unknown, tick: number): void {
+    const filledAt = action.kind === 'side-bet' ? (body as RoundSideBetDto).startTick - 1 : action.kind === 'open' ? (body as RoundPositionDto).entryTick : (body as RoundPositionDto).exitTick;
+    if (filledAt !== tick) live.slipped += 1;
     if (action.kind === 'open') {
       const position = body as RoundPositionDto;
       live.positionId = position.id;
@@ -202,7 +219,7 @@ export class StrategyRunner {
     if (summary.status === 'VOIDED') return;
     const result = live.play.finish({ rugTick: summary.rugTick, finalClose: parsePrice(summary.price) });
     try {
-      await this.strategies.recordRound(live.strategy, { id: round.roundId, number: round.number }, result, live.declined, live.refused ? 'refused' : undefined);
+      await this.strategies.recordRound(live.strategy, { id: round.roundId, number: round.number }, result, { declined: live.declined, slipped: live.slipped }, live.refused ? 'refused' : undefined);
     } catch (error) {
       this.logger.error(`strategy ${live.strategy.id} round ${round.number}: recording the result failed: ${(error as Error).message}`);
     }

@@ -65,6 +65,7 @@ export function toLiveRoundDto(row: StrategyRoundEntity): LiveStrategyRoundDto {
     trades: row.trades,
     balanceAfter: formatUsdc(row.balanceAfter),
     declined: row.declined,
+    slipped: row.slipped,
   };
 }
 
