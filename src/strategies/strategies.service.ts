@@ -11,7 +11,7 @@ import { offsetOf, Page, PageQueryDto, toPage } from '../common/http/pagination'
 import { formatUsdc, parseUsdc } from '../common/money/usdc';
 import { commandTransaction } from '../common/transactions/command-transaction';
 import { RoundsService, type ReplayableRound } from '../rounds/rounds.service';
-import { backtest, type ReplayRound } from './core/backtest';
+import { backtestRounds, ReplayPathCache, type BacktestResult, type ReplayRound } from './core/backtest';
 import type { RoundPlayResult } from './core/round-play';
 import { afterRound, newSession, winRate, type SessionState } from './core/session';
 import { STRATEGY_SCHEMA, validateStrategy, type CompiledLimits, type CompiledRules } from './core/strategy-rules';
@@ -31,6 +31,9 @@ import { StrategyEvent } from './strategies.events';
 import { StrategyEntity } from './strategy.entity';
 import { StrategyRoundEntity } from './strategy-round.entity';
 
+/** A backtest computes for at most this long before letting other work of the process run. */
+const BACKTEST_SLICE_MS = 20;
+
 /** A running strategy as the runner plays it. */
 export interface RunningStrategy {
   id: string;
@@ -44,6 +47,9 @@ export interface RunningStrategy {
 /** Saved strategies, their sessions and backtests. Owner checks are in every query: another user's strategy is a 404. */
 @Injectable()
 export class StrategiesService {
+  /** Recomputed paths of past rounds, shared by every backtest of this process. */
+  private readonly paths = new ReplayPathCache();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly rounds: RoundsService,
@@ -172,7 +178,7 @@ export class StrategiesService {
     if (body.fromRound !== undefined && body.toRound !== undefined && body.toRound < body.fromRound) throw new InvalidField('toRound', 'must be at least fromRound');
     const found = await this.rounds.replayable({ fromNumber: body.fromRound, toNumber: body.toRound, last: body.rounds, limit: STRATEGY_BACKTEST_MAX_ROUNDS + 1 });
     if (found.length > STRATEGY_BACKTEST_MAX_ROUNDS) throw new BacktestTooLarge(STRATEGY_BACKTEST_MAX_ROUNDS);
-    const result = backtest(rules, limits, startingBalance, found.map(toReplayRound));
+    const result = await this.replay(rules, limits, startingBalance, found.map(toReplayRound));
     const session = result.session;
     return {
       startingBalance: formatUsdc(startingBalance),
@@ -192,6 +198,20 @@ export class StrategiesService {
         stoppedBy: result.stoppedBy,
       },
     };
+  }
+
+  /** Runs the replay a few rounds at a time, letting the event loop (round ticks, other requests) run in between. */
+  private async replay(rules: CompiledRules, limits: CompiledLimits, startingBalance: bigint, rounds: ReplayRound[]): Promise<BacktestResult> {
+    const replay = backtestRounds(rules, limits, startingBalance, rounds, (round) => this.paths.pathOf(round));
+    let sinceYield = Date.now();
+    for (;;) {
+      const step = replay.next();
+      if (step.done) return step.value;
+      if (Date.now() - sinceYield >= BACKTEST_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sinceYield = Date.now();
+      }
+    }
   }
 
   // ---- the runner's side ----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { CandlePathGenerator } from '../../rounds/fairness/candle-path';
 import { DEFAULT_ROUND_PARAMS } from '../../rounds/fairness/round-params';
 import { roundSeedOf } from '../../rounds/fairness/round-seed';
-import { backtest, playRound, type ReplayRound } from './backtest';
+import { backtest, playRound, recomputePath, ReplayPathCache, type ReplayRound } from './backtest';
 import { RoundPlay, type RoundTerms } from './round-play';
 import { newSession } from './session';
 import { validateStrategy, type CompiledLimits, type CompiledRules } from './strategy-rules';
@@ -184,6 +184,22 @@ describe('backtest', () => {
     expect(result.session.pnl).toBeLessThanOrEqual(-15_000_000n);
     const before = result.session.pnl - result.rounds.at(-1)!.result.pnl;
     expect(before).toBeGreaterThan(-15_000_000n);
+  });
+
+  it('gives the same result from cached paths, generating each path once', () => {
+    const cache = new ReplayPathCache(100);
+    const generated: string[] = [];
+    const pathOf = (round: ReplayRound) => {
+      generated.push(round.terms.roundId);
+      return cache.pathOf(round);
+    };
+    const plain = backtest(strategy.rules, strategy.limits, 500_000_000n, rounds);
+    expect(backtest(strategy.rules, strategy.limits, 500_000_000n, rounds, pathOf)).toEqual(plain);
+    expect(backtest(strategy.rules, strategy.limits, 500_000_000n, rounds, pathOf)).toEqual(plain);
+    expect(cache.pathOf(rounds[3])).toEqual(recomputePath(rounds[3]));
+    const small = new ReplayPathCache(2);
+    for (const round of rounds.slice(0, 3)) small.pathOf(round);
+    expect(small.pathOf(rounds[2])).toBe(small.pathOf(rounds[2]));
   });
 
   it('flags a recorded round whose path does not follow from its seed', () => {
