@@ -114,11 +114,6 @@ export class StrategyRunner implements OnModuleInit {
     this.live.clear();
   }
 
-  /** Resolves once every strategy has finished its work in the live rounds (tests, shutdown). */
-  async idle(): Promise<void> {
-    for (const round of [...this.live.values()]) await Promise.all((await round.plays).map((live) => live.chain));
-  }
-
   /** Starts following a round: loads the strategies that play it, then feeds them tick 0 and the candles persisted so far. */
   private track(roundId: string, source: Promise<{ summary: RoundSummaryDto; candles: { tick: number; close: string }[] }>): LiveRound {
     const round: LiveRound = { roundId, number: 0, terms: null, plays: Promise.resolve([]) };
