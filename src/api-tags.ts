@@ -10,6 +10,7 @@ export const API_TAGS: readonly { name: string; description: string }[] = [
   { name: 'rounds', description: 'Provably fair candle rounds: the live round, history, verification, positions and side bets, statistics, survival curve and tick timing' },
   { name: 'stats', description: 'Player statistics per venue and overall (yours, and public profiles), and your profile’s display name and visibility' },
   { name: 'leaderboards', description: 'Top players by P&L or volume, per venue or overall, for the day, the week or all time, with your own rank' },
+  { name: 'strategies', description: 'Round strategies: a declarative rules document (JSON Schema published), exact backtests over revealed rounds, and the server playing them live' },
   { name: 'chains', description: 'On-chain money: the configured chains with their vault, token and seed-commitment addresses and confirmations' },
   { name: 'admin', description: 'Operators only (role admin): users, ledger adjustments and checks, markets, rounds, realtime notices' },
   { name: 'health', description: 'Liveness, readiness and Prometheus metrics for probes and scrapers (no /api/v1 prefix, never rate limited)' },

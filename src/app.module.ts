@@ -22,6 +22,7 @@ import { QueuesModule } from './queues/queues.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
 import { RoundsModule } from './rounds/rounds.module';
+import { StrategiesModule } from './strategies/strategies.module';
 import { TradesModule } from './trades/trades.module';
 
 @Module({})
@@ -52,6 +53,7 @@ export class AppModule {
         // Before RoundsModule: its routes /rounds/stats and /rounds/timing must be matched before /rounds/:id.
         AnalyticsModule,
         RoundsModule,
+        StrategiesModule,
         BlockchainModule,
         CreatorsModule,
         NotificationsModule,

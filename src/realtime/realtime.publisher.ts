@@ -29,6 +29,7 @@ export const RealtimeEvent = {
   MarketResolved: 'market:resolved',
   CreatorTrade: 'creator:trade',
   CreatorUpdate: 'creator:update',
+  StrategyUpdate: 'strategy:update',
 } as const;
 export type RealtimeEventName = (typeof RealtimeEvent)[keyof typeof RealtimeEvent];
 
@@ -155,6 +156,11 @@ export class RealtimePublisher {
 
   notification(userId: string, notification: object): void {
     this.toChannels([rooms.user(userId)], RealtimeEvent.Notification, notification);
+  }
+
+  /** A strategy of the user started, played a round or stopped (the REST object). */
+  strategyUpdate(userId: string, strategy: object): void {
+    this.toChannels([rooms.user(userId)], RealtimeEvent.StrategyUpdate, strategy);
   }
 
   /** To every connected socket, anonymous ones included, on every instance. */

@@ -14,6 +14,7 @@ import { insertPendingRound } from './new-round';
 import { toCandleDto, toRoundSummary, toSideBetDto } from './round.mapper';
 import { RoundRules, RoundSettingsService } from './round-settings.service';
 import { RoundSettlementQueue } from './round-settlement.processor';
+import { RoundTickHooks } from './round-tick-hooks';
 import { RoundSideBetEntity } from './round-side-bet.entity';
 import { LIVE_ROUND_STATUSES, RoundEntity } from './round.entity';
 import { RoundEvent } from './rounds.events';
@@ -48,7 +49,8 @@ const SALT_LATE_WARNING_MS = 10_000;
  * `tickMs` anchored to the start time (catching up at once after a stall), persists every candle
  * with the fencing token checked, ends the round on rug or maxTicks (revealing the seed) and
  * enqueues its settlement. A new leader resumes the live round from the last persisted tick when
- * the gap is under ROUND_RESUME_WINDOW_MS, and voids it otherwise.
+ * the gap is under ROUND_RESUME_WINDOW_MS, and voids it otherwise. After each tick is published (tick 0 at
+ * the start) it awaits the RoundTickHooks, bounded, so work such as the strategy runner's stakes lands at that tick.
  */
 @Injectable()
 export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
@@ -71,6 +73,7 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly settlement: RoundSettlementQueue,
     private readonly events: DomainEventBus,
     metrics: RoundEngineMetrics,
+    private readonly tickHooks: RoundTickHooks,
   ) {
     this.lease = new LeaderLease(redis, `${config.redisKeyPrefix}:rounds:engine-leader`, config.roundLeaseMs);
     this.metrics = metrics;
@@ -327,6 +330,7 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
     Object.assign(round, { status: 'ACTIVE', salt: drawn.salt, saltSource: drawn.source, saltProof: drawn.proof, startsAt, lastTickAt: new Date(now) });
     live.generator = await this.generatorFor(this.dataSource.manager, round);
     this.publishState(round);
+    await this.tickHooks.afterTick(round.id, 0, round.tickMs);
     return null;
   }
 
@@ -431,6 +435,7 @@ export class RoundEngine implements OnApplicationBootstrap, OnModuleDestroy {
       await this.enqueue(round.id);
       return 0;
     }
+    await this.tickHooks.afterTick(round.id, generator.tick, round.tickMs);
     return startsAt + (generator.tick + 1) * round.tickMs - Date.now();
   }
 

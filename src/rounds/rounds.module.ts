@@ -15,6 +15,7 @@ import { RoundsController } from './rounds.controller';
 import { RoundsRealtime } from './rounds.realtime';
 import { RoundsService } from './rounds.service';
 import { RoundStatsQueries } from './round-stats.queries';
+import { RoundTickHooks } from './round-tick-hooks';
 import { saltSourceProvider } from './salt-source.provider';
 import { SeedCommitmentFeed } from './seed-commitment-feed';
 import { SeedChainsService } from './seed-chains.service';
@@ -34,9 +35,10 @@ import { SeedChainsService } from './seed-chains.service';
     RoundSettlementQueue,
     RoundSettlementProcessor,
     RoundEngine,
+    RoundTickHooks,
     RoundsRealtime,
     SeedCommitmentFeed,
   ],
-  exports: [RoundsService, RoundStatsQueries],
+  exports: [RoundsService, RoundStatsQueries, RoundTickHooks],
 })
 export class RoundsModule {}

@@ -6,7 +6,7 @@ import { DomainEventBus } from '../common/events/domain-event-bus';
 import { UserUpdateEvent } from '../realtime/realtime.events';
 import { Page, PageQueryDto, offsetOf, toPage } from '../common/http/pagination';
 import { positionPayout, sideBetOdds, sideBetWindow, splitAmount } from './fairness/payouts';
-import { FAIRNESS_ALGORITHM, toRoundParams } from './fairness/round-params';
+import { FAIRNESS_ALGORITHM, RoundParams, toRoundParams } from './fairness/round-params';
 import { roundSeedOf } from './fairness/round-seed';
 import { toCandleDto, toPositionDto, toRoundSummary, toSaltReference, toSideBetDto } from './round.mapper';
 import { RoundCandleEntity } from './round-candle.entity';
@@ -45,6 +45,23 @@ import { isPgError, PgError } from '../database/pg-errors';
 import { commandTransaction } from '../common/transactions/command-transaction';
 
 export const MAX_OPEN_POSITIONS_PER_ROUND = 10;
+
+/** A past round as a replay reads it: revealed seed, salt, params and the trading terms frozen on it. */
+export interface ReplayableRound {
+  id: string;
+  number: number;
+  params: RoundParams;
+  serverSeed: string;
+  salt: string;
+  rugTick: number | null;
+  /** The last close in 1e-8 units (0 after a rug). */
+  finalPrice: bigint;
+  feeBps: number;
+  minStake: bigint;
+  maxStake: bigint;
+  sideBetWindow: number;
+  sideBetMultiplier: string;
+}
 /**
  * Slack on top of two tick intervals before an ACTIVE round counts as stalled. A healthy leader
  * persists a tick every `tickMs`; a tick may wait on the row locks of in-flight commands, a slow
@@ -142,6 +159,37 @@ export class RoundsService {
       [reveals.map((reveal) => reveal.roundId), reveals.map((reveal) => reveal.txHash.toLowerCase())],
     )) as { count: number }[];
     return updated[0].count;
+  }
+
+  /**
+   * Ended rounds whose seed is revealed, oldest first, with what a replay needs (their paths are recomputed
+   * from serverSeed and salt): rounds numbered `fromNumber`..`toNumber`, or the `last` N; at most `limit`.
+   * Voided rounds are left out (they were refunded). Strategy backtests read them.
+   */
+  async replayable(query: { fromNumber?: number; toNumber?: number; last?: number; limit: number }): Promise<ReplayableRound[]> {
+    const builder = this.dataSource.manager
+      .createQueryBuilder(RoundEntity, 'round')
+      .where(`round.status IN ('ENDED', 'SETTLED') AND round.serverSeed IS NOT NULL AND round.salt IS NOT NULL`);
+    if (query.fromNumber !== undefined) builder.andWhere('round.number >= :from', { from: query.fromNumber });
+    if (query.toNumber !== undefined) builder.andWhere('round.number <= :to', { to: query.toNumber });
+    const newestFirst = query.last !== undefined;
+    builder.orderBy('round.number', newestFirst ? 'DESC' : 'ASC').take(newestFirst ? Math.min(query.last!, query.limit) : query.limit);
+    const rows = await builder.getMany();
+    if (newestFirst) rows.reverse();
+    return rows.map((round) => ({
+      id: round.id,
+      number: round.number,
+      params: toRoundParams(round.params),
+      serverSeed: round.serverSeed!,
+      salt: round.salt!,
+      rugTick: round.rugTick,
+      finalPrice: round.price,
+      feeBps: round.feeBps,
+      minStake: round.minStake,
+      maxStake: round.maxStake,
+      sideBetWindow: round.sideBetWindow,
+      sideBetMultiplier: round.sideBetMultiplier,
+    }));
   }
 
   async fairness(): Promise<FairnessDto> {

@@ -1,0 +1,253 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsObject, IsString, Length } from 'class-validator';
+import { IsIntBetween } from '../common/http/is-int-between.decorator';
+import { IsOmittable } from '../common/http/is-omittable.decorator';
+import { IsAmount } from '../common/money/is-amount.decorator';
+import { PageMetaDto } from '../common/http/pagination';
+import type { StrategyLimitsDocument, StrategyRulesDocument } from './core/strategy-rules';
+
+/** Backtests replay at most this many rounds per request (the issue's STRATEGY_BACKTEST_MAX_ROUNDS default). */
+export const STRATEGY_BACKTEST_MAX_ROUNDS = 10_000;
+
+const RULES_EXAMPLE: StrategyRulesDocument = {
+  entry: { side: 'long', when: { kind: 'tick', tick: 1 }, sizing: { kind: 'fixed', amount: '5' }, exit: { takeProfit: '1.5', stopLoss: '0.3', afterTicks: 20 } },
+  sideBet: { when: { kind: 'tick-range', from: 0, to: 10 }, sizing: { kind: 'martingale', base: '1', multiplier: '2', maxStake: '8' } },
+};
+const LIMITS_EXAMPLE: StrategyLimitsDocument = { maxStakePerRound: '20', stopAfterLoss: '50', stopAfterWin: '100', maxRounds: 100 };
+const RULES_DESCRIPTION = 'The rules document; `GET /api/v1/strategies/schema` is its JSON Schema (a document it rejects is a 400 naming the field, e.g. `rules/entry/sizing/amount`)';
+
+export class CreateStrategyDto {
+  @ApiProperty({ example: 'Early long, quick exit', minLength: 1, maxLength: 100 })
+  @IsString()
+  @Length(1, 100)
+  name!: string;
+
+  @ApiProperty({ enum: ['rounds'], example: 'rounds' })
+  @IsIn(['rounds'])
+  venue!: 'rounds';
+
+  @ApiProperty({ type: 'object', additionalProperties: true, example: RULES_EXAMPLE, description: RULES_DESCRIPTION })
+  @IsObject()
+  rules!: StrategyRulesDocument;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: LIMITS_EXAMPLE, description: 'Session limits (schema `$defs/limits`); all optional' })
+  @IsOmittable()
+  @IsObject()
+  limits?: StrategyLimitsDocument;
+}
+
+export class UpdateStrategyDto {
+  @ApiPropertyOptional({ example: 'Early long, quick exit (v2)', minLength: 1, maxLength: 100 })
+  @IsOmittable()
+  @IsString()
+  @Length(1, 100)
+  name?: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: RULES_EXAMPLE, description: `${RULES_DESCRIPTION}; not while the strategy runs` })
+  @IsOmittable()
+  @IsObject()
+  rules?: StrategyRulesDocument;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: LIMITS_EXAMPLE, description: 'Replaces the limits; not while the strategy runs' })
+  @IsOmittable()
+  @IsObject()
+  limits?: StrategyLimitsDocument;
+}
+
+export class BacktestRequestDto {
+  @ApiProperty({ example: '1000', description: 'USDC the replay starts with (sizing by balance and the spending cap read it)' })
+  @IsAmount()
+  startingBalance!: string;
+
+  @ApiPropertyOptional({ example: 120, description: 'First round number replayed (inclusive)' })
+  @IsOmittable()
+  @IsIntBetween(1, 2_000_000_000)
+  fromRound?: number;
+
+  @ApiPropertyOptional({ example: 150, description: 'Last round number replayed (inclusive)' })
+  @IsOmittable()
+  @IsIntBetween(1, 2_000_000_000)
+  toRound?: number;
+
+  @ApiPropertyOptional({ example: 100, description: `The last N ended rounds (within fromRound..toRound when given); at most ${STRATEGY_BACKTEST_MAX_ROUNDS}` })
+  @IsOmittable()
+  @IsIntBetween(1, STRATEGY_BACKTEST_MAX_ROUNDS)
+  rounds?: number;
+}
+
+export class StrategySessionDto {
+  @ApiProperty({ example: '4e7c1d52-2b1f-4a57-9d8e-0d6a1b9f3c10' })
+  sessionId!: string;
+
+  @ApiProperty({ example: 121, description: 'The first round the session plays' })
+  fromRound!: number;
+
+  @ApiProperty({ example: '1000.000000' })
+  startingBalance!: string;
+
+  @ApiProperty({ example: '1012.450000' })
+  balance!: string;
+
+  @ApiProperty({ example: '12.450000', description: 'Payouts minus amounts paid (fees included)' })
+  pnl!: string;
+
+  @ApiProperty({ example: '60.000000' })
+  wagered!: string;
+
+  @ApiProperty({ example: '0.600000' })
+  fees!: string;
+
+  @ApiProperty({ example: 14, description: 'Positions opened plus side bets placed' })
+  trades!: number;
+
+  @ApiProperty({ example: 8 })
+  roundsPlayed!: number;
+
+  @ApiProperty({ example: 7, description: 'Rounds with at least one stake' })
+  roundsStaked!: number;
+
+  @ApiProperty({ example: 4 })
+  roundsWon!: number;
+
+  @ApiProperty({ example: '0.5714', description: 'Rounds won / rounds with a stake' })
+  winRate!: string;
+
+  @ApiProperty({ example: '7.200000', description: 'Largest fall of the balance from its peak' })
+  maxDrawdown!: string;
+
+  @ApiProperty({ example: 1, description: 'Losing rounds in a row (martingale steps)' })
+  lossStreak!: number;
+}
+
+export class StrategyDto {
+  @ApiProperty({ example: '9a0c8f4e-5a1d-4c0b-9f0e-3c1e2d4b5a69' })
+  id!: string;
+
+  @ApiProperty({ example: 'Early long, quick exit' })
+  name!: string;
+
+  @ApiProperty({ enum: ['rounds'], example: 'rounds' })
+  venue!: 'rounds';
+
+  @ApiProperty({ type: 'object', additionalProperties: true, example: RULES_EXAMPLE })
+  rules!: StrategyRulesDocument;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, example: LIMITS_EXAMPLE })
+  limits!: StrategyLimitsDocument;
+
+  @ApiProperty({ enum: ['stopped', 'running'], example: 'running' })
+  status!: 'stopped' | 'running';
+
+  @ApiProperty({ example: null, nullable: true, type: String, description: '`loss-limit`, `win-limit`, `max-rounds`, `stopped` (by the user) or `refused` (a stake the venue refused for lack of funds)' })
+  stopReason!: string | null;
+
+  @ApiProperty({ type: StrategySessionDto, nullable: true, description: 'The running or last session' })
+  session!: StrategySessionDto | null;
+
+  @ApiProperty({ example: '2026-12-03T12:00:00.000Z' })
+  createdAt!: string;
+
+  @ApiProperty({ example: '2026-12-03T12:00:00.000Z' })
+  updatedAt!: string;
+}
+
+export class StrategyPageDto {
+  @ApiProperty({ type: [StrategyDto] })
+  data!: StrategyDto[];
+
+  @ApiProperty({ type: PageMetaDto })
+  meta!: PageMetaDto;
+}
+
+export class StrategyRoundResultDto {
+  @ApiProperty({ example: '0c2e55f0-b37d-448d-8941-077de71a0142' })
+  roundId!: string;
+
+  @ApiProperty({ example: 121 })
+  roundNumber!: number;
+
+  @ApiProperty({ example: '-5.000000', description: 'Payouts minus amounts paid in this round (fees included)' })
+  pnl!: string;
+
+  @ApiProperty({ example: '5.000000' })
+  wagered!: string;
+
+  @ApiProperty({ example: '0.050000' })
+  fees!: string;
+
+  @ApiProperty({ example: 1 })
+  trades!: number;
+
+  @ApiProperty({ example: '995.000000', description: 'The session balance after the round' })
+  balanceAfter!: string;
+}
+
+export class LiveStrategyRoundDto extends StrategyRoundResultDto {
+  @ApiProperty({ example: 0, description: 'Actions the venue refused in this round (funds, a round that moved on)' })
+  declined!: number;
+
+  @ApiProperty({ example: 0, description: 'Stakes filled at a later tick than their rule fired on (the runner fell behind the engine); 0 means the round replays exactly' })
+  slipped!: number;
+}
+
+export class StrategyRoundsDto {
+  @ApiProperty({ example: '4e7c1d52-2b1f-4a57-9d8e-0d6a1b9f3c10', nullable: true, type: String })
+  sessionId!: string | null;
+
+  @ApiProperty({ type: [LiveStrategyRoundDto], description: 'The session’s rounds, oldest first' })
+  rounds!: LiveStrategyRoundDto[];
+}
+
+export class BacktestRoundDto extends StrategyRoundResultDto {
+  @ApiProperty({ example: true, description: 'The path recomputed from the revealed seed ended where the round did' })
+  pathMatches!: boolean;
+}
+
+export class BacktestTotalsDto {
+  @ApiProperty({ example: '12.450000' })
+  pnl!: string;
+
+  @ApiProperty({ example: '1012.450000' })
+  endingBalance!: string;
+
+  @ApiProperty({ example: '60.000000' })
+  wagered!: string;
+
+  @ApiProperty({ example: '0.600000' })
+  fees!: string;
+
+  @ApiProperty({ example: 14 })
+  trades!: number;
+
+  @ApiProperty({ example: 8 })
+  roundsPlayed!: number;
+
+  @ApiProperty({ example: 7 })
+  roundsStaked!: number;
+
+  @ApiProperty({ example: 4 })
+  roundsWon!: number;
+
+  @ApiProperty({ example: '0.5714' })
+  winRate!: string;
+
+  @ApiProperty({ example: '7.200000' })
+  maxDrawdown!: string;
+
+  @ApiProperty({ example: null, nullable: true, type: String, description: 'The limit that ended the replay early, if any' })
+  stoppedBy!: string | null;
+}
+
+export class BacktestResultDto {
+  @ApiProperty({ example: '1000.000000' })
+  startingBalance!: string;
+
+  @ApiProperty({ example: 8, description: 'Ended rounds with revealed seeds in the requested range' })
+  roundsAvailable!: number;
+
+  @ApiProperty({ type: [BacktestRoundDto] })
+  rounds!: BacktestRoundDto[];
+
+  @ApiProperty({ type: BacktestTotalsDto })
+  totals!: BacktestTotalsDto;
+}

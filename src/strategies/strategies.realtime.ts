@@ -1,0 +1,15 @@
+import { Injectable } from '@nestjs/common';
+import { OnDomainEvent } from '../common/events/on-domain-event.decorator';
+import { RealtimePublisher } from '../realtime/realtime.publisher';
+import { StrategyEvent, StrategyUpdatedEvent } from './strategies.events';
+
+/** `strategy:update` on `user:<id>`: the strategy as `GET /api/v1/strategies/:id` returns it. */
+@Injectable()
+export class StrategiesRealtime {
+  constructor(private readonly publisher: RealtimePublisher) {}
+
+  @OnDomainEvent(StrategyEvent.Updated)
+  onUpdated(event: StrategyUpdatedEvent): void {
+    this.publisher.strategyUpdate(event.userId, event.strategy);
+  }
+}

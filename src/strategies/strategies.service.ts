@@ -1,0 +1,327 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AccountsService } from '../accounts/accounts.service';
+import { SETTLEMENT_ASSET } from '../accounts/assets.service';
+import { InvalidField } from '../common/errors/domain-error';
+import { DomainEventBus } from '../common/events/domain-event-bus';
+import { isUuid } from '../common/ids';
+import { offsetOf, Page, PageQueryDto, toPage } from '../common/http/pagination';
+import { formatUsdc, parseUsdc } from '../common/money/usdc';
+import { commandTransaction } from '../common/transactions/command-transaction';
+import { RoundsService, type ReplayableRound } from '../rounds/rounds.service';
+import { backtestRounds, ReplayPathCache, type BacktestResult, type ReplayRound } from './core/backtest';
+import type { RoundPlayResult } from './core/round-play';
+import { afterRound, newSession, winRate, type SessionState } from './core/session';
+import { STRATEGY_SCHEMA, validateStrategy, type CompiledLimits, type CompiledRules } from './core/strategy-rules';
+import type { JsonSchema } from './core/json-schema';
+import { BacktestTooLarge, StrategyNotFound, StrategyRunning } from './strategy-errors';
+import { fromStoredSession, toBacktestRoundDto, toLiveRoundDto, toStoredSession, toStrategyDto } from './strategy.mapper';
+import {
+  BacktestRequestDto,
+  BacktestResultDto,
+  CreateStrategyDto,
+  STRATEGY_BACKTEST_MAX_ROUNDS,
+  StrategyDto,
+  StrategyRoundsDto,
+  UpdateStrategyDto,
+} from './strategies.dto';
+import { StrategyEvent } from './strategies.events';
+import { StrategyEntity } from './strategy.entity';
+import { StrategyRoundEntity } from './strategy-round.entity';
+
+/** A backtest computes for at most this long before letting other work of the process run. */
+const BACKTEST_SLICE_MS = 20;
+
+/** A running strategy as the runner plays it. */
+export interface RunningStrategy {
+  id: string;
+  userId: string;
+  sessionId: string;
+  rules: CompiledRules;
+  limits: CompiledLimits;
+  session: SessionState;
+}
+
+/** Saved strategies, their sessions and backtests. Owner checks are in every query: another user's strategy is a 404. */
+@Injectable()
+export class StrategiesService {
+  /** Recomputed paths of past rounds, shared by every backtest of this process. */
+  private readonly paths = new ReplayPathCache();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly rounds: RoundsService,
+    private readonly accounts: AccountsService,
+    private readonly events: DomainEventBus,
+  ) {}
+
+  schema(): JsonSchema {
+    return STRATEGY_SCHEMA;
+  }
+
+  async create(userId: string, body: CreateStrategyDto): Promise<StrategyDto> {
+    const limits = body.limits ?? {};
+    compileOrThrow(body.rules, limits);
+    const row = await this.dataSource.manager.save(
+      this.dataSource.manager.create(StrategyEntity, {
+        userId,
+        name: body.name,
+        venue: body.venue,
+        rules: body.rules,
+        limits,
+        status: 'stopped',
+        sessionId: null,
+        sessionFromRound: null,
+        session: null,
+        stopReason: null,
+        startedAt: null,
+        stoppedAt: null,
+      }),
+    );
+    return toStrategyDto(row);
+  }
+
+  async list(userId: string, query: PageQueryDto): Promise<Page<StrategyDto>> {
+    const [rows, total] = await this.dataSource.manager.findAndCount(StrategyEntity, {
+      where: { userId },
+      order: { createdAt: 'DESC', id: 'ASC' },
+      skip: offsetOf(query),
+      take: query.limit,
+    });
+    return toPage(rows.map(toStrategyDto), total, query);
+  }
+
+  async get(userId: string, id: string): Promise<StrategyDto> {
+    return toStrategyDto(await this.findOwned(this.dataSource.manager, userId, id));
+  }
+
+  async update(userId: string, id: string, body: UpdateStrategyDto): Promise<StrategyDto> {
+    const row = await commandTransaction(this.dataSource, async (manager) => {
+      const strategy = await this.findOwned(manager, userId, id, true);
+      if (body.rules !== undefined || body.limits !== undefined) {
+        if (strategy.status === 'running') throw new StrategyRunning();
+        const rules = body.rules ?? strategy.rules;
+        const limits = body.limits ?? strategy.limits;
+        compileOrThrow(rules, limits);
+        Object.assign(strategy, { rules, limits });
+      }
+      if (body.name !== undefined) strategy.name = body.name;
+      return manager.save(strategy);
+    });
+    return toStrategyDto(row);
+  }
+
+  async remove(userId: string, id: string): Promise<void> {
+    await commandTransaction(this.dataSource, async (manager) => {
+      const strategy = await this.findOwned(manager, userId, id, true);
+      await manager.delete(StrategyEntity, { id: strategy.id });
+    });
+  }
+
+  /**
+   * Opens a session: the strategy plays every round from the next one to start (the live round when it is
+   * still PENDING), sized from the user's available balance now. Starting a running strategy changes nothing.
+   */
+  async start(userId: string, id: string): Promise<StrategyDto> {
+    const fromRound = await this.nextRoundNumber();
+    const available = await this.availableBalance(userId);
+    const row = await commandTransaction(this.dataSource, async (manager) => {
+      const strategy = await this.findOwned(manager, userId, id, true);
+      if (strategy.status === 'running') return strategy;
+      compileOrThrow(strategy.rules, strategy.limits);
+      Object.assign(strategy, {
+        status: 'running',
+        sessionId: randomUUID(),
+        sessionFromRound: fromRound,
+        session: toStoredSession(newSession(available)),
+        stopReason: null,
+        startedAt: new Date(),
+        stoppedAt: null,
+      });
+      const saved = await manager.save(strategy);
+      this.recordUpdate(manager, saved);
+      return saved;
+    });
+    return toStrategyDto(row);
+  }
+
+  async stop(userId: string, id: string): Promise<StrategyDto> {
+    const row = await commandTransaction(this.dataSource, async (manager) => {
+      const strategy = await this.findOwned(manager, userId, id, true);
+      if (strategy.status !== 'running') return strategy;
+      Object.assign(strategy, { status: 'stopped', stopReason: 'stopped', stoppedAt: new Date() });
+      const saved = await manager.save(strategy);
+      this.recordUpdate(manager, saved);
+      return saved;
+    });
+    return toStrategyDto(row);
+  }
+
+  /** The rounds of the running (or last) session, oldest first. */
+  async sessionRounds(userId: string, id: string): Promise<StrategyRoundsDto> {
+    const strategy = await this.findOwned(this.dataSource.manager, userId, id);
+    if (!strategy.sessionId) return { sessionId: null, rounds: [] };
+    const rows = await this.dataSource.manager.find(StrategyRoundEntity, {
+      where: { strategyId: strategy.id, sessionId: strategy.sessionId },
+      order: { roundNumber: 'ASC' },
+    });
+    return { sessionId: strategy.sessionId, rounds: rows.map(toLiveRoundDto) };
+  }
+
+  /** Replays the saved rules over ended rounds (paths recomputed from their revealed seeds): a pure computation, the same request gives the same answer. */
+  async backtest(userId: string, id: string, body: BacktestRequestDto): Promise<BacktestResultDto> {
+    const strategy = await this.findOwned(this.dataSource.manager, userId, id);
+    const { rules, limits } = compileOrThrow(strategy.rules, strategy.limits);
+    const startingBalance = parseUsdc(body.startingBalance, 'startingBalance');
+    if (body.fromRound !== undefined && body.toRound !== undefined && body.toRound < body.fromRound) throw new InvalidField('toRound', 'must be at least fromRound');
+    const found = await this.rounds.replayable({ fromNumber: body.fromRound, toNumber: body.toRound, last: body.rounds, limit: STRATEGY_BACKTEST_MAX_ROUNDS + 1 });
+    if (found.length > STRATEGY_BACKTEST_MAX_ROUNDS) throw new BacktestTooLarge(STRATEGY_BACKTEST_MAX_ROUNDS);
+    const result = await this.replay(rules, limits, startingBalance, found.map(toReplayRound));
+    const session = result.session;
+    return {
+      startingBalance: formatUsdc(startingBalance),
+      roundsAvailable: found.length,
+      rounds: result.rounds.map(toBacktestRoundDto),
+      totals: {
+        pnl: formatUsdc(session.pnl),
+        endingBalance: formatUsdc(session.balance),
+        wagered: formatUsdc(session.wagered),
+        fees: formatUsdc(session.fees),
+        trades: session.trades,
+        roundsPlayed: session.roundsPlayed,
+        roundsStaked: session.roundsStaked,
+        roundsWon: session.roundsWon,
+        winRate: winRate(session),
+        maxDrawdown: formatUsdc(session.maxDrawdown),
+        stoppedBy: result.stoppedBy,
+      },
+    };
+  }
+
+  /** Runs the replay a few rounds at a time, letting the event loop (round ticks, other requests) run in between. */
+  private async replay(rules: CompiledRules, limits: CompiledLimits, startingBalance: bigint, rounds: ReplayRound[]): Promise<BacktestResult> {
+    const replay = backtestRounds(rules, limits, startingBalance, rounds, (round) => this.paths.pathOf(round));
+    let sinceYield = Date.now();
+    for (;;) {
+      const step = replay.next();
+      if (step.done) return step.value;
+      if (Date.now() - sinceYield >= BACKTEST_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sinceYield = Date.now();
+      }
+    }
+  }
+
+  // ---- the runner's side ----------------------------------------------------------------------------
+
+  /** Strategies whose running session includes round `roundNumber` and has not recorded it yet. */
+  async runningFor(roundId: string, roundNumber: number): Promise<RunningStrategy[]> {
+    const rows = await this.dataSource.manager
+      .createQueryBuilder(StrategyEntity, 'strategy')
+      .where(`strategy.status = 'running' AND strategy.sessionFromRound <= :roundNumber`, { roundNumber })
+      .andWhere(`NOT EXISTS (SELECT 1 FROM strategy_rounds played WHERE played.strategy_id = strategy.id AND played.round_id = :roundId)`, { roundId })
+      .getMany();
+    return rows.flatMap((row) => {
+      const compiled = validateStrategy(row.rules, row.limits);
+      if (!compiled.ok || !row.session || !row.sessionId) return [];
+      return [{ id: row.id, userId: row.userId, sessionId: row.sessionId, rules: compiled.rules, limits: compiled.limits, session: fromStoredSession(row.session) }];
+    });
+  }
+
+  /** Whether the strategy still runs the given session (a stop or a new start ends what the runner plays). */
+  async isRunning(strategyId: string, sessionId: string): Promise<boolean> {
+    const row = await this.dataSource.manager.findOne(StrategyEntity, { where: { id: strategyId }, select: { id: true, status: true, sessionId: true } });
+    return row?.status === 'running' && row.sessionId === sessionId;
+  }
+
+  /**
+   * Records a round's result once (unique per strategy and round) and advances the session in the same
+   * transaction; a limit it reaches stops the strategy. A result recorded before (a restart, a second
+   * runner) changes nothing. Rounds of a session the user already stopped are still recorded: their stakes were real.
+   */
+  async recordRound(strategy: RunningStrategy, round: { id: string; number: number }, result: RoundPlayResult, counts: { declined: number; slipped: number }, stopNow?: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const row = await manager.findOne(StrategyEntity, { where: { id: strategy.id }, lock: { mode: 'pessimistic_write' } });
+      if (!row || row.sessionId !== strategy.sessionId || !row.session) return;
+      const inserted = (await manager
+        .createQueryBuilder()
+        .insert()
+        .into(StrategyRoundEntity)
+        .values({ strategyId: strategy.id, sessionId: strategy.sessionId, roundId: round.id, roundNumber: round.number, pnl: 0n, wagered: 0n, fees: 0n, trades: 0, balanceAfter: 0n, ...counts })
+        .orIgnore()
+        .returning(['id'])
+        .execute()) as { raw: { id: string }[] };
+      if (inserted.raw.length === 0) return;
+      const session = afterRound(fromStoredSession(row.session), result, strategy.limits);
+      await manager.update(
+        StrategyRoundEntity,
+        { id: inserted.raw[0].id },
+        { pnl: result.pnl, wagered: result.wagered, fees: result.fees, trades: result.trades, balanceAfter: session.balance },
+      );
+      row.session = toStoredSession(session);
+      const reason = session.stoppedBy ?? stopNow;
+      if (row.status === 'running' && reason) Object.assign(row, { status: 'stopped', stopReason: reason, stoppedAt: new Date() });
+      const saved = await manager.save(row);
+      this.recordUpdate(manager, saved);
+    });
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------------
+
+  private recordUpdate(manager: EntityManager, strategy: StrategyEntity): void {
+    this.events.afterCommit(manager, { name: StrategyEvent.Updated, payload: { userId: strategy.userId, strategy: toStrategyDto(strategy) } });
+  }
+
+  private async findOwned(manager: EntityManager, userId: string, id: string, lock = false): Promise<StrategyEntity> {
+    if (!isUuid(id)) throw new StrategyNotFound(id);
+    const row = await manager.findOne(StrategyEntity, { where: { id, userId }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    if (!row) throw new StrategyNotFound(id);
+    return row;
+  }
+
+  /** The live round while it is PENDING (it has not started), else the one after the latest. */
+  private async nextRoundNumber(): Promise<number> {
+    const current = await this.rounds.current().catch(() => null);
+    if (!current) return 1;
+    return current.status === 'PENDING' ? current.number : current.number + 1;
+  }
+
+  private async availableBalance(userId: string): Promise<bigint> {
+    const overview = await this.accounts.overview(userId);
+    const usdc = overview.balances.find((balance) => balance.asset === SETTLEMENT_ASSET);
+    return usdc ? parseUsdc(usdc.available, 'available', 'nonNegative') : 0n;
+  }
+}
+
+/** Validates and compiles a stored or submitted document; a bad one is a 400 naming the field by its schema path. */
+export function compileOrThrow(rules: unknown, limits: unknown): { rules: CompiledRules; limits: CompiledLimits } {
+  const validation = validateStrategy(rules, limits);
+  if (!validation.ok) {
+    const [first] = validation.problems;
+    throw new InvalidField(first.path, first.message);
+  }
+  return { rules: validation.rules, limits: validation.limits };
+}
+
+function toReplayRound(round: ReplayableRound): ReplayRound {
+  return {
+    terms: {
+      roundId: round.id,
+      number: round.number,
+      feeBps: round.feeBps,
+      minStake: round.minStake,
+      maxStake: round.maxStake,
+      sideBetWindow: round.sideBetWindow,
+      sideBetMultiplier: round.sideBetMultiplier,
+      rugProbability: round.params.rugProbability,
+      maxTicks: round.params.maxTicks,
+    },
+    params: round.params,
+    serverSeed: round.serverSeed,
+    salt: round.salt,
+    recordedRugTick: round.rugTick,
+    recordedFinalPrice: round.finalPrice,
+  };
+}

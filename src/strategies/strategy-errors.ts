@@ -1,0 +1,10 @@
+import { domainError } from '../common/errors/domain-error';
+
+export class StrategyNotFound extends domainError(404, 'StrategyNotFound', (id: string) => `Strategy ${id} not found`) {}
+
+export class StrategyRunning extends domainError(409, 'StrategyRunning', () => 'Stop the strategy before changing its rules or limits') {}
+
+export class BacktestTooLarge extends domainError(422, 'BacktestTooLarge', (max: number) => ({
+  message: `A backtest replays at most ${max} rounds; narrow fromRound/toRound or pass rounds`,
+  details: { maxRounds: max },
+})) {}
