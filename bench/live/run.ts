@@ -43,7 +43,7 @@ import type { LiveServerMessage } from './server';
  *   4. HTTP opens   POST /api/v1/trades (Idempotency-Key on each) at --http-clients clients against a real
  *                   server process (bench/live/server.ts: the whole app, the simulator feed)
  *
- * Usage: npm run bench:live [-- --seconds 5 --entries 100000 --ticks 2000 --closes 300 --concurrency 256 --http-clients 16]
+ * Usage: npm run bench:live [-- --seconds 5 --entries 100000 --ticks 2000 --closes 300 --concurrency 256 --http-clients 16] (--http-clients 0 skips scenario 4)
  * Uses DATABASE_URL, REDIS_URL and REDIS_KEY_PREFIX; symbols of its own (`BTCB<run>_USDC_PERP`), seeded rows deleted at the end.
  */
 
@@ -417,8 +417,10 @@ async function main(): Promise<void> {
     await stopEngine();
 
     // ---- 4. HTTP opens against a real server ----
-    const http = await httpOpens(seconds, httpClients);
-    rows.push({ scenario: `4. HTTP opens, POST /api/v1/trades + Idempotency-Key, ${httpClients} clients`, count: String(http.postings), perSecond: http.perSecond, p50: http.p50Ms, p99: http.p99Ms, note: `${(http.perSecond / baseline.perSecond).toFixed(2)}× baseline; errors ${http.errors}` });
+    if (httpClients > 0) {
+      const http = await httpOpens(seconds, httpClients);
+      rows.push({ scenario: `4. HTTP opens, POST /api/v1/trades + Idempotency-Key, ${httpClients} clients`, count: String(http.postings), perSecond: http.perSecond, p50: http.p50Ms, p99: http.p99Ms, note: `${(http.perSecond / baseline.perSecond).toFixed(2)}× baseline; errors ${http.errors}` });
+    }
 
     const loadAtEnd = loadavg();
     console.log(
