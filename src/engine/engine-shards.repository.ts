@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { pgArray } from '../database/pg-array';
+import { preparedQuery } from '../database/prepared-query';
 import type { CommandOutcome } from './venue';
 
 export type ShardClaim = { claimed: true; streamOffset: string } | { claimed: false; heldToken: number };
@@ -38,7 +39,9 @@ export class EngineShardsRepository {
     streamOffset: string,
     ids: string[],
   ): Promise<Map<string, CommandOutcome> | null> {
-    const rows = (await manager.query(
+    const rows = await preparedQuery<{ fenced: number; command_id: string | null; outcome: CommandOutcome | null }>(
+      manager,
+      'engine_fence_and_look_up',
       `WITH fence AS (
          UPDATE engine_shards SET stream_offset = $4, updated_at = now() WHERE venue = $1 AND shard = $2 AND fencing_token = $3 RETURNING 1
        ), fenced AS (
@@ -51,7 +54,7 @@ export class EngineShardsRepository {
             CROSS JOIN LATERAL (SELECT command_id, outcome FROM engine_commands WHERE venue = $1 AND shard = $2 AND command_id = ids.id LIMIT 1) AS s
          ) AS c ON true`,
       [venue, shard, token, streamOffset, pgArray(ids)],
-    )) as { fenced: number; command_id: string | null; outcome: CommandOutcome | null }[];
+    );
     if (rows[0]?.fenced !== 1) return null;
     return new Map(rows.flatMap((row) => (row.command_id === null ? [] : [[row.command_id, row.outcome!] as const])));
   }
@@ -62,7 +65,9 @@ export class EngineShardsRepository {
    */
   async storeOutcomes(manager: EntityManager, venue: string, shard: string, rows: { id: string; outcome: CommandOutcome }[]): Promise<void> {
     if (rows.length === 0) return;
-    await manager.query(
+    await preparedQuery(
+      manager,
+      'engine_store_outcomes',
       `INSERT INTO engine_commands (venue, shard, command_id, outcome)
        SELECT $1, $2, c.id, o.outcome
          FROM unnest($3::varchar[]) WITH ORDINALITY AS c(id, n)
