@@ -2,7 +2,7 @@
 export type PgArrayElement = string | number | bigint | null;
 
 /** Elements that need no quotes: no whitespace, no `{}",\`, not empty (and not the word NULL, checked apart). */
-const BARE = /^[0-9A-Za-z_.:+\-]+$/;
+const BARE = /^[-0-9A-Za-z_.:+]+$/;
 
 /**
  * A one-dimensional PostgreSQL array literal (`{a,b,NULL,"c d"}`) for a parameter cast to an array type
