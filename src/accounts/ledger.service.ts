@@ -12,7 +12,6 @@ import { AccountsEvent } from './accounts.events';
 import { Balances, ComputedSequence, computeSequence, LockedAccount, movementProblem, shardOf, Shortfall } from './ledger-posting';
 import { AccountRef, Posting, PostingMeta, Postings, positive, SHARDED_SYSTEM_ACCOUNTS, SystemAccount } from './ledger-vocabulary';
 import { pgArray } from '../database/pg-array';
-import { preparedQuery } from '../database/prepared-query';
 import { isPgError, PgError } from '../database/pg-errors';
 
 export { AccountRef, Movement, Posting, PostingMeta, Postings, SHARDED_SYSTEM_ACCOUNTS, SystemAccount } from './ledger-vocabulary';
@@ -59,6 +58,16 @@ interface HeldAccount extends LockedAccount {
 }
 
 const ACCOUNT_COLUMNS = 'id, user_id, system_key, available, locked';
+
+/** A node-postgres client: the hot statements are sent as named prepared statements, planned once per connection. */
+interface PgClient {
+  query<Row>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Row[] }>;
+}
+
+async function prepared<Row>(manager: EntityManager, name: string, text: string, values: unknown[]): Promise<Row[]> {
+  const client = (await manager.queryRunner!.connect()) as PgClient;
+  return (await client.query<Row>({ name, text, values })).rows;
+}
 
 const refKey = (ref: AccountRef): string => ('userId' in ref ? `user:${ref.userId}` : `system:${ref.system}`);
 const unique = <T>(values: T[]): T[] => [...new Set(values)];
@@ -386,9 +395,9 @@ export class LedgerService {
     const plain = `SELECT ${ACCOUNT_COLUMNS} FROM accounts
         WHERE asset = $1 AND (user_id = ANY($2::uuid[]) OR (system_key = ANY($3::varchar[]) AND shard = 0))
         ORDER BY id FOR UPDATE`;
-    if (shardedKey === undefined) return preparedQuery<AccountRow>(manager, 'ledger_lock_accounts', plain, [asset, pgArray(userIds), pgArray(systemKeys)]);
+    if (shardedKey === undefined) return prepared<AccountRow>(manager, 'ledger_lock_accounts', plain, [asset, pgArray(userIds), pgArray(systemKeys)]);
     const shards = this.config.ledgerSystemShards;
-    return preparedQuery<AccountRow & { sharded: boolean }>(
+    return prepared<AccountRow & { sharded: boolean }>(
       manager,
       'ledger_lock_accounts_and_shard',
       `WITH plain AS MATERIALIZED (${plain}),
@@ -414,7 +423,7 @@ export class LedgerService {
     const shards = this.config.ledgerSystemShards;
     const preferred = shardOf(seed, shards);
     for (let attempt = 0; attempt < 2; attempt++) {
-      const [free] = await preparedQuery<AccountRow>(
+      const [free] = await prepared<AccountRow>(
         manager,
         'ledger_lock_free_shard',
         `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE system_key = $1 AND asset = $2 AND shard < $3::int
@@ -443,7 +452,7 @@ export class LedgerService {
 
   /** The transaction id of each key already posted, in one statement. */
   private async transactionIdsByKey(manager: EntityManager, idempotencyKeys: string[]): Promise<Map<string, string>> {
-    const rows = await preparedQuery<{ id: string; idempotency_key: string }>(
+    const rows = await prepared<{ id: string; idempotency_key: string }>(
       manager,
       'ledger_transactions_by_key',
       `SELECT id, idempotency_key FROM ledger_transactions WHERE idempotency_key = ANY($1::varchar[])`,
@@ -474,7 +483,7 @@ export class LedgerService {
     const written = withTransactions ? posted : [];
     const entries = posted.flatMap(({ transactionId, entries: postingEntries }) => postingEntries.map((entry) => ({ transactionId, ...entry })));
     const balances = [...sequence.balances.entries()];
-    const rows = await preparedQuery<{ id: string }>(
+    const rows = await prepared<{ id: string }>(
       manager,
       'ledger_write_batch',
       `WITH tx AS (

@@ -1,6 +1,5 @@
 import type { EntityManager } from 'typeorm';
 import { pgArray } from '../database/pg-array';
-import { preparedQuery } from '../database/prepared-query';
 import type { CommandOutcome } from './venue';
 
 export type ShardClaim = { claimed: true; streamOffset: string } | { claimed: false; heldToken: number };
@@ -39,9 +38,7 @@ export class EngineShardsRepository {
     streamOffset: string,
     ids: string[],
   ): Promise<Map<string, CommandOutcome> | null> {
-    const rows = await preparedQuery<{ fenced: number; command_id: string | null; outcome: CommandOutcome | null }>(
-      manager,
-      'engine_fence_and_look_up',
+    const rows = (await manager.query(
       `WITH fence AS (
          UPDATE engine_shards SET stream_offset = $4, updated_at = now() WHERE venue = $1 AND shard = $2 AND fencing_token = $3 RETURNING 1
        ), fenced AS (
@@ -54,7 +51,7 @@ export class EngineShardsRepository {
             CROSS JOIN LATERAL (SELECT command_id, outcome FROM engine_commands WHERE venue = $1 AND shard = $2 AND command_id = ids.id LIMIT 1) AS s
          ) AS c ON true`,
       [venue, shard, token, streamOffset, pgArray(ids)],
-    );
+    )) as { fenced: number; command_id: string | null; outcome: CommandOutcome | null }[];
     if (rows[0]?.fenced !== 1) return null;
     return new Map(rows.flatMap((row) => (row.command_id === null ? [] : [[row.command_id, row.outcome!] as const])));
   }
@@ -65,9 +62,7 @@ export class EngineShardsRepository {
    */
   async storeOutcomes(manager: EntityManager, venue: string, shard: string, rows: { id: string; outcome: CommandOutcome }[]): Promise<void> {
     if (rows.length === 0) return;
-    await preparedQuery(
-      manager,
-      'engine_store_outcomes',
+    await manager.query(
       `INSERT INTO engine_commands (venue, shard, command_id, outcome)
        SELECT $1, $2, c.id, o.outcome
          FROM unnest($3::varchar[]) WITH ORDINALITY AS c(id, n)

@@ -6,7 +6,6 @@ import { DomainError } from '../../common/errors/domain-error';
 import { DomainEventBus } from '../../common/events/domain-event-bus';
 import { formatUsdc } from '../../common/money/usdc';
 import { pgArray } from '../../database/pg-array';
-import { preparedQuery } from '../../database/prepared-query';
 import type { CommandOutcome, EngineCommand, VenueShard } from '../../engine/venue';
 import { UserUpdateEvent } from '../../realtime/realtime.events';
 import {
@@ -238,9 +237,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     // checked at its end, when the positions are in.
     const positions = opened.map(({ position }) => position);
     const fills = opened.map(({ position, quotedPrice }) => this.fillRow(position.id, 'open', null, position.entryPrice, quotedPrice, position.openFee, now));
-    await preparedQuery(
-      manager,
-      'perps_open_positions',
+    await manager.query(
       `WITH positions AS (
          INSERT INTO perp_positions (id, user_id, symbol, side, status, margin, leverage, notional, entry_price, maintenance_margin_bps,
                                      liquidation_price, taker_fee_bps, stop_loss, take_profit, open_fee, order_id, opened_at)
