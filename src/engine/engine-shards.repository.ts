@@ -21,39 +21,29 @@ export class EngineShardsRepository {
   }
 
   /**
-   * The batch's fence, its offset and the stored outcomes of `ids` in one statement (one round trip): the fence
-   * locks the shard's row only while it holds `token`, so a takeover waits for this transaction and, once it has
-   * written its token, every later batch of ours matches no row. Null when fenced out.
-   *
+   * The batch's fence and its offset in one statement: it locks the shard's row only while it holds `token`,
+   * so a takeover waits for this transaction and, once it has written its token, every later batch of ours matches no row.
+   */
+  async fence(manager: EntityManager, venue: string, shard: string, token: number, streamOffset: string): Promise<boolean> {
+    const [, updated] = (await manager.query(
+      `UPDATE engine_shards SET stream_offset = $4, updated_at = now() WHERE venue = $1 AND shard = $2 AND fencing_token = $3`,
+      [venue, shard, token, streamOffset],
+    )) as [unknown, number];
+    return updated === 1;
+  }
+
+  /**
    * One primary-key probe per id (LATERAL … LIMIT 1 keeps it a nested loop): with `command_id = ANY(…)` a planner
    * without fresh statistics on a fast-growing table scans the whole shard's rows instead (30 ms a batch, measured).
-   * The probes read what was committed when the statement began; the only batches this leader can be behind are
-   * its own, committed before this one began, or a fenced-out leader's, which commit nothing.
    */
-  async fenceAndLookUp(
-    manager: EntityManager,
-    venue: string,
-    shard: string,
-    token: number,
-    streamOffset: string,
-    ids: string[],
-  ): Promise<Map<string, CommandOutcome> | null> {
+  async storedOutcomes(manager: EntityManager, venue: string, shard: string, ids: string[]): Promise<Map<string, CommandOutcome>> {
+    if (ids.length === 0) return new Map();
     const rows = (await manager.query(
-      `WITH fence AS (
-         UPDATE engine_shards SET stream_offset = $4, updated_at = now() WHERE venue = $1 AND shard = $2 AND fencing_token = $3 RETURNING 1
-       ), fenced AS (
-         SELECT count(*)::int AS fenced FROM fence
-       )
-       SELECT fenced.fenced, c.command_id, c.outcome
-         FROM fenced
-         LEFT JOIN LATERAL (
-           SELECT s.command_id, s.outcome FROM unnest($5::varchar[]) AS ids(id)
-            CROSS JOIN LATERAL (SELECT command_id, outcome FROM engine_commands WHERE venue = $1 AND shard = $2 AND command_id = ids.id LIMIT 1) AS s
-         ) AS c ON true`,
-      [venue, shard, token, streamOffset, pgArray(ids)],
-    )) as { fenced: number; command_id: string | null; outcome: CommandOutcome | null }[];
-    if (rows[0]?.fenced !== 1) return null;
-    return new Map(rows.flatMap((row) => (row.command_id === null ? [] : [[row.command_id, row.outcome!] as const])));
+      `SELECT c.command_id, c.outcome FROM unnest($3::varchar[]) AS ids(id)
+         CROSS JOIN LATERAL (SELECT command_id, outcome FROM engine_commands WHERE venue = $1 AND shard = $2 AND command_id = ids.id LIMIT 1) AS c`,
+      [venue, shard, pgArray(ids)],
+    )) as { command_id: string; outcome: CommandOutcome }[];
+    return new Map(rows.map((row) => [row.command_id, row.outcome]));
   }
 
   /**

@@ -187,9 +187,8 @@ export class ShardLeader<State> {
   private async commit(manager: EntityManager, batch: PendingCommand[], streamOffset: string): Promise<CommandOutcome[]> {
     const { venue } = this.definition;
     const { repository } = this.deps;
-    const stored = await repository.fenceAndLookUp(manager, venue, this.shard, this.token, streamOffset, recordedIds(batch));
-    if (!stored) throw new FencedOut();
-    const plan = planBatch(batch, stored);
+    if (!(await repository.fence(manager, venue, this.shard, this.token, streamOffset))) throw new FencedOut();
+    const plan = planBatch(batch, await repository.storedOutcomes(manager, venue, this.shard, recordedIds(batch)));
     const applied = plan.fresh.length > 0 ? await this.definition.shard.applyBatch(manager, this.state, plan.fresh, this.shard) : [];
     const outcomes = batchOutcomes(plan, applied);
     await repository.storeOutcomes(manager, venue, this.shard, outcomesToStore(batch, plan, outcomes));

@@ -199,7 +199,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
    * Opens, in arrival order, without savepoints: every rule is checked in memory first (a refusal there writes
    * nothing), then one ledger postBatch of all the opens that passed (one that does not fit is refused alone, each
    * seeing the balances the ones before it left, as if posted one after the other), then one INSERT of their
-   * positions and fills and one candle volume for the lot. A failure past the rules fails the batch.
+   * positions, one of their fills and one candle volume for the lot. A failure past the rules fails the batch.
    */
   private async openAll(manager: EntityManager, state: PerpShardState, commands: EngineCommand[], symbol: string): Promise<CommandOutcome[]> {
     const outcomes: CommandOutcome[] = new Array<CommandOutcome>(commands.length);
@@ -232,22 +232,14 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     });
     if (opened.length === 0) return outcomes;
 
-    // From arrays (as closePositions): TypeORM's multi-row insert spends more time building parameters than PostgreSQL
-    // writing them. Positions and their open fills in one statement (one round trip); the fills' foreign keys are
-    // checked at its end, when the positions are in.
+    // From arrays (as closePositions): TypeORM's multi-row insert spends more time building parameters than PostgreSQL writing them.
     const positions = opened.map(({ position }) => position);
-    const fills = opened.map(({ position, quotedPrice }) => this.fillRow(position.id, 'open', null, position.entryPrice, quotedPrice, position.openFee, now));
     await manager.query(
-      `WITH positions AS (
-         INSERT INTO perp_positions (id, user_id, symbol, side, status, margin, leverage, notional, entry_price, maintenance_margin_bps,
-                                     liquidation_price, taker_fee_bps, stop_loss, take_profit, open_fee, order_id, opened_at)
-         SELECT id, user_id, $1, side, 'open', margin, leverage, notional, entry_price, maintenance_margin_bps, liquidation_price, taker_fee_bps, stop_loss, take_profit, open_fee, NULL, $2
-           FROM unnest($3::uuid[], $4::uuid[], $5::varchar[], $6::numeric[], $7::int[], $8::numeric[], $9::numeric[], $10::int[], $11::numeric[], $12::int[], $13::numeric[], $14::numeric[], $15::numeric[])
-                AS v(id, user_id, side, margin, leverage, notional, entry_price, maintenance_margin_bps, liquidation_price, taker_fee_bps, stop_loss, take_profit, open_fee)
-       )
-       INSERT INTO perp_fills (id, position_id, kind, reason, price, reference_price, slippage, fee, created_at)
-       SELECT id, position_id, 'open', NULL, price, reference_price, slippage, fee, $2
-         FROM unnest($16::uuid[], $3::uuid[], $9::numeric[], $17::numeric[], $18::numeric[], $15::numeric[]) AS f(id, position_id, price, reference_price, slippage, fee)`,
+      `INSERT INTO perp_positions (id, user_id, symbol, side, status, margin, leverage, notional, entry_price, maintenance_margin_bps,
+                                   liquidation_price, taker_fee_bps, stop_loss, take_profit, open_fee, order_id, opened_at)
+       SELECT id, user_id, $1, side, 'open', margin, leverage, notional, entry_price, maintenance_margin_bps, liquidation_price, taker_fee_bps, stop_loss, take_profit, open_fee, NULL, $2
+         FROM unnest($3::uuid[], $4::uuid[], $5::varchar[], $6::numeric[], $7::int[], $8::numeric[], $9::numeric[], $10::int[], $11::numeric[], $12::int[], $13::numeric[], $14::numeric[], $15::numeric[])
+              AS v(id, user_id, side, margin, leverage, notional, entry_price, maintenance_margin_bps, liquidation_price, taker_fee_bps, stop_loss, take_profit, open_fee)`,
       [
         symbol,
         now,
@@ -264,9 +256,21 @@ export class PerpVenue implements VenueShard<PerpShardState> {
         pgArray(positions.map((position) => priceColumn.to(position.stopLoss) ?? null)),
         pgArray(positions.map((position) => priceColumn.to(position.takeProfit) ?? null)),
         pgArray(positions.map((position) => position.openFee.toString())),
+      ],
+    );
+    const fills = opened.map(({ position, quotedPrice }) => this.fillRow(position.id, 'open', null, position.entryPrice, quotedPrice, position.openFee, now));
+    await manager.query(
+      `INSERT INTO perp_fills (id, position_id, kind, reason, price, reference_price, slippage, fee, created_at)
+       SELECT id, position_id, 'open', NULL, price, reference_price, slippage, fee, $1
+         FROM unnest($2::uuid[], $3::uuid[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[]) AS v(id, position_id, price, reference_price, slippage, fee)`,
+      [
+        now,
         pgArray(fills.map((fill) => fill.id)),
+        pgArray(fills.map((fill) => fill.positionId)),
+        pgArray(fills.map((fill) => priceColumn.to(fill.price) ?? null)),
         pgArray(fills.map((fill) => priceColumn.to(fill.referencePrice) ?? null)),
         pgArray(fills.map((fill) => priceColumn.to(fill.slippage) ?? null)),
+        pgArray(fills.map((fill) => fill.fee.toString())),
       ],
     );
     await this.volume.recordVolume(symbol, formatUsdc(opened.reduce((sum, { position }) => sum + position.notional, 0n)), now, manager);
