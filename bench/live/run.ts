@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -455,26 +455,26 @@ async function main(): Promise<void> {
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux). */
 const CLOCK_TICKS = 100;
 
-/** CPU milliseconds so far of this database's PostgreSQL backends (PostgreSQL on this machine, read from /proc), or null. */
-async function backendCpuMs(dataSource: DataSource): Promise<number | null> {
+/** CPU milliseconds so far of each of this database's PostgreSQL backends, by pid (PostgreSQL on this machine, read from /proc), or null. */
+async function backendCpuMs(dataSource: DataSource): Promise<Map<number, number> | null> {
   const backends = (await dataSource.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)) as { pid: number }[];
-  let ticks = 0;
+  const used = new Map<number, number>();
   for (const { pid } of backends) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+      used.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS); // utime + stime
     } catch {
-      return null;
+      if (existsSync(`/proc/${pid}`)) return null; // not readable: PostgreSQL runs elsewhere
     }
   }
-  return (ticks * 1000) / CLOCK_TICKS;
+  return used;
 }
 
 /**
  * CPU time per operation over a scenario, in this process and in PostgreSQL's backends: unlike throughput, it
  * hardly moves with what else the shared machine runs, so it compares builds measured at different loads.
- * Backends that start or end during the scenario are not counted (the pool keeps its connections).
+ * Only backends alive at both ends count (the pool keeps its connections; one it closed meanwhile is left out).
  */
 async function cpuMeter(dataSource: DataSource): Promise<(operations: number) => Promise<string>> {
   const processBefore = process.cpuUsage();
@@ -483,7 +483,12 @@ async function cpuMeter(dataSource: DataSource): Promise<(operations: number) =>
     const used = process.cpuUsage(processBefore);
     const backendsAfter = await backendCpuMs(dataSource);
     const processUs = (used.user + used.system) / Math.max(1, operations);
-    const backendUs = backendsBefore === null || backendsAfter === null ? null : ((backendsAfter - backendsBefore) * 1000) / Math.max(1, operations);
+    let backendMs: number | null = null;
+    if (backendsBefore && backendsAfter) {
+      backendMs = 0;
+      for (const [pid, after] of backendsAfter) backendMs += after - (backendsBefore.get(pid) ?? after);
+    }
+    const backendUs = backendMs === null ? null : (backendMs * 1000) / Math.max(1, operations);
     return `CPU per op: ${processUs.toFixed(0)} µs here, ${backendUs === null ? '?' : backendUs.toFixed(0)} µs in PostgreSQL`;
   };
 }
