@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { fork } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import Redis from 'ioredis';
 import type { Histogram } from 'prom-client';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { LedgerService, SystemAccount } from '../../src/accounts/ledger.service';
 import { DomainEventBus } from '../../src/common/events/domain-event-bus';
@@ -43,7 +44,7 @@ import type { LiveServerMessage } from './server';
  *   4. HTTP opens   POST /api/v1/trades (Idempotency-Key on each) at --http-clients clients against a real
  *                   server process (bench/live/server.ts: the whole app, the simulator feed)
  *
- * Usage: npm run bench:live [-- --seconds 5 --entries 100000 --ticks 2000 --closes 300 --concurrency 256 --http-clients 16]
+ * Usage: npm run bench:live [-- --seconds 5 --entries 100000 --ticks 2000 --closes 300 --concurrency 256 --http-clients 16] (--http-clients 0 skips scenario 4)
  * Uses DATABASE_URL, REDIS_URL and REDIS_KEY_PREFIX; symbols of its own (`BTCB<run>_USDC_PERP`), seeded rows deleted at the end.
  */
 
@@ -282,9 +283,11 @@ async function main(): Promise<void> {
       }
     };
     await measure('warm-up', { seconds: 1, concurrency: baselineConcurrency, users: 1 }, bare);
+    const baselineCpu = await cpuMeter(dataSource);
     const baseline = await measure('baseline', { seconds, concurrency: baselineConcurrency, users: 1 }, bare);
+    const baselineCost = await baselineCpu(baseline.postings);
     const serial = await measure('baseline serial', { seconds: Math.min(seconds, 3), concurrency: 1, users: 1 }, bare);
-    rows.push({ scenario: `baseline: bare pg BEGIN; INSERT one row; COMMIT, ${baselineConcurrency} clients`, count: String(baseline.postings), perSecond: baseline.perSecond, p50: baseline.p50Ms, p99: baseline.p99Ms, note: '' });
+    rows.push({ scenario: `baseline: bare pg BEGIN; INSERT one row; COMMIT, ${baselineConcurrency} clients`, count: String(baseline.postings), perSecond: baseline.perSecond, p50: baseline.p50Ms, p99: baseline.p99Ms, note: baselineCost });
     rows.push({ scenario: 'baseline: the same, 1 client (latency floor of a commit)', count: String(serial.postings), perSecond: serial.perSecond, p50: serial.p50Ms, p99: serial.p99Ms, note: '' });
 
     // ---- 1. quiet ticks ----
@@ -396,7 +399,9 @@ async function main(): Promise<void> {
     metrics.registry.resetMetrics();
     const loadBefore = statements;
     profiling = true;
+    const opensCpu = await cpuMeter(dataSource);
     const opens = await measure('engine opens', { seconds, concurrency, users: 1 }, openOne);
+    const opensCost = await opensCpu(opens.postings);
     profiling = false;
     if (profile) {
       console.log(`\nscenario 3, PostgreSQL round trips (${opens.postings} opens):`);
@@ -410,15 +415,17 @@ async function main(): Promise<void> {
       perSecond: opens.perSecond,
       p50: opens.p50Ms,
       p99: opens.p99Ms,
-      note: `${(opens.perSecond / baseline.perSecond).toFixed(2)}× baseline; errors ${opens.errors}; batches: ${batches}; ${statementsPerOpen.toFixed(2)} statements per open under load, ${statementsPerLoneOpen.toFixed(1)} alone in its batch`,
+      note: `${(opens.perSecond / baseline.perSecond).toFixed(2)}× baseline; errors ${opens.errors}; batches: ${batches}; ${statementsPerOpen.toFixed(2)} statements per open under load, ${statementsPerLoneOpen.toFixed(1)} alone in its batch; ${opensCost}`,
     });
     clearInterval(refresher);
     refresher = undefined;
     await stopEngine();
 
     // ---- 4. HTTP opens against a real server ----
-    const http = await httpOpens(seconds, httpClients);
-    rows.push({ scenario: `4. HTTP opens, POST /api/v1/trades + Idempotency-Key, ${httpClients} clients`, count: String(http.postings), perSecond: http.perSecond, p50: http.p50Ms, p99: http.p99Ms, note: `${(http.perSecond / baseline.perSecond).toFixed(2)}× baseline; errors ${http.errors}` });
+    if (httpClients > 0) {
+      const http = await httpOpens(seconds, httpClients);
+      rows.push({ scenario: `4. HTTP opens, POST /api/v1/trades + Idempotency-Key, ${httpClients} clients`, count: String(http.postings), perSecond: http.perSecond, p50: http.p50Ms, p99: http.p99Ms, note: `${(http.perSecond / baseline.perSecond).toFixed(2)}× baseline; errors ${http.errors}` });
+    }
 
     const loadAtEnd = loadavg();
     console.log(
@@ -443,6 +450,47 @@ async function main(): Promise<void> {
     }
     await harness.close();
   }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/** CPU milliseconds so far of each of this database's PostgreSQL backends, by pid (PostgreSQL on this machine, read from /proc), or null. */
+async function backendCpuMs(dataSource: DataSource): Promise<Map<number, number> | null> {
+  const backends = (await dataSource.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)) as { pid: number }[];
+  const used = new Map<number, number>();
+  for (const { pid } of backends) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      used.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS); // utime + stime
+    } catch {
+      if (existsSync(`/proc/${pid}`)) return null; // not readable: PostgreSQL runs elsewhere
+    }
+  }
+  return used;
+}
+
+/**
+ * CPU time per operation over a scenario, in this process and in PostgreSQL's backends: unlike throughput, it
+ * hardly moves with what else the shared machine runs, so it compares builds measured at different loads.
+ * Only backends alive at both ends count (the pool keeps its connections; one it closed meanwhile is left out).
+ */
+async function cpuMeter(dataSource: DataSource): Promise<(operations: number) => Promise<string>> {
+  const processBefore = process.cpuUsage();
+  const backendsBefore = await backendCpuMs(dataSource);
+  return async (operations) => {
+    const used = process.cpuUsage(processBefore);
+    const backendsAfter = await backendCpuMs(dataSource);
+    const processUs = (used.user + used.system) / Math.max(1, operations);
+    let backendMs: number | null = null;
+    if (backendsBefore && backendsAfter) {
+      backendMs = 0;
+      for (const [pid, after] of backendsAfter) backendMs += after - (backendsBefore.get(pid) ?? after);
+    }
+    const backendUs = backendMs === null ? null : (backendMs * 1000) / Math.max(1, operations);
+    return `CPU per op: ${processUs.toFixed(0)} µs here, ${backendUs === null ? '?' : backendUs.toFixed(0)} µs in PostgreSQL`;
+  };
 }
 
 /** Mean batch size and mean batch transaction time, from the leader's own histograms. */

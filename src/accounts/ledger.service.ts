@@ -11,6 +11,7 @@ import { DomainEventBus } from '../common/events/domain-event-bus';
 import { AccountsEvent, type HouseMovedEvent } from './accounts.events';
 import { Balances, ComputedSequence, computeSequence, LockedAccount, movementProblem, shardOf, Shortfall } from './ledger-posting';
 import { AccountRef, Posting, PostingMeta, Postings, positive, SHARDED_SYSTEM_ACCOUNTS, SystemAccount } from './ledger-vocabulary';
+import { pgArray } from '../database/pg-array';
 import { isPgError, PgError } from '../database/pg-errors';
 
 export { AccountRef, Movement, Posting, PostingMeta, Postings, SHARDED_SYSTEM_ACCOUNTS, SystemAccount } from './ledger-vocabulary';
@@ -443,7 +444,7 @@ export class LedgerService {
     const plain = `SELECT ${ACCOUNT_COLUMNS} FROM accounts
         WHERE asset = $1 AND (user_id = ANY($2::uuid[]) OR (system_key = ANY($3::varchar[]) AND shard = 0))
         ORDER BY id FOR UPDATE`;
-    if (shardedKey === undefined) return prepared<AccountRow>(manager, 'ledger_lock_accounts', plain, [asset, userIds, systemKeys]);
+    if (shardedKey === undefined) return prepared<AccountRow>(manager, 'ledger_lock_accounts', plain, [asset, pgArray(userIds), pgArray(systemKeys)]);
     const shards = this.config.ledgerSystemShards;
     return prepared<AccountRow & { sharded: boolean }>(
       manager,
@@ -456,7 +457,7 @@ export class LedgerService {
        SELECT ${ACCOUNT_COLUMNS}, false AS sharded FROM plain
        UNION ALL
        SELECT ${ACCOUNT_COLUMNS}, true AS sharded FROM free`,
-      [asset, userIds, systemKeys, shardedKey, shards, shardOf(shardSeed!, shards)],
+      [asset, pgArray(userIds), pgArray(systemKeys), shardedKey, shards, shardOf(shardSeed!, shards)],
     );
   }
 
@@ -504,7 +505,7 @@ export class LedgerService {
       manager,
       'ledger_transactions_by_key',
       `SELECT id, idempotency_key FROM ledger_transactions WHERE idempotency_key = ANY($1::varchar[])`,
-      [idempotencyKeys],
+      [pgArray(idempotencyKeys)],
     );
     return new Map(rows.map((row) => [row.idempotency_key, row.id]));
   }
@@ -557,20 +558,20 @@ export class LedgerService {
        )
        SELECT id FROM tx`,
       [
-        written.map((item) => item.transactionId),
-        written.map((item) => item.posting.kind),
-        written.map((item) => item.posting.reference),
-        written.map((item) => item.posting.idempotencyKey ?? null),
-        written.map((item) => item.posting.memo ?? null),
-        balances.map(([id]) => id),
-        balances.map(([, b]) => b.available.toString()),
-        balances.map(([, b]) => b.locked.toString()),
+        pgArray(written.map((item) => item.transactionId)),
+        pgArray(written.map((item) => item.posting.kind)),
+        pgArray(written.map((item) => item.posting.reference)),
+        pgArray(written.map((item) => item.posting.idempotencyKey ?? null)),
+        pgArray(written.map((item) => item.posting.memo ?? null)),
+        pgArray(balances.map(([id]) => id)),
+        pgArray(balances.map(([, b]) => b.available)),
+        pgArray(balances.map(([, b]) => b.locked)),
         asset,
-        entries.map((entry) => entry.transactionId),
-        entries.map((entry) => entry.accountId),
-        entries.map((entry) => entry.bucket),
-        entries.map((entry) => entry.amount.toString()),
-        entries.map((entry) => entry.balanceAfter.toString()),
+        pgArray(entries.map((entry) => entry.transactionId)),
+        pgArray(entries.map((entry) => entry.accountId)),
+        pgArray(entries.map((entry) => entry.bucket)),
+        pgArray(entries.map((entry) => entry.amount)),
+        pgArray(entries.map((entry) => entry.balanceAfter)),
       ],
     );
     return new Set(rows.map((row) => row.id));

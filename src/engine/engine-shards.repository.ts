@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { pgArray } from '../database/pg-array';
 import type { CommandOutcome } from './venue';
 
 export type ShardClaim = { claimed: true; streamOffset: string } | { claimed: false; heldToken: number };
@@ -40,18 +41,23 @@ export class EngineShardsRepository {
     const rows = (await manager.query(
       `SELECT c.command_id, c.outcome FROM unnest($3::varchar[]) AS ids(id)
          CROSS JOIN LATERAL (SELECT command_id, outcome FROM engine_commands WHERE venue = $1 AND shard = $2 AND command_id = ids.id LIMIT 1) AS c`,
-      [venue, shard, ids],
+      [venue, shard, pgArray(ids)],
     )) as { command_id: string; outcome: CommandOutcome }[];
     return new Map(rows.map((row) => [row.command_id, row.outcome]));
   }
 
-  /** One multi-row statement for the whole batch. */
+  /**
+   * One multi-row statement for the whole batch. The outcomes go as one JSON array (paired with the ids by
+   * position), not as a `jsonb[]`: that would be every outcome's JSON quoted and escaped again inside an array literal.
+   */
   async storeOutcomes(manager: EntityManager, venue: string, shard: string, rows: { id: string; outcome: CommandOutcome }[]): Promise<void> {
     if (rows.length === 0) return;
     await manager.query(
       `INSERT INTO engine_commands (venue, shard, command_id, outcome)
-       SELECT $1, $2, c.id, c.outcome FROM unnest($3::varchar[], $4::jsonb[]) AS c(id, outcome)`,
-      [venue, shard, rows.map((row) => row.id), rows.map((row) => JSON.stringify(row.outcome))],
+       SELECT $1, $2, c.id, o.outcome
+         FROM unnest($3::varchar[]) WITH ORDINALITY AS c(id, n)
+         JOIN jsonb_array_elements($4::jsonb) WITH ORDINALITY AS o(outcome, n) ON o.n = c.n`,
+      [venue, shard, pgArray(rows.map((row) => row.id)), JSON.stringify(rows.map((row) => row.outcome))],
     );
   }
 }

@@ -5,6 +5,7 @@ import { LedgerService, Movement, Posting, SystemAccount } from '../../accounts/
 import { DomainError } from '../../common/errors/domain-error';
 import { DomainEventBus } from '../../common/events/domain-event-bus';
 import { formatUsdc } from '../../common/money/usdc';
+import { pgArray } from '../../database/pg-array';
 import type { CommandOutcome, EngineCommand, VenueShard } from '../../engine/venue';
 import { UserUpdateEvent } from '../../realtime/realtime.events';
 import { TradesEvent } from '../trades.events';
@@ -243,19 +244,19 @@ export class PerpVenue implements VenueShard<PerpShardState> {
       [
         symbol,
         now,
-        positions.map((position) => position.id),
-        positions.map((position) => position.userId),
-        positions.map((position) => position.side),
-        positions.map((position) => position.margin.toString()),
-        positions.map((position) => position.leverage),
-        positions.map((position) => position.notional.toString()),
-        positions.map((position) => priceColumn.to(position.entryPrice)),
-        positions.map((position) => position.maintenanceMarginBps),
-        positions.map((position) => priceColumn.to(position.liquidationPrice)),
-        positions.map((position) => position.takerFeeBps),
-        positions.map((position) => priceColumn.to(position.stopLoss)),
-        positions.map((position) => priceColumn.to(position.takeProfit)),
-        positions.map((position) => position.openFee.toString()),
+        pgArray(positions.map((position) => position.id)),
+        pgArray(positions.map((position) => position.userId)),
+        pgArray(positions.map((position) => position.side)),
+        pgArray(positions.map((position) => position.margin.toString())),
+        pgArray(positions.map((position) => position.leverage)),
+        pgArray(positions.map((position) => position.notional.toString())),
+        pgArray(positions.map((position) => priceColumn.to(position.entryPrice) ?? null)),
+        pgArray(positions.map((position) => position.maintenanceMarginBps)),
+        pgArray(positions.map((position) => priceColumn.to(position.liquidationPrice) ?? null)),
+        pgArray(positions.map((position) => position.takerFeeBps)),
+        pgArray(positions.map((position) => priceColumn.to(position.stopLoss) ?? null)),
+        pgArray(positions.map((position) => priceColumn.to(position.takeProfit) ?? null)),
+        pgArray(positions.map((position) => position.openFee.toString())),
       ],
     );
     const fills = opened.map(({ position, quotedPrice }) => this.fillRow(position.id, 'open', null, position.entryPrice, quotedPrice, position.openFee, now));
@@ -265,12 +266,12 @@ export class PerpVenue implements VenueShard<PerpShardState> {
          FROM unnest($2::uuid[], $3::uuid[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[]) AS v(id, position_id, price, reference_price, slippage, fee)`,
       [
         now,
-        fills.map((fill) => fill.id),
-        fills.map((fill) => fill.positionId),
-        fills.map((fill) => priceColumn.to(fill.price)),
-        fills.map((fill) => priceColumn.to(fill.referencePrice)),
-        fills.map((fill) => priceColumn.to(fill.slippage)),
-        fills.map((fill) => fill.fee.toString()),
+        pgArray(fills.map((fill) => fill.id)),
+        pgArray(fills.map((fill) => fill.positionId)),
+        pgArray(fills.map((fill) => priceColumn.to(fill.price) ?? null)),
+        pgArray(fills.map((fill) => priceColumn.to(fill.referencePrice) ?? null)),
+        pgArray(fills.map((fill) => priceColumn.to(fill.slippage) ?? null)),
+        pgArray(fills.map((fill) => fill.fee.toString())),
       ],
     );
     const openedNotional = formatUsdc(opened.reduce((sum, { position }) => sum + position.notional, 0n));
@@ -476,13 +477,13 @@ export class PerpVenue implements VenueShard<PerpShardState> {
        RETURNING p.id`,
       [
         at,
-        settled.map(({ closed }) => closed.id),
-        settled.map(({ closed }) => priceColumn.to(closed.exitPrice)),
-        settled.map(({ closed }) => closed.realizedPnl!.toString()),
-        settled.map(({ closed }) => closed.payout!.toString()),
-        settled.map(({ closed }) => closed.closeFee!.toString()),
-        settled.map(({ closed }) => closed.closeReason),
-        settled.map(({ closed }) => (closed.liquidationGap === null ? null : priceColumn.to(closed.liquidationGap))),
+        pgArray(settled.map(({ closed }) => closed.id)),
+        pgArray(settled.map(({ closed }) => priceColumn.to(closed.exitPrice) ?? null)),
+        pgArray(settled.map(({ closed }) => closed.realizedPnl!.toString())),
+        pgArray(settled.map(({ closed }) => closed.payout!.toString())),
+        pgArray(settled.map(({ closed }) => closed.closeFee!.toString())),
+        pgArray(settled.map(({ closed }) => closed.closeReason)),
+        pgArray(settled.map(({ closed }) => (closed.liquidationGap === null ? null : priceColumn.to(closed.liquidationGap) ?? null))),
       ],
     )) as [{ id: string }[], number] | { id: string }[];
     const updatedRows = Array.isArray(updated[0]) ? (updated[0] as { id: string }[]) : (updated as { id: string }[]);
