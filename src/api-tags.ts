@@ -12,6 +12,6 @@ export const API_TAGS: readonly { name: string; description: string }[] = [
   { name: 'leaderboards', description: 'Top players by P&L or volume, per venue or overall, for the day, the week or all time, with your own rank' },
   { name: 'strategies', description: 'Round strategies: a declarative rules document (JSON Schema published), exact backtests over revealed rounds, and the server playing them live' },
   { name: 'chains', description: 'On-chain money: the configured chains with their vault, token and seed-commitment addresses and confirmations' },
-  { name: 'admin', description: 'Operators only (role admin): users, ledger adjustments and checks, markets, rounds, realtime notices' },
+  { name: 'admin', description: 'Operators only (role admin): users, ledger adjustments and checks, markets, rounds, realtime notices; role support may read the audit trail and the reconciliation report' },
   { name: 'health', description: 'Liveness, readiness and Prometheus metrics for probes and scrapers (no /api/v1 prefix, never rate limited)' },
 ];

@@ -87,7 +87,8 @@ export class AccountsAdminController {
   }
 
   @Get('ledger/reconciliation')
-  @ApiOperation({ summary: 'Check the ledger: every transaction balances and cached balances equal their entries' })
+  @Roles('admin', 'support')
+  @ApiOperation({ summary: 'Check the ledger: every transaction balances and cached balances equal their entries; support staff may read it too' })
   @ApiOkResponse({ type: ReconciliationDto })
   reconcile(): Promise<ReconciliationDto> {
     return this.reconciliation.run();

@@ -28,7 +28,8 @@ export class AdminController {
   ) {}
 
   @Get('audit')
-  @ApiOperation({ summary: 'The audit trail of admin actions, newest first (append-only)' })
+  @Roles('admin', 'support')
+  @ApiOperation({ summary: 'The audit trail of admin actions, newest first (append-only); support staff may read it too' })
   @ApiOkResponse({ type: AuditPageDto })
   listAudit(@Query() query: AuditQueryDto): Promise<AuditPageDto> {
     return this.audit.list(query);

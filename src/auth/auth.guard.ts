@@ -5,10 +5,15 @@ import { Forbidden, Unauthorized } from '../common/errors/domain-error';
 import { AccessTokenService } from './access-token.service';
 import { AuthenticatedRequest } from './auth.decorators';
 import { routeAccessOf } from './route-access';
+import type { UserRole } from './user.entity';
+
+/** Roles that may read what they are granted but never write (any method other than these). */
+const READ_ONLY_ROLES: readonly UserRole[] = ['support'];
+const READ_METHODS = new Set(['GET', 'HEAD']);
 
 /**
  * The one place HTTP access is decided: every route needs a valid access token unless it is
- * `@Public()`, and `@Roles(...)` routes need one of those roles.
+ * `@Public()`, and `@Roles(...)` routes need one of those roles (a read-only role such as `support` only for reads).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -41,8 +46,13 @@ export class AuthGuard implements CanActivate {
       if (isPublic) return true;
       throw error;
     }
-    if (requiredRoles.length > 0 && !requiredRoles.some((role) => request.user!.roles.includes(role))) {
+    const granting = requiredRoles.filter((role) => request.user!.roles.includes(role));
+    if (requiredRoles.length > 0 && granting.length === 0) {
       throw new Forbidden(`requires role ${requiredRoles.join(' or ')}`);
+    }
+    // Belt and braces: `support` is only ever listed on reads, but a write it alone would let through is refused here.
+    if (granting.length > 0 && granting.every((role) => READ_ONLY_ROLES.includes(role)) && !READ_METHODS.has(request.method)) {
+      throw new Forbidden(`role ${granting.join(', ')} is read-only`);
     }
     return true;
   }

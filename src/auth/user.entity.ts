@@ -1,6 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const USER_ROLES = ['user', 'creator', 'admin'] as const;
+/** `support` is read-only staff: it may look at what admins see (Bull Board, audit trail, reconciliation) but change nothing. */
+export const USER_ROLES = ['user', 'creator', 'admin', 'support'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 export type UserStatus = 'active' | 'banned';
 

@@ -5,6 +5,7 @@ import { Injectable } from '@nestjs/common';
 import type { Request, RequestHandler } from 'express';
 import { AccessTokenService } from '../auth/access-token.service';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
+import type { UserRole } from '../auth/user.entity';
 import { Forbidden, Unauthorized } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { JobQueues } from './job-queues';
@@ -12,13 +13,12 @@ import { JobQueues } from './job-queues';
 export const QUEUES_BOARD_PATH = '/admin/queues';
 
 /** Who sees which board: admins act on jobs (retry, remove, pause, add); support staff only look. */
-const FULL_BOARD_ROLES: readonly string[] = ['admin'];
-/** `support` is not a role yet (USER_ROLES); a user given it gets the read-only board without further change. */
-const READ_ONLY_BOARD_ROLES: readonly string[] = ['support'];
+const FULL_BOARD_ROLES: readonly UserRole[] = ['admin'];
+const READ_ONLY_BOARD_ROLES: readonly UserRole[] = ['support'];
 
 export type BoardAccess = 'full' | 'read-only' | 'none';
 
-export function boardAccessOf(roles: readonly string[]): BoardAccess {
+export function boardAccessOf(roles: readonly UserRole[]): BoardAccess {
   if (roles.some((role) => FULL_BOARD_ROLES.includes(role))) return 'full';
   if (roles.some((role) => READ_ONLY_BOARD_ROLES.includes(role))) return 'read-only';
   return 'none';
@@ -39,8 +39,7 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 }
 
 /**
- * Bull Board (the BullMQ dashboard) at `/admin/queues`, for admins (and read-only for `support`, once that role
- * exists): the same access token as the API, as `Authorization: Bearer` or the sign-in cookie (a browser opening
+ * Bull Board (the BullMQ dashboard) at `/admin/queues`, for admins (and read-only for `support`): the same access token as the API, as `Authorization: Bearer` or the sign-in cookie (a browser opening
  * the page sends the cookie). Anyone else gets the API's 401/403 error body. Every queue of the app is on it.
  */
 @Injectable()
@@ -78,7 +77,7 @@ export class QueuesBoard {
       .then((user: AuthenticatedUser) => {
         (request as Request & { user?: AuthenticatedUser }).user = user;
         const access = boardAccessOf(user.roles);
-        if (access === 'none') return done(new Forbidden(`requires role ${FULL_BOARD_ROLES.join(' or ')}`));
+        if (access === 'none') return done(new Forbidden(`requires role ${[...FULL_BOARD_ROLES, ...READ_ONLY_BOARD_ROLES].join(' or ')}`));
         done(undefined, access);
       })
       .catch(done);
