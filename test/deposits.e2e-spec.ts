@@ -112,6 +112,7 @@ describe('EVM deposits (anvil, deposit watcher)', () => {
 
   afterEach(async () => {
     closeSockets();
+    await chain.provider.send('evm_setAutomine', [true]);
     const report = await reconcile(running, admin);
     expect(report.assets.flatMap((asset) => asset.mismatches)).toEqual([]);
     expect(report.ok).toBe(true);
@@ -136,7 +137,14 @@ describe('EVM deposits (anvil, deposit watcher)', () => {
       const socket = await connectSocket(running, { auth: { token: session.accessToken } });
       const updates = collect<DepositBody>(socket, 'deposit:update');
 
-      const receipt = await deposit(alice, USDC(250));
+      // Automine off from the deposit on: a transaction the app sends meanwhile (a withdrawal another suite left
+      // for `dev`, a seed commitment) waits for the blocks this test mines instead of confirming the deposit early.
+      await (await token(alice).mint(alice.address, USDC(250))).wait();
+      await (await token(alice).approve(vaultAddress, USDC(250))).wait();
+      await chain.provider.send('evm_setAutomine', [false]);
+      const sent = await vault(alice).deposit(USDC(250));
+      await chain.mine(1);
+      const receipt = (await sent.wait())!;
       const seen = await waitFor('SEEN', async () => (await myDeposits(session)).find((row) => row.txHash === receipt.hash));
       expect(seen).toMatchObject({ status: 'SEEN', amount: '250.000000', fromAddress: alice.address, blockNumber: String(receipt.blockNumber), requiredConfirmations: 2 });
       expect(seen.confirmations).toBe(1);
@@ -153,6 +161,7 @@ describe('EVM deposits (anvil, deposit watcher)', () => {
       await new Promise((resolve) => setTimeout(resolve, 600));
       expect((await balancesOf(running, asUser(session))).USDC.available).toBe((Number(before) + 250).toFixed(6));
       expect(await creditEntries(session.user.id)).toBe(1);
+      await chain.provider.send('evm_setAutomine', [true]);
       await waitFor('deposit:update CREDITED', async () => updates.some((update) => update.status === 'CREDITED'));
       expect(updates.map((update) => update.status)).toEqual(expect.arrayContaining(['SEEN', 'CONFIRMED', 'CREDITED']));
       expect(updates.every((update) => update.txHash === receipt.hash)).toBe(true);
