@@ -1,4 +1,4 @@
-import { afterRound, newSession } from './session';
+import { afterRound, newSession, type SessionState } from './session';
 import { maxDrawdownOf, performanceOf, sharpeRatio, type PerformanceRound } from './performance';
 
 const round = (pnl: bigint, trades = 1, wagered = 10n, fees = 1n): PerformanceRound => ({ pnl, wagered, fees, trades });
@@ -28,7 +28,7 @@ describe('performanceOf', () => {
 
   it('equals the session the runner carries round by round (drawdown, win rate, totals)', () => {
     const rounds = [round(40n), round(-70n, 2), round(0n, 0, 0n, 0n), round(25n), round(-90n), round(200n, 3)];
-    const session = rounds.reduce((state, outcome) => afterRound(state, outcome, {}), newSession(500n));
+    const session = rounds.reduce<SessionState>((state, outcome) => afterRound(state, outcome, {}), newSession(500n));
     const performance = performanceOf(500n, rounds);
     expect(performance).toMatchObject({
       endingBalance: session.balance,
