@@ -182,7 +182,11 @@ export class StrategiesService {
     const strategy = await this.findOwned(this.dataSource.manager, userId, id);
     const rows = await this.dataSource.manager.find(StrategyRoundEntity, { where: { strategyId: strategy.id }, order: { roundNumber: 'ASC' } });
     const bySession = new Map<string, StrategyRoundEntity[]>();
-    for (const row of rows) bySession.set(row.sessionId, [...(bySession.get(row.sessionId) ?? []), row]);
+    for (const row of rows) {
+      const played = bySession.get(row.sessionId);
+      if (played) played.push(row);
+      else bySession.set(row.sessionId, [row]);
+    }
     const sessions: StrategySessionPerformanceDto[] = [];
     if (strategy.sessionId && strategy.session && !bySession.has(strategy.sessionId)) bySession.set(strategy.sessionId, []);
     for (const [sessionId, played] of bySession) {
