@@ -30,8 +30,29 @@ interface LiveRounds {
   rounds: { roundId: string; roundNumber: number; pnl: string; wagered: string; trades: number; balanceAfter: string; declined: number; slipped: number }[];
 }
 
+interface PerformanceFigures {
+  startingBalance: string;
+  endingBalance: string;
+  roundsPlayed: number;
+  roundsStaked: number;
+  roundsWon: number;
+  bets: number;
+  wagered: string;
+  fees: string;
+  profit: string;
+  winRate: string;
+  maxDrawdown: string;
+  sharpeRatio: string | null;
+}
+
+interface PerformanceBody {
+  strategyId: string;
+  sessions: { sessionId: string; fromRound: number | null; toRound: number | null; current: boolean; performance: PerformanceFigures }[];
+}
+
 interface BacktestBody {
   startingBalance: string;
+  performance: PerformanceFigures;
   roundsAvailable: number;
   rounds: { roundId: string; roundNumber: number; pnl: string; wagered: string; fees: string; trades: number; balanceAfter: string; pathMatches: boolean }[];
   totals: { pnl: string; endingBalance: string; trades: number; roundsPlayed: number; winRate: string; maxDrawdown: string; stoppedBy: string | null };
@@ -143,6 +164,22 @@ describe('Strategies: the server plays a strategy live and the backtest of those
       .send({ fromRound: first, toRound: last, startingBalance: strategy.session!.startingBalance })
       .expect(200);
     expect(again.body).toEqual(backtest);
+
+    // The tracked live performance of the session equals the backtest's figures for the same rounds, to the minor unit.
+    const performance = (await request(running.url).get(`/api/v1/strategies/${id}/performance`).set(user.auth).expect(200)).body as PerformanceBody;
+    expect(performance.strategyId).toBe(id);
+    expect(performance.sessions).toHaveLength(1);
+    expect(performance.sessions[0]).toMatchObject({ sessionId: live.sessionId, fromRound: first, toRound: last, current: true });
+    expect(performance.sessions[0].performance).toEqual(backtest.performance);
+    expect(performance.sessions[0].performance).toMatchObject({
+      startingBalance: strategy.session!.startingBalance,
+      endingBalance: strategy.session!.balance,
+      profit: strategy.session!.pnl,
+      roundsPlayed: live.rounds.length,
+      bets: live.rounds.reduce((sum, round) => sum + round.trades, 0),
+      winRate: backtest.totals.winRate,
+      maxDrawdown: backtest.totals.maxDrawdown,
+    });
     return { strategy, live, backtest, restarted };
   }
 
@@ -224,10 +261,14 @@ describe('Strategies: the server plays a strategy live and the backtest of those
     await request(running.url).post(`${path}/stop`).set(other.auth).expect(404);
     await request(running.url).post(`${path}/backtest`).set(other.auth).send({ startingBalance: '10' }).expect(404);
     await request(running.url).get(`${path}/rounds`).set(other.auth).expect(404);
+    await request(running.url).get(`${path}/performance`).set(other.auth).expect(404);
     await request(running.url).delete(path).set(other.auth).expect(404);
     const listed = await request(running.url).get('/api/v1/strategies').set(other.auth).expect(200);
     expect(listed.body.data).toEqual([]);
     await request(running.url).get('/api/v1/strategies/not-a-uuid').set(owner.auth).expect(404);
+
+    // Never started: no session, no figures.
+    expect((await request(running.url).get(`${path}/performance`).set(owner.auth).expect(200)).body).toEqual({ strategyId: id, sessions: [] });
 
     const renamed = await request(running.url).patch(path).set(owner.auth).send({ name: 'still mine' }).expect(200);
     expect(renamed.body).toMatchObject({ id, name: 'still mine', status: 'stopped', session: null });

@@ -13,6 +13,7 @@ import {
   CreateStrategyDto,
   StrategyDto,
   StrategyPageDto,
+  StrategyPerformanceDto,
   StrategyRoundsDto,
   UpdateStrategyDto,
 } from './strategies.dto';
@@ -121,5 +122,13 @@ export class StrategiesController {
   @ApiErrors(NOT_FOUND)
   rounds(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', StrategyNotFound) id: string): Promise<StrategyRoundsDto> {
     return this.strategies.sessionRounds(caller.id, id);
+  }
+
+  @Get(':id/performance')
+  @ApiOperation({ summary: 'Tracked live performance per session: bets, wins, wagered, profit, win rate, max drawdown, Sharpe ratio per round' })
+  @ApiOkResponse({ type: StrategyPerformanceDto })
+  @ApiErrors(NOT_FOUND)
+  performance(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', StrategyNotFound) id: string): Promise<StrategyPerformanceDto> {
+    return this.strategies.performance(caller.id, id);
   }
 }

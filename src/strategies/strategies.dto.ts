@@ -238,6 +238,75 @@ export class BacktestTotalsDto {
   stoppedBy!: string | null;
 }
 
+export class StrategyPerformanceFiguresDto {
+  @ApiProperty({ example: '1000.000000', description: 'The balance the series starts from (the session’s or the backtest’s starting balance)' })
+  startingBalance!: string;
+
+  @ApiProperty({ example: '1012.450000' })
+  endingBalance!: string;
+
+  @ApiProperty({ example: 8 })
+  roundsPlayed!: number;
+
+  @ApiProperty({ example: 7, description: 'Rounds with at least one stake' })
+  roundsStaked!: number;
+
+  @ApiProperty({ example: 4, description: 'Rounds with a stake and a positive P&L' })
+  roundsWon!: number;
+
+  @ApiProperty({ example: 14, description: 'Stakes placed (positions and side bets)' })
+  bets!: number;
+
+  @ApiProperty({ example: '60.000000' })
+  wagered!: string;
+
+  @ApiProperty({ example: '0.600000' })
+  fees!: string;
+
+  @ApiProperty({ example: '12.450000', description: 'Payouts minus amounts paid, fees included' })
+  profit!: string;
+
+  @ApiProperty({ example: '0.5714', description: 'roundsWon / roundsStaked, 4 places (truncated); "0.0000" before any stake' })
+  winRate!: string;
+
+  @ApiProperty({ example: '7.200000', description: 'The largest fall of the balance from a previous peak (the starting balance counts as one)' })
+  maxDrawdown!: string;
+
+  @ApiProperty({
+    example: '0.183204',
+    nullable: true,
+    type: String,
+    description:
+      'Mean per-round P&L over its population standard deviation, every played round counted, no risk-free rate, not annualised; computed from exact integer sums, 6 places (half-even). Null with no rounds or zero variance',
+  })
+  sharpeRatio!: string | null;
+}
+
+export class StrategySessionPerformanceDto {
+  @ApiProperty({ example: '4e7c1d52-2b1f-4a57-9d8e-0d6a1b9f3c10' })
+  sessionId!: string;
+
+  @ApiProperty({ example: 121, nullable: true, type: Number, description: 'The first round the session played (null before it played one)' })
+  fromRound!: number | null;
+
+  @ApiProperty({ example: 128, nullable: true, type: Number, description: 'The last round the session played' })
+  toRound!: number | null;
+
+  @ApiProperty({ example: true, description: 'The strategy’s running or last session' })
+  current!: boolean;
+
+  @ApiProperty({ type: StrategyPerformanceFiguresDto })
+  performance!: StrategyPerformanceFiguresDto;
+}
+
+export class StrategyPerformanceDto {
+  @ApiProperty({ example: '9a0c8f4e-5a1d-4c0b-9f0e-3c1e2d4b5a69' })
+  strategyId!: string;
+
+  @ApiProperty({ type: [StrategySessionPerformanceDto], description: 'Every session that played a round, newest first (the current one first, also before it has played)' })
+  sessions!: StrategySessionPerformanceDto[];
+}
+
 export class BacktestResultDto {
   @ApiProperty({ example: '1000.000000' })
   startingBalance!: string;
@@ -250,4 +319,7 @@ export class BacktestResultDto {
 
   @ApiProperty({ type: BacktestTotalsDto })
   totals!: BacktestTotalsDto;
+
+  @ApiProperty({ type: StrategyPerformanceFiguresDto, description: 'The same figures as `GET /strategies/:id/performance` reports for a live session over these rounds' })
+  performance!: StrategyPerformanceFiguresDto;
 }

@@ -12,19 +12,22 @@ import { formatUsdc, parseUsdc } from '../common/money/usdc';
 import { commandTransaction } from '../common/transactions/command-transaction';
 import { RoundsService, type ReplayableRound } from '../rounds/rounds.service';
 import { backtestRounds, ReplayPathCache, type BacktestResult, type ReplayRound } from './core/backtest';
+import { performanceOf } from './core/performance';
 import type { RoundPlayResult } from './core/round-play';
 import { afterRound, newSession, winRate, type SessionState } from './core/session';
 import { STRATEGY_SCHEMA, validateStrategy, type CompiledLimits, type CompiledRules } from './core/strategy-rules';
 import type { JsonSchema } from './core/json-schema';
 import { BacktestTooLarge, StrategyNotFound, StrategyRunning } from './strategy-errors';
-import { fromStoredSession, toBacktestRoundDto, toLiveRoundDto, toStoredSession, toStrategyDto } from './strategy.mapper';
+import { fromStoredSession, toBacktestRoundDto, toLiveRoundDto, toPerformanceDto, toStoredSession, toStrategyDto } from './strategy.mapper';
 import {
   BacktestRequestDto,
   BacktestResultDto,
   CreateStrategyDto,
   STRATEGY_BACKTEST_MAX_ROUNDS,
   StrategyDto,
+  StrategyPerformanceDto,
   StrategyRoundsDto,
+  StrategySessionPerformanceDto,
   UpdateStrategyDto,
 } from './strategies.dto';
 import { StrategyEvent } from './strategies.events';
@@ -170,6 +173,38 @@ export class StrategiesService {
     return { sessionId: strategy.sessionId, rounds: rows.map(toLiveRoundDto) };
   }
 
+  /**
+   * Tracked live performance, one entry per session that played (the current one first): the figures are
+   * recomputed from the recorded rounds by the same pure function the backtest reports with, so a backtest
+   * of a session's rounds gives the same figures when it replays them as they happened.
+   */
+  async performance(userId: string, id: string): Promise<StrategyPerformanceDto> {
+    const strategy = await this.findOwned(this.dataSource.manager, userId, id);
+    const rows = await this.dataSource.manager.find(StrategyRoundEntity, { where: { strategyId: strategy.id }, order: { roundNumber: 'ASC' } });
+    const bySession = new Map<string, StrategyRoundEntity[]>();
+    for (const row of rows) {
+      const played = bySession.get(row.sessionId);
+      if (played) played.push(row);
+      else bySession.set(row.sessionId, [row]);
+    }
+    const sessions: StrategySessionPerformanceDto[] = [];
+    if (strategy.sessionId && strategy.session && !bySession.has(strategy.sessionId)) bySession.set(strategy.sessionId, []);
+    for (const [sessionId, played] of bySession) {
+      const current = sessionId === strategy.sessionId;
+      // A past session's starting balance is what its first round started from; the current one's is stored with it.
+      const startingBalance = current && strategy.session ? fromStoredSession(strategy.session).startingBalance : played[0].balanceAfter - played[0].pnl;
+      sessions.push({
+        sessionId,
+        fromRound: played[0]?.roundNumber ?? null,
+        toRound: played.at(-1)?.roundNumber ?? null,
+        current,
+        performance: toPerformanceDto(performanceOf(startingBalance, played)),
+      });
+    }
+    sessions.sort((a, b) => Number(b.current) - Number(a.current) || (b.toRound ?? 0) - (a.toRound ?? 0));
+    return { strategyId: strategy.id, sessions };
+  }
+
   /** Replays the saved rules over ended rounds (paths recomputed from their revealed seeds): a pure computation, the same request gives the same answer. */
   async backtest(userId: string, id: string, body: BacktestRequestDto): Promise<BacktestResultDto> {
     const strategy = await this.findOwned(this.dataSource.manager, userId, id);
@@ -197,6 +232,7 @@ export class StrategiesService {
         maxDrawdown: formatUsdc(session.maxDrawdown),
         stoppedBy: result.stoppedBy,
       },
+      performance: toPerformanceDto(performanceOf(startingBalance, result.rounds.map((round) => round.result))),
     };
   }
 

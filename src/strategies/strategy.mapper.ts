@@ -1,7 +1,8 @@
 import { formatUsdc } from '../common/money/usdc';
 import { winRate, type SessionState } from './core/session';
 import type { BacktestRound } from './core/backtest';
-import type { LiveStrategyRoundDto, StrategyDto, StrategyRoundResultDto, StrategySessionDto } from './strategies.dto';
+import type { Performance } from './core/performance';
+import type { LiveStrategyRoundDto, StrategyPerformanceFiguresDto, StrategyDto, StrategyRoundResultDto, StrategySessionDto } from './strategies.dto';
 import type { StoredSession, StrategyEntity } from './strategy.entity';
 import type { StrategyRoundEntity } from './strategy-round.entity';
 
@@ -79,5 +80,22 @@ export function toBacktestRoundDto(round: BacktestRound): StrategyRoundResultDto
     trades: round.result.trades,
     balanceAfter: formatUsdc(round.balanceAfter),
     pathMatches: round.pathMatches,
+  };
+}
+
+export function toPerformanceDto(performance: Performance): StrategyPerformanceFiguresDto {
+  return {
+    startingBalance: formatUsdc(performance.startingBalance),
+    endingBalance: formatUsdc(performance.endingBalance),
+    roundsPlayed: performance.roundsPlayed,
+    roundsStaked: performance.roundsStaked,
+    roundsWon: performance.roundsWon,
+    bets: performance.bets,
+    wagered: formatUsdc(performance.wagered),
+    fees: formatUsdc(performance.fees),
+    profit: formatUsdc(performance.profit),
+    winRate: performance.winRate,
+    maxDrawdown: formatUsdc(performance.maxDrawdown),
+    sharpeRatio: performance.sharpeRatio,
   };
 }
