@@ -10,6 +10,8 @@ import { StrategyRunner } from '../src/strategies/strategy-runner.service';
 const STRATEGY_ROUNDS = {
   ROUNDS_ENGINE_ENABLED: 'true',
   ROUND_TICK_MS: '150',
+  // On a loaded machine a stake's transaction can outlast 500 ms; a late stake (slipped) would differ from the backtest.
+  ROUND_TICK_HOOK_BUDGET_MS: '5000',
   ROUND_COOLDOWN_MS: '300',
   ROUND_MAX_TICKS: '30',
   ROUND_LEASE_MS: '1000',

@@ -93,6 +93,8 @@ export class AppConfig {
   readonly roundCooldownMs!: number;
   /** Default candle interval of new rounds (admin config may change it for future rounds). */
   readonly roundTickMs!: number;
+  /** The least a tick's hooks (the strategy runner's stakes) are waited for before the next tick. */
+  readonly roundTickHookBudgetMs!: number;
   /** A new leader resumes a round whose last persisted tick is younger than this; older rounds are VOIDED. */
   readonly roundResumeWindowMs!: number;
   /** Lifetime of the ticking leader's Redis lease; the leader renews it every tick. */
@@ -247,6 +249,7 @@ export class AppConfig {
       roundsEngineEnabled: read.boolean('ROUNDS_ENGINE_ENABLED', true),
       roundCooldownMs: read.integer('ROUND_COOLDOWN_MS', 5000, { min: 0, max: 3_600_000 }),
       roundTickMs: read.integer('ROUND_TICK_MS', 250, { min: 5, max: 60_000 }),
+      roundTickHookBudgetMs: read.integer('ROUND_TICK_HOOK_BUDGET_MS', 500, { min: 0, max: 60_000 }),
       // In development a restart (`npm run demo` builds first) takes longer than 10 s; resuming beats voiding there.
       roundResumeWindowMs: read.integer('ROUND_RESUME_WINDOW_MS', nodeEnv === 'development' ? 600_000 : 10_000, { min: 0, max: 3_600_000 }),
       roundLeaseMs: read.integer('ROUND_LEASE_MS', 3000, { min: 100, max: 600_000 }),
