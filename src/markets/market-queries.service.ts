@@ -14,7 +14,7 @@ import {
   MarketTradeDto,
   PriceHistoryDto,
 } from './market.dto';
-import { MARKET_FILLS_SQL } from './market-fills.sql';
+import { MARKET_FILLS_SQL, makerOrderSql } from './market-fills.sql';
 import { MarketListCache } from './market-list.cache';
 import { formatUnits, lmsrStateOf } from './market-rules';
 import { MarketRepository, poolOf } from './market.repository';
@@ -103,7 +103,7 @@ export class MarketQueriesService {
        SELECT page.*, coalesce(page.prices, (
                 SELECT point.prices FROM market_price_points point
                  WHERE point.market_id = $1 AND point.at <= page.created_at ORDER BY point.at DESC, point.id DESC LIMIT 1
-              )) AS prices_then
+              )) AS prices_then, ${makerOrderSql('page')} AS maker_order_id
          FROM page ORDER BY created_at DESC, id DESC`,
       [marketId, query.limit, offsetOf(query)],
     )) as {
