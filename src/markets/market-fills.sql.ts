@@ -11,22 +11,35 @@
  * `average_price` (amount / shares), `prices` (pool prices after a pool trade; null on book trades, which do not
  * move the pool), `created_at`, `taker_order_id` (null where no order was involved).
  */
-export const MARKET_FILLS_SQL = `
+const POOL_FILLS = `
   SELECT tr.id, 'pool'::text AS venue, tr.side AS taker_side, tr.outcome, tr.shares,
          CASE WHEN tr.side = 'buy' THEN tr.amount - tr.fee ELSE tr.amount + tr.fee END AS notional,
          tr.amount, tr.fee,
          round(CASE WHEN tr.side = 'buy' THEN tr.amount - tr.fee ELSE tr.amount + tr.fee END / tr.shares, 6) AS price,
          tr.average_price, tr.prices, tr.created_at, NULL::uuid AS taker_order_id
     FROM market_trades tr
-   WHERE tr.market_id = $1
-  UNION ALL
-  SELECT taker.trade_id, 'book'::text, taker.side, taker.outcome, taker.shares, taker.amount,
+   WHERE tr.market_id = $1`;
+
+const BOOK_FILLS = `
+  SELECT taker.trade_id AS id, 'book'::text, taker.side, taker.outcome, taker.shares, taker.amount,
          CASE WHEN taker.side = 'buy' THEN taker.amount + taker.fee ELSE taker.amount - taker.fee END,
          taker.fee, taker.price,
          trunc(CASE WHEN taker.side = 'buy' THEN taker.amount + taker.fee ELSE taker.amount - taker.fee END / taker.shares, 6),
          NULL::numeric[], taker.created_at, taker.order_id
     FROM market_order_fills taker
    WHERE taker.market_id = $1 AND taker.counterparty = 'book' AND taker.liquidity = 'taker'`;
+
+export const MARKET_FILLS_SQL = marketFillsSql();
+
+/**
+ * The fills query; with `newest` (an SQL expression, e.g. a parameter) each side keeps only its `newest` latest
+ * trades, read backwards from its (market_id, created_at) index, so a page of the newest trades costs the page
+ * and not the market's whole history.
+ */
+export function marketFillsSql(newest?: string): string {
+  const latest = newest === undefined ? '' : `\n   ORDER BY created_at DESC, id DESC LIMIT ${newest}`;
+  return `(${POOL_FILLS}${latest})\n  UNION ALL\n  (${BOOK_FILLS}${latest})`;
+}
 
 /** The resting order a book trade filled (same market, same command, so the same `created_at`); null for a pool trade. */
 export function makerOrderSql(fill: string): string {

@@ -14,7 +14,7 @@ import {
   MarketTradeDto,
   PriceHistoryDto,
 } from './market.dto';
-import { MARKET_FILLS_SQL, makerOrderSql } from './market-fills.sql';
+import { MARKET_FILLS_SQL, makerOrderSql, marketFillsSql } from './market-fills.sql';
 import { MarketListCache } from './market-list.cache';
 import { formatUnits, lmsrStateOf } from './market-rules';
 import { MarketRepository, poolOf } from './market.repository';
@@ -97,7 +97,7 @@ export class MarketQueriesService {
     // A book trade leaves the pool where it was: it shows the pool's prices as they stood then.
     const rows = (await this.dataSource.query(
       `WITH page AS (
-         SELECT fills.*, count(*) OVER () AS total FROM (${MARKET_FILLS_SQL}) fills
+         SELECT fills.* FROM (${marketFillsSql('($2::int + $3::int)')}) fills
           ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3
        )
        SELECT page.*, coalesce(page.prices, (
@@ -120,9 +120,8 @@ export class MarketQueriesService {
       created_at: Date;
       taker_order_id: string | null;
       maker_order_id: string | null;
-      total: string;
     }[];
-    const total = rows.length > 0 ? Number(rows[0].total) : await this.countTrades(marketId);
+    const total = await this.countTrades(marketId);
     return toPage(
       rows.map((row) => {
         const amount = formatUnits(BigInt(row.amount));
