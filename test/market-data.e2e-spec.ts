@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { RunningApp, startTestApp } from './support/test-app';
-import { createAdmin, createFundedUser } from './support/ledger';
+import { createAdmin, createFundedUser, db } from './support/ledger';
 import { createHouseMarket, units } from './support/markets';
 import type { TestUser } from './support/users';
 
@@ -168,6 +168,19 @@ describe('market data: trades with book fills, candles, ticker (e2e)', () => {
       trades: 4,
     });
     expect(ticker.outcomes[1]).toMatchObject({ outcome: 1, label: 'No', last: trades.data[0].price, change: '0.000000', trades: 1 });
+
+    // A fill older than 24 h leaves the window and becomes its open: Alice's first trade, moved two days back.
+    await db(running).query(`UPDATE market_trades SET created_at = now() - interval '2 days' WHERE id = $1`, [yes[yes.length - 1].id]);
+    const later = (await request(running.url).get(`/api/v1/markets/${market.id}/ticker`).expect(200)).body as { outcomes: OutcomeTicker[] };
+    const inWindow = yes.slice(0, -1);
+    expect(later.outcomes[0]).toMatchObject({
+      last: yes[0].price,
+      open: yes[yes.length - 1].price,
+      change: format(micros(yes[0].price) - micros(yes[yes.length - 1].price)),
+      volumeShares: '30.000000',
+      volumeUsdc: format(inWindow.reduce((sum, trade) => sum + notional(trade), 0n)),
+      trades: 3,
+    });
 
     // Bad queries are 400s; an unknown market is a 404.
     const candles = (query: string) => request(running.url).get(`/api/v1/markets/${market.id}/candles?${query}`);

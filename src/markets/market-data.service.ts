@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { InvalidField } from '../common/errors/domain-error';
 import { formatAmount } from '../common/money/amount';
 import { CandleInterval, CandlesDto, CandlesQueryDto, TickerDto } from './market-data.dto';
-import { MARKET_FILLS_SQL } from './market-fills.sql';
+import { MARKET_FILLS_SQL, marketFillsSql } from './market-fills.sql';
 import { formatUnits, resolveOutcome, UNIT_DECIMALS } from './market-rules';
 import { MarketRepository } from './market.repository';
 import { toMarketDto } from './market.mapper';
@@ -87,13 +87,17 @@ export class MarketDataService {
         GROUP BY outcome`,
       [marketId, from, now],
     )) as { outcome: number; first: string; last: string; high: string; low: string; shares: string; notional: string; trades: number }[];
+    // The last fill of each outcome before the window: one short backward index read per outcome and side.
     const before = (await this.dataSource.query(
-      `SELECT DISTINCT ON (outcome) outcome, price FROM (${MARKET_FILLS_SQL}) fills
-        WHERE created_at <= $2 ORDER BY outcome, created_at DESC, id DESC`,
-      [marketId, from],
-    )) as { outcome: number; price: string }[];
+      `SELECT each.outcome, (
+                SELECT fills.price FROM (${marketFillsSql({ filter: 'outcome = each.outcome AND created_at <= $2', newest: '1' })}) fills
+                 ORDER BY fills.created_at DESC, fills.id DESC LIMIT 1
+              ) AS price
+         FROM generate_series(0, $3::int - 1) AS each(outcome)`,
+      [marketId, from, labels.length],
+    )) as { outcome: number; price: string | null }[];
     const inWindow = new Map(window.map((row) => [row.outcome, row]));
-    const lastBefore = new Map(before.map((row) => [row.outcome, row.price]));
+    const lastBefore = new Map(before.filter((row) => row.price !== null).map((row) => [row.outcome, row.price!]));
     const prices = toMarketDto(market, labels).outcomes;
     return {
       marketId,

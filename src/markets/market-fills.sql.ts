@@ -32,13 +32,15 @@ const BOOK_FILLS = `
 export const MARKET_FILLS_SQL = marketFillsSql();
 
 /**
- * The fills query; with `newest` (an SQL expression, e.g. a parameter) each side keeps only its `newest` latest
- * trades, read backwards from its (market_id, created_at) index, so a page of the newest trades costs the page
- * and not the market's whole history.
+ * The fills query. `filter` (SQL over the unqualified columns both tables share: `outcome`, `created_at`) and
+ * `newest` (an SQL expression) apply inside each side, which then keeps only its `newest` latest trades, read
+ * backwards from its (market_id, created_at) index: a page of the newest trades, or the last trade before a time,
+ * costs those rows and not the market's whole history.
  */
-export function marketFillsSql(newest?: string): string {
+export function marketFillsSql({ filter, newest }: { filter?: string; newest?: string } = {}): string {
+  const where = filter === undefined ? '' : ` AND (${filter})`;
   const latest = newest === undefined ? '' : `\n   ORDER BY created_at DESC, id DESC LIMIT ${newest}`;
-  return `(${POOL_FILLS}${latest})\n  UNION ALL\n  (${BOOK_FILLS}${latest})`;
+  return `(${POOL_FILLS}${where}${latest})\n  UNION ALL\n  (${BOOK_FILLS}${where}${latest})`;
 }
 
 /** The resting order a book trade filled (same market, same command, so the same `created_at`); null for a pool trade. */

@@ -97,7 +97,7 @@ export class MarketQueriesService {
     // A book trade leaves the pool where it was: it shows the pool's prices as they stood then.
     const rows = (await this.dataSource.query(
       `WITH page AS (
-         SELECT fills.* FROM (${marketFillsSql('($2::int + $3::int)')}) fills
+         SELECT fills.* FROM (${marketFillsSql({ newest: '($2::int + $3::int)' })}) fills
           ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3
        )
        SELECT page.*, coalesce(page.prices, (
