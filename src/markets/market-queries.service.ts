@@ -14,6 +14,7 @@ import {
   MarketTradeDto,
   PriceHistoryDto,
 } from './market.dto';
+import { MARKET_FILLS_SQL, makerOrderSql, marketFillsSql } from './market-fills.sql';
 import { MarketListCache } from './market-list.cache';
 import { formatUnits, lmsrStateOf } from './market-rules';
 import { MarketRepository, poolOf } from './market.repository';
@@ -90,38 +91,55 @@ export class MarketQueriesService {
     return { interval, points: rows.map((row) => ({ at: row.bucket.toISOString(), prices: row.prices })) };
   }
 
+  /** Pool and book trades of the market, newest first; a book trade shows its taker's side, cash and fee. */
   async trades(marketId: string, query: PageQueryDto): Promise<Page<MarketTradeDto>> {
     await MarketRepository.find(this.dataSource.manager, marketId);
+    // A book trade leaves the pool where it was: it shows the pool's prices as they stood then.
     const rows = (await this.dataSource.query(
-      `SELECT id, side, outcome, shares, amount, fee, average_price, prices, created_at, count(*) OVER () AS total
-         FROM market_trades WHERE market_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`,
+      `WITH page AS (
+         SELECT fills.* FROM (${marketFillsSql({ newest: '($2::int + $3::int)' })}) fills
+          ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3
+       )
+       SELECT page.*, coalesce(page.prices, (
+                SELECT point.prices FROM market_price_points point
+                 WHERE point.market_id = $1 AND point.at <= page.created_at ORDER BY point.at DESC, point.id DESC LIMIT 1
+              )) AS prices_then, ${makerOrderSql('page')} AS maker_order_id
+         FROM page ORDER BY created_at DESC, id DESC`,
       [marketId, query.limit, offsetOf(query)],
     )) as {
       id: string;
-      side: 'buy' | 'sell';
+      venue: 'pool' | 'book';
+      taker_side: 'buy' | 'sell';
       outcome: number;
       shares: string;
       amount: string;
       fee: string;
+      price: string;
       average_price: string;
-      prices: string[];
+      prices_then: string[] | null;
       created_at: Date;
-      total: string;
+      taker_order_id: string | null;
+      maker_order_id: string | null;
     }[];
-    const total = rows.length > 0 ? Number(rows[0].total) : await this.countTrades(marketId);
+    const total = await this.countTrades(marketId);
     return toPage(
       rows.map((row) => {
         const amount = formatUnits(BigInt(row.amount));
         return {
           id: row.id,
-          side: row.side,
+          venue: row.venue,
+          side: row.taker_side,
+          makerSide: row.taker_side === 'buy' ? 'sell' : 'buy',
           outcome: row.outcome,
           shares: formatUnits(BigInt(row.shares)),
           amount,
-          ...(row.side === 'sell' ? { proceeds: amount } : {}),
-            fee: formatUnits(BigInt(row.fee)),
+          ...(row.taker_side === 'sell' ? { proceeds: amount } : {}),
+          fee: formatUnits(BigInt(row.fee)),
+          price: row.price,
           averagePrice: row.average_price,
-          prices: row.prices,
+          prices: row.prices_then ?? [],
+          takerOrderId: row.taker_order_id,
+          makerOrderId: row.maker_order_id,
           createdAt: row.created_at.toISOString(),
         };
       }),
@@ -206,7 +224,7 @@ export class MarketQueriesService {
   }
 
   private async countTrades(marketId: string): Promise<number> {
-    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM market_trades WHERE market_id = $1`, [marketId])) as { total: number }[];
+    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM (${MARKET_FILLS_SQL}) fills`, [marketId])) as { total: number }[];
     return total;
   }
 

@@ -296,11 +296,17 @@ export class FillDto extends QuoteDto {
 }
 
 export class MarketTradeDto {
-  @ApiProperty({ example: '7b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e' })
+  @ApiProperty({ example: '7b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e', description: 'Trade id (a fill response names the same id)' })
   id!: string;
 
-  @ApiProperty({ enum: ['buy', 'sell'], example: 'buy' })
+  @ApiProperty({ enum: ['pool', 'book'], example: 'book', description: 'pool: against the market maker; book: between a resting order (maker) and a taker' })
+  venue!: 'pool' | 'book';
+
+  @ApiProperty({ enum: ['buy', 'sell'], example: 'buy', description: 'The taker’s side' })
   side!: 'buy' | 'sell';
+
+  @ApiProperty({ enum: ['buy', 'sell'], example: 'sell', description: 'The maker’s side (the pool’s on a pool trade): the opposite of side' })
+  makerSide!: 'buy' | 'sell';
 
   @ApiProperty({ example: 0 })
   outcome!: number;
@@ -317,11 +323,20 @@ export class MarketTradeDto {
   @ApiProperty({ example: '0.100000' })
   fee!: string;
 
-  @ApiProperty({ example: '0.548903' })
+  @ApiProperty({ example: '0.550000', description: 'Price per share before fee, 6 decimals (a book trade: the maker’s price)' })
+  price!: string;
+
+  @ApiProperty({ example: '0.548903', description: 'The taker’s amount / shares' })
   averagePrice!: string;
 
-  @ApiProperty({ example: ['0.568000', '0.432000'], type: [String] })
+  @ApiProperty({ example: ['0.568000', '0.432000'], type: [String], description: 'Pool prices after the trade (a book trade leaves them as they were)' })
   prices!: string[];
+
+  @ApiProperty({ type: String, nullable: true, example: '5d6c7b8a-9e0f-4a1b-8c2d-3e4f5a6b7c8d', description: 'The taker’s limit order on a book trade, else null' })
+  takerOrderId!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: '0a1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d', description: 'The resting order filled on a book trade, else null' })
+  makerOrderId!: string | null;
 
   @ApiProperty({ example: '2026-11-25T12:00:00.000Z' })
   createdAt!: string;

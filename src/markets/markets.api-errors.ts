@@ -105,3 +105,5 @@ export const SHARES_NOT_HELD: ApiErrorSpec = {
   details: { outcome: 0, shares: '50.000000', held: '18.218157', inOpenOrders: '0.000000' },
   description: 'a sell of more shares than held and not already offered',
 };
+
+export const BAD_CANDLE_QUERY: ApiErrorSpec = validationFailed('interval', 'must be one of the following values: 1m, 5m, 15m, 1h, 4h, 1d');

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser, Public, Roles } from '../auth/auth.decorators';
-import { ApiErrors } from '../common/http/api-errors.decorator';
+import { ApiErrors, validationFailed } from '../common/http/api-errors.decorator';
 import { PageQueryDto } from '../common/http/pagination';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { UuidParam } from '../common/http/uuid-param';
@@ -21,6 +21,8 @@ import {
   QuoteQueryDto,
   SellDto,
 } from './market.dto';
+import { CandlesDto, CandlesQueryDto, TickerDto } from './market-data.dto';
+import { MarketDataService } from './market-data.service';
 import { MarketQueriesService } from './market-queries.service';
 import { MarketTradingService } from './market-trading.service';
 import {
@@ -33,6 +35,7 @@ import {
   TRADE_TOO_LARGE,
   TRADE_TOO_SMALL,
   UNKNOWN_OUTCOME,
+  BAD_CANDLE_QUERY,
 } from './markets.api-errors';
 import { MarketsService } from './markets.service';
 
@@ -43,6 +46,7 @@ export class MarketsController {
     private readonly markets: MarketsService,
     private readonly trading: MarketTradingService,
     private readonly queries: MarketQueriesService,
+    private readonly marketData: MarketDataService,
   ) {}
 
   @Get()
@@ -95,6 +99,24 @@ export class MarketsController {
   @ApiErrors(MARKET_NOT_FOUND)
   trades(@UuidParam('id', 'Market') id: string, @Query() query: PageQueryDto): Promise<MarketTradePageDto> {
     return this.queries.trades(id, query);
+  }
+
+  @Get(':id/candles')
+  @ApiOperation({ summary: 'OHLCV candles of one outcome from all fills (pool and book)' })
+  @Public()
+  @ApiOkResponse({ type: CandlesDto, description: 'Intervals with fills in [from, to), oldest first; prices per share before fee' })
+  @ApiErrors(BAD_CANDLE_QUERY, { ...validationFailed('from', 'must be before to'), example: 'fromNotBeforeTo' }, UNKNOWN_OUTCOME, MARKET_NOT_FOUND)
+  candles(@UuidParam('id', 'Market') id: string, @Query() query: CandlesQueryDto): Promise<CandlesDto> {
+    return this.marketData.candles(id, query);
+  }
+
+  @Get(':id/ticker')
+  @ApiOperation({ summary: 'A market’s 24 h rolling ticker per outcome: last, change, high, low, volume' })
+  @Public()
+  @ApiOkResponse({ type: TickerDto, description: 'One entry per outcome over the last 24 h of fills (pool and book)' })
+  @ApiErrors(MARKET_NOT_FOUND)
+  ticker(@UuidParam('id', 'Market') id: string): Promise<TickerDto> {
+    return this.marketData.ticker(id);
   }
 
   @Get(':id/quote')

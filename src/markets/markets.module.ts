@@ -8,6 +8,7 @@ import { MARKET_CLOSE_QUEUE, MARKET_RESOLUTION_QUEUE, MarketJobs } from './marke
 import { MarketCloseProcessor, MarketLifecycleSweep, MarketResolutionProcessor } from './market-lifecycle.processors';
 import { MarketListCache } from './market-list.cache';
 import { MarketPoolsReconciliation } from './market-pools.reconciliation';
+import { MarketDataService } from './market-data.service';
 import { MarketQueriesService } from './market-queries.service';
 import { MarketSettlementService } from './market-settlement.service';
 import { MarketTradingService } from './market-trading.service';
@@ -29,6 +30,7 @@ import { MarketStatsQueries } from './market-stats.queries';
     MarketTradingService,
     MarketOrdersService,
     MarketQueriesService,
+    MarketDataService,
     MarketSettlementService,
     MarketCloseProcessor,
     MarketResolutionProcessor,
