@@ -43,6 +43,9 @@ describe('Analytics: statistics and leaderboards after real rounds, over HTTP (e
   beforeAll(async () => {
     await resetRoundsVenue(testConfig().databaseUrl);
     running = await startTestApp(FAST_ROUNDS);
+    // Earlier suites share the boards, and a process they killed (kill -9) lost the incremental update of what it had
+    // just settled, which only a rebuild restores: start from a rebuilt board.
+    await running.app.get(LeaderboardService).rebuild();
     admin = await createAdmin(running);
     alice = await createFundedUser(running);
     bob = await createFundedUser(running);
