@@ -120,6 +120,22 @@ describe('EVM withdrawals (anvil, withdrawals job in a worker process)', () => {
     return receipt.hash as string;
   }
 
+  /**
+   * The worker's boot-time chain writes (the seed commitments of earlier suites' rounds) wait for confirmations, and
+   * on this chain (a block per transaction) nobody mines them: a withdrawal would queue behind them. Mine until five
+   * blocks in a row carry nothing but our own mining.
+   */
+  async function settleBootWrites(): Promise<void> {
+    const deadline = Date.now() + 90_000;
+    for (let idle = 0; idle < 5; ) {
+      if (Date.now() > deadline) throw new Error('the worker kept sending transactions for 90 s');
+      const before = await chain.blockNumber();
+      await chain.mine(1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      idle = (await chain.blockNumber()) === before + 1 ? idle + 1 : 0;
+    }
+  }
+
   beforeAll(async () => {
     assertBuilt();
     chain = await startTestChain();
@@ -133,6 +149,7 @@ describe('EVM withdrawals (anvil, withdrawals job in a worker process)', () => {
       await request(api.url).post(`/api/v1/admin/withdrawals/${id}/reject`).set(admin.auth).set('Idempotency-Key', randomUUID()).send({ reason: 'left by another suite' }).expect(200);
     }
     await startWorker();
+    await settleBootWrites();
     alice = await freshWallet();
     session = await signInWithSiwe(api, alice);
     await request(api.url).get('/api/v1/accounts/me').set(session.auth).expect(200);
