@@ -80,7 +80,8 @@ function wellFormedJson(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [wellFormed(key), wellFormedJson(item)]));
 }
 
-const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+// With the u flag a pair is one code point, so only an unpaired half matches (as in auth.dto.ts's email check).
+const LONE_SURROGATES = /\p{Surrogate}/gu;
 
 /** jsonb refuses the `\ud800` escape of a lone surrogate (a 500 on a client's malformed text): stored as U+FFFD, as text columns do. */
 function wellFormed(text: string): string {
