@@ -1,0 +1,1 @@
+export declare const FAULT_REPORT_FILE: string;
