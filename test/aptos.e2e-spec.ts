@@ -20,7 +20,10 @@ describe('Aptos in the running app (fixture fullnode)', () => {
     running = await startTestApp(node.env(operatorKey.toString()));
   });
   afterAll(async () => {
-    const stream = running ? running.app.get(AptosDepositWatcher).stream : undefined;
+    const watcher = running?.app.get(AptosDepositWatcher);
+    // Stopped before its cursor row goes, so it neither misses the row and holds its lease to expiry nor recreates it.
+    await watcher?.stop();
+    const stream = watcher?.stream;
     await running?.app.get(DataSource).query(`DELETE FROM aptos_deposit_cursors WHERE stream = $1`, [stream]);
     await running?.close();
     await node?.close();
@@ -61,7 +64,7 @@ describe('Aptos in the running app (fixture fullnode)', () => {
 
   it('runs the deposit watcher (APP_ROLE all) and asks nothing the fixtures do not answer', async () => {
     const watcher = running.app.get(AptosDepositWatcher);
-    for (let attempt = 0; attempt < 100 && !watcher.isLeader; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let attempt = 0; attempt < 400 && !watcher.isLeader; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(watcher.isLeader).toBe(true);
     expect(node.unexpected).toEqual([]);
   });

@@ -39,7 +39,10 @@ describe('Rounds: aptos salts (fixture fullnode, e2e)', () => {
   });
 
   afterAll(async () => {
-    const stream = running ? running.app.get(AptosDepositWatcher).stream : undefined;
+    const watcher = running?.app.get(AptosDepositWatcher);
+    // Stopped before its cursor row goes, so it neither misses the row and holds its lease to expiry nor recreates it.
+    await watcher?.stop();
+    const stream = watcher?.stream;
     await running?.app.get(DataSource).query(`DELETE FROM aptos_deposit_cursors WHERE stream = $1`, [stream]);
     await running?.close();
     await node?.close();

@@ -92,7 +92,9 @@ export class AptosDepositWatcher implements OnApplicationBootstrap, OnModuleDest
       } catch (error) {
         if (error instanceof LeadershipLost) {
           this.logger.warn(`lost the deposit watcher lease: ${error.message}`);
-          this.lease.forget();
+          // Release (compare-and-delete: only if the key still holds our value) rather than forget: when the cursor
+          // was lost but the lease was not, forgetting would keep everyone out until the lease expired.
+          await this.lease.release().catch(() => this.lease.forget());
           this.cursor = null;
           delay = 0;
         } else {
