@@ -159,4 +159,20 @@ describe('Aptos deposit watcher: vault deposits handed to DepositsService page b
     expect(other.calls).toEqual([]);
     await second.stop();
   });
+
+  it('gives its lease back at once when its cursor row is gone, so a watcher leads again long before the lease would expire', async () => {
+    watcher.start();
+    await eventually(() => expect(watcher.isLeader).toBe(true));
+    await medium.dataSource.query(`DELETE FROM aptos_deposit_cursors WHERE stream = $1`, [watcher.stream]);
+    const seen = deposits.recorded.length;
+    node.addDeposit(alice, 80n);
+    // The fenced advance finds no row and the watcher steps down; still holding the 15 s lease in Redis would keep
+    // every watcher (itself included) from claiming the cursor again within this 10 s window.
+    await eventually(() => expect(amounts().slice(seen)).toContain(80n));
+    await eventually(async () => {
+      const rows = (await medium.dataSource.query(`SELECT 1 FROM aptos_deposit_cursors WHERE stream = $1`, [watcher.stream])) as unknown[];
+      expect(rows).toHaveLength(1);
+      expect(watcher.isLeader).toBe(true);
+    });
+  });
 });
