@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     const audit = new AuditService(harness.dataSource);
     const creatorEarnings = new CreatorEarnings(harness.config);
     const orders = new MarketOrdersService(harness.dataSource, ledger, events, harness.config, listCache, creatorEarnings, noCloseJobs);
-    const markets = new MarketsService(harness.dataSource, ledger, harness.config, events, listCache, noCloseJobs, audit, new ApprovalsService(harness.dataSource, audit), orders);
+    const markets = new MarketsService(harness.dataSource, ledger, harness.config, events, listCache, noCloseJobs, audit, new ApprovalsService(harness.dataSource, audit, harness.config), orders);
     const trading = new MarketTradingService(harness.dataSource, ledger, events, listCache, creatorEarnings);
 
     const users = await harness.createUsers(options.users);

@@ -71,6 +71,8 @@ export class AppConfig {
    * house market subsidy above it waits for a second admin's approval.
    */
   readonly adminApprovalThreshold!: string;
+  /** How long a PENDING approval may wait for the second admin; older, it reads EXPIRED and can no longer be approved. */
+  readonly adminApprovalTtlMs!: number;
   /** Largest single ledger movement per asset, as a decimal string; `*` is every asset not named. */
   readonly ledgerMaxPosting!: Record<string, string>;
   /** Rows each sharded system account (house, fees, promotions) is spread over, so trades do not queue on one row. */
@@ -236,6 +238,7 @@ export class AppConfig {
       rateLimitPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 600, { min: 1, max: 1_000_000 }),
       startingBalance: read.string('STARTING_BALANCE', production ? '0' : '1000'),
       adminApprovalThreshold: read.string('ADMIN_APPROVAL_THRESHOLD', '10000'),
+      adminApprovalTtlMs: read.integer('ADMIN_APPROVAL_TTL_MS', DAY_MS, { min: 60_000, max: 365 * DAY_MS }),
       ledgerMaxPosting: postingCaps(read, read.list('LEDGER_MAX_POSTING', ['1000000000000'])),
       ledgerSystemShards: read.integer('LEDGER_SYSTEM_SHARDS', 32, { min: 1, max: 256 }),
       withdrawalChains: read.list('WITHDRAWAL_CHAINS', configuredChains) as ChainName[],
