@@ -12,6 +12,7 @@ import { AppConfig } from '../../src/config/app-config';
 import { createApp } from '../../src/main';
 import { DEFAULT_ROUND_PARAMS } from '../../src/rounds/fairness/round-params';
 import { RoundEngine } from '../../src/rounds/round-engine.service';
+import { RoundSettingsService } from '../../src/rounds/round-settings.service';
 import { RoundTickHooks } from '../../src/rounds/round-tick-hooks';
 import { RoundsService } from '../../src/rounds/rounds.service';
 import { recomputePath } from '../../src/strategies/core/backtest';
@@ -325,63 +326,78 @@ async function benchTicks(harness: LedgerHarness, options: { strategies: number;
   const tickMs = 100;
   const app = await bootApp({ ROUNDS_ENGINE_ENABLED: 'true', ROUND_TICK_MS: String(tickMs), ROUND_MAX_TICKS: '100', ROUND_COOLDOWN_MS: '200', STARTING_BALANCE: '1000' });
   try {
-    const state = instrument(app);
-    const strategies = app.get(StrategiesService);
-    const ledger = app.get(LedgerService);
-    const db = harness.dataSource;
-    const users = await harness.createUsers(options.strategies);
-    const setupStarted = nowMs();
-    await inBatches(users, 8, (userId) => db.transaction((manager) => ledger.openUserAccount(manager, userId)));
-    const watching: { userId: string; id: string }[] = [];
-    const acting: { userId: string; id: string }[] = [];
-    await inBatches(users, 8, async (userId) => {
-      watching.push({ userId, id: (await strategies.create(userId, { name: 'watching', venue: 'rounds', rules: WATCHING })).id });
-      acting.push({ userId, id: (await strategies.create(userId, { name: 'acting', venue: 'rounds', rules: ACTING })).id });
-    });
-    console.log(`\n(c) round ticks (ROUND_TICK_MS ${tickMs}, ROUND_MAX_TICKS 100, in this process): ${options.strategies} users and 2 strategies each set up in ${((nowMs() - setupStarted) / 1000).toFixed(1)} s`);
-
-    const [{ running }] = (await db.query(`SELECT count(*)::int AS running FROM strategies WHERE status = 'running'`)) as { running: number }[];
-    if (running > 0) console.log(`note: ${running} strategies of earlier runs are running and play in every phase`);
-    for (const line of TICK_HEADER) console.log(line);
-    const [{ current }] = (await db.query(`SELECT COALESCE(max(number), 0) AS current FROM rounds`)) as { current: number }[];
-    console.log(tickRow('0 strategies', await collectTicks(state, Number(current), options.ticks, 60_000), tickMs));
-
-    const start = async (set: { userId: string; id: string }[]) => {
-      let fromRound = 0;
-      await inBatches(set, 8, async ({ userId, id }) => (fromRound = Math.max(fromRound, (await strategies.start(userId, id)).session!.fromRound)));
-      return fromRound;
-    };
-    const stop = (set: { userId: string; id: string }[]) => inBatches(set, 8, ({ userId, id }) => strategies.stop(userId, id));
-
-    const watchFrom = await start(watching);
-    console.log(tickRow(`${options.strategies} watching (never act)`, await collectTicks(state, watchFrom, options.ticks, 60_000), tickMs));
-    await stop(watching);
-
-    const actFrom = await start(acting);
-    const actSamples = await collectTicks(state, actFrom, options.ticks, 90_000);
-    console.log(tickRow(`${options.strategies} acting (open at tick 3, TP 1.5× / SL 0.5)`, actSamples, tickMs));
-    await stop(acting);
-    const measuredRounds = [...new Set(actSamples.map((sample) => sample.round))];
-    const [{ positions }] = (await db.query(
-      `SELECT count(*)::int AS positions FROM round_positions p JOIN rounds r ON r.id = p.round_id WHERE r.number = ANY($1::int[]) AND p.user_id = ANY($2::uuid[])`,
-      [measuredRounds, users],
-    )) as { positions: number }[];
-    const [{ declined, slipped }] = (await db.query(
-      `SELECT COALESCE(sum(declined), 0)::int AS declined, COALESCE(sum(slipped), 0)::int AS slipped FROM strategy_rounds WHERE round_number = ANY($1::int[]) AND strategy_id = ANY($2::uuid[])`,
-      [measuredRounds, acting.map((strategy) => strategy.id)],
-    )) as { declined: number; slipped: number }[];
-    // The round in progress records its strategies' results when it ends: let that finish before the app closes.
-    let recorded = -1;
-    for (let waited = 0; waited < 60_000; waited += 2000) {
-      const [{ count }] = (await db.query(`SELECT count(*)::int AS count FROM strategy_rounds WHERE strategy_id = ANY($1::uuid[])`, [acting.map((strategy) => strategy.id)])) as { count: number }[];
-      if (count === recorded) break;
-      recorded = count;
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+    // A venue left paused (an e2e suite pauses it) creates no rounds: resumed for the run, paused again after.
+    const settings = app.get(RoundSettingsService);
+    const wasPaused = (await settings.current()).paused;
+    if (wasPaused) {
+      console.log('note: rounds were paused; resumed for this run');
+      await settings.setPaused(false);
     }
-    console.log(`acting phase: rounds ${measuredRounds.join(', ')}, ${positions} positions opened by the strategies in them, ${declined} stakes declined, ${slipped} filled after their tick`);
+    try {
+      await tickPhases(app, harness, options, tickMs);
+    } finally {
+      if (wasPaused) await settings.setPaused(true);
+    }
   } finally {
     await app.close();
   }
+}
+
+async function tickPhases(app: INestApplication, harness: LedgerHarness, options: { strategies: number; ticks: number }, tickMs: number): Promise<void> {
+  const state = instrument(app);
+  const strategies = app.get(StrategiesService);
+  const ledger = app.get(LedgerService);
+  const db = harness.dataSource;
+  const users = await harness.createUsers(options.strategies);
+  const setupStarted = nowMs();
+  await inBatches(users, 8, (userId) => db.transaction((manager) => ledger.openUserAccount(manager, userId)));
+  const watching: { userId: string; id: string }[] = [];
+  const acting: { userId: string; id: string }[] = [];
+  await inBatches(users, 8, async (userId) => {
+    watching.push({ userId, id: (await strategies.create(userId, { name: 'watching', venue: 'rounds', rules: WATCHING })).id });
+    acting.push({ userId, id: (await strategies.create(userId, { name: 'acting', venue: 'rounds', rules: ACTING })).id });
+  });
+  console.log(`\n(c) round ticks (ROUND_TICK_MS ${tickMs}, ROUND_MAX_TICKS 100, in this process): ${options.strategies} users and 2 strategies each set up in ${((nowMs() - setupStarted) / 1000).toFixed(1)} s`);
+
+  const [{ running }] = (await db.query(`SELECT count(*)::int AS running FROM strategies WHERE status = 'running'`)) as { running: number }[];
+  if (running > 0) console.log(`note: ${running} strategies of earlier runs are running and play in every phase`);
+  for (const line of TICK_HEADER) console.log(line);
+  const [{ current }] = (await db.query(`SELECT COALESCE(max(number), 0) AS current FROM rounds`)) as { current: number }[];
+  console.log(tickRow('0 strategies', await collectTicks(state, Number(current), options.ticks, 60_000), tickMs));
+
+  const start = async (set: { userId: string; id: string }[]) => {
+    let fromRound = 0;
+    await inBatches(set, 8, async ({ userId, id }) => (fromRound = Math.max(fromRound, (await strategies.start(userId, id)).session!.fromRound)));
+    return fromRound;
+  };
+  const stop = (set: { userId: string; id: string }[]) => inBatches(set, 8, ({ userId, id }) => strategies.stop(userId, id));
+
+  const watchFrom = await start(watching);
+  console.log(tickRow(`${options.strategies} watching (never act)`, await collectTicks(state, watchFrom, options.ticks, 60_000), tickMs));
+  await stop(watching);
+
+  const actFrom = await start(acting);
+  const actSamples = await collectTicks(state, actFrom, options.ticks, 90_000);
+  console.log(tickRow(`${options.strategies} acting (open at tick 3, TP 1.5× / SL 0.5)`, actSamples, tickMs));
+  await stop(acting);
+  const measuredRounds = [...new Set(actSamples.map((sample) => sample.round))];
+  const [{ positions }] = (await db.query(
+    `SELECT count(*)::int AS positions FROM round_positions p JOIN rounds r ON r.id = p.round_id WHERE r.number = ANY($1::int[]) AND p.user_id = ANY($2::uuid[])`,
+    [measuredRounds, users],
+  )) as { positions: number }[];
+  const [{ declined, slipped }] = (await db.query(
+    `SELECT COALESCE(sum(declined), 0)::int AS declined, COALESCE(sum(slipped), 0)::int AS slipped FROM strategy_rounds WHERE round_number = ANY($1::int[]) AND strategy_id = ANY($2::uuid[])`,
+    [measuredRounds, acting.map((strategy) => strategy.id)],
+  )) as { declined: number; slipped: number }[];
+  // The round in progress records its strategies' results when it ends: let that finish before the app closes.
+  let recorded = -1;
+  for (let waited = 0; waited < 60_000; waited += 2000) {
+    const [{ count }] = (await db.query(`SELECT count(*)::int AS count FROM strategy_rounds WHERE strategy_id = ANY($1::uuid[])`, [acting.map((strategy) => strategy.id)])) as { count: number }[];
+    if (count === recorded) break;
+    recorded = count;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  console.log(`acting phase: rounds ${measuredRounds.join(', ')}, ${positions} positions opened by the strategies in them, ${declined} stakes declined, ${slipped} filled after their tick`);
 }
 
 async function main(): Promise<void> {
