@@ -44,7 +44,7 @@ const RELEASED_BY_CONNECTION_ERROR = new Set(['QueryRunnerAlreadyReleasedError',
 export function dependencyOutageOf(error: unknown): DependencyOutage | undefined {
   if (!(error instanceof Error)) return undefined;
   const code = (error as { code?: unknown }).code;
-  if (error.name === 'MaxRetriesPerRequestError' || error.name === 'RedisNotReady' || REDIS_UNAVAILABLE.some((pattern) => pattern.test(error.message))) {
+  if (error.name === 'MaxRetriesPerRequestError' || error.name === 'RedisNotReady' || error.name === 'RedisCallTimedOut' || REDIS_UNAVAILABLE.some((pattern) => pattern.test(error.message))) {
     return { dependency: 'redis', reason: error.message };
   }
   if (
