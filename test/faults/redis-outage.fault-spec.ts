@@ -243,6 +243,12 @@ describe('Fault: Redis stopped for 10 s and restarted', () => {
     await redis?.stop();
   });
 
+  /** The ticker answers 200 with `stale: true` too: trading needs a fresh one. */
+  async function freshQuote(): Promise<boolean> {
+    const ticker = await call('ticker', 'GET', `/api/v1/perps/${BTC}/ticker`);
+    return ticker.status === 200 && ticker.body!.stale === false;
+  }
+
   const POSTGRES_READS = ['markets list', 'market', 'market history', 'balances', 'ledger', 'withdrawals list', 'perps positions', 'sessions', 'refresh', 'current round'];
   const isPost = (name: string) => ['withdrawal', 'market buy', 'perps trade', 'round position'].includes(name);
 
@@ -255,7 +261,7 @@ describe('Fault: Redis stopped for 10 s and restarted', () => {
   it('answers 503 where Redis is needed, serves PostgreSQL reads, and recovers without a restart; retried keys move money once', async () => {
     const started = Date.now();
     // Before: everything works (a perps quote, a running round, a session of this server's own first).
-    await waitFor('a fresh BTC quote', async () => (await call('ticker', 'GET', `/api/v1/perps/${BTC}/ticker`)).status === 200, 20_000, 100);
+    await waitFor('a fresh BTC quote', freshQuote, 20_000, 100);
     const session = await signIn();
     expect(session.verify?.status).toBe(200);
     refreshToken = session.verify!.body!.refreshToken as string;
@@ -297,7 +303,7 @@ describe('Fault: Redis stopped for 10 s and restarted', () => {
 
     // After: the same server (never restarted) answers everything again.
     await waitFor('the server ready again', async () => (await call('ready', 'GET', '/ready')).status === 200, 20_000, 200);
-    await waitFor('a fresh BTC quote again', async () => (await call('ticker', 'GET', `/api/v1/perps/${BTC}/ticker`)).status === 200, 20_000, 100);
+    await waitFor('a fresh BTC quote again', freshQuote, 20_000, 100);
     const after = await probeAll();
     expectAllWorking(after.answers);
     expect(after.answers.find((one) => one.name === 'sign-in verify')?.status).toBe(200);
