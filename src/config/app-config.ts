@@ -41,6 +41,8 @@ export class AppConfig {
   readonly migrateOnStart!: boolean;
   readonly redisUrl!: string;
   readonly redisKeyPrefix!: string;
+  /** Longest any command on the shared Redis connection waits (queued while reconnecting included) before it fails, answered 503. */
+  readonly redisCommandTimeoutMs!: number;
   readonly shutdownTimeoutMs!: number;
   readonly trustProxyHops!: number;
   readonly jwtSecret!: string;
@@ -217,6 +219,7 @@ export class AppConfig {
       migrateOnStart: read.boolean('DB_MIGRATE_ON_START', !production),
       redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:'], production ? undefined : 'redis://127.0.0.1:6379'),
       redisKeyPrefix: read.string('REDIS_KEY_PREFIX', nodeEnv === 'test' ? 'cm-test' : 'cm'),
+      redisCommandTimeoutMs: read.integer('REDIS_COMMAND_TIMEOUT_MS', 2000, { min: 50, max: 60_000 }),
       shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 15000, { min: 0, max: 600000 }),
       trustProxyHops: read.integer('TRUST_PROXY_HOPS', production ? 1 : 0, { min: 0, max: 10 }),
       jwtSecret: read.string('JWT_SECRET', production ? (env.JWT_PRIVATE_KEY ? '' : undefined) : 'dev-only-jwt-secret-change-me-0123456789abcdef'),
