@@ -2,6 +2,7 @@ import { AccountsService } from '../../src/accounts/accounts.service';
 import { AnalyticsListener } from '../../src/analytics/analytics.listener';
 import { LeaderboardService } from '../../src/analytics/leaderboard.service';
 import { PlayerStatsService } from '../../src/analytics/player-stats.service';
+import { CreatorStatsQueries } from '../../src/creators/creator-stats.queries';
 import { ProfilesService } from '../../src/analytics/profiles.service';
 import { RoundStatisticsService } from '../../src/analytics/round-statistics.service';
 import { formatUsdc, parseUsdc } from '../../src/common/money/usdc';
@@ -64,6 +65,7 @@ describe('Analytics: statistics, round statistics and leaderboards from the venu
           RoundStatsQueries,
           MarketStatsQueries,
           PerpStatsQueries,
+          CreatorStatsQueries,
           ProfilesService,
           PlayerStatsService,
           RoundStatisticsService,
