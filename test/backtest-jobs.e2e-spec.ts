@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Worker } from 'bullmq';
+import Redis from 'ioredis';
 import request from 'supertest';
 import { CandlePathGenerator } from '../src/rounds/fairness/candle-path';
 import { DEFAULT_ROUND_PARAMS } from '../src/rounds/fairness/round-params';
@@ -158,6 +159,11 @@ describe('Backtests: large ones run as jobs with progress, their result equals t
     const bull = { connection: { url: queued.config.redisUrl, maxRetriesPerRequest: null }, prefix: `${queued.config.redisKeyPrefix}:bull` };
     // A dying instance: it takes the next job and never renews its lock or finishes.
     const dying = new Worker(BACKTESTS_QUEUE, null, { ...bull, lockDuration: 500, skipStalledCheck: true, autorun: false });
+    // Another instance's stalled check, sped up: BullMQ runs one check per queue per stalledInterval (30 s in the
+    // apps) behind a throttle key, which the test clears so the check runs every 200 ms instead.
+    const checker = new Worker(BACKTESTS_QUEUE, null, { ...bull, stalledInterval: 200, autorun: false });
+    const redis = new Redis(queued.config.redisUrl, { maxRetriesPerRequest: 2 });
+    const throttle = setInterval(() => void redis.del(`${bull.prefix}:${BACKTESTS_QUEUE}:stalled-check`).catch(() => undefined), 50);
     try {
       await Promise.all(appWorkers.map((worker) => worker.pause(true)));
       // A paused worker's fetch already blocking in Redis would still take the job: let it time out (drainDelay, 5 s).
@@ -169,19 +175,22 @@ describe('Backtests: large ones run as jobs with progress, their result equals t
       const running = (await request(queued.url).get(accepted.statusUrl).set(owner.auth).expect(200)).body as JobBody;
       expect(running).toMatchObject({ status: 'running', progress: { roundsReplayed: 16, roundsTotal: 50 }, result: null });
       appWorkers.forEach((worker) => worker.resume());
-      // The apps' own stalled check (every 30 s, BullMQ's default) finds the job's lock gone and moves it back to waiting.
+      // The check finds the job's lock gone, moves it back to waiting, and an app's worker reruns it from the start.
+      await checker.startStalledCheckTimer();
       const done = await waitFor('the rerun to complete', async () => {
         const job = (await request(queued.url).get(accepted.statusUrl).set(owner.auth).expect(200)).body as JobBody;
         return job.status === 'completed' || job.status === 'failed' ? job : null;
-      }, 70_000, 250);
+      }, 30_000, 100);
       expect(done.status).toBe('completed');
       const expected = (await backtest(inline).send(range(50)).expect(200)).body as ResultBody;
       expect(done.result).toEqual(expected);
     } finally {
+      clearInterval(throttle);
       appWorkers.forEach((worker) => worker.resume());
-      await dying.close(true);
+      await Promise.all([dying.close(true), checker.close()]);
+      redis.disconnect();
     }
-  }, 120_000);
+  }, 60_000);
 
   it('shows a job only to its owner: anyone else, an unknown id and a malformed one get a 404', async () => {
     const accepted = (await backtest(queued).send(range(30)).expect(202)).body as QueuedBody;
