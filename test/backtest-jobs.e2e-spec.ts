@@ -202,10 +202,10 @@ describe('Backtests: large ones run as jobs with progress, their result equals t
   });
 
   it('refuses a range of more than STRATEGY_BACKTEST_MAX_ROUNDS with a 400 that says so', async () => {
-    const tooMany = await backtest(queued).send(range(ROUNDS)).expect(400);
+    const tooMany = await backtest(queued).send(range(ROUNDS)).expect(422);
     expect(tooMany.body).toMatchObject({ error: 'BacktestTooLarge', details: { maxRounds: 120 } });
     expect(tooMany.body.message).toContain('at most 120 rounds');
-    const last = await backtest(queued).send({ ...DOCUMENT, startingBalance: '10', rounds: 121 }).expect(400);
+    const last = await backtest(queued).send({ ...DOCUMENT, startingBalance: '10', rounds: 121 }).expect(422);
     expect(last.body).toMatchObject({ error: 'BacktestTooLarge' });
     const badRules = await backtest(queued).send({ ...range(100), rules: { entry: { side: 'sideways' } } }).expect(400);
     expect(badRules.body).toMatchObject({ error: 'ValidationFailed' });

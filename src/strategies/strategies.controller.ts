@@ -34,7 +34,7 @@ const BAD_RULES: ApiErrorSpec = {
   description: 'the rules or limits break the published schema; the message names the field by its path',
 };
 const TOO_LARGE: ApiErrorSpec = {
-  status: 400,
+  status: 422,
   error: 'BacktestTooLarge',
   message: 'A backtest replays at most 10000 rounds (STRATEGY_BACKTEST_MAX_ROUNDS) and this range holds more than 10000; narrow fromRound/toRound or pass rounds',
   details: { maxRounds: 10000 },

@@ -72,7 +72,7 @@ export class BacktestRequestDto {
 
   @ApiPropertyOptional({
     example: 100,
-    description: `The last N ended rounds (within fromRound..toRound when given); at most STRATEGY_BACKTEST_MAX_ROUNDS (default ${DEFAULT_MAX_ROUNDS}), more is a 400 BacktestTooLarge`,
+    description: `The last N ended rounds (within fromRound..toRound when given); at most STRATEGY_BACKTEST_MAX_ROUNDS (default ${DEFAULT_MAX_ROUNDS}), more is a 422 BacktestTooLarge`,
   })
   @IsOmittable()
   @IsIntBetween(1, 2_000_000_000)
