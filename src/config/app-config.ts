@@ -4,6 +4,7 @@ import { ChainSettings, readChainSettings } from './chain-config';
 import { CreatorSettings, readCreatorSettings } from './creator-config';
 import { NotificationSettings, readNotificationSettings } from './notification-config';
 import { AnalyticsSettings, readAnalyticsSettings } from './analytics-config';
+import { readStrategySettings, StrategySettings } from './strategy-config';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
@@ -41,6 +42,8 @@ export class AppConfig {
   readonly migrateOnStart!: boolean;
   readonly redisUrl!: string;
   readonly redisKeyPrefix!: string;
+  /** Longest any command on the shared Redis connection waits (queued while reconnecting included) before it fails, answered 503. */
+  readonly redisCommandTimeoutMs!: number;
   readonly shutdownTimeoutMs!: number;
   readonly trustProxyHops!: number;
   readonly jwtSecret!: string;
@@ -150,6 +153,8 @@ export class AppConfig {
   readonly notifications!: NotificationSettings;
   /** Statistics and leaderboards (src/config/analytics-config.ts). */
   readonly analytics!: AnalyticsSettings;
+  /** Strategy backtests (src/config/strategy-config.ts). */
+  readonly strategies!: StrategySettings;
   // Price feed (src/trades/feed)
   /** Where perp prices come from: the seeded simulator (no network) or Backpack's public bookTicker stream. */
   readonly priceFeed!: PriceFeedKind;
@@ -217,6 +222,7 @@ export class AppConfig {
       migrateOnStart: read.boolean('DB_MIGRATE_ON_START', !production),
       redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:'], production ? undefined : 'redis://127.0.0.1:6379'),
       redisKeyPrefix: read.string('REDIS_KEY_PREFIX', nodeEnv === 'test' ? 'cm-test' : 'cm'),
+      redisCommandTimeoutMs: read.integer('REDIS_COMMAND_TIMEOUT_MS', 2000, { min: 50, max: 60_000 }),
       shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 15000, { min: 0, max: 600000 }),
       trustProxyHops: read.integer('TRUST_PROXY_HOPS', production ? 1 : 0, { min: 0, max: 10 }),
       jwtSecret: read.string('JWT_SECRET', production ? (env.JWT_PRIVATE_KEY ? '' : undefined) : 'dev-only-jwt-secret-change-me-0123456789abcdef'),
@@ -281,6 +287,7 @@ export class AppConfig {
       creators: readCreatorSettings(read),
       notifications: readNotificationSettings(read),
       analytics: readAnalyticsSettings(read),
+      strategies: readStrategySettings(read),
       // Price feed
       priceFeed: read.oneOf('PRICE_FEED', PRICE_FEEDS, 'simulator'),
       priceFeedEnabled: read.boolean('PRICE_FEED_ENABLED', true),

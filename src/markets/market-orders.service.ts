@@ -22,11 +22,8 @@ import { MarketRepository, poolOf } from './market.repository';
 import { MarketEvent } from './markets.events';
 import { buyHold, ledgerMovements, OrderCommandEffects, orderCommandEffects, RestingOrderState, tickPrice } from './order-effects';
 import { positionOfRow } from './market-positions';
+import { assertWholeLots, parsePriceTick } from './market-tick';
 
-/** Every market's tick is 0.01 for now: prices are whole ticks of 1/100, from 0.01 to 0.99. */
-export const MARKET_TICKS_PER_UNIT = 100;
-/** Order sizes are whole lots of this many share units (0.0001 share), so a book fill's cash is exact. */
-const LOT_UNITS = BigInt(MARKET_TICKS_PER_UNIT);
 const UNIT_SCALE = 1_000_000n;
 
 /** A price level of one outcome's book, named by its side and tick. */
@@ -82,21 +79,22 @@ export class MarketOrdersService {
   private readonly logger = new Logger('MarketOrders');
 
   async place(userId: string, marketId: string, body: PlaceOrderDto): Promise<PlacedOrderDto> {
-    const priceTick = parsePriceTick(body.price);
     const shares = parseUnits(body.shares, 'shares');
-    if (shares % LOT_UNITS !== 0n) throw new InvalidField('shares', `must be a whole number of lots of ${formatUnits(LOT_UNITS)} shares`);
     const expiresAt = parseExpiry(body);
     if (body.postOnly && body.timeInForce !== 'GTC' && body.timeInForce !== 'GTD') throw new InvalidField('postOnly', 'is for GTC and GTD orders only');
 
     let traded = false;
     const placed = await commandTransaction(this.dataSource, async (manager) => {
       const { market, position } = await MarketRepository.lockWithPosition(manager, marketId, userId);
+      // Prices and sizes are checked against this market's tick (fixed at creation), so only once its row is read.
+      const priceTick = parsePriceTick(body.price, market.ticksPerUnit);
+      assertWholeLots(shares, market.ticksPerUnit);
       assertTradable(market);
       const outcome = resolveOutcome(await MarketRepository.labels(manager, marketId), body.outcome);
       const now = Date.now();
       await this.expireDueLocked(manager, market, now);
       const resting = await this.openOrders(manager, marketId, outcome);
-      const pool = new LmsrMarketPool(lmsrStateOf(market), MARKET_TICKS_PER_UNIT);
+      const pool = new LmsrMarketPool(lmsrStateOf(market), market.ticksPerUnit);
       const book = this.rebuild(market, resting, pool.outcome(outcome));
 
       if (body.side === 'sell') {
@@ -112,7 +110,7 @@ export class MarketOrdersService {
         }
       }
       const id = randomUUID();
-      const hold = body.side === 'buy' ? buyHold(shares, priceTick, MARKET_TICKS_PER_UNIT, Math.max(market.feeBps, this.config.makerFeeBps)) : 0n;
+      const hold = body.side === 'buy' ? buyHold(shares, priceTick, market.ticksPerUnit, Math.max(market.feeBps, this.config.makerFeeBps)) : 0n;
       const result = book.place({
         id,
         owner: userId,
@@ -134,7 +132,7 @@ export class MarketOrdersService {
         orders: restingStates(resting),
         creatorId: market.creatorId,
         creatorShareBps: market.creatorFeeShareBps,
-        ticksPerUnit: MARKET_TICKS_PER_UNIT,
+        ticksPerUnit: market.ticksPerUnit,
       });
       const [row] = (await manager.query(
         `INSERT INTO market_orders (id, market_id, user_id, outcome, side, price_tick, ticks_per_unit, shares, filled_shares, status, cancel_reason,
@@ -147,7 +145,7 @@ export class MarketOrdersService {
           outcome,
           body.side,
           priceTick,
-          MARKET_TICKS_PER_UNIT,
+          market.ticksPerUnit,
           shares.toString(),
           order.filledShares.toString(),
           order.status,
@@ -168,7 +166,7 @@ export class MarketOrdersService {
         ...result.removed.map((removed) => ({ outcome, side: removed.side, tick: removed.price })),
         ...(rests ? [{ outcome, side: body.side, tick: priceTick }] : []),
       ];
-      await this.publishLevels(manager, marketId, levels);
+      await this.publishLevels(manager, marketId, market.ticksPerUnit, levels);
       const dto = orderDto(row);
       this.events.afterCommit(manager, { name: 'order.updated', payload: { userId, order: { kind: 'market-order', ...dto } } });
       const fills: OrderFillDto[] = effects.fillRecords
@@ -300,7 +298,7 @@ export class MarketOrdersService {
       orders: restingStates(rows),
       creatorId: null,
       creatorShareBps: 0,
-      ticksPerUnit: MARKET_TICKS_PER_UNIT,
+      ticksPerUnit: rows[0].ticks_per_unit,
     });
     if (effects.movements.length > 0) {
       await this.ledger.post(manager, {
@@ -313,6 +311,7 @@ export class MarketOrdersService {
     await this.publishLevels(
       manager,
       rows[0].market_id,
+      rows[0].ticks_per_unit,
       rows.map((row) => ({ outcome: row.outcome, side: row.side, tick: row.price_tick })),
     );
     return updated;
@@ -321,7 +320,7 @@ export class MarketOrdersService {
   /** One outcome's aggregated book, best levels first, with the sequence of the last delta it reflects (one statement: one snapshot). */
   async book(marketId: string, outcomeRef: OutcomeRef, depth: number): Promise<BookDto> {
     const manager = this.dataSource.manager;
-    await MarketRepository.find(manager, marketId);
+    const { ticksPerUnit } = await MarketRepository.find(manager, marketId);
     const outcome = resolveOutcome(await MarketRepository.labels(manager, marketId), outcomeRef);
     const rows = (await manager.query(
       `SELECT s.sequence, l.side, l.price_tick, l.shares, l.orders
@@ -331,7 +330,7 @@ export class MarketOrdersService {
       [marketId, outcome],
     )) as { sequence: string; side: 'buy' | 'sell' | null; price_tick: number | null; shares: string | null; orders: number | null }[];
     const level = (row: (typeof rows)[number]): BookLevelDto => ({
-      price: tickPrice(row.price_tick!, MARKET_TICKS_PER_UNIT),
+      price: tickPrice(row.price_tick!, ticksPerUnit),
       shares: formatUnits(BigInt(row.shares!)),
       orders: row.orders!,
     });
@@ -345,7 +344,7 @@ export class MarketOrdersService {
    * broadcast after commit as `book:update` (the sequence row is updated under the market's lock, so deltas of one
    * book are numbered in commit order).
    */
-  private async publishLevels(manager: EntityManager, marketId: string, touched: BookLevelRef[]): Promise<void> {
+  private async publishLevels(manager: EntityManager, marketId: string, ticksPerUnit: number, touched: BookLevelRef[]): Promise<void> {
     const byKey = new Map<string, BookLevelRef>();
     for (const ref of touched) byKey.set(`${ref.outcome}/${ref.side}/${ref.tick}`, ref);
     if (byKey.size === 0) return;
@@ -376,7 +375,7 @@ export class MarketOrdersService {
         outcome: total.outcome,
         sequence,
         side: total.side,
-        price: tickPrice(total.tick, MARKET_TICKS_PER_UNIT),
+        price: tickPrice(total.tick, ticksPerUnit),
         shares: formatUnits(BigInt(total.shares)),
         orders: total.orders,
       };
@@ -402,7 +401,7 @@ export class MarketOrdersService {
    */
   private rebuild(market: MarketEntity, rows: OrderRow[], pool: OutcomePool): OrderBook {
     const gate = new GatedPool(pool);
-    const book = new OrderBook({ ticksPerUnit: MARKET_TICKS_PER_UNIT, takerFeeBps: market.feeBps, makerFeeBps: this.config.makerFeeBps }, gate);
+    const book = new OrderBook({ ticksPerUnit: market.ticksPerUnit, takerFeeBps: market.feeBps, makerFeeBps: this.config.makerFeeBps }, gate);
     for (const row of rows) {
       book.place({
         id: row.id,
@@ -671,18 +670,6 @@ export function orderDto(row: OrderRow): OrderDto {
     expiresAt: row.expires_at ? row.expires_at.toISOString() : null,
     createdAt: row.created_at.toISOString(),
   };
-}
-
-/** "0.42" → 42 ticks; off-tick or outside (0, 1) is a 400 naming the field. */
-function parsePriceTick(price: string): number {
-  const micro = parseUnits(price, 'price');
-  const unitsPerTick = UNIT_SCALE / BigInt(MARKET_TICKS_PER_UNIT);
-  if (micro % unitsPerTick !== 0n) throw new InvalidField('price', `must be on the market's tick of ${tickPrice(1, MARKET_TICKS_PER_UNIT)}`);
-  const tick = micro / unitsPerTick;
-  if (tick < 1n || tick >= BigInt(MARKET_TICKS_PER_UNIT)) {
-    throw new InvalidField('price', `must be from ${tickPrice(1, MARKET_TICKS_PER_UNIT)} to ${tickPrice(MARKET_TICKS_PER_UNIT - 1, MARKET_TICKS_PER_UNIT)}`);
-  }
-  return Number(tick);
 }
 
 function parseExpiry(body: PlaceOrderDto): Date | undefined {

@@ -165,6 +165,30 @@ export class RoundsService {
   }
 
   /**
+   * Which replayable rounds (as `replayable` selects them) a range holds: how many, at most `cap` counted, and
+   * the first and last of them by number. Reading `firstNumber`..`lastNumber` later gives those rounds (a new
+   * round is numbered after them), so a backtest queued now replays what was asked now.
+   */
+  async replayableSpan(query: { fromNumber?: number; toNumber?: number; last?: number; cap: number }): Promise<{ count: number; firstNumber: number | null; lastNumber: number | null }> {
+    const inner = this.dataSource.manager
+      .createQueryBuilder(RoundEntity, 'round')
+      .select('round.number', 'number')
+      .where(`round.status IN ('ENDED', 'SETTLED') AND round.serverSeed IS NOT NULL AND round.salt IS NOT NULL`);
+    if (query.fromNumber !== undefined) inner.andWhere('round.number >= :from', { from: query.fromNumber });
+    if (query.toNumber !== undefined) inner.andWhere('round.number <= :to', { to: query.toNumber });
+    inner.orderBy('round.number', 'DESC').limit(query.last !== undefined ? Math.min(query.last, query.cap) : query.cap);
+    const [span] = (await this.dataSource
+      .createQueryBuilder()
+      .select('count(*)::int', 'count')
+      .addSelect('min(span.number)', 'firstNumber')
+      .addSelect('max(span.number)', 'lastNumber')
+      .from(`(${inner.getQuery()})`, 'span')
+      .setParameters(inner.getParameters())
+      .getRawMany()) as { count: number; firstNumber: number | null; lastNumber: number | null }[];
+    return span;
+  }
+
+  /**
    * Ended rounds whose seed is revealed, oldest first, with what a replay needs (paths read from the closes the
    * settlement stored, or recomputed from serverSeed and salt where none are): rounds numbered `fromNumber`..`toNumber`, or the `last` N; at most `limit`.
    * Voided rounds are left out (they were refunded). Strategy backtests read them.

@@ -84,6 +84,12 @@ export class ReplayPathCache {
     if (this.paths.size > this.capacity) this.paths.delete(this.paths.keys().next().value!);
     return path;
   }
+
+  /** The stored path, else the cached one, else a recomputed one that is not kept: a long queued replay reuses the hot paths without evicting them. */
+  peekOrRecompute(round: ReplayRound): ReplayPath {
+    if (round.storedCloses) return storedPath(round.storedCloses);
+    return this.paths.get(round.terms.roundId) ?? recomputePath(round);
+  }
 }
 
 /**
@@ -97,29 +103,62 @@ export function backtest(rules: CompiledRules, limits: CompiledLimits, startingB
   for (let step = replay.next(); ; step = replay.next()) if (step.done) return step.value;
 }
 
+/**
+ * The replay's state, fed one round at a time in round order: the same arithmetic whether the rounds come from
+ * one array (an inline backtest) or from pages read one after another (a queued one), so both give the same result.
+ */
+export class BacktestReplay {
+  private session: SessionState;
+  private readonly played: BacktestRound[] = [];
+  private mismatchedRounds = 0;
+
+  constructor(
+    private readonly rules: CompiledRules,
+    private readonly limits: CompiledLimits,
+    startingBalance: bigint,
+    private readonly pathOf: (round: ReplayRound) => ReplayPath = replayPathOf,
+  ) {
+    this.session = newSession(startingBalance);
+  }
+
+  /** A session limit was reached: later rounds are not played. */
+  get stopped(): boolean {
+    return this.session.stoppedBy !== null;
+  }
+
+  /** Plays the next round; null once a limit has stopped the session. */
+  play(round: ReplayRound): BacktestRound | null {
+    if (this.stopped) return null;
+    const path = this.pathOf(round);
+    const result = playPath(this.rules, this.limits, this.session, round.terms, path);
+    const pathMatches = path.rugTick === round.recordedRugTick && path.finalClose === round.recordedFinalPrice;
+    if (!pathMatches) this.mismatchedRounds += 1;
+    this.session = afterRound(this.session, result, this.limits);
+    const record = { roundId: round.terms.roundId, number: round.terms.number, result, balanceAfter: this.session.balance, pathMatches };
+    this.played.push(record);
+    return record;
+  }
+
+  result(): BacktestResult {
+    return { rounds: [...this.played], session: this.session, stoppedBy: this.session.stoppedBy, mismatchedRounds: this.mismatchedRounds };
+  }
+}
+
 /** `backtest` one round at a time: yields after each round (a caller can let other work run), returns the result. */
 export function* backtestRounds(
   rules: CompiledRules,
   limits: CompiledLimits,
   startingBalance: bigint,
-  rounds: readonly ReplayRound[],
+  rounds: Iterable<ReplayRound>,
   pathOf: (round: ReplayRound) => ReplayPath = replayPathOf,
 ): Generator<BacktestRound, BacktestResult, void> {
-  let session = newSession(startingBalance);
-  const played: BacktestRound[] = [];
-  let mismatchedRounds = 0;
+  const replay = new BacktestReplay(rules, limits, startingBalance, pathOf);
   for (const round of rounds) {
-    if (session.stoppedBy) break;
-    const path = pathOf(round);
-    const result = playPath(rules, limits, session, round.terms, path);
-    const pathMatches = path.rugTick === round.recordedRugTick && path.finalClose === round.recordedFinalPrice;
-    if (!pathMatches) mismatchedRounds += 1;
-    session = afterRound(session, result, limits);
-    const record = { roundId: round.terms.roundId, number: round.terms.number, result, balanceAfter: session.balance, pathMatches };
-    played.push(record);
+    const record = replay.play(round);
+    if (!record) break;
     yield record;
   }
-  return { rounds: played, session, stoppedBy: session.stoppedBy, mismatchedRounds };
+  return replay.result();
 }
 
 /** One round of the replay: tick 0, then each candle the seed generates, each action filled at its tick. */
