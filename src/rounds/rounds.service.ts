@@ -10,6 +10,7 @@ import { FAIRNESS_ALGORITHM, RoundParams, toRoundParams } from './fairness/round
 import { roundSeedOf } from './fairness/round-seed';
 import { toCandleDto, toPositionDto, toRoundSummary, toSaltReference, toSideBetDto } from './round.mapper';
 import { RoundCandleEntity } from './round-candle.entity';
+import { decodeRoundCloses } from './round-closes';
 import {
   PositionAlreadyClosed,
   RoundNotEnded,
@@ -61,6 +62,8 @@ export interface ReplayableRound {
   maxStake: bigint;
   sideBetWindow: number;
   sideBetMultiplier: string;
+  /** The path's closes as the settlement stored them (tick t at index t − 1), or null (not stored: regenerate from the seed). */
+  closes: Float64Array | null;
 }
 /**
  * Slack on top of two tick intervals before an ACTIVE round counts as stalled. A healthy leader
@@ -186,13 +189,14 @@ export class RoundsService {
   }
 
   /**
-   * Ended rounds whose seed is revealed, oldest first, with what a replay needs (their paths are recomputed
-   * from serverSeed and salt): rounds numbered `fromNumber`..`toNumber`, or the `last` N; at most `limit`.
+   * Ended rounds whose seed is revealed, oldest first, with what a replay needs (paths read from the closes the
+   * settlement stored, or recomputed from serverSeed and salt where none are): rounds numbered `fromNumber`..`toNumber`, or the `last` N; at most `limit`.
    * Voided rounds are left out (they were refunded). Strategy backtests read them.
    */
   async replayable(query: { fromNumber?: number; toNumber?: number; last?: number; limit: number }): Promise<ReplayableRound[]> {
     const builder = this.dataSource.manager
       .createQueryBuilder(RoundEntity, 'round')
+      .addSelect('round.closes')
       .where(`round.status IN ('ENDED', 'SETTLED') AND round.serverSeed IS NOT NULL AND round.salt IS NOT NULL`);
     if (query.fromNumber !== undefined) builder.andWhere('round.number >= :from', { from: query.fromNumber });
     if (query.toNumber !== undefined) builder.andWhere('round.number <= :to', { to: query.toNumber });
@@ -213,6 +217,7 @@ export class RoundsService {
       maxStake: round.maxStake,
       sideBetWindow: round.sideBetWindow,
       sideBetMultiplier: round.sideBetMultiplier,
+      closes: round.closes ? decodeRoundCloses(round.closes) : null,
     }));
   }
 

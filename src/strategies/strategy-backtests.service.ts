@@ -179,5 +179,6 @@ function toReplayRound(round: ReplayableRound): ReplayRound {
     salt: round.salt,
     recordedRugTick: round.rugTick,
     recordedFinalPrice: round.finalPrice,
+    storedCloses: round.closes,
   };
 }

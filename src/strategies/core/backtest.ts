@@ -14,6 +14,8 @@ export interface ReplayRound {
   /** What the round recorded, to check the recomputed path against. */
   recordedRugTick: number | null;
   recordedFinalPrice: bigint;
+  /** The closes the round's settlement stored (tick t at index t − 1), when it did: read instead of regenerated. */
+  storedCloses?: Float64Array | null;
 }
 
 export interface BacktestRound {
@@ -48,6 +50,17 @@ export function recomputePath(round: Pick<ReplayRound, 'serverSeed' | 'salt' | '
   return { closes: Float64Array.from(closes), rugTick: generator.rugTick, finalClose: BigInt(generator.close) };
 }
 
+/** A round's path from its stored closes (what recomputePath gives for an honest server; the rounds e2e suite checks it). */
+export function storedPath(closes: Float64Array): ReplayPath {
+  const last = closes.length > 0 ? closes[closes.length - 1] : START_PRICE;
+  return { closes, rugTick: last === 0 ? closes.length : null, finalClose: BigInt(last) };
+}
+
+/** The stored path when there is one, else the path regenerated from the seed. */
+export function replayPathOf(round: ReplayRound): ReplayPath {
+  return round.storedCloses ? storedPath(round.storedCloses) : recomputePath(round);
+}
+
 /**
  * Recomputed paths by round id, the most recent `capacity` kept: a path is a pure function of the revealed
  * seed, salt and params, and generating it is most of a backtest's cost (about 8 bytes a tick to keep).
@@ -58,6 +71,7 @@ export class ReplayPathCache {
   constructor(private readonly capacity = 20_000) {}
 
   pathOf(round: ReplayRound): ReplayPath {
+    if (round.storedCloses) return storedPath(round.storedCloses);
     const id = round.terms.roundId;
     const cached = this.paths.get(id);
     if (cached) {
@@ -71,8 +85,9 @@ export class ReplayPathCache {
     return path;
   }
 
-  /** The cached path, else a recomputed one that is not kept: a long queued replay reuses the hot paths without evicting them. */
+  /** The stored path, else the cached one, else a recomputed one that is not kept: a long queued replay reuses the hot paths without evicting them. */
   peekOrRecompute(round: ReplayRound): ReplayPath {
+    if (round.storedCloses) return storedPath(round.storedCloses);
     return this.paths.get(round.terms.roundId) ?? recomputePath(round);
   }
 }
@@ -83,7 +98,7 @@ export class ReplayPathCache {
  * split and payout formulas, open positions settle at the final close and side bets pay as the settlement
  * does. The session's limits stop the replay as they would stop the live runner.
  */
-export function backtest(rules: CompiledRules, limits: CompiledLimits, startingBalance: bigint, rounds: readonly ReplayRound[], pathOf: (round: ReplayRound) => ReplayPath = recomputePath): BacktestResult {
+export function backtest(rules: CompiledRules, limits: CompiledLimits, startingBalance: bigint, rounds: readonly ReplayRound[], pathOf: (round: ReplayRound) => ReplayPath = replayPathOf): BacktestResult {
   const replay = backtestRounds(rules, limits, startingBalance, rounds, pathOf);
   for (let step = replay.next(); ; step = replay.next()) if (step.done) return step.value;
 }
@@ -101,7 +116,7 @@ export class BacktestReplay {
     private readonly rules: CompiledRules,
     private readonly limits: CompiledLimits,
     startingBalance: bigint,
-    private readonly pathOf: (round: ReplayRound) => ReplayPath = recomputePath,
+    private readonly pathOf: (round: ReplayRound) => ReplayPath = replayPathOf,
   ) {
     this.session = newSession(startingBalance);
   }
@@ -135,7 +150,7 @@ export function* backtestRounds(
   limits: CompiledLimits,
   startingBalance: bigint,
   rounds: Iterable<ReplayRound>,
-  pathOf: (round: ReplayRound) => ReplayPath = recomputePath,
+  pathOf: (round: ReplayRound) => ReplayPath = replayPathOf,
 ): Generator<BacktestRound, BacktestResult, void> {
   const replay = new BacktestReplay(rules, limits, startingBalance, pathOf);
   for (const round of rounds) {
