@@ -7,7 +7,7 @@ import { NotificationDigests } from './notification-digests.service';
 import { NOTIFICATIONS_QUEUE, NotificationJobData, NotificationJobs } from './notification-jobs';
 import { NotificationsService } from './notifications.service';
 
-/** `notifications`: creates a cause's notifications, mails a user's digest, fans a broadcast out. */
+/** `notifications`: mails a user's digest, fans a broadcast out (and drains `create` jobs an older build enqueued). */
 @Processor(NOTIFICATIONS_QUEUE, { autorun: false, concurrency: 4 })
 export class NotificationsProcessor extends JobWorker {
   constructor(

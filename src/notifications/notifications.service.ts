@@ -11,7 +11,7 @@ import { NotificationJobs } from './notification-jobs';
 import { NotificationMetrics } from './notification-metrics';
 import { EMAIL_BY_DEFAULT, NOTIFICATION_KINDS, NotificationKind } from './notification-kinds';
 import { ListNotificationsQueryDto, NotificationDto, NotificationPageDto, NotificationSettingsDto, ReadAllResultDto, UpdateNotificationSettingsDto } from './notification.dto';
-import './notifications.events';
+import { NotificationEvent, NotificationsCommittedEvent } from './notifications.events';
 
 export interface NotificationRow {
   id: string;
@@ -24,6 +24,9 @@ export interface NotificationRow {
   email_due: boolean;
   created_at: Date;
 }
+
+/** Drafts per INSERT statement: a whole settlement batch (DIVIDEND_BATCH_SIZE, at most 10,000) is one. */
+const INSERT_CHUNK = 10_000;
 
 const COLUMNS = 'id, user_id, kind, title, body, data, read_at, email_due, created_at';
 
@@ -56,26 +59,40 @@ export class NotificationsService {
     private readonly metrics: NotificationMetrics,
   ) {}
 
-  /** Creates what is not created yet (by key) and returns those it created; their digests are scheduled after the commit. */
+  /** Creates what is not created yet (by key), in a transaction of its own, and returns those it created. */
   async create(drafts: NotificationDraft[]): Promise<NotificationDto[]> {
     if (drafts.length === 0) return [];
-    const emails = await this.users.emails(drafts.map((draft) => draft.userId));
-    const created = await this.dataSource.transaction((manager) => this.insert(manager, drafts, emails));
-    await this.committed(created);
+    const created = await this.dataSource.transaction((manager) => this.record(manager, drafts));
     return created.map(toDto);
   }
 
   /**
-   * In the caller's transaction: inserts the drafts whose key is new (`emails`: the users who can be mailed) and
-   * records their push for after the commit. The caller hands what it returns to `committed` once its transaction committed.
+   * In the cause's own transaction (before its commit): inserts the drafts whose key is new, so they commit or roll
+   * back with what they tell of. One multi-row statement per call, however many drafts (a settlement batch).
+   */
+  async record(manager: EntityManager, drafts: NotificationDraft[]): Promise<NotificationRow[]> {
+    if (drafts.length === 0) return [];
+    const emails = await this.users.emails(
+      drafts.map((draft) => draft.userId),
+      manager,
+    );
+    const created: NotificationRow[] = [];
+    for (let start = 0; start < drafts.length; start += INSERT_CHUNK) created.push(...(await this.insert(manager, drafts.slice(start, start + INSERT_CHUNK), emails)));
+    return created;
+  }
+
+  /**
+   * In the caller's transaction: inserts the drafts whose key is new (`emails`: the users who can be mailed; a kind a
+   * user turned email off for is not due either) and records, for after the commit, their push to `user:<id>` and
+   * `notifications.committed` (counted, digests scheduled: NotificationsListener).
    */
   async insert(manager: EntityManager, drafts: NotificationDraft[], emails: Map<string, string>): Promise<NotificationRow[]> {
     if (drafts.length === 0) return [];
-    const emailOff = await this.emailOff(manager, [...new Set(drafts.map((draft) => draft.userId))]);
     const rows = (await manager.query(
       `INSERT INTO notifications (user_id, kind, key, title, body, data, email_due)
-       SELECT v.user_id, v.kind, v.key, v.title, v.body, v.data::jsonb, v.email_due
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[]) AS v(user_id, kind, key, title, body, data, email_due)
+       SELECT v.user_id, v.kind, v.key, v.title, v.body, v.data::jsonb,
+              v.mailable AND NOT EXISTS (SELECT 1 FROM notification_settings s WHERE s.user_id = v.user_id AND s.kind = v.kind AND NOT s.email)
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[]) AS v(user_id, kind, key, title, body, data, mailable)
        ON CONFLICT (key) DO NOTHING
        RETURNING ${COLUMNS}`,
       [
@@ -85,22 +102,32 @@ export class NotificationsService {
         drafts.map((draft) => draft.title.slice(0, 200)),
         drafts.map((draft) => draft.body),
         drafts.map((draft) => JSON.stringify(draft.data)),
-        drafts.map((draft) => emails.has(draft.userId) && !emailOff.has(`${draft.userId}:${draft.kind}`)),
+        drafts.map((draft) => emails.has(draft.userId)),
       ],
     )) as NotificationRow[];
+    if (rows.length === 0) return rows;
     for (const row of rows) {
       this.events.afterCommit(manager, { name: UserUpdateEvent.NotificationCreated, payload: { userId: row.user_id, notification: toDto(row) } });
     }
+    this.events.afterCommit(manager, {
+      name: NotificationEvent.Committed,
+      payload: { created: rows.map((row) => ({ userId: row.user_id, kind: row.kind, emailDue: row.email_due })) },
+    });
     return rows;
   }
 
-  /** After `insert`'s transaction committed: counts them and schedules one digest job per user (and window) for those waiting for an email. */
-  async committed(created: Pick<NotificationRow, 'user_id' | 'email_due' | 'kind'>[]): Promise<void> {
+  /**
+   * After notifications committed: counts them and schedules one digest job per user (and window) for those waiting
+   * for an email. Never throws: the notifications are stored, and a digest not scheduled now goes with the user's next one.
+   */
+  async committed(created: NotificationsCommittedEvent['created']): Promise<void> {
     for (const row of created) this.metrics.created.inc({ kind: row.kind });
-    const users = new Set(created.filter((row) => row.email_due).map((row) => row.user_id));
-    for (const userId of users) {
-      await this.jobs.digest(userId).catch((error: Error) => this.logger.error(`could not schedule the digest of user ${userId}: ${error.message}`));
-    }
+    const users = [...new Set(created.filter((row) => row.emailDue).map((row) => row.userId))];
+    if (users.length === 0) return;
+    await this.jobs.digests(users).catch((error: Error) => {
+      this.metrics.digestScheduleFailures.inc(users.length);
+      this.logger.error(`could not schedule the digests of ${users.length} users: ${error.message}`);
+    });
   }
 
   async list(userId: string, query: ListNotificationsQueryDto): Promise<NotificationPageDto> {
