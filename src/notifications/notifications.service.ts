@@ -94,7 +94,7 @@ export class NotificationsService {
               v.mailable AND NOT EXISTS (SELECT 1 FROM notification_settings s WHERE s.user_id = v.user_id AND s.kind = v.kind AND NOT s.email)
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[]) AS v(user_id, kind, key, title, body, data, mailable)
        ON CONFLICT (key) DO NOTHING
-       RETURNING ${COLUMNS}`,
+       RETURNING id, key, email_due, created_at`,
       [
         drafts.map((draft) => draft.userId),
         drafts.map((draft) => draft.kind),
@@ -104,16 +104,22 @@ export class NotificationsService {
         drafts.map((draft) => JSON.stringify(draft.data)),
         drafts.map((draft) => emails.has(draft.userId)),
       ],
-    )) as NotificationRow[];
-    if (rows.length === 0) return rows;
-    for (const row of rows) {
+    )) as (Pick<NotificationRow, 'id' | 'email_due' | 'created_at'> & { key: string })[];
+    if (rows.length === 0) return [];
+    // The rest of each row is its draft's: not sent back (a batch's titles, bodies and data would double its traffic).
+    const byKey = new Map(drafts.map((draft) => [draft.key, draft]));
+    const created = rows.map(({ id, key, email_due, created_at }): NotificationRow => {
+      const draft = byKey.get(key)!;
+      return { id, user_id: draft.userId, kind: draft.kind, title: draft.title.slice(0, 200), body: draft.body, data: draft.data, read_at: null, email_due, created_at };
+    });
+    for (const row of created) {
       this.events.afterCommit(manager, { name: UserUpdateEvent.NotificationCreated, payload: { userId: row.user_id, notification: toDto(row) } });
     }
     this.events.afterCommit(manager, {
       name: NotificationEvent.Committed,
-      payload: { created: rows.map((row) => ({ userId: row.user_id, kind: row.kind, emailDue: row.email_due })) },
+      payload: { created: created.map((row) => ({ userId: row.user_id, kind: row.kind, emailDue: row.email_due })) },
     });
-    return rows;
+    return created;
   }
 
   /**
