@@ -45,6 +45,8 @@ describe('notifications (e2e)', () => {
       DIVIDEND_PERIOD_SECONDS: String(PERIOD_SECONDS),
       CREATOR_SHARE_LOCK_SECONDS: '0',
       WITHDRAWAL_REVIEW_THRESHOLD: '1',
+      // A market's two holders, or a dividend's creator and holder, settled in one batch go through the outbox and its job.
+      NOTIFICATION_OUTBOX_FROM: '2',
     });
     admin = await createAdmin(running);
   });

@@ -29,9 +29,11 @@ import { baseline, measure, parseOptions, Result } from '../ledger/measure';
  * Then the dividend job for one creator with --holders holders of record (default 100,000): holdings are seeded in
  * bulk (their accounts opened empty, the reserve and the period's pool funded from `adjustments` so the ledger
  * reconciles), then closing the period and paying the creator is timed, and timed again as a rerun that must pay
- * nobody. The job runs as in the app: each batch's notifications are inserted in its transaction (NotificationsListener
- * on the bus; the bench users have no email, so no digest is scheduled, and no socket takes the pushes). It prints
- * where the time went: funding (holders of record and payment rows), ledger postings, notification inserts, the rest.
+ * nobody. The job runs as in the app: each batch's notifications are written in its transaction by NotificationsListener
+ * (a batch of 1,000 as one outbox row; NOTIFICATION_OUTBOX_FROM=1000000 writes the rows themselves), then the outbox
+ * rows are drained as the `notifications` job would, timed apart (the bench users have no email, so no digest is
+ * scheduled, and no socket takes the pushes). It prints where the job's time went: funding (holders of record and
+ * payment rows), ledger postings, notifications, the rest.
  *
  * Usage: npm run bench:creators [-- --seconds 5 --concurrency 16 --users 200 --holders 100000 --dividends-only --no-notifications]
  * Uses DATABASE_URL; it adds bench users, a creator and trades there, and closes the dividend period it pays.
@@ -52,9 +54,10 @@ async function main(): Promise<void> {
     const dividends = new CreatorDividendsService(dataSource, ledger, events, shares, config);
     // The notifications as the app wires them: written in each dividend batch's transaction, before its COMMIT.
     const users = new UsersService(dataSource, config, events, {} as SessionsService, {} as AuditService, { onChange: () => undefined } as unknown as AuthStateBroadcast);
-    const notifications = new NotificationsService(dataSource, events, users, {} as NotificationJobs, new NotificationMetrics(new MetricsService()));
+    const noJobs = {} as NotificationJobs;
+    const notifications = new NotificationsService(dataSource, events, users, noJobs, new NotificationMetrics(new MetricsService()), config);
     // --no-notifications: the job without them, to see what they cost on the same machine at the same time.
-    if (!argv.includes('--no-notifications')) new NotificationsListener(events, notifications).onModuleInit();
+    if (!argv.includes('--no-notifications')) new NotificationsListener(events, notifications, noJobs).onModuleInit();
 
     if (!argv.includes('--dividends-only')) {
       const traders = await harness.createUsers(options.users);
@@ -104,11 +107,10 @@ async function main(): Promise<void> {
     });
     // Only the bench creator's period is paid in the timed run: other creators' pools of that period are left for later.
     console.log(`\ndividends: seeded ${holderCount} holders (${supply} shares) in ${((performance.now() - seeded) / 1000).toFixed(1)} s; pool ${pool} minor units, batches of ${config.creators.dividendBatchSize}`);
-    const phases = { fund: 0, 'ledger post': 0, 'notification email lookups': 0, 'notification inserts': 0 };
+    const phases = { fund: 0, 'ledger post': 0, "notifications (outbox rows or rows, in the batches' transactions)": 0 };
     timePhase(phases, 'fund', dividends as unknown as Record<string, unknown>, 'fund');
     timePhase(phases, 'ledger post', ledger as unknown as Record<string, unknown>, 'post');
-    timePhase(phases, 'notification email lookups', users as unknown as Record<string, unknown>, 'emails');
-    timePhase(phases, 'notification inserts', notifications as unknown as Record<string, unknown>, 'insert');
+    timePhase(phases, "notifications (outbox rows or rows, in the batches' transactions)", notifications as unknown as Record<string, unknown>, 'recordForCause');
     const loadBefore = loadAverage();
     const started = performance.now();
     await dividends.close(period);
@@ -125,6 +127,12 @@ async function main(): Promise<void> {
     console.log(`| first run | ${paid.holders} | ${paid.amount} | ${seconds.toFixed(2)} | ${(paid.holders / seconds).toFixed(0)} |`);
     console.log(`| rerun | ${rerun.holders} | ${rerun.amount} | ${rerunSeconds.toFixed(2)} | - |`);
     console.log(`unpaid holders left: ${left}; pool left: ${poolLeft}; paid = pool: ${paid.amount === pool}`);
+    // What the `notifications` workers do after the job (here one after the other): the outbox rows turned into notifications.
+    const drainStarted = performance.now();
+    const outbox = await notifications.outboxWaiting();
+    for (const outboxId of outbox) await notifications.drainOutbox(outboxId);
+    const drainSeconds = (performance.now() - drainStarted) / 1000;
+    console.log(`outbox: ${outbox.length} rows (NOTIFICATION_OUTBOX_FROM ${config.notifications.outboxFrom}) drained after the job in ${drainSeconds.toFixed(2)} s`);
     const [{ notified }] = (await dataSource.query(`SELECT count(*)::int AS notified FROM notifications WHERE key LIKE $1`, [`dividend:${creator}:%`])) as { notified: number }[];
     console.log(`notifications written: ${notified} (one per holder paid more than 0)`);
     console.log(`load average (1, 5, 15 min) before the run: ${loadBefore}; after: ${loadAverage()}`);

@@ -12,13 +12,14 @@ export const NOTIFICATIONS_QUEUE = 'notifications';
 export type NotificationJobData =
   /** Left in the queue by a build that created a cause's notifications in a job after the commit: still drained. */
   | { name: 'create'; drafts: NotificationDraft[] }
+  | { name: 'outbox'; outboxId: string }
   | { name: 'digest'; userId: string }
   | { name: 'broadcast'; broadcastId: string };
 
 /**
- * The `notifications` queue: `digest` (one user's email digest, one job per user and window) and `broadcast` (an
- * admin broadcast's fan-out, resumable). A cause's notifications are written in the cause's own transaction
- * (NotificationsListener), not here. BullMQ ignores `add()` for an id it still holds, so a digest scheduled twice
+ * The `notifications` queue: `outbox` (a large cause's notifications, committed with it as one outbox row, created),
+ * `digest` (one user's email digest, one job per user and window) and `broadcast` (an admin broadcast's fan-out,
+ * resumable). A cause's notifications are written in the cause's own transaction (NotificationsListener), not here. BullMQ ignores `add()` for an id it still holds, so a digest scheduled twice
  * in one window is one job.
  */
 @Injectable()
@@ -35,6 +36,10 @@ export class NotificationJobs {
       attempts: config.marketJobAttempts,
       backoff: { type: 'exponential', delay: config.marketJobBackoffMs },
     };
+  }
+
+  async drainOutbox(outboxId: string): Promise<void> {
+    await this.queue.add('outbox', withRequestId({ name: 'outbox' as const, outboxId }), { ...this.jobOptions, jobId: `outbox-${outboxId}` });
   }
 
   /** The digests of these users at the end of the current window, in one round trip (a settlement batch notifies 1,000 users). */

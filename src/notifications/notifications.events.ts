@@ -3,7 +3,13 @@ import type { NotificationDto } from './notification.dto';
 
 export const NotificationEvent = {
   Committed: 'notifications.committed',
+  Outboxed: 'notifications.outboxed',
 } as const;
+
+/** A large cause's notifications committed as an outbox row: its `outbox` job creates them. */
+export interface NotificationsOutboxedEvent {
+  outboxId: string;
+}
 
 /** Notifications that committed (with their cause): counted, and a digest scheduled for each user waiting for an email. */
 export interface NotificationsCommittedEvent {
@@ -13,6 +19,7 @@ export interface NotificationsCommittedEvent {
 declare module '../common/events/domain-event-map' {
   interface DomainEventMap {
     'notifications.committed': NotificationsCommittedEvent;
+    'notifications.outboxed': NotificationsOutboxedEvent;
   }
 }
 

@@ -1,10 +1,11 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainEventBus } from '../common/events/domain-event-bus';
 import type { DomainEvent } from '../common/events/domain-event-map';
 import { OnDomainEvent } from '../common/events/on-domain-event.decorator';
 import { dividendDrafts, marketSettledDrafts, NotificationDraft, perpTriggerDraft, roundPayoutDrafts, withdrawalDraft } from './notification-drafts';
-import type { NotificationsCommittedEvent } from './notifications.events';
+import { NotificationJobs } from './notification-jobs';
+import type { NotificationsCommittedEvent, NotificationsOutboxedEvent } from './notifications.events';
 import { NotificationsService } from './notifications.service';
 
 /** The domain events of other modules that notify their users. */
@@ -32,16 +33,20 @@ export function draftsOf(event: NotifyingEvent): NotificationDraft[] {
 
 /**
  * Writes the notifications of other modules' causes in the cause's own transaction: the bus hands this every
- * notifying event a transaction recorded, just before its COMMIT, and they are inserted on its manager in one
- * statement (a settlement batch of 1,000 holders is one INSERT). So a cause that commits has its notifications,
- * even if the process dies right after; one that rolls back has none; and a cause handled twice (a rerun batch)
- * notifies nobody twice (each notification's key is unique). Pushes, counts and digests follow the commit.
+ * notifying event a transaction recorded, just before its COMMIT, and they are written on its manager: as rows in
+ * one statement, or from NOTIFICATION_OUTBOX_FROM of them (a settlement batch of 1,000 holders) as one outbox row
+ * that the `outbox` job turns into rows. So a cause that commits has its notifications, even if the process dies
+ * right after; one that rolls back has none; and a cause handled twice (a rerun batch) notifies nobody twice (each
+ * notification's key is unique). Pushes, counts and digests follow the commit.
  */
 @Injectable()
 export class NotificationsListener implements OnModuleInit {
+  private readonly logger = new Logger('NotificationsListener');
+
   constructor(
     private readonly events: DomainEventBus,
     private readonly notifications: NotificationsService,
+    private readonly jobs: NotificationJobs,
   ) {}
 
   onModuleInit(): void {
@@ -49,7 +54,13 @@ export class NotificationsListener implements OnModuleInit {
   }
 
   async recordInTransaction(manager: EntityManager, events: NotifyingEvent[]): Promise<void> {
-    await this.notifications.record(manager, events.flatMap(draftsOf));
+    await this.notifications.recordForCause(manager, events.flatMap(draftsOf));
+  }
+
+  /** A failed enqueue leaves the outbox row for the next worker start (the notifications are not lost, only late). */
+  @OnDomainEvent('notifications.outboxed')
+  onOutboxed(event: NotificationsOutboxedEvent): void {
+    this.jobs.drainOutbox(event.outboxId).catch((error: Error) => this.logger.error(`could not enqueue outbox ${event.outboxId}; it is drained at the next worker start: ${error.message}`));
   }
 
   @OnDomainEvent('notifications.committed')

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { UsersService } from '../auth/users.service';
 import { DomainEventBus } from '../common/events/domain-event-bus';
 import { offsetOf, toPage } from '../common/http/pagination';
+import { AppConfig } from '../config/app-config';
 import { UserUpdateEvent } from '../realtime/realtime.events';
 import type { NotificationDraft } from './notification-drafts';
 import { NotificationNotFound } from './notification-errors';
@@ -29,6 +31,12 @@ export interface NotificationRow {
 const INSERT_CHUNK = 10_000;
 
 const COLUMNS = 'id, user_id, kind, title, body, data, read_at, email_due, created_at';
+
+/** An outbox row's key: its batch of notification keys (in any order), so the same batch recorded twice is one row. */
+function outboxCause(drafts: NotificationDraft[]): string {
+  const keys = drafts.map((draft) => draft.key).sort();
+  return `batch:${createHash('sha256').update(keys.join('\n')).digest('hex')}`;
+}
 
 function toDto(row: NotificationRow): NotificationDto {
   return {
@@ -57,7 +65,48 @@ export class NotificationsService {
     private readonly users: UsersService,
     private readonly jobs: NotificationJobs,
     private readonly metrics: NotificationMetrics,
+    private readonly config: AppConfig,
   ) {}
+
+  /**
+   * A cause's notifications, in the cause's own transaction (before its commit), so they commit or roll back with
+   * what they tell of: as rows (`record`), or, from NOTIFICATION_OUTBOX_FROM of them (a settlement or dividend batch
+   * of many holders), as one outbox row keyed by the batch, which the `outbox` job turns into rows after the commit:
+   * one small write instead of a thousand rows and their indexes in the cause's transaction.
+   */
+  async recordForCause(manager: EntityManager, drafts: NotificationDraft[]): Promise<void> {
+    if (drafts.length === 0) return;
+    if (drafts.length < this.config.notifications.outboxFrom) {
+      await this.record(manager, drafts);
+      return;
+    }
+    const [row] = (await manager.query(`INSERT INTO notification_outbox (cause, drafts) VALUES ($1, $2::jsonb) ON CONFLICT (cause) DO NOTHING RETURNING id`, [
+      outboxCause(drafts),
+      JSON.stringify(drafts),
+    ])) as { id: string }[];
+    // Recorded already (the same batch again before its outbox row was drained): that row creates them.
+    if (row) this.events.afterCommit(manager, { name: NotificationEvent.Outboxed, payload: { outboxId: row.id } });
+  }
+
+  /**
+   * The `outbox` job: the outbox row's notifications created (those whose key is new) and the row deleted, in one
+   * transaction; 0 when it is gone (drained already) or another job holds it.
+   */
+  async drainOutbox(outboxId: string): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const [row] = (await manager.query(`SELECT drafts FROM notification_outbox WHERE id = $1 FOR UPDATE SKIP LOCKED`, [outboxId])) as { drafts: NotificationDraft[] }[];
+      if (!row) return 0;
+      const created = await this.record(manager, row.drafts);
+      await manager.query(`DELETE FROM notification_outbox WHERE id = $1`, [outboxId]);
+      return created.length;
+    });
+  }
+
+  /** Outbox rows not drained yet, oldest first (their job was never enqueued: the process stopped right after the commit). */
+  async outboxWaiting(): Promise<string[]> {
+    const rows = (await this.dataSource.query(`SELECT id FROM notification_outbox ORDER BY created_at, id`)) as { id: string }[];
+    return rows.map((row) => row.id);
+  }
 
   /** Creates what is not created yet (by key), in a transaction of its own, and returns those it created. */
   async create(drafts: NotificationDraft[]): Promise<NotificationDto[]> {
@@ -66,10 +115,7 @@ export class NotificationsService {
     return created.map(toDto);
   }
 
-  /**
-   * In the cause's own transaction (before its commit): inserts the drafts whose key is new, so they commit or roll
-   * back with what they tell of. One multi-row statement per call, however many drafts (a settlement batch).
-   */
+  /** In the caller's transaction: inserts the drafts whose key is new, one multi-row statement per 10,000 drafts. */
   async record(manager: EntityManager, drafts: NotificationDraft[]): Promise<NotificationRow[]> {
     if (drafts.length === 0) return [];
     const emails = await this.users.emails(

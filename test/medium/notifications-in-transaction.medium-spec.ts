@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Queue } from 'bullmq';
 import { WithdrawalsService } from '../../src/accounts/withdrawals.service';
+import { DomainEventBus } from '../../src/common/events/domain-event-bus';
 import { IdempotencyService } from '../../src/common/idempotency/idempotency.service';
 import { IdempotentCommand } from '../../src/common/idempotency/idempotent-command';
 import { runInCommandUnit } from '../../src/common/transactions/command-transaction';
@@ -145,5 +146,79 @@ describe('Notifications commit with their cause (medium)', () => {
     await withdrawals.reject(admin, withdrawal.id, 'last try');
     expect(await status()).toBe('REJECTED');
     expect((await notificationsOf(owner.id)).map((row) => row.kind)).toEqual(['withdrawal-rejected']);
+  });
+});
+
+describe('A large cause\'s notifications commit with it as an outbox row (medium)', () => {
+  let medium: MediumModule;
+
+  beforeAll(async () => {
+    // From 2 notifications in one transaction: a dividend batch of 2 holders goes through the outbox.
+    medium = await startMediumModule(CAUSES_AND_NOTIFICATIONS, { STARTING_BALANCE: '0', CREATOR_SHARE_LOCK_SECONDS: '0', DIVIDEND_BATCH_SIZE: '2', NOTIFICATION_OUTBOX_FROM: '2' });
+  });
+  afterAll(async () => {
+    await medium?.get<Queue>(getQueueToken(NOTIFICATIONS_QUEUE) as never)?.obliterate({ force: true }).catch(() => undefined);
+    await medium?.close();
+  });
+
+  it('a dividend batch paid while nothing after the commit runs leaves its outbox row; draining it notifies each holder once', async () => {
+    const shares = medium.get(CreatorSharesService);
+    const dividends = medium.get(CreatorDividendsService);
+    const notifications = medium.get(NotificationsService);
+    const creator = await givenUserWithBalance(medium, '0');
+    await medium.dataSource.transaction((manager) => shares.open(manager, creator.id));
+    const holders = await Promise.all([givenUserWithBalance(medium, '50'), givenUserWithBalance(medium, '50'), givenUserWithBalance(medium, '50')]);
+    for (const holder of holders) await shares.buy(holder.id, creator.id, { shares: 2 });
+    const period = await medium.dataSource.transaction(async (manager) => (await medium.get(CreatorEarnings).openPeriod(manager, creator.id))!);
+    await dividends.close(period);
+    const notified = async () =>
+      ((await medium.dataSource.query(`SELECT count(*)::int AS count FROM notifications WHERE key LIKE $1`, [`dividend:${creator.id}:%`])) as { count: number }[])[0].count;
+    const waiting = await notifications.outboxWaiting();
+
+    // The process dies after each batch's commit: no outbox job is enqueued, nothing after the commit runs.
+    const drainUnavailable = jest.spyOn(medium.get(NotificationJobs), 'drainOutbox').mockRejectedValue(new Error('Redis connection lost'));
+    const noDelivery = jest.spyOn(medium.get(EventEmitter2), 'emit').mockImplementation(() => {
+      throw new Error('process killed after COMMIT');
+    });
+    const quiet = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await dividends.payCreator(creator.id, period)).toMatchObject({ holders: 4 });
+    } finally {
+      [drainUnavailable, noDelivery, quiet].forEach((spy) => spy.mockRestore());
+    }
+    // Four holders in batches of two: two outbox rows, committed with their batches, and no notification yet.
+    const rows = (await notifications.outboxWaiting()).filter((id) => !waiting.includes(id));
+    expect(rows).toHaveLength(2);
+    expect(await notified()).toBe(0);
+
+    // What the worker does at start (and the outbox job after each commit): each row becomes its notifications.
+    expect(await Promise.all(rows.map((id) => notifications.drainOutbox(id)))).toEqual([2, 2]);
+    expect(await notified()).toBe(4);
+    expect(await notifications.outboxWaiting()).toEqual(waiting);
+    expect(await notifications.drainOutbox(rows[0])).toBe(0);
+    // A rerun pays and records nothing more.
+    expect(await dividends.payCreator(creator.id, period)).toEqual({ holders: 0, amount: 0n });
+    expect(await notifications.outboxWaiting()).toEqual(waiting);
+    expect(await notified()).toBe(4);
+  });
+
+  it('an outbox row rolls back with its cause', async () => {
+    const notifications = medium.get(NotificationsService);
+    const before = await notifications.outboxWaiting();
+    const [alice, bob] = await Promise.all([givenUserWithBalance(medium, '0'), givenUserWithBalance(medium, '0')]);
+    const roundId = randomUUID();
+    await expect(
+      medium.dataSource.transaction(async (manager) => {
+        // A round settling its two players, then failing before its commit.
+        medium.get(DomainEventBus).afterCommit(manager, { name: 'round.payouts', payload: { roundId, roundNumber: 1, voided: false, payouts: [alice, bob].map((user) => ({ userId: user.id, amount: '1.000000' })) } });
+        await manager.query('SELECT 1');
+        throw new Error('settlement failed');
+      }),
+    ).rejects.toThrow('settlement failed');
+    expect(await notifications.outboxWaiting()).toEqual(before);
+    await medium.dataSource.transaction(async (manager) =>
+      medium.get(DomainEventBus).afterCommit(manager, { name: 'round.payouts', payload: { roundId, roundNumber: 1, voided: false, payouts: [alice, bob].map((user) => ({ userId: user.id, amount: '1.000000' })) } }),
+    );
+    expect((await notifications.outboxWaiting()).filter((id) => !before.includes(id))).toHaveLength(1);
   });
 });
