@@ -100,12 +100,18 @@ export class DomainEventBus implements EntitySubscriberInterface {
     for (const name of taken) this.beforeCommitNames.add(name);
   }
 
-  async beforeTransactionCommit({ queryRunner }: TransactionCommitEvent): Promise<void> {
-    if (this.beforeCommitHandlers.length === 0) return;
+  /** Synchronous (no promise for TypeORM to await) for a commit that recorded none of the handlers' events: most of them. */
+  beforeTransactionCommit({ queryRunner }: TransactionCommitEvent): Promise<void> | undefined {
+    if (this.beforeCommitHandlers.length === 0) return undefined;
     const levels = this.levels.get(queryRunner);
     // Nothing recorded, or a savepoint being released: the work waits for the outermost commit.
-    if (!levels || levels.length !== 1) return;
+    if (!levels || levels.length !== 1) return undefined;
     const recorded = levels[0];
+    if (!recorded.some((entry) => this.beforeCommitNames.has(entry.event.name))) return undefined;
+    return this.runBeforeCommit(queryRunner, recorded);
+  }
+
+  private async runBeforeCommit(queryRunner: QueryRunner, recorded: Recorded[]): Promise<void> {
     for (let handled = 0; handled < recorded.length; ) {
       const batch = recorded.slice(handled).map((entry) => entry.event);
       handled = recorded.length;
