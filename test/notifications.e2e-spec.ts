@@ -1,7 +1,9 @@
 import type { Socket } from 'socket.io-client';
 import request from 'supertest';
 import { WithdrawalsService } from '../src/accounts/withdrawals.service';
+import { DataSource } from 'typeorm';
 import { DomainEventBus } from '../src/common/events/domain-event-bus';
+import type { DomainEvent } from '../src/common/events/domain-event-map';
 import type { MarketPositionsSettledEvent } from '../src/markets/markets.events';
 import { MarketSettlementService } from '../src/markets/market-settlement.service';
 import { createAdmin, createFundedUser, db, DEV_ADDRESS } from './support/ledger';
@@ -43,6 +45,8 @@ describe('notifications (e2e)', () => {
       DIVIDEND_PERIOD_SECONDS: String(PERIOD_SECONDS),
       CREATOR_SHARE_LOCK_SECONDS: '0',
       WITHDRAWAL_REVIEW_THRESHOLD: '1',
+      // A market's two holders, or a dividend's creator and holder, settled in one batch go through the outbox and its job.
+      NOTIFICATION_OUTBOX_FROM: '2',
     });
     admin = await createAdmin(running);
   });
@@ -60,6 +64,10 @@ describe('notifications (e2e)', () => {
     const socket = await connectSocket(running, { auth: { token: user.token } });
     return { user, socket, pushed: collect<PushedNotification>(socket, 'notification') };
   }
+
+  /** A cause's event recorded as a cause records it, in a transaction (one that writes nothing else): a cause replayed, or one no route makes here. */
+  const recordCause = (event: DomainEvent) =>
+    running.app.get(DataSource).transaction(async (manager) => running.app.get(DomainEventBus).afterCommit(manager, event));
 
   const list = async (user: TestUser, query = '') => (await request(running.url).get(`/api/v1/notifications${query}`).set(user.auth).expect(200)).body;
 
@@ -99,8 +107,8 @@ describe('notifications (e2e)', () => {
       resolvedOutcomeLabel: 'Yes',
       payments: [{ userId: winner.user.id, amount: String(won.data.amount) }],
     };
-    running.app.get(DomainEventBus).publishCommitted({ name: 'market.positions-settled', payload: replay });
-    running.app.get(DomainEventBus).publishCommitted({ name: 'market.positions-settled', payload: replay });
+    await recordCause({ name: 'market.positions-settled', payload: replay });
+    await recordCause({ name: 'market.positions-settled', payload: replay });
     await settledCount(winner.user, 'market-resolved', 1);
     expect(winner.pushed).toHaveLength(1);
   });
@@ -178,17 +186,16 @@ describe('notifications (e2e)', () => {
 
   it('a perp trigger or a round payout delivered twice notifies once', async () => {
     const player = await listener();
-    const bus = running.app.get(DomainEventBus);
     const positionId = '7e1a9c3b-2d4f-4a6b-8c0d-1e2f3a4b5c6d';
     const trigger = { userId: player.user.id, reason: 'stop_loss' as const, positionId, symbol: 'BTC_USDC_PERP', message: 'Your BTC_USDC_PERP long hit its stop-loss at 63500.00000000', price: '63500.00000000', payout: '45.000000', at: new Date().toISOString() };
-    bus.publishCommitted({ name: 'perp.position-triggered', payload: trigger });
-    bus.publishCommitted({ name: 'perp.position-triggered', payload: trigger });
+    await recordCause({ name: 'perp.position-triggered', payload: trigger });
+    await recordCause({ name: 'perp.position-triggered', payload: trigger });
     const [closed] = await settledCount(player.user, 'perp-trigger', 1);
     expect(closed).toMatchObject({ title: 'Stop-loss hit: BTC_USDC_PERP', data: { positionId, reason: 'stop_loss', payout: '45.000000' } });
 
     const payouts = { roundId: '8f2b0d4c-3e5a-4b7c-9d1e-2f3a4b5c6d7e', roundNumber: 12, voided: false, payouts: [{ userId: player.user.id, amount: '2.500000' }] };
-    bus.publishCommitted({ name: 'round.payouts', payload: payouts });
-    bus.publishCommitted({ name: 'round.payouts', payload: payouts });
+    await recordCause({ name: 'round.payouts', payload: payouts });
+    await recordCause({ name: 'round.payouts', payload: payouts });
     const [round] = await settledCount(player.user, 'round-payout', 1);
     expect(round).toMatchObject({ title: 'Round #12 settled', body: 'You were paid 2.500000 USDC.' });
     expect(player.pushed.map((pushed) => pushed.kind).sort()).toEqual(['perp-trigger', 'round-payout']);
@@ -197,9 +204,8 @@ describe('notifications (e2e)', () => {
   it('read, unread counts and read-all; someone else’s notification is 404 like none at all', async () => {
     const reader = await listener();
     const stranger = await createFundedUser(running);
-    const bus = running.app.get(DomainEventBus);
     for (let n = 1; n <= 3; n += 1) {
-      bus.publishCommitted({ name: 'round.payouts', payload: { roundId: `9a3c1e5d-4f6b-4c8d-8e2f-3a4b5c6d7e${String(n).padStart(2, '0')}`, roundNumber: n, voided: false, payouts: [{ userId: reader.user.id, amount: '1.000000' }] } });
+      await recordCause({ name: 'round.payouts', payload: { roundId: `9a3c1e5d-4f6b-4c8d-8e2f-3a4b5c6d7e${String(n).padStart(2, '0')}`, roundNumber: n, voided: false, payouts: [{ userId: reader.user.id, amount: '1.000000' }] } });
       await settledCount(reader.user, 'round-payout', n);
     }
     const all = await list(reader.user);
@@ -262,9 +268,8 @@ describe('notifications (e2e)', () => {
       await request(running.url).post('/api/v1/accounts/me/withdrawals').set(picky.user.auth).send({ asset: 'USDC', amount: '5', chain: 'dev', toAddress: DEV_ADDRESS }).expect(201)
     ).body;
     await request(running.url).post(`/api/v1/admin/withdrawals/${withdrawal.id}/reject`).set(admin.auth).send({ reason: 'Sanctioned address' }).expect(200);
-    const bus = running.app.get(DomainEventBus);
     for (const n of [1, 2]) {
-      bus.publishCommitted({ name: 'round.payouts', payload: { roundId: `6b4d2f0a-1c3e-4a5b-9c7d-8e9f0a1b2c${String(n).padStart(2, '0')}`, roundNumber: 100 + n, voided: false, payouts: [{ userId: picky.user.id, amount: '1.000000' }] } });
+      await recordCause({ name: 'round.payouts', payload: { roundId: `6b4d2f0a-1c3e-4a5b-9c7d-8e9f0a1b2c${String(n).padStart(2, '0')}`, roundNumber: 100 + n, voided: false, payouts: [{ userId: picky.user.id, amount: '1.000000' }] } });
     }
     await settledCount(picky.user, 'withdrawal-rejected', 1);
     await settledCount(picky.user, 'round-payout', 2);
@@ -276,7 +281,7 @@ describe('notifications (e2e)', () => {
       expect(mailed()).toContain('Round #102 settled');
     }, 15_000);
     const mailsSoFar = toPicky().length;
-    bus.publishCommitted({ name: 'round.payouts', payload: { roundId: '6b4d2f0a-1c3e-4a5b-9c7d-8e9f0a1b2c99', roundNumber: 103, voided: false, payouts: [{ userId: picky.user.id, amount: '1.000000' }] } });
+    await recordCause({ name: 'round.payouts', payload: { roundId: '6b4d2f0a-1c3e-4a5b-9c7d-8e9f0a1b2c99', roundNumber: 103, voided: false, payouts: [{ userId: picky.user.id, amount: '1.000000' }] } });
     await eventually(() => expect(mailed()).toContain('Round #103 settled'), 15_000);
     expect(toPicky()).toHaveLength(mailsSoFar + 1);
     expect(mailed()).not.toContain('Withdrawal rejected');
@@ -290,7 +295,7 @@ describe('notifications (e2e)', () => {
     // A user with email on for everything gets the same causes by mail too, the withdrawal included.
     const email2 = newEmail();
     const everything = await listener({ email: email2 });
-    bus.publishCommitted({ name: 'withdrawal.updated', payload: { userId: everything.user.id, withdrawal: { ...withdrawal, id: '5c3e1a9b-0d2f-4b4c-8e6a-7f8091a2b3c4', status: 'REJECTED', reason: 'Sanctioned address' } } });
+    await recordCause({ name: 'withdrawal.updated', payload: { userId: everything.user.id, withdrawal: { ...withdrawal, id: '5c3e1a9b-0d2f-4b4c-8e6a-7f8091a2b3c4', status: 'REJECTED', reason: 'Sanctioned address' } } });
     expect((await smtp.waitFor(email2, 15_000)).data).toContain('Withdrawal rejected');
   });
 });

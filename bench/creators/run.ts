@@ -1,5 +1,9 @@
+import { loadavg } from 'node:os';
 import { SystemAccount } from '../../src/accounts/ledger.service';
-import type { UsersService } from '../../src/auth/users.service';
+import type { AuditService } from '../../src/admin/audit.service';
+import type { AuthStateBroadcast } from '../../src/auth/auth-state-broadcast';
+import type { SessionsService } from '../../src/auth/sessions.service';
+import { UsersService } from '../../src/auth/users.service';
 import { CreatorAccounts } from '../../src/creators/creators.accounts';
 import { reserveFor } from '../../src/creators/creator-curve';
 import { CreatorDividendsService } from '../../src/creators/creator-dividends.service';
@@ -8,6 +12,11 @@ import type { CreatorQueriesService } from '../../src/creators/creator-queries.s
 import { curveRulesOf } from '../../src/creators/creator-rules';
 import { CreatorSharesService } from '../../src/creators/creator-shares.service';
 import { lastEndedPeriod } from '../../src/creators/dividend-periods';
+import { MetricsService } from '../../src/health/metrics.service';
+import type { NotificationJobs } from '../../src/notifications/notification-jobs';
+import { NotificationMetrics } from '../../src/notifications/notification-metrics';
+import { NotificationsListener } from '../../src/notifications/notifications.listener';
+import { NotificationsService } from '../../src/notifications/notifications.service';
 import { openLedgerHarness } from '../ledger/harness';
 import { baseline, measure, parseOptions, Result } from '../ledger/measure';
 
@@ -19,9 +28,14 @@ import { baseline, measure, parseOptions, Result } from '../ledger/measure';
  *   sell      one share per trade (CREATOR_SHARE_LOCK_SECONDS=0, so the lots bought above are sellable)
  * Then the dividend job for one creator with --holders holders of record (default 100,000): holdings are seeded in
  * bulk (their accounts opened empty, the reserve and the period's pool funded from `adjustments` so the ledger
- * reconciles), then `runPeriod` is timed, and timed again as a rerun that must pay nobody.
+ * reconciles), then closing the period and paying the creator is timed, and timed again as a rerun that must pay
+ * nobody. The job runs as in the app: each batch's notifications are written in its transaction by NotificationsListener
+ * (a batch of 1,000 as one outbox row; NOTIFICATION_OUTBOX_FROM=1000000 writes the rows themselves), then the outbox
+ * rows are drained as the `notifications` job would, timed apart (the bench users have no email, so no digest is
+ * scheduled, and no socket takes the pushes). It prints where the job's time went: funding (holders of record and
+ * payment rows), ledger postings, notifications, the rest.
  *
- * Usage: npm run bench:creators [-- --seconds 5 --concurrency 16 --users 200 --holders 100000]
+ * Usage: npm run bench:creators [-- --seconds 5 --concurrency 16 --users 200 --holders 100000 --dividends-only --no-notifications]
  * Uses DATABASE_URL; it adds bench users, a creator and trades there, and closes the dividend period it pays.
  */
 async function main(): Promise<void> {
@@ -38,25 +52,33 @@ async function main(): Promise<void> {
     const noQueries = {} as CreatorQueriesService;
     const shares = new CreatorSharesService(dataSource, ledger, new CreatorEarnings(config), events, noUsers, noQueries, config);
     const dividends = new CreatorDividendsService(dataSource, ledger, events, shares, config);
+    // The notifications as the app wires them: written in each dividend batch's transaction, before its COMMIT.
+    const users = new UsersService(dataSource, config, events, {} as SessionsService, {} as AuditService, { onChange: () => undefined } as unknown as AuthStateBroadcast);
+    const noJobs = {} as NotificationJobs;
+    const notifications = new NotificationsService(dataSource, events, users, noJobs, new NotificationMetrics(new MetricsService()), config);
+    // --no-notifications: the job without them, to see what they cost on the same machine at the same time.
+    if (!argv.includes('--no-notifications')) new NotificationsListener(events, notifications, noJobs).onModuleInit();
 
-    const traders = await harness.createUsers(options.users);
-    for (const userId of traders) await dataSource.transaction((manager) => ledger.openUserAccount(manager, userId));
-    const [hot] = await harness.createUsers(1);
-    await dataSource.transaction((manager) => shares.open(manager, hot));
-    const trader = (worker: number, iteration: number) => traders[(worker + iteration * options.concurrency) % traders.length];
+    if (!argv.includes('--dividends-only')) {
+      const traders = await harness.createUsers(options.users);
+      for (const userId of traders) await dataSource.transaction((manager) => ledger.openUserAccount(manager, userId));
+      const [hot] = await harness.createUsers(1);
+      await dataSource.transaction((manager) => shares.open(manager, hot));
+      const trader = (worker: number, iteration: number) => traders[(worker + iteration * options.concurrency) % traders.length];
 
-    await measure('warm-up', { ...options, seconds: 1 }, (worker, iteration) => shares.buy(trader(worker, iteration), hot, { shares: 1 }).then(() => undefined));
-    const results: Result[] = [
-      await baseline(harness, options),
-      await measure('hot creator: buy 1 share', options, (worker, iteration) => shares.buy(trader(worker, iteration), hot, { shares: 1 }).then(() => undefined)),
-      await measure('hot creator: sell 1 share', options, (worker, iteration) => shares.sell(trader(worker, iteration), hot, { shares: 1 }).then(() => undefined)),
-    ];
-    const base = results[0].perSecond;
-    console.log(`creators bench: ${options.seconds} s per scenario, ${options.concurrency} concurrent, ${options.users} traders, one creator, PostgreSQL ${config.databaseUrl.replace(/\/\/[^@]*@/, '//')}`);
-    console.log('| scenario | trades | trades/s | vs baseline | p50 ms | p99 ms | errors |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|');
-    for (const result of results) {
-      console.log(`| ${result.name} | ${result.postings} | ${result.perSecond.toFixed(0)} | ${(result.perSecond / base).toFixed(2)} | ${result.p50Ms.toFixed(2)} | ${result.p99Ms.toFixed(2)} | ${result.errors} |`);
+      await measure('warm-up', { ...options, seconds: 1 }, (worker, iteration) => shares.buy(trader(worker, iteration), hot, { shares: 1 }).then(() => undefined));
+      const results: Result[] = [
+        await baseline(harness, options),
+        await measure('hot creator: buy 1 share', options, (worker, iteration) => shares.buy(trader(worker, iteration), hot, { shares: 1 }).then(() => undefined)),
+        await measure('hot creator: sell 1 share', options, (worker, iteration) => shares.sell(trader(worker, iteration), hot, { shares: 1 }).then(() => undefined)),
+      ];
+      const base = results[0].perSecond;
+      console.log(`creators bench: ${options.seconds} s per scenario, ${options.concurrency} concurrent, ${options.users} traders, one creator, PostgreSQL ${config.databaseUrl.replace(/\/\/[^@]*@/, '//')}`);
+      console.log('| scenario | trades | trades/s | vs baseline | p50 ms | p99 ms | errors |');
+      console.log('|---|---:|---:|---:|---:|---:|---:|');
+      for (const result of results) {
+        console.log(`| ${result.name} | ${result.postings} | ${result.perSecond.toFixed(0)} | ${(result.perSecond / base).toFixed(2)} | ${result.p50Ms.toFixed(2)} | ${result.p99Ms.toFixed(2)} | ${result.errors} |`);
+      }
     }
 
     // Dividends: one creator, `holderCount` holders of record in the period that ended last.
@@ -85,10 +107,16 @@ async function main(): Promise<void> {
     });
     // Only the bench creator's period is paid in the timed run: other creators' pools of that period are left for later.
     console.log(`\ndividends: seeded ${holderCount} holders (${supply} shares) in ${((performance.now() - seeded) / 1000).toFixed(1)} s; pool ${pool} minor units, batches of ${config.creators.dividendBatchSize}`);
+    const phases = { fund: 0, 'ledger post': 0, "notifications (outbox rows or rows, in the batches' transactions)": 0 };
+    timePhase(phases, 'fund', dividends as unknown as Record<string, unknown>, 'fund');
+    timePhase(phases, 'ledger post', ledger as unknown as Record<string, unknown>, 'post');
+    timePhase(phases, "notifications (outbox rows or rows, in the batches' transactions)", notifications as unknown as Record<string, unknown>, 'recordForCause');
+    const loadBefore = loadAverage();
     const started = performance.now();
     await dividends.close(period);
     const paid = await dividends.payCreator(creator, period);
     const seconds = (performance.now() - started) / 1000;
+    const timedPhases = { ...phases };
     const rerunStarted = performance.now();
     const rerun = await dividends.payCreator(creator, period);
     const rerunSeconds = (performance.now() - rerunStarted) / 1000;
@@ -99,9 +127,44 @@ async function main(): Promise<void> {
     console.log(`| first run | ${paid.holders} | ${paid.amount} | ${seconds.toFixed(2)} | ${(paid.holders / seconds).toFixed(0)} |`);
     console.log(`| rerun | ${rerun.holders} | ${rerun.amount} | ${rerunSeconds.toFixed(2)} | - |`);
     console.log(`unpaid holders left: ${left}; pool left: ${poolLeft}; paid = pool: ${paid.amount === pool}`);
+    // What the `notifications` workers do after the job (here one after the other): the outbox rows turned into notifications.
+    const drainStarted = performance.now();
+    const outbox = await notifications.outboxWaiting();
+    for (const outboxId of outbox) await notifications.drainOutbox(outboxId);
+    const drainSeconds = (performance.now() - drainStarted) / 1000;
+    console.log(`outbox: ${outbox.length} rows (NOTIFICATION_OUTBOX_FROM ${config.notifications.outboxFrom}) drained after the job in ${drainSeconds.toFixed(2)} s`);
+    const [{ notified }] = (await dataSource.query(`SELECT count(*)::int AS notified FROM notifications WHERE key LIKE $1`, [`dividend:${creator}:%`])) as { notified: number }[];
+    console.log(`notifications written: ${notified} (one per holder paid more than 0)`);
+    console.log(`load average (1, 5, 15 min) before the run: ${loadBefore}; after: ${loadAverage()}`);
+    const rest = seconds * 1000 - Object.values(timedPhases).reduce((sum, ms) => sum + ms, 0);
+    console.log('| first run: where the time went | seconds | share |');
+    console.log('|---|---:|---:|');
+    for (const [phase, ms] of [...Object.entries(timedPhases), ['the rest (batch reads, paid_through, commits)', rest] as const]) {
+      console.log(`| ${phase} | ${(ms / 1000).toFixed(2)} | ${((ms / 1000 / seconds) * 100).toFixed(0)}% |`);
+    }
   } finally {
     await harness.close();
   }
+}
+
+/** The machine's load average (1, 5, 15 min): the machine is shared, and the figures move with it. */
+function loadAverage(): string {
+  return loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+}
+
+/** Adds the time spent in `target[method]` (awaited) to `phases[phase]`. */
+function timePhase<Phase extends string>(phases: Record<Phase, number>, phase: Phase, target: Record<string, unknown>, method: string): void {
+  const original = target[method] as (...args: unknown[]) => Promise<unknown>;
+  target[method] = async (...args: unknown[]) => {
+    const started = performance.now();
+    try {
+      return await original.apply(target, args);
+    } finally {
+      phases[phase] += performance.now() - started;
+    }
+  };
 }
 
 main().catch((error: unknown) => {

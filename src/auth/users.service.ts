@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DomainEventBus } from '../common/events/domain-event-bus';
 import { AuthEvent, UserRolesChangedEvent } from './auth.events';
 import { randomBytes } from 'node:crypto';
-import { Brackets, DataSource, EntityManager, In, IsNull, Not } from 'typeorm';
+import { Brackets, DataSource, EntityManager, In } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { Conflict, NotFound } from '../common/errors/domain-error';
 import { UserEntity, UserRole, UserStatus } from './user.entity';
@@ -201,11 +201,15 @@ export class UsersService {
     return (await query.getRawMany<{ id: string }>()).map((row) => row.id);
   }
 
-  /** Email addresses by user id, of the users among `ids` who have one (to mail them: notification digests). */
-  async emails(ids: string[]): Promise<Map<string, string>> {
+  /**
+   * Email addresses by user id, of the users among `ids` who have one (to mail them: notification digests). Pass the
+   * manager of a transaction that is open (a cause writing its notifications) so the lookup uses its connection.
+   */
+  async emails(ids: string[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.users().find({ where: { id: In([...new Set(ids)]), email: Not(IsNull()) }, select: { id: true, email: true } });
-    return new Map(rows.map((row) => [row.id, row.email!]));
+    // One array parameter, not one per id: a dividend batch asks for 1,000 users at once.
+    const rows = (await manager.query(`SELECT id, email FROM users WHERE id = ANY($1::uuid[]) AND email IS NOT NULL`, [[...new Set(ids)]])) as { id: string; email: string }[];
+    return new Map(rows.map((row) => [row.id, row.email]));
   }
 
   /** Usernames by user id, for lists that show other users (ids not found are left out). */

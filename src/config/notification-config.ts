@@ -6,6 +6,11 @@ export interface NotificationSettings {
   emailDigestMs: number;
   /** Users given an admin broadcast per transaction of the broadcast job. */
   broadcastBatchSize: number;
+  /**
+   * From this many notifications in one cause's transaction they go through the outbox (one row with the cause,
+   * created by a job) instead of as rows, so a settlement or dividend batch of 1,000 holders stays fast.
+   */
+  outboxFrom: number;
 }
 
 const MAX_DIGEST_MINUTES = 7 * 24 * 60;
@@ -19,5 +24,6 @@ export function readNotificationSettings(read: EnvReader): NotificationSettings 
   return {
     emailDigestMs: Math.round((minutes > 0 ? minutes : 15) * 60_000),
     broadcastBatchSize: read.integer('NOTIFICATION_BROADCAST_BATCH_SIZE', 1000, { min: 1, max: 10_000 }),
+    outboxFrom: read.integer('NOTIFICATION_OUTBOX_FROM', 100, { min: 1, max: 1_000_000 }),
   };
 }

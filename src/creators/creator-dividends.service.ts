@@ -154,7 +154,8 @@ export class CreatorDividendsService {
            SELECT user_id, sum(CASE WHEN side = 'sell' THEN -shares ELSE shares END) AS delta
              FROM creator_share_trades WHERE creator_id = $1 AND period > $2 GROUP BY user_id
          ) later ON later.user_id = h.user_id
-        WHERE h.creator_id = $1 AND h.shares - coalesce(later.delta, 0) > 0`,
+        WHERE h.creator_id = $1 AND h.shares - coalesce(later.delta, 0) > 0
+        ORDER BY h.user_id`,
       [creatorId, period],
     )) as { user_id: string; shares: string }[];
     return rows.map((row) => ({ userId: row.user_id, shares: BigInt(row.shares) }));

@@ -69,26 +69,25 @@ export class NotificationBroadcasts {
 
   private async deliverBatch(broadcastId: string): Promise<{ notified: number; done: boolean }> {
     const batchSize = this.config.notifications.broadcastBatchSize;
-    const result = await this.dataSource.transaction(async (manager) => {
+    // Counted and digests scheduled after the commit (notifications.committed), like a cause's notifications.
+    return this.dataSource.transaction(async (manager) => {
       const [broadcast] = (await manager.query(`SELECT id, title, body, delivered_through, finished_at FROM notification_broadcasts WHERE id = $1 FOR UPDATE`, [
         broadcastId,
       ])) as BroadcastRow[];
-      if (!broadcast || broadcast.finished_at) return { created: [], done: true };
+      if (!broadcast || broadcast.finished_at) return { notified: 0, done: true };
       const userIds = await this.users.activeIdsAfter(broadcast.delivered_through, batchSize);
       if (userIds.length === 0) {
         await manager.query(`UPDATE notification_broadcasts SET finished_at = now() WHERE id = $1`, [broadcastId]);
-        return { created: [], done: true };
+        return { notified: 0, done: true };
       }
-      const emails = await this.users.emails(userIds);
+      const emails = await this.users.emails(userIds, manager);
       const created = await this.notifications.insert(manager, broadcastDrafts(broadcast, userIds), emails);
       await manager.query(`UPDATE notification_broadcasts SET delivered_through = $2, recipients = recipients + $3 WHERE id = $1`, [
         broadcastId,
         userIds[userIds.length - 1],
         created.length,
       ]);
-      return { created, done: false };
+      return { notified: created.length, done: false };
     });
-    await this.notifications.committed(result.created);
-    return { notified: result.created.length, done: result.done };
   }
 }

@@ -4,21 +4,23 @@ import { JobsOptions, Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { digestWindowEnd } from './notification-digest';
 import type { NotificationDraft } from './notification-drafts';
-import { creationJobId, digestJobId } from './notification-keys';
+import { digestJobId } from './notification-keys';
 import { withRequestId } from '../common/request-context';
 
 export const NOTIFICATIONS_QUEUE = 'notifications';
 
 export type NotificationJobData =
+  /** Left in the queue by a build that created a cause's notifications in a job after the commit: still drained. */
   | { name: 'create'; drafts: NotificationDraft[] }
+  | { name: 'outbox'; outboxId: string }
   | { name: 'digest'; userId: string }
   | { name: 'broadcast'; broadcastId: string };
 
 /**
- * The `notifications` queue: `create` (a cause's notifications, keyed by the cause so a job that runs twice
- * inserts once), `digest` (one user's email digest, one job per user and window) and `broadcast` (an admin
- * broadcast's fan-out, resumable). BullMQ ignores `add()` for an id it still holds, so enqueueing the same
- * cause twice is one job; a second job for the same cause (after the first finished) inserts nothing.
+ * The `notifications` queue: `outbox` (a large cause's notifications, committed with it as one outbox row, created),
+ * `digest` (one user's email digest, one job per user and window) and `broadcast` (an admin broadcast's fan-out,
+ * resumable). A cause's notifications are written in the cause's own transaction (NotificationsListener), not here. BullMQ ignores `add()` for an id it still holds, so a digest scheduled twice
+ * in one window is one job.
  */
 @Injectable()
 export class NotificationJobs {
@@ -36,10 +38,18 @@ export class NotificationJobs {
     };
   }
 
-  async create(drafts: NotificationDraft[]): Promise<void> {
-    if (drafts.length === 0) return;
-    const jobId = creationJobId(drafts.map((draft) => draft.key));
-    await this.queue.add('create', withRequestId({ name: 'create' as const, drafts }), { ...this.jobOptions, jobId });
+  async drainOutbox(outboxId: string): Promise<void> {
+    await this.queue.add('outbox', withRequestId({ name: 'outbox' as const, outboxId }), { ...this.jobOptions, jobId: `outbox-${outboxId}` });
+  }
+
+  /** The digests of these users at the end of the current window, in one round trip (a settlement batch notifies 1,000 users). */
+  async digests(userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    const at = digestWindowEnd(new Date(), this.config.notifications.emailDigestMs);
+    const delay = Math.max(0, at.getTime() - Date.now());
+    await this.queue.addBulk(
+      userIds.map((userId) => ({ name: 'digest', data: withRequestId({ name: 'digest' as const, userId }), opts: { ...this.jobOptions, jobId: digestJobId(userId, at), delay } })),
+    );
   }
 
   /** The user's digest at the end of the current window (or at `at`, when the last mail was too recent). */

@@ -1,5 +1,5 @@
 import { dividendDrafts, isZero, marketSettledDrafts, perpTriggerDraft, roundPayoutDrafts, withdrawalDraft } from './notification-drafts';
-import { creationJobId, digestJobId, notificationKeys } from './notification-keys';
+import { digestJobId, notificationKeys } from './notification-keys';
 
 const MARKET = '11111111-1111-4111-8111-111111111111';
 const ALICE = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
@@ -25,11 +25,7 @@ describe('notification keys', () => {
     expect(longest).toBeLessThanOrEqual(200);
   });
 
-  it('a creation job is named by its batch of keys, in any order, without the colons BullMQ refuses', () => {
-    const keys = [notificationKeys.marketSettled(MARKET, ALICE), notificationKeys.marketSettled(MARKET, BOB)];
-    expect(creationJobId(keys)).toBe(creationJobId([...keys].reverse()));
-    expect(creationJobId(keys)).not.toBe(creationJobId(keys.slice(0, 1)));
-    expect(creationJobId(keys)).not.toContain(':');
+  it('a digest job is named by its user and window, without the colons BullMQ refuses', () => {
     expect(digestJobId(ALICE, new Date('2026-12-03T12:15:00Z'))).toBe(`digest-${ALICE}-1796300100000`);
   });
 });

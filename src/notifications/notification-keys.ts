@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /**
  * One notification per user and cause: the `key` column is unique, so a cause handled twice (a job rerun, an
  * event delivered again) inserts nothing the second time. Every key names its cause and the user.
@@ -13,15 +11,6 @@ export const notificationKeys = {
   roundPayout: (roundId: string, userId: string) => `round-payout:${roundId}:${userId}`,
   broadcast: (broadcastId: string, userId: string) => `broadcast:${broadcastId}:${userId}`,
 };
-
-/**
- * The BullMQ job id of the job that creates a cause's notifications: BullMQ refuses ':' in custom ids, and a
- * batch of keys is named by their digest, so the same batch enqueued twice is one job.
- */
-export function creationJobId(keys: string[]): string {
-  const digest = createHash('sha256').update([...keys].sort().join('\n')).digest('hex').slice(0, 40);
-  return `create-${digest}`;
-}
 
 /** The digest job of a user for the window ending at `windowEnd`: one job per user and window. */
 export function digestJobId(userId: string, windowEnd: Date): string {

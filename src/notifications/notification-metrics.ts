@@ -6,8 +6,8 @@ import { MetricsService } from '../health/metrics.service';
 export class NotificationMetrics {
   readonly created: Counter<'kind'>;
   readonly digestsSent: Counter;
-  /** A cause's notifications whose job could not be enqueued after its commit: they are lost (alert on it). */
-  readonly enqueueFailures: Counter<'cause'>;
+  /** Users whose digest job could not be scheduled after their notifications committed (they wait for their next one). */
+  readonly digestScheduleFailures: Counter;
 
   constructor(metrics: MetricsService) {
     this.created = new Counter({
@@ -21,10 +21,9 @@ export class NotificationMetrics {
       help: 'Notification digest mails sent',
       registers: [metrics.registry],
     });
-    this.enqueueFailures = new Counter({
-      name: 'notification_enqueue_failures_total',
-      help: 'Notification jobs of a committed cause that could not be enqueued, by domain event',
-      labelNames: ['cause'] as const,
+    this.digestScheduleFailures = new Counter({
+      name: 'notification_digest_schedule_failures_total',
+      help: 'Users whose email digest job could not be enqueued after their notifications committed',
       registers: [metrics.registry],
     });
   }

@@ -93,3 +93,19 @@ export class NotificationBroadcastEntity {
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 }
+
+/** A large cause's notifications, written with the cause, waiting for the `outbox` job that creates them. */
+@Entity('notification_outbox')
+export class NotificationOutboxEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'varchar', length: 200, unique: true })
+  cause!: string;
+
+  @Column({ type: 'jsonb' })
+  drafts!: unknown;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+}

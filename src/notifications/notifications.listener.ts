@@ -1,57 +1,70 @@
-import { Injectable, Logger } from '@nestjs/common';
-import type { WithdrawalUpdatedEvent } from '../accounts/accounts.events';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { DomainEventBus } from '../common/events/domain-event-bus';
+import type { DomainEvent } from '../common/events/domain-event-map';
 import { OnDomainEvent } from '../common/events/on-domain-event.decorator';
-import type { CreatorDividendsPaidEvent } from '../creators/creators.events';
-import type { MarketPositionsSettledEvent } from '../markets/markets.events';
-import type { RoundPayoutsEvent } from '../rounds/rounds.events';
-import type { PerpPositionTriggeredEvent } from '../trades/trades.events';
 import { dividendDrafts, marketSettledDrafts, NotificationDraft, perpTriggerDraft, roundPayoutDrafts, withdrawalDraft } from './notification-drafts';
 import { NotificationJobs } from './notification-jobs';
-import { NotificationMetrics } from './notification-metrics';
+import type { NotificationsCommittedEvent, NotificationsOutboxedEvent } from './notifications.events';
+import { NotificationsService } from './notifications.service';
+
+/** The domain events of other modules that notify their users. */
+export const NOTIFYING_EVENTS = ['market.positions-settled', 'creator.dividends-paid', 'perp.position-triggered', 'withdrawal.updated', 'round.payouts'] as const;
+
+export type NotifyingEvent = DomainEvent<(typeof NOTIFYING_EVENTS)[number]>;
+
+/** What one cause tells its users (nothing for a withdrawal that has not ended yet). */
+export function draftsOf(event: NotifyingEvent): NotificationDraft[] {
+  switch (event.name) {
+    case 'market.positions-settled':
+      return marketSettledDrafts(event.payload);
+    case 'creator.dividends-paid':
+      return dividendDrafts(event.payload);
+    case 'perp.position-triggered':
+      return [perpTriggerDraft(event.payload)];
+    case 'withdrawal.updated': {
+      const draft = withdrawalDraft(event.payload);
+      return draft ? [draft] : [];
+    }
+    case 'round.payouts':
+      return roundPayoutDrafts(event.payload);
+  }
+}
 
 /**
- * Turns the committed domain events of other modules into `create` jobs: each job is keyed by its cause and each
- * notification by its key, so an event handled twice (a settlement job rerun) notifies nobody twice.
+ * Writes the notifications of other modules' causes in the cause's own transaction: the bus hands this every
+ * notifying event a transaction recorded, just before its COMMIT, and they are written on its manager: as rows in
+ * one statement, or from NOTIFICATION_OUTBOX_FROM of them (a settlement batch of 1,000 holders) as one outbox row
+ * that the `outbox` job turns into rows. So a cause that commits has its notifications, even if the process dies
+ * right after; one that rolls back has none; and a cause handled twice (a rerun batch) notifies nobody twice (each
+ * notification's key is unique). Pushes, counts and digests follow the commit.
  */
 @Injectable()
-export class NotificationsListener {
+export class NotificationsListener implements OnModuleInit {
   private readonly logger = new Logger('NotificationsListener');
 
   constructor(
+    private readonly events: DomainEventBus,
+    private readonly notifications: NotificationsService,
     private readonly jobs: NotificationJobs,
-    private readonly metrics: NotificationMetrics,
   ) {}
 
-  @OnDomainEvent('market.positions-settled')
-  onMarketSettled(event: MarketPositionsSettledEvent): void {
-    this.enqueue('market.positions-settled', marketSettledDrafts(event));
+  onModuleInit(): void {
+    this.events.beforeCommit(NOTIFYING_EVENTS, (manager, events) => this.recordInTransaction(manager, events));
   }
 
-  @OnDomainEvent('creator.dividends-paid')
-  onDividendsPaid(event: CreatorDividendsPaidEvent): void {
-    this.enqueue('creator.dividends-paid', dividendDrafts(event));
+  async recordInTransaction(manager: EntityManager, events: NotifyingEvent[]): Promise<void> {
+    await this.notifications.recordForCause(manager, events.flatMap(draftsOf));
   }
 
-  @OnDomainEvent('perp.position-triggered')
-  onPerpTriggered(event: PerpPositionTriggeredEvent): void {
-    this.enqueue('perp.position-triggered', [perpTriggerDraft(event)]);
+  /** A failed enqueue leaves the outbox row for the next worker start (the notifications are not lost, only late). */
+  @OnDomainEvent('notifications.outboxed')
+  onOutboxed(event: NotificationsOutboxedEvent): void {
+    this.jobs.drainOutbox(event.outboxId).catch((error: Error) => this.logger.error(`could not enqueue outbox ${event.outboxId}; it is drained at the next worker start: ${error.message}`));
   }
 
-  @OnDomainEvent('withdrawal.updated')
-  onWithdrawalUpdated(event: WithdrawalUpdatedEvent): void {
-    const draft = withdrawalDraft(event);
-    if (draft) this.enqueue('withdrawal.updated', [draft]);
-  }
-
-  @OnDomainEvent('round.payouts')
-  onRoundPayouts(event: RoundPayoutsEvent): void {
-    this.enqueue('round.payouts', roundPayoutDrafts(event));
-  }
-
-  private enqueue(cause: string, drafts: NotificationDraft[]): void {
-    this.jobs.create(drafts).catch((error: Error) => {
-      this.metrics.enqueueFailures.inc({ cause });
-      this.logger.error(`could not enqueue the notifications of ${cause} (${drafts.length} lost): ${error.message}`);
-    });
+  @OnDomainEvent('notifications.committed')
+  onCommitted(event: NotificationsCommittedEvent): void {
+    void this.notifications.committed(event.created);
   }
 }

@@ -7,7 +7,7 @@ import { NotificationDigests } from './notification-digests.service';
 import { NOTIFICATIONS_QUEUE, NotificationJobData, NotificationJobs } from './notification-jobs';
 import { NotificationsService } from './notifications.service';
 
-/** `notifications`: creates a cause's notifications, mails a user's digest, fans a broadcast out. */
+/** `notifications`: creates a large cause's notifications from its outbox row, mails a user's digest, fans a broadcast out (and drains `create` jobs an older build enqueued). */
 @Processor(NOTIFICATIONS_QUEUE, { autorun: false, concurrency: 4 })
 export class NotificationsProcessor extends JobWorker {
   constructor(
@@ -20,9 +20,10 @@ export class NotificationsProcessor extends JobWorker {
     super(config, 'NotificationsWorker');
   }
 
-  /** A broadcast stored but never enqueued (the process stopped in between) is picked up at start. */
+  /** A broadcast stored, or an outbox row committed, but its job never enqueued (the process stopped in between) is picked up at start. */
   protected override async beforeStart(): Promise<void> {
     for (const broadcastId of await this.broadcasts.unfinished()) await this.jobs.broadcast(broadcastId);
+    for (const outboxId of await this.notifications.outboxWaiting()) await this.jobs.drainOutbox(outboxId);
   }
 
   async process(job: Job<NotificationJobData>): Promise<{ created?: number; mailed?: number; notified?: number }> {
@@ -30,6 +31,8 @@ export class NotificationsProcessor extends JobWorker {
     switch (data.name) {
       case 'create':
         return { created: (await this.notifications.create(data.drafts)).length };
+      case 'outbox':
+        return { created: await this.notifications.drainOutbox(data.outboxId) };
       case 'digest': {
         const outcome = await this.digests.send(data.userId);
         if (outcome.retryAt) await this.jobs.digest(data.userId, outcome.retryAt);

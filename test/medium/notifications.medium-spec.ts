@@ -9,6 +9,7 @@ import { NotificationDigests } from '../../src/notifications/notification-digest
 import { broadcastDrafts, NotificationDraft } from '../../src/notifications/notification-drafts';
 import { NotificationNotFound } from '../../src/notifications/notification-errors';
 import { NOTIFICATIONS_QUEUE, NotificationJobs } from '../../src/notifications/notification-jobs';
+import { NotificationsListener } from '../../src/notifications/notifications.listener';
 import { NotificationsService } from '../../src/notifications/notifications.service';
 import { NotificationMetrics } from '../../src/notifications/notification-metrics';
 import { HealthModule } from '../../src/health/health.module';
@@ -18,10 +19,10 @@ import { MediumModule, startMediumModule } from './support/medium-module';
 
 const WINDOW_MS = 60_000;
 
-/** The notifications services (no worker: the digest and broadcast jobs are run by calling the services). */
+/** The notifications services and listener (no worker: the digest and broadcast jobs are run by calling the services). */
 const NOTIFICATIONS = {
   imports: [HealthModule, BullModule.registerQueue({ name: NOTIFICATIONS_QUEUE })],
-  providers: [NotificationMetrics, MailerService, NotificationsService, NotificationDigests, NotificationBroadcasts, NotificationJobs],
+  providers: [NotificationMetrics, MailerService, NotificationsService, NotificationDigests, NotificationBroadcasts, NotificationJobs, NotificationsListener],
 };
 
 let drafted = 0;

@@ -5,9 +5,10 @@ import { DomainEventBus } from './domain-event-bus';
 
 /** One connection driven the way TypeORM's PostgresQueryRunner reports (nested) transactions to subscribers. */
 function connectionOf(bus: DomainEventBus) {
-  const state = { isTransactionActive: false };
+  const state: { isTransactionActive: boolean; manager?: EntityManager } = { isTransactionActive: false };
   const runner = state as QueryRunner;
   const manager = { queryRunner: runner } as EntityManager;
+  state.manager = manager;
   let depth = 0;
   const event = { queryRunner: runner } as never;
   return {
@@ -16,6 +17,11 @@ function connectionOf(bus: DomainEventBus) {
       state.isTransactionActive = true;
       depth += 1;
       bus.afterTransactionStart(event);
+    },
+    /** COMMIT (or RELEASE) as TypeORM runs it: the before-commit subscribers are awaited first, a failure stops it. */
+    async commitWithHooks() {
+      await bus.beforeTransactionCommit(event);
+      this.commit();
     },
     commit() {
       depth -= 1;
@@ -143,5 +149,82 @@ describe('DomainEventBus', () => {
     expect(() => tx.ban('a')).toThrow(/needs the manager of an open transaction/);
     bus.publishCommitted({ name: 'user.banned', payload: { userId: 'now' } });
     expect(delivered).toEqual(['banned now']);
+  });
+
+  describe('beforeCommit', () => {
+    it('hands a transaction\'s events of its names to the handler on the transaction\'s manager, once, before the outermost COMMIT', async () => {
+      const { bus, connection: tx, delivered } = busWithLog();
+      const handled: string[][] = [];
+      bus.beforeCommit(['user.banned'], async (manager, events) => {
+        expect(manager).toBe(tx.manager);
+        expect(delivered).toEqual([]);
+        handled.push(events.map((event) => event.payload.userId));
+      });
+      tx.start();
+      tx.ban('a');
+      tx.balance('a', '1');
+      tx.start();
+      tx.ban('b');
+      await tx.commitWithHooks(); // a savepoint's release: not yet
+      expect(handled).toEqual([]);
+      tx.ban('c');
+      await tx.commitWithHooks();
+      expect(handled).toEqual([['a', 'b', 'c']]);
+      expect(delivered).toEqual(['banned a', 'banned b', 'banned c', 'a=1']);
+    });
+
+    it('is not called for a transaction without its events, nor for what a rolled-back savepoint recorded', async () => {
+      const { bus, connection: tx } = busWithLog();
+      const handled: string[] = [];
+      bus.beforeCommit(['user.banned'], async (_manager, events) => {
+        handled.push(...events.map((event) => event.payload.userId));
+      });
+      tx.start();
+      tx.balance('a', '1');
+      await tx.commitWithHooks();
+      tx.start();
+      tx.start();
+      tx.ban('dropped');
+      tx.rollback();
+      tx.ban('kept');
+      await tx.commitWithHooks();
+      expect(handled).toEqual(['kept']);
+    });
+
+    it('hands on the events its handlers record in turn; those are delivered after the commit too', async () => {
+      const { bus, connection: tx, delivered } = busWithLog();
+      const seen: string[] = [];
+      bus.beforeCommit(['user.banned'], async (manager, events) => {
+        for (const event of events) bus.afterCommit(manager, { name: 'balance.changed', payload: { userId: event.payload.userId, asset: 'USDC', available: '0', locked: '0' } });
+      });
+      bus.beforeCommit(['balance.changed'], async (_manager, events) => {
+        seen.push(...events.map((event) => event.payload.userId));
+      });
+      tx.start();
+      tx.ban('a');
+      await tx.commitWithHooks();
+      expect(seen).toEqual(['a']);
+      expect(delivered).toEqual(['banned a', 'a=0']);
+    });
+
+    it('a handler that throws stops the commit: the error reaches the caller and the rollback delivers nothing', async () => {
+      const { bus, connection: tx, delivered } = busWithLog();
+      bus.beforeCommit(['user.banned'], async () => {
+        throw new Error('disk full');
+      });
+      tx.start();
+      tx.ban('a');
+      await expect(tx.commitWithHooks()).rejects.toThrow('disk full');
+      tx.rollback();
+      expect(delivered).toEqual([]);
+    });
+
+    it('refuses publishCommitted for an event whose work must commit with its cause', () => {
+      const { bus, delivered } = busWithLog();
+      bus.beforeCommit(['user.banned'], async () => undefined);
+      expect(() => bus.publishCommitted({ name: 'user.banned', payload: { userId: 'now' } })).toThrow(/commits with its cause/);
+      bus.publishCommitted({ name: 'balance.changed', payload: { userId: 'b', asset: 'USDC', available: '1', locked: '0' } });
+      expect(delivered).toEqual(['b=1']);
+    });
   });
 });

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner, TransactionCommitEvent, TransactionRollbackEvent, TransactionStartEvent } from 'typeorm';
-import type { DomainEvent } from './domain-event-map';
+import type { DomainEvent, DomainEventName } from './domain-event-map';
 
 export interface AfterCommitOptions {
   /**
@@ -19,6 +19,19 @@ interface Recorded {
 }
 
 /**
+ * Work that must commit with the events' cause: it runs on the cause's own manager, after the cause's work and
+ * before its COMMIT, and is handed every event of its names the transaction recorded (in recording order, so a
+ * batch of causes is one call). What it writes commits or rolls back with the cause; if it throws, the cause's
+ * transaction rolls back and its caller sees the error.
+ */
+export type BeforeCommitHandler<Name extends DomainEventName> = (manager: EntityManager, events: Extract<DomainEvent, { name: Name }>[]) => Promise<void>;
+
+interface Registered {
+  /** Runs the handler on those of `events` it takes, if any. */
+  run(manager: EntityManager, events: DomainEvent[]): Promise<void>;
+}
+
+/**
  * The one way a domain event leaves a service. `afterCommit(manager, event)` records it in the
  * transaction `manager` belongs to; it is delivered (to `@OnDomainEvent` listeners) once that
  * transaction commits, and dropped if it rolls back. A savepoint (a nested `manager.transaction`,
@@ -29,12 +42,18 @@ interface Recorded {
  *
  * Delivery is synchronous, in recording order (latest-value events last), right after COMMIT; a
  * listener that fails is logged and never reaches the command, whose money already moved.
+ *
+ * What must not be lost when the process dies right after the commit (a notification of a payout) is not a
+ * listener's job: `beforeCommit(names, handler)` registers work that runs inside the recording transaction,
+ * just before its outermost COMMIT, on its manager (TypeORM's `beforeTransactionCommit`, which it awaits).
  */
 @Injectable()
 export class DomainEventBus implements EntitySubscriberInterface {
   private readonly logger = new Logger('DomainEvents');
   /** Per query runner with an open transaction: one list per transaction level, innermost last. */
   private readonly levels = new WeakMap<QueryRunner, Recorded[][]>();
+  private readonly beforeCommitHandlers: Registered[] = [];
+  private readonly beforeCommitNames = new Set<DomainEventName>();
 
   constructor(
     private readonly emitter: EventEmitter2,
@@ -57,7 +76,47 @@ export class DomainEventBus implements EntitySubscriberInterface {
 
   /** Delivers `event` now: the caller's work is committed, or never was in a transaction. */
   publishCommitted(event: DomainEvent): void {
+    if (this.beforeCommitNames.has(event.name)) {
+      // Its before-commit work would never run: such an event is recorded in the transaction of its cause.
+      throw new Error(`${event.name} has work that commits with its cause; record it with afterCommit(manager, event) in the cause's transaction`);
+    }
     this.deliver([event]);
+  }
+
+  /**
+   * Runs `handler` in every transaction that recorded events of `names`, before its outermost COMMIT (a savepoint's
+   * release hands its events on to the level around it, as for delivery). Events recorded by a handler are delivered
+   * after the commit like any other, and handed to before-commit handlers of their names too.
+   */
+  beforeCommit<Name extends DomainEventName>(names: readonly Name[], handler: BeforeCommitHandler<Name>): void {
+    const taken = new Set<DomainEventName>(names);
+    const takes = (event: DomainEvent): event is Extract<DomainEvent, { name: Name }> => taken.has(event.name);
+    this.beforeCommitHandlers.push({
+      run: async (manager, events) => {
+        const mine = events.filter(takes);
+        if (mine.length > 0) await handler(manager, mine);
+      },
+    });
+    for (const name of taken) this.beforeCommitNames.add(name);
+  }
+
+  /** Synchronous (no promise for TypeORM to await) for a commit that recorded none of the handlers' events: most of them. */
+  beforeTransactionCommit({ queryRunner }: TransactionCommitEvent): Promise<void> | undefined {
+    if (this.beforeCommitHandlers.length === 0) return undefined;
+    const levels = this.levels.get(queryRunner);
+    // Nothing recorded, or a savepoint being released: the work waits for the outermost commit.
+    if (!levels || levels.length !== 1) return undefined;
+    const recorded = levels[0];
+    if (!recorded.some((entry) => this.beforeCommitNames.has(entry.event.name))) return undefined;
+    return this.runBeforeCommit(queryRunner, recorded);
+  }
+
+  private async runBeforeCommit(queryRunner: QueryRunner, recorded: Recorded[]): Promise<void> {
+    for (let handled = 0; handled < recorded.length; ) {
+      const batch = recorded.slice(handled).map((entry) => entry.event);
+      handled = recorded.length;
+      for (const registered of this.beforeCommitHandlers) await registered.run(queryRunner.manager, batch);
+    }
   }
 
   afterTransactionStart({ queryRunner }: TransactionStartEvent): void {

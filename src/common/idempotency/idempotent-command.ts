@@ -124,6 +124,10 @@ export class IdempotentCommand implements CommandUnit {
     try {
       if (commit) await runner.commitTransaction();
       else if (runner.isTransactionActive) await runner.rollbackTransaction();
+    } catch (error) {
+      // Work that runs before the COMMIT (DomainEventBus.beforeCommit) failed: the transaction is still open.
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
     } finally {
       await runner.release();
     }
