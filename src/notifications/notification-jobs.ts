@@ -8,11 +8,14 @@ import { digestJobId } from './notification-keys';
 import { withRequestId } from '../common/request-context';
 
 export const NOTIFICATIONS_QUEUE = 'notifications';
+export const OUTBOX_SWEEP_MS = 60_000;
 
 export type NotificationJobData =
   /** Left in the queue by a build that created a cause's notifications in a job after the commit: still drained. */
   | { name: 'create'; drafts: NotificationDraft[] }
   | { name: 'outbox'; outboxId: string }
+  /** Every minute: outbox rows older than a minute get a job again (their enqueue failed, or their job failed for good). */
+  | { name: 'outbox-sweep' }
   | { name: 'digest'; userId: string }
   | { name: 'broadcast'; broadcastId: string };
 
@@ -40,6 +43,15 @@ export class NotificationJobs {
 
   async drainOutbox(outboxId: string): Promise<void> {
     await this.queue.add('outbox', withRequestId({ name: 'outbox' as const, outboxId }), { ...this.jobOptions, jobId: `outbox-${outboxId}` });
+  }
+
+  /** A second job for a row left behind: its first job id may still be held (failed) by BullMQ, so a new id per sweep. */
+  async redrainOutbox(outboxId: string, sweep: number): Promise<void> {
+    await this.queue.add('outbox', withRequestId({ name: 'outbox' as const, outboxId }), { ...this.jobOptions, jobId: `outbox-${outboxId}-sweep-${sweep}` });
+  }
+
+  async scheduleOutboxSweep(everyMs = OUTBOX_SWEEP_MS): Promise<void> {
+    await this.queue.upsertJobScheduler('notification-outbox-sweep', { every: everyMs }, { name: 'outbox-sweep', data: { name: 'outbox-sweep' }, opts: { removeOnComplete: 100, removeOnFail: 100 } });
   }
 
   /** The digests of these users at the end of the current window, in one round trip (a settlement batch notifies 1,000 users). */

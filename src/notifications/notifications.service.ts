@@ -103,8 +103,11 @@ export class NotificationsService {
   }
 
   /** Outbox rows not drained yet, oldest first (their job was never enqueued: the process stopped right after the commit). */
-  async outboxWaiting(): Promise<string[]> {
-    const rows = (await this.dataSource.query(`SELECT id FROM notification_outbox ORDER BY created_at, id`)) as { id: string }[];
+  async outboxWaiting(olderThanMs = 0): Promise<string[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT id FROM notification_outbox WHERE created_at <= now() - make_interval(secs => $1::float8 / 1000) ORDER BY created_at, id LIMIT 10000`,
+      [olderThanMs],
+    )) as { id: string }[];
     return rows.map((row) => row.id);
   }
 

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import { WithdrawalsService } from '../../src/accounts/withdrawals.service';
 import { DomainEventBus } from '../../src/common/events/domain-event-bus';
+import { AppConfig } from '../../src/config/app-config';
 import { IdempotencyService } from '../../src/common/idempotency/idempotency.service';
 import { IdempotentCommand } from '../../src/common/idempotency/idempotent-command';
 import { runInCommandUnit } from '../../src/common/transactions/command-transaction';
@@ -13,9 +14,10 @@ import { CreatorEarnings } from '../../src/creators/creator-earnings.service';
 import { CreatorQueriesService } from '../../src/creators/creator-queries.service';
 import { CreatorSharesService } from '../../src/creators/creator-shares.service';
 import { HealthModule } from '../../src/health/health.module';
-import { NOTIFICATIONS_QUEUE, NotificationJobs } from '../../src/notifications/notification-jobs';
+import { NOTIFICATIONS_QUEUE, NotificationJobData, NotificationJobs } from '../../src/notifications/notification-jobs';
 import { NotificationMetrics } from '../../src/notifications/notification-metrics';
 import { NotificationsListener } from '../../src/notifications/notifications.listener';
+import { NotificationsProcessor } from '../../src/notifications/notifications.processor';
 import { NotificationsService } from '../../src/notifications/notifications.service';
 import { givenUserWithBalance, GivenUser } from './support/given';
 import { MediumModule, startMediumModule } from './support/medium-module';
@@ -220,5 +222,31 @@ describe('A large cause\'s notifications commit with it as an outbox row (medium
       medium.get(DomainEventBus).afterCommit(manager, { name: 'round.payouts', payload: { roundId, roundNumber: 1, voided: false, payouts: [alice, bob].map((user) => ({ userId: user.id, amount: '1.000000' })) } }),
     );
     expect((await notifications.outboxWaiting()).filter((id) => !before.includes(id))).toHaveLength(1);
+  });
+  it('the minute sweep gives an outbox row left behind a new job, and leaves a fresh one to its own job', async () => {
+    const notifications = medium.get(NotificationsService);
+    const [alice, bob] = await Promise.all([givenUserWithBalance(medium, '0'), givenUserWithBalance(medium, '0')]);
+    const roundId = randomUUID();
+    const before = await notifications.outboxWaiting();
+    await medium.dataSource.transaction(async (manager) =>
+      medium.get(DomainEventBus).afterCommit(manager, { name: 'round.payouts', payload: { roundId, roundNumber: 2, voided: false, payouts: [alice, bob].map((user) => ({ userId: user.id, amount: '1.000000' })) } }),
+    );
+    const [row] = (await notifications.outboxWaiting()).filter((id) => !before.includes(id));
+    const redrain = jest.spyOn(medium.get(NotificationJobs), 'redrainOutbox').mockImplementation(async (outboxId) => void (await notifications.drainOutbox(outboxId)));
+    try {
+      // The sweep needs neither digests nor broadcasts.
+      const processor = new NotificationsProcessor(notifications, {} as never, {} as never, medium.get(NotificationJobs), medium.get(AppConfig));
+      const sweep = () => processor.process({ data: { name: 'outbox-sweep' } } as Job<NotificationJobData>);
+      await sweep();
+      expect(redrain.mock.calls.map(([id]) => id)).not.toContain(row);
+      await medium.dataSource.query(`UPDATE notification_outbox SET created_at = created_at - interval '2 minutes' WHERE id = $1`, [row]);
+      await sweep();
+      expect(redrain.mock.calls.map(([id]) => id)).toContain(row);
+    } finally {
+      redrain.mockRestore();
+    }
+    expect(await notifications.outboxWaiting()).not.toContain(row);
+    const [{ count }] = (await medium.dataSource.query(`SELECT count(*)::int AS count FROM notifications WHERE user_id = ANY($1::uuid[]) AND key LIKE $2`, [[alice.id, bob.id], `%${roundId}%`])) as { count: number }[];
+    expect(count).toBe(2);
   });
 });
