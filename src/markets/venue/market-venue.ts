@@ -29,7 +29,7 @@ import {
   type PlaceOrderPayload,
   type SellPayload,
 } from './market-commands';
-import { MARKET_TICKS_PER_UNIT, ORDER_COLUMNS, OrderRow, orderDto, remainingOf, snapshotOf, UNIT_SCALE } from './market-order-rows';
+import { LOT_UNITS, MARKET_TICKS_PER_UNIT, ORDER_COLUMNS, OrderRow, orderDto, remainingOf, snapshotOf, UNIT_SCALE } from './market-order-rows';
 
 /** An open order as the shard keeps it (the fields the book's effects and the sell check need). */
 export interface RestingOrder extends RestingOrderState {
@@ -118,7 +118,33 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     const expiring = commands.some((command) => command.type === MarketCommandType.Expire);
     if (!expiring && this.hasDue(state, Date.now())) await manager.transaction((inner) => this.expireDue(inner, state, Date.now()));
     const outcomes: CommandOutcome[] = [];
-    for (const command of commands) {
+    // Commands before this index go one at a time (a run of trades the ledger refused part of).
+    let oneByOneUntil = 0;
+    for (let next = 0; next < commands.length; ) {
+      if (next >= oneByOneUntil && isTrade(commands[next])) {
+        // A run of consecutive trades is written together, in a constant number of statements (see tradeAll).
+        let end = next;
+        while (end < commands.length && isTrade(commands[end])) end++;
+        const together = end - next > 1 ? await this.tradeAllOrNull(manager, state, commands.slice(next, end)) : null;
+        if (together) {
+          outcomes.push(...together);
+          next = end;
+          continue;
+        }
+        oneByOneUntil = end;
+      }
+      if (next >= oneByOneUntil && isOrderCommand(commands[next]) && next + 1 < commands.length && isOrderCommand(commands[next + 1])) {
+        // A run of orders that rest without trading and cancels, written together (see restAll).
+        const done = await this.restAllOrNull(manager, state, commands.slice(next));
+        if (done && done.length > 0) {
+          outcomes.push(...done);
+          next += done.length;
+          continue;
+        }
+        // Empty: the first is not of that kind. Null (a hold refused): the rest of the batch goes one at a time.
+        oneByOneUntil = done ? next + 1 : commands.length;
+      }
+      const command = commands[next++];
       state.dirty = false;
       try {
         // A savepoint per command: a refusal rolls back its own writes (and events) only.
@@ -133,6 +159,337 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       }
     }
     return outcomes;
+  }
+
+  /**
+   * A run of consecutive buys and sells in one savepoint: each priced on the state the ones before it left and
+   * checked in memory (a refusal there is that command's alone and changes nothing), then one ledger postBatch for
+   * all that passed and one statement each for the market, the positions, the price points and the trades; the
+   * state moves only after all of it. If the ledger refuses any of them (a later trade's price depended on it),
+   * the savepoint is rolled back and null returned: the caller applies the run one command at a time.
+   */
+  private async tradeAllOrNull(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[] | null> {
+    try {
+      return await manager.transaction((inner) => this.tradeAll(inner, state, commands));
+    } catch (error) {
+      if (error instanceof TradeRunRefused || error instanceof DomainError) return null;
+      throw error;
+    }
+  }
+
+  private async tradeAll(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[]> {
+    const { market } = state;
+    const outcomes = new Array<CommandOutcome>(commands.length);
+    const outcomeCount = market.outstandingShares.length;
+    const userIds = [...new Set(commands.map((command) => command.userId ?? ''))];
+    const rows = (await manager.query(`SELECT user_id, shares, cost_basis, paid, received FROM market_positions WHERE market_id = $1 AND user_id = ANY($2::uuid[])`, [
+      market.id,
+      userIds,
+    ])) as (PositionRow & { user_id: string })[];
+    const positions = new Map<string, MarketPosition>(rows.map((row) => [row.user_id, positionOfRow(row, outcomeCount)]));
+    let working = lmsrStateOf(market);
+    const totals = { volume: market.volume, platformFees: market.platformFees, creatorFees: market.creatorFees };
+    const accepted: { index: number; command: EngineCommand; userId: string; fill: AmmQuote['fill']; volume: bigint }[] = [];
+    for (const [index, command] of commands.entries()) {
+      const userId = command.userId ?? '';
+      try {
+        assertTradable(market);
+        const payload = command.payload as BuyPayload | SellPayload;
+        const outcome = resolveOutcome(state.labels, payload.outcome);
+        const fees = feeScheduleOf(market, userId);
+        const quote =
+          command.type === MarketCommandType.Buy
+            ? quoteBuy(working, outcome, BigInt((payload as BuyPayload).amount), { fees, minShares: optionalUnits((payload as BuyPayload).minShares) })
+            : quoteSell(working, outcome, BigInt((payload as SellPayload).shares), { fees, minProceeds: optionalUnits((payload as SellPayload).minProceeds) });
+        const before = positions.get(userId) ?? positionOfRow(undefined, outcomeCount);
+        const position = applyFill(before, quote.fill);
+        const { fill } = quote;
+        if (fill.side === 'sell') this.assertNotOffered(state, userId, outcome, before, fill);
+        positions.set(userId, position);
+        working = quote.state;
+        totals.volume += fill.side === 'buy' ? fill.amount : -fill.poolDelta;
+        totals.platformFees += fill.fee - fill.creatorFee;
+        totals.creatorFees += fill.creatorFee;
+        accepted.push({ index, command, userId, fill, volume: totals.volume });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        outcomes[index] = refusalOf(error);
+      }
+    }
+    if (accepted.length === 0) return outcomes;
+
+    const postings: Posting[] = [];
+    for (const { userId, fill } of accepted) {
+      postings.push({ kind: `market.${fill.side}`, reference: `market:${market.id}`, movements: await this.tradeMovements(manager, market, userId, { fill, state: working }) });
+    }
+    const posted = await this.ledger.postBatch(manager, postings);
+    if (posted.some((outcome) => !outcome.ok)) throw new TradeRunRefused();
+    const pool = poolOf(market.id);
+    let poolBalance: bigint | undefined;
+    for (const outcome of posted) {
+      const balance = outcome.ok ? outcome.result.systemBalances.find((entry) => entry.system === pool.system) : undefined;
+      if (balance) poolBalance = balance.available;
+    }
+
+    const tradeIds = accepted.map(() => randomUUID());
+    const finalPositions = [...new Set(accepted.map(({ userId }) => userId))].map((userId) => ({ userId, position: positions.get(userId)! }));
+    await manager.query(
+      `WITH m AS (
+         UPDATE markets SET outstanding_shares = $2::numeric[], volume = $3, platform_fees = $4, creator_fees = $5,
+                trade_count = trade_count + $6, updated_at = now()
+          WHERE id = $1 RETURNING id
+       ), p AS (
+         INSERT INTO market_positions (market_id, user_id, shares, cost_basis, paid, received)
+         SELECT $1, u, string_to_array(s, ',')::numeric[], string_to_array(cb, ',')::numeric[], pd, r
+           FROM unnest($7::uuid[], $8::text[], $9::text[], $10::numeric[], $11::numeric[]) AS x(u, s, cb, pd, r)
+         ON CONFLICT (market_id, user_id) DO UPDATE SET shares = EXCLUDED.shares, cost_basis = EXCLUDED.cost_basis,
+                paid = EXCLUDED.paid, received = EXCLUDED.received, updated_at = now()
+         RETURNING id
+       ), pp AS (
+         INSERT INTO market_price_points (market_id, prices) SELECT $1, string_to_array(pr, ',')::numeric[] FROM unnest($12::text[]) WITH ORDINALITY AS x(pr, n) ORDER BY n
+         RETURNING id
+       )
+       INSERT INTO market_trades (id, market_id, user_id, side, outcome, shares, amount, fee, creator_fee, average_price, prices)
+       SELECT t, $1, u, sd, o, sh, a, f, cf, ap, string_to_array(pr, ',')::numeric[]
+         FROM unnest($13::uuid[], $14::uuid[], $15::text[], $16::int[], $17::numeric[], $18::numeric[], $19::numeric[], $20::numeric[], $21::numeric[], $22::text[])
+              AS x(t, u, sd, o, sh, a, f, cf, ap, pr)`,
+      [
+        market.id,
+        working.outstandingShares.map(String),
+        totals.volume.toString(),
+        totals.platformFees.toString(),
+        totals.creatorFees.toString(),
+        accepted.length,
+        finalPositions.map((entry) => entry.userId),
+        finalPositions.map((entry) => entry.position.shares.join(',')),
+        finalPositions.map((entry) => entry.position.costBasis.join(',')),
+        finalPositions.map((entry) => entry.position.paid.toString()),
+        finalPositions.map((entry) => entry.position.received.toString()),
+        accepted.map(({ fill }) => fill.prices.join(',')),
+        tradeIds,
+        accepted.map(({ userId }) => userId),
+        accepted.map(({ fill }) => fill.side),
+        accepted.map(({ fill }) => fill.outcome),
+        accepted.map(({ fill }) => fill.shares.toString()),
+        accepted.map(({ fill }) => fill.amount.toString()),
+        accepted.map(({ fill }) => fill.fee.toString()),
+        accepted.map(({ fill }) => fill.creatorFee.toString()),
+        accepted.map(({ fill }) => fill.averagePrice),
+        accepted.map(({ fill }) => fill.prices.join(',')),
+      ],
+    );
+    // A bug guard, not a client error: the pool must always be able to pay the worst outcome (rolls back).
+    assertPoolInvariant(working, poolBalance ?? (await this.ledger.systemBalance(manager, pool)));
+
+    // Every check and write passed: the state moves.
+    state.dirty = true;
+    Object.assign(market, { outstandingShares: [...working.outstandingShares], ...totals });
+    market.tradeCount += accepted.length;
+    state.pool.state = lmsrStateOf(market);
+    accepted.forEach(({ index, command, userId, fill, volume }, k) => {
+      const dto: FillDto = { tradeId: tradeIds[k], ...fillDto(fill) };
+      const requestId = (command.payload as { requestId?: string }).requestId;
+      const traded = tradedEvent({ ...market, volume } as MarketEntity, userId, dto, fill);
+      RequestContext.run(requestId ? { requestId } : {}, () => this.events.afterCommit(manager, { name: MarketEvent.Traded, payload: traded }));
+      outcomes[index] = { ok: true, result: { fingerprint: (command.payload as Fingerprint).fingerprint, value: dto } };
+    });
+    return outcomes;
+  }
+
+  /**
+   * From the start of `commands`: the longest run of orders that rest without taking anything (GTC or GTD, neither
+   * crossing the book nor the pool by a lot when they arrive) and cancels of resting orders, applied in memory one
+   * after the other and written together in one savepoint: one ledger postBatch (buy holds, released holds), one
+   * INSERT of the orders, one UPDATE of the cancelled ones, one book delta per touched level. Returns the outcomes
+   * of the run (empty: the first command is not of that kind); null when the ledger refused one of them (a hold
+   * that does not fit): the books are read again and the caller applies the commands one at a time.
+   */
+  private async restAllOrNull(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[] | null> {
+    try {
+      return await manager.transaction((inner) => this.restAll(inner, state, commands));
+    } catch (error) {
+      if (!(error instanceof TradeRunRefused) && !(error instanceof DomainError)) throw error;
+      if (state.dirty) Object.assign(state, await this.loadWith(manager, await MarketRepository.find(manager, state.marketId)));
+      return null;
+    }
+  }
+
+  private async restAll(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[]> {
+    const { market } = state;
+    const outcomeCount = market.outstandingShares.length;
+    const sellers = [
+      ...new Set(commands.filter((command) => command.type === MarketCommandType.PlaceOrder && (command.payload as PlaceOrderPayload).side === 'sell').map((command) => command.userId ?? '')),
+    ];
+    const held = new Map<string, MarketPosition>();
+    if (sellers.length > 0) {
+      const rows = (await manager.query(`SELECT user_id, shares, cost_basis, paid, received FROM market_positions WHERE market_id = $1 AND user_id = ANY($2::uuid[])`, [
+        market.id,
+        sellers,
+      ])) as (PositionRow & { user_id: string })[];
+      for (const row of rows) held.set(row.user_id, positionOfRow(row, outcomeCount));
+    }
+    const outcomes: CommandOutcome[] = [];
+    const postings: Posting[] = [];
+    const placed: { index: number; command: EngineCommand; id: string; outcome: number; payload: PlaceOrderPayload; shares: bigint; hold: bigint }[] = [];
+    const cancelled: { index: number; command: EngineCommand; resting: RestingOrder }[] = [];
+    const levels: BookLevelRef[] = [];
+    const now = Date.now();
+    for (const [index, command] of commands.entries()) {
+      const userId = command.userId ?? '';
+      if (command.type === MarketCommandType.CancelOrder) {
+        const resting = state.orders.get((command.payload as CancelOrderPayload).orderId);
+        if (!resting || resting.userId !== userId) break;
+        const result = state.books[resting.outcome].cancel(resting.id);
+        state.dirty = true;
+        const effects = orderCommandEffects({
+          fills: [],
+          removed: [result.order!],
+          orders: new Map([[resting.id, resting]]),
+          creatorId: null,
+          creatorShareBps: 0,
+          ticksPerUnit: MARKET_TICKS_PER_UNIT,
+        });
+        if (effects.movements.length > 0) {
+          postings.push({ kind: 'market.order.cancel', reference: `market:${market.id}`, movements: ledgerMovements(effects, poolOf(market.id), SystemAccount.fees) });
+        }
+        state.orders.delete(resting.id);
+        cancelled.push({ index, command, resting });
+        levels.push({ outcome: resting.outcome, side: resting.side, tick: resting.priceTick });
+        outcomes.push({ ok: true, result: undefined });
+        continue;
+      }
+      if (command.type !== MarketCommandType.PlaceOrder) break;
+      const payload = command.payload as PlaceOrderPayload;
+      if (payload.timeInForce !== 'GTC' && payload.timeInForce !== 'GTD') break;
+      let outcome: number;
+      try {
+        assertTradable(market, new Date(now));
+        outcome = resolveOutcome(state.labels, payload.outcome);
+      } catch {
+        break;
+      }
+      const shares = BigInt(payload.shares);
+      if (this.wouldTake(state, outcome, payload.side, payload.priceTick)) break;
+      if (payload.side === 'sell') {
+        const offered = this.offered(state, userId, outcome);
+        if (shares > (held.get(userId)?.shares[outcome] ?? 0n) - offered) break;
+      }
+      const id = randomUUID();
+      // Not crossing: the book only rests it (or refuses it having changed nothing: then this command goes alone).
+      let result;
+      try {
+        result = state.books[outcome].place({
+          id,
+          owner: userId,
+          side: payload.side,
+          price: payload.priceTick,
+          shares,
+          timeInForce: payload.timeInForce,
+          expiresAt: payload.expiresAt ?? undefined,
+          postOnly: payload.postOnly,
+          stp: payload.stp ?? undefined,
+          now,
+        });
+      } catch (error) {
+        if (error instanceof DomainError) break;
+        throw error;
+      }
+      state.dirty = true;
+      if (result.fills.length > 0 || result.removed.length > 0 || result.order?.status !== 'open') throw new Error(`restAll: order ${id} traded although it did not cross`);
+      const hold = payload.side === 'buy' ? buyHold(shares, payload.priceTick, MARKET_TICKS_PER_UNIT, Math.max(market.feeBps, this.config.makerFeeBps)) : 0n;
+      if (hold > 0n) postings.push(Postings.hold({ userId }, hold, { kind: 'market.order.hold', reference: `market-order:${id}` }));
+      state.orders.set(id, {
+        id,
+        userId,
+        outcome,
+        side: payload.side,
+        priceTick: payload.priceTick,
+        shares,
+        filledShares: 0n,
+        lockedAmount: hold,
+        expiresAt: payload.expiresAt,
+      });
+      placed.push({ index, command, id, outcome, payload, shares, hold });
+      levels.push({ outcome, side: payload.side, tick: payload.priceTick });
+      outcomes.push({ ok: true, result: undefined });
+    }
+    if (outcomes.length === 0) return outcomes;
+
+    if (postings.length > 0) {
+      const posted = await this.ledger.postBatch(manager, postings);
+      if (posted.some((outcome) => !outcome.ok)) throw new TradeRunRefused();
+    }
+    const rows =
+      placed.length === 0
+        ? []
+        : ((await manager.query(
+            `INSERT INTO market_orders (id, market_id, user_id, outcome, side, price_tick, ticks_per_unit, shares, filled_shares, status, cancel_reason,
+                    time_in_force, post_only, stp, expires_at, locked_amount)
+             SELECT id, $1, u, o, sd, pt, $2, sh, 0, 'open', NULL, tif, po, stp, ea, la
+               FROM unnest($3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::int[], $8::numeric[], $9::text[], $10::boolean[], $11::text[], $12::timestamptz[], $13::numeric[])
+                    WITH ORDINALITY AS x(id, u, o, sd, pt, sh, tif, po, stp, ea, la, n)
+              ORDER BY n
+             RETURNING ${ORDER_COLUMNS}`,
+            [
+              market.id,
+              MARKET_TICKS_PER_UNIT,
+              placed.map((one) => one.id),
+              placed.map((one) => one.command.userId),
+              placed.map((one) => one.outcome),
+              placed.map((one) => one.payload.side),
+              placed.map((one) => one.payload.priceTick),
+              placed.map((one) => one.shares.toString()),
+              placed.map((one) => one.payload.timeInForce),
+              placed.map((one) => one.payload.postOnly),
+              placed.map((one) => one.payload.stp ?? 'cancel_resting'),
+              placed.map((one) => (one.payload.expiresAt === null ? null : new Date(one.payload.expiresAt).toISOString())),
+              placed.map((one) => one.hold.toString()),
+            ],
+          )) as OrderRow[]);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const updates = new Map(
+      cancelled.map(({ resting }) => [resting.id, { filledShares: resting.filledShares, status: 'cancelled' as const, cancelReason: 'user' as const, lockedAmount: 0n }]),
+    );
+    const cancelledDtos = await this.writeOrderUpdates(manager, { orderUpdates: updates } as OrderCommandEffects);
+    await this.publishLevels(manager, market.id, levels);
+
+    for (const { index, command, id } of placed) {
+      const dto = orderDto(byId.get(id)!);
+      const requestId = (command.payload as { requestId?: string }).requestId;
+      RequestContext.run(requestId ? { requestId } : {}, () =>
+        this.events.afterCommit(manager, { name: 'order.updated', payload: { userId: command.userId ?? '', order: { kind: 'market-order', ...dto } } }),
+      );
+      outcomes[index] = { ok: true, result: { fingerprint: (command.payload as Fingerprint).fingerprint, value: { order: dto, fills: [] } satisfies PlacedOrderDto } };
+    }
+    cancelled.forEach(({ index, command }, k) => {
+      outcomes[index] = { ok: true, result: { fingerprint: (command.payload as Fingerprint).fingerprint, value: cancelledDtos[k] } };
+    });
+    return outcomes;
+  }
+
+  /** Whether a GTC order at `priceTick` would take from the book or a lot from the pool right now. */
+  private wouldTake(state: MarketShardState, outcome: number, side: 'buy' | 'sell', priceTick: number): boolean {
+    const book = state.books[outcome];
+    if (side === 'buy') {
+      const ask = book.bestAsk();
+      if (ask !== undefined && ask <= priceTick) return true;
+      return state.pool.outcome(outcome).sharesToBuyUntil(priceTick, 0n) >= LOT_UNITS;
+    }
+    const bid = book.bestBid();
+    if (bid !== undefined && bid >= priceTick) return true;
+    return state.pool.outcome(outcome).sharesToSellUntil(priceTick, 0n) >= LOT_UNITS;
+  }
+
+  /** Shares a user offers in open sell orders are theirs but not theirs to sell to the pool (applyFill checked the holding itself). */
+  private assertNotOffered(state: MarketShardState, userId: string, outcome: number, before: MarketPosition, fill: AmmQuote['fill']): void {
+    const offered = this.offered(state, userId, outcome);
+    const held = before.shares[outcome];
+    if (offered > 0n && fill.shares > held - offered) {
+      throw new InsufficientShares(
+        `Cannot sell ${formatUnits(fill.shares)} shares of outcome ${outcome}: the position holds ${formatUnits(held)}, ${formatUnits(offered)} of them in open sell orders`,
+        { outcome, shares: formatUnits(fill.shares), held: formatUnits(held), inOpenOrders: formatUnits(offered) },
+      );
+    }
   }
 
   /** One command without the engine, in the caller's transaction: the market locked, its state loaded, the command applied (a refusal throws). */
@@ -436,16 +793,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     const before = await this.positionOf(manager, state, userId);
     const position = applyFill(before, quote.fill);
     const { fill } = quote;
-    if (fill.side === 'sell') {
-      const offered = this.offered(state, userId, outcome);
-      const held = before.shares[outcome];
-      if (offered > 0n && fill.shares > held - offered) {
-        throw new InsufficientShares(
-          `Cannot sell ${formatUnits(fill.shares)} shares of outcome ${outcome}: the position holds ${formatUnits(held)}, ${formatUnits(offered)} of them in open sell orders`,
-          { outcome, shares: formatUnits(fill.shares), held: formatUnits(held), inOpenOrders: formatUnits(offered) },
-        );
-      }
-    }
+    if (fill.side === 'sell') this.assertNotOffered(state, userId, outcome, before, fill);
     const posted = await this.ledger.post(manager, {
       kind: `market.${fill.side}`,
       reference: `market:${market.id}`,
@@ -819,6 +1167,21 @@ class GatedPool implements OutcomePool {
   commit(shares: bigint, cash: bigint): void {
     this.pool.commit(shares, cash);
   }
+}
+
+/** The ledger refused a trade of a run: the run is applied again one command at a time. */
+class TradeRunRefused extends Error {}
+
+function isOrderCommand(command: EngineCommand): boolean {
+  return command.type === MarketCommandType.PlaceOrder || command.type === MarketCommandType.CancelOrder;
+}
+
+function isTrade(command: EngineCommand): boolean {
+  return command.type === MarketCommandType.Buy || command.type === MarketCommandType.Sell;
+}
+
+function optionalUnits(value: string | null): bigint | undefined {
+  return value === null ? undefined : BigInt(value);
 }
 
 function restingOf(row: OrderRow): RestingOrder {
