@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import type { Histogram } from 'prom-client';
 import { ApprovalsService } from '../../src/admin/approvals.service';
@@ -17,6 +20,7 @@ import { MarketCommands } from '../../src/markets/venue/market-commands.service'
 import { MarketVenue } from '../../src/markets/venue/market-venue';
 import { openLedgerHarness } from '../ledger/harness';
 import { baseline, measure, parseOptions, Result } from '../ledger/measure';
+import type { LiveServerMessage } from '../live/server';
 
 /**
  * One hot prediction market through the venue engine (issue 14): every command goes to the market's shard leader
@@ -25,12 +29,17 @@ import { baseline, measure, parseOptions, Result } from '../ledger/measure';
  *   amm     POST /buy's service call: LMSR on the pool in memory, ledger posting, position, trade and price point
  *   orders  place a resting GTC buy far below the price, then cancel it (two order commands per iteration)
  *
- * Usage: npm run bench:markets:engine [-- --seconds 5 --concurrency 128 --users 200]
+ *   http    POST /api/v1/markets/:id/buy with an Idempotency-Key each, --http-clients clients, against a real server
+ *           process (bench/live/server.ts: the whole app, leading the market's shard once the in-process engine let go)
+ *
+ * Usage: npm run bench:markets:engine [-- --seconds 5 --concurrency 128 --users 200 --http-clients 16] (--http-clients 0 skips http)
  * Uses DATABASE_URL, REDIS_URL and REDIS_KEY_PREFIX; it adds bench users, a market, trades and orders there.
  */
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const concurrency = options.concurrency;
+  const httpIndex = process.argv.indexOf('--http-clients');
+  const httpClients = httpIndex >= 0 ? Number(process.argv[httpIndex + 1]) : 16;
   const harness = await openLedgerHarness({ DATABASE_POOL_SIZE: '20', LOG_LEVEL: 'error', STARTING_BALANCE: '1000000', APP_ROLE: 'all', ENGINE_ENABLED: 'true' });
   const { config, dataSource } = harness;
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
@@ -84,6 +93,14 @@ async function main(): Promise<void> {
       results.push({ result, clients: concurrency, perIteration, batches: await batchFigures(metrics) });
     }
 
+    // HTTP: the in-process engine lets the market go, a real server process (the whole app) leads it and takes POST /buy.
+    await engine.onModuleDestroy();
+    await commands.onApplicationShutdown();
+    if (httpClients > 0) {
+      const result = await httpBuys(options.seconds, httpClients, hot.id);
+      results.push({ result: { ...result, name: `HTTP POST /buy (Idempotency-Key each), one hot market, real server` }, clients: httpClients, perIteration: 1 });
+    }
+
     console.log(
       `markets engine bench: ${options.seconds} s per scenario, ${options.users} users, 3-outcome LMSR, batch ≤ ${config.engineBatchSize} / ${config.engineBatchMs} ms, PostgreSQL ${config.databaseUrl.replace(/\/\/[^@]*@/, '//')}`,
     );
@@ -100,6 +117,66 @@ async function main(): Promise<void> {
     await engine.onApplicationShutdown();
     redis.disconnect();
     await harness.close();
+  }
+}
+
+/** Starts bench/live/server.js (the whole app, no feed) and buys on `marketId` through HTTP from `clients` loops. */
+async function httpBuys(seconds: number, clients: number, marketId: string): Promise<Result> {
+  const child = fork(join(__dirname, '..', 'live', 'server.js'), [], {
+    env: {
+      ...process.env,
+      APP_ROLE: 'all',
+      ENGINE_ENABLED: 'true',
+      ENGINE_LEASE_MS: '2000',
+      PRICE_FEED_ENABLED: 'false',
+      STARTING_BALANCE: '1000000',
+      ROUNDS_ENGINE_ENABLED: 'false',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
+      RATE_LIMIT_REFRESH_PER_MINUTE: '1000000',
+      LOG_LEVEL: 'error',
+      BENCH_USERS: String(clients),
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    const ready = await new Promise<LiveServerMessage>((resolve, reject) => {
+      child.once('message', (message: LiveServerMessage) => resolve(message));
+      child.once('exit', (code) => reject(new Error(`bench server exited (${code}) before it was ready`)));
+    });
+    const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+    // Opening the account grants STARTING_BALANCE.
+    for (const token of ready.tokens) {
+      const response = await fetch(`${ready.url}/api/v1/accounts/me`, { headers: auth(token) });
+      if (response.status !== 200) throw new Error(`GET /accounts/me: ${response.status}`);
+    }
+    const buyOnce = (token: string, iteration: number): Promise<Response> =>
+      fetch(`${ready.url}/api/v1/markets/${marketId}/buy`, {
+        method: 'POST',
+        headers: { ...auth(token), 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() },
+        body: JSON.stringify({ outcome: iteration % 3, amount: '1.5' }),
+      });
+    // The server leads the shard once a buy answers 201 (the old leader's lease may still run).
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const response = await buyOnce(ready.tokens[0], 0);
+      const body = await response.text();
+      if (response.status === 201) break;
+      if (Date.now() > deadline) throw new Error(`POST /buy answered ${response.status} for 30 s: ${body}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const operation = async (worker: number, iteration: number) => {
+      const response = await buyOnce(ready.tokens[worker], iteration);
+      const body = await response.text();
+      if (response.status !== 201) throw new Error(`POST /buy: ${response.status} ${body}`);
+    };
+    await measure('warm-up', { seconds: 1, concurrency: clients, users: 1 }, operation);
+    return await measure('http buys', { seconds, concurrency: clients, users: 1 }, operation);
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (child.connected) child.disconnect();
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
   }
 }
 
