@@ -225,6 +225,92 @@ describe('admin operations (e2e)', () => {
     });
   });
 
+  describe('approval expiry (ADMIN_APPROVAL_TTL_MS, 24 h by default)', () => {
+    const DAY_MS = 86_400_000;
+    /** The approval was asked 25 hours ago as far as anyone can tell (expiry is computed from created_at). */
+    const askedLongAgo = (id: string) => db(first).query(`UPDATE admin_approvals SET created_at = created_at - interval '25 hours' WHERE id = $1`, [id]);
+    const approvals = async (status?: string) =>
+      (await request(first.url).get('/api/v1/admin/approvals').query(status ? { status, limit: 100 } : { limit: 100 }).set(admin.auth).expect(200)).body.data as { id: string; status: string; expiresAt: string | null }[];
+    const idsOf = (rows: { id: string }[]) => rows.map((row) => row.id);
+    const ledgerEntriesOf = async (user: TestUser) =>
+      ((await db(first).query(`SELECT count(*)::int AS n FROM ledger_entries e JOIN accounts a ON a.id = e.account_id WHERE a.user_id = $1`, [user.id])) as { n: number }[])[0].n;
+
+    it('an expired adjustment reads EXPIRED, cannot be approved (409 ApprovalExpired, nothing moves), can be rejected, and can be asked again', async () => {
+      const user = await createFundedUser(first);
+      const asked = (await request(first.url).post(`/api/v1/admin/accounts/${user.id}/adjustments`).set(admin.auth).send({ asset: 'USDC', amount: '2500', reason: 'OTC deposit #13' }).expect(202)).body;
+      expect(asked).toMatchObject({ status: 'PENDING', expiresAt: new Date(Date.parse(asked.createdAt) + DAY_MS).toISOString() });
+      await askedLongAgo(asked.id);
+
+      const shown = (await approvals()).find((row) => row.id === asked.id)!;
+      expect(shown.status).toBe('EXPIRED');
+      expect(Date.parse(shown.expiresAt!)).toBeLessThan(Date.now());
+      expect(idsOf(await approvals('EXPIRED'))).toContain(asked.id);
+      expect(idsOf(await approvals('PENDING'))).not.toContain(asked.id);
+      expect((await approvals('EXPIRED')).every((row) => row.status === 'EXPIRED')).toBe(true);
+      expect((await approvals('PENDING')).every((row) => row.status === 'PENDING')).toBe(true);
+
+      const entriesBefore = await ledgerEntriesOf(user);
+      const refused = await request(first.url).post(`/api/v1/admin/approvals/${asked.id}/approve`).set(otherAdmin.auth).set('Idempotency-Key', `expired-${asked.id}`).expect(409);
+      expect(refused.body).toMatchObject({ error: 'ApprovalExpired', details: { status: 'EXPIRED', expiredAt: shown.expiresAt } });
+      expect(refused.body.message).toContain(`Approval ${asked.id} expired at ${shown.expiresAt}`);
+      expect((await balancesOf(first, user)).USDC.available).toBe('1000.000000');
+      expect(await ledgerEntriesOf(user)).toBe(entriesBefore);
+      expect((await audit({ target: user.id, action: 'account.adjustment' })).data).toEqual([]);
+      expect((await audit({ target: asked.id })).data.map((row: { action: string }) => row.action)).toEqual(['approval.requested']);
+
+      const rejected = await request(first.url).post(`/api/v1/admin/approvals/${asked.id}/reject`).set(admin.auth).send({ reason: 'stale' }).expect(200);
+      expect(rejected.body).toMatchObject({ status: 'REJECTED', reason: 'stale', decidedBy: admin.id, expiresAt: null });
+      expect(idsOf(await approvals('EXPIRED'))).not.toContain(asked.id);
+      const [rejection] = (await audit({ target: asked.id, action: 'approval.rejected' })).data;
+      expect(rejection).toMatchObject({ before: { status: 'EXPIRED' }, after: { status: 'REJECTED' } });
+      expect((await request(first.url).post(`/api/v1/admin/approvals/${asked.id}/approve`).set(otherAdmin.auth).expect(409)).body).toMatchObject({ error: 'ApprovalNotPending' });
+
+      const again = (await request(first.url).post(`/api/v1/admin/accounts/${user.id}/adjustments`).set(admin.auth).send({ asset: 'USDC', amount: '2500', reason: 'OTC deposit #13' }).expect(202)).body;
+      expect(again).toMatchObject({ status: 'PENDING' });
+      await request(first.url).post(`/api/v1/admin/approvals/${again.id}/approve`).set(otherAdmin.auth).expect(200);
+      expect((await balancesOf(first, user)).USDC.available).toBe('3500.000000');
+      expect((await reconcile(first, admin)).ok).toBe(true);
+    });
+
+    it('a withdrawal (one pending approval at a time) can be asked about again once its approval expired, whether or not it was rejected', async () => {
+      const user = await createFundedUser(first);
+      await request(first.url).post(`/api/v1/admin/accounts/${user.id}/adjustments`).set(admin.auth).send({ asset: 'USDC', amount: '900', reason: 'Prize' }).expect(201);
+      const withdrawal = (
+        await request(first.url).post('/api/v1/accounts/me/withdrawals').set(user.auth).send({ asset: 'USDC', amount: '1800', chain: 'dev', toAddress: DEV_ADDRESS }).expect(201)
+      ).body;
+      const askApproval = () => request(first.url).post(`/api/v1/admin/withdrawals/${withdrawal.id}/approve`).set(admin.auth);
+      const stale = (await askApproval().expect(202)).body;
+      await askedLongAgo(stale.id);
+
+      // Not rejected: the new request stores the expired one as EXPIRED and takes its place.
+      const fresh = (await askApproval().expect(202)).body;
+      expect(fresh).toMatchObject({ action: 'withdrawal.approve', targetId: withdrawal.id, status: 'PENDING' });
+      expect(fresh.id).not.toBe(stale.id);
+      const [{ status: stored }] = (await db(first).query(`SELECT status FROM admin_approvals WHERE id = $1`, [stale.id])) as { status: string }[];
+      expect(stored).toBe('EXPIRED');
+      expect(idsOf(await approvals('EXPIRED'))).toContain(stale.id);
+      expect(idsOf(await approvals('PENDING'))).toEqual(expect.arrayContaining([fresh.id]));
+      expect(idsOf(await approvals('PENDING'))).not.toContain(stale.id);
+      const trail = (await audit({ target: stale.id })).data;
+      expect(trail.map((row: { action: string }) => row.action)).toEqual(['approval.expired', 'approval.requested']);
+      expect(trail[0]).toMatchObject({ actorId: admin.id, before: { status: 'PENDING' }, after: { status: 'EXPIRED', replacedBy: fresh.id } });
+      expect((await askApproval().expect(409)).body).toMatchObject({ error: 'ApprovalAlreadyPending', details: { approvalId: fresh.id } });
+      expect((await request(first.url).post(`/api/v1/admin/approvals/${stale.id}/approve`).set(otherAdmin.auth).expect(409)).body).toMatchObject({ error: 'ApprovalExpired' });
+
+      // Rejected once expired: that frees the withdrawal too, and the next request's approval clears it.
+      await askedLongAgo(fresh.id);
+      await request(first.url).post(`/api/v1/admin/approvals/${fresh.id}/approve`).set(otherAdmin.auth).expect(409);
+      const list = await request(first.url).get('/api/v1/accounts/me/withdrawals').set(user.auth).expect(200);
+      expect(list.body.data[0]).toMatchObject({ id: withdrawal.id, status: 'PENDING', approvedAt: null });
+      await request(first.url).post(`/api/v1/admin/approvals/${fresh.id}/reject`).set(otherAdmin.auth).send({ reason: 'expired' }).expect(200);
+      const last = (await askApproval().expect(202)).body;
+      const approved = await request(first.url).post(`/api/v1/admin/approvals/${last.id}/approve`).set(otherAdmin.auth).expect(200);
+      expect(approved.body).toMatchObject({ status: 'APPROVED', result: { id: withdrawal.id, status: 'PENDING', approvedAt: expect.any(String) } });
+      // A stored EXPIRED approval may still be closed for good.
+      expect((await request(first.url).post(`/api/v1/admin/approvals/${stale.id}/reject`).set(admin.auth).send({}).expect(200)).body).toMatchObject({ status: 'REJECTED' });
+    });
+  });
+
   describe('the ledger’s sanity cap', () => {
     it('refuses a single posting above LEDGER_MAX_POSTING with 422, even approved by two admins', async () => {
       const user = await createFundedUser(first);

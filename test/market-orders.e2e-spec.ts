@@ -250,6 +250,58 @@ describe('limit orders on prediction markets (e2e)', () => {
     await assertReconciled();
   });
 
+  it("prices orders on the market's own tick: 0.123 rests on a 0.001 market and shows in its book, 0.1234 there and 0.123 on a 0.01 market are refused moving nothing", async () => {
+    const fine = await createHouseMarket(running, admin, { tickSize: '0.001' });
+    expect(fine.tickSize).toBe('0.001000');
+    const [lena, milo] = [await createFundedUser(running), await createFundedUser(running)];
+    const bookOf = async (marketId: string) => (await request(running.url).get(`/api/v1/markets/${marketId}/book?outcome=Yes&depth=10`).expect(200)).body;
+    const socket = await connectSocket(running);
+    await expect(ask(socket, 'subscribe', { channel: `book:${fine.id}:0` })).resolves.toMatchObject({ ok: true });
+    const deltas = collect<{ sequence: number; side: string; price: string; shares: string; orders: number }>(socket, 'book:update');
+
+    const bid = (await place(lena, fine.id, { outcome: 'Yes', side: 'buy', price: '0.123', shares: '10', timeInForce: 'GTC' })).body as { order: Order; fills: Fill[] };
+    expect(bid.order).toMatchObject({ status: 'open', price: '0.123000', remainingShares: '10.000000' });
+    expect(bid.fills).toEqual([]);
+    // The hold is exact: 10 × 0.123 = 1.23 plus the most fee it could pay (1%).
+    expect(await balance(lena)).toEqual({ available: units('1000') - units('1.2423'), locked: units('1.2423') });
+    const book = await bookOf(fine.id);
+    expect(book).toEqual({ marketId: fine.id, outcome: 0, bids: [{ price: '0.123000', shares: '10.000000', orders: 1 }], asks: [], sequence: 1 });
+    await eventually(() => expect(deltas).toEqual([{ marketId: fine.id, outcome: 0, sequence: 1, side: 'buy', price: '0.123000', shares: '10.000000', orders: 1 }]));
+
+    // Off this market's tick, outside one tick .. 1 − one tick, or not whole lots of 0.001 share: 400 naming the field, nothing moves.
+    const before = await balance(milo);
+    const refusals: [OrderBody, string][] = [
+      [{ outcome: 'Yes', side: 'buy', price: '0.1234', shares: '10', timeInForce: 'GTC' }, 'price'],
+      [{ outcome: 'Yes', side: 'buy', price: '1', shares: '10', timeInForce: 'GTC' }, 'price'],
+      [{ outcome: 'Yes', side: 'buy', price: '1.001', shares: '10', timeInForce: 'GTC' }, 'price'],
+      [{ outcome: 'Yes', side: 'buy', price: '0.123', shares: '0.0001', timeInForce: 'GTC' }, 'shares'],
+    ];
+    for (const [body, field] of refusals) {
+      const refused = await place(milo, fine.id, body, 400);
+      expect([body, refused.body.error, refused.body.details.map((detail: { field: string }) => detail.field)]).toEqual([body, 'ValidationFailed', [field]]);
+    }
+    const offTick = await place(milo, fine.id, { outcome: 'Yes', side: 'buy', price: '0.1234', shares: '10', timeInForce: 'GTC' }, 400);
+    expect(offTick.body.message).toBe("price must be on the market's tick of 0.001000");
+    expect(await balance(milo)).toEqual(before);
+    expect((await myOrders(milo, `marketId=${fine.id}`)).meta.total).toBe(0);
+    expect(await bookOf(fine.id)).toEqual(book);
+
+    // The same price on a market of the default 0.01 tick is off its tick.
+    const coarse = await createHouseMarket(running, admin);
+    expect(coarse.tickSize).toBe('0.010000');
+    const refused = await place(milo, coarse.id, { outcome: 'Yes', side: 'buy', price: '0.123', shares: '10', timeInForce: 'GTC' }, 400);
+    expect(refused.body).toMatchObject({ error: 'ValidationFailed', message: "price must be on the market's tick of 0.010000" });
+    expect(await balance(milo)).toEqual(before);
+    expect(await bookOf(coarse.id)).toMatchObject({ bids: [], asks: [], sequence: 0 });
+
+    // Cancelling gives the hold back to the unit, and the delta is on the market's tick too.
+    await request(running.url).delete(`/api/v1/markets/${fine.id}/orders/${bid.order.id}`).set(lena.auth).expect(200);
+    expect(await balance(lena)).toEqual({ available: units('1000'), locked: 0n });
+    await eventually(() => expect(deltas).toHaveLength(2));
+    expect(deltas[1]).toEqual({ marketId: fine.id, outcome: 0, sequence: 2, side: 'buy', price: '0.123000', shares: '0.000000', orders: 0 });
+    await assertReconciled();
+  });
+
   it('keeps holds, books and the ledger exact under concurrent orders of several users on one market', async () => {
     const market = await createHouseMarket(running, admin);
     const users = [await createFundedUser(running), await createFundedUser(running), await createFundedUser(running), await createFundedUser(running)];

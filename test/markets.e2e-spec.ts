@@ -75,7 +75,7 @@ describe('prediction markets (e2e)', () => {
     await request(running.url).get('/api/v1/accounts/me').set(creator.auth).expect(200);
     const houseBefore = await systemBalance(running, 'house');
 
-    const body = marketBody({ outcomes: ['Red', 'Green', 'Blue'], subsidy: '50', initialProbabilities: ['0.5', '0.3', '0.2'] });
+    const body = marketBody({ outcomes: ['Red', 'Green', 'Blue'], subsidy: '50', initialProbabilities: ['0.5', '0.3', '0.2'], tickSize: '0.005' });
     const created = await request(running.url).post('/api/v1/markets').set(creator.auth).send(body).expect(201);
     expect(created.body).toMatchObject({
       question: body.question,
@@ -86,6 +86,7 @@ describe('prediction markets (e2e)', () => {
       volume: '0.000000',
       subsidy: '50.000000',
       feeBps: 100,
+      tickSize: '0.005000',
       creatorId: creator.id,
     });
     expect(created.body.outcomes.map((o: { label: string }) => o.label)).toEqual(['Red', 'Green', 'Blue']);
@@ -102,6 +103,9 @@ describe('prediction markets (e2e)', () => {
     await request(running.url).post('/api/v1/admin/markets').set(plainUser.auth).send(marketBody()).expect(403);
 
     const house = await createHouseMarket(running, admin, { subsidy: '200' });
+    // Without a tickSize a market gets the default tick of 0.01, and shows it when read back.
+    expect(house.tickSize).toBe('0.010000');
+    expect((await request(running.url).get(`/api/v1/markets/${created.body.id}`).expect(200)).body.tickSize).toBe('0.005000');
     expect(await systemBalance(running, 'house')).toBe(houseBefore - units('200'));
     expect(await systemBalance(running, `market-pool:${house.id}`)).toBe(units('200'));
 
@@ -119,6 +123,9 @@ describe('prediction markets (e2e)', () => {
     ['zero subsidy', { subsidy: '0' }, 'subsidy'],
     ['subsidy with 7 decimals', { subsidy: '1.0000001' }, 'subsidy'],
     ['missing question', { question: undefined }, 'question'],
+    ['an unsupported tickSize', { tickSize: '0.02' }, 'tickSize'],
+    ['a tickSize finer than 0.0001', { tickSize: '0.00001' }, 'tickSize'],
+    ['a tickSize that is not a decimal string', { tickSize: 0.01 }, 'tickSize'],
   ])('refuses a market with %s as a 400 naming the field, moving nothing', async (_name, change, field) => {
     const houseBefore = await systemBalance(running, 'house');
     const response = await request(running.url)

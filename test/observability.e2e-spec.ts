@@ -61,8 +61,12 @@ describe('Observability (e2e)', () => {
       // The settlement job pays the winner (a balance:update from the job) and completes.
       await waitForMarket(running, market.id, (m) => m.settledAt !== null);
       await running.app.get(ReconciliationService).runAndReport();
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      text = (await request(running.url).get('/metrics').expect(200).expect('Content-Type', /text\/plain/)).text;
+      // settledAt commits inside the job; the worker counts the job once it has returned, a moment later.
+      const deadline = Date.now() + 15_000;
+      do {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        text = (await request(running.url).get('/metrics').expect(200).expect('Content-Type', /text\/plain/)).text;
+      } while (sample(text, 'jobs_completed_total', { queue: 'market-resolution' }) === undefined && Date.now() < deadline);
     });
 
     it('has HTTP latency histograms per route, idempotency replays, and the socket and broadcast metrics', () => {

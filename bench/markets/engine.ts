@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     const commands = new MarketCommands(dataSource, venue, config, engine);
     const orders = new MarketOrdersService(dataSource, listCache, noJobs, commands, venue);
     const audit = new AuditService(dataSource);
-    const markets = new MarketsService(dataSource, ledger, config, harness.events, listCache, noJobs, audit, new ApprovalsService(dataSource, audit), orders);
+    const markets = new MarketsService(dataSource, ledger, config, harness.events, listCache, noJobs, audit, new ApprovalsService(dataSource, audit, config), orders);
     const trading = new MarketTradingService(dataSource, listCache, commands);
     commands.onModuleInit();
     await commands.onApplicationBootstrap();

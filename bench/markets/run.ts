@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     const venue = new MarketVenue(ledger, events, harness.config, creatorEarnings);
     const commands = new MarketCommands(harness.dataSource, venue, harness.config);
     const orders = new MarketOrdersService(harness.dataSource, listCache, noCloseJobs, commands, venue);
-    const markets = new MarketsService(harness.dataSource, ledger, harness.config, events, listCache, noCloseJobs, audit, new ApprovalsService(harness.dataSource, audit), orders);
+    const markets = new MarketsService(harness.dataSource, ledger, harness.config, events, listCache, noCloseJobs, audit, new ApprovalsService(harness.dataSource, audit, harness.config), orders);
     const trading = new MarketTradingService(harness.dataSource, listCache, commands);
 
     const users = await harness.createUsers(options.users);

@@ -66,7 +66,7 @@ export class AccountsAdminController {
     error: 'ApprovalAlreadyPending',
     message: 'An approval of withdrawal.approve on 5d1f7c2a-8e3b-4c6d-9a0f-1b2c3d4e5f60 is already pending',
     details: { approvalId: '3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a98' },
-    description: 'a second admin’s approval is already asked for',
+    description: 'a second admin’s approval is already asked for (an EXPIRED one does not count: a new request replaces it)',
   })
   async approve(@Actor() actor: AdminActor, @UuidParam('id', 'Withdrawal') id: string, @Res({ passthrough: true }) response: Response): Promise<WithdrawalDto | ApprovalDto> {
     const outcome = await this.withdrawals.approve(actor, id);

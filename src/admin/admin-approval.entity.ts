@@ -1,6 +1,10 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const APPROVAL_STATUSES = ['PENDING', 'APPROVED', 'REJECTED'] as const;
+/**
+ * EXPIRED: a PENDING approval older than ADMIN_APPROVAL_TTL_MS reads EXPIRED (src/admin/approval-expiry.ts); it is
+ * stored as EXPIRED only when a new request for the same target replaces it (freeing the one-pending-per-target index).
+ */
+export const APPROVAL_STATUSES = ['PENDING', 'APPROVED', 'REJECTED', 'EXPIRED'] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
 /** A large money move one admin asked for and a second, different admin approves or rejects. */

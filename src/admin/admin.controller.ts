@@ -17,6 +17,13 @@ const APPROVAL_NOT_PENDING: ApiErrorSpec = {
   details: { status: 'APPROVED' },
   description: 'already approved or rejected',
 };
+const APPROVAL_EXPIRED: ApiErrorSpec = {
+  status: 409,
+  error: 'ApprovalExpired',
+  message: 'Approval 3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a98 expired at 2026-12-04T14:00:00.000Z (not decided within ADMIN_APPROVAL_TTL_MS): nothing was run; reject it or request the action again',
+  details: { status: 'EXPIRED', expiredAt: '2026-12-04T14:00:00.000Z' },
+  description: 'not decided within ADMIN_APPROVAL_TTL_MS of the request: nothing runs (reject it, or request the action again)',
+};
 
 @ApiTags('admin')
 @Roles('admin')
@@ -36,7 +43,7 @@ export class AdminController {
   }
 
   @Get('approvals')
-  @ApiOperation({ summary: 'Large money moves waiting for (or decided by) a second admin, oldest first' })
+  @ApiOperation({ summary: 'Large money moves waiting for (or decided by) a second admin, oldest first; undecided after ADMIN_APPROVAL_TTL_MS they read EXPIRED' })
   @ApiOkResponse({ type: ApprovalPageDto })
   listApprovals(@Query() query: ApprovalQueryDto): Promise<ApprovalPageDto> {
     return this.approvals.list(query);
@@ -51,6 +58,7 @@ export class AdminController {
   @ApiErrors(
     APPROVAL_NOT_FOUND,
     APPROVAL_NOT_PENDING,
+    APPROVAL_EXPIRED,
     { status: 403, error: 'SelfApprovalRefused', message: 'Approval 3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a98 was requested by you: a different admin must approve it', description: 'the requester cannot approve their own request' },
     { status: 422, error: 'InsufficientFunds', message: 'available balance 5.000000 USDC is less than 200000.000000 USDC', description: 'the action no longer fits (it stays PENDING)' },
     {
@@ -66,7 +74,7 @@ export class AdminController {
   }
 
   @Post('approvals/:id/reject')
-  @ApiOperation({ summary: 'Reject a pending money move (the requester may withdraw their own); nothing moves' })
+  @ApiOperation({ summary: 'Reject a pending or expired money move (the requester may withdraw their own); nothing moves' })
   @HttpCode(200)
   @AuditedInService()
   @ApiOkResponse({ type: ApprovalDto, description: 'REJECTED' })

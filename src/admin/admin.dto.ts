@@ -65,7 +65,11 @@ export class AuditEntryDto {
 export class AuditPageDto extends PageDtoOf(AuditEntryDto) {}
 
 export class ApprovalQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: APPROVAL_STATUSES, example: 'PENDING', description: 'Default: every status' })
+  @ApiPropertyOptional({
+    enum: APPROVAL_STATUSES,
+    example: 'PENDING',
+    description: 'Default: every status. Filters on the status shown: PENDING excludes approvals older than ADMIN_APPROVAL_TTL_MS, EXPIRED lists them',
+  })
   @IsOptional()
   @IsIn(APPROVAL_STATUSES)
   status?: ApprovalStatus;
@@ -95,8 +99,20 @@ export class ApprovalDto {
   @ApiProperty({ example: '250000.000000', description: 'Decimal string: the amount above ADMIN_APPROVAL_THRESHOLD' })
   amount!: string;
 
-  @ApiProperty({ enum: APPROVAL_STATUSES, example: 'PENDING' })
+  @ApiProperty({
+    enum: APPROVAL_STATUSES,
+    example: 'PENDING',
+    description: 'EXPIRED: still undecided ADMIN_APPROVAL_TTL_MS after it was requested; it can be rejected but no longer approved, and a new request for the target replaces it',
+  })
   status!: ApprovalStatus;
+
+  @ApiProperty({
+    example: '2026-12-04T14:00:00.000Z',
+    nullable: true,
+    type: String,
+    description: 'When a PENDING approval lapses (createdAt + ADMIN_APPROVAL_TTL_MS), or lapsed if EXPIRED; null once APPROVED or REJECTED',
+  })
+  expiresAt!: string | null;
 
   @ApiProperty({ example: '9a4c2e1b-7d3f-4b5a-8c6e-0f1a2b3c4d5e' })
   requestedBy!: string;

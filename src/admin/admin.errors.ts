@@ -9,3 +9,9 @@ export class ApprovalAlreadyPending extends domainError(409, 'ApprovalAlreadyPen
   message: `An approval of ${action} on ${targetId} is already pending`,
   details: { approvalId },
 })) {}
+
+/** A PENDING approval not decided within ADMIN_APPROVAL_TTL_MS: it can no longer run (reject it, or ask again). */
+export class ApprovalExpired extends domainError(409, 'ApprovalExpired', (id: string, expiredAt: string) => ({
+  message: `Approval ${id} expired at ${expiredAt} (not decided within ADMIN_APPROVAL_TTL_MS): nothing was run; reject it or request the action again`,
+  details: { status: 'EXPIRED', expiredAt },
+})) {}

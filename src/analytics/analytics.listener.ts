@@ -1,8 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { UserRenamedEvent } from '../auth/auth.events';
 import { OnDomainEvent } from '../common/events/on-domain-event.decorator';
 import type { MarketSettledEvent } from '../markets/markets.events';
 import type { PositionUpdatedEvent } from '../realtime/realtime.events';
 import type { RoundSettledEvent } from '../rounds/rounds.events';
+import { LeaderboardNamesCache } from './leaderboard-names.cache';
 import { LeaderboardService } from './leaderboard.service';
 import { RoundStatisticsService } from './round-statistics.service';
 
@@ -19,6 +21,7 @@ export class AnalyticsListener {
   constructor(
     private readonly roundStats: RoundStatisticsService,
     private readonly leaderboards: LeaderboardService,
+    private readonly names: LeaderboardNamesCache,
   ) {}
 
   @OnDomainEvent('round.settled')
@@ -40,6 +43,12 @@ export class AnalyticsListener {
     const position = event.position;
     if (position.kind !== 'perp-position' || position.status !== 'closed') return;
     this.run(`perp position ${position.id}`, () => this.leaderboards.applyPerpPosition(position.id));
+  }
+
+  /** A player without a display name shows their username: the cached one is dropped (it expires within the hour if this fails). */
+  @OnDomainEvent('user.renamed')
+  onUserRenamed(event: UserRenamedEvent): void {
+    this.run(`the rename of user ${event.userId}`, () => this.names.forget(event.userId));
   }
 
   /** Resolves once every update started so far is done (tests, and a drain before shutdown). */

@@ -6,6 +6,7 @@ import { RoundsModule } from '../rounds/rounds.module';
 import { TradesModule } from '../trades/trades.module';
 import { AnalyticsCron, AnalyticsJobs, AnalyticsProcessor, ANALYTICS_QUEUE } from './analytics-jobs';
 import { AnalyticsListener } from './analytics.listener';
+import { LeaderboardNamesCache } from './leaderboard-names.cache';
 import { LeaderboardService } from './leaderboard.service';
 import { AnalyticsAdminController, LeaderboardsController } from './leaderboards.controller';
 import { PlayerStatsService } from './player-stats.service';
@@ -22,7 +23,7 @@ import { StatsController } from './stats.controller';
 @Module({
   imports: [AuthModule, RoundsModule, MarketsModule, TradesModule, BullModule.registerQueue({ name: ANALYTICS_QUEUE })],
   controllers: [RoundStatsController, StatsController, LeaderboardsController, AnalyticsAdminController],
-  providers: [ProfilesService, PlayerStatsService, RoundStatisticsService, LeaderboardService, AnalyticsListener, AnalyticsJobs, AnalyticsProcessor, AnalyticsCron],
+  providers: [LeaderboardNamesCache, ProfilesService, PlayerStatsService, RoundStatisticsService, LeaderboardService, AnalyticsListener, AnalyticsJobs, AnalyticsProcessor, AnalyticsCron],
   exports: [PlayerStatsService, LeaderboardService],
 })
 export class AnalyticsModule {}

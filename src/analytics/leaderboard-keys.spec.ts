@@ -1,4 +1,4 @@
-import { appliedKey, boardKey, incrementsOf, periodBucket, sumIncrements } from './leaderboard-keys';
+import { appliedKey, boardKey, incrementsOf, namesKey, periodBucket, sumIncrements } from './leaderboard-keys';
 
 describe('leaderboard keys', () => {
   it('buckets by UTC day, by the week starting Monday, and all time', () => {
@@ -10,6 +10,7 @@ describe('leaderboard keys', () => {
     expect(periodBucket('all', new Date())).toBe('all');
     expect(boardKey('cm', 'rounds', 'pnl', '2026-12-03')).toBe('cm:lb:rounds:pnl:2026-12-03');
     expect(appliedKey('cm', new Date('2026-12-03T05:00:00Z'))).toBe('cm:lb-applied:2026-12-03');
+    expect(namesKey('cm')).toBe('cm:lb-names');
   });
 
   it('one result counts on its venue and overall, for both metrics and every period', () => {

@@ -43,6 +43,11 @@ export function appliedKey(prefix: string, at: Date): string {
 }
 export const APPLIED_TTL_SECONDS = 3 * 86_400;
 
+/** The public names of leaderboard players, one hash field per user id (see LeaderboardNamesCache). */
+export function namesKey(prefix: string): string {
+  return `${prefix}:lb-names`;
+}
+
 export interface BoardIncrement {
   key: string;
   period: LeaderboardPeriod;

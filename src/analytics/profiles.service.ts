@@ -5,6 +5,7 @@ import { UsersService } from '../auth/users.service';
 import { isPgError, PgError } from '../database/pg-errors';
 import { DisplayNameTaken, PlayerNotFound } from './analytics-errors';
 import type { ProfileDto, UpdateProfileDto } from './analytics.dto';
+import { LeaderboardNamesCache } from './leaderboard-names.cache';
 import { PlayerProfileEntity } from './player-profile.entity';
 
 /** Player profiles: private until the player says otherwise; the name is their display name, else their username. */
@@ -13,6 +14,7 @@ export class ProfilesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersService,
+    private readonly names: LeaderboardNamesCache,
   ) {}
 
   async mine(userId: string): Promise<ProfileDto> {
@@ -39,6 +41,8 @@ export class ProfilesService {
       if (isPgError(error, PgError.UniqueViolation)) throw new DisplayNameTaken(body.displayName ?? '');
       throw error;
     }
+    // After the commit, and not swallowed: a player who just went private must not stay on the boards by name.
+    await this.names.forget(userId);
     return this.mine(userId);
   }
 
@@ -49,8 +53,13 @@ export class ProfilesService {
     return profile;
   }
 
-  /** Names of the public ones among `userIds` (display name, else username). */
-  async publicNames(userIds: string[]): Promise<Map<string, string>> {
+  /** Names of the public ones among `userIds` (display name, else username), from the leaderboard names cache when there. */
+  publicNames(userIds: string[]): Promise<Map<string, string>> {
+    return this.names.publicNames(userIds, (missing) => this.loadPublicNames(missing));
+  }
+
+  /** One query on the profiles; the usernames (another query, through UsersService) only for public players without a display name. */
+  private async loadPublicNames(userIds: string[]): Promise<Map<string, string>> {
     if (userIds.length === 0) return new Map();
     const profiles = await this.dataSource.manager.find(PlayerProfileEntity, { where: { userId: In(userIds), public: true } });
     const usernames = await this.users.usernames(profiles.filter((p) => p.displayName === null).map((p) => p.userId));

@@ -4,7 +4,14 @@ export const AuthEvent = {
   SessionRevoked: 'session.revoked',
   /** A user's roles changed (the creators module opens or closes a creator's share market on `creator`). */
   UserRolesChanged: 'user.roles-changed',
+  /** A user's username changed (analytics drops the name it shows on the leaderboards). */
+  UserRenamed: 'user.renamed',
 } as const;
+
+export interface UserRenamedEvent {
+  userId: string;
+  username: string;
+}
 
 export interface UserRolesChangedEvent {
   userId: string;
@@ -27,5 +34,6 @@ declare module '../common/events/domain-event-map' {
     'user.banned': UserBannedEvent;
     'session.revoked': SessionRevokedEvent;
     'user.roles-changed': UserRolesChangedEvent;
+    'user.renamed': UserRenamedEvent;
   }
 }

@@ -285,13 +285,18 @@ export class UsersService {
 
   async rename(id: string, username: string): Promise<UserEntity> {
     const user = await this.getById(id);
+    if (user.username === username) return user;
     user.username = username;
+    let saved: UserEntity;
     try {
-      return await this.users().save(user);
+      saved = await this.users().save(user);
     } catch (error) {
       if (isPgError(error, PgError.UniqueViolation)) throw new Conflict(`Username "${username}" is taken`);
       throw error;
     }
+    // save() committed its own transaction: the rename is durable, so listeners hear of it now.
+    this.events.publishCommitted({ name: AuthEvent.UserRenamed, payload: { userId: id, username } });
+    return saved;
   }
 }
 

@@ -32,6 +32,14 @@ describe('AppConfig.fromEnv', () => {
     expect(() => AppConfig.fromEnv({ ADMIN_APPROVAL_THRESHOLD: '1e6' })).toThrow(/ADMIN_APPROVAL_THRESHOLD/);
   });
 
+  it('reads ADMIN_APPROVAL_TTL_MS (24 h by default, a minute to a year)', () => {
+    expect(AppConfig.fromEnv({}).adminApprovalTtlMs).toBe(86_400_000);
+    expect(AppConfig.fromEnv({ ADMIN_APPROVAL_TTL_MS: '3600000' }).adminApprovalTtlMs).toBe(3_600_000);
+    for (const bad of ['0', '59999', '1e6', '-1', '1h', String(366 * 86_400_000)]) {
+      expect(() => AppConfig.fromEnv({ ADMIN_APPROVAL_TTL_MS: bad })).toThrow(/ADMIN_APPROVAL_TTL_MS must be an integer between 60000 and 31536000000/);
+    }
+  });
+
   it('uses the test database under NODE_ENV=test', () => {
     expect(AppConfig.fromEnv({ NODE_ENV: 'test' }).databaseUrl).toContain('/cash_markets_test');
   });

@@ -41,6 +41,8 @@ export class AppConfig {
   readonly migrateOnStart!: boolean;
   readonly redisUrl!: string;
   readonly redisKeyPrefix!: string;
+  /** Longest any command on the shared Redis connection waits (queued while reconnecting included) before it fails, answered 503. */
+  readonly redisCommandTimeoutMs!: number;
   readonly shutdownTimeoutMs!: number;
   readonly trustProxyHops!: number;
   readonly jwtSecret!: string;
@@ -71,6 +73,8 @@ export class AppConfig {
    * house market subsidy above it waits for a second admin's approval.
    */
   readonly adminApprovalThreshold!: string;
+  /** How long a PENDING approval may wait for the second admin; older, it reads EXPIRED and can no longer be approved. */
+  readonly adminApprovalTtlMs!: number;
   /** Largest single ledger movement per asset, as a decimal string; `*` is every asset not named. */
   readonly ledgerMaxPosting!: Record<string, string>;
   /** Rows each sharded system account (house, fees, promotions) is spread over, so trades do not queue on one row. */
@@ -215,6 +219,7 @@ export class AppConfig {
       migrateOnStart: read.boolean('DB_MIGRATE_ON_START', !production),
       redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:'], production ? undefined : 'redis://127.0.0.1:6379'),
       redisKeyPrefix: read.string('REDIS_KEY_PREFIX', nodeEnv === 'test' ? 'cm-test' : 'cm'),
+      redisCommandTimeoutMs: read.integer('REDIS_COMMAND_TIMEOUT_MS', 2000, { min: 50, max: 60_000 }),
       shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 15000, { min: 0, max: 600000 }),
       trustProxyHops: read.integer('TRUST_PROXY_HOPS', production ? 1 : 0, { min: 0, max: 10 }),
       jwtSecret: read.string('JWT_SECRET', production ? (env.JWT_PRIVATE_KEY ? '' : undefined) : 'dev-only-jwt-secret-change-me-0123456789abcdef'),
@@ -236,6 +241,7 @@ export class AppConfig {
       rateLimitPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 600, { min: 1, max: 1_000_000 }),
       startingBalance: read.string('STARTING_BALANCE', production ? '0' : '1000'),
       adminApprovalThreshold: read.string('ADMIN_APPROVAL_THRESHOLD', '10000'),
+      adminApprovalTtlMs: read.integer('ADMIN_APPROVAL_TTL_MS', DAY_MS, { min: 60_000, max: 365 * DAY_MS }),
       ledgerMaxPosting: postingCaps(read, read.list('LEDGER_MAX_POSTING', ['1000000000000'])),
       ledgerSystemShards: read.integer('LEDGER_SYSTEM_SHARDS', 32, { min: 1, max: 256 }),
       withdrawalChains: read.list('WITHDRAWAL_CHAINS', configuredChains) as ChainName[],

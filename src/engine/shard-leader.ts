@@ -62,7 +62,9 @@ export class ShardLeader<State> {
   ) {
     this.logger = new Logger(`VenueEngine:${definition.venue}:${shard}`);
     this.queue = new BatchQueue(deps.config.engineBatchSize, deps.config.engineBatchMs);
-    this.reader = deps.redis.duplicate();
+    // XREAD BLOCK holds a command for READ_BLOCK_MS: its timeout is the block plus the shared connection's own.
+    const { commandTimeout } = deps.redis.options;
+    this.reader = deps.redis.duplicate(commandTimeout === undefined ? {} : { commandTimeout: READ_BLOCK_MS + commandTimeout });
     this.reader.on('error', (error: Error) => this.logger.warn(`stream reader: ${error.message}`));
     this.streamKey = engineKeys.commandStream(deps.config.redisKeyPrefix, definition.venue, shard);
   }

@@ -10,6 +10,14 @@ export function runsJobs(config: AppConfig): boolean {
 }
 
 /**
+ * Worker options for the queues that pay people (round settlement, market resolution). BullMQ's defaults (a 30 s
+ * lock, a stall check every 30 s) leave a job whose worker died (kill -9, OOM, a lost node) active for 30 to 60 s
+ * before another worker runs it again, with every holder waiting; this lock is renewed every 5 s and a dead worker's
+ * job is run again within 10 to 15 s. Running such a job twice is safe: each pays only what is still unpaid.
+ */
+export const PAYOUT_JOB_LOCK = { lockDuration: 10_000, stalledInterval: 5_000 } as const;
+
+/**
  * A BullMQ processor (declared with `autorun: false`) whose worker starts only on instances that run jobs.
  * `beforeStart` is for what must exist first, such as a repeatable job's scheduler. Enqueue with
  * `withRequestId(data)` (common/request-context) so the job's logs name the request that caused it.

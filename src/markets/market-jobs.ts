@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { withRequestId } from '../common/request-context';
+import { withinRedisTimeout } from '../redis/redis-ready';
 
 export const MARKET_CLOSE_QUEUE = 'market-close';
 export const MARKET_RESOLUTION_QUEUE = 'market-resolution';
@@ -37,12 +38,14 @@ export class MarketJobs {
   private readonly logger = new Logger('MarketJobs');
 
   private readonly jobOptions: JobsOptions;
+  private readonly redisTimeoutMs: number;
 
   constructor(
     @InjectQueue(MARKET_CLOSE_QUEUE) private readonly closeQueue: Queue,
     @InjectQueue(MARKET_RESOLUTION_QUEUE) private readonly resolutionQueue: Queue,
     config: AppConfig,
   ) {
+    this.redisTimeoutMs = config.redisCommandTimeoutMs;
     this.jobOptions = {
       removeOnComplete: true,
       removeOnFail: 1000,
@@ -54,7 +57,7 @@ export class MarketJobs {
   /** A delayed job at `closesAt`; when an admin extends it, the job for the old time is removed first. */
   async scheduleClose(marketId: string, closesAt: Date, previousClosesAt?: Date): Promise<void> {
     if (previousClosesAt) {
-      await this.closeQueue.remove(closeJobId(marketId, previousClosesAt)).catch((error: Error) => {
+      await withinRedisTimeout(this.closeQueue.remove(closeJobId(marketId, previousClosesAt)), this.redisTimeoutMs, 'removing a close job').catch((error: Error) => {
         // Running or gone: the close job re-checks closesAt and does nothing early.
         this.logger.warn(`could not remove close job of market ${marketId}: ${error.message}`);
       });
@@ -77,8 +80,15 @@ export class MarketJobs {
     await this.addOrRetry(this.resolutionQueue, 'settle', marketId, { jobId: settlementJobId(marketId) });
   }
 
-  /** Adds the job; if a job with that id exists and failed for good, retries it with fresh attempts. */
-  private async addOrRetry(queue: Queue, name: string, marketId: string, options: JobsOptions & { jobId: string }): Promise<void> {
+  /**
+   * Adds the job; if a job with that id exists and failed for good, retries it with fresh attempts. Callers are
+   * often requests (create, resolve, cancel): bounded, so a Redis outage fails the enqueue in time (the sweep redoes it).
+   */
+  private addOrRetry(queue: Queue, name: string, marketId: string, options: JobsOptions & { jobId: string }): Promise<void> {
+    return withinRedisTimeout(this.addOrRetryUnbounded(queue, name, marketId, options), this.redisTimeoutMs, `enqueueing ${options.jobId}`);
+  }
+
+  private async addOrRetryUnbounded(queue: Queue, name: string, marketId: string, options: JobsOptions & { jobId: string }): Promise<void> {
     const existing = await queue.getJob(options.jobId);
     if (existing && (await existing.isFailed())) {
       try {

@@ -5,7 +5,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { JobWorker, runsJobs } from '../lifecycle/job-worker';
+import { JobWorker, PAYOUT_JOB_LOCK, runsJobs } from '../lifecycle/job-worker';
 import { MARKET_CLOSE_QUEUE, MARKET_RESOLUTION_QUEUE, MarketJobs, ORDER_EXPIRY_JOB } from './market-jobs';
 import { MarketOrdersService } from './market-orders.service';
 import { MarketSettlementService, SettlementProgress } from './market-settlement.service';
@@ -36,7 +36,7 @@ export class MarketCloseProcessor extends JobWorker {
 }
 
 /** `market-resolution`: pays a RESOLVED or CANCELLING market in batches, resuming where a previous run stopped. */
-@Processor(MARKET_RESOLUTION_QUEUE, { autorun: false, concurrency: 2 })
+@Processor(MARKET_RESOLUTION_QUEUE, { autorun: false, concurrency: 2, ...PAYOUT_JOB_LOCK })
 export class MarketResolutionProcessor extends JobWorker {
   constructor(
     private readonly settlement: MarketSettlementService,

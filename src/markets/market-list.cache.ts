@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import { assertRedisReady } from '../redis/redis-ready';
 import { REDIS } from '../redis/redis.module';
 
 /**
@@ -24,6 +25,7 @@ export class MarketListCache {
   async getOrLoad<T>(query: object, load: () => Promise<T>): Promise<T> {
     let key: string | undefined;
     try {
+      assertRedisReady(this.redis);
       const generation = (await this.redis.get(this.generationKey)) ?? '0';
       const digest = createHash('sha256').update(JSON.stringify(query)).digest('hex').slice(0, 32);
       key = `${this.config.redisKeyPrefix}:markets:list:${generation}:${digest}`;
@@ -33,7 +35,7 @@ export class MarketListCache {
       this.logger.warn(`market list cache read skipped: ${(error as Error).message}`);
     }
     const value = await load();
-    if (key) {
+    if (key && this.redis.status === 'ready') {
       await this.redis.set(key, JSON.stringify(value), 'EX', this.config.marketListCacheTtlSeconds).catch((error: Error) => {
         this.logger.warn(`market list cache write skipped: ${error.message}`);
       });
@@ -50,6 +52,11 @@ export class MarketListCache {
    * is never shared, since it may have run before the caller's commit.
    */
   invalidate(): Promise<void> {
+    // Down: skipped at once like a failed INCR (pages expire on their TTL), rather than holding the write's answer.
+    if (this.redis.status !== 'ready') {
+      this.logger.warn(`market list cache invalidation skipped: Redis connection is ${this.redis.status}`);
+      return Promise.resolve();
+    }
     if (this.pending) return this.pending;
     this.pending = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
       this.pending = null;

@@ -22,11 +22,11 @@ export class PlaceOrderDto {
   @IsIn(ORDER_SIDES)
   side!: 'buy' | 'sell';
 
-  @ApiProperty({ example: '0.42', description: 'Limit price (probability) on the market’s tick (0.01), from one tick to 1 − one tick' })
+  @ApiProperty({ example: '0.42', description: 'Limit price (probability) on the market’s `tickSize` (0.01 unless the market was created with another), from one tick to 1 − one tick' })
   @IsAmount()
   price!: string;
 
-  @ApiProperty({ example: '25', description: 'Outcome shares, a multiple of 0.0001' })
+  @ApiProperty({ example: '25', description: 'Outcome shares, whole lots of 0.000001 / tickSize (0.0001 on a 0.01 market, 0.001 on a 0.001 market)' })
   @IsAmount()
   shares!: string;
 

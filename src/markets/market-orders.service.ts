@@ -14,10 +14,8 @@ import { MarketRepository } from './market.repository';
 import { tickPrice } from './order-effects';
 import { type CancelOrderPayload, MarketCommandType, type PlaceOrderPayload } from './venue/market-commands';
 import { MarketCommands } from './venue/market-commands.service';
-import { LOT_UNITS, MARKET_TICKS_PER_UNIT, ORDER_COLUMNS, OrderRow, orderDto, UNIT_SCALE } from './venue/market-order-rows';
+import { ORDER_COLUMNS, OrderRow, orderDto } from './venue/market-order-rows';
 import { MarketVenue } from './venue/market-venue';
-
-export { MARKET_TICKS_PER_UNIT } from './venue/market-order-rows';
 
 /**
  * Limit orders on outcome shares (issue 14), matched by the pure `OrderBook` against resting orders and the
@@ -38,15 +36,14 @@ export class MarketOrdersService {
   private readonly logger = new Logger('MarketOrders');
 
   async place(userId: string, marketId: string, body: PlaceOrderDto, idempotencyKey?: string): Promise<PlacedOrderDto> {
-    const priceTick = parsePriceTick(body.price);
+    // The price's tick and the shares' lots are the market's own (its tickSize), checked on its shard.
     const shares = parseUnits(body.shares, 'shares');
-    if (shares % LOT_UNITS !== 0n) throw new InvalidField('shares', `must be a whole number of lots of ${formatUnits(LOT_UNITS)} shares`);
     const expiresAt = parseExpiry(body);
     if (body.postOnly && body.timeInForce !== 'GTC' && body.timeInForce !== 'GTD') throw new InvalidField('postOnly', 'is for GTC and GTD orders only');
     const request: Omit<PlaceOrderPayload, 'fingerprint'> = {
       outcome: body.outcome,
       side: body.side,
-      priceTick,
+      price: body.price,
       shares: shares.toString(),
       timeInForce: body.timeInForce,
       expiresAt: expiresAt?.getTime() ?? null,
@@ -136,7 +133,7 @@ export class MarketOrdersService {
   /** One outcome's aggregated book, best levels first, with the sequence of the last delta it reflects (one statement: one snapshot). */
   async book(marketId: string, outcomeRef: OutcomeRef, depth: number): Promise<BookDto> {
     const manager = this.dataSource.manager;
-    await MarketRepository.find(manager, marketId);
+    const { ticksPerUnit } = await MarketRepository.find(manager, marketId);
     const outcome = resolveOutcome(await MarketRepository.labels(manager, marketId), outcomeRef);
     const rows = (await manager.query(
       `SELECT s.sequence, l.side, l.price_tick, l.shares, l.orders
@@ -146,7 +143,7 @@ export class MarketOrdersService {
       [marketId, outcome],
     )) as { sequence: string; side: 'buy' | 'sell' | null; price_tick: number | null; shares: string | null; orders: number | null }[];
     const level = (row: (typeof rows)[number]): BookLevelDto => ({
-      price: tickPrice(row.price_tick!, MARKET_TICKS_PER_UNIT),
+      price: tickPrice(row.price_tick!, ticksPerUnit),
       shares: formatUnits(BigInt(row.shares!)),
       orders: row.orders!,
     });
@@ -154,18 +151,6 @@ export class MarketOrdersService {
     const asks = rows.filter((row) => row.side === 'sell').sort((a, b) => a.price_tick! - b.price_tick!);
     return { marketId, outcome, bids: bids.slice(0, depth).map(level), asks: asks.slice(0, depth).map(level), sequence: Number(rows[0].sequence) };
   }
-}
-
-/** "0.42" → 42 ticks; off-tick or outside (0, 1) is a 400 naming the field. */
-function parsePriceTick(price: string): number {
-  const micro = parseUnits(price, 'price');
-  const unitsPerTick = UNIT_SCALE / BigInt(MARKET_TICKS_PER_UNIT);
-  if (micro % unitsPerTick !== 0n) throw new InvalidField('price', `must be on the market's tick of ${tickPrice(1, MARKET_TICKS_PER_UNIT)}`);
-  const tick = micro / unitsPerTick;
-  if (tick < 1n || tick >= BigInt(MARKET_TICKS_PER_UNIT)) {
-    throw new InvalidField('price', `must be from ${tickPrice(1, MARKET_TICKS_PER_UNIT)} to ${tickPrice(MARKET_TICKS_PER_UNIT - 1, MARKET_TICKS_PER_UNIT)}`);
-  }
-  return Number(tick);
 }
 
 function parseExpiry(body: PlaceOrderDto): Date | undefined {

@@ -75,6 +75,15 @@ export class CreateMarketDto {
   @IsArray()
   @IsAmount('positive', { each: true })
   initialProbabilities?: string[];
+
+  @ApiPropertyOptional({
+    example: '0.001',
+    default: '0.01',
+    description: 'Price tick of the market\'s order books: one of 0.01, 0.005, 0.001, 0.0001. Limit prices are whole ticks from one tick to 1 − one tick; order sizes are whole lots of 0.000001 / tickSize shares (0.0001 at 0.01, 0.001 at 0.001), so every hold and fill is exact.',
+  })
+  @IsOmittable()
+  @IsAmount()
+  tickSize?: string;
 }
 
 export class UpdateMarketDto {
@@ -247,6 +256,9 @@ export class MarketDto {
 
   @ApiProperty({ example: 100, description: 'Trading fee in basis points' })
   feeBps!: number;
+
+  @ApiProperty({ example: '0.010000', description: 'Price tick of the order books (limit prices are whole ticks)' })
+  tickSize!: string;
 
   @ApiProperty({ example: null, nullable: true, type: String, description: 'The creator (null for admin markets)' })
   creatorId!: string | null;

@@ -57,6 +57,10 @@ export class MarketEntity {
   @Column({ type: 'int' })
   creatorFeeShareBps!: number;
 
+  /** Price ticks per unit: prices are tick / ticksPerUnit (100: a tick of 0.01). Set at creation; see market-tick.ts. */
+  @Column({ type: 'int', default: 100 })
+  ticksPerUnit!: number;
+
   /** The user with the `creator` role who made it; null for admin markets. */
   @Column({ type: 'uuid', nullable: true })
   creatorId!: string | null;

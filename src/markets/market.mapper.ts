@@ -3,6 +3,7 @@ import type { MarketStateEvent } from './markets.events';
 import type { MarketEntity } from './market.entity';
 import type { MarketDto } from './market.dto';
 import { formatUnits, lmsrStateOf } from './market-rules';
+import { tickSizeOf } from './market-tick';
 
 /** The API shape of a market, prices from its current LMSR state. */
 export function toMarketDto(market: MarketEntity, labels: readonly string[]): MarketDto {
@@ -20,6 +21,7 @@ export function toMarketDto(market: MarketEntity, labels: readonly string[]): Ma
     liquidity: formatUnits(market.liquidity),
     subsidy: formatUnits(market.subsidy),
     feeBps: market.feeBps,
+    tickSize: tickSizeOf(market.ticksPerUnit),
     creatorId: market.creatorId,
     settledAt: market.settledAt ? market.settledAt.toISOString() : null,
     createdAt: market.createdAt.toISOString(),

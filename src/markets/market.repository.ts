@@ -37,6 +37,7 @@ interface MarketRow {
   subsidy: string;
   fee_bps: number;
   creator_fee_share_bps: number;
+  ticks_per_unit: number;
   creator_id: string | null;
   funder_user_id: string | null;
   volume: string;
@@ -68,6 +69,7 @@ function marketOfRow(row: MarketRow): MarketEntity {
     subsidy: BigInt(row.subsidy),
     feeBps: row.fee_bps,
     creatorFeeShareBps: row.creator_fee_share_bps,
+    ticksPerUnit: row.ticks_per_unit,
     creatorId: row.creator_id,
     funderUserId: row.funder_user_id,
     volume: BigInt(row.volume),

@@ -19,6 +19,7 @@ import { MarketJobs } from './market-jobs';
 import { MarketOrdersService } from './market-orders.service';
 import { MarketListCache } from './market-list.cache';
 import { formatUnits, parseUnits, resolveOutcome } from './market-rules';
+import { parseTickSize } from './market-tick';
 import { MarketRepository, poolOf } from './market.repository';
 import { toMarketDto, toMarketStateEvent } from './market.mapper';
 import { MarketEvent } from './markets.events';
@@ -37,6 +38,7 @@ interface PreparedMarket {
   closesAt: Date;
   subsidy: bigint;
   state: ReturnType<typeof createMarketMaker>;
+  ticksPerUnit: number;
 }
 
 /**
@@ -103,11 +105,11 @@ export class MarketsService implements OnModuleInit {
     if (!(closesAt.getTime() > Date.now())) throw new InvalidField('closesAt', 'must be in the future');
     const subsidy = parseUnits(body.subsidy, 'subsidy');
     const state = createMarketMaker({ outcomeCount: labels.length, subsidy, initialProbabilities: body.initialProbabilities });
-    return { labels, closesAt, subsidy, state };
+    return { labels, closesAt, subsidy, state, ticksPerUnit: parseTickSize(body.tickSize) };
   }
 
   private async createIn(manager: EntityManager, funding: MarketFunding, body: CreateMarketDto, prepared: PreparedMarket, id: string, actor?: AdminActor): Promise<MarketEntity> {
-    const { labels, closesAt, subsidy, state } = prepared;
+    const { labels, closesAt, subsidy, state, ticksPerUnit } = prepared;
     const creatorId = 'creatorId' in funding ? funding.creatorId : null;
     const row = manager.getRepository(MarketEntity).create({
       id,
@@ -123,6 +125,7 @@ export class MarketsService implements OnModuleInit {
       subsidy,
       feeBps: this.config.marketFeeBps,
       creatorFeeShareBps: creatorId ? this.config.creatorFeeShareBps : 0,
+      ticksPerUnit,
       creatorId,
       funderUserId: creatorId,
     });

@@ -2,7 +2,7 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
-import { JobWorker } from '../lifecycle/job-worker';
+import { JobWorker, PAYOUT_JOB_LOCK } from '../lifecycle/job-worker';
 import { RoundSettlementService, SettlementOutcome } from './round-settlement.service';
 import { withRequestId } from '../common/request-context';
 
@@ -43,7 +43,7 @@ export class RoundSettlementQueue {
 }
 
 /** Runs on worker/all instances; the settlement itself is idempotent (see RoundSettlementService). */
-@Processor(ROUND_SETTLEMENT_QUEUE, { autorun: false, concurrency: 2 })
+@Processor(ROUND_SETTLEMENT_QUEUE, { autorun: false, concurrency: 2, ...PAYOUT_JOB_LOCK })
 export class RoundSettlementProcessor extends JobWorker {
   constructor(
     private readonly settlement: RoundSettlementService,

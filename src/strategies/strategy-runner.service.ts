@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ConcurrencyGate } from '../common/concurrency/concurrency-gate';
 import { DomainError } from '../common/errors/domain-error';
 import { OnDomainEvent } from '../common/events/on-domain-event.decorator';
 import { IdempotencyService } from '../common/idempotency/idempotency.service';
 import { formatUsdc, parseUsdc } from '../common/money/usdc';
+import { AppConfig } from '../config/app-config';
 import { parsePrice } from '../rounds/fairness/price';
 import { START_PRICE } from '../rounds/fairness/round-params';
 import type { RoundPositionDto, RoundSideBetDto, RoundSummaryDto } from '../rounds/rounds.dto';
@@ -47,13 +49,23 @@ interface LiveRound {
 export class StrategyRunner implements OnModuleInit {
   private readonly logger = new Logger('StrategyRunner');
   private readonly live = new Map<string, LiveRound>();
+  /**
+   * The runner's database work (a stake, a recorded round) at most a quarter of the pool at a time: a thousand
+   * strategies acting on one tick otherwise queue a thousand transactions on the pool, ahead of the engine's own
+   * tick (which then times out waiting for a connection) and of every request. Stakes beyond the gate fill a few
+   * ticks late (counted as slipped) instead.
+   */
+  private readonly gate: ConcurrencyGate;
 
   constructor(
     private readonly strategies: StrategiesService,
     private readonly rounds: RoundsService,
     private readonly idempotency: IdempotencyService,
     private readonly tickHooks: RoundTickHooks,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.gate = new ConcurrencyGate(Math.max(1, Math.floor(config.databasePoolSize / 4)));
+  }
 
   /** The engine waits (at most a tick) for the stakes of each tick before generating the next, so they fill at that tick. */
   onModuleInit(): void {
@@ -151,13 +163,15 @@ export class StrategyRunner implements OnModuleInit {
     if (live.halted) return;
     const actions = live.play.observe(tick, close);
     if (actions.length === 0) return;
-    // A stop that came from another instance: the database says so before any stake is placed.
-    if (!(await this.strategies.isRunning(live.strategy.id, live.strategy.sessionId))) {
-      live.halted = true;
-      for (const action of actions) live.play.declined(action);
-      return;
-    }
-    for (const action of actions) await this.execute(round, live, action, tick);
+    await this.gate.run(async () => {
+      // A stop that came from another instance: the database says so before any stake is placed.
+      if (!(await this.strategies.isRunning(live.strategy.id, live.strategy.sessionId))) {
+        live.halted = true;
+        for (const action of actions) live.play.declined(action);
+        return;
+      }
+      for (const action of actions) await this.execute(round, live, action, tick);
+    });
   }
 
   private async execute(round: LiveRound, live: LivePlay, action: StrategyAction, tick: number): Promise<void> {
@@ -214,7 +228,9 @@ export class StrategyRunner implements OnModuleInit {
     if (summary.status === 'VOIDED') return;
     const result = live.play.finish({ rugTick: summary.rugTick, finalClose: parsePrice(summary.price) });
     try {
-      await this.strategies.recordRound(live.strategy, { id: round.roundId, number: round.number }, result, { declined: live.declined, slipped: live.slipped }, live.refused ? 'refused' : undefined);
+      await this.gate.run(() =>
+        this.strategies.recordRound(live.strategy, { id: round.roundId, number: round.number }, result, { declined: live.declined, slipped: live.slipped }, live.refused ? 'refused' : undefined),
+      );
     } catch (error) {
       this.logger.error(`strategy ${live.strategy.id} round ${round.number}: recording the result failed: ${(error as Error).message}`);
     }

@@ -1,8 +1,18 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerRequest } from '@nestjs/throttler';
 import type { Request } from 'express';
+import { dependencyOutageOf } from '../common/errors/dependency-outage';
 import { TooManyRequests } from '../common/errors/domain-error';
 import { RATE_LIMIT_BUCKET, RateLimitBucket } from './rate-limit.decorators';
+
+/**
+ * Buckets that refuse (503) rather than let requests through uncounted while the counters' Redis is out: sign-in
+ * requests are what the limit protects against (nonce floods, magic-link emails to anyone). The per-user limit and
+ * refreshes go uncounted meanwhile, so reads that need only PostgreSQL keep working.
+ */
+const CLOSED_WITHOUT_REDIS: ReadonlySet<RateLimitBucket> = new Set(['sign-in']);
+/** At most one "counting without Redis" warning per this long. */
+const OPEN_WARNING_EVERY_MS = 10_000;
 
 /** What a client is told it sent too many of, per bucket. */
 const TOO_MANY: Record<RateLimitBucket, string> = {
@@ -20,6 +30,9 @@ const TOO_MANY: Record<RateLimitBucket, string> = {
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  private readonly outageLogger = new Logger('RateLimits');
+  private lastOpenWarningAt = 0;
+
   /** HTTP only: global guards also run on Socket.IO handlers, which the realtime gateway limits itself. */
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     return context.getType() !== 'http';
@@ -30,9 +43,20 @@ export class RateLimitGuard extends ThrottlerGuard {
     // Express matches routes case-insensitively, so `/API/v1/...` reaches the same handlers.
     if (!request.originalUrl.toLowerCase().startsWith('/api/')) return true;
     if (this.bucketOf(props.context) !== props.throttler.name) return true;
-    // Sign-in and refresh count per IP: a bearer token of a throwaway account must not buy a fresh bucket.
-    if (props.throttler.name !== 'default') return super.handleRequest({ ...props, getTracker: async (req) => `ip:${await super.getTracker(req)}` });
-    return super.handleRequest(props);
+    try {
+      // Sign-in and refresh count per IP: a bearer token of a throwaway account must not buy a fresh bucket.
+      if (props.throttler.name !== 'default') return await super.handleRequest({ ...props, getTracker: async (req) => `ip:${await super.getTracker(req)}` });
+      return await super.handleRequest(props);
+    } catch (error) {
+      const outage = dependencyOutageOf(error);
+      // A refused sign-in bucket answers 503 through the global filter.
+      if (!outage || CLOSED_WITHOUT_REDIS.has(props.throttler.name as RateLimitBucket)) throw error;
+      if (Date.now() - this.lastOpenWarningAt > OPEN_WARNING_EVERY_MS) {
+        this.lastOpenWarningAt = Date.now();
+        this.outageLogger.warn(`rate limit "${props.throttler.name}" not counted, ${outage.dependency} unavailable: ${outage.reason}`);
+      }
+      return true;
+    }
   }
 
   private bucketOf(context: ExecutionContext): RateLimitBucket {

@@ -1,5 +1,6 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type Redis from 'ioredis';
+import { assertRedisReady } from '../redis/redis-ready';
 
 // Fixed window per key, atomically in Redis so every instance shares the count.
 // KEYS: hits, block. ARGV: window ms, limit, block ms.
@@ -38,6 +39,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   ) {}
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+    // Down: refused at once (RateLimitGuard decides what an uncountable request gets), not after the command timeout.
+    assertRedisReady(this.redis);
     const base = `${this.keyPrefix}:throttle:${throttlerName}:${key}`;
     const [totalHits, windowMs, blocked, blockMs] = (await this.redis.eval(INCREMENT, 2, `${base}:hits`, `${base}:block`, ttl, limit, blockDuration)) as IncrementReply;
     return {

@@ -1,9 +1,12 @@
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { AnalyticsListener } from '../../src/analytics/analytics.listener';
+import { LeaderboardNamesCache } from '../../src/analytics/leaderboard-names.cache';
 import { LeaderboardService } from '../../src/analytics/leaderboard.service';
 import { PlayerStatsService } from '../../src/analytics/player-stats.service';
 import { ProfilesService } from '../../src/analytics/profiles.service';
 import { RoundStatisticsService } from '../../src/analytics/round-statistics.service';
+import { UsersService } from '../../src/auth/users.service';
 import { formatUsdc, parseUsdc } from '../../src/common/money/usdc';
 import { MarketStatsQueries } from '../../src/markets/market-stats.queries';
 import { MarketSettlementService } from '../../src/markets/market-settlement.service';
@@ -64,6 +67,7 @@ describe('Analytics: statistics, round statistics and leaderboards from the venu
           RoundStatsQueries,
           MarketStatsQueries,
           PerpStatsQueries,
+          LeaderboardNamesCache,
           ProfilesService,
           PlayerStatsService,
           RoundStatisticsService,
@@ -210,5 +214,68 @@ describe('Analytics: statistics, round statistics and leaderboards from the venu
     const volume = await leaderboards.read({ venue: 'all', metric: 'volume', period: 'day', limit: 1 }, undefined);
     expect(volume.entries).toHaveLength(1);
     expect(volume.me).toBeNull();
+  });
+
+  it('leaderboard names come from the Redis cache once warm (no PostgreSQL query); a profile change or a rename shows on the next read', async () => {
+    const [kim, leo] = [await givenUserWithBalance(medium, '100'), await givenUserWithBalance(medium, '100')];
+    await playRound(kim.id, leo.id);
+    await leaderboards.rebuild();
+    const profiles = medium.get(ProfilesService);
+    await profiles.update(kim.id, { displayName: `Kim ${kim.id.slice(0, 6)}`, public: true });
+    const query = { venue: 'rounds', metric: 'pnl', period: 'all', limit: 100 } as const;
+    const nameOf = async (userId: string) => (await leaderboards.read(query, undefined)).entries.find((entry) => entry.userId === userId)?.displayName;
+    const queries = jest.spyOn(PostgresQueryRunner.prototype, 'query');
+    const queriesDuring = async <T>(work: () => Promise<T>): Promise<{ result: T; count: number }> => {
+      queries.mockClear();
+      const result = await work();
+      return { result, count: queries.mock.calls.length };
+    };
+    try {
+      const cold = await queriesDuring(() => leaderboards.read(query, leo.id));
+      expect(cold.count).toBeGreaterThanOrEqual(1);
+      const warm = await queriesDuring(() => leaderboards.read(query, leo.id));
+      expect(warm.count).toBe(0);
+      expect(warm.result).toEqual(cold.result);
+      expect(warm.result.entries.find((entry) => entry.userId === kim.id)?.displayName).toBe(`Kim ${kim.id.slice(0, 6)}`);
+      expect(warm.result.me).toMatchObject({ userId: leo.id, displayName: null });
+
+      // A new display name shows at once, and is served from the cache again after that read.
+      await profiles.update(kim.id, { displayName: `Kimberly ${kim.id.slice(0, 6)}` });
+      expect(await nameOf(kim.id)).toBe(`Kimberly ${kim.id.slice(0, 6)}`);
+      expect((await queriesDuring(() => nameOf(kim.id))).count).toBe(0);
+
+      // Going public without a display name shows the username; a rename (UsersService, another module) reaches
+      // the cache through the user.renamed event.
+      await profiles.update(leo.id, { public: true });
+      expect(await nameOf(leo.id)).toBe((await profiles.mine(leo.id)).displayName);
+      const renamed = `leo_${leo.id.slice(0, 8)}`;
+      await medium.get(UsersService).rename(leo.id, renamed);
+      await listener.idle();
+      expect(await nameOf(leo.id)).toBe(renamed);
+
+      // Going private hides the player by the next read.
+      await profiles.update(kim.id, { public: false });
+      const after = await leaderboards.read(query, undefined);
+      expect(after.entries.find((entry) => entry.userId === kim.id)).toBeUndefined();
+      expect(after.entries.find((entry) => entry.userId === null)).toBeDefined();
+    } finally {
+      queries.mockRestore();
+    }
+  });
+
+  it('a names fill that read PostgreSQL before an invalidation does not write the old name back', async () => {
+    const cache = medium.get(LeaderboardNamesCache);
+    const userId = '00000000-0000-4000-8000-0000000000aa';
+    const stale = await cache.publicNames([userId], async (missing) => {
+      // The profile changes (and its field is forgotten) while this read is loading the old name.
+      await cache.forget(...missing);
+      return new Map([[userId, 'old name']]);
+    });
+    expect(stale.get(userId)).toBe('old name');
+    const load = jest.fn(async () => new Map([[userId, 'new name']]));
+    expect((await cache.publicNames([userId], load)).get(userId)).toBe('new name');
+    expect((await cache.publicNames([userId], load)).get(userId)).toBe('new name');
+    expect(load).toHaveBeenCalledTimes(1);
+    await cache.forget(userId);
   });
 });

@@ -177,7 +177,7 @@ function command(userId: string, { type, payload }: { type: string; payload: obj
 }
 
 function placePayload(outcome: number, side: 'buy' | 'sell', priceTick: number, shares: string, timeInForce: 'GTC' | 'IOC' = 'GTC'): object {
-  return { outcome, side, priceTick, shares, timeInForce, expiresAt: null, postOnly: false, stp: null };
+  return { outcome, side, price: (priceTick / 100).toFixed(2), shares, timeInForce, expiresAt: null, postOnly: false, stp: null };
 }
 
 function marketView(market: { outstandingShares: bigint[]; volume: bigint; platformFees: bigint; creatorFees: bigint; tradeCount: number; status: string }) {

@@ -11,6 +11,7 @@ export interface MarketBody {
   closesAt: string;
   subsidy: string;
   initialProbabilities?: string[];
+  tickSize?: string;
 }
 
 let created = 0;

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { dependencyOutageMessage, dependencyOutageOf } from '../errors/dependency-outage';
 import { DomainError } from '../errors/domain-error';
 import { ErrorBody } from './error-body';
 import { requestIdOf } from './request-id.middleware';
@@ -39,6 +40,9 @@ export function errorAnswerOf(exception: unknown): ErrorAnswer | undefined {
   }
   if (exception instanceof HttpException) return fromHttpException(exception);
   if (isBodyParserError(exception)) return { statusCode: exception.status, error: REASON_PHRASES[exception.status] ?? 'BadRequest', message: exception.message };
+  const outage = dependencyOutageOf(exception);
+  // Not a bug: Redis or PostgreSQL is out (or cut this request's connection); a retry later succeeds.
+  if (outage) return { statusCode: 503, error: 'ServiceUnavailable', message: dependencyOutageMessage(outage), details: { dependency: outage.dependency, retryable: true } };
   return undefined;
 }
 
@@ -57,6 +61,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const requestId = requestIdOf(request);
 
     let body = errorAnswerOf(exception);
+    const outage = body?.statusCode === 503 ? dependencyOutageOf(exception) : undefined;
+    if (outage) {
+      this.logger.warn({ message: `${outage.dependency} unavailable: ${outage.reason}`, requestId, method: request.method, path: request.originalUrl, dependency: outage.dependency });
+    }
     if (!body) {
       this.logger.error({ requestId, method: request.method, path: request.originalUrl, err: exception }, (exception as Error)?.stack);
       body = { statusCode: 500, error: 'InternalServerError', message: 'Internal server error' };

@@ -3,6 +3,7 @@ import { Cron, CronExpression } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
+import { dependencyOutageOf } from '../errors/dependency-outage';
 import { IdempotencyKeyInFlight, IdempotencyKeyMismatch } from '../errors/domain-error';
 import { errorAnswerOf } from '../http/all-exceptions.filter';
 import { runInCommandUnit } from '../transactions/command-transaction';
@@ -52,7 +53,11 @@ export class IdempotencyService implements KeyStore {
       } catch (error) {
         // Another request answered the key while this one validated its input: replay that answer.
         if (error instanceof KeyAnsweredMeanwhile) continue;
-        await command.fail(storableClientError(error)).catch((failure: Error) => this.logger.error(`rolling back a keyed request failed: ${failure.message}`));
+        await command.fail(storableClientError(error)).catch((failure: Error) => {
+          // A connection cut under the request also fails its rollback (PostgreSQL rolls back by itself): not a bug.
+          if (dependencyOutageOf(failure)) this.logger.warn(`rolling back a keyed request failed, its connection is gone: ${failure.message}`);
+          else this.logger.error(`rolling back a keyed request failed: ${failure.message}`);
+        });
         throw error;
       }
       const status = statusOf();

@@ -26,7 +26,8 @@ export interface Fingerprinted<Value> {
 export interface PlaceOrderPayload extends Fingerprint {
   outcome: OutcomeRef;
   side: 'buy' | 'sell';
-  priceTick: number;
+  /** As the request wrote it ("0.42"): checked against the market's own tick on the shard. */
+  price: string;
   /** Share units (decimal string of a bigint). */
   shares: string;
   timeInForce: 'GTC' | 'GTD' | 'IOC' | 'FOK';

@@ -3,10 +3,6 @@ import type { OrderSnapshot } from '../book';
 import type { OrderDto } from '../market-order.dto';
 import { tickPrice } from '../order-effects';
 
-/** Every market's tick is 0.01 for now: prices are whole ticks of 1/100, from 0.01 to 0.99. */
-export const MARKET_TICKS_PER_UNIT = 100;
-/** Order sizes are whole lots of this many share units (0.0001 share), so a book fill's cash is exact. */
-export const LOT_UNITS = BigInt(MARKET_TICKS_PER_UNIT);
 export const UNIT_SCALE = 1_000_000n;
 
 /** A `market_orders` row as node-postgres returns it. */

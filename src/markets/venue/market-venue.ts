@@ -19,6 +19,7 @@ import { MarketRepository, PositionRow, poolOf } from '../market.repository';
 import { MarketEvent, MarketTradedEvent } from '../markets.events';
 import { buyHold, ledgerMovements, OrderCommandEffects, orderCommandEffects, RestingOrderState, tickPrice } from '../order-effects';
 import { positionOfRow } from '../market-positions';
+import { assertWholeLots, lotUnitsOf, parsePriceTick } from '../market-tick';
 import {
   type BuyPayload,
   type CancelOrderPayload,
@@ -29,7 +30,7 @@ import {
   type PlaceOrderPayload,
   type SellPayload,
 } from './market-commands';
-import { LOT_UNITS, MARKET_TICKS_PER_UNIT, ORDER_COLUMNS, OrderRow, orderDto, remainingOf, snapshotOf, UNIT_SCALE } from './market-order-rows';
+import { ORDER_COLUMNS, OrderRow, orderDto, remainingOf, snapshotOf, UNIT_SCALE } from './market-order-rows';
 
 /** An open order as the shard keeps it (the fields the book's effects and the sell check need). */
 export interface RestingOrder extends RestingOrderState {
@@ -330,7 +331,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     }
     const outcomes: CommandOutcome[] = [];
     const postings: Posting[] = [];
-    const placed: { index: number; command: EngineCommand; id: string; outcome: number; payload: PlaceOrderPayload; shares: bigint; hold: bigint }[] = [];
+    const placed: { index: number; command: EngineCommand; id: string; outcome: number; priceTick: number; payload: PlaceOrderPayload; shares: bigint; hold: bigint }[] = [];
     const cancelled: { index: number; command: EngineCommand; resting: RestingOrder }[] = [];
     const levels: BookLevelRef[] = [];
     const now = Date.now();
@@ -347,7 +348,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
           orders: new Map([[resting.id, resting]]),
           creatorId: null,
           creatorShareBps: 0,
-          ticksPerUnit: MARKET_TICKS_PER_UNIT,
+          ticksPerUnit: market.ticksPerUnit,
         });
         if (effects.movements.length > 0) {
           postings.push({ kind: 'market.order.cancel', reference: `market:${market.id}`, movements: ledgerMovements(effects, poolOf(market.id), SystemAccount.fees) });
@@ -362,14 +363,18 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       const payload = command.payload as PlaceOrderPayload;
       if (payload.timeInForce !== 'GTC' && payload.timeInForce !== 'GTD') break;
       let outcome: number;
+      let priceTick: number;
+      const shares = BigInt(payload.shares);
       try {
         assertTradable(market, new Date(now));
         outcome = resolveOutcome(state.labels, payload.outcome);
+        priceTick = parsePriceTick(payload.price, market.ticksPerUnit);
+        assertWholeLots(shares, market.ticksPerUnit);
       } catch {
+        // Refused: on its own, below.
         break;
       }
-      const shares = BigInt(payload.shares);
-      if (this.wouldTake(state, outcome, payload.side, payload.priceTick)) break;
+      if (this.wouldTake(state, outcome, payload.side, priceTick)) break;
       if (payload.side === 'sell') {
         const offered = this.offered(state, userId, outcome);
         if (shares > (held.get(userId)?.shares[outcome] ?? 0n) - offered) break;
@@ -382,7 +387,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
           id,
           owner: userId,
           side: payload.side,
-          price: payload.priceTick,
+          price: priceTick,
           shares,
           timeInForce: payload.timeInForce,
           expiresAt: payload.expiresAt ?? undefined,
@@ -396,21 +401,21 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       }
       state.dirty = true;
       if (result.fills.length > 0 || result.removed.length > 0 || result.order?.status !== 'open') throw new Error(`restAll: order ${id} traded although it did not cross`);
-      const hold = payload.side === 'buy' ? buyHold(shares, payload.priceTick, MARKET_TICKS_PER_UNIT, Math.max(market.feeBps, this.config.makerFeeBps)) : 0n;
+      const hold = payload.side === 'buy' ? buyHold(shares, priceTick, market.ticksPerUnit, Math.max(market.feeBps, this.config.makerFeeBps)) : 0n;
       if (hold > 0n) postings.push(Postings.hold({ userId }, hold, { kind: 'market.order.hold', reference: `market-order:${id}` }));
       state.orders.set(id, {
         id,
         userId,
         outcome,
         side: payload.side,
-        priceTick: payload.priceTick,
+        priceTick,
         shares,
         filledShares: 0n,
         lockedAmount: hold,
         expiresAt: payload.expiresAt,
       });
-      placed.push({ index, command, id, outcome, payload, shares, hold });
-      levels.push({ outcome, side: payload.side, tick: payload.priceTick });
+      placed.push({ index, command, id, outcome, priceTick, payload, shares, hold });
+      levels.push({ outcome, side: payload.side, tick: priceTick });
       outcomes.push({ ok: true, result: undefined });
     }
     if (outcomes.length === 0) return outcomes;
@@ -432,12 +437,12 @@ export class MarketVenue implements VenueShard<MarketShardState> {
              RETURNING ${ORDER_COLUMNS}`,
             [
               market.id,
-              MARKET_TICKS_PER_UNIT,
+              market.ticksPerUnit,
               placed.map((one) => one.id),
               placed.map((one) => one.command.userId),
               placed.map((one) => one.outcome),
               placed.map((one) => one.payload.side),
-              placed.map((one) => one.payload.priceTick),
+              placed.map((one) => one.priceTick),
               placed.map((one) => one.shares.toString()),
               placed.map((one) => one.payload.timeInForce),
               placed.map((one) => one.payload.postOnly),
@@ -451,7 +456,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       cancelled.map(({ resting }) => [resting.id, { filledShares: resting.filledShares, status: 'cancelled' as const, cancelReason: 'user' as const, lockedAmount: 0n }]),
     );
     const cancelledDtos = await this.writeOrderUpdates(manager, { orderUpdates: updates } as OrderCommandEffects);
-    await this.publishLevels(manager, market.id, levels);
+    await this.publishLevels(manager, market.id, market.ticksPerUnit, levels);
 
     for (const { index, command, id } of placed) {
       const dto = orderDto(byId.get(id)!);
@@ -470,14 +475,15 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   /** Whether a GTC order at `priceTick` would take from the book or a lot from the pool right now. */
   private wouldTake(state: MarketShardState, outcome: number, side: 'buy' | 'sell', priceTick: number): boolean {
     const book = state.books[outcome];
+    const lot = lotUnitsOf(state.market.ticksPerUnit);
     if (side === 'buy') {
       const ask = book.bestAsk();
       if (ask !== undefined && ask <= priceTick) return true;
-      return state.pool.outcome(outcome).sharesToBuyUntil(priceTick, 0n) >= LOT_UNITS;
+      return state.pool.outcome(outcome).sharesToBuyUntil(priceTick, 0n) >= lot;
     }
     const bid = book.bestBid();
     if (bid !== undefined && bid >= priceTick) return true;
-    return state.pool.outcome(outcome).sharesToSellUntil(priceTick, 0n) >= LOT_UNITS;
+    return state.pool.outcome(outcome).sharesToSellUntil(priceTick, 0n) >= lot;
   }
 
   /** Shares a user offers in open sell orders are theirs but not theirs to sell to the pool (applyFill checked the holding itself). */
@@ -519,9 +525,9 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   private async loadWith(manager: EntityManager, market: MarketEntity): Promise<MarketShardState> {
     const labels = await MarketRepository.labels(manager, market.id);
     const rows = (await manager.query(`SELECT ${ORDER_COLUMNS} FROM market_orders WHERE market_id = $1 AND status = 'open' ORDER BY seq`, [market.id])) as OrderRow[];
-    const pool = new LmsrMarketPool(lmsrStateOf(market), MARKET_TICKS_PER_UNIT);
+    const pool = new LmsrMarketPool(lmsrStateOf(market), market.ticksPerUnit);
     const gates = labels.map((_, index) => new GatedPool(pool.outcome(index)));
-    const books = gates.map((gate) => new OrderBook({ ticksPerUnit: MARKET_TICKS_PER_UNIT, takerFeeBps: market.feeBps, makerFeeBps: this.config.makerFeeBps }, gate));
+    const books = gates.map((gate) => new OrderBook({ ticksPerUnit: market.ticksPerUnit, takerFeeBps: market.feeBps, makerFeeBps: this.config.makerFeeBps }, gate));
     const orders = new Map<string, RestingOrder>();
     // The open orders placed again in time priority with the pool held back (resting orders never trade with the
     // pool by themselves, even if another outcome's trade moved its price past them), then the pool let in.
@@ -571,8 +577,11 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   private async place(manager: EntityManager, state: MarketShardState, userId: string, payload: PlaceOrderPayload): Promise<PlacedOrderDto> {
     const { market } = state;
     assertTradable(market);
-    const outcome = resolveOutcome(state.labels, payload.outcome);
+    // Prices and sizes are checked against this market's tick (fixed at creation).
+    const priceTick = parsePriceTick(payload.price, market.ticksPerUnit);
     const shares = BigInt(payload.shares);
+    assertWholeLots(shares, market.ticksPerUnit);
+    const outcome = resolveOutcome(state.labels, payload.outcome);
     const now = Date.now();
     if (payload.side === 'sell') {
       const held = (await this.positionOf(manager, state, userId)).shares[outcome];
@@ -587,14 +596,14 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       }
     }
     const id = randomUUID();
-    const hold = payload.side === 'buy' ? buyHold(shares, payload.priceTick, MARKET_TICKS_PER_UNIT, Math.max(market.feeBps, this.config.makerFeeBps)) : 0n;
+    const hold = payload.side === 'buy' ? buyHold(shares, priceTick, market.ticksPerUnit, Math.max(market.feeBps, this.config.makerFeeBps)) : 0n;
     const book = state.books[outcome];
     // The book either refuses having changed nothing (post-only, FOK) or changes itself and the pool.
     const result = book.place({
       id,
       owner: userId,
       side: payload.side,
-      price: payload.priceTick,
+      price: priceTick,
       shares,
       timeInForce: payload.timeInForce,
       expiresAt: payload.expiresAt ?? undefined,
@@ -612,7 +621,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       orders: state.orders,
       creatorId: market.creatorId,
       creatorShareBps: market.creatorFeeShareBps,
-      ticksPerUnit: MARKET_TICKS_PER_UNIT,
+      ticksPerUnit: market.ticksPerUnit,
     });
     const [row] = (await manager.query(
       `INSERT INTO market_orders (id, market_id, user_id, outcome, side, price_tick, ticks_per_unit, shares, filled_shares, status, cancel_reason,
@@ -624,8 +633,8 @@ export class MarketVenue implements VenueShard<MarketShardState> {
         userId,
         outcome,
         payload.side,
-        payload.priceTick,
-        MARKET_TICKS_PER_UNIT,
+        priceTick,
+        market.ticksPerUnit,
         shares.toString(),
         order.filledShares.toString(),
         order.status,
@@ -644,9 +653,9 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     const levels: BookLevelRef[] = [
       ...result.fills.filter((fill) => fill.liquidity === 'maker').map((fill) => ({ outcome, side: fill.side, tick: fill.price })),
       ...result.removed.map((removed) => ({ outcome, side: removed.side, tick: removed.price })),
-      ...(rests ? [{ outcome, side: payload.side, tick: payload.priceTick }] : []),
+      ...(rests ? [{ outcome, side: payload.side, tick: priceTick }] : []),
     ];
-    await this.publishLevels(manager, market.id, levels);
+    await this.publishLevels(manager, market.id, market.ticksPerUnit, levels);
     const dto = orderDto(row);
     this.events.afterCommit(manager, { name: 'order.updated', payload: { userId, order: { kind: 'market-order', ...dto } } });
     const fills: OrderFillDto[] = effects.fillRecords
@@ -713,7 +722,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       const resting = state.orders.get(String(snapshot.id))!;
       return { snapshot, outcome: resting.outcome, resting };
     });
-    const updated = await this.writeRemoved(manager, state.marketId, removed, status);
+    const updated = await this.writeRemoved(manager, state.marketId, state.market.ticksPerUnit, removed, status);
     for (const { snapshot } of removed) state.orders.delete(String(snapshot.id));
     return updated;
   }
@@ -724,9 +733,11 @@ export class MarketVenue implements VenueShard<MarketShardState> {
    */
   async cancelAllOfMarketLocked(manager: EntityManager, marketId: string): Promise<number> {
     const rows = (await manager.query(`SELECT ${ORDER_COLUMNS} FROM market_orders WHERE market_id = $1 AND status = 'open' ORDER BY seq`, [marketId])) as OrderRow[];
+    if (rows.length === 0) return 0;
     await this.writeRemoved(
       manager,
       marketId,
+      rows[0].ticks_per_unit,
       rows.map((row) => ({ snapshot: { ...snapshotOf(row), status: 'cancelled', reason: 'closed' }, outcome: row.outcome, resting: restingOf(row) })),
       'cancelled',
     );
@@ -734,7 +745,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   }
 
   /** Takes resting orders off the book without filling them: rows updated, buy holds released, owners told. */
-  private async writeRemoved(manager: EntityManager, marketId: string, removed: RemovedOrder[], status: 'cancelled' | 'expired'): Promise<OrderDto[]> {
+  private async writeRemoved(manager: EntityManager, marketId: string, ticksPerUnit: number, removed: RemovedOrder[], status: 'cancelled' | 'expired'): Promise<OrderDto[]> {
     if (removed.length === 0) return [];
     const effects = orderCommandEffects({
       fills: [],
@@ -742,7 +753,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       orders: new Map(removed.map(({ snapshot, resting }) => [String(snapshot.id), resting])),
       creatorId: null,
       creatorShareBps: 0,
-      ticksPerUnit: MARKET_TICKS_PER_UNIT,
+      ticksPerUnit,
     });
     if (effects.movements.length > 0) {
       await this.ledger.post(manager, {
@@ -755,6 +766,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     await this.publishLevels(
       manager,
       marketId,
+      ticksPerUnit,
       removed.map(({ snapshot, outcome }) => ({ outcome, side: snapshot.side, tick: snapshot.price })),
     );
     return updated;
@@ -1099,7 +1111,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
    * broadcast after commit as `book:update` (the sequence row is updated in the shard's batch, or under the market's
    * lock, so deltas of one book are numbered in commit order).
    */
-  private async publishLevels(manager: EntityManager, marketId: string, touched: BookLevelRef[]): Promise<void> {
+  private async publishLevels(manager: EntityManager, marketId: string, ticksPerUnit: number, touched: BookLevelRef[]): Promise<void> {
     const byKey = new Map<string, BookLevelRef>();
     for (const ref of touched) byKey.set(`${ref.outcome}/${ref.side}/${ref.tick}`, ref);
     if (byKey.size === 0) return;
@@ -1130,7 +1142,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
         outcome: total.outcome,
         sequence,
         side: total.side,
-        price: tickPrice(total.tick, MARKET_TICKS_PER_UNIT),
+        price: tickPrice(total.tick, ticksPerUnit),
         shares: formatUnits(BigInt(total.shares)),
         orders: total.orders,
       };
