@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { positionPayout, sideBetPayout } from '../src/rounds/fairness/payouts';
 import { verifyRound } from '../src/rounds/fairness/round-verifier';
+import { RoundsService } from '../src/rounds/rounds.service';
+import { recomputePath } from '../src/strategies/core/backtest';
 import { balancesOf, createAdmin, createFundedUser, reconcile } from './support/ledger';
 import { currentRound, FAST_ROUNDS, post, potBalance, priceUnits, resetRoundsVenue, RoundBody, usdc, waitFor, waitForRound, waitForStatus } from './support/rounds';
 import { RunningApp, startTestApp, testConfig } from './support/test-app';
@@ -215,6 +217,12 @@ describe('Rounds: a full round at a fast tick (e2e)', () => {
     expect(outcome.ok).toBe(true);
     const tampered = { ...verify.body, candles: verify.body.candles.map((c: { tick: number; close: string }, i: number) => (i === 0 ? { ...c, close: '9.99999999' } : c)) };
     expect(verifyRound(tampered).ok).toBe(false);
+
+    // The settlement stored the path's closes for backtests: the published candles, and what the seed regenerates.
+    const [replayable] = await running.app.get(RoundsService).replayable({ fromNumber: settled.number, toNumber: settled.number, limit: 1 });
+    expect(replayable.id).toBe(roundId);
+    expect([...replayable.closes!].map((close) => BigInt(close))).toEqual(settled.candles.map((candle) => priceUnits(candle.close)));
+    expect(replayable.closes).toEqual(recomputePath(replayable).closes);
 
     // The same story arrived over Socket.IO.
     await eventually(() => expect(balanceUpdates.at(-1)?.available).toBe(formatUsdc(expectedAlice)));

@@ -85,6 +85,62 @@ export class VenuesStatsDto {
   perps!: VenueStatsDto;
 }
 
+export class CreatorShareHoldingsDto {
+  @ApiProperty({ example: 2, description: 'Creators whose shares you hold now' })
+  creators!: number;
+
+  @ApiProperty({ example: 7, description: 'Shares held now (a creator\'s own share 1 included)' })
+  shares!: number;
+
+  @ApiProperty({ example: '3.150000', description: 'Average cost of the bought shares still held (what their buys paid, fees included)' })
+  costBasis!: string;
+
+  @ApiProperty({ example: '3.400000', description: 'What selling the bought shares now would pay after fees, at the current curve price (as `GET /me/creator-shares` values them)' })
+  marketValue!: string;
+
+  @ApiProperty({ example: '0.250000', description: 'marketValue − costBasis' })
+  unrealisedPnl!: string;
+}
+
+/**
+ * Creator-share trading in the period and holdings now, from the creator share trade history and dividend payments
+ * (the ledger-backed rows). Average-cost accounting per creator; not part of `overall` (share holdings are not closed trades).
+ */
+export class CreatorShareStatsDto {
+  @ApiProperty({ example: 3 })
+  buys!: number;
+
+  @ApiProperty({ example: 1 })
+  sells!: number;
+
+  @ApiProperty({ example: 9 })
+  sharesBought!: number;
+
+  @ApiProperty({ example: 2 })
+  sharesSold!: number;
+
+  @ApiProperty({ example: '4.100000', description: 'Paid for the period\'s buys, fees included' })
+  spent!: string;
+
+  @ApiProperty({ example: '0.900000', description: 'Received for the period\'s sells, after fees' })
+  received!: string;
+
+  @ApiProperty({ example: '0.500000', description: 'Creator and platform fees of the period\'s buys and sells' })
+  fees!: string;
+
+  @ApiProperty({ example: '0.120000', description: 'Dividends paid to you in the period' })
+  dividendsReceived!: string;
+
+  @ApiProperty({ example: '-0.050000', description: 'The period\'s sells: proceeds less the average cost of the shares sold' })
+  realisedPnl!: string;
+
+  @ApiProperty({ example: '0.0000', nullable: true, type: String, description: 'Sells of the period that realised a gain over sells, 4 decimals; null without sells' })
+  winRate!: string | null;
+
+  @ApiProperty({ type: CreatorShareHoldingsDto, description: 'Now, whatever the period' })
+  holdings!: CreatorShareHoldingsDto;
+}
+
 export class PlayerStatsDto {
   @ApiProperty({ example: USER_ID })
   userId!: string;
@@ -103,6 +159,9 @@ export class PlayerStatsDto {
 
   @ApiProperty({ type: VenuesStatsDto })
   venues!: VenuesStatsDto;
+
+  @ApiProperty({ type: CreatorShareStatsDto })
+  creatorShares!: CreatorShareStatsDto;
 }
 
 // ---- leaderboards ---------------------------------------------------------------------------------

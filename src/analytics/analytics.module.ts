@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { CreatorsModule } from '../creators/creators.module';
 import { MarketsModule } from '../markets/markets.module';
 import { RoundsModule } from '../rounds/rounds.module';
 import { TradesModule } from '../trades/trades.module';
@@ -17,11 +18,11 @@ import { StatsController } from './stats.controller';
 
 /**
  * Statistics and leaderboards. Reads each venue only through the read-only queries it exports
- * (RoundStatsQueries, MarketStatsQueries, PerpStatsQueries); owns player profiles, the materialised round
+ * (RoundStatsQueries, MarketStatsQueries, PerpStatsQueries, CreatorStatsQueries); owns player profiles, the materialised round
  * statistics and the Redis leaderboards.
  */
 @Module({
-  imports: [AuthModule, RoundsModule, MarketsModule, TradesModule, BullModule.registerQueue({ name: ANALYTICS_QUEUE })],
+  imports: [AuthModule, RoundsModule, MarketsModule, TradesModule, CreatorsModule, BullModule.registerQueue({ name: ANALYTICS_QUEUE })],
   controllers: [RoundStatsController, StatsController, LeaderboardsController, AnalyticsAdminController],
   providers: [LeaderboardNamesCache, ProfilesService, PlayerStatsService, RoundStatisticsService, LeaderboardService, AnalyticsListener, AnalyticsJobs, AnalyticsProcessor, AnalyticsCron],
   exports: [PlayerStatsService, LeaderboardService],

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { VenueTradeSummary } from '../common/stats/venue-stats';
 import { formatUsdc } from '../common/money/usdc';
+import { CreatorStatsQueries } from '../creators/creator-stats.queries';
 import { MarketStatsQueries } from '../markets/market-stats.queries';
 import { RoundStatsQueries } from '../rounds/round-stats.queries';
 import { PerpStatsQueries } from '../trades/perp-stats.queries';
-import type { PlayerStatsDto, VenueStatsDto } from './analytics.dto';
+import type { CreatorShareStatsDto, PlayerStatsDto, VenueStatsDto } from './analytics.dto';
+import { accountShareTrades } from './creator-share-accounting';
 import { ProfilesService } from './profiles.service';
 import { averageTradeSize, combineSummaries, periodStart, StatsPeriod, winRate } from './stats-math';
 
@@ -34,6 +36,7 @@ export class PlayerStatsService {
     private readonly rounds: RoundStatsQueries,
     private readonly markets: MarketStatsQueries,
     private readonly perps: PerpStatsQueries,
+    private readonly creatorShares: CreatorStatsQueries,
     private readonly profiles: ProfilesService,
   ) {}
 
@@ -48,10 +51,11 @@ export class PlayerStatsService {
 
   private async statsOf(profile: { userId: string; displayName: string | null }, period: StatsPeriod): Promise<PlayerStatsDto> {
     const since = periodStart(period, new Date());
-    const [rounds, markets, perps] = await Promise.all([
+    const [rounds, markets, perps, creatorShares] = await Promise.all([
       this.rounds.playerSummary(profile.userId, since),
       this.markets.playerSummary(profile.userId, since),
       this.perps.playerSummary(profile.userId, since),
+      this.creatorShareStats(profile.userId, since),
     ]);
     return {
       userId: profile.userId,
@@ -60,6 +64,44 @@ export class PlayerStatsService {
       since: since?.toISOString() ?? null,
       overall: toVenueStats(combineSummaries([rounds, markets, perps])),
       venues: { rounds: toVenueStats(rounds), markets: toVenueStats(markets), perps: toVenueStats(perps) },
+      creatorShares,
+    };
+  }
+
+  /** Trading of the period from the whole trade history (average cost needs every buy), holdings valued now. */
+  private async creatorShareStats(userId: string, since: Date | null): Promise<CreatorShareStatsDto> {
+    const [trades, holdings, dividends] = await Promise.all([
+      this.creatorShares.tradesOf(userId),
+      this.creatorShares.holdingsOf(userId),
+      this.creatorShares.dividendsReceived(userId, since),
+    ]);
+    const account = accountShareTrades(trades, since);
+    let costBasis = 0n;
+    let marketValue = 0n;
+    let shares = 0n;
+    for (const holding of holdings) {
+      shares += holding.shares;
+      marketValue += holding.marketValue;
+      costBasis += account.pools.get(holding.creatorId)?.cost ?? 0n;
+    }
+    return {
+      buys: account.buys,
+      sells: account.sells,
+      sharesBought: Number(account.sharesBought),
+      sharesSold: Number(account.sharesSold),
+      spent: formatUsdc(account.spent),
+      received: formatUsdc(account.received),
+      fees: formatUsdc(account.fees),
+      dividendsReceived: formatUsdc(dividends),
+      realisedPnl: formatUsdc(account.realisedPnl),
+      winRate: winRate(account.winningSells, account.sells),
+      holdings: {
+        creators: holdings.length,
+        shares: Number(shares),
+        costBasis: formatUsdc(costBasis),
+        marketValue: formatUsdc(marketValue),
+        unrealisedPnl: formatUsdc(marketValue - costBasis),
+      },
     };
   }
 }

@@ -4,6 +4,7 @@ import { ChainSettings, readChainSettings } from './chain-config';
 import { CreatorSettings, readCreatorSettings } from './creator-config';
 import { NotificationSettings, readNotificationSettings } from './notification-config';
 import { AnalyticsSettings, readAnalyticsSettings } from './analytics-config';
+import { readStrategySettings, StrategySettings } from './strategy-config';
 import { ConfigError, Env, EnvReader } from './env-parsers';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
@@ -152,6 +153,8 @@ export class AppConfig {
   readonly notifications!: NotificationSettings;
   /** Statistics and leaderboards (src/config/analytics-config.ts). */
   readonly analytics!: AnalyticsSettings;
+  /** Strategy backtests (src/config/strategy-config.ts). */
+  readonly strategies!: StrategySettings;
   // Price feed (src/trades/feed)
   /** Where perp prices come from: the seeded simulator (no network) or Backpack's public bookTicker stream. */
   readonly priceFeed!: PriceFeedKind;
@@ -284,6 +287,7 @@ export class AppConfig {
       creators: readCreatorSettings(read),
       notifications: readNotificationSettings(read),
       analytics: readAnalyticsSettings(read),
+      strategies: readStrategySettings(read),
       // Price feed
       priceFeed: read.oneOf('PRICE_FEED', PRICE_FEEDS, 'simulator'),
       priceFeedEnabled: read.boolean('PRICE_FEED_ENABLED', true),

@@ -13,6 +13,7 @@ import { CreatorSharesService } from './creator-shares.service';
 import { CreatorsAdminController } from './creators.admin.controller';
 import { CreatorsController, DividendsController, MyCreatorSharesController } from './creators.controller';
 import { CreatorsRealtime } from './creators.realtime';
+import { CreatorStatsQueries } from './creator-stats.queries';
 import { DIVIDENDS_QUEUE, DividendJobs } from './dividend-jobs';
 import { DividendsCron, DividendsProcessor } from './dividends.processor';
 
@@ -23,6 +24,7 @@ import { DividendsCron, DividendsProcessor } from './dividends.processor';
   providers: [
     CreatorSharesService,
     CreatorQueriesService,
+    CreatorStatsQueries,
     CreatorDividendsService,
     DividendJobs,
     DividendsProcessor,
@@ -31,6 +33,6 @@ import { DividendsCron, DividendsProcessor } from './dividends.processor';
     CreatorRolesListener,
     CreatorReservesReconciliation,
   ],
-  exports: [CreatorSharesService, CreatorQueriesService],
+  exports: [CreatorSharesService, CreatorQueriesService, CreatorStatsQueries],
 })
 export class CreatorsModule {}

@@ -13,6 +13,7 @@ export const QUEUE_DEADLINE_SECONDS: Readonly<Record<string, number>> = {
   'chain-settlement': 600,
   'ledger-reconciliation': 1200,
   dividends: 3600,
+  backtests: 300,
 };
 
 /** A queue not named above. */

@@ -30,6 +30,7 @@ export const RealtimeEvent = {
   CreatorTrade: 'creator:trade',
   CreatorUpdate: 'creator:update',
   StrategyUpdate: 'strategy:update',
+  BacktestProgress: 'backtest:progress',
 } as const;
 export type RealtimeEventName = (typeof RealtimeEvent)[keyof typeof RealtimeEvent];
 
@@ -161,6 +162,11 @@ export class RealtimePublisher {
   /** A strategy of the user started, played a round or stopped (the REST object). */
   strategyUpdate(userId: string, strategy: object): void {
     this.toChannels([rooms.user(userId)], RealtimeEvent.StrategyUpdate, strategy);
+  }
+
+  /** A queued backtest of the user replayed another page of rounds, completed or failed. */
+  backtestProgress(userId: string, progress: object): void {
+    this.toChannels([rooms.user(userId)], RealtimeEvent.BacktestProgress, progress);
   }
 
   /** To every connected socket, anonymous ones included, on every instance. */

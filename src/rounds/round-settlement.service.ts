@@ -9,6 +9,7 @@ import { positionPayout, sideBetPayout, sideBetStatus } from './fairness/payouts
 import { toPositionDto, toRoundSummary, toSideBetDto } from './round.mapper';
 import { RoundPositionEntity } from './round-position.entity';
 import { RoundSideBetEntity } from './round-side-bet.entity';
+import { STORE_ROUND_CLOSES_SQL } from './round-closes';
 import { RoundEntity } from './round.entity';
 import { RoundEvent } from './rounds.events';
 
@@ -119,6 +120,8 @@ export class RoundSettlementService {
     round.settledAt = now;
     if (!voided) round.status = 'SETTLED';
     await manager.update(RoundEntity, { id: round.id }, { settledAt: now, status: round.status });
+    // The path's closes in one column, for backtests (the same bytes the seed regenerates; see round-closes.ts).
+    if (!voided) await manager.query(STORE_ROUND_CLOSES_SQL, [round.id]);
     this.logger.log(`round ${round.number} ${voided ? 'refunded' : 'settled'}: ${positions.length} positions closed, pot ${potBalance} to the house`);
     return {
       round,

@@ -73,6 +73,14 @@ export class RoundEntity {
   @Column({ type: 'integer', nullable: true })
   rugTick!: number | null;
 
+  /**
+   * The closes of ticks 1..tick as big-endian float8s (`round-closes.ts`), written by the settlement from the
+   * persisted candles so that backtests need not regenerate the path; NULL before settlement and for rounds
+   * settled before the column. Not selected unless asked for (`addSelect('round.closes')`).
+   */
+  @Column({ type: 'bytea', nullable: true, select: false })
+  closes?: Buffer | null;
+
   @Column({ type: 'integer' })
   tickMs!: number;
 

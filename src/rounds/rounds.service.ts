@@ -10,6 +10,7 @@ import { FAIRNESS_ALGORITHM, RoundParams, toRoundParams } from './fairness/round
 import { roundSeedOf } from './fairness/round-seed';
 import { toCandleDto, toPositionDto, toRoundSummary, toSaltReference, toSideBetDto } from './round.mapper';
 import { RoundCandleEntity } from './round-candle.entity';
+import { decodeRoundCloses } from './round-closes';
 import {
   PositionAlreadyClosed,
   RoundNotEnded,
@@ -61,6 +62,8 @@ export interface ReplayableRound {
   maxStake: bigint;
   sideBetWindow: number;
   sideBetMultiplier: string;
+  /** The path's closes as the settlement stored them (tick t at index t − 1), or null (not stored: regenerate from the seed). */
+  closes: Float64Array | null;
 }
 /**
  * Slack on top of two tick intervals before an ACTIVE round counts as stalled. A healthy leader
@@ -162,13 +165,38 @@ export class RoundsService {
   }
 
   /**
-   * Ended rounds whose seed is revealed, oldest first, with what a replay needs (their paths are recomputed
-   * from serverSeed and salt): rounds numbered `fromNumber`..`toNumber`, or the `last` N; at most `limit`.
+   * Which replayable rounds (as `replayable` selects them) a range holds: how many, at most `cap` counted, and
+   * the first and last of them by number. Reading `firstNumber`..`lastNumber` later gives those rounds (a new
+   * round is numbered after them), so a backtest queued now replays what was asked now.
+   */
+  async replayableSpan(query: { fromNumber?: number; toNumber?: number; last?: number; cap: number }): Promise<{ count: number; firstNumber: number | null; lastNumber: number | null }> {
+    const inner = this.dataSource.manager
+      .createQueryBuilder(RoundEntity, 'round')
+      .select('round.number', 'number')
+      .where(`round.status IN ('ENDED', 'SETTLED') AND round.serverSeed IS NOT NULL AND round.salt IS NOT NULL`);
+    if (query.fromNumber !== undefined) inner.andWhere('round.number >= :from', { from: query.fromNumber });
+    if (query.toNumber !== undefined) inner.andWhere('round.number <= :to', { to: query.toNumber });
+    inner.orderBy('round.number', 'DESC').limit(query.last !== undefined ? Math.min(query.last, query.cap) : query.cap);
+    const [span] = (await this.dataSource
+      .createQueryBuilder()
+      .select('count(*)::int', 'count')
+      .addSelect('min(span.number)', 'firstNumber')
+      .addSelect('max(span.number)', 'lastNumber')
+      .from(`(${inner.getQuery()})`, 'span')
+      .setParameters(inner.getParameters())
+      .getRawMany()) as { count: number; firstNumber: number | null; lastNumber: number | null }[];
+    return span;
+  }
+
+  /**
+   * Ended rounds whose seed is revealed, oldest first, with what a replay needs (paths read from the closes the
+   * settlement stored, or recomputed from serverSeed and salt where none are): rounds numbered `fromNumber`..`toNumber`, or the `last` N; at most `limit`.
    * Voided rounds are left out (they were refunded). Strategy backtests read them.
    */
   async replayable(query: { fromNumber?: number; toNumber?: number; last?: number; limit: number }): Promise<ReplayableRound[]> {
     const builder = this.dataSource.manager
       .createQueryBuilder(RoundEntity, 'round')
+      .addSelect('round.closes')
       .where(`round.status IN ('ENDED', 'SETTLED') AND round.serverSeed IS NOT NULL AND round.salt IS NOT NULL`);
     if (query.fromNumber !== undefined) builder.andWhere('round.number >= :from', { from: query.fromNumber });
     if (query.toNumber !== undefined) builder.andWhere('round.number <= :to', { to: query.toNumber });
@@ -189,6 +217,7 @@ export class RoundsService {
       maxStake: round.maxStake,
       sideBetWindow: round.sideBetWindow,
       sideBetMultiplier: round.sideBetMultiplier,
+      closes: round.closes ? decodeRoundCloses(round.closes) : null,
     }));
   }
 

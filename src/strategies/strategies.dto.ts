@@ -6,8 +6,9 @@ import { IsAmount } from '../common/money/is-amount.decorator';
 import { PageMetaDto } from '../common/http/pagination';
 import type { StrategyLimitsDocument, StrategyRulesDocument } from './core/strategy-rules';
 
-/** Backtests replay at most this many rounds per request (the issue's STRATEGY_BACKTEST_MAX_ROUNDS default). */
-export const STRATEGY_BACKTEST_MAX_ROUNDS = 10_000;
+/** The default of STRATEGY_BACKTEST_MAX_ROUNDS and STRATEGY_BACKTEST_SYNC_ROUNDS, for the documentation's examples. */
+const DEFAULT_MAX_ROUNDS = 10_000;
+const DEFAULT_SYNC_ROUNDS = 500;
 
 const RULES_EXAMPLE: StrategyRulesDocument = {
   entry: { side: 'long', when: { kind: 'tick', tick: 1 }, sizing: { kind: 'fixed', amount: '5' }, exit: { takeProfit: '1.5', stopLoss: '0.3', afterTicks: 20 } },
@@ -69,10 +70,25 @@ export class BacktestRequestDto {
   @IsIntBetween(1, 2_000_000_000)
   toRound?: number;
 
-  @ApiPropertyOptional({ example: 100, description: `The last N ended rounds (within fromRound..toRound when given); at most ${STRATEGY_BACKTEST_MAX_ROUNDS}` })
+  @ApiPropertyOptional({
+    example: 100,
+    description: `The last N ended rounds (within fromRound..toRound when given); at most STRATEGY_BACKTEST_MAX_ROUNDS (default ${DEFAULT_MAX_ROUNDS}), more is a 422 BacktestTooLarge`,
+  })
   @IsOmittable()
-  @IsIntBetween(1, STRATEGY_BACKTEST_MAX_ROUNDS)
+  @IsIntBetween(1, 2_000_000_000)
   rounds?: number;
+}
+
+/** A backtest of a strategy document that need not be saved: `{rules, limits}` as `POST /strategies` takes them. */
+export class BacktestDocumentRequestDto extends BacktestRequestDto {
+  @ApiProperty({ type: 'object', additionalProperties: true, example: RULES_EXAMPLE, description: RULES_DESCRIPTION })
+  @IsObject()
+  rules!: StrategyRulesDocument;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: LIMITS_EXAMPLE, description: 'Session limits (schema `$defs/limits`); all optional' })
+  @IsOmittable()
+  @IsObject()
+  limits?: StrategyLimitsDocument;
 }
 
 export class StrategySessionDto {
@@ -322,4 +338,53 @@ export class BacktestResultDto {
 
   @ApiProperty({ type: StrategyPerformanceFiguresDto, description: 'The same figures as `GET /strategies/:id/performance` reports for a live session over these rounds' })
   performance!: StrategyPerformanceFiguresDto;
+}
+
+export const BACKTEST_JOB_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
+export type BacktestJobStatus = (typeof BACKTEST_JOB_STATUSES)[number];
+
+export class BacktestProgressDto {
+  @ApiProperty({ example: 1500, description: 'Rounds replayed so far (a session limit that stops the replay early leaves the rest unplayed; the job then completes)' })
+  roundsReplayed!: number;
+
+  @ApiProperty({ example: 6000, description: 'Rounds in the requested range when the backtest was queued' })
+  roundsTotal!: number;
+}
+
+/** What `POST /strategies/backtest` (and `POST /strategies/:id/backtest`) answer, 202, for a range too large to replay inline. */
+export class BacktestQueuedDto {
+  @ApiProperty({ example: '2f0d9c4b-8e1a-4b7c-9d3e-6a5b4c3d2e1f', description: 'Read the job at `GET /api/v1/strategies/backtests/:jobId`' })
+  jobId!: string;
+
+  @ApiProperty({ enum: ['queued'], example: 'queued' })
+  status!: 'queued';
+
+  @ApiProperty({ example: 6000, description: `Rounds the job replays (more than STRATEGY_BACKTEST_SYNC_ROUNDS, default ${DEFAULT_SYNC_ROUNDS})` })
+  roundsTotal!: number;
+
+  @ApiProperty({ example: '/api/v1/strategies/backtests/2f0d9c4b-8e1a-4b7c-9d3e-6a5b4c3d2e1f' })
+  statusUrl!: string;
+}
+
+export class BacktestJobDto {
+  @ApiProperty({ example: '2f0d9c4b-8e1a-4b7c-9d3e-6a5b4c3d2e1f' })
+  jobId!: string;
+
+  @ApiProperty({ enum: BACKTEST_JOB_STATUSES, example: 'running', description: 'queued (waiting, or waiting to be retried), running, completed (result set) or failed (error set, no attempt left)' })
+  status!: BacktestJobStatus;
+
+  @ApiProperty({ type: BacktestProgressDto })
+  progress!: BacktestProgressDto;
+
+  @ApiProperty({ type: BacktestResultDto, nullable: true, description: 'Once completed: exactly what the inline backtest of the same request returns' })
+  result!: BacktestResultDto | null;
+
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'Why the job failed, once failed' })
+  error!: string | null;
+
+  @ApiProperty({ example: '2026-12-04T20:30:00.000Z' })
+  createdAt!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: '2026-12-04T20:30:02.000Z' })
+  finishedAt!: string | null;
 }

@@ -8,22 +8,18 @@ import { InvalidField } from '../common/errors/domain-error';
 import { DomainEventBus } from '../common/events/domain-event-bus';
 import { isUuid } from '../common/ids';
 import { offsetOf, Page, PageQueryDto, toPage } from '../common/http/pagination';
-import { formatUsdc, parseUsdc } from '../common/money/usdc';
+import { parseUsdc } from '../common/money/usdc';
 import { commandTransaction } from '../common/transactions/command-transaction';
-import { RoundsService, type ReplayableRound } from '../rounds/rounds.service';
-import { backtestRounds, ReplayPathCache, type BacktestResult, type ReplayRound } from './core/backtest';
+import { RoundsService } from '../rounds/rounds.service';
 import { performanceOf } from './core/performance';
 import type { RoundPlayResult } from './core/round-play';
-import { afterRound, newSession, winRate, type SessionState } from './core/session';
+import { afterRound, newSession, type SessionState } from './core/session';
 import { STRATEGY_SCHEMA, validateStrategy, type CompiledLimits, type CompiledRules } from './core/strategy-rules';
 import type { JsonSchema } from './core/json-schema';
-import { BacktestTooLarge, StrategyNotFound, StrategyRunning } from './strategy-errors';
-import { fromStoredSession, toBacktestRoundDto, toLiveRoundDto, toPerformanceDto, toStoredSession, toStrategyDto } from './strategy.mapper';
+import { StrategyNotFound, StrategyRunning } from './strategy-errors';
+import { fromStoredSession, toLiveRoundDto, toPerformanceDto, toStoredSession, toStrategyDto } from './strategy.mapper';
 import {
-  BacktestRequestDto,
-  BacktestResultDto,
   CreateStrategyDto,
-  STRATEGY_BACKTEST_MAX_ROUNDS,
   StrategyDto,
   StrategyPerformanceDto,
   StrategyRoundsDto,
@@ -33,9 +29,6 @@ import {
 import { StrategyEvent } from './strategies.events';
 import { StrategyEntity } from './strategy.entity';
 import { StrategyRoundEntity } from './strategy-round.entity';
-
-/** A backtest computes for at most this long before letting other work of the process run. */
-const BACKTEST_SLICE_MS = 20;
 
 /** A running strategy as the runner plays it. */
 export interface RunningStrategy {
@@ -47,12 +40,9 @@ export interface RunningStrategy {
   session: SessionState;
 }
 
-/** Saved strategies, their sessions and backtests. Owner checks are in every query: another user's strategy is a 404. */
+/** Saved strategies and their sessions (backtests: StrategyBacktests). Owner checks are in every query: another user's strategy is a 404. */
 @Injectable()
 export class StrategiesService {
-  /** Recomputed paths of past rounds, shared by every backtest of this process. */
-  private readonly paths = new ReplayPathCache();
-
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly rounds: RoundsService,
@@ -205,49 +195,10 @@ export class StrategiesService {
     return { strategyId: strategy.id, sessions };
   }
 
-  /** Replays the saved rules over ended rounds (paths recomputed from their revealed seeds): a pure computation, the same request gives the same answer. */
-  async backtest(userId: string, id: string, body: BacktestRequestDto): Promise<BacktestResultDto> {
+  /** The saved rules and limits of one of the user's strategies (a backtest replays them). */
+  async documentOf(userId: string, id: string): Promise<{ rules: unknown; limits: unknown }> {
     const strategy = await this.findOwned(this.dataSource.manager, userId, id);
-    const { rules, limits } = compileOrThrow(strategy.rules, strategy.limits);
-    const startingBalance = parseUsdc(body.startingBalance, 'startingBalance');
-    if (body.fromRound !== undefined && body.toRound !== undefined && body.toRound < body.fromRound) throw new InvalidField('toRound', 'must be at least fromRound');
-    const found = await this.rounds.replayable({ fromNumber: body.fromRound, toNumber: body.toRound, last: body.rounds, limit: STRATEGY_BACKTEST_MAX_ROUNDS + 1 });
-    if (found.length > STRATEGY_BACKTEST_MAX_ROUNDS) throw new BacktestTooLarge(STRATEGY_BACKTEST_MAX_ROUNDS);
-    const result = await this.replay(rules, limits, startingBalance, found.map(toReplayRound));
-    const session = result.session;
-    return {
-      startingBalance: formatUsdc(startingBalance),
-      roundsAvailable: found.length,
-      rounds: result.rounds.map(toBacktestRoundDto),
-      totals: {
-        pnl: formatUsdc(session.pnl),
-        endingBalance: formatUsdc(session.balance),
-        wagered: formatUsdc(session.wagered),
-        fees: formatUsdc(session.fees),
-        trades: session.trades,
-        roundsPlayed: session.roundsPlayed,
-        roundsStaked: session.roundsStaked,
-        roundsWon: session.roundsWon,
-        winRate: winRate(session),
-        maxDrawdown: formatUsdc(session.maxDrawdown),
-        stoppedBy: result.stoppedBy,
-      },
-      performance: toPerformanceDto(performanceOf(startingBalance, result.rounds.map((round) => round.result))),
-    };
-  }
-
-  /** Runs the replay a few rounds at a time, letting the event loop (round ticks, other requests) run in between. */
-  private async replay(rules: CompiledRules, limits: CompiledLimits, startingBalance: bigint, rounds: ReplayRound[]): Promise<BacktestResult> {
-    const replay = backtestRounds(rules, limits, startingBalance, rounds, (round) => this.paths.pathOf(round));
-    let sinceYield = Date.now();
-    for (;;) {
-      const step = replay.next();
-      if (step.done) return step.value;
-      if (Date.now() - sinceYield >= BACKTEST_SLICE_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        sinceYield = Date.now();
-      }
-    }
+    return { rules: strategy.rules, limits: strategy.limits };
   }
 
   // ---- the runner's side ----------------------------------------------------------------------------
@@ -339,25 +290,4 @@ export function compileOrThrow(rules: unknown, limits: unknown): { rules: Compil
     throw new InvalidField(first.path, first.message);
   }
   return { rules: validation.rules, limits: validation.limits };
-}
-
-function toReplayRound(round: ReplayableRound): ReplayRound {
-  return {
-    terms: {
-      roundId: round.id,
-      number: round.number,
-      feeBps: round.feeBps,
-      minStake: round.minStake,
-      maxStake: round.maxStake,
-      sideBetWindow: round.sideBetWindow,
-      sideBetMultiplier: round.sideBetMultiplier,
-      rugProbability: round.params.rugProbability,
-      maxTicks: round.params.maxTicks,
-    },
-    params: round.params,
-    serverSeed: round.serverSeed,
-    salt: round.salt,
-    recordedRugTick: round.rugTick,
-    recordedFinalPrice: round.finalPrice,
-  };
 }

@@ -4,6 +4,7 @@ import { AnalyticsListener } from '../../src/analytics/analytics.listener';
 import { LeaderboardNamesCache } from '../../src/analytics/leaderboard-names.cache';
 import { LeaderboardService } from '../../src/analytics/leaderboard.service';
 import { PlayerStatsService } from '../../src/analytics/player-stats.service';
+import { CreatorStatsQueries } from '../../src/creators/creator-stats.queries';
 import { ProfilesService } from '../../src/analytics/profiles.service';
 import { RoundStatisticsService } from '../../src/analytics/round-statistics.service';
 import { UsersService } from '../../src/auth/users.service';
@@ -68,6 +69,7 @@ describe('Analytics: statistics, round statistics and leaderboards from the venu
           MarketStatsQueries,
           PerpStatsQueries,
           LeaderboardNamesCache,
+          CreatorStatsQueries,
           ProfilesService,
           PlayerStatsService,
           RoundStatisticsService,

@@ -14,6 +14,8 @@ export interface ReplayRound {
   /** What the round recorded, to check the recomputed path against. */
   recordedRugTick: number | null;
   recordedFinalPrice: bigint;
+  /** The closes the round's settlement stored (tick t at index t − 1), when it did: read instead of regenerated. */
+  storedCloses?: Float64Array | null;
 }
 
 export interface BacktestRound {
@@ -48,6 +50,17 @@ export function recomputePath(round: Pick<ReplayRound, 'serverSeed' | 'salt' | '
   return { closes: Float64Array.from(closes), rugTick: generator.rugTick, finalClose: BigInt(generator.close) };
 }
 
+/** A round's path from its stored closes (what recomputePath gives for an honest server; the rounds e2e suite checks it). */
+export function storedPath(closes: Float64Array): ReplayPath {
+  const last = closes.length > 0 ? closes[closes.length - 1] : START_PRICE;
+  return { closes, rugTick: last === 0 ? closes.length : null, finalClose: BigInt(last) };
+}
+
+/** The stored path when there is one, else the path regenerated from the seed. */
+export function replayPathOf(round: ReplayRound): ReplayPath {
+  return round.storedCloses ? storedPath(round.storedCloses) : recomputePath(round);
+}
+
 /**
  * Recomputed paths by round id, the most recent `capacity` kept: a path is a pure function of the revealed
  * seed, salt and params, and generating it is most of a backtest's cost (about 8 bytes a tick to keep).
@@ -58,6 +71,7 @@ export class ReplayPathCache {
   constructor(private readonly capacity = 20_000) {}
 
   pathOf(round: ReplayRound): ReplayPath {
+    if (round.storedCloses) return storedPath(round.storedCloses);
     const id = round.terms.roundId;
     const cached = this.paths.get(id);
     if (cached) {
@@ -70,6 +84,12 @@ export class ReplayPathCache {
     if (this.paths.size > this.capacity) this.paths.delete(this.paths.keys().next().value!);
     return path;
   }
+
+  /** The stored path, else the cached one, else a recomputed one that is not kept: a long queued replay reuses the hot paths without evicting them. */
+  peekOrRecompute(round: ReplayRound): ReplayPath {
+    if (round.storedCloses) return storedPath(round.storedCloses);
+    return this.paths.get(round.terms.roundId) ?? recomputePath(round);
+  }
 }
 
 /**
@@ -78,9 +98,50 @@ export class ReplayPathCache {
  * split and payout formulas, open positions settle at the final close and side bets pay as the settlement
  * does. The session's limits stop the replay as they would stop the live runner.
  */
-export function backtest(rules: CompiledRules, limits: CompiledLimits, startingBalance: bigint, rounds: readonly ReplayRound[], pathOf: (round: ReplayRound) => ReplayPath = recomputePath): BacktestResult {
+export function backtest(rules: CompiledRules, limits: CompiledLimits, startingBalance: bigint, rounds: readonly ReplayRound[], pathOf: (round: ReplayRound) => ReplayPath = replayPathOf): BacktestResult {
   const replay = backtestRounds(rules, limits, startingBalance, rounds, pathOf);
   for (let step = replay.next(); ; step = replay.next()) if (step.done) return step.value;
+}
+
+/**
+ * The replay's state, fed one round at a time in round order: the same arithmetic whether the rounds come from
+ * one array (an inline backtest) or from pages read one after another (a queued one), so both give the same result.
+ */
+export class BacktestReplay {
+  private session: SessionState;
+  private readonly played: BacktestRound[] = [];
+  private mismatchedRounds = 0;
+
+  constructor(
+    private readonly rules: CompiledRules,
+    private readonly limits: CompiledLimits,
+    startingBalance: bigint,
+    private readonly pathOf: (round: ReplayRound) => ReplayPath = replayPathOf,
+  ) {
+    this.session = newSession(startingBalance);
+  }
+
+  /** A session limit was reached: later rounds are not played. */
+  get stopped(): boolean {
+    return this.session.stoppedBy !== null;
+  }
+
+  /** Plays the next round; null once a limit has stopped the session. */
+  play(round: ReplayRound): BacktestRound | null {
+    if (this.stopped) return null;
+    const path = this.pathOf(round);
+    const result = playPath(this.rules, this.limits, this.session, round.terms, path);
+    const pathMatches = path.rugTick === round.recordedRugTick && path.finalClose === round.recordedFinalPrice;
+    if (!pathMatches) this.mismatchedRounds += 1;
+    this.session = afterRound(this.session, result, this.limits);
+    const record = { roundId: round.terms.roundId, number: round.terms.number, result, balanceAfter: this.session.balance, pathMatches };
+    this.played.push(record);
+    return record;
+  }
+
+  result(): BacktestResult {
+    return { rounds: [...this.played], session: this.session, stoppedBy: this.session.stoppedBy, mismatchedRounds: this.mismatchedRounds };
+  }
 }
 
 /** `backtest` one round at a time: yields after each round (a caller can let other work run), returns the result. */
@@ -88,24 +149,16 @@ export function* backtestRounds(
   rules: CompiledRules,
   limits: CompiledLimits,
   startingBalance: bigint,
-  rounds: readonly ReplayRound[],
-  pathOf: (round: ReplayRound) => ReplayPath = recomputePath,
+  rounds: Iterable<ReplayRound>,
+  pathOf: (round: ReplayRound) => ReplayPath = replayPathOf,
 ): Generator<BacktestRound, BacktestResult, void> {
-  let session = newSession(startingBalance);
-  const played: BacktestRound[] = [];
-  let mismatchedRounds = 0;
+  const replay = new BacktestReplay(rules, limits, startingBalance, pathOf);
   for (const round of rounds) {
-    if (session.stoppedBy) break;
-    const path = pathOf(round);
-    const result = playPath(rules, limits, session, round.terms, path);
-    const pathMatches = path.rugTick === round.recordedRugTick && path.finalClose === round.recordedFinalPrice;
-    if (!pathMatches) mismatchedRounds += 1;
-    session = afterRound(session, result, limits);
-    const record = { roundId: round.terms.roundId, number: round.terms.number, result, balanceAfter: session.balance, pathMatches };
-    played.push(record);
+    const record = replay.play(round);
+    if (!record) break;
     yield record;
   }
-  return { rounds: played, session, stoppedBy: session.stoppedBy, mismatchedRounds };
+  return replay.result();
 }
 
 /** One round of the replay: tick 0, then each candle the seed generates, each action filled at its tick. */

@@ -1,7 +1,7 @@
 import { CandlePathGenerator } from '../../rounds/fairness/candle-path';
 import { DEFAULT_ROUND_PARAMS } from '../../rounds/fairness/round-params';
 import { roundSeedOf } from '../../rounds/fairness/round-seed';
-import { backtest, playRound, recomputePath, ReplayPathCache, type ReplayRound } from './backtest';
+import { backtest, BacktestReplay, playRound, recomputePath, ReplayPathCache, type ReplayRound } from './backtest';
 import { RoundPlay, type RoundTerms } from './round-play';
 import { newSession } from './session';
 import { validateStrategy, type CompiledLimits, type CompiledRules } from './strategy-rules';
@@ -200,6 +200,27 @@ describe('backtest', () => {
     const small = new ReplayPathCache(2);
     for (const round of rounds.slice(0, 3)) small.pathOf(round);
     expect(small.pathOf(rounds[2])).toBe(small.pathOf(rounds[2]));
+  });
+
+  it('gives the same result fed a page of rounds at a time (a queued backtest) as over the whole array (an inline one)', () => {
+    const losing = compile({ entry: { side: 'long', when: { kind: 'tick', tick: 0 }, sizing: fixed('10') } }, { stopAfterLoss: '15' });
+    for (const { rules: document, limits } of [strategy, losing]) {
+      const whole = backtest(document, limits, 500_000_000n, rounds);
+      expect(whole.rounds.length).toBeGreaterThan(0);
+      for (const pageSize of [1, 7, 30]) {
+        const cache = new ReplayPathCache(5);
+        const replay = new BacktestReplay(document, limits, 500_000_000n, (round) => cache.peekOrRecompute(round));
+        let played = 0;
+        for (let start = 0; start < rounds.length && !replay.stopped; start += pageSize) {
+          for (const round of rounds.slice(start, start + pageSize)) {
+            if (!replay.play(round)) break;
+            played += 1;
+          }
+        }
+        expect(replay.result()).toEqual(whole);
+        expect(played).toBe(whole.rounds.length);
+      }
+    }
   });
 
   it('flags a recorded round whose path does not follow from its seed', () => {
