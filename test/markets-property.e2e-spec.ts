@@ -22,7 +22,8 @@ describe('prediction markets: random trade sequences (e2e property)', () => {
   let admin: TestUser;
 
   beforeAll(async () => {
-    running = await startTestApp({ STARTING_BALANCE: '1000', MARKET_SETTLEMENT_BATCH_SIZE: '3', APP_ROLE: 'api' });
+    // engine: leads the markets' shards (trades run on the venue engine) and runs no job worker (the test settles itself).
+    running = await startTestApp({ STARTING_BALANCE: '1000', MARKET_SETTLEMENT_BATCH_SIZE: '3', APP_ROLE: 'engine' });
     admin = await createAdmin(running);
   });
 

@@ -7,6 +7,8 @@ import { MarketJobs } from '../../src/markets/market-jobs';
 import { MarketListCache } from '../../src/markets/market-list.cache';
 import { MarketTradingService } from '../../src/markets/market-trading.service';
 import { MarketOrdersService } from '../../src/markets/market-orders.service';
+import { MarketCommands } from '../../src/markets/venue/market-commands.service';
+import { MarketVenue } from '../../src/markets/venue/market-venue';
 import { MarketsService } from '../../src/markets/markets.service';
 import { CreatorEarnings } from '../../src/creators/creator-earnings.service';
 import { IdempotencyService } from '../../src/common/idempotency/idempotency.service';
@@ -36,9 +38,12 @@ async function main(): Promise<void> {
     const noCloseJobs = { scheduleClose: async () => undefined, enqueueSettlement: async () => undefined } as unknown as MarketJobs;
     const audit = new AuditService(harness.dataSource);
     const creatorEarnings = new CreatorEarnings(harness.config);
-    const orders = new MarketOrdersService(harness.dataSource, ledger, events, harness.config, listCache, creatorEarnings, noCloseJobs);
+    // Without a VenueEngine the commands apply directly under the market row's lock (the engine's scenarios are in bench/markets/engine.ts).
+    const venue = new MarketVenue(ledger, events, harness.config, creatorEarnings);
+    const commands = new MarketCommands(harness.dataSource, venue, harness.config);
+    const orders = new MarketOrdersService(harness.dataSource, listCache, noCloseJobs, commands, venue);
     const markets = new MarketsService(harness.dataSource, ledger, harness.config, events, listCache, noCloseJobs, audit, new ApprovalsService(harness.dataSource, audit, harness.config), orders);
-    const trading = new MarketTradingService(harness.dataSource, ledger, events, listCache, creatorEarnings);
+    const trading = new MarketTradingService(harness.dataSource, listCache, commands);
 
     const users = await harness.createUsers(options.users);
     for (const userId of users) await harness.dataSource.transaction((manager) => ledger.openUserAccount(manager, userId));

@@ -90,6 +90,11 @@ export class VenueEngine implements OnApplicationBootstrap, OnModuleDestroy, OnA
     return leader?.submit({ ...command, id: command.id ?? `local:${randomUUID()}` }, recorded) ?? false;
   }
 
+  /** Runs the next lease pass now instead of at its interval: a venue that lists a new shard gets it led at once. */
+  wakeLeasePass(): void {
+    this.wake?.();
+  }
+
   isLeader(venue: string, shard: string): boolean {
     return this.leaderships.get(shardKey(venue, shard))?.leader.accepting ?? false;
   }

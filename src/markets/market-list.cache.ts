@@ -43,10 +43,25 @@ export class MarketListCache {
     return value;
   }
 
-  /** Call after a change to any market commits. */
-  async invalidate(): Promise<void> {
+  /** The INCR not sent yet (it goes on the next turn of the event loop), which callers until then share. */
+  private pending: Promise<void> | null = null;
+
+  /**
+   * Call after a change to any market commits. Callers within one turn of the event loop share one INCR, sent
+   * after all of their commits (a batch of the markets venue answers a hundred trades at once); one already sent
+   * is never shared, since it may have run before the caller's commit.
+   */
+  invalidate(): Promise<void> {
     // Down: skipped at once like a failed INCR (pages expire on their TTL), rather than holding the write's answer.
-    if (this.redis.status !== 'ready') return this.logger.warn(`market list cache invalidation skipped: Redis connection is ${this.redis.status}`);
-    await this.redis.incr(this.generationKey).catch((error: Error) => this.logger.warn(`market list cache invalidation failed: ${error.message}`));
+    if (this.redis.status !== 'ready') {
+      this.logger.warn(`market list cache invalidation skipped: Redis connection is ${this.redis.status}`);
+      return Promise.resolve();
+    }
+    if (this.pending) return this.pending;
+    this.pending = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      this.pending = null;
+      await this.redis.incr(this.generationKey).catch((error: Error) => this.logger.warn(`market list cache invalidation failed: ${error.message}`));
+    });
+    return this.pending;
   }
 }

@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser, Public } from '../auth/auth.decorators';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
+import { IDEMPOTENCY_KEY_HEADER } from '../common/idempotency/idempotency.interceptor';
 import { UuidParam } from '../common/http/uuid-param';
 import { BookDto, BookQueryDto, CancelledOrdersDto, MyOrdersQueryDto, OrderDto, OrderPageDto, PlacedOrderDto, PlaceOrderDto } from './market-order.dto';
 import { MarketOrdersService } from './market-orders.service';
@@ -45,8 +46,13 @@ export class MarketOrdersController {
   @Idempotent()
   @ApiCreatedResponse({ type: PlacedOrderDto, description: 'The order after matching and what it filled; a buy holds price × shares plus the most fee it could pay' })
   @ApiErrors(INVALID_ORDER, UNKNOWN_OUTCOME, MARKET_NOT_FOUND, MARKET_CLOSED, INSUFFICIENT_FUNDS, SHARES_NOT_HELD, WOULD_CROSS_BOOK, FILL_OR_KILL_UNFILLED)
-  place(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', 'Market') id: string, @Body() body: PlaceOrderDto): Promise<PlacedOrderDto> {
-    return this.orders.place(caller.id, id, body);
+  place(
+    @CurrentUser() caller: AuthenticatedUser,
+    @UuidParam('id', 'Market') id: string,
+    @Body() body: PlaceOrderDto,
+    @Headers(IDEMPOTENCY_KEY_HEADER) key?: string,
+  ): Promise<PlacedOrderDto> {
+    return this.orders.place(caller.id, id, body, key);
   }
 
   @Delete(':id/orders/:orderId')

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser, Public, Roles } from '../auth/auth.decorators';
 import { ApiErrors, validationFailed } from '../common/http/api-errors.decorator';
 import { PageQueryDto } from '../common/http/pagination';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
+import { IDEMPOTENCY_KEY_HEADER } from '../common/idempotency/idempotency.interceptor';
 import { UuidParam } from '../common/http/uuid-param';
 import {
   BuyDto,
@@ -141,8 +142,8 @@ export class MarketsController {
     TRADE_TOO_SMALL,
     TRADE_TOO_LARGE,
   )
-  buy(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', 'Market') id: string, @Body() body: BuyDto): Promise<FillDto> {
-    return this.trading.buy(caller.id, id, body);
+  buy(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', 'Market') id: string, @Body() body: BuyDto, @Headers(IDEMPOTENCY_KEY_HEADER) key?: string): Promise<FillDto> {
+    return this.trading.buy(caller.id, id, body, key);
   }
 
   @Post(':id/sell')
@@ -157,7 +158,7 @@ export class MarketsController {
     INSUFFICIENT_SHARES,
     TRADE_TOO_SMALL,
   )
-  sell(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', 'Market') id: string, @Body() body: SellDto): Promise<FillDto> {
-    return this.trading.sell(caller.id, id, body);
+  sell(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', 'Market') id: string, @Body() body: SellDto, @Headers(IDEMPOTENCY_KEY_HEADER) key?: string): Promise<FillDto> {
+    return this.trading.sell(caller.id, id, body, key);
   }
 }

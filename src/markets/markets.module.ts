@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
 import { CreatorEarningsModule } from '../creators/creator-earnings.module';
+import { EngineModule } from '../engine/engine.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { MarketDemoSeeder } from './market-demo.seeder';
 import { MARKET_CLOSE_QUEUE, MARKET_RESOLUTION_QUEUE, MarketJobs } from './market-jobs';
@@ -19,14 +20,18 @@ import { MarketOrdersService } from './market-orders.service';
 import { MarketsRealtime } from './markets.realtime';
 import { MarketsService } from './markets.service';
 import { MarketStatsQueries } from './market-stats.queries';
+import { MarketCommands } from './venue/market-commands.service';
+import { MarketVenue } from './venue/market-venue';
 
 @Module({
-  imports: [AccountsModule, RealtimeModule, CreatorEarningsModule, BullModule.registerQueue({ name: MARKET_CLOSE_QUEUE }, { name: MARKET_RESOLUTION_QUEUE })],
+  imports: [AccountsModule, RealtimeModule, CreatorEarningsModule, EngineModule, BullModule.registerQueue({ name: MARKET_CLOSE_QUEUE }, { name: MARKET_RESOLUTION_QUEUE })],
   controllers: [MarketOrdersController, MarketsController, MarketsAdminController],
   providers: [
     MarketListCache,
     MarketJobs,
     MarketsService,
+    MarketVenue,
+    MarketCommands,
     MarketTradingService,
     MarketOrdersService,
     MarketQueriesService,

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner, TransactionCommitEvent, TransactionRollbackEvent, TransactionStartEvent } from 'typeorm';
+import { RequestContext, type RequestContextStore } from '../request-context';
 import type { DomainEvent, DomainEventName } from './domain-event-map';
 
 export interface AfterCommitOptions {
@@ -16,6 +17,8 @@ export interface AfterCommitOptions {
 interface Recorded {
   event: DomainEvent;
   latestFor?: string;
+  /** The request (or job) the event was recorded in: listeners run in it, so broadcasts name it even when the commit is another's (a venue engine batch). */
+  context?: RequestContextStore;
 }
 
 /**
@@ -71,7 +74,7 @@ export class DomainEventBus implements EntitySubscriberInterface {
     const levels = this.levelsOf(runner);
     // A transaction opened before this bus subscribed (not in the app): its events wait for its end all the same.
     if (levels.length === 0) levels.push([]);
-    levels[levels.length - 1].push({ event, latestFor: options.latestFor });
+    levels[levels.length - 1].push({ event, latestFor: options.latestFor, context: RequestContext.current() });
   }
 
   /** Delivers `event` now: the caller's work is committed, or never was in a transaction. */
@@ -80,7 +83,7 @@ export class DomainEventBus implements EntitySubscriberInterface {
       // Its before-commit work would never run: such an event is recorded in the transaction of its cause.
       throw new Error(`${event.name} has work that commits with its cause; record it with afterCommit(manager, event) in the cause's transaction`);
     }
-    this.deliver([event]);
+    this.deliver([{ event }]);
   }
 
   /**
@@ -149,10 +152,11 @@ export class DomainEventBus implements EntitySubscriberInterface {
     return levels;
   }
 
-  private deliver(events: DomainEvent[]): void {
-    for (const event of events) {
+  private deliver(events: Recorded[]): void {
+    for (const { event, context } of events) {
       try {
-        this.emitter.emit(event.name, event.payload);
+        if (context && context !== RequestContext.current()) RequestContext.run(context, () => this.emitter.emit(event.name, event.payload));
+        else this.emitter.emit(event.name, event.payload);
       } catch (error) {
         this.logger.error(`${event.name} listener failed after commit: ${(error as Error).message}`);
       }
@@ -160,12 +164,12 @@ export class DomainEventBus implements EntitySubscriberInterface {
   }
 }
 
-function latestOnly(recorded: Recorded[]): DomainEvent[] {
-  const events: DomainEvent[] = [];
-  const latest = new Map<string, DomainEvent>();
-  for (const { event, latestFor } of recorded) {
-    if (latestFor === undefined) events.push(event);
-    else latest.set(latestFor, event);
+function latestOnly(recorded: Recorded[]): Recorded[] {
+  const events: Recorded[] = [];
+  const latest = new Map<string, Recorded>();
+  for (const one of recorded) {
+    if (one.latestFor === undefined) events.push(one);
+    else latest.set(one.latestFor, one);
   }
   return [...events, ...latest.values()];
 }

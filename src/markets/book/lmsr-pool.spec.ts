@@ -82,4 +82,16 @@ describe('LmsrMarketPool behind the order book', () => {
     expect(pool.state.outstandingShares[0]).toBe(0n);
     expect(rest.reduce((sum, f) => sum + f.shares, 0n) % LOT).toBe(0n);
   });
+
+  it('remembers share counts to a tick only for the state it computed them on', () => {
+    const { pool, yes } = market();
+    const outcome = pool.outcome(0);
+    const before = outcome.sharesToBuyUntil(60, 0n);
+    expect(outcome.sharesToBuyUntil(60, 0n)).toBe(before);
+    expect(new LmsrMarketPool(pool.state, 100).outcome(0).sharesToBuyUntil(60, 0n)).toBe(before);
+    yes.place(order({ side: 'buy', price: 55 }));
+    const after = outcome.sharesToBuyUntil(60, 0n);
+    expect(after).toBeLessThan(before);
+    expect(after).toBe(new LmsrMarketPool(pool.state, 100).outcome(0).sharesToBuyUntil(60, 0n));
+  });
 });

@@ -19,6 +19,13 @@ export class LmsrMarketPool {
   /** Net cash trades through the books put into the pool (negative: paid out), to post to the pool's account. */
   cash = 0n;
 
+  /**
+   * Share counts to a tick from the committed state (delta 0), per outcome, side and tick: the books ask the same
+   * question for every order that rests near the pool (a 40-digit logarithm each). Valid while `state` is the same
+   * object (every trade replaces it).
+   */
+  private memo: { state: LmsrState; counts: Map<string, bigint> } | null = null;
+
   constructor(
     public state: LmsrState,
     readonly ticksPerUnit: number,
@@ -26,6 +33,17 @@ export class LmsrMarketPool {
 
   outcome(index: number): OutcomePool {
     return new LmsrOutcomePool(this, index);
+  }
+
+  /** `compute()` for the committed state, remembered under `key` until the state changes. */
+  remembered(key: string, compute: () => bigint): bigint {
+    if (this.memo?.state !== this.state) this.memo = { state: this.state, counts: new Map() };
+    let value = this.memo.counts.get(key);
+    if (value === undefined) {
+      value = compute();
+      this.memo.counts.set(key, value);
+    }
+    return value;
   }
 }
 
@@ -36,6 +54,16 @@ class LmsrOutcomePool implements OutcomePool {
   ) {}
 
   sharesToBuyUntil(priceTick: number, delta: bigint): bigint {
+    if (delta === 0n) return this.market.remembered(`${this.index}:buy:${priceTick}`, () => this.buyUntil(priceTick, 0n));
+    return this.buyUntil(priceTick, delta);
+  }
+
+  sharesToSellUntil(priceTick: number, delta: bigint): bigint {
+    if (delta === 0n) return this.market.remembered(`${this.index}:sell:${priceTick}`, () => this.sellUntil(priceTick, 0n));
+    return this.sellUntil(priceTick, delta);
+  }
+
+  private buyUntil(priceTick: number, delta: bigint): bigint {
     const state = this.shifted(delta);
     const shares = this.sharesToPrice(state, priceTick);
     if (shares <= 0n) return 0n;
@@ -43,7 +71,7 @@ class LmsrOutcomePool implements OutcomePool {
     return shares < room ? shares : room;
   }
 
-  sharesToSellUntil(priceTick: number, delta: bigint): bigint {
+  private sellUntil(priceTick: number, delta: bigint): bigint {
     const state = this.shifted(delta);
     const shares = -this.sharesToPrice(state, priceTick);
     if (shares <= 0n) return 0n;

@@ -7,6 +7,8 @@ import { MarketSettlementService } from '../../../src/markets/market-settlement.
 import { MarketTradingService } from '../../../src/markets/market-trading.service';
 import type { MarketDto } from '../../../src/markets/market.dto';
 import { MarketOrdersService } from '../../../src/markets/market-orders.service';
+import { MarketCommands } from '../../../src/markets/venue/market-commands.service';
+import { MarketVenue } from '../../../src/markets/venue/market-venue';
 import { MarketsService } from '../../../src/markets/markets.service';
 import { CreatorEarnings } from '../../../src/creators/creator-earnings.service';
 import type { MediumModule } from './medium-module';
@@ -14,7 +16,7 @@ import type { MediumModule } from './medium-module';
 /** The prediction-markets venue's services, without their job processors, controllers or realtime listeners. */
 export const MARKETS_VENUE = {
   imports: [BullModule.registerQueue({ name: MARKET_CLOSE_QUEUE }, { name: MARKET_RESOLUTION_QUEUE })],
-  providers: [CreatorEarnings, MarketListCache, MarketJobs, MarketOrdersService, MarketsService, MarketTradingService, MarketQueriesService, MarketSettlementService],
+  providers: [CreatorEarnings, MarketListCache, MarketJobs, MarketVenue, MarketCommands, MarketOrdersService, MarketsService, MarketTradingService, MarketQueriesService, MarketSettlementService],
 };
 
 export interface GivenMarket {

@@ -1,0 +1,199 @@
+import 'reflect-metadata';
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import type { Histogram } from 'prom-client';
+import { ApprovalsService } from '../../src/admin/approvals.service';
+import { AuditService } from '../../src/admin/audit.service';
+import { CreatorEarnings } from '../../src/creators/creator-earnings.service';
+import { EngineMetrics } from '../../src/engine/engine-metrics';
+import { VenueEngine } from '../../src/engine/venue-engine.service';
+import { MetricsService } from '../../src/health/metrics.service';
+import { MarketJobs } from '../../src/markets/market-jobs';
+import { MarketListCache } from '../../src/markets/market-list.cache';
+import { MarketOrdersService } from '../../src/markets/market-orders.service';
+import { MarketTradingService } from '../../src/markets/market-trading.service';
+import { MarketsService } from '../../src/markets/markets.service';
+import { MARKETS_VENUE } from '../../src/markets/venue/market-commands';
+import { MarketCommands } from '../../src/markets/venue/market-commands.service';
+import { MarketVenue } from '../../src/markets/venue/market-venue';
+import { openLedgerHarness } from '../ledger/harness';
+import { baseline, measure, parseOptions, Result } from '../ledger/measure';
+import type { LiveServerMessage } from '../live/server';
+
+/**
+ * One hot prediction market through the venue engine (issue 14): every command goes to the market's shard leader
+ * (this process), is applied on the pool and books in memory, committed in a batch and acknowledged after the
+ * commit. Against the bare-pg baseline of the same run (BEGIN; UPDATE one row; INSERT one row; COMMIT):
+ *   amm     POST /buy's service call: LMSR on the pool in memory, ledger posting, position, trade and price point
+ *   orders  place a resting GTC buy far below the price, then cancel it (two order commands per iteration)
+ *
+ *   http    POST /api/v1/markets/:id/buy with an Idempotency-Key each, --http-clients clients, against a real server
+ *           process (bench/live/server.ts: the whole app, leading the market's shard once the in-process engine let go)
+ *
+ * Usage: npm run bench:markets:engine [-- --seconds 5 --concurrency 128 --users 200 --http-clients 16] (--http-clients 0 skips http)
+ * Uses DATABASE_URL, REDIS_URL and REDIS_KEY_PREFIX; it adds bench users, a market, trades and orders there.
+ */
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const concurrency = options.concurrency;
+  const httpIndex = process.argv.indexOf('--http-clients');
+  const httpClients = httpIndex >= 0 ? Number(process.argv[httpIndex + 1]) : 16;
+  const harness = await openLedgerHarness({ DATABASE_POOL_SIZE: '20', LOG_LEVEL: 'error', STARTING_BALANCE: '1000000', APP_ROLE: 'all', ENGINE_ENABLED: 'true' });
+  const { config, dataSource } = harness;
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const metrics = new MetricsService();
+  const engine = new VenueEngine(dataSource, redis, config, new EngineMetrics(metrics));
+  try {
+    const ledger = harness.ledgerWith({ STARTING_BALANCE: '1000000' });
+    const listCache = new MarketListCache(redis, config);
+    const noJobs = { scheduleClose: async () => undefined, enqueueSettlement: async () => undefined, scheduleOrderExpiry: async () => undefined } as unknown as MarketJobs;
+    const creatorEarnings = new CreatorEarnings(config);
+    const venue = new MarketVenue(ledger, harness.events, config, creatorEarnings);
+    const commands = new MarketCommands(dataSource, venue, config, engine);
+    const orders = new MarketOrdersService(dataSource, listCache, noJobs, commands, venue);
+    const audit = new AuditService(dataSource);
+    const markets = new MarketsService(dataSource, ledger, config, harness.events, listCache, noJobs, audit, new ApprovalsService(dataSource, audit, config), orders);
+    const trading = new MarketTradingService(dataSource, listCache, commands);
+    commands.onModuleInit();
+    await commands.onApplicationBootstrap();
+    engine.onApplicationBootstrap();
+
+    const users = await harness.createUsers(options.users);
+    for (const userId of users) await dataSource.transaction((manager) => ledger.openUserAccount(manager, userId));
+    const [admin] = await harness.createUsers(1);
+    const closesAt = new Date(Date.now() + 24 * 3600_000).toISOString();
+    const hot = await markets.create(
+      { house: true, adminId: admin },
+      { question: `Bench engine market ${Date.now()}?`, category: 'bench', outcomes: ['Yes', 'No', 'Maybe'], closesAt, subsidy: '100000' },
+    );
+    const userOf = (worker: number, iteration: number) => users[(worker + iteration * concurrency) % users.length];
+    // The first command lists the market and wakes the lease pass; wait until this process leads its shard.
+    await trading.buy(users[0], hot.id, { outcome: 0, amount: '1' });
+    while (!engine.isLeader(MARKETS_VENUE, hot.id)) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    const buy = (worker: number, iteration: number) => trading.buy(userOf(worker, iteration), hot.id, { outcome: iteration % 3, amount: '1.5' }).then(() => undefined);
+    const placeAndCancel = async (worker: number, iteration: number) => {
+      const userId = userOf(worker, iteration);
+      const placed = await orders.place(userId, hot.id, { outcome: iteration % 3, side: 'buy', price: '0.01', shares: '1', timeInForce: 'GTC' });
+      await orders.cancel(userId, hot.id, placed.order.id);
+    };
+    await measure('warm-up', { ...options, seconds: 1 }, buy);
+
+    const results: { result: Result; clients: number; perIteration: number; batches?: string }[] = [];
+    const base = await baseline(harness, { ...options, concurrency: 16 });
+    results.push({ result: base, clients: 16, perIteration: 1 });
+    for (const [name, operation, perIteration] of [
+      ['engine, one hot market: AMM buys (POST /buy without HTTP)', buy, 1],
+      ['engine, one hot market: order commands (place + cancel)', placeAndCancel, 2],
+    ] as const) {
+      metrics.registry.resetMetrics();
+      const result = await measure(name, options, operation);
+      results.push({ result, clients: concurrency, perIteration, batches: await batchFigures(metrics) });
+    }
+
+    // HTTP: the in-process engine lets the market go, a real server process (the whole app) leads it and takes POST /buy.
+    await engine.onModuleDestroy();
+    await commands.onApplicationShutdown();
+    if (httpClients > 0) {
+      const result = await httpBuys(options.seconds, httpClients, hot.id);
+      results.push({ result: { ...result, name: `HTTP POST /buy (Idempotency-Key each), one hot market, real server` }, clients: httpClients, perIteration: 1 });
+    }
+
+    console.log(
+      `markets engine bench: ${options.seconds} s per scenario, ${options.users} users, 3-outcome LMSR, batch ≤ ${config.engineBatchSize} / ${config.engineBatchMs} ms, PostgreSQL ${config.databaseUrl.replace(/\/\/[^@]*@/, '//')}`,
+    );
+    console.log('| scenario | clients | commands | commands/s | vs baseline | p50 ms | p99 ms | errors | batches: mean size, mean commit ms |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+    for (const { result, clients, perIteration, batches } of results) {
+      const perSecond = result.perSecond * perIteration;
+      console.log(
+        `| ${result.name} | ${clients} | ${result.postings * perIteration} | ${perSecond.toFixed(0)} | ${(perSecond / base.perSecond).toFixed(2)} | ${result.p50Ms.toFixed(2)} | ${result.p99Ms.toFixed(2)} | ${result.errors} | ${batches ?? '—'} |`,
+      );
+    }
+  } finally {
+    await engine.onModuleDestroy();
+    await engine.onApplicationShutdown();
+    redis.disconnect();
+    await harness.close();
+  }
+}
+
+/** Starts bench/live/server.js (the whole app, no feed) and buys on `marketId` through HTTP from `clients` loops. */
+async function httpBuys(seconds: number, clients: number, marketId: string): Promise<Result> {
+  const child = fork(join(__dirname, '..', 'live', 'server.js'), [], {
+    env: {
+      ...process.env,
+      APP_ROLE: 'all',
+      ENGINE_ENABLED: 'true',
+      ENGINE_LEASE_MS: '2000',
+      PRICE_FEED_ENABLED: 'false',
+      STARTING_BALANCE: '1000000',
+      ROUNDS_ENGINE_ENABLED: 'false',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
+      RATE_LIMIT_REFRESH_PER_MINUTE: '1000000',
+      LOG_LEVEL: 'error',
+      BENCH_USERS: String(clients),
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    const ready = await new Promise<LiveServerMessage>((resolve, reject) => {
+      child.once('message', (message: LiveServerMessage) => resolve(message));
+      child.once('exit', (code) => reject(new Error(`bench server exited (${code}) before it was ready`)));
+    });
+    const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+    // Opening the account grants STARTING_BALANCE.
+    for (const token of ready.tokens) {
+      const response = await fetch(`${ready.url}/api/v1/accounts/me`, { headers: auth(token) });
+      if (response.status !== 200) throw new Error(`GET /accounts/me: ${response.status}`);
+    }
+    const buyOnce = (token: string, iteration: number): Promise<Response> =>
+      fetch(`${ready.url}/api/v1/markets/${marketId}/buy`, {
+        method: 'POST',
+        headers: { ...auth(token), 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() },
+        body: JSON.stringify({ outcome: iteration % 3, amount: '1.5' }),
+      });
+    // The server leads the shard once a buy answers 201 (the old leader's lease may still run).
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const response = await buyOnce(ready.tokens[0], 0);
+      const body = await response.text();
+      if (response.status === 201) break;
+      if (Date.now() > deadline) throw new Error(`POST /buy answered ${response.status} for 30 s: ${body}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const operation = async (worker: number, iteration: number) => {
+      const response = await buyOnce(ready.tokens[worker], iteration);
+      const body = await response.text();
+      if (response.status !== 201) throw new Error(`POST /buy: ${response.status} ${body}`);
+    };
+    await measure('warm-up', { seconds: 1, concurrency: clients, users: 1 }, operation);
+    return await measure('http buys', { seconds, concurrency: clients, users: 1 }, operation);
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (child.connected) child.disconnect();
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+/** Mean batch size and mean batch transaction time, from the leader's own histograms. */
+async function batchFigures(metrics: MetricsService): Promise<string> {
+  const sumAndCount = async (name: string) => {
+    const values = (await (metrics.registry.getSingleMetric(name) as Histogram).get()).values;
+    const pick = (suffix: string) => values.filter((value) => value.metricName === `${name}_${suffix}`).reduce((total, value) => total + value.value, 0);
+    return { sum: pick('sum'), count: pick('count') };
+  };
+  const size = await sumAndCount('engine_batch_size');
+  const commit = await sumAndCount('engine_batch_commit_seconds');
+  if (size.count === 0) return '—';
+  return `${(size.sum / size.count).toFixed(1)}, ${((commit.sum / commit.count) * 1000).toFixed(2)} (${size.count} batches)`;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

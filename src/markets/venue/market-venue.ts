@@ -1,0 +1,1248 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { LedgerService, Movement, Posting, Postings, SystemAccount } from '../../accounts/ledger.service';
+import { AppConfig } from '../../config/app-config';
+import { DomainEventBus } from '../../common/events/domain-event-bus';
+import { RequestContext } from '../../common/request-context';
+import { DomainError, NotFound } from '../../common/errors/domain-error';
+import { isUuid } from '../../common/ids';
+import { CreatorEarnings } from '../../creators/creator-earnings.service';
+import type { CommandOutcome, EngineCommand, VenueShard } from '../../engine/venue';
+import { AmmQuote, applyFill, assertPoolInvariant, InsufficientShares, MarketPosition, priceStrings, quoteBuy, quoteSell } from '../amm';
+import { LmsrMarketPool, OrderBook, OrderSnapshot, OutcomePool } from '../book';
+import type { FillDto, QuoteDto } from '../market.dto';
+import { MarketEntity } from '../market.entity';
+import type { BookDeltaDto, CancelledOrdersDto, OrderDto, OrderFillDto, PlacedOrderDto } from '../market-order.dto';
+import { assertTradable, feeScheduleOf, formatUnits, lmsrStateOf, resolveOutcome } from '../market-rules';
+import { MarketRepository, PositionRow, poolOf } from '../market.repository';
+import { MarketEvent, MarketTradedEvent } from '../markets.events';
+import { buyHold, ledgerMovements, OrderCommandEffects, orderCommandEffects, RestingOrderState, tickPrice } from '../order-effects';
+import { positionOfRow } from '../market-positions';
+import { assertWholeLots, lotUnitsOf, parsePriceTick } from '../market-tick';
+import {
+  type BuyPayload,
+  type CancelOrderPayload,
+  type ExpirePayload,
+  type Fingerprint,
+  type Fingerprinted,
+  MarketCommandType,
+  type PlaceOrderPayload,
+  type SellPayload,
+} from './market-commands';
+import { ORDER_COLUMNS, OrderRow, orderDto, remainingOf, snapshotOf, UNIT_SCALE } from './market-order-rows';
+
+/** An open order as the shard keeps it (the fields the book's effects and the sell check need). */
+export interface RestingOrder extends RestingOrderState {
+  readonly id: string;
+  readonly outcome: number;
+  readonly priceTick: number;
+  readonly shares: bigint;
+  filledShares: bigint;
+  lockedAmount: bigint;
+  readonly expiresAt: number | null;
+}
+
+/**
+ * One market on its shard's leader: the market row, its outcome labels, the LMSR pool and one order book per
+ * outcome holding every open order, all as PostgreSQL last committed them.
+ */
+export interface MarketShardState {
+  marketId: string;
+  market: MarketEntity;
+  labels: string[];
+  pool: LmsrMarketPool;
+  books: OrderBook[];
+  orders: Map<string, RestingOrder>;
+  /** Set by a command before it changes the books or the pool: a refusal after that reloads the state. */
+  dirty: boolean;
+}
+
+/** A price level of one outcome's book, named by its side and tick. */
+interface BookLevelRef {
+  outcome: number;
+  side: 'buy' | 'sell';
+  tick: number;
+}
+
+/** An order leaving the book without filling, with what its row held. */
+interface RemovedOrder {
+  snapshot: OrderSnapshot;
+  outcome: number;
+  resting: RestingOrderState;
+}
+
+const refusalOf = (error: DomainError): CommandOutcome => ({
+  ok: false,
+  refusal: { status: error.status, error: error.error, message: error.message, details: error.details as Record<string, unknown> | undefined },
+});
+
+/**
+ * Prediction markets on the venue engine (issue 14): one shard per market. The leader keeps the market's pool and
+ * books in memory (loaded from PostgreSQL on takeover) and applies orders, cancels and AMM trades in arrival order,
+ * each in a savepoint of the batch's transaction: a refused command leaves no rows, postings or events, and if it
+ * had already changed the books (a ledger refusal after matching) the state is read again inside the batch.
+ *
+ * Lifecycle steps (close, resolve, cancel) stay where they are, under the market row's lock, and cancel the open
+ * orders in PostgreSQL. Each batch first takes the same lock (the batch's fence on the market): a step committed
+ * before it is seen (status or pool changed, the state is reloaded and orders are refused), and a step waits for
+ * the batch's commit; so no order lands after the close.
+ *
+ * The same code runs without the engine (`applyDirect`: one command in the caller's transaction on a state loaded
+ * under the lock), the path of ENGINE_ENABLED=false and of the medium tests.
+ */
+@Injectable()
+export class MarketVenue implements VenueShard<MarketShardState> {
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly events: DomainEventBus,
+    private readonly config: AppConfig,
+    private readonly creatorEarnings: CreatorEarnings,
+  ) {}
+
+  /** When each shard this instance leads last applied a batch (MarketCommands keeps busy shards listed). */
+  private readonly lastBatchAt = new Map<string, number>();
+
+  /** Shards that applied a batch here at or after `since` (epoch ms); older entries are forgotten. */
+  activeSince(since: number): string[] {
+    for (const [shard, at] of this.lastBatchAt) if (at < since) this.lastBatchAt.delete(shard);
+    return [...this.lastBatchAt.keys()];
+  }
+
+  async load(manager: EntityManager, marketId: string): Promise<MarketShardState> {
+    return this.loadWith(manager, await MarketRepository.find(manager, marketId));
+  }
+
+  async applyBatch(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[]> {
+    this.lastBatchAt.set(state.marketId, Date.now());
+    await this.fence(manager, state);
+    const expiring = commands.some((command) => command.type === MarketCommandType.Expire);
+    if (!expiring && this.hasDue(state, Date.now())) await manager.transaction((inner) => this.expireDue(inner, state, Date.now()));
+    const outcomes: CommandOutcome[] = [];
+    // Commands before this index go one at a time (a run of trades the ledger refused part of).
+    let oneByOneUntil = 0;
+    for (let next = 0; next < commands.length; ) {
+      if (next >= oneByOneUntil && isTrade(commands[next])) {
+        // A run of consecutive trades is written together, in a constant number of statements (see tradeAll).
+        let end = next;
+        while (end < commands.length && isTrade(commands[end])) end++;
+        const together = end - next > 1 ? await this.tradeAllOrNull(manager, state, commands.slice(next, end)) : null;
+        if (together) {
+          outcomes.push(...together);
+          next = end;
+          continue;
+        }
+        oneByOneUntil = end;
+      }
+      if (next >= oneByOneUntil && isOrderCommand(commands[next]) && next + 1 < commands.length && isOrderCommand(commands[next + 1])) {
+        // A run of orders that rest without trading and cancels, written together (see restAll).
+        const done = await this.restAllOrNull(manager, state, commands.slice(next));
+        if (done && done.length > 0) {
+          outcomes.push(...done);
+          next += done.length;
+          continue;
+        }
+        // Empty: the first is not of that kind. Null (a hold refused): the rest of the batch goes one at a time.
+        oneByOneUntil = done ? next + 1 : commands.length;
+      }
+      const command = commands[next++];
+      state.dirty = false;
+      try {
+        // A savepoint per command: a refusal rolls back its own writes (and events) only.
+        // In the context of the request that sent it (when it came from this instance's HTTP layer): its events' broadcasts name that request.
+        const requestId = (command.payload as { requestId?: string }).requestId;
+        const result = await RequestContext.run(requestId ? { requestId } : {}, () => manager.transaction((inner) => this.apply(inner, state, command)));
+        outcomes.push({ ok: true, result });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        if (state.dirty) Object.assign(state, await this.loadWith(manager, await MarketRepository.find(manager, state.marketId)));
+        outcomes.push(refusalOf(error));
+      }
+    }
+    return outcomes;
+  }
+
+  /**
+   * A run of consecutive buys and sells in one savepoint: each priced on the state the ones before it left and
+   * checked in memory (a refusal there is that command's alone and changes nothing), then one ledger postBatch for
+   * all that passed and one statement each for the market, the positions, the price points and the trades; the
+   * state moves only after all of it. If the ledger refuses any of them (a later trade's price depended on it),
+   * the savepoint is rolled back and null returned: the caller applies the run one command at a time.
+   */
+  private async tradeAllOrNull(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[] | null> {
+    try {
+      return await manager.transaction((inner) => this.tradeAll(inner, state, commands));
+    } catch (error) {
+      if (error instanceof TradeRunRefused || error instanceof DomainError) return null;
+      throw error;
+    }
+  }
+
+  private async tradeAll(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[]> {
+    const { market } = state;
+    const outcomes = new Array<CommandOutcome>(commands.length);
+    const outcomeCount = market.outstandingShares.length;
+    const userIds = [...new Set(commands.map((command) => command.userId ?? ''))];
+    const rows = (await manager.query(`SELECT user_id, shares, cost_basis, paid, received FROM market_positions WHERE market_id = $1 AND user_id = ANY($2::uuid[])`, [
+      market.id,
+      userIds,
+    ])) as (PositionRow & { user_id: string })[];
+    const positions = new Map<string, MarketPosition>(rows.map((row) => [row.user_id, positionOfRow(row, outcomeCount)]));
+    let working = lmsrStateOf(market);
+    const totals = { volume: market.volume, platformFees: market.platformFees, creatorFees: market.creatorFees };
+    const accepted: { index: number; command: EngineCommand; userId: string; fill: AmmQuote['fill']; volume: bigint }[] = [];
+    for (const [index, command] of commands.entries()) {
+      const userId = command.userId ?? '';
+      try {
+        assertTradable(market);
+        const payload = command.payload as BuyPayload | SellPayload;
+        const outcome = resolveOutcome(state.labels, payload.outcome);
+        const fees = feeScheduleOf(market, userId);
+        const quote =
+          command.type === MarketCommandType.Buy
+            ? quoteBuy(working, outcome, BigInt((payload as BuyPayload).amount), { fees, minShares: optionalUnits((payload as BuyPayload).minShares) })
+            : quoteSell(working, outcome, BigInt((payload as SellPayload).shares), { fees, minProceeds: optionalUnits((payload as SellPayload).minProceeds) });
+        const before = positions.get(userId) ?? positionOfRow(undefined, outcomeCount);
+        const position = applyFill(before, quote.fill);
+        const { fill } = quote;
+        if (fill.side === 'sell') this.assertNotOffered(state, userId, outcome, before, fill);
+        positions.set(userId, position);
+        working = quote.state;
+        totals.volume += fill.side === 'buy' ? fill.amount : -fill.poolDelta;
+        totals.platformFees += fill.fee - fill.creatorFee;
+        totals.creatorFees += fill.creatorFee;
+        accepted.push({ index, command, userId, fill, volume: totals.volume });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        outcomes[index] = refusalOf(error);
+      }
+    }
+    if (accepted.length === 0) return outcomes;
+
+    const postings: Posting[] = [];
+    for (const { userId, fill } of accepted) {
+      postings.push({ kind: `market.${fill.side}`, reference: `market:${market.id}`, movements: await this.tradeMovements(manager, market, userId, { fill, state: working }) });
+    }
+    const posted = await this.ledger.postBatch(manager, postings);
+    if (posted.some((outcome) => !outcome.ok)) throw new TradeRunRefused();
+    const pool = poolOf(market.id);
+    let poolBalance: bigint | undefined;
+    for (const outcome of posted) {
+      const balance = outcome.ok ? outcome.result.systemBalances.find((entry) => entry.system === pool.system) : undefined;
+      if (balance) poolBalance = balance.available;
+    }
+
+    const tradeIds = accepted.map(() => randomUUID());
+    const finalPositions = [...new Set(accepted.map(({ userId }) => userId))].map((userId) => ({ userId, position: positions.get(userId)! }));
+    await manager.query(
+      `WITH m AS (
+         UPDATE markets SET outstanding_shares = $2::numeric[], volume = $3, platform_fees = $4, creator_fees = $5,
+                trade_count = trade_count + $6, updated_at = now()
+          WHERE id = $1 RETURNING id
+       ), p AS (
+         INSERT INTO market_positions (market_id, user_id, shares, cost_basis, paid, received)
+         SELECT $1, u, string_to_array(s, ',')::numeric[], string_to_array(cb, ',')::numeric[], pd, r
+           FROM unnest($7::uuid[], $8::text[], $9::text[], $10::numeric[], $11::numeric[]) AS x(u, s, cb, pd, r)
+         ON CONFLICT (market_id, user_id) DO UPDATE SET shares = EXCLUDED.shares, cost_basis = EXCLUDED.cost_basis,
+                paid = EXCLUDED.paid, received = EXCLUDED.received, updated_at = now()
+         RETURNING id
+       ), pp AS (
+         INSERT INTO market_price_points (market_id, prices) SELECT $1, string_to_array(pr, ',')::numeric[] FROM unnest($12::text[]) WITH ORDINALITY AS x(pr, n) ORDER BY n
+         RETURNING id
+       )
+       INSERT INTO market_trades (id, market_id, user_id, side, outcome, shares, amount, fee, creator_fee, average_price, prices)
+       SELECT t, $1, u, sd, o, sh, a, f, cf, ap, string_to_array(pr, ',')::numeric[]
+         FROM unnest($13::uuid[], $14::uuid[], $15::text[], $16::int[], $17::numeric[], $18::numeric[], $19::numeric[], $20::numeric[], $21::numeric[], $22::text[])
+              AS x(t, u, sd, o, sh, a, f, cf, ap, pr)`,
+      [
+        market.id,
+        working.outstandingShares.map(String),
+        totals.volume.toString(),
+        totals.platformFees.toString(),
+        totals.creatorFees.toString(),
+        accepted.length,
+        finalPositions.map((entry) => entry.userId),
+        finalPositions.map((entry) => entry.position.shares.join(',')),
+        finalPositions.map((entry) => entry.position.costBasis.join(',')),
+        finalPositions.map((entry) => entry.position.paid.toString()),
+        finalPositions.map((entry) => entry.position.received.toString()),
+        accepted.map(({ fill }) => fill.prices.join(',')),
+        tradeIds,
+        accepted.map(({ userId }) => userId),
+        accepted.map(({ fill }) => fill.side),
+        accepted.map(({ fill }) => fill.outcome),
+        accepted.map(({ fill }) => fill.shares.toString()),
+        accepted.map(({ fill }) => fill.amount.toString()),
+        accepted.map(({ fill }) => fill.fee.toString()),
+        accepted.map(({ fill }) => fill.creatorFee.toString()),
+        accepted.map(({ fill }) => fill.averagePrice),
+        accepted.map(({ fill }) => fill.prices.join(',')),
+      ],
+    );
+    // A bug guard, not a client error: the pool must always be able to pay the worst outcome (rolls back).
+    assertPoolInvariant(working, poolBalance ?? (await this.ledger.systemBalance(manager, pool)));
+
+    // Every check and write passed: the state moves.
+    state.dirty = true;
+    Object.assign(market, { outstandingShares: [...working.outstandingShares], ...totals });
+    market.tradeCount += accepted.length;
+    state.pool.state = lmsrStateOf(market);
+    accepted.forEach(({ index, command, userId, fill, volume }, k) => {
+      const dto: FillDto = { tradeId: tradeIds[k], ...fillDto(fill) };
+      const requestId = (command.payload as { requestId?: string }).requestId;
+      const traded = tradedEvent({ ...market, volume } as MarketEntity, userId, dto, fill);
+      RequestContext.run(requestId ? { requestId } : {}, () => this.events.afterCommit(manager, { name: MarketEvent.Traded, payload: traded }));
+      outcomes[index] = { ok: true, result: { fingerprint: (command.payload as Fingerprint).fingerprint, value: dto } };
+    });
+    return outcomes;
+  }
+
+  /**
+   * From the start of `commands`: the longest run of orders that rest without taking anything (GTC or GTD, neither
+   * crossing the book nor the pool by a lot when they arrive) and cancels of resting orders, applied in memory one
+   * after the other and written together in one savepoint: one ledger postBatch (buy holds, released holds), one
+   * INSERT of the orders, one UPDATE of the cancelled ones, one book delta per touched level. Returns the outcomes
+   * of the run (empty: the first command is not of that kind); null when the ledger refused one of them (a hold
+   * that does not fit): the books are read again and the caller applies the commands one at a time.
+   */
+  private async restAllOrNull(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[] | null> {
+    try {
+      return await manager.transaction((inner) => this.restAll(inner, state, commands));
+    } catch (error) {
+      if (!(error instanceof TradeRunRefused) && !(error instanceof DomainError)) throw error;
+      if (state.dirty) Object.assign(state, await this.loadWith(manager, await MarketRepository.find(manager, state.marketId)));
+      return null;
+    }
+  }
+
+  private async restAll(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[]> {
+    const { market } = state;
+    const outcomeCount = market.outstandingShares.length;
+    const sellers = [
+      ...new Set(commands.filter((command) => command.type === MarketCommandType.PlaceOrder && (command.payload as PlaceOrderPayload).side === 'sell').map((command) => command.userId ?? '')),
+    ];
+    const held = new Map<string, MarketPosition>();
+    if (sellers.length > 0) {
+      const rows = (await manager.query(`SELECT user_id, shares, cost_basis, paid, received FROM market_positions WHERE market_id = $1 AND user_id = ANY($2::uuid[])`, [
+        market.id,
+        sellers,
+      ])) as (PositionRow & { user_id: string })[];
+      for (const row of rows) held.set(row.user_id, positionOfRow(row, outcomeCount));
+    }
+    const outcomes: CommandOutcome[] = [];
+    const postings: Posting[] = [];
+    const placed: { index: number; command: EngineCommand; id: string; outcome: number; priceTick: number; payload: PlaceOrderPayload; shares: bigint; hold: bigint }[] = [];
+    const cancelled: { index: number; command: EngineCommand; resting: RestingOrder }[] = [];
+    const levels: BookLevelRef[] = [];
+    const now = Date.now();
+    for (const [index, command] of commands.entries()) {
+      const userId = command.userId ?? '';
+      if (command.type === MarketCommandType.CancelOrder) {
+        const resting = state.orders.get((command.payload as CancelOrderPayload).orderId);
+        if (!resting || resting.userId !== userId) break;
+        const result = state.books[resting.outcome].cancel(resting.id);
+        state.dirty = true;
+        const effects = orderCommandEffects({
+          fills: [],
+          removed: [result.order!],
+          orders: new Map([[resting.id, resting]]),
+          creatorId: null,
+          creatorShareBps: 0,
+          ticksPerUnit: market.ticksPerUnit,
+        });
+        if (effects.movements.length > 0) {
+          postings.push({ kind: 'market.order.cancel', reference: `market:${market.id}`, movements: ledgerMovements(effects, poolOf(market.id), SystemAccount.fees) });
+        }
+        state.orders.delete(resting.id);
+        cancelled.push({ index, command, resting });
+        levels.push({ outcome: resting.outcome, side: resting.side, tick: resting.priceTick });
+        outcomes.push({ ok: true, result: undefined });
+        continue;
+      }
+      if (command.type !== MarketCommandType.PlaceOrder) break;
+      const payload = command.payload as PlaceOrderPayload;
+      if (payload.timeInForce !== 'GTC' && payload.timeInForce !== 'GTD') break;
+      let outcome: number;
+      let priceTick: number;
+      const shares = BigInt(payload.shares);
+      try {
+        assertTradable(market, new Date(now));
+        outcome = resolveOutcome(state.labels, payload.outcome);
+        priceTick = parsePriceTick(payload.price, market.ticksPerUnit);
+        assertWholeLots(shares, market.ticksPerUnit);
+      } catch {
+        // Refused: on its own, below.
+        break;
+      }
+      if (this.wouldTake(state, outcome, payload.side, priceTick)) break;
+      if (payload.side === 'sell') {
+        const offered = this.offered(state, userId, outcome);
+        if (shares > (held.get(userId)?.shares[outcome] ?? 0n) - offered) break;
+      }
+      const id = randomUUID();
+      // Not crossing: the book only rests it (or refuses it having changed nothing: then this command goes alone).
+      let result;
+      try {
+        result = state.books[outcome].place({
+          id,
+          owner: userId,
+          side: payload.side,
+          price: priceTick,
+          shares,
+          timeInForce: payload.timeInForce,
+          expiresAt: payload.expiresAt ?? undefined,
+          postOnly: payload.postOnly,
+          stp: payload.stp ?? undefined,
+          now,
+        });
+      } catch (error) {
+        if (error instanceof DomainError) break;
+        throw error;
+      }
+      state.dirty = true;
+      if (result.fills.length > 0 || result.removed.length > 0 || result.order?.status !== 'open') throw new Error(`restAll: order ${id} traded although it did not cross`);
+      const hold = payload.side === 'buy' ? buyHold(shares, priceTick, market.ticksPerUnit, Math.max(market.feeBps, this.config.makerFeeBps)) : 0n;
+      if (hold > 0n) postings.push(Postings.hold({ userId }, hold, { kind: 'market.order.hold', reference: `market-order:${id}` }));
+      state.orders.set(id, {
+        id,
+        userId,
+        outcome,
+        side: payload.side,
+        priceTick,
+        shares,
+        filledShares: 0n,
+        lockedAmount: hold,
+        expiresAt: payload.expiresAt,
+      });
+      placed.push({ index, command, id, outcome, priceTick, payload, shares, hold });
+      levels.push({ outcome, side: payload.side, tick: priceTick });
+      outcomes.push({ ok: true, result: undefined });
+    }
+    if (outcomes.length === 0) return outcomes;
+
+    if (postings.length > 0) {
+      const posted = await this.ledger.postBatch(manager, postings);
+      if (posted.some((outcome) => !outcome.ok)) throw new TradeRunRefused();
+    }
+    const rows =
+      placed.length === 0
+        ? []
+        : ((await manager.query(
+            `INSERT INTO market_orders (id, market_id, user_id, outcome, side, price_tick, ticks_per_unit, shares, filled_shares, status, cancel_reason,
+                    time_in_force, post_only, stp, expires_at, locked_amount)
+             SELECT id, $1, u, o, sd, pt, $2, sh, 0, 'open', NULL, tif, po, stp, ea, la
+               FROM unnest($3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::int[], $8::numeric[], $9::text[], $10::boolean[], $11::text[], $12::timestamptz[], $13::numeric[])
+                    WITH ORDINALITY AS x(id, u, o, sd, pt, sh, tif, po, stp, ea, la, n)
+              ORDER BY n
+             RETURNING ${ORDER_COLUMNS}`,
+            [
+              market.id,
+              market.ticksPerUnit,
+              placed.map((one) => one.id),
+              placed.map((one) => one.command.userId),
+              placed.map((one) => one.outcome),
+              placed.map((one) => one.payload.side),
+              placed.map((one) => one.priceTick),
+              placed.map((one) => one.shares.toString()),
+              placed.map((one) => one.payload.timeInForce),
+              placed.map((one) => one.payload.postOnly),
+              placed.map((one) => one.payload.stp ?? 'cancel_resting'),
+              placed.map((one) => (one.payload.expiresAt === null ? null : new Date(one.payload.expiresAt).toISOString())),
+              placed.map((one) => one.hold.toString()),
+            ],
+          )) as OrderRow[]);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const updates = new Map(
+      cancelled.map(({ resting }) => [resting.id, { filledShares: resting.filledShares, status: 'cancelled' as const, cancelReason: 'user' as const, lockedAmount: 0n }]),
+    );
+    const cancelledDtos = await this.writeOrderUpdates(manager, { orderUpdates: updates } as OrderCommandEffects);
+    await this.publishLevels(manager, market.id, market.ticksPerUnit, levels);
+
+    for (const { index, command, id } of placed) {
+      const dto = orderDto(byId.get(id)!);
+      const requestId = (command.payload as { requestId?: string }).requestId;
+      RequestContext.run(requestId ? { requestId } : {}, () =>
+        this.events.afterCommit(manager, { name: 'order.updated', payload: { userId: command.userId ?? '', order: { kind: 'market-order', ...dto } } }),
+      );
+      outcomes[index] = { ok: true, result: { fingerprint: (command.payload as Fingerprint).fingerprint, value: { order: dto, fills: [] } satisfies PlacedOrderDto } };
+    }
+    cancelled.forEach(({ index, command }, k) => {
+      outcomes[index] = { ok: true, result: { fingerprint: (command.payload as Fingerprint).fingerprint, value: cancelledDtos[k] } };
+    });
+    return outcomes;
+  }
+
+  /** Whether a GTC order at `priceTick` would take from the book or a lot from the pool right now. */
+  private wouldTake(state: MarketShardState, outcome: number, side: 'buy' | 'sell', priceTick: number): boolean {
+    const book = state.books[outcome];
+    const lot = lotUnitsOf(state.market.ticksPerUnit);
+    if (side === 'buy') {
+      const ask = book.bestAsk();
+      if (ask !== undefined && ask <= priceTick) return true;
+      return state.pool.outcome(outcome).sharesToBuyUntil(priceTick, 0n) >= lot;
+    }
+    const bid = book.bestBid();
+    if (bid !== undefined && bid >= priceTick) return true;
+    return state.pool.outcome(outcome).sharesToSellUntil(priceTick, 0n) >= lot;
+  }
+
+  /** Shares a user offers in open sell orders are theirs but not theirs to sell to the pool (applyFill checked the holding itself). */
+  private assertNotOffered(state: MarketShardState, userId: string, outcome: number, before: MarketPosition, fill: AmmQuote['fill']): void {
+    const offered = this.offered(state, userId, outcome);
+    const held = before.shares[outcome];
+    if (offered > 0n && fill.shares > held - offered) {
+      throw new InsufficientShares(
+        `Cannot sell ${formatUnits(fill.shares)} shares of outcome ${outcome}: the position holds ${formatUnits(held)}, ${formatUnits(offered)} of them in open sell orders`,
+        { outcome, shares: formatUnits(fill.shares), held: formatUnits(held), inOpenOrders: formatUnits(offered) },
+      );
+    }
+  }
+
+  /** One command without the engine, in the caller's transaction: the market locked, its state loaded, the command applied (a refusal throws). */
+  async applyDirect(manager: EntityManager, marketId: string, command: EngineCommand): Promise<unknown> {
+    const market = await MarketRepository.lockForUpdate(manager, marketId);
+    const state = await this.loadWith(manager, market);
+    if (command.type !== MarketCommandType.Expire) await this.expireDue(manager, state, Date.now());
+    return this.apply(manager, state, command);
+  }
+
+  /**
+   * The batch's lock on the market row. A lifecycle step or anything else that changed the row since (status, pool,
+   * trade count) makes the state be read again: its orders may have been cancelled in PostgreSQL.
+   */
+  private async fence(manager: EntityManager, state: MarketShardState): Promise<void> {
+    const fresh = await MarketRepository.lockForUpdate(manager, state.marketId);
+    const held = state.market;
+    const same =
+      fresh.status === held.status &&
+      fresh.tradeCount === held.tradeCount &&
+      fresh.outstandingShares.length === held.outstandingShares.length &&
+      fresh.outstandingShares.every((shares, index) => shares === held.outstandingShares[index]);
+    if (same) state.market = fresh;
+    else Object.assign(state, await this.loadWith(manager, fresh));
+  }
+
+  private async loadWith(manager: EntityManager, market: MarketEntity): Promise<MarketShardState> {
+    const labels = await MarketRepository.labels(manager, market.id);
+    const rows = (await manager.query(`SELECT ${ORDER_COLUMNS} FROM market_orders WHERE market_id = $1 AND status = 'open' ORDER BY seq`, [market.id])) as OrderRow[];
+    const pool = new LmsrMarketPool(lmsrStateOf(market), market.ticksPerUnit);
+    const gates = labels.map((_, index) => new GatedPool(pool.outcome(index)));
+    const books = gates.map((gate) => new OrderBook({ ticksPerUnit: market.ticksPerUnit, takerFeeBps: market.feeBps, makerFeeBps: this.config.makerFeeBps }, gate));
+    const orders = new Map<string, RestingOrder>();
+    // The open orders placed again in time priority with the pool held back (resting orders never trade with the
+    // pool by themselves, even if another outcome's trade moved its price past them), then the pool let in.
+    for (const row of rows) {
+      books[row.outcome].place({
+        id: row.id,
+        owner: row.user_id,
+        side: row.side,
+        price: row.price_tick,
+        shares: remainingOf(row),
+        timeInForce: row.expires_at ? 'GTD' : 'GTC',
+        expiresAt: row.expires_at?.getTime(),
+        stp: row.stp,
+      });
+      orders.set(row.id, restingOf(row));
+    }
+    for (const gate of gates) gate.open = true;
+    return { marketId: market.id, market, labels, pool, books, orders, dirty: false };
+  }
+
+  private apply(manager: EntityManager, state: MarketShardState, command: EngineCommand): Promise<unknown> {
+    const userId = command.userId ?? '';
+    switch (command.type) {
+      case MarketCommandType.PlaceOrder:
+        return this.fingerprinted(command, this.place(manager, state, userId, command.payload as PlaceOrderPayload));
+      case MarketCommandType.CancelOrder:
+        return this.fingerprinted(command, this.cancel(manager, state, userId, (command.payload as CancelOrderPayload).orderId));
+      case MarketCommandType.CancelAll:
+        return this.fingerprinted(command, this.cancelAll(manager, state, userId));
+      case MarketCommandType.Buy:
+        return this.fingerprinted(command, this.buy(manager, state, userId, command.payload as BuyPayload));
+      case MarketCommandType.Sell:
+        return this.fingerprinted(command, this.sell(manager, state, userId, command.payload as SellPayload));
+      case MarketCommandType.Expire:
+        return this.expireDue(manager, state, (command.payload as ExpirePayload).now);
+      default:
+        throw new Error(`markets: unknown command type ${command.type}`);
+    }
+  }
+
+  private async fingerprinted<Value>(command: EngineCommand, work: Promise<Value>): Promise<Fingerprinted<Value>> {
+    return { fingerprint: (command.payload as Fingerprint).fingerprint, value: await work };
+  }
+
+  // ---- orders -----------------------------------------------------------------------------------
+
+  private async place(manager: EntityManager, state: MarketShardState, userId: string, payload: PlaceOrderPayload): Promise<PlacedOrderDto> {
+    const { market } = state;
+    assertTradable(market);
+    // Prices and sizes are checked against this market's tick (fixed at creation).
+    const priceTick = parsePriceTick(payload.price, market.ticksPerUnit);
+    const shares = BigInt(payload.shares);
+    assertWholeLots(shares, market.ticksPerUnit);
+    const outcome = resolveOutcome(state.labels, payload.outcome);
+    const now = Date.now();
+    if (payload.side === 'sell') {
+      const held = (await this.positionOf(manager, state, userId)).shares[outcome];
+      const offered = this.offered(state, userId, outcome);
+      if (shares > held - offered) {
+        throw new InsufficientShares(`Cannot offer ${formatUnits(shares)} shares of outcome ${outcome}: you hold ${formatUnits(held)}, ${formatUnits(offered)} of them already in open sell orders`, {
+          outcome,
+          shares: formatUnits(shares),
+          held: formatUnits(held),
+          inOpenOrders: formatUnits(offered),
+        });
+      }
+    }
+    const id = randomUUID();
+    const hold = payload.side === 'buy' ? buyHold(shares, priceTick, market.ticksPerUnit, Math.max(market.feeBps, this.config.makerFeeBps)) : 0n;
+    const book = state.books[outcome];
+    // The book either refuses having changed nothing (post-only, FOK) or changes itself and the pool.
+    const result = book.place({
+      id,
+      owner: userId,
+      side: payload.side,
+      price: priceTick,
+      shares,
+      timeInForce: payload.timeInForce,
+      expiresAt: payload.expiresAt ?? undefined,
+      postOnly: payload.postOnly,
+      stp: payload.stp ?? undefined,
+      now,
+    });
+    state.dirty = true;
+    const order = result.order!;
+    const rests = order.status === 'open';
+    const effects = orderCommandEffects({
+      fills: result.fills,
+      removed: result.removed,
+      taker: { orderId: id, userId, hold, rests },
+      orders: state.orders,
+      creatorId: market.creatorId,
+      creatorShareBps: market.creatorFeeShareBps,
+      ticksPerUnit: market.ticksPerUnit,
+    });
+    const [row] = (await manager.query(
+      `INSERT INTO market_orders (id, market_id, user_id, outcome, side, price_tick, ticks_per_unit, shares, filled_shares, status, cancel_reason,
+              time_in_force, post_only, stp, expires_at, locked_amount)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING ${ORDER_COLUMNS}`,
+      [
+        id,
+        market.id,
+        userId,
+        outcome,
+        payload.side,
+        priceTick,
+        market.ticksPerUnit,
+        shares.toString(),
+        order.filledShares.toString(),
+        order.status,
+        order.reason ?? null,
+        payload.timeInForce,
+        payload.postOnly,
+        payload.stp ?? 'cancel_resting',
+        payload.expiresAt === null ? null : new Date(payload.expiresAt),
+        (rests ? effects.takerLocked : 0n).toString(),
+      ],
+    )) as OrderRow[];
+    const tradeIds = await this.writeEffects(manager, state, outcome, effects, {
+      holdOf: hold > 0n ? { userId, amount: hold, reference: `market-order:${id}` } : undefined,
+    });
+    if (rests) state.orders.set(id, restingOf(row));
+    const levels: BookLevelRef[] = [
+      ...result.fills.filter((fill) => fill.liquidity === 'maker').map((fill) => ({ outcome, side: fill.side, tick: fill.price })),
+      ...result.removed.map((removed) => ({ outcome, side: removed.side, tick: removed.price })),
+      ...(rests ? [{ outcome, side: payload.side, tick: priceTick }] : []),
+    ];
+    await this.publishLevels(manager, market.id, market.ticksPerUnit, levels);
+    const dto = orderDto(row);
+    this.events.afterCommit(manager, { name: 'order.updated', payload: { userId, order: { kind: 'market-order', ...dto } } });
+    const fills: OrderFillDto[] = effects.fillRecords
+      .filter((fill) => fill.orderId === id)
+      .map((fill) => ({
+        tradeId: tradeIds.get(fill.tradeNumber)!,
+        price: fill.price,
+        shares: formatUnits(fill.shares),
+        amount: formatUnits(fill.amount),
+        fee: formatUnits(fill.fee),
+        liquidity: fill.liquidity,
+        counterparty: fill.counterparty,
+      }));
+    return { order: dto, fills };
+  }
+
+  /** One of the caller's orders off the book; one no longer open (or someone else's: 404) read from its row. */
+  private async cancel(manager: EntityManager, state: MarketShardState, userId: string, orderId: string): Promise<OrderDto> {
+    const resting = state.orders.get(orderId);
+    if (!resting || resting.userId !== userId) {
+      const [row] = isUuid(orderId)
+        ? ((await manager.query(`SELECT ${ORDER_COLUMNS} FROM market_orders WHERE id = $1 AND market_id = $2 AND user_id = $3`, [orderId, state.marketId, userId])) as OrderRow[])
+        : [];
+      if (!row) throw new NotFound(`Order ${orderId} not found on market ${state.marketId}`);
+      return orderDto(row);
+    }
+    const result = state.books[resting.outcome].cancel(orderId);
+    state.dirty = true;
+    const [cancelled] = await this.remove(manager, state, result.order ? [result.order] : [], 'cancelled');
+    return cancelled;
+  }
+
+  private async cancelAll(manager: EntityManager, state: MarketShardState, userId: string): Promise<CancelledOrdersDto> {
+    const removed: OrderSnapshot[] = [];
+    for (const book of state.books) {
+      const result = book.cancelAll(userId);
+      if (result.removed.length > 0) state.dirty = true;
+      removed.push(...result.removed);
+    }
+    // In placement order, as the rows were cancelled before (ORDER BY seq).
+    const order = [...state.orders.keys()];
+    removed.sort((a, b) => order.indexOf(String(a.id)) - order.indexOf(String(b.id)));
+    return { cancelled: await this.remove(manager, state, removed, 'cancelled') };
+  }
+
+  private hasDue(state: MarketShardState, now: number): boolean {
+    for (const order of state.orders.values()) if (order.expiresAt !== null && order.expiresAt <= now) return true;
+    return false;
+  }
+
+  /** Expires the due GTD orders of every outcome and releases their holds; returns how many. */
+  private async expireDue(manager: EntityManager, state: MarketShardState, now: number): Promise<number> {
+    if (!this.hasDue(state, now)) return 0;
+    const removed: OrderSnapshot[] = [];
+    for (const book of state.books) removed.push(...book.expire(now).removed);
+    state.dirty = true;
+    await this.remove(manager, state, removed, 'expired');
+    return removed.length;
+  }
+
+  /** Orders the book removed without filling them: rows updated, buy holds released, owners told, the state's orders forgotten. */
+  private async remove(manager: EntityManager, state: MarketShardState, snapshots: readonly OrderSnapshot[], status: 'cancelled' | 'expired'): Promise<OrderDto[]> {
+    const removed: RemovedOrder[] = snapshots.map((snapshot) => {
+      const resting = state.orders.get(String(snapshot.id))!;
+      return { snapshot, outcome: resting.outcome, resting };
+    });
+    const updated = await this.writeRemoved(manager, state.marketId, state.market.ticksPerUnit, removed, status);
+    for (const { snapshot } of removed) state.orders.delete(String(snapshot.id));
+    return updated;
+  }
+
+  /**
+   * Cancels every open order of a market that closes, resolves or is cancelled, releasing their holds, in the
+   * lifecycle step's own transaction (the caller holds the market row's lock; the shard's next batch sees the change).
+   */
+  async cancelAllOfMarketLocked(manager: EntityManager, marketId: string): Promise<number> {
+    const rows = (await manager.query(`SELECT ${ORDER_COLUMNS} FROM market_orders WHERE market_id = $1 AND status = 'open' ORDER BY seq`, [marketId])) as OrderRow[];
+    if (rows.length === 0) return 0;
+    await this.writeRemoved(
+      manager,
+      marketId,
+      rows[0].ticks_per_unit,
+      rows.map((row) => ({ snapshot: { ...snapshotOf(row), status: 'cancelled', reason: 'closed' }, outcome: row.outcome, resting: restingOf(row) })),
+      'cancelled',
+    );
+    return rows.length;
+  }
+
+  /** Takes resting orders off the book without filling them: rows updated, buy holds released, owners told. */
+  private async writeRemoved(manager: EntityManager, marketId: string, ticksPerUnit: number, removed: RemovedOrder[], status: 'cancelled' | 'expired'): Promise<OrderDto[]> {
+    if (removed.length === 0) return [];
+    const effects = orderCommandEffects({
+      fills: [],
+      removed: removed.map(({ snapshot }) => snapshot),
+      orders: new Map(removed.map(({ snapshot, resting }) => [String(snapshot.id), resting])),
+      creatorId: null,
+      creatorShareBps: 0,
+      ticksPerUnit,
+    });
+    if (effects.movements.length > 0) {
+      await this.ledger.post(manager, {
+        kind: status === 'expired' ? 'market.order.expire' : 'market.order.cancel',
+        reference: `market:${marketId}`,
+        movements: ledgerMovements(effects, poolOf(marketId), SystemAccount.fees),
+      });
+    }
+    const updated = await this.writeOrderUpdates(manager, effects);
+    await this.publishLevels(
+      manager,
+      marketId,
+      ticksPerUnit,
+      removed.map(({ snapshot, outcome }) => ({ outcome, side: snapshot.side, tick: snapshot.price })),
+    );
+    return updated;
+  }
+
+  // ---- AMM trades -------------------------------------------------------------------------------
+
+  private buy(manager: EntityManager, state: MarketShardState, userId: string, payload: BuyPayload): Promise<FillDto> {
+    const amount = BigInt(payload.amount);
+    const minShares = payload.minShares === null ? undefined : BigInt(payload.minShares);
+    return this.trade(manager, state, userId, payload, (market, outcome) => quoteBuy(lmsrStateOf(market), outcome, amount, { fees: feeScheduleOf(market, userId), minShares }));
+  }
+
+  private sell(manager: EntityManager, state: MarketShardState, userId: string, payload: SellPayload): Promise<FillDto> {
+    const shares = BigInt(payload.shares);
+    const minProceeds = payload.minProceeds === null ? undefined : BigInt(payload.minProceeds);
+    return this.trade(manager, state, userId, payload, (market, outcome) => quoteSell(lmsrStateOf(market), outcome, shares, { fees: feeScheduleOf(market, userId), minProceeds }));
+  }
+
+  /**
+   * A buy or sell against the pool: priced on the state in memory, the fill booked through the ledger (trader,
+   * pool, fees, creator), the new state, position, fill and price point written; the state changes only after
+   * every check and write passed.
+   */
+  private async trade(
+    manager: EntityManager,
+    state: MarketShardState,
+    userId: string,
+    payload: { outcome: BuyPayload['outcome'] },
+    price: (market: MarketEntity, outcome: number) => AmmQuote,
+  ): Promise<FillDto> {
+    const { market } = state;
+    assertTradable(market);
+    const outcome = resolveOutcome(state.labels, payload.outcome);
+    const quote = price(market, outcome);
+    const before = await this.positionOf(manager, state, userId);
+    const position = applyFill(before, quote.fill);
+    const { fill } = quote;
+    if (fill.side === 'sell') this.assertNotOffered(state, userId, outcome, before, fill);
+    const posted = await this.ledger.post(manager, {
+      kind: `market.${fill.side}`,
+      reference: `market:${market.id}`,
+      movements: await this.tradeMovements(manager, market, userId, quote),
+    });
+    const next = {
+      outstandingShares: [...quote.state.outstandingShares],
+      volume: market.volume + (fill.side === 'buy' ? fill.amount : -fill.poolDelta),
+      platformFees: market.platformFees + fill.fee - fill.creatorFee,
+      creatorFees: market.creatorFees + fill.creatorFee,
+    };
+    const tradeId = await this.writeTrade(manager, market, next, userId, position, fill);
+    const pool = poolOf(market.id);
+    const poolBalance = posted.systemBalances.find((balance) => balance.system === pool.system)?.available ?? (await this.ledger.systemBalance(manager, pool));
+    // A bug guard, not a client error: the pool must always be able to pay the worst outcome (rolls back).
+    assertPoolInvariant(quote.state, poolBalance);
+    // Every check and write passed: the state moves.
+    state.dirty = true;
+    Object.assign(market, next);
+    market.tradeCount += 1;
+    state.pool.state = lmsrStateOf(market);
+    const dto: FillDto = { tradeId, ...fillDto(fill) };
+    this.events.afterCommit(manager, { name: MarketEvent.Traded, payload: tradedEvent(market, userId, dto, fill) });
+    return dto;
+  }
+
+  /**
+   * Buy: trader pays amount; pool gets amount - fee. Sell: pool pays gross; trader gets gross - fee. Fee to fees and
+   * the creator's share (part of it to their dividend pool, see CreatorEarnings).
+   */
+  private async tradeMovements(manager: EntityManager, market: MarketEntity, userId: string, { fill }: AmmQuote): Promise<Movement[]> {
+    const trader = fill.side === 'buy' ? -fill.amount : fill.amount;
+    const movements: Movement[] = [
+      { account: { userId }, bucket: 'available', amount: trader },
+      { account: poolOf(market.id), bucket: 'available', amount: fill.poolDelta },
+      { account: SystemAccount.fees, bucket: 'available', amount: fill.fee - fill.creatorFee },
+    ];
+    if (fill.creatorFee > 0n) {
+      // creatorFee is non-zero only on markets with a creator (admin markets have a 0 bps creator share).
+      movements.push(...(await this.creatorEarnings.feeShareMovements(manager, market.creatorId!, fill.creatorFee)));
+    }
+    return movements.filter((movement) => movement.amount !== 0n);
+  }
+
+  /** The market's new state, the position, the fill and a price point in one round trip; returns the trade id. */
+  private async writeTrade(
+    manager: EntityManager,
+    market: MarketEntity,
+    next: { outstandingShares: bigint[]; volume: bigint; platformFees: bigint; creatorFees: bigint },
+    userId: string,
+    position: MarketPosition,
+    fill: AmmQuote['fill'],
+  ): Promise<string> {
+    const rows = (await manager.query(
+      `WITH m AS (
+         UPDATE markets SET outstanding_shares = $2::numeric[], volume = $3, platform_fees = $4, creator_fees = $5,
+                trade_count = trade_count + 1, updated_at = now()
+          WHERE id = $1 RETURNING id
+       ), p AS (
+         INSERT INTO market_positions (market_id, user_id, shares, cost_basis, paid, received)
+         VALUES ($1, $6, $7::numeric[], $8::numeric[], $9, $10)
+         ON CONFLICT (market_id, user_id) DO UPDATE SET shares = EXCLUDED.shares, cost_basis = EXCLUDED.cost_basis,
+                paid = EXCLUDED.paid, received = EXCLUDED.received, updated_at = now()
+         RETURNING id
+       ), pp AS (
+         INSERT INTO market_price_points (market_id, prices) VALUES ($1, $17::numeric[]) RETURNING id
+       )
+       INSERT INTO market_trades (market_id, user_id, side, outcome, shares, amount, fee, creator_fee, average_price, prices)
+       SELECT $1, $6, $11, $12, $13, $14, $15, $16, $18, $17::numeric[] FROM m, p, pp
+       RETURNING id`,
+      [
+        market.id,
+        next.outstandingShares.map(String),
+        next.volume.toString(),
+        next.platformFees.toString(),
+        next.creatorFees.toString(),
+        userId,
+        position.shares.map(String),
+        position.costBasis.map(String),
+        position.paid.toString(),
+        position.received.toString(),
+        fill.side,
+        fill.outcome,
+        fill.shares.toString(),
+        fill.amount.toString(),
+        fill.fee.toString(),
+        fill.creatorFee.toString(),
+        fill.prices,
+        fill.averagePrice,
+      ],
+    )) as { id: string }[];
+    return rows[0].id;
+  }
+
+  // ---- shared writes ----------------------------------------------------------------------------
+
+  /** The user's position (every writer of a market's positions is its shard or holds the market row's lock). */
+  private async positionOf(manager: EntityManager, state: MarketShardState, userId: string): Promise<MarketPosition> {
+    const [row] = (await manager.query(`SELECT shares, cost_basis, paid, received FROM market_positions WHERE market_id = $1 AND user_id = $2`, [
+      state.marketId,
+      userId,
+    ])) as PositionRow[];
+    return positionOfRow(row, state.market.outstandingShares.length);
+  }
+
+  /** Share units of one outcome the user offers in open sell orders (held by those orders). */
+  private offered(state: MarketShardState, userId: string, outcome: number): bigint {
+    let offered = 0n;
+    for (const order of state.orders.values()) {
+      if (order.userId === userId && order.outcome === outcome && order.side === 'sell') offered += order.shares - order.filledShares;
+    }
+    return offered;
+  }
+
+  /**
+   * Writes one book command's effects: the ledger (the taker's hold, then every fill's cash in one posting),
+   * positions, maker order rows, fills, the pool's state and price point, a `market_trades` row per pool fill;
+   * returns the trade id of each book trade number. The state's makers follow their rows.
+   */
+  private async writeEffects(
+    manager: EntityManager,
+    state: MarketShardState,
+    outcome: number,
+    effects: OrderCommandEffects,
+    { holdOf }: { holdOf?: { userId: string; amount: bigint; reference: string } },
+  ): Promise<Map<number, string>> {
+    const { market, pool } = state;
+    const postings: Posting[] = [];
+    const reference = `market:${market.id}`;
+    if (holdOf) postings.push(Postings.hold({ userId: holdOf.userId }, holdOf.amount, { kind: 'market.order.hold', reference: holdOf.reference }));
+    const movements: Movement[] = ledgerMovements(effects, poolOf(market.id), SystemAccount.fees);
+    if (effects.creatorFee > 0n) movements.push(...(await this.creatorEarnings.feeShareMovements(manager, market.creatorId!, effects.creatorFee)));
+    if (movements.length > 0) postings.push({ kind: 'market.order.fill', reference, movements });
+    let poolBalance: bigint | undefined;
+    if (postings.length > 0) {
+      const outcomes = await this.ledger.postBatch(manager, postings);
+      for (const posted of outcomes) {
+        if (!posted.ok) throw posted.refusal;
+        const balance = posted.result.systemBalances.find((entry) => entry.system === poolOf(market.id).system);
+        if (balance) poolBalance = balance.available;
+      }
+    }
+
+    await this.writePositions(manager, market, outcome, effects);
+    await this.writeOrderUpdates(manager, effects);
+    for (const [id, update] of effects.orderUpdates) {
+      const resting = state.orders.get(id);
+      if (!resting) continue;
+      if (update.status === 'open') {
+        resting.filledShares = update.filledShares;
+        resting.lockedAmount = update.lockedAmount;
+      } else state.orders.delete(id);
+    }
+
+    const tradeIds = new Map<number, string>();
+    for (const fill of effects.fillRecords) if (!tradeIds.has(fill.tradeNumber)) tradeIds.set(fill.tradeNumber, randomUUID());
+    if (effects.fillRecords.length > 0) {
+      const fills = effects.fillRecords;
+      await manager.query(
+        `INSERT INTO market_order_fills (trade_id, order_id, market_id, user_id, outcome, side, liquidity, counterparty, price, shares, amount, fee)
+         SELECT t, o, $1, u, $2, s, l, c, p, sh, a, f
+           FROM unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[])
+             AS x(t, o, u, s, l, c, p, sh, a, f)`,
+        [
+          market.id,
+          outcome,
+          fills.map((fill) => tradeIds.get(fill.tradeNumber)),
+          fills.map((fill) => fill.orderId),
+          fills.map((fill) => fill.userId),
+          fills.map((fill) => fill.side),
+          fills.map((fill) => fill.liquidity),
+          fills.map((fill) => fill.counterparty),
+          fills.map((fill) => fill.price),
+          fills.map((fill) => fill.shares.toString()),
+          fills.map((fill) => fill.amount.toString()),
+          fills.map((fill) => fill.fee.toString()),
+        ],
+      );
+    }
+
+    if (effects.trades === 0) return tradeIds;
+    const poolFills = effects.fillRecords.filter((fill) => fill.counterparty === 'pool');
+    const prices = priceStrings(pool.state);
+    market.outstandingShares = [...pool.state.outstandingShares];
+    market.volume += effects.volume;
+    market.platformFees += effects.platformFee;
+    market.creatorFees += effects.creatorFee;
+    market.tradeCount += effects.trades;
+    await manager.query(
+      `UPDATE markets SET outstanding_shares = $2::numeric[], volume = $3, platform_fees = $4, creator_fees = $5, trade_count = $6, updated_at = now() WHERE id = $1`,
+      [market.id, market.outstandingShares.map(String), market.volume.toString(), market.platformFees.toString(), market.creatorFees.toString(), market.tradeCount],
+    );
+    if (poolFills.length > 0) {
+      await manager.query(`INSERT INTO market_price_points (market_id, prices) VALUES ($1, $2::numeric[])`, [market.id, prices]);
+      // The pool's side of the book's trades, as AMM fills: what paid or received, fee included as usual.
+      const rows = (await manager.query(
+        `INSERT INTO market_trades (market_id, user_id, side, outcome, shares, amount, fee, creator_fee, average_price, prices)
+         SELECT $1, u, s, $2, sh, a, f, cf, ap, $3::numeric[]
+           FROM unnest($4::uuid[], $5::text[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[]) AS x(u, s, sh, a, f, cf, ap)
+         RETURNING id`,
+        [
+          market.id,
+          outcome,
+          prices,
+          poolFills.map((fill) => fill.userId),
+          poolFills.map((fill) => fill.side),
+          poolFills.map((fill) => fill.shares.toString()),
+          poolFills.map((fill) => cashOf(fill).toString()),
+          poolFills.map((fill) => fill.fee.toString()),
+          poolFills.map((fill) => fill.creatorFee.toString()),
+          poolFills.map((fill) => formatUnits((cashOf(fill) * UNIT_SCALE) / fill.shares)),
+        ],
+      )) as { id: string }[];
+      // A bug guard, not a client error: the pool must always be able to pay the worst outcome (rolls back).
+      assertPoolInvariant(pool.state, poolBalance ?? (await this.ledger.systemBalance(manager, poolOf(market.id))));
+      poolFills.forEach((fill, index) =>
+        this.events.afterCommit(manager, {
+          name: MarketEvent.Traded,
+          payload: {
+            marketId: market.id,
+            status: market.status,
+            prices,
+            volume: formatUnits(market.volume),
+            resolvedOutcome: market.resolvedOutcome,
+            tradeId: rows[index].id,
+            userId: fill.userId,
+            side: fill.side,
+            outcome,
+            shares: formatUnits(fill.shares),
+            amount: formatUnits(cashOf(fill)),
+            fee: formatUnits(fill.fee),
+            averagePrice: formatUnits((cashOf(fill) * UNIT_SCALE) / fill.shares),
+            at: new Date().toISOString(),
+          },
+        }),
+      );
+    }
+    return tradeIds;
+  }
+
+  /** Each trader's position after their legs of this command. */
+  private async writePositions(manager: EntityManager, market: MarketEntity, outcome: number, effects: OrderCommandEffects): Promise<void> {
+    if (effects.positions.size === 0) return;
+    const userIds = [...effects.positions.keys()];
+    const rows = (await manager.query(`SELECT user_id, shares, cost_basis, paid, received FROM market_positions WHERE market_id = $1 AND user_id = ANY($2::uuid[])`, [
+      market.id,
+      userIds,
+    ])) as { user_id: string; shares: string[]; cost_basis: string[]; paid: string; received: string }[];
+    const byUser = new Map(rows.map((row) => [row.user_id, row]));
+    const outcomeCount = market.outstandingShares.length;
+    const positions: { userId: string; position: MarketPosition }[] = userIds.map((userId) => {
+      let position = positionOfRow(byUser.get(userId), outcomeCount);
+      for (const leg of effects.positions.get(userId)!) position = applyFill(position, { side: leg.side, outcome, shares: leg.shares, amount: leg.cash });
+      return { userId, position };
+    });
+    await manager.query(
+      `INSERT INTO market_positions (market_id, user_id, shares, cost_basis, paid, received)
+       SELECT $1, u, string_to_array(s, ',')::numeric[], string_to_array(cb, ',')::numeric[], p, r
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::numeric[], $6::numeric[]) AS x(u, s, cb, p, r)
+       ON CONFLICT (market_id, user_id) DO UPDATE SET shares = EXCLUDED.shares, cost_basis = EXCLUDED.cost_basis,
+              paid = EXCLUDED.paid, received = EXCLUDED.received, updated_at = now()`,
+      [
+        market.id,
+        positions.map((entry) => entry.userId),
+        positions.map((entry) => entry.position.shares.join(',')),
+        positions.map((entry) => entry.position.costBasis.join(',')),
+        positions.map((entry) => entry.position.paid.toString()),
+        positions.map((entry) => entry.position.received.toString()),
+      ],
+    );
+  }
+
+  /** Maker and removed orders' rows, and an `order:update` to each owner; returns the updated orders. */
+  private async writeOrderUpdates(manager: EntityManager, effects: OrderCommandEffects): Promise<OrderDto[]> {
+    if (effects.orderUpdates.size === 0) return [];
+    const updates = [...effects.orderUpdates];
+    const rows = (await manager.query(
+      // In a CTE so the driver returns the rows as for a SELECT (a bare UPDATE … RETURNING comes back as [rows, count]).
+      `WITH updated AS (
+         UPDATE market_orders o SET filled_shares = x.f, status = x.s, cancel_reason = x.r, locked_amount = x.l, updated_at = now()
+           FROM unnest($1::uuid[], $2::numeric[], $3::text[], $4::text[], $5::numeric[]) AS x(id, f, s, r, l)
+          WHERE o.id = x.id
+         RETURNING ${ORDER_COLUMNS.split(',').map((column) => `o.${column.trim()}`).join(', ')}
+       ) SELECT * FROM updated`,
+      [
+        updates.map(([id]) => id),
+        updates.map(([, update]) => update.filledShares.toString()),
+        updates.map(([, update]) => update.status),
+        updates.map(([, update]) => update.cancelReason),
+        updates.map(([, update]) => update.lockedAmount.toString()),
+      ],
+    )) as OrderRow[];
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return updates.map(([id]) => {
+      const dto = orderDto(byId.get(id)!);
+      this.events.afterCommit(manager, { name: 'order.updated', payload: { userId: byId.get(id)!.user_id, order: { kind: 'market-order', ...dto } } });
+      return dto;
+    });
+  }
+
+  /**
+   * The new totals of the price levels a command changed, each with the next sequence of its outcome's book,
+   * broadcast after commit as `book:update` (the sequence row is updated in the shard's batch, or under the market's
+   * lock, so deltas of one book are numbered in commit order).
+   */
+  private async publishLevels(manager: EntityManager, marketId: string, ticksPerUnit: number, touched: BookLevelRef[]): Promise<void> {
+    const byKey = new Map<string, BookLevelRef>();
+    for (const ref of touched) byKey.set(`${ref.outcome}/${ref.side}/${ref.tick}`, ref);
+    if (byKey.size === 0) return;
+    const levels = [...byKey.values()].sort((a, b) => a.outcome - b.outcome || a.side.localeCompare(b.side) || a.tick - b.tick);
+    const totals = (await manager.query(
+      `SELECT l.outcome, l.side, l.tick, coalesce(sum(o.shares - o.filled_shares), 0)::text AS shares, count(o.id)::int AS orders
+         FROM unnest($2::int[], $3::text[], $4::int[]) WITH ORDINALITY AS l(outcome, side, tick, n)
+         LEFT JOIN market_orders o ON o.market_id = $1 AND o.status = 'open' AND o.outcome = l.outcome AND o.side = l.side AND o.price_tick = l.tick
+        GROUP BY l.outcome, l.side, l.tick, l.n ORDER BY l.n`,
+      [marketId, levels.map((ref) => ref.outcome), levels.map((ref) => ref.side), levels.map((ref) => ref.tick)],
+    )) as { outcome: number; side: 'buy' | 'sell'; tick: number; shares: string; orders: number }[];
+    const counts = new Map<number, number>();
+    for (const ref of levels) counts.set(ref.outcome, (counts.get(ref.outcome) ?? 0) + 1);
+    const sequences = (await manager.query(
+      `INSERT INTO market_order_books (market_id, outcome, sequence)
+       SELECT $1, o, n FROM unnest($2::int[], $3::bigint[]) AS x(o, n)
+       ON CONFLICT (market_id, outcome) DO UPDATE SET sequence = market_order_books.sequence + EXCLUDED.sequence
+       RETURNING outcome, sequence::text AS sequence`,
+      [marketId, [...counts.keys()], [...counts.values()]],
+    )) as { outcome: number; sequence: string }[];
+    const next = new Map(sequences.map((row) => [row.outcome, Number(row.sequence) - counts.get(row.outcome)! + 1]));
+    const deltas = new Map<number, BookDeltaDto[]>();
+    for (const total of totals) {
+      const sequence = next.get(total.outcome)!;
+      next.set(total.outcome, sequence + 1);
+      const delta: BookDeltaDto = {
+        marketId,
+        outcome: total.outcome,
+        sequence,
+        side: total.side,
+        price: tickPrice(total.tick, ticksPerUnit),
+        shares: formatUnits(BigInt(total.shares)),
+        orders: total.orders,
+      };
+      const list = deltas.get(total.outcome);
+      if (list) list.push(delta);
+      else deltas.set(total.outcome, [delta]);
+    }
+    for (const [outcome, list] of deltas) this.events.afterCommit(manager, { name: MarketEvent.BookChanged, payload: { marketId, outcome, deltas: list } });
+  }
+}
+
+/** The pool behind a book being rebuilt: closed (nothing to trade) until the resting orders are back, then the pool itself. */
+class GatedPool implements OutcomePool {
+  open = false;
+
+  constructor(private readonly pool: OutcomePool) {}
+
+  sharesToBuyUntil(priceTick: number, delta: bigint): bigint {
+    return this.open ? this.pool.sharesToBuyUntil(priceTick, delta) : 0n;
+  }
+
+  sharesToSellUntil(priceTick: number, delta: bigint): bigint {
+    return this.open ? this.pool.sharesToSellUntil(priceTick, delta) : 0n;
+  }
+
+  costToBuy(shares: bigint, delta: bigint): bigint {
+    return this.pool.costToBuy(shares, delta);
+  }
+
+  proceedsOfSale(shares: bigint, delta: bigint): bigint {
+    return this.pool.proceedsOfSale(shares, delta);
+  }
+
+  commit(shares: bigint, cash: bigint): void {
+    this.pool.commit(shares, cash);
+  }
+}
+
+/** The ledger refused a trade of a run: the run is applied again one command at a time. */
+class TradeRunRefused extends Error {}
+
+function isOrderCommand(command: EngineCommand): boolean {
+  return command.type === MarketCommandType.PlaceOrder || command.type === MarketCommandType.CancelOrder;
+}
+
+function isTrade(command: EngineCommand): boolean {
+  return command.type === MarketCommandType.Buy || command.type === MarketCommandType.Sell;
+}
+
+function optionalUnits(value: string | null): bigint | undefined {
+  return value === null ? undefined : BigInt(value);
+}
+
+function restingOf(row: OrderRow): RestingOrder {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    outcome: row.outcome,
+    side: row.side,
+    priceTick: row.price_tick,
+    shares: BigInt(row.shares),
+    filledShares: BigInt(row.filled_shares),
+    lockedAmount: BigInt(row.locked_amount),
+    expiresAt: row.expires_at?.getTime() ?? null,
+  };
+}
+
+function cashOf(fill: { side: 'buy' | 'sell'; amount: bigint; fee: bigint }): bigint {
+  return fill.side === 'buy' ? fill.amount + fill.fee : fill.amount - fill.fee;
+}
+
+export function fillDto(fill: AmmQuote['fill']): QuoteDto {
+  const amount = formatUnits(fill.amount);
+  return {
+    outcome: fill.outcome,
+    side: fill.side,
+    shares: formatUnits(fill.shares),
+    amount,
+    ...(fill.side === 'sell' ? { proceeds: amount } : {}),
+    fee: formatUnits(fill.fee),
+    averagePrice: fill.averagePrice,
+    prices: fill.prices,
+  };
+}
+
+function tradedEvent(market: MarketEntity, userId: string, dto: FillDto, fill: AmmQuote['fill']): MarketTradedEvent {
+  return {
+    marketId: market.id,
+    status: market.status,
+    prices: fill.prices,
+    volume: formatUnits(market.volume),
+    resolvedOutcome: market.resolvedOutcome,
+    tradeId: dto.tradeId,
+    userId,
+    side: fill.side,
+    outcome: fill.outcome,
+    shares: dto.shares,
+    amount: dto.amount,
+    fee: dto.fee,
+    averagePrice: fill.averagePrice,
+    at: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { AccountsService } from '../../src/accounts/accounts.service';
+import { LedgerService } from '../../src/accounts/ledger.service';
+import { DomainError } from '../../src/common/errors/domain-error';
+import type { CommandOutcome, EngineCommand } from '../../src/engine/venue';
+import { MarketCommandType } from '../../src/markets/venue/market-commands';
+import { MarketVenue } from '../../src/markets/venue/market-venue';
+import { givenUserWithBalance } from './support/given';
+import { givenMarket, MARKETS_VENUE } from './support/given-market';
+import { MediumModule, startMediumModule } from './support/medium-module';
+
+/** A command of the script: which user (by index) and what; `cancel` names a resting order placed before by its index. */
+type Step =
+  | { type: 'buy'; user: number; outcome: number; amount: string }
+  | { type: 'sell'; user: number; outcome: number; shares: string }
+  | { type: 'place'; user: number; outcome: number; side: 'buy' | 'sell'; price: number; shares: string; timeInForce?: 'GTC' | 'IOC' }
+  | { type: 'cancel'; user: number; resting: number };
+
+const USERS = 4;
+const units = (decimal: string) => BigInt(Math.round(Number(decimal) * 1_000_000));
+
+/**
+ * The markets venue's batched paths (a run of trades written together, a run of resting orders and cancels written
+ * together, the fall-back to one command at a time when the ledger refuses one of a run) give exactly what the same
+ * commands give applied one at a time: same answers and refusals, same rows, balances and pool; and the state the
+ * batch leaves in memory equals the state read again from PostgreSQL.
+ */
+describe('Markets venue: a batch equals its commands one at a time (medium)', () => {
+  let medium: MediumModule;
+  let venue: MarketVenue;
+
+  beforeAll(async () => {
+    medium = await startMediumModule(MARKETS_VENUE, { STARTING_BALANCE: '0' });
+    venue = medium.get(MarketVenue);
+  });
+  afterAll(() => medium?.close());
+
+  /** A market, its users (100 USDC each, the last one 5) holding Yes and No shares, and resting orders of theirs. */
+  async function given(): Promise<{ marketId: string; users: string[]; resting: string[] }> {
+    const market = await givenMarket(medium, { subsidy: '200' });
+    const users: string[] = [];
+    for (let n = 0; n < USERS; n++) users.push((await givenUserWithBalance(medium, n === USERS - 1 ? '5' : '100')).id);
+    const direct = (command: EngineCommand) => medium.dataSource.transaction((manager) => venue.applyDirect(manager, market.id, command));
+    for (const userId of users.slice(0, USERS - 1)) {
+      await direct(command(userId, { type: MarketCommandType.Buy, payload: { outcome: 0, amount: '20000000', minShares: null } }));
+      await direct(command(userId, { type: MarketCommandType.Buy, payload: { outcome: 1, amount: '10000000', minShares: null } }));
+    }
+    const resting: string[] = [];
+    for (const [n, userId] of users.slice(0, USERS - 1).entries()) {
+      const placed = (await direct(command(userId, { type: MarketCommandType.PlaceOrder, payload: placePayload(0, 'buy', 10 + n, '5000000') }))) as { value: { order: { id: string } } };
+      resting.push(placed.value.order.id);
+      const offered = (await direct(command(userId, { type: MarketCommandType.PlaceOrder, payload: placePayload(0, 'sell', 90 + n, '2000000') }))) as { value: { order: { id: string } } };
+      resting.push(offered.value.order.id);
+    }
+    return { marketId: market.id, users, resting };
+  }
+
+  function toCommands(script: Step[], users: string[], resting: string[]): EngineCommand[] {
+    return script.map((step) => {
+      const userId = users[step.user];
+      switch (step.type) {
+        case 'buy':
+          return command(userId, { type: MarketCommandType.Buy, payload: { outcome: step.outcome, amount: String(units(step.amount)), minShares: null } });
+        case 'sell':
+          return command(userId, { type: MarketCommandType.Sell, payload: { outcome: step.outcome, shares: String(units(step.shares)), minProceeds: null } });
+        case 'place':
+          return command(userId, { type: MarketCommandType.PlaceOrder, payload: placePayload(step.outcome, step.side, step.price, String(units(step.shares)), step.timeInForce) });
+        case 'cancel':
+          return command(userId, { type: MarketCommandType.CancelOrder, payload: { orderId: resting[step.resting] } });
+      }
+    });
+  }
+
+  async function applyBatched(marketId: string, commands: EngineCommand[]): Promise<{ outcomes: CommandOutcome[]; inMemory: unknown; reloaded: unknown }> {
+    return medium.dataSource.transaction(async (manager) => {
+      const state = await venue.load(manager, marketId);
+      const outcomes = await venue.applyBatch(manager, state, commands);
+      const reloaded = await venue.load(manager, marketId);
+      const view = (one: typeof state) => ({ books: one.books.map((book) => ({ ...book.snapshot(), sequence: 0 })), shares: one.pool.state.outstandingShares, market: marketView(one.market) });
+      return { outcomes, inMemory: view(state), reloaded: view(reloaded) };
+    });
+  }
+
+  async function applyOneByOne(marketId: string, commands: EngineCommand[]): Promise<CommandOutcome[]> {
+    const outcomes: CommandOutcome[] = [];
+    for (const one of commands) {
+      try {
+        outcomes.push({ ok: true, result: await medium.dataSource.transaction((manager) => venue.applyDirect(manager, marketId, one)) });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        outcomes.push({ ok: false, refusal: { status: error.status, error: error.error, message: error.message } });
+      }
+    }
+    return outcomes;
+  }
+
+  /** Everything of the market and its users, with ids and times left out and users named by index. */
+  async function world(marketId: string, users: string[]): Promise<unknown> {
+    const [market] = (await medium.dataSource.query(`SELECT outstanding_shares, volume, platform_fees, creator_fees, trade_count FROM markets WHERE id = $1`, [marketId])) as unknown[];
+    const userIndex = (id: string) => users.indexOf(id);
+    const positions = ((await medium.dataSource.query(`SELECT user_id, shares, cost_basis, paid, received FROM market_positions WHERE market_id = $1`, [marketId])) as { user_id: string }[])
+      .map((row) => ({ ...row, user_id: userIndex(row.user_id) }))
+      .sort((a, b) => a.user_id - b.user_id);
+    const orders = ((await medium.dataSource.query(
+      `SELECT user_id, outcome, side, price_tick, shares, filled_shares, status, cancel_reason, locked_amount FROM market_orders WHERE market_id = $1 ORDER BY seq`,
+      [marketId],
+    )) as { user_id: string }[]).map((row) => ({ ...row, user_id: userIndex(row.user_id) }));
+    const trades = ((await medium.dataSource.query(`SELECT user_id, side, outcome, shares, amount, fee, average_price, prices FROM market_trades WHERE market_id = $1`, [marketId])) as { user_id: string }[])
+      .map((row) => ({ ...row, user_id: userIndex(row.user_id) }))
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    const fills = (await medium.dataSource.query(`SELECT count(*)::int AS n, coalesce(sum(amount), 0)::text AS amount FROM market_order_fills WHERE market_id = $1`, [marketId])) as unknown[];
+    const balances = [];
+    for (const userId of users) balances.push((await medium.get(AccountsService).overview(userId)).balances.find((balance) => balance.asset === 'USDC'));
+    const pool = await medium.dataSource.transaction((manager) => medium.get(LedgerService).systemBalance(manager, { system: `market-pool:${marketId}` }));
+    return { market, positions, orders, trades: trades.length, tradeRows: trades, fills, balances, pool };
+  }
+
+  const scripts: [string, Step[]][] = [
+    [
+      'a run of trades, one of them refused in memory',
+      [
+        { type: 'buy', user: 0, outcome: 0, amount: '3' },
+        { type: 'sell', user: 1, outcome: 0, shares: '2' },
+        { type: 'sell', user: 2, outcome: 1, shares: '500' },
+        { type: 'buy', user: 2, outcome: 1, amount: '4.5' },
+        { type: 'buy', user: 1, outcome: 0, amount: '1.25' },
+      ],
+    ],
+    [
+      'a run of trades with one the ledger refuses (falls back to one at a time)',
+      [
+        { type: 'buy', user: 0, outcome: 1, amount: '2' },
+        { type: 'buy', user: 3, outcome: 0, amount: '50' },
+        { type: 'buy', user: 1, outcome: 0, amount: '2' },
+        { type: 'sell', user: 0, outcome: 0, shares: '1' },
+      ],
+    ],
+    [
+      'resting orders and cancels, then a crossing one, then trades',
+      [
+        { type: 'place', user: 0, outcome: 0, side: 'buy', price: 5, shares: '3' },
+        { type: 'cancel', user: 1, resting: 2 },
+        { type: 'place', user: 1, outcome: 1, side: 'sell', price: 97, shares: '1' },
+        { type: 'place', user: 2, outcome: 0, side: 'sell', price: 95, shares: '4' },
+        { type: 'cancel', user: 0, resting: 1 },
+        { type: 'place', user: 0, outcome: 0, side: 'buy', price: 96, shares: '1', timeInForce: 'IOC' },
+        { type: 'place', user: 1, outcome: 0, side: 'buy', price: 7, shares: '2' },
+        { type: 'buy', user: 2, outcome: 0, amount: '1' },
+        { type: 'cancel', user: 2, resting: 0 },
+        { type: 'place', user: 2, outcome: 0, side: 'sell', price: 94, shares: '10000' },
+      ],
+    ],
+    [
+      'resting orders with a hold the ledger refuses (falls back to one at a time)',
+      [
+        { type: 'place', user: 0, outcome: 0, side: 'buy', price: 4, shares: '1' },
+        { type: 'place', user: 3, outcome: 0, side: 'buy', price: 5, shares: '500' },
+        { type: 'place', user: 1, outcome: 1, side: 'buy', price: 3, shares: '2' },
+        { type: 'cancel', user: 1, resting: 3 },
+      ],
+    ],
+  ];
+
+  it.each(scripts)('%s', async (_name, script) => {
+    const batched = await given();
+    const single = await given();
+    const { outcomes, inMemory, reloaded } = await applyBatched(batched.marketId, toCommands(script, batched.users, batched.resting));
+    const expected = await applyOneByOne(single.marketId, toCommands(script, single.users, single.resting));
+    expect(outcomes.map(shapeOf)).toEqual(expected.map(shapeOf));
+    expect(inMemory).toEqual(reloaded);
+    expect(await world(batched.marketId, batched.users)).toEqual(await world(single.marketId, single.users));
+  });
+});
+
+function command(userId: string, { type, payload }: { type: string; payload: object }): EngineCommand {
+  return { id: randomUUID(), type, userId, payload: { ...payload, fingerprint: 'f' } };
+}
+
+function placePayload(outcome: number, side: 'buy' | 'sell', priceTick: number, shares: string, timeInForce: 'GTC' | 'IOC' = 'GTC'): object {
+  return { outcome, side, price: (priceTick / 100).toFixed(2), shares, timeInForce, expiresAt: null, postOnly: false, stp: null };
+}
+
+function marketView(market: { outstandingShares: bigint[]; volume: bigint; platformFees: bigint; creatorFees: bigint; tradeCount: number; status: string }) {
+  return { outstandingShares: market.outstandingShares, volume: market.volume, platformFees: market.platformFees, creatorFees: market.creatorFees, tradeCount: market.tradeCount, status: market.status };
+}
+
+/** An outcome without ids and times: what must be the same either way. */
+function shapeOf(outcome: CommandOutcome): unknown {
+  if (!outcome.ok) return { refused: outcome.refusal.error };
+  return JSON.parse(JSON.stringify(outcome.result), (key: string, value: unknown) => (['id', 'tradeId', 'createdAt', 'marketId'].includes(key) ? '·' : value));
+}
