@@ -5,7 +5,7 @@ import { IsOutcomeRef } from './market.dto';
 export const CANDLE_INTERVALS = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
 export type CandleInterval = (typeof CANDLE_INTERVALS)[number];
 
-export class CandlesQueryDto {
+export class MarketCandlesQueryDto {
   @ApiProperty({ example: 'Yes', description: 'Outcome label (case-insensitive) or index' })
   @IsOutcomeRef()
   outcome!: string;
@@ -25,7 +25,7 @@ export class CandlesQueryDto {
   to?: string;
 }
 
-export class CandleDto {
+export class MarketCandleDto {
   @ApiProperty({ example: '2026-11-25T12:00:00.000Z', description: 'Start of the interval (UTC-aligned)' })
   at!: string;
 
@@ -64,8 +64,8 @@ export class CandlesDto {
   @ApiProperty({ example: '2026-11-26T00:00:00.000Z' })
   to!: string;
 
-  @ApiProperty({ type: [CandleDto], description: 'Intervals with at least one fill, oldest first' })
-  candles!: CandleDto[];
+  @ApiProperty({ type: [MarketCandleDto], description: 'Intervals with at least one fill, oldest first' })
+  candles!: MarketCandleDto[];
 }
 
 export class OutcomeTickerDto {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { InvalidField } from '../common/errors/domain-error';
 import { formatAmount } from '../common/money/amount';
-import { CandleInterval, CandlesDto, CandlesQueryDto, TickerDto } from './market-data.dto';
+import { CandleInterval, CandlesDto, MarketCandlesQueryDto, TickerDto } from './market-data.dto';
 import { MARKET_FILLS_SQL, marketFillsSql } from './market-fills.sql';
 import { formatUnits, resolveOutcome, UNIT_DECIMALS } from './market-rules';
 import { MarketRepository } from './market.repository';
@@ -36,7 +36,7 @@ const micros = (price: string): bigint => BigInt(price.replace('.', ''));
 export class MarketDataService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async candles(marketId: string, query: CandlesQueryDto, now: Date = new Date()): Promise<CandlesDto> {
+  async candles(marketId: string, query: MarketCandlesQueryDto, now: Date = new Date()): Promise<CandlesDto> {
     const manager = this.dataSource.manager;
     await MarketRepository.find(manager, marketId);
     const outcome = resolveOutcome(await MarketRepository.labels(manager, marketId), query.outcome);

@@ -13,7 +13,7 @@ export const TIMES_IN_FORCE = ['GTC', 'GTD', 'IOC', 'FOK'] as const;
 export const ORDER_STATUSES = ['open', 'filled', 'cancelled', 'expired'] as const;
 export const SELF_TRADE_PREVENTIONS = ['cancel_resting', 'cancel_taker'] as const;
 
-export class PlaceOrderDto {
+export class PlaceMarketOrderDto {
   @ApiProperty({ example: 'Yes', oneOf: [{ type: 'string' }, { type: 'integer' }], description: OUTCOME_DESCRIPTION })
   @IsOutcomeRef()
   outcome!: OutcomeRef;
@@ -50,7 +50,7 @@ export class PlaceOrderDto {
   stp?: SelfTradePrevention;
 }
 
-export class OrderDto {
+export class MarketOrderDto {
   @ApiProperty({ example: '5c3e1d2a-7b4f-4e8a-9c1d-2e3f4a5b6c7d' })
   id!: string;
 
@@ -115,16 +115,16 @@ export class OrderFillDto {
 }
 
 export class PlacedOrderDto {
-  @ApiProperty({ type: OrderDto })
-  order!: OrderDto;
+  @ApiProperty({ type: MarketOrderDto })
+  order!: MarketOrderDto;
 
   @ApiProperty({ type: [OrderFillDto], description: 'What the order filled as it arrived, in matching order' })
   fills!: OrderFillDto[];
 }
 
 export class CancelledOrdersDto {
-  @ApiProperty({ type: [OrderDto], description: 'The orders that were resting and are now cancelled, their holds released' })
-  cancelled!: OrderDto[];
+  @ApiProperty({ type: [MarketOrderDto], description: 'The orders that were resting and are now cancelled, their holds released' })
+  cancelled!: MarketOrderDto[];
 }
 
 export class MyOrdersQueryDto extends PageQueryDto {
@@ -139,7 +139,7 @@ export class MyOrdersQueryDto extends PageQueryDto {
   marketId?: string;
 }
 
-export class OrderPageDto extends PageDtoOf(OrderDto) {}
+export class MarketOrderPageDto extends PageDtoOf(MarketOrderDto) {}
 
 export class BookQueryDto {
   @ApiProperty({ example: 'Yes', description: OUTCOME_DESCRIPTION })

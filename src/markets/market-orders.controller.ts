@@ -6,7 +6,7 @@ import { ApiErrors } from '../common/http/api-errors.decorator';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { IDEMPOTENCY_KEY_HEADER } from '../common/idempotency/idempotency.interceptor';
 import { UuidParam } from '../common/http/uuid-param';
-import { BookDto, BookQueryDto, CancelledOrdersDto, MyOrdersQueryDto, OrderDto, OrderPageDto, PlacedOrderDto, PlaceOrderDto } from './market-order.dto';
+import { BookDto, BookQueryDto, CancelledOrdersDto, MyOrdersQueryDto, MarketOrderDto, MarketOrderPageDto, PlacedOrderDto, PlaceMarketOrderDto } from './market-order.dto';
 import { MarketOrdersService } from './market-orders.service';
 import {
   FILL_OR_KILL_UNFILLED,
@@ -27,8 +27,8 @@ export class MarketOrdersController {
 
   @Get('orders/me')
   @ApiOperation({ summary: 'Your limit orders across markets, newest first' })
-  @ApiOkResponse({ type: OrderPageDto })
-  mine(@CurrentUser() caller: AuthenticatedUser, @Query() query: MyOrdersQueryDto): Promise<OrderPageDto> {
+  @ApiOkResponse({ type: MarketOrderPageDto })
+  mine(@CurrentUser() caller: AuthenticatedUser, @Query() query: MyOrdersQueryDto): Promise<MarketOrderPageDto> {
     return this.orders.listMine(caller.id, query);
   }
 
@@ -49,7 +49,7 @@ export class MarketOrdersController {
   place(
     @CurrentUser() caller: AuthenticatedUser,
     @UuidParam('id', 'Market') id: string,
-    @Body() body: PlaceOrderDto,
+    @Body() body: PlaceMarketOrderDto,
     @Headers(IDEMPOTENCY_KEY_HEADER) key?: string,
   ): Promise<PlacedOrderDto> {
     return this.orders.place(caller.id, id, body, key);
@@ -57,9 +57,9 @@ export class MarketOrdersController {
 
   @Delete(':id/orders/:orderId')
   @ApiOperation({ summary: 'Cancel one of your orders (its hold released); one no longer open is returned as it is' })
-  @ApiOkResponse({ type: OrderDto })
+  @ApiOkResponse({ type: MarketOrderDto })
   @ApiErrors(MARKET_NOT_FOUND, ORDER_NOT_FOUND)
-  cancel(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', 'Market') id: string, @UuidParam('orderId', 'Order') orderId: string): Promise<OrderDto> {
+  cancel(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', 'Market') id: string, @UuidParam('orderId', 'Order') orderId: string): Promise<MarketOrderDto> {
     return this.orders.cancel(caller.id, id, orderId);
   }
 

@@ -7,7 +7,7 @@ import { isUuid } from '../common/ids';
 import { whenCommitted } from '../common/transactions/command-transaction';
 import { MarketListCache } from './market-list.cache';
 import { MarketJobs } from './market-jobs';
-import { BookDto, BookLevelDto, CancelledOrdersDto, MyOrdersQueryDto, OrderDto, PlacedOrderDto, PlaceOrderDto } from './market-order.dto';
+import { BookDto, BookLevelDto, CancelledOrdersDto, MyOrdersQueryDto, MarketOrderDto, PlacedOrderDto, PlaceMarketOrderDto } from './market-order.dto';
 import type { OutcomeRef } from './market.dto';
 import { formatUnits, parseUnits, resolveOutcome } from './market-rules';
 import { MarketRepository } from './market.repository';
@@ -35,7 +35,7 @@ export class MarketOrdersService {
 
   private readonly logger = new Logger('MarketOrders');
 
-  async place(userId: string, marketId: string, body: PlaceOrderDto, idempotencyKey?: string): Promise<PlacedOrderDto> {
+  async place(userId: string, marketId: string, body: PlaceMarketOrderDto, idempotencyKey?: string): Promise<PlacedOrderDto> {
     // The price's tick and the shares' lots are the market's own (its tickSize), checked on its shard.
     const shares = parseUnits(body.shares, 'shares');
     const expiresAt = parseExpiry(body);
@@ -60,7 +60,7 @@ export class MarketOrdersService {
   }
 
   /** Cancels one of the caller's orders. Someone else's order (or an unknown id) is 404; one no longer open is returned as it is. */
-  async cancel(userId: string, marketId: string, orderId: string, idempotencyKey?: string): Promise<OrderDto> {
+  async cancel(userId: string, marketId: string, orderId: string, idempotencyKey?: string): Promise<MarketOrderDto> {
     const [row] = isUuid(orderId)
       ? ((await this.dataSource.query(`SELECT ${ORDER_COLUMNS} FROM market_orders WHERE id = $1 AND market_id = $2 AND user_id = $3`, [orderId, marketId, userId])) as OrderRow[])
       : [];
@@ -70,7 +70,7 @@ export class MarketOrdersService {
     }
     if (row.status !== 'open') return orderDto(row);
     const request: Omit<CancelOrderPayload, 'fingerprint'> = { orderId };
-    return this.commands.run<OrderDto>(marketId, userId, idempotencyKey, MarketCommandType.CancelOrder, request, false);
+    return this.commands.run<MarketOrderDto>(marketId, userId, idempotencyKey, MarketCommandType.CancelOrder, request, false);
   }
 
   /** Cancels every open order of the caller on the market. */
@@ -78,7 +78,7 @@ export class MarketOrdersService {
     return this.commands.run<CancelledOrdersDto>(marketId, userId, idempotencyKey, MarketCommandType.CancelAll, {}, false);
   }
 
-  async listMine(userId: string, query: MyOrdersQueryDto): Promise<Page<OrderDto>> {
+  async listMine(userId: string, query: MyOrdersQueryDto): Promise<Page<MarketOrderDto>> {
     const conditions = ['user_id = $1'];
     const values: unknown[] = [userId];
     if (query.status) conditions.push(`status = $${values.push(query.status)}`);
@@ -153,7 +153,7 @@ export class MarketOrdersService {
   }
 }
 
-function parseExpiry(body: PlaceOrderDto): Date | undefined {
+function parseExpiry(body: PlaceMarketOrderDto): Date | undefined {
   if (body.timeInForce !== 'GTD') {
     if (body.expiresAt !== undefined) throw new InvalidField('expiresAt', `is for GTD orders only, not ${body.timeInForce}`);
     return undefined;

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { InvalidField } from '../common/errors/domain-error';
 import { whenCommitted } from '../common/transactions/command-transaction';
 import { AmmQuote, applyFill, InsufficientShares, LmsrState, MarketPosition, quoteBuy, quoteSell, FeeSchedule } from './amm';
-import { BuyDto, FillDto, QuoteDto, QuoteQueryDto, SellDto } from './market.dto';
+import { BuyDto, MarketFillDto, QuoteDto, QuoteQueryDto, SellDto } from './market.dto';
 import { MarketListCache } from './market-list.cache';
 import { assertTradable, feeScheduleOf, formatUnits, lmsrStateOf, parseUnits, resolveOutcome } from './market-rules';
 import { MarketRepository, PositionRow } from './market.repository';
@@ -34,20 +34,20 @@ export class MarketTradingService {
   ) {}
 
   /** A buy against the pool, on the market's shard of the venue engine (see MarketVenue). */
-  async buy(userId: string, marketId: string, body: BuyDto, idempotencyKey?: string): Promise<FillDto> {
+  async buy(userId: string, marketId: string, body: BuyDto, idempotencyKey?: string): Promise<MarketFillDto> {
     const amount = parseUnits(body.amount, 'amount');
     const minShares = body.minShares === undefined ? undefined : parseUnits(body.minShares, 'minShares', 'nonNegative');
     const request: Omit<BuyPayload, 'fingerprint'> = { outcome: body.outcome, amount: amount.toString(), minShares: minShares?.toString() ?? null };
-    const filled = await this.commands.run<FillDto>(marketId, userId, idempotencyKey, MarketCommandType.Buy, request);
+    const filled = await this.commands.run<MarketFillDto>(marketId, userId, idempotencyKey, MarketCommandType.Buy, request);
     await whenCommitted(() => this.listCache.invalidate());
     return filled;
   }
 
-  async sell(userId: string, marketId: string, body: SellDto, idempotencyKey?: string): Promise<FillDto> {
+  async sell(userId: string, marketId: string, body: SellDto, idempotencyKey?: string): Promise<MarketFillDto> {
     const shares = parseUnits(body.shares, 'shares');
     const minProceeds = body.minProceeds === undefined ? undefined : parseUnits(body.minProceeds, 'minProceeds', 'nonNegative');
     const request: Omit<SellPayload, 'fingerprint'> = { outcome: body.outcome, shares: shares.toString(), minProceeds: minProceeds?.toString() ?? null };
-    const filled = await this.commands.run<FillDto>(marketId, userId, idempotencyKey, MarketCommandType.Sell, request);
+    const filled = await this.commands.run<MarketFillDto>(marketId, userId, idempotencyKey, MarketCommandType.Sell, request);
     await whenCommitted(() => this.listCache.invalidate());
     return filled;
   }

@@ -302,7 +302,7 @@ export class QuoteDto {
   prices!: string[];
 }
 
-export class FillDto extends QuoteDto {
+export class MarketFillDto extends QuoteDto {
   @ApiProperty({ example: '7b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e' })
   tradeId!: string;
 }

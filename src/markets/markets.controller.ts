@@ -10,7 +10,7 @@ import { UuidParam } from '../common/http/uuid-param';
 import {
   BuyDto,
   CreateMarketDto,
-  FillDto,
+  MarketFillDto,
   HistoryQueryDto,
   ListMarketsQueryDto,
   MarketDto,
@@ -22,7 +22,7 @@ import {
   QuoteQueryDto,
   SellDto,
 } from './market.dto';
-import { CandlesDto, CandlesQueryDto, TickerDto } from './market-data.dto';
+import { CandlesDto, MarketCandlesQueryDto, TickerDto } from './market-data.dto';
 import { MarketDataService } from './market-data.service';
 import { MarketQueriesService } from './market-queries.service';
 import { MarketTradingService } from './market-trading.service';
@@ -107,7 +107,7 @@ export class MarketsController {
   @Public()
   @ApiOkResponse({ type: CandlesDto, description: 'Intervals with fills in [from, to), oldest first; prices per share before fee' })
   @ApiErrors(BAD_CANDLE_QUERY, { ...validationFailed('from', 'must be before to'), example: 'fromNotBeforeTo' }, UNKNOWN_OUTCOME, MARKET_NOT_FOUND)
-  candles(@UuidParam('id', 'Market') id: string, @Query() query: CandlesQueryDto): Promise<CandlesDto> {
+  candles(@UuidParam('id', 'Market') id: string, @Query() query: MarketCandlesQueryDto): Promise<CandlesDto> {
     return this.marketData.candles(id, query);
   }
 
@@ -132,7 +132,7 @@ export class MarketsController {
   @Post(':id/buy')
   @ApiOperation({ summary: 'Buy outcome shares for an amount of USDC (fee included), optionally no fewer than minShares' })
   @Idempotent()
-  @ApiCreatedResponse({ type: FillDto, description: 'The fill; amount is what was paid, fee included' })
+  @ApiCreatedResponse({ type: MarketFillDto, description: 'The fill; amount is what was paid, fee included' })
   @ApiErrors(
     UNKNOWN_OUTCOME,
     MARKET_NOT_FOUND,
@@ -142,14 +142,14 @@ export class MarketsController {
     TRADE_TOO_SMALL,
     TRADE_TOO_LARGE,
   )
-  buy(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', 'Market') id: string, @Body() body: BuyDto, @Headers(IDEMPOTENCY_KEY_HEADER) key?: string): Promise<FillDto> {
+  buy(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', 'Market') id: string, @Body() body: BuyDto, @Headers(IDEMPOTENCY_KEY_HEADER) key?: string): Promise<MarketFillDto> {
     return this.trading.buy(caller.id, id, body, key);
   }
 
   @Post(':id/sell')
   @ApiOperation({ summary: 'Sell outcome shares back to the pool, optionally for no less than minProceeds' })
   @Idempotent()
-  @ApiCreatedResponse({ type: FillDto, description: 'The fill; proceeds (and amount) is what was received, net of fee' })
+  @ApiCreatedResponse({ type: MarketFillDto, description: 'The fill; proceeds (and amount) is what was received, net of fee' })
   @ApiErrors(
     UNKNOWN_OUTCOME,
     MARKET_NOT_FOUND,
@@ -158,7 +158,7 @@ export class MarketsController {
     INSUFFICIENT_SHARES,
     TRADE_TOO_SMALL,
   )
-  sell(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', 'Market') id: string, @Body() body: SellDto, @Headers(IDEMPOTENCY_KEY_HEADER) key?: string): Promise<FillDto> {
+  sell(@CurrentUser() caller: AuthenticatedUser, @UuidParam('id', 'Market') id: string, @Body() body: SellDto, @Headers(IDEMPOTENCY_KEY_HEADER) key?: string): Promise<MarketFillDto> {
     return this.trading.sell(caller.id, id, body, key);
   }
 }

@@ -1,4 +1,4 @@
-import type { BookDeltaDto, OrderDto } from './market-order.dto';
+import type { BookDeltaDto, MarketOrderDto } from './market-order.dto';
 /** Prediction-market events; `markets.realtime.ts` turns them into `market:*` broadcasts. */
 export const MarketEvent = {
   Created: 'market.created',
@@ -86,7 +86,7 @@ declare module '../common/events/domain-event-map' {
  * A limit order reaches its owner through the shared user channel (UsersRealtime) as `order:update` with
  * `kind: 'market-order'`, the order as the REST API shows it, on every placement, fill, cancel and expiry.
  */
-export type MarketOrderUpdate = { kind: 'market-order' } & OrderDto;
+export type MarketOrderUpdate = { kind: 'market-order' } & MarketOrderDto;
 
 declare module '../realtime/realtime.events' {
   interface UserOrderKinds {

@@ -1,6 +1,6 @@
 import { formatUnits } from '../amm';
 import type { OrderSnapshot } from '../book';
-import type { OrderDto } from '../market-order.dto';
+import type { MarketOrderDto } from '../market-order.dto';
 import { tickPrice } from '../order-effects';
 
 export const UNIT_SCALE = 1_000_000n;
@@ -16,8 +16,8 @@ export interface OrderRow {
   ticks_per_unit: number;
   shares: string;
   filled_shares: string;
-  status: OrderDto['status'];
-  time_in_force: OrderDto['timeInForce'];
+  status: MarketOrderDto['status'];
+  time_in_force: MarketOrderDto['timeInForce'];
   post_only: boolean;
   stp: 'cancel_resting' | 'cancel_taker';
   expires_at: Date | null;
@@ -48,7 +48,7 @@ export function snapshotOf(row: OrderRow): OrderSnapshot {
   };
 }
 
-export function orderDto(row: OrderRow): OrderDto {
+export function orderDto(row: OrderRow): MarketOrderDto {
   const shares = BigInt(row.shares);
   const filled = BigInt(row.filled_shares);
   return {

@@ -11,9 +11,9 @@ import { CreatorEarnings } from '../../creators/creator-earnings.service';
 import type { CommandOutcome, EngineCommand, VenueShard } from '../../engine/venue';
 import { AmmQuote, applyFill, assertPoolInvariant, InsufficientShares, MarketPosition, priceStrings, quoteBuy, quoteSell } from '../amm';
 import { LmsrMarketPool, OrderBook, OrderSnapshot, OutcomePool } from '../book';
-import type { FillDto, QuoteDto } from '../market.dto';
+import type { MarketFillDto, QuoteDto } from '../market.dto';
 import { MarketEntity } from '../market.entity';
-import type { BookDeltaDto, CancelledOrdersDto, OrderDto, OrderFillDto, PlacedOrderDto } from '../market-order.dto';
+import type { BookDeltaDto, CancelledOrdersDto, MarketOrderDto, OrderFillDto, PlacedOrderDto } from '../market-order.dto';
 import { assertTradable, feeScheduleOf, formatUnits, lmsrStateOf, resolveOutcome } from '../market-rules';
 import { MarketRepository, PositionRow, poolOf } from '../market.repository';
 import { MarketEvent, MarketTradedEvent } from '../markets.events';
@@ -288,7 +288,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     market.tradeCount += accepted.length;
     state.pool.state = lmsrStateOf(market);
     accepted.forEach(({ index, command, userId, fill, volume }, k) => {
-      const dto: FillDto = { tradeId: tradeIds[k], ...fillDto(fill) };
+      const dto: MarketFillDto = { tradeId: tradeIds[k], ...fillDto(fill) };
       const requestId = (command.payload as { requestId?: string }).requestId;
       const traded = tradedEvent({ ...market, volume } as MarketEntity, userId, dto, fill);
       RequestContext.run(requestId ? { requestId } : {}, () => this.events.afterCommit(manager, { name: MarketEvent.Traded, payload: traded }));
@@ -673,7 +673,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   }
 
   /** One of the caller's orders off the book; one no longer open (or someone else's: 404) read from its row. */
-  private async cancel(manager: EntityManager, state: MarketShardState, userId: string, orderId: string): Promise<OrderDto> {
+  private async cancel(manager: EntityManager, state: MarketShardState, userId: string, orderId: string): Promise<MarketOrderDto> {
     const resting = state.orders.get(orderId);
     if (!resting || resting.userId !== userId) {
       const [row] = isUuid(orderId)
@@ -717,7 +717,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   }
 
   /** Orders the book removed without filling them: rows updated, buy holds released, owners told, the state's orders forgotten. */
-  private async remove(manager: EntityManager, state: MarketShardState, snapshots: readonly OrderSnapshot[], status: 'cancelled' | 'expired'): Promise<OrderDto[]> {
+  private async remove(manager: EntityManager, state: MarketShardState, snapshots: readonly OrderSnapshot[], status: 'cancelled' | 'expired'): Promise<MarketOrderDto[]> {
     const removed: RemovedOrder[] = snapshots.map((snapshot) => {
       const resting = state.orders.get(String(snapshot.id))!;
       return { snapshot, outcome: resting.outcome, resting };
@@ -745,7 +745,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   }
 
   /** Takes resting orders off the book without filling them: rows updated, buy holds released, owners told. */
-  private async writeRemoved(manager: EntityManager, marketId: string, ticksPerUnit: number, removed: RemovedOrder[], status: 'cancelled' | 'expired'): Promise<OrderDto[]> {
+  private async writeRemoved(manager: EntityManager, marketId: string, ticksPerUnit: number, removed: RemovedOrder[], status: 'cancelled' | 'expired'): Promise<MarketOrderDto[]> {
     if (removed.length === 0) return [];
     const effects = orderCommandEffects({
       fills: [],
@@ -774,13 +774,13 @@ export class MarketVenue implements VenueShard<MarketShardState> {
 
   // ---- AMM trades -------------------------------------------------------------------------------
 
-  private buy(manager: EntityManager, state: MarketShardState, userId: string, payload: BuyPayload): Promise<FillDto> {
+  private buy(manager: EntityManager, state: MarketShardState, userId: string, payload: BuyPayload): Promise<MarketFillDto> {
     const amount = BigInt(payload.amount);
     const minShares = payload.minShares === null ? undefined : BigInt(payload.minShares);
     return this.trade(manager, state, userId, payload, (market, outcome) => quoteBuy(lmsrStateOf(market), outcome, amount, { fees: feeScheduleOf(market, userId), minShares }));
   }
 
-  private sell(manager: EntityManager, state: MarketShardState, userId: string, payload: SellPayload): Promise<FillDto> {
+  private sell(manager: EntityManager, state: MarketShardState, userId: string, payload: SellPayload): Promise<MarketFillDto> {
     const shares = BigInt(payload.shares);
     const minProceeds = payload.minProceeds === null ? undefined : BigInt(payload.minProceeds);
     return this.trade(manager, state, userId, payload, (market, outcome) => quoteSell(lmsrStateOf(market), outcome, shares, { fees: feeScheduleOf(market, userId), minProceeds }));
@@ -797,7 +797,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     userId: string,
     payload: { outcome: BuyPayload['outcome'] },
     price: (market: MarketEntity, outcome: number) => AmmQuote,
-  ): Promise<FillDto> {
+  ): Promise<MarketFillDto> {
     const { market } = state;
     assertTradable(market);
     const outcome = resolveOutcome(state.labels, payload.outcome);
@@ -827,7 +827,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     Object.assign(market, next);
     market.tradeCount += 1;
     state.pool.state = lmsrStateOf(market);
-    const dto: FillDto = { tradeId, ...fillDto(fill) };
+    const dto: MarketFillDto = { tradeId, ...fillDto(fill) };
     this.events.afterCommit(manager, { name: MarketEvent.Traded, payload: tradedEvent(market, userId, dto, fill) });
     return dto;
   }
@@ -1079,7 +1079,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   }
 
   /** Maker and removed orders' rows, and an `order:update` to each owner; returns the updated orders. */
-  private async writeOrderUpdates(manager: EntityManager, effects: OrderCommandEffects): Promise<OrderDto[]> {
+  private async writeOrderUpdates(manager: EntityManager, effects: OrderCommandEffects): Promise<MarketOrderDto[]> {
     if (effects.orderUpdates.size === 0) return [];
     const updates = [...effects.orderUpdates];
     const rows = (await manager.query(
@@ -1228,7 +1228,7 @@ export function fillDto(fill: AmmQuote['fill']): QuoteDto {
   };
 }
 
-function tradedEvent(market: MarketEntity, userId: string, dto: FillDto, fill: AmmQuote['fill']): MarketTradedEvent {
+function tradedEvent(market: MarketEntity, userId: string, dto: MarketFillDto, fill: AmmQuote['fill']): MarketTradedEvent {
   return {
     marketId: market.id,
     status: market.status,
