@@ -344,6 +344,43 @@ describe('admin operations (e2e)', () => {
       await expect(db(first).query(`UPDATE admin_audit SET action = 'tampered'`)).rejects.toThrow(/append-only/);
       await expect(db(first).query(`DELETE FROM admin_audit`)).rejects.toThrow(/append-only/);
     });
+
+    type Row = { action: string; targetType: string; targetId: string; before: unknown; after: unknown; requestId: string };
+    const ofRequest = async (requestId: string, startedAt: string) =>
+      ((await audit({ actor: otherAdmin.id, from: startedAt, limit: '100' })).data as Row[]).filter((row) => row.requestId === requestId);
+
+    it('a perps market change is audited once, in its own transaction, with the row as it was and as it became', async () => {
+      const startedAt = new Date(Date.now() - 1000).toISOString();
+      const symbol = 'ADA_USDC_PERP';
+      const changed = await request(first.url).patch(`/api/v1/admin/perps/${symbol}`).set(otherAdmin.auth).set('X-Request-Id', 'perp-audit-1').send({ halted: true, takerFeeBps: 7 }).expect(200);
+      expect(changed.body).toMatchObject({ halted: true, takerFeeBps: 7 });
+      const rows = await ofRequest('perp-audit-1', startedAt);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ action: 'perp.update', targetType: 'perp_market', targetId: symbol, after: { symbol, halted: true, takerFeeBps: 7 } });
+      expect(rows[0].before).toMatchObject({ symbol, halted: false, maxLeverage: changed.body.maxLeverage });
+
+      // A refused change (leverage × maintenance ≥ 100%) rolls its audit row back with it.
+      await request(first.url).patch(`/api/v1/admin/perps/${symbol}`).set(otherAdmin.auth).set('X-Request-Id', 'perp-audit-2').send({ maxLeverage: 500, maintenanceMarginBps: 50 }).expect(400);
+      expect(await ofRequest('perp-audit-2', startedAt)).toEqual([]);
+      await request(first.url).patch(`/api/v1/admin/perps/${symbol}`).set(otherAdmin.auth).send({ halted: false }).expect(200);
+    });
+
+    it('a rounds settings change and a pause are audited once each, with the settings row before and after', async () => {
+      const startedAt = new Date(Date.now() - 1000).toISOString();
+      const current = (await request(first.url).get('/api/v1/admin/rounds/config').set(otherAdmin.auth).expect(200)).body;
+      await request(first.url).put('/api/v1/admin/rounds/config').set(otherAdmin.auth).set('X-Request-Id', 'rounds-audit-1').send({ maxTicks: current.maxTicks + 1 }).expect(200);
+      const [config, ...extra] = await ofRequest('rounds-audit-1', startedAt);
+      expect(extra).toEqual([]);
+      expect(config).toMatchObject({ action: 'rounds.config', targetType: 'round_settings', targetId: 'rounds', after: { overrides: { maxTicks: current.maxTicks + 1 }, paused: current.paused } });
+      expect((config.before as { overrides: Record<string, unknown> }).overrides.maxTicks).not.toBe(current.maxTicks + 1);
+
+      await request(first.url).post('/api/v1/admin/rounds/pause').set(otherAdmin.auth).set('X-Request-Id', 'rounds-audit-2').expect(200);
+      expect(await ofRequest('rounds-audit-2', startedAt)).toEqual([
+        expect.objectContaining({ action: 'rounds.pause', targetId: 'rounds', before: expect.objectContaining({ paused: current.paused }), after: expect.objectContaining({ paused: true }) }),
+      ]);
+      await request(first.url).post('/api/v1/admin/rounds/resume').set(otherAdmin.auth).expect(200);
+      await request(first.url).put('/api/v1/admin/rounds/config').set(otherAdmin.auth).send({ maxTicks: current.maxTicks }).expect(200);
+    });
   });
 
   describe('the last admin', () => {

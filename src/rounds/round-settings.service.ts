@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { AdminActor } from '../admin/admin-actor';
+import { AuditService } from '../admin/audit.service';
 import { AppConfig } from '../config/app-config';
 import { InvalidField } from '../common/errors/domain-error';
 import { parseUsdc } from '../common/money/usdc';
@@ -45,6 +47,7 @@ export class RoundSettingsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   async current(manager: EntityManager = this.dataSource.manager): Promise<RoundSettings> {
@@ -52,9 +55,11 @@ export class RoundSettingsService {
     return { rules: this.merge(row?.overrides ?? {}), paused: row?.paused ?? false };
   }
 
-  async change(change: RoundRulesChange): Promise<RoundSettings> {
+  /** With an actor, the change is audited in its transaction: the settings as locked, and as saved. */
+  async change(change: RoundRulesChange, actor?: AdminActor): Promise<RoundSettings> {
     return this.dataSource.transaction(async (manager) => {
       const row = await this.lockRow(manager);
+      const before = this.snapshotOf(row);
       const overrides: Record<string, unknown> = { ...row.overrides };
       for (const [key, value] of Object.entries(change)) {
         if (value === null) throw new InvalidField(key, 'must not be null (leave it out instead)');
@@ -64,17 +69,28 @@ export class RoundSettingsService {
       if (rules.minStake > rules.maxStake) throw new InvalidField('minStake', 'must not be greater than maxStake');
       row.overrides = overrides;
       await manager.save(row);
+      if (actor) await this.audit.record(manager, actor, { action: 'rounds.config', targetType: 'round_settings', targetId: SETTINGS_ID, before, after: this.snapshotOf(row) });
       return { rules, paused: row.paused };
     });
   }
 
-  async setPaused(paused: boolean): Promise<RoundSettings> {
+  async setPaused(paused: boolean, actor?: AdminActor): Promise<RoundSettings> {
     return this.dataSource.transaction(async (manager) => {
       const row = await this.lockRow(manager);
+      const before = this.snapshotOf(row);
       row.paused = paused;
       await manager.save(row);
+      if (actor) await this.audit.record(manager, actor, { action: paused ? 'rounds.pause' : 'rounds.resume', targetType: 'round_settings', targetId: SETTINGS_ID, before, after: this.snapshotOf(row) });
       return { rules: this.merge(row.overrides), paused };
     });
+  }
+
+  /**
+   * The row as the audit trail keeps it (the admin's overrides and the switch, copied before they change). Not the
+   * merged rules: an override stored before validation tightened would make the merge throw and block its repair.
+   */
+  private snapshotOf(row: RoundSettingsEntity): { overrides: Record<string, unknown>; paused: boolean } {
+    return { overrides: { ...row.overrides }, paused: row.paused };
   }
 
   private async lockRow(manager: EntityManager): Promise<RoundSettingsEntity> {

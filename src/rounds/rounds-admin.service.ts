@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { AdminActor } from '../admin/admin-actor';
 import { Page, PageQueryDto, offsetOf, toPage } from '../common/http/pagination';
 import { formatUsdc } from '../common/money/usdc';
 import { RoundSettings, RoundSettingsService } from './round-settings.service';
@@ -30,13 +31,13 @@ export class RoundsAdminService {
     return toSettingsDto(await this.settings.current());
   }
 
-  async configure(body: RoundConfigDto): Promise<RoundSettingsDto> {
-    return toSettingsDto(await this.settings.change(body));
+  async configure(body: RoundConfigDto, actor?: AdminActor): Promise<RoundSettingsDto> {
+    return toSettingsDto(await this.settings.change(body, actor));
   }
 
   /** Pausing lets the current round finish; no new round is created until resumed. */
-  async setPaused(paused: boolean): Promise<RoundSettingsDto> {
-    return toSettingsDto(await this.settings.setPaused(paused));
+  async setPaused(paused: boolean, actor?: AdminActor): Promise<RoundSettingsDto> {
+    return toSettingsDto(await this.settings.setPaused(paused, actor));
   }
 
   /** Per round, newest first: volume, fees, what went back to players and the house result (stakes − payouts). */

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Actor, type AdminActor, AuditedInService } from '../admin/admin-actor';
 import { ApiErrors, validationFailed } from '../common/http/api-errors.decorator';
 import { Roles } from '../auth/auth.decorators';
 import { PageQueryDto } from '../common/http/pagination';
@@ -16,16 +17,18 @@ export class RoundsAdminController {
   @ApiOperation({ summary: 'Pause rounds: the live round plays to its end and no new one starts' })
   @HttpCode(200)
   @ApiOkResponse({ type: RoundSettingsDto, description: 'The current round plays to its end; no new round starts until resumed' })
-  pause(): Promise<RoundSettingsDto> {
-    return this.admin.setPaused(true);
+  @AuditedInService()
+  pause(@Actor() actor: AdminActor): Promise<RoundSettingsDto> {
+    return this.admin.setPaused(true, actor);
   }
 
   @Post('resume')
   @ApiOperation({ summary: 'Resume rounds: the engine creates the next one' })
   @HttpCode(200)
   @ApiOkResponse({ type: RoundSettingsDto, description: 'The engine creates the next round' })
-  resume(): Promise<RoundSettingsDto> {
-    return this.admin.setPaused(false);
+  @AuditedInService()
+  resume(@Actor() actor: AdminActor): Promise<RoundSettingsDto> {
+    return this.admin.setPaused(false, actor);
   }
 
   @Get('config')
@@ -39,8 +42,9 @@ export class RoundsAdminController {
   @ApiOperation({ summary: 'Change the settings of future rounds (tick, fee, stake limits, side bets, max ticks)' })
   @ApiOkResponse({ type: RoundSettingsDto, description: 'Applies to rounds created from now on; a live round keeps its rules' })
   @ApiErrors(validationFailed('tickMs', 'must not be less than 5'))
-  configure(@Body() body: RoundConfigDto): Promise<RoundSettingsDto> {
-    return this.admin.configure(body);
+  @AuditedInService()
+  configure(@Actor() actor: AdminActor, @Body() body: RoundConfigDto): Promise<RoundSettingsDto> {
+    return this.admin.configure(body, actor);
   }
 
   @Get('stats')

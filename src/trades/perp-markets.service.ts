@@ -1,6 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { AdminActor } from '../admin/admin-actor';
+import { AuditService } from '../admin/audit.service';
 import { InvalidField } from '../common/errors/domain-error';
 import { parseUsdc } from '../common/money/usdc';
 import { AppConfig } from '../config/app-config';
@@ -49,6 +51,7 @@ export class PerpMarketsService implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -80,7 +83,8 @@ export class PerpMarketsService implements OnModuleInit {
     return [...(await this.catalogue()).values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   }
 
-  async update(symbol: string, change: PerpMarketChange): Promise<PerpMarket> {
+  /** Admin change of a symbol's rules; with an actor, audited in the same transaction (the row as locked, and as saved). */
+  async update(symbol: string, change: PerpMarketChange, actor?: AdminActor): Promise<PerpMarket> {
     for (const [key, value] of Object.entries(change)) {
       if (value === null) throw new InvalidField(key, 'must not be null (leave it out instead)');
     }
@@ -88,6 +92,7 @@ export class PerpMarketsService implements OnModuleInit {
     const updated = await this.dataSource.transaction(async (manager) => {
       const row = await manager.findOne(PerpMarketEntity, { where: { symbol }, lock: { mode: 'pessimistic_write' } });
       if (!row) throw new UnknownSymbol(symbol);
+      const before = toPerpMarket(row);
       if (change.maxLeverage !== undefined) row.maxLeverage = change.maxLeverage;
       if (change.takerFeeBps !== undefined) row.takerFeeBps = change.takerFeeBps;
       if (change.maintenanceMarginBps !== undefined) row.maintenanceMarginBps = change.maintenanceMarginBps;
@@ -97,7 +102,9 @@ export class PerpMarketsService implements OnModuleInit {
       if (row.maxLeverage * row.maintenanceMarginBps >= 10_000) {
         throw new InvalidField('maxLeverage', `× maintenanceMarginBps must stay below 10000 (got ${row.maxLeverage} × ${row.maintenanceMarginBps}); a position would open liquidated`);
       }
-      return manager.save(row);
+      const saved = await manager.save(row);
+      if (actor) await this.audit.record(manager, actor, { action: 'perp.update', targetType: 'perp_market', targetId: symbol, before, after: toPerpMarket(saved) });
+      return saved;
     });
     this.invalidate();
     return toPerpMarket(updated);

@@ -1,5 +1,6 @@
 import { Body, Controller, Param, Patch } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Actor, type AdminActor, AuditedInService } from '../admin/admin-actor';
 import { Roles } from '../auth/auth.decorators';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { PerpMarketDto, UpdatePerpMarketDto } from './perp-market.dto';
@@ -18,7 +19,8 @@ export class PerpsAdminController {
   @ApiParam({ name: 'symbol', example: 'BTC_USDC_PERP' })
   @ApiOkResponse({ type: PerpMarketDto, description: 'Applies to positions and orders opened from now on; open positions keep their terms' })
   @ApiErrors(INVALID_PERP_MARKET_CHANGE, UNKNOWN_SYMBOL)
-  async update(@Param('symbol') symbol: string, @Body() body: UpdatePerpMarketDto): Promise<PerpMarketDto> {
-    return toPerpMarketDto(await this.perpMarkets.update(symbol, body));
+  @AuditedInService()
+  async update(@Actor() actor: AdminActor, @Param('symbol') symbol: string, @Body() body: UpdatePerpMarketDto): Promise<PerpMarketDto> {
+    return toPerpMarketDto(await this.perpMarkets.update(symbol, body, actor));
   }
 }
