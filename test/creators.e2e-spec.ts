@@ -186,6 +186,19 @@ describe('creator shares and dividends (e2e)', () => {
     expect((await request(running.url).get(`/api/v1/creators/${creator.id}`).expect(200)).body).toMatchObject({ supply: 1, holders: 1, status: 'REVOKED' });
     const user = await running.app.get(UsersService).getById(creator.id);
     expect(user.roles).not.toContain('creator');
+
+    // Both admin actions audited once each in their own transaction, with roles and share market before and after.
+    const trail = (await request(running.url).get('/api/v1/admin/audit').query({ target: creator.id }).set(admin.auth).expect(200)).body.data;
+    expect(trail.map((row: { action: string }) => row.action)).toEqual(['creator.revoke', 'creator.grant']);
+    expect(trail[0]).toMatchObject({
+      actorId: admin.id,
+      targetType: 'user',
+      before: { roles: expect.arrayContaining(['creator']), shareMarket: { status: 'ACTIVE' } },
+      after: { shareMarket: { status: 'REVOKED' } },
+    });
+    expect(trail[0].after.roles).not.toContain('creator');
+    expect(trail[1]).toMatchObject({ before: { shareMarket: null }, after: { roles: expect.arrayContaining(['creator']), shareMarket: { status: 'ACTIVE', supply: 1 } } });
+    expect(trail[1].before.roles).not.toContain('creator');
   });
 
   it('opens and closes the share market when the role changes through the admin users route', async () => {
@@ -197,6 +210,7 @@ describe('creator shares and dividends (e2e)', () => {
     // A user who never was a creator: 404, and their roles stay as they were.
     const other = await createFundedUser(running);
     expect((await request(running.url).delete(`/api/v1/admin/creators/${other.id}`).set(admin.auth).set('Idempotency-Key', key()).expect(404)).body.error).toBe('CreatorNotFound');
+    expect((await request(running.url).get('/api/v1/admin/audit').query({ target: other.id }).set(admin.auth).expect(200)).body.data).toEqual([]);
   });
 
   it('feeds a creator’s market fees and share fees into the period’s pool and pays it exactly to the holders of record; a rerun pays nothing', async () => {

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     const ledger = harness.ledgerWith(env);
     const noUsers = {} as UsersService;
     const noQueries = {} as CreatorQueriesService;
-    const shares = new CreatorSharesService(dataSource, ledger, new CreatorEarnings(config), events, noUsers, noQueries, config);
+    const shares = new CreatorSharesService(dataSource, ledger, new CreatorEarnings(config), events, noUsers, noQueries, config, {} as AuditService);
     const dividends = new CreatorDividendsService(dataSource, ledger, events, shares, config);
     // The notifications as the app wires them: written in each dividend batch's transaction, before its COMMIT.
     const users = new UsersService(dataSource, config, events, {} as SessionsService, {} as AuditService, { onChange: () => undefined } as unknown as AuthStateBroadcast);

@@ -15,6 +15,9 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * The audit trail's safety net: every successful write on an admin-only route whose service does not audit
  * itself (`@AuditedInService()`) gets a row `<METHOD> <route>` with the request body as `before` and the
  * response as `after`, written right after the response is known. A replayed Idempotency-Key is not a new action.
+ * Every admin write that changes database rows audits itself; what still lands here has no transaction of its own
+ * to write in: POST admin/realtime/broadcast (Socket.IO only), POST admin/dividends/run and POST
+ * admin/analytics/rebuild (both only enqueue a job). A new route without `@AuditedInService()` lands here too.
  */
 @Injectable()
 export class AdminAuditInterceptor implements NestInterceptor {

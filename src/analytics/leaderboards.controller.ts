@@ -33,6 +33,8 @@ export class AnalyticsRebuildDto {
 export class AnalyticsAdminController {
   constructor(private readonly jobs: AnalyticsJobs) {}
 
+  // No @AuditedInService(): this only enqueues the analytics job (no transaction of its own to write in), so the
+  // global AdminAuditInterceptor records it after success.
   @Post('rebuild')
   @HttpCode(202)
   @ApiOperation({ summary: 'Enqueue the analytics job now: round statistics backfilled, leaderboards rebuilt from PostgreSQL' })

@@ -173,19 +173,20 @@ export class UsersService {
   /**
    * Adds or removes one role in the caller's transaction (the user's row locked), so another module's own rows
    * (a creator's share market) commit with it; `user.roles-changed` goes out after that commit when it changed.
+   * `rolesBefore` is what the locked row held, for the caller's audit.
    */
-  async changeRole(manager: EntityManager, id: string, role: Exclude<UserRole, 'user'>, granted: boolean): Promise<UserEntity> {
+  async changeRole(manager: EntityManager, id: string, role: Exclude<UserRole, 'user'>, granted: boolean): Promise<{ user: UserEntity; rolesBefore: UserRole[] }> {
     const user = await this.users(manager).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
     if (!user) throw new NotFound(`User ${id} not found`);
     const before = user.roles;
     const roles = granted ? [...new Set<UserRole>([...before, role])] : before.filter((held) => held !== role);
     const changed = rolesChange(id, before, roles);
-    if (!changed) return user;
+    if (!changed) return { user, rolesBefore: before };
     await this.users(manager).update({ id }, { roles });
     user.roles = roles;
     this.authStateCache.delete(id);
     this.events.afterCommit(manager, { name: AuthEvent.UserRolesChanged, payload: changed });
-    return user;
+    return { user, rolesBefore: before };
   }
 
   /** Ids of every user holding `role`, oldest first. */

@@ -2,6 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { LedgerService, Movement, SystemAccount } from '../accounts/ledger.service';
+import type { AdminActor } from '../admin/admin-actor';
+import { AuditService } from '../admin/audit.service';
 import { UsersService } from '../auth/users.service';
 import { DomainEventBus } from '../common/events/domain-event-bus';
 import { formatUsdc, parseUsdc } from '../common/money/usdc';
@@ -57,25 +59,51 @@ export class CreatorSharesService {
     private readonly users: UsersService,
     private readonly queries: CreatorQueriesService,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {
     this.rules = curveRulesOf(config);
   }
 
-  /** Admin: grants the role and opens the share market in one transaction (again: reopens a revoked one to buyers). */
-  grant(userId: string): Promise<CreatorDetailDto> {
+  /**
+   * Admin: grants the role and opens the share market in one transaction (again: reopens a revoked one to buyers).
+   * With an actor it is audited there too: roles and share market as read under the user's lock, and as written.
+   */
+  grant(userId: string, actor?: AdminActor): Promise<CreatorDetailDto> {
     return commandTransaction(this.dataSource, async (manager) => {
-      await this.users.changeRole(manager, userId, 'creator', true);
+      const { user, rolesBefore } = await this.users.changeRole(manager, userId, 'creator', true);
+      const marketBefore = actor ? await this.stateOf(manager, userId) : undefined;
       await this.open(manager, userId);
+      if (actor) await this.auditRoleChange(manager, actor, 'creator.grant', userId, { roles: rolesBefore, market: marketBefore }, user.roles);
       return this.queries.detail(userId, manager);
     });
   }
 
   /** Admin: takes the role away and stops buying; holders can still sell. 404 for a user who never was a creator. */
-  revoke(userId: string): Promise<CreatorDetailDto> {
+  revoke(userId: string, actor?: AdminActor): Promise<CreatorDetailDto> {
     return commandTransaction(this.dataSource, async (manager) => {
-      await this.users.changeRole(manager, userId, 'creator', false);
+      const { user, rolesBefore } = await this.users.changeRole(manager, userId, 'creator', false);
+      const marketBefore = actor ? await this.stateOf(manager, userId) : undefined;
       if (!(await this.close(manager, userId))) throw new CreatorNotFound(userId);
+      if (actor) await this.auditRoleChange(manager, actor, 'creator.revoke', userId, { roles: rolesBefore, market: marketBefore }, user.roles);
       return this.queries.detail(userId, manager);
+    });
+  }
+
+  /** The user row is locked by `changeRole`, so no other grant or revoke moves the share market between the reads. */
+  private async auditRoleChange(
+    manager: EntityManager,
+    actor: AdminActor,
+    action: 'creator.grant' | 'creator.revoke',
+    userId: string,
+    before: { roles: readonly string[]; market: CreatorStateEvent | undefined },
+    rolesAfter: readonly string[],
+  ): Promise<void> {
+    await this.audit.record(manager, actor, {
+      action,
+      targetType: 'user',
+      targetId: userId,
+      before: { roles: before.roles, shareMarket: before.market ?? null },
+      after: { roles: rolesAfter, shareMarket: (await this.stateOf(manager, userId)) ?? null },
     });
   }
 

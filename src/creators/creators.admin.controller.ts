@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Actor, type AdminActor, AuditedInService } from '../admin/admin-actor';
 import { Roles } from '../auth/auth.decorators';
 import { ApiErrors, validationFailed } from '../common/http/api-errors.decorator';
 import { UuidParam } from '../common/http/uuid-param';
@@ -34,8 +35,9 @@ export class CreatorsAdminController {
   @Idempotent()
   @ApiOkResponse({ type: CreatorDetailDto })
   @ApiErrors(USER_NOT_FOUND)
-  grant(@UuidParam('userId', 'User') userId: string): Promise<CreatorDetailDto> {
-    return this.shares.grant(userId);
+  @AuditedInService()
+  grant(@Actor() actor: AdminActor, @UuidParam('userId', 'User') userId: string): Promise<CreatorDetailDto> {
+    return this.shares.grant(userId, actor);
   }
 
   @Delete('creators/:userId')
@@ -43,8 +45,9 @@ export class CreatorsAdminController {
   @Idempotent()
   @ApiOkResponse({ type: CreatorDetailDto, description: 'REVOKED' })
   @ApiErrors(USER_NOT_FOUND, CREATOR_NOT_FOUND)
-  revoke(@UuidParam('userId', 'User') userId: string): Promise<CreatorDetailDto> {
-    return this.shares.revoke(userId);
+  @AuditedInService()
+  revoke(@Actor() actor: AdminActor, @UuidParam('userId', 'User') userId: string): Promise<CreatorDetailDto> {
+    return this.shares.revoke(userId, actor);
   }
 
   @Get('dividends')
@@ -56,6 +59,8 @@ export class CreatorsAdminController {
     return this.queries.period(period);
   }
 
+  // No @AuditedInService(): this only enqueues the dividend job (no transaction of its own to write in), so the
+  // global AdminAuditInterceptor records it after success.
   @Post('dividends/run')
   @ApiOperation({ summary: 'Run the dividend job of an ended period now (idempotent: it pays only holders not yet paid)' })
   @HttpCode(202)

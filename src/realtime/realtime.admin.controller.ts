@@ -11,6 +11,8 @@ import { RealtimeEvent, RealtimePublisher } from './realtime.publisher';
 export class RealtimeAdminController {
   constructor(private readonly publisher: RealtimePublisher) {}
 
+  // No @AuditedInService(): a Socket.IO broadcast writes nothing to the database, so there is no transaction to audit
+  // in; the global AdminAuditInterceptor records it (body as before, response as after) once it was handed over.
   @Post('broadcast')
   @HttpCode(202)
   @ApiOperation({ summary: 'Announce maintenance to every connected client (Socket.IO event system:maintenance), on every instance' })
