@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { SETTLEMENT_ASSET } from '../accounts/assets.service';
 import { InvalidField } from '../common/errors/domain-error';
@@ -218,6 +218,14 @@ export class StrategiesService {
   }
 
   /** Whether the strategy still runs the given session (a stop or a new start ends what the runner plays). */
+  /** `isRunning` of many strategies in one query: the ids of those still running the given session. */
+  async stillRunning(strategies: { id: string; sessionId: string }[]): Promise<Set<string>> {
+    if (strategies.length === 0) return new Set();
+    const rows = await this.dataSource.manager.find(StrategyEntity, { where: { id: In(strategies.map((strategy) => strategy.id)) }, select: { id: true, status: true, sessionId: true } });
+    const sessions = new Map(strategies.map((strategy) => [strategy.id, strategy.sessionId]));
+    return new Set(rows.filter((row) => row.status === 'running' && row.sessionId === sessions.get(row.id)).map((row) => row.id));
+  }
+
   async isRunning(strategyId: string, sessionId: string): Promise<boolean> {
     const row = await this.dataSource.manager.findOne(StrategyEntity, { where: { id: strategyId }, select: { id: true, status: true, sessionId: true } });
     return row?.status === 'running' && row.sessionId === sessionId;
