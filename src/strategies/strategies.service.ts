@@ -217,7 +217,6 @@ export class StrategiesService {
     });
   }
 
-  /** Whether the strategy still runs the given session (a stop or a new start ends what the runner plays). */
   /** `isRunning` of many strategies in one query: the ids of those still running the given session. */
   async stillRunning(strategies: { id: string; sessionId: string }[]): Promise<Set<string>> {
     if (strategies.length === 0) return new Set();
@@ -226,6 +225,7 @@ export class StrategiesService {
     return new Set(rows.filter((row) => row.status === 'running' && row.sessionId === sessions.get(row.id)).map((row) => row.id));
   }
 
+  /** Whether the strategy still runs the given session (a stop or a new start ends what the runner plays). */
   async isRunning(strategyId: string, sessionId: string): Promise<boolean> {
     const row = await this.dataSource.manager.findOne(StrategyEntity, { where: { id: strategyId }, select: { id: true, status: true, sessionId: true } });
     return row?.status === 'running' && row.sessionId === sessionId;
