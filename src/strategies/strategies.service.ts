@@ -263,6 +263,74 @@ export class StrategiesService {
     });
   }
 
+  /**
+   * `recordRound` of many strategies' results of one round in one transaction, each as `recordRound` would
+   * record it: the strategies locked in id order, the results inserted at once (one recorded before changes
+   * nothing), the sessions advanced and stopped on their limits by one update, an event per strategy after commit.
+   */
+  async recordRounds(
+    round: { id: string; number: number },
+    results: { strategy: RunningStrategy; result: RoundPlayResult; counts: { declined: number; slipped: number }; stopNow?: string }[],
+  ): Promise<void> {
+    if (results.length === 0) return;
+    if (new Set(results.map(({ strategy }) => strategy.id)).size !== results.length) throw new Error('recordRounds: a strategy appears twice');
+    await this.dataSource.transaction(async (manager) => {
+      const rows = await manager.find(StrategyEntity, { where: { id: In(results.map(({ strategy }) => strategy.id)) }, order: { id: 'ASC' }, lock: { mode: 'pessimistic_write' } });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      const advanced = results.flatMap(({ strategy, result, counts, stopNow }) => {
+        const row = byId.get(strategy.id);
+        if (!row || row.sessionId !== strategy.sessionId || !row.session) return [];
+        return [{ strategy, result, counts, stopNow, row, session: afterRound(fromStoredSession(row.session), result, strategy.limits) }];
+      });
+      if (advanced.length === 0) return;
+      const inserted = (await manager
+        .createQueryBuilder()
+        .insert()
+        .into(StrategyRoundEntity)
+        .values(
+          advanced.map(({ strategy, result, counts, session }) => ({
+            strategyId: strategy.id,
+            sessionId: strategy.sessionId,
+            roundId: round.id,
+            roundNumber: round.number,
+            pnl: result.pnl,
+            wagered: result.wagered,
+            fees: result.fees,
+            trades: result.trades,
+            balanceAfter: session.balance,
+            ...counts,
+          })),
+        )
+        .orIgnore()
+        .returning(['strategyId'])
+        .execute()) as { raw: { strategy_id?: string; strategyId?: string }[] };
+      const recorded = new Set(inserted.raw.map((raw) => raw.strategy_id ?? raw.strategyId));
+      const changed = advanced.filter(({ strategy }) => recorded.has(strategy.id));
+      if (changed.length === 0) return;
+      const now = new Date();
+      for (const { row, session, stopNow } of changed) {
+        row.session = toStoredSession(session);
+        const reason = session.stoppedBy ?? stopNow;
+        if (row.status === 'running' && reason) Object.assign(row, { status: 'stopped', stopReason: reason, stoppedAt: now });
+        row.updatedAt = now;
+      }
+      await manager.query(
+        `UPDATE strategies s SET session = v.session, status = v.status, stop_reason = v.stop_reason, stopped_at = v.stopped_at, updated_at = $6
+           FROM unnest($1::uuid[], $2::jsonb[], $3::varchar[], $4::varchar[], $5::timestamptz[]) AS v(id, session, status, stop_reason, stopped_at)
+          WHERE s.id = v.id`,
+        [
+          changed.map(({ row }) => row.id),
+          changed.map(({ row }) => JSON.stringify(row.session)),
+          changed.map(({ row }) => row.status),
+          changed.map(({ row }) => row.stopReason),
+          changed.map(({ row }) => row.stoppedAt),
+          now,
+        ],
+      );
+      for (const { row } of changed) this.recordUpdate(manager, row);
+    });
+  }
+
   // ---- helpers ----------------------------------------------------------------------------------------
 
   private recordUpdate(manager: EntityManager, strategy: StrategyEntity): void {
