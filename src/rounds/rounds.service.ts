@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { LedgerService, SystemAccount } from '../accounts/ledger.service';
+import { Postings } from '../accounts/ledger-vocabulary';
+import { DomainError } from '../common/errors/domain-error';
 import { DomainEventBus } from '../common/events/domain-event-bus';
 import { UserUpdateEvent } from '../realtime/realtime.events';
 import { Page, PageQueryDto, offsetOf, toPage } from '../common/http/pagination';
@@ -46,6 +49,22 @@ import { isPgError, PgError } from '../database/pg-errors';
 import { commandTransaction } from '../common/transactions/command-transaction';
 
 export const MAX_OPEN_POSITIONS_PER_ROUND = 10;
+
+/** One stake of `openPositions`: a player's `openPosition` body. */
+export interface OpenStake {
+  userId: string;
+  body: OpenRoundPositionDto;
+}
+
+/** What became of one stake of a batch: its position, or the refusal `openPosition` would have thrown. */
+export type StakeOutcome<T> = { ok: true; value: T } | { ok: false; error: DomainError };
+
+/** The batch's guess of which debits do not fit was wrong, and that changes what the open-position cap admits: plan again. */
+class CapReplan extends Error {
+  constructor(readonly refused: Set<number>) {
+    super('replan the batch');
+  }
+}
 
 /** A past round as a replay reads it: revealed seed, salt, params and the trading terms frozen on it. */
 export interface ReplayableRound {
@@ -306,6 +325,227 @@ export class RoundsService {
     return toPositionDto(position);
   }
 
+  /**
+   * `openPosition` of many stakes (of any players) in one transaction, with the outcome each would have had
+   * called one after the other in this order: the same rows, ledger postings and events, and a stake that
+   * `openPosition` would refuse is refused alone, as a value. The round is locked and checked once (its refusal
+   * is thrown, refusing every stake, as it would each one), the players are locked in sorted order, the cap
+   * counted once for all of them, and the debits posted by one `LedgerService.postBatch`.
+   */
+  async openPositions(roundId: string, stakes: OpenStake[]): Promise<StakeOutcome<RoundPositionDto>[]> {
+    const outcomes: StakeOutcome<RoundPositionDto>[] = new Array<StakeOutcome<RoundPositionDto>>(stakes.length);
+    const amounts: bigint[] = [];
+    stakes.forEach((stake, index) => {
+      try {
+        amounts[index] = parseUsdc(stake.body.amount);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        outcomes[index] = { ok: false, error };
+      }
+    });
+    if (stakes.every((_, index) => outcomes[index])) return outcomes;
+    await commandTransaction(this.dataSource, async (manager) => {
+      const round = await this.lockRoundShared(manager, roundId);
+      this.expectStatus(round, ['ACTIVE'], 'Positions open');
+      this.expectTicking(round);
+      const candidates: number[] = [];
+      stakes.forEach((_, index) => {
+        if (outcomes[index]) return;
+        try {
+          this.checkLimits(round, amounts[index]);
+          candidates.push(index);
+        } catch (error) {
+          outcomes[index] = { ok: false, error: error as DomainError };
+        }
+      });
+      if (candidates.length === 0) return;
+      const players = [...new Set(candidates.map((index) => stakes[index].userId))].sort();
+      await this.lockPlayers(manager, roundId, players);
+      const counted = (await manager.query(
+        `SELECT user_id, count(*)::int AS open FROM round_positions WHERE round_id = $1 AND user_id = ANY($2::uuid[]) AND status = 'open' GROUP BY user_id`,
+        [roundId, players],
+      )) as { user_id: string; open: number }[];
+      const openBefore = new Map(counted.map((row) => [row.user_id, row.open]));
+
+      // The cap depends on which earlier stakes of the player filled, which the debits decide: plan with a guess of
+      // the refused debits, and when the ledger refuses others, roll the savepoint back and plan with those.
+      const admit = (refusedDebits: Set<number>): { admitted: number[]; capped: number[] } => {
+        const open = new Map(openBefore);
+        const admitted: number[] = [];
+        const capped: number[] = [];
+        for (const index of candidates) {
+          const userId = stakes[index].userId;
+          const count = open.get(userId) ?? 0;
+          if (count >= MAX_OPEN_POSITIONS_PER_ROUND) {
+            capped.push(index);
+            continue;
+          }
+          admitted.push(index);
+          if (!refusedDebits.has(index)) open.set(userId, count + 1);
+        }
+        return { admitted, capped };
+      };
+      let plan = admit(new Set());
+      for (;;) {
+        try {
+          const filled = await manager.transaction((inner) => this.fillStakes(inner, round, stakes, amounts, plan.admitted, admit));
+          for (const index of plan.capped) outcomes[index] = { ok: false, error: new TooManyOpenPositions(MAX_OPEN_POSITIONS_PER_ROUND) };
+          for (const [index, outcome] of filled) outcomes[index] = outcome;
+          return;
+        } catch (error) {
+          if (!(error instanceof CapReplan)) throw error;
+          plan = admit(error.refused);
+        }
+      }
+    });
+    return outcomes;
+  }
+
+  /** The debits of the admitted stakes, then the rows of those that fit; throws CapReplan when the refusals are not the `guess`. */
+  private async fillStakes(
+    manager: EntityManager,
+    round: RoundEntity,
+    stakes: OpenStake[],
+    amounts: bigint[],
+    admitted: number[],
+    admit: (refusedDebits: Set<number>) => { admitted: number[] },
+  ): Promise<Map<number, StakeOutcome<RoundPositionDto>>> {
+    const rows = admitted.map((index) => {
+      const { fee, stake } = splitAmount(amounts[index], round.feeBps);
+      return manager.create(RoundPositionEntity, {
+        id: randomUUID(),
+        roundId: round.id,
+        userId: stakes[index].userId,
+        side: stakes[index].body.side,
+        amount: amounts[index],
+        fee,
+        stake,
+        entryTick: round.tick,
+        entryPrice: round.price,
+        status: 'open',
+        exitTick: null,
+        exitPrice: null,
+        payout: null,
+        closedAt: null,
+      });
+    });
+    const debits = await this.ledger.postBatch(
+      manager,
+      rows.map((row) =>
+        Postings.debit(row.userId, row.stake, {
+          kind: 'round.position.open',
+          reference: `round-position:${row.id}`,
+          idempotencyKey: `round-position:${row.id}:open`,
+          freshKey: true,
+          to: SystemAccount.roundPot(round.id),
+          fee: row.fee,
+        }),
+      ),
+    );
+    const refused = new Set(admitted.filter((_, at) => !debits[at].ok));
+    // The plan counted every admitted stake as filling; a refused one frees a place under the cap for the player's
+    // later stakes. Exact when admitting with the real refusals gives the same stakes (the ledger is sequential).
+    const replanned = admit(refused).admitted;
+    if (replanned.length !== admitted.length || replanned.some((index, at) => index !== admitted[at])) throw new CapReplan(refused);
+    const fills = rows.filter((_, at) => debits[at].ok);
+    if (fills.length > 0) await manager.insert(RoundPositionEntity, fills);
+    const outcomes = new Map<number, StakeOutcome<RoundPositionDto>>();
+    admitted.forEach((index, at) => {
+      const debit = debits[at];
+      if (!debit.ok) {
+        outcomes.set(index, { ok: false, error: debit.refusal });
+        return;
+      }
+      const dto = toPositionDto(rows[at]);
+      this.recordTrade(manager, rows[at].userId, dto, 'open');
+      outcomes.set(index, { ok: true, value: dto });
+    });
+    return outcomes;
+  }
+
+  /**
+   * `closePosition` of many positions (of any players) in one transaction, each with the outcome it would have
+   * had closed one after the other in this order: the same rows, credits and events, a refusal alone and as a
+   * value. The round is locked once (RoundNotFound is thrown, refusing every close), the positions in id order.
+   */
+  async closePositions(roundId: string, closes: { userId: string; positionId: string }[]): Promise<StakeOutcome<RoundPositionDto>[]> {
+    if (closes.length === 0) return [];
+    return commandTransaction(this.dataSource, async (manager) => {
+      const round = await this.lockRoundShared(manager, roundId);
+      let roundRefusal: DomainError | undefined;
+      try {
+        this.expectStatus(round, ['ACTIVE'], 'Positions close');
+        this.expectTicking(round);
+      } catch (error) {
+        roundRefusal = error as DomainError;
+      }
+      const ids = [...new Set(closes.map((close) => close.positionId).filter(isUuid))].sort();
+      const rows = ids.length === 0 ? [] : await manager.find(RoundPositionEntity, { where: { id: In(ids), roundId }, order: { id: 'ASC' }, lock: { mode: 'pessimistic_write' } });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      const outcomes: StakeOutcome<RoundPositionDto>[] = new Array<StakeOutcome<RoundPositionDto>>(closes.length);
+      const closing: { index: number; row: RoundPositionEntity }[] = [];
+      const closedNow = new Set<string>();
+      const closedAt = new Date();
+      closes.forEach(({ userId, positionId }, index) => {
+        const row = byId.get(positionId);
+        if (!row || row.userId !== userId) outcomes[index] = { ok: false, error: new RoundPositionNotFound(positionId) };
+        else if (row.status !== 'open' || closedNow.has(row.id)) outcomes[index] = { ok: false, error: new PositionAlreadyClosed(positionId) };
+        else if (roundRefusal) outcomes[index] = { ok: false, error: roundRefusal };
+        else {
+          closedNow.add(row.id);
+          closing.push({ index, row });
+        }
+      });
+      if (closing.length === 0) return outcomes;
+
+      const payouts = closing.map(({ row }) => positionPayout(row.side, row.stake, row.entryPrice, round.price));
+      const paid = closing.flatMap(({ row }, at) =>
+        payouts[at] > 0n
+          ? [
+              {
+                at,
+                posting: Postings.credit(row.userId, payouts[at], {
+                  kind: 'round.position.close',
+                  reference: `round-position:${row.id}`,
+                  idempotencyKey: `round-position:${row.id}:close`,
+                  from: SystemAccount.roundPot(roundId),
+                }),
+              },
+            ]
+          : [],
+      );
+      const credits = await this.ledger.postBatch(
+        manager,
+        paid.map(({ posting }) => posting),
+      );
+      const refusedAt = new Map<number, DomainError>();
+      paid.forEach(({ at }, k) => {
+        const credit = credits[k];
+        if (!credit.ok) refusedAt.set(at, credit.refusal);
+      });
+      const closed = closing.flatMap(({ row }, at) => (refusedAt.has(at) ? [] : [{ id: row.id, payout: payouts[at].toString() }]));
+      if (closed.length > 0) {
+        await manager.query(
+          `UPDATE round_positions p SET status = 'closed', exit_tick = $2, exit_price = $3, payout = v.payout, closed_at = $4
+             FROM unnest($1::uuid[], $5::numeric[]) AS v(id, payout) WHERE p.id = v.id`,
+          [closed.map((close) => close.id), round.tick, round.price.toString(), closedAt, closed.map((close) => close.payout)],
+        );
+      }
+      closing.forEach(({ index, row }, at) => {
+        const refusal = refusedAt.get(at);
+        if (refusal) {
+          outcomes[index] = { ok: false, error: refusal };
+          return;
+        }
+        Object.assign(row, { status: 'closed', exitTick: round.tick, exitPrice: round.price, payout: payouts[at], closedAt });
+        const dto = toPositionDto(row);
+        this.recordTrade(manager, row.userId, dto, 'close');
+        outcomes[index] = { ok: true, value: dto };
+      });
+      return outcomes;
+    });
+  }
+
   async closePosition(userId: string, roundId: string, positionId: string): Promise<RoundPositionDto> {
     const position = await commandTransaction(this.dataSource, async (manager) => {
       const round = await this.lockRoundShared(manager, roundId);
@@ -430,6 +670,14 @@ export class RoundsService {
   /** One command per player and round at a time, so the open-position and side-bet limits hold under concurrency. */
   private async lockPlayer(manager: EntityManager, roundId: string, userId: string): Promise<void> {
     await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`round:${roundId}:player:${userId}`]);
+  }
+
+  /** `lockPlayer` of many players, in the order given (sorted by the caller, so two batches never wait on each other in a cycle). */
+  private async lockPlayers(manager: EntityManager, roundId: string, userIds: string[]): Promise<void> {
+    await manager.query(
+      `SELECT count(pg_advisory_xact_lock(hashtextextended(lock_key, 0))) FROM (SELECT lock_key FROM unnest($1::text[]) WITH ORDINALITY AS v(lock_key, position) ORDER BY position) AS ordered`,
+      [userIds.map((userId) => `round:${roundId}:player:${userId}`)],
+    );
   }
 
   private expectStatus(round: RoundEntity, expected: RoundStatus[], what: string): void {

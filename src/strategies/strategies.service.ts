@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { AccountsService } from '../accounts/accounts.service';
 import { SETTLEMENT_ASSET } from '../accounts/assets.service';
 import { InvalidField } from '../common/errors/domain-error';
@@ -217,6 +217,14 @@ export class StrategiesService {
     });
   }
 
+  /** `isRunning` of many strategies in one query: the ids of those still running the given session. */
+  async stillRunning(strategies: { id: string; sessionId: string }[]): Promise<Set<string>> {
+    if (strategies.length === 0) return new Set();
+    const rows = await this.dataSource.manager.find(StrategyEntity, { where: { id: In(strategies.map((strategy) => strategy.id)) }, select: { id: true, status: true, sessionId: true } });
+    const sessions = new Map(strategies.map((strategy) => [strategy.id, strategy.sessionId]));
+    return new Set(rows.filter((row) => row.status === 'running' && row.sessionId === sessions.get(row.id)).map((row) => row.id));
+  }
+
   /** Whether the strategy still runs the given session (a stop or a new start ends what the runner plays). */
   async isRunning(strategyId: string, sessionId: string): Promise<boolean> {
     const row = await this.dataSource.manager.findOne(StrategyEntity, { where: { id: strategyId }, select: { id: true, status: true, sessionId: true } });
@@ -252,6 +260,74 @@ export class StrategiesService {
       if (row.status === 'running' && reason) Object.assign(row, { status: 'stopped', stopReason: reason, stoppedAt: new Date() });
       const saved = await manager.save(row);
       this.recordUpdate(manager, saved);
+    });
+  }
+
+  /**
+   * `recordRound` of many strategies' results of one round in one transaction, each as `recordRound` would
+   * record it: the strategies locked in id order, the results inserted at once (one recorded before changes
+   * nothing), the sessions advanced and stopped on their limits by one update, an event per strategy after commit.
+   */
+  async recordRounds(
+    round: { id: string; number: number },
+    results: { strategy: RunningStrategy; result: RoundPlayResult; counts: { declined: number; slipped: number }; stopNow?: string }[],
+  ): Promise<void> {
+    if (results.length === 0) return;
+    if (new Set(results.map(({ strategy }) => strategy.id)).size !== results.length) throw new Error('recordRounds: a strategy appears twice');
+    await this.dataSource.transaction(async (manager) => {
+      const rows = await manager.find(StrategyEntity, { where: { id: In(results.map(({ strategy }) => strategy.id)) }, order: { id: 'ASC' }, lock: { mode: 'pessimistic_write' } });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      const advanced = results.flatMap(({ strategy, result, counts, stopNow }) => {
+        const row = byId.get(strategy.id);
+        if (!row || row.sessionId !== strategy.sessionId || !row.session) return [];
+        return [{ strategy, result, counts, stopNow, row, session: afterRound(fromStoredSession(row.session), result, strategy.limits) }];
+      });
+      if (advanced.length === 0) return;
+      const inserted = (await manager
+        .createQueryBuilder()
+        .insert()
+        .into(StrategyRoundEntity)
+        .values(
+          advanced.map(({ strategy, result, counts, session }) => ({
+            strategyId: strategy.id,
+            sessionId: strategy.sessionId,
+            roundId: round.id,
+            roundNumber: round.number,
+            pnl: result.pnl,
+            wagered: result.wagered,
+            fees: result.fees,
+            trades: result.trades,
+            balanceAfter: session.balance,
+            ...counts,
+          })),
+        )
+        .orIgnore()
+        .returning(['strategyId'])
+        .execute()) as { raw: { strategy_id?: string; strategyId?: string }[] };
+      const recorded = new Set(inserted.raw.map((raw) => raw.strategy_id ?? raw.strategyId));
+      const changed = advanced.filter(({ strategy }) => recorded.has(strategy.id));
+      if (changed.length === 0) return;
+      const now = new Date();
+      for (const { row, session, stopNow } of changed) {
+        row.session = toStoredSession(session);
+        const reason = session.stoppedBy ?? stopNow;
+        if (row.status === 'running' && reason) Object.assign(row, { status: 'stopped', stopReason: reason, stoppedAt: now });
+        row.updatedAt = now;
+      }
+      await manager.query(
+        `UPDATE strategies s SET session = v.session, status = v.status, stop_reason = v.stop_reason, stopped_at = v.stopped_at, updated_at = $6
+           FROM unnest($1::uuid[], $2::jsonb[], $3::varchar[], $4::varchar[], $5::timestamptz[]) AS v(id, session, status, stop_reason, stopped_at)
+          WHERE s.id = v.id`,
+        [
+          changed.map(({ row }) => row.id),
+          changed.map(({ row }) => JSON.stringify(row.session)),
+          changed.map(({ row }) => row.status),
+          changed.map(({ row }) => row.stopReason),
+          changed.map(({ row }) => row.stoppedAt),
+          now,
+        ],
+      );
+      for (const { row } of changed) this.recordUpdate(manager, row);
     });
   }
 

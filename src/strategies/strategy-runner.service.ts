@@ -3,7 +3,8 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ConcurrencyGate } from '../common/concurrency/concurrency-gate';
 import { DomainError } from '../common/errors/domain-error';
 import { OnDomainEvent } from '../common/events/on-domain-event.decorator';
-import { IdempotencyService } from '../common/idempotency/idempotency.service';
+import { BatchItemResult, IdempotencyService, KeyedOutcome } from '../common/idempotency/idempotency.service';
+import type { KeyRecord } from '../common/idempotency/idempotent-command';
 import { formatUsdc, parseUsdc } from '../common/money/usdc';
 import { AppConfig } from '../config/app-config';
 import { parsePrice } from '../rounds/fairness/price';
@@ -34,6 +35,19 @@ interface LiveRound {
   number: number;
   terms: RoundTerms | null;
   plays: Promise<LivePlay[]>;
+  /** The opens (and closes) the plays asked for at a tick, gathered until every play has observed it, then sent as one batch. */
+  batches: Partial<Record<BatchedKind, TickBatch>>;
+}
+
+type BatchedKind = 'open' | 'close';
+type BatchedAction = Extract<StrategyAction, { kind: BatchedKind }>;
+type OpenAction = Extract<StrategyAction, { kind: 'open' }>;
+
+interface TickBatch {
+  kind: BatchedKind;
+  tick: number;
+  items: { live: LivePlay; action: BatchedAction }[];
+  done: Promise<void>;
 }
 
 /**
@@ -103,7 +117,9 @@ export class StrategyRunner implements OnModuleInit {
     this.live.delete(event.roundId);
     const summary = event.result;
     void round.plays.then((plays) => {
-      for (const live of plays) live.chain = live.chain.then(() => this.finish(round, live, summary));
+      // Once every play has done its last tick, all of the round's results are recorded together.
+      const recorded = Promise.all(plays.map((live) => live.chain)).then(() => this.finish(round, plays, summary));
+      for (const live of plays) live.chain = recorded;
     });
   }
 
@@ -128,7 +144,7 @@ export class StrategyRunner implements OnModuleInit {
 
   /** Starts following a round: loads the strategies that play it, then feeds them tick 0 and the candles persisted so far. */
   private track(roundId: string, source: Promise<{ summary: RoundSummaryDto; candles: { tick: number; close: string }[] }>): LiveRound {
-    const round: LiveRound = { roundId, number: 0, terms: null, plays: Promise.resolve([]) };
+    const round: LiveRound = { roundId, number: 0, terms: null, plays: Promise.resolve([]), batches: {} };
     this.live.set(roundId, round);
     round.plays = source
       .then(async ({ summary, candles }) => {
@@ -161,8 +177,15 @@ export class StrategyRunner implements OnModuleInit {
 
   private async step(round: LiveRound, live: LivePlay, tick: number, close: bigint): Promise<void> {
     if (live.halted) return;
-    const actions = live.play.observe(tick, close);
+    let actions = live.play.observe(tick, close);
     if (actions.length === 0) return;
+    const [first] = actions;
+    if (first.kind === 'open' || first.kind === 'close') {
+      await this.inBatch(round, live, first, tick);
+      actions = actions.slice(1);
+      if (live.halted) for (const action of actions) live.play.declined(action);
+      if (live.halted || actions.length === 0) return;
+    }
     await this.gate.run(async () => {
       // A stop that came from another instance: the database says so before any stake is placed.
       if (!(await this.strategies.isRunning(live.strategy.id, live.strategy.sessionId))) {
@@ -174,21 +197,93 @@ export class StrategyRunner implements OnModuleInit {
     });
   }
 
-  private async execute(round: LiveRound, live: LivePlay, action: StrategyAction, tick: number): Promise<void> {
-    const { strategy } = live;
-    const key = `strategy:${strategy.id}:round:${round.roundId}:${action.key}`;
-    const request = action.kind === 'close' ? { action: action.key } : { action: action.key, amount: action.amount.toString(), side: action.kind === 'open' ? action.side : undefined };
-    const record = { scope: strategy.userId, key, requestHash: createHash('sha256').update(JSON.stringify(request)).digest('hex') };
+  /**
+   * An open or close joins the tick's batch of its kind (every play observes a candle in the same turn of the
+   * event loop, so the batch is sent once they all have): one stillRunning query, one keyed command and one
+   * RoundsService transaction for all of them instead of one each, with the same keys, rows, postings and refusals.
+   */
+  private inBatch(round: LiveRound, live: LivePlay, action: BatchedAction, tick: number): Promise<void> {
+    let batch = round.batches[action.kind];
+    if (!batch || batch.tick !== tick) {
+      const created: TickBatch = { kind: action.kind, tick, items: [], done: Promise.resolve() };
+      created.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        if (round.batches[created.kind] === created) delete round.batches[created.kind];
+        return this.gate.run(() => this.sendBatch(round, created));
+      });
+      round.batches[action.kind] = batch = created;
+    }
+    batch.items.push({ live, action });
+    return batch.done;
+  }
+
+  private async sendBatch(round: LiveRound, batch: TickBatch): Promise<void> {
+    let items = batch.items;
     try {
-      const answer = await this.idempotency.execute(record, () => this.command(round, live, action), () => 201);
-      if (answer.status >= 400) throw new RefusedBefore(answer.body);
-      this.apply(live, action, answer.body, tick);
+      // A stop that came from another instance: the database says so before any stake is placed.
+      const running = await this.strategies.stillRunning(items.map(({ live }) => ({ id: live.strategy.id, sessionId: live.strategy.sessionId })));
+      for (const { live, action } of items) {
+        if (running.has(live.strategy.id)) continue;
+        live.halted = true;
+        live.play.declined(action);
+      }
+      items = items.filter(({ live }) => running.has(live.strategy.id));
+      if (items.length === 0) return;
+      const records = items.map(({ live, action }) => this.keyRecord(round, live, action));
+      const outcomes = await this.idempotency.executeBatch(
+        records,
+        async (claimed): Promise<BatchItemResult[]> => {
+          const chosen = claimed.map((index) => items[index]);
+          const done =
+            batch.kind === 'open'
+              ? await this.rounds.openPositions(
+                  round.roundId,
+                  chosen.map(({ live, action }) => ({ userId: live.strategy.userId, body: { side: (action as OpenAction).side, amount: formatUsdc((action as OpenAction).amount) } })),
+                )
+              : await this.rounds.closePositions(
+                  round.roundId,
+                  chosen.map(({ live }) => ({ userId: live.strategy.userId, positionId: live.positionId! })),
+                );
+          return done.map((outcome) => (outcome.ok ? { ok: true, body: outcome.value } : { ok: false, error: outcome.error }));
+        },
+        201,
+      );
+      items.forEach(({ live, action }, index) => this.settle(round, live, action, batch.tick, outcomes[index]));
+    } catch (error) {
+      // The whole batch failed (the round refused it, a key in flight elsewhere, the database): each stake is declined.
+      for (const { live, action } of items) this.settle(round, live, action, batch.tick, { error });
+    }
+  }
+
+  private async execute(round: LiveRound, live: LivePlay, action: StrategyAction, tick: number): Promise<void> {
+    const record = this.keyRecord(round, live, action);
+    let outcome: KeyedOutcome;
+    try {
+      outcome = { answer: await this.idempotency.execute(record, () => this.command(round, live, action), () => 201) };
+    } catch (error) {
+      outcome = { error };
+    }
+    this.settle(round, live, action, tick, outcome);
+  }
+
+  /** The key of a (strategy, round, action), the same however the stake is sent, so a repeat replays what was done. */
+  private keyRecord(round: LiveRound, live: LivePlay, action: StrategyAction): KeyRecord {
+    const key = `strategy:${live.strategy.id}:round:${round.roundId}:${action.key}`;
+    const request = action.kind === 'close' ? { action: action.key } : { action: action.key, amount: action.amount.toString(), side: action.kind === 'open' ? action.side : undefined };
+    return { scope: live.strategy.userId, key, requestHash: createHash('sha256').update(JSON.stringify(request)).digest('hex') };
+  }
+
+  /** What the venue answered (a fill, a stored answer, or a refusal) becomes the play's fill or its declined action. */
+  private settle(round: LiveRound, live: LivePlay, action: StrategyAction, tick: number, outcome: KeyedOutcome): void {
+    try {
+      if ('error' in outcome) throw outcome.error;
+      if (outcome.answer.status >= 400) throw new RefusedBefore(outcome.answer.body);
+      this.apply(live, action, outcome.answer.body, tick);
     } catch (error) {
       live.play.declined(action);
       live.declined += 1;
       const name = error instanceof DomainError ? error.error : error instanceof RefusedBefore ? error.name : 'Error';
       if (name === 'InsufficientFunds') live.refused = true;
-      this.logger.warn(`strategy ${strategy.id} round ${round.number}: ${action.key} refused: ${(error as Error).message}`);
+      this.logger.warn(`strategy ${live.strategy.id} round ${round.number}: ${action.key} refused: ${(error as Error).message}`);
     }
   }
 
@@ -223,17 +318,35 @@ export class StrategyRunner implements OnModuleInit {
     }
   }
 
-  private async finish(round: LiveRound, live: LivePlay, summary: RoundSummaryDto): Promise<void> {
+  /**
+   * Records every play's result of the round in one transaction (a thousand `recordRound` transactions through
+   * the gate took about 10 s and held the next round's stakes back); if that fails, one by one as before.
+   */
+  private async finish(round: LiveRound, plays: LivePlay[], summary: RoundSummaryDto): Promise<void> {
     // A voided round refunds every stake: nothing to count.
-    if (summary.status === 'VOIDED') return;
-    const result = live.play.finish({ rugTick: summary.rugTick, finalClose: parsePrice(summary.price) });
+    if (summary.status === 'VOIDED' || plays.length === 0) return;
+    const results = plays.map((live) => ({
+      strategy: live.strategy,
+      result: live.play.finish({ rugTick: summary.rugTick, finalClose: parsePrice(summary.price) }),
+      counts: { declined: live.declined, slipped: live.slipped },
+      stopNow: live.refused ? 'refused' : undefined,
+    }));
+    const where = { id: round.roundId, number: round.number };
     try {
-      await this.gate.run(() =>
-        this.strategies.recordRound(live.strategy, { id: round.roundId, number: round.number }, result, { declined: live.declined, slipped: live.slipped }, live.refused ? 'refused' : undefined),
-      );
+      await this.gate.run(() => this.strategies.recordRounds(where, results));
+      return;
     } catch (error) {
-      this.logger.error(`strategy ${live.strategy.id} round ${round.number}: recording the result failed: ${(error as Error).message}`);
+      this.logger.warn(`round ${round.number}: recording ${results.length} results at once failed (${(error as Error).message}); recording them one by one`);
     }
+    await Promise.all(
+      results.map(async ({ strategy, result, counts, stopNow }) => {
+        try {
+          await this.gate.run(() => this.strategies.recordRound(strategy, where, result, counts, stopNow));
+        } catch (error) {
+          this.logger.error(`strategy ${strategy.id} round ${round.number}: recording the result failed: ${(error as Error).message}`);
+        }
+      }),
+    );
   }
 }
 

@@ -1,12 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { dependencyOutageOf } from '../errors/dependency-outage';
 import { IdempotencyKeyInFlight, IdempotencyKeyMismatch } from '../errors/domain-error';
 import { errorAnswerOf } from '../http/all-exceptions.filter';
-import { runInCommandUnit } from '../transactions/command-transaction';
+import { CommandUnit, outsideCommandUnit, runInCommandUnit } from '../transactions/command-transaction';
 import { IdempotentCommand, KeyAnsweredMeanwhile, KeyRecord, KeyStore } from './idempotent-command';
 
 export interface IdempotentAnswer {
@@ -16,7 +16,15 @@ export interface IdempotentAnswer {
   body: unknown;
 }
 
+/** One key of `executeBatch`: its answer (stored before, or given now), or what refused it without an answer to store. */
+export type KeyedOutcome = { answer: IdempotentAnswer } | { error: unknown };
+
+/** What the batch's handler made of one claimed key: a result (answered with the success status) or a refusal (a 4xx is stored). */
+export type BatchItemResult = { ok: true; body: unknown } | { ok: false; error: unknown };
+
 interface StoredKey {
+  scope?: string;
+  key?: string;
   request_hash: string;
   state: 'in_flight' | 'completed';
   response_status: number | null;
@@ -66,6 +74,85 @@ export class IdempotencyService implements KeyStore {
     }
   }
 
+  /**
+   * `execute` for many keys at once, with the same outcome for each as if each had its own request: stored
+   * answers replayed (one lookup), the rest claimed in one transaction (one insert) in which `handle` runs
+   * (its `commandTransaction` joins it, in a savepoint) and every answer is stored (one update): a result with
+   * `successStatus`, a 4xx refusal as its error answer; a key refused otherwise keeps no row, as in `execute`.
+   * Everything commits together, so a crash leaves either nothing or every answer. `handle` gets the indices of
+   * the claimed keys and returns one result per index, in order. If it throws, a client error is the answer of
+   * every claimed key (as the whole batch's refusal); anything else rolls back and is thrown. A key another
+   * request holds in flight past IDEMPOTENCY_WAIT_MS fails the whole batch with IdempotencyKeyInFlight.
+   */
+  async executeBatch(records: KeyRecord[], handle: (claimed: number[]) => Promise<BatchItemResult[]>, successStatus: number): Promise<KeyedOutcome[]> {
+    const seen = new Set(records.map(keyOf));
+    if (seen.size !== records.length) throw new Error('executeBatch: a key appears twice in the batch');
+    const outcomes: KeyedOutcome[] = new Array<KeyedOutcome>(records.length);
+    const pending: number[] = [];
+    const stored = await this.storedAnswers(this.dataSource.manager, records);
+    records.forEach((record, index) => {
+      const found = stored.get(keyOf(record));
+      if (found) outcomes[index] = storedOutcome(found, record);
+      else pending.push(index);
+    });
+    if (pending.length === 0) return outcomes;
+
+    const runner = this.dataSource.createQueryRunner();
+    const unit = new KeyedBatchUnit(this.dataSource, runner);
+    try {
+      await runner.startTransaction();
+      const claimedKeys = await this.claimMany(runner.manager, pending.map((index) => records[index]));
+      const claimed = pending.filter((index) => claimedKeys.has(keyOf(records[index])));
+      // Answered by a concurrent request between the lookup and the claim: replay those answers.
+      const meanwhile = pending.filter((index) => !claimedKeys.has(keyOf(records[index])));
+      if (meanwhile.length > 0) {
+        const answered = await this.storedAnswers(runner.manager, meanwhile.map((index) => records[index]));
+        for (const index of meanwhile) {
+          const found = answered.get(keyOf(records[index]));
+          outcomes[index] = found ? storedOutcome(found, records[index]) : { error: new IdempotencyKeyInFlight() };
+        }
+      }
+      let results: BatchItemResult[];
+      try {
+        results = claimed.length === 0 ? [] : await runInCommandUnit(unit, () => handle(claimed));
+      } catch (error) {
+        const refusal = storableClientError(error);
+        if (!refusal || unit.workCommitted) throw error;
+        results = claimed.map(() => ({ ok: false, error }));
+      }
+      const answers: { record: KeyRecord; status: number; body: unknown }[] = [];
+      const dropped: KeyRecord[] = [];
+      claimed.forEach((index, at) => {
+        const result = results[at];
+        if (result.ok) {
+          answers.push({ record: records[index], status: successStatus, body: result.body });
+          outcomes[index] = { answer: { replayed: false, status: successStatus, body: result.body } };
+          return;
+        }
+        const refusal = storableClientError(result.error);
+        if (refusal) answers.push({ record: records[index], status: refusal.status, body: refusal.body });
+        else dropped.push(records[index]);
+        outcomes[index] = { error: result.error };
+      });
+      await this.answerMany(runner.manager, answers);
+      if (dropped.length > 0) {
+        await runner.manager.query(`DELETE FROM idempotency_keys k USING unnest($1::text[], $2::text[]) AS v(scope, key) WHERE k.scope = v.scope AND k.key = v.key`, [
+          dropped.map((record) => record.scope),
+          dropped.map((record) => record.key),
+        ]);
+      }
+      await runner.commitTransaction();
+    } catch (error) {
+      unit.close();
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch((failure: Error) => this.logger.warn(`rolling back a keyed batch failed: ${failure.message}`));
+      throw error;
+    } finally {
+      await runner.release();
+    }
+    await unit.runEffects(this.logger);
+    return outcomes;
+  }
+
   async claim(manager: EntityManager, record: KeyRecord): Promise<boolean> {
     // Waits on the unique index while a concurrent request holds the key: bounded like IDEMPOTENCY_WAIT_MS says.
     await manager.query(`SELECT set_config('lock_timeout', $1, true)`, [`${Math.max(1, this.config.idempotencyWaitMs)}ms`]);
@@ -96,6 +183,51 @@ export class IdempotencyService implements KeyStore {
     );
   }
 
+  /** `claim` of many keys in one statement: the keys it claimed (the others were answered and are still live). */
+  private async claimMany(manager: EntityManager, records: KeyRecord[]): Promise<Set<string>> {
+    await manager.query(`SELECT set_config('lock_timeout', $1, true)`, [`${Math.max(1, this.config.idempotencyWaitMs)}ms`]);
+    let rows: { scope: string; key: string }[];
+    try {
+      rows = (await manager.query(
+        `INSERT INTO idempotency_keys (scope, key, request_hash, state, expires_at)
+         SELECT v.scope, v.key, v.request_hash, 'in_flight', now() + make_interval(hours => $4)
+           FROM unnest($1::text[], $2::text[], $3::text[]) AS v(scope, key, request_hash)
+         ON CONFLICT (scope, key) DO UPDATE
+           SET request_hash = EXCLUDED.request_hash, state = 'in_flight', response_status = NULL, response_body = NULL,
+               created_at = now(), expires_at = EXCLUDED.expires_at
+           WHERE idempotency_keys.expires_at < now()
+         RETURNING scope, key`,
+        [records.map((record) => record.scope), records.map((record) => record.key), records.map((record) => record.requestHash), this.config.idempotencyKeyTtlHours],
+      )) as { scope: string; key: string }[];
+    } catch (error) {
+      if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE) throw new IdempotencyKeyInFlight();
+      throw error;
+    }
+    await manager.query(`SET LOCAL lock_timeout TO DEFAULT`);
+    return new Set(rows.map(keyOf));
+  }
+
+  /** `answer` of many keys in one statement. */
+  private async answerMany(manager: EntityManager, answers: { record: KeyRecord; status: number; body: unknown }[]): Promise<void> {
+    if (answers.length === 0) return;
+    await manager.query(
+      `UPDATE idempotency_keys k SET state = 'completed', response_status = v.status, response_body = v.body::json
+         FROM unnest($1::text[], $2::text[], $3::int[], $4::text[]) AS v(scope, key, status, body)
+        WHERE k.scope = v.scope AND k.key = v.key`,
+      [answers.map((a) => a.record.scope), answers.map((a) => a.record.key), answers.map((a) => a.status), answers.map((a) => JSON.stringify(a.body ?? null))],
+    );
+  }
+
+  private async storedAnswers(manager: EntityManager, records: KeyRecord[]): Promise<Map<string, StoredKey>> {
+    const rows = (await manager.query(
+      `SELECT k.scope, k.key, k.request_hash, k.state, k.response_status, k.response_body
+         FROM idempotency_keys k JOIN unnest($1::text[], $2::text[]) AS v(scope, key) ON k.scope = v.scope AND k.key = v.key
+        WHERE k.expires_at >= now()`,
+      [records.map((record) => record.scope), records.map((record) => record.key)],
+    )) as StoredKey[];
+    return new Map(rows.map((row) => [keyOf({ scope: row.scope!, key: row.key! }), row]));
+  }
+
   @Cron(CronExpression.EVERY_HOUR)
   async purgeExpired(): Promise<number> {
     const [, count] = (await this.dataSource.query(`DELETE FROM idempotency_keys WHERE expires_at < now()`)) as [unknown, number];
@@ -112,6 +244,64 @@ export class IdempotencyService implements KeyStore {
     // Written by a version that claimed keys in a transaction of their own: its outcome is unknown until it expires.
     if (stored.state !== 'completed') throw new IdempotencyKeyInFlight();
     return { replayed: true, status: stored.response_status!, body: stored.response_body };
+  }
+}
+
+function keyOf(record: { scope: string; key: string }): string {
+  return `${record.scope}\u0000${record.key}`;
+}
+
+/** A stored row as `execute` answers it: replayed, or the key's own refusal (another request's, or still in flight). */
+function storedOutcome(stored: StoredKey, record: KeyRecord): KeyedOutcome {
+  if (stored.request_hash !== record.requestHash) return { error: new IdempotencyKeyMismatch() };
+  if (stored.state !== 'completed') return { error: new IdempotencyKeyInFlight() };
+  return { answer: { replayed: true, status: stored.response_status!, body: stored.response_body } };
+}
+
+/** The command unit of `executeBatch`: the handler's `commandTransaction` runs in a savepoint of the keys' transaction. */
+class KeyedBatchUnit implements CommandUnit {
+  workCommitted = false;
+  private closed = false;
+  private effects: (() => unknown)[] = [];
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly runner: QueryRunner,
+  ) {}
+
+  get open(): boolean {
+    return !this.closed;
+  }
+
+  async transaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (dataSource !== this.dataSource || this.closed) return dataSource.transaction(work);
+    const result = await this.runner.manager.transaction(work);
+    this.workCommitted = true;
+    return result;
+  }
+
+  deferUntilCommit(effect: () => unknown): boolean {
+    if (this.closed) return false;
+    this.effects.push(effect);
+    return true;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.effects = [];
+  }
+
+  async runEffects(logger: Logger): Promise<void> {
+    this.closed = true;
+    const effects = this.effects;
+    this.effects = [];
+    for (const effect of effects) {
+      try {
+        await outsideCommandUnit(effect);
+      } catch (error) {
+        logger.warn(`effect after commit failed: ${(error as Error).message}`);
+      }
+    }
   }
 }
 
