@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { offsetOf, Page, toPage } from '../common/http/pagination';
+import { wellFormedJson } from '../database/jsonb-text';
 import type { AdminActor } from './admin-actor';
 import { AdminAuditEntity } from './admin-audit.entity';
 import { AuditEntryDto, AuditQueryDto } from './admin.dto';
@@ -71,19 +72,4 @@ function toAuditEntryDto(row: AdminAuditEntity): AuditEntryDto {
 export function plainJson(value: unknown): unknown {
   if (value === undefined) return null;
   return wellFormedJson(JSON.parse(JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item))) as unknown);
-}
-
-function wellFormedJson(value: unknown): unknown {
-  if (typeof value === 'string') return wellFormed(value);
-  if (Array.isArray(value)) return value.map(wellFormedJson);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [wellFormed(key), wellFormedJson(item)]));
-}
-
-// With the u flag a pair is one code point, so only an unpaired half matches (as in auth.dto.ts's email check).
-const LONE_SURROGATES = /\p{Surrogate}/gu;
-
-/** jsonb refuses the `\ud800` escape of a lone surrogate (a 500 on a client's malformed text): stored as U+FFFD, as text columns do. */
-function wellFormed(text: string): string {
-  return text.replace(LONE_SURROGATES, '\uFFFD');
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { jsonbText } from '../database/jsonb-text';
 import { pgArray } from '../database/pg-array';
 import type { CommandOutcome } from './venue';
 
@@ -57,7 +58,7 @@ export class EngineShardsRepository {
        SELECT $1, $2, c.id, o.outcome
          FROM unnest($3::varchar[]) WITH ORDINALITY AS c(id, n)
          JOIN jsonb_array_elements($4::jsonb) WITH ORDINALITY AS o(outcome, n) ON o.n = c.n`,
-      [venue, shard, pgArray(rows.map((row) => row.id)), JSON.stringify(rows.map((row) => row.outcome))],
+      [venue, shard, pgArray(rows.map((row) => row.id)), jsonbText(rows.map((row) => row.outcome))],
     );
   }
 }
