@@ -15,10 +15,10 @@ import { EngineMetrics } from '../../src/engine/engine-metrics';
 import type { CommandOutcome, EngineCommand, VenueShard } from '../../src/engine/venue';
 import { VenueEngine } from '../../src/engine/venue-engine.service';
 import { MetricsService } from '../../src/health/metrics.service';
-import { UserUpdateEvent } from '../../src/realtime/realtime.events';
 import { formatPrice, parsePrice } from '../../src/trades/core/price';
 import { PerpCandles } from '../../src/trades/feed/perp-candles.service';
 import type { PerpPrices } from '../../src/trades/feed/perp-prices';
+import { TradesEvent, type PerpPositionTriggeredEvent } from '../../src/trades/trades.events';
 import type { PriceQuote } from '../../src/trades/feed/price-quote';
 import { perpEngineOf } from '../../src/trades/perps-venue.providers';
 import { PERPS_VENUE, PerpCommandType, type OpenPayload, type TickPayload } from '../../src/trades/venue/perp-commands';
@@ -367,13 +367,14 @@ async function main(): Promise<void> {
       const centre = quoteNear(CENTRES[0], 0);
       board.quote(stopSymbol, centre.bid, centre.ask);
       const position = await open(stopSymbol, trader, { side: 'long', margin: '10000000', leverage: 10, stopLoss: parsePrice(moved(CENTRES[0], -80)).toString() });
+      // The trigger's domain event is delivered after the close committed (the notification itself is the notifications module's, not in this bench).
       const closed = new Promise<void>((resolve) => {
-        const listener = (payload: { notification: { positionId: string } }) => {
-          if (payload.notification.positionId !== position.id) return;
-          emitter.off(UserUpdateEvent.NotificationCreated, listener);
+        const listener = (payload: PerpPositionTriggeredEvent) => {
+          if (payload.positionId !== position.id) return;
+          emitter.off(TradesEvent.PositionTriggered, listener);
           resolve();
         };
-        emitter.on(UserUpdateEvent.NotificationCreated, listener);
+        emitter.on(TradesEvent.PositionTriggered, listener);
       });
       const crossing = quoteNear(CENTRES[0], -100);
       const started = performance.now();
