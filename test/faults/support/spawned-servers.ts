@@ -1,3 +1,4 @@
+import { waitFor } from '../../support/rounds';
 import { assertBuilt, ServerProcess, startServer } from '../../support/server-process';
 
 /**
@@ -63,12 +64,7 @@ export async function stopSpawnedServers(): Promise<void> {
   for (const server of spawned.splice(0)) await server.stop();
 }
 
-export async function waitUntil<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
+/** test/support/rounds' `waitFor`, with the fault scenarios' longer default wait (processes start and die here). */
+export function waitUntil<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
+  return waitFor(what, probe, timeoutMs, everyMs);
 }
