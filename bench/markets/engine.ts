@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import type { Histogram } from 'prom-client';
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   const concurrency = options.concurrency;
   const httpIndex = process.argv.indexOf('--http-clients');
   const httpClients = httpIndex >= 0 ? Number(process.argv[httpIndex + 1]) : 16;
+  const httpOnly = process.argv.includes('--http-only');
   const harness = await openLedgerHarness({ DATABASE_POOL_SIZE: '20', LOG_LEVEL: 'error', STARTING_BALANCE: '1000000', APP_ROLE: 'all', ENGINE_ENABLED: 'true' });
   const { config, dataSource } = harness;
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
@@ -84,10 +86,12 @@ async function main(): Promise<void> {
     const results: { result: Result; clients: number; perIteration: number; batches?: string }[] = [];
     const base = await baseline(harness, { ...options, concurrency: 16 });
     results.push({ result: base, clients: 16, perIteration: 1 });
-    for (const [name, operation, perIteration] of [
-      ['engine, one hot market: AMM buys (POST /buy without HTTP)', buy, 1],
-      ['engine, one hot market: order commands (place + cancel)', placeAndCancel, 2],
-    ] as const) {
+    for (const [name, operation, perIteration] of httpOnly
+      ? []
+      : ([
+          ['engine, one hot market: AMM buys (POST /buy without HTTP)', buy, 1],
+          ['engine, one hot market: order commands (place + cancel)', placeAndCancel, 2],
+        ] as const)) {
       metrics.registry.resetMetrics();
       const result = await measure(name, options, operation);
       results.push({ result, clients: concurrency, perIteration, batches: await batchFigures(metrics) });
@@ -122,7 +126,9 @@ async function main(): Promise<void> {
 
 /** Starts bench/live/server.js (the whole app, no feed) and buys on `marketId` through HTTP from `clients` loops. */
 async function httpBuys(seconds: number, clients: number, marketId: string): Promise<Result> {
+  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server process.
   const child = fork(join(__dirname, '..', 'live', 'server.js'), [], {
+    execArgv: [...process.execArgv, ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
     env: {
       ...process.env,
       APP_ROLE: 'all',
@@ -171,12 +177,29 @@ async function httpBuys(seconds: number, clients: number, marketId: string): Pro
       if (response.status !== 201) throw new Error(`POST /buy: ${response.status} ${body}`);
     };
     await measure('warm-up', { seconds: 1, concurrency: clients, users: 1 }, operation);
-    return await measure('http buys', { seconds, concurrency: clients, users: 1 }, operation);
+    const cpuBefore = cpuMsOf(child.pid!);
+    // A preload in BENCH_SERVER_NODE_ARGS may count statements between SIGUSR2 (reset) and SIGUSR1 (write).
+    if (process.env.BENCH_SERVER_SIGNALS) child.kill('SIGUSR2');
+    const result = await measure('http buys', { seconds, concurrency: clients, users: 1 }, operation);
+    if (process.env.BENCH_SERVER_SIGNALS) child.kill('SIGUSR1');
+    const cpuMs = cpuMsOf(child.pid!) - cpuBefore;
+    console.log(`HTTP server process: ${((cpuMs * 1000) / result.postings).toFixed(0)} µs CPU per request (${cpuMs.toFixed(0)} ms over ${result.postings} requests)`);
+    return result;
   } finally {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     if (child.connected) child.disconnect();
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
     if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+/** A process's user + system CPU time so far, in ms (Linux /proc; 0 elsewhere). */
+function cpuMsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
   }
 }
 
