@@ -4,6 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DomainError, IdempotencyKeyMismatch, InvalidField } from '../common/errors/domain-error';
 import { offsetOf, Page, toPage } from '../common/http/pagination';
+import { answerReproducedByRetry } from '../common/transactions/command-transaction';
 import { formatUsdc, parseUsdc } from '../common/money/usdc';
 import type { CommandOutcome, EngineCommand } from '../engine/venue';
 import { pnlAt } from './core/perp-math';
@@ -228,6 +229,8 @@ export class TradingService {
     const fingerprint = sha256(`${type}\n${symbol}\n${canonical(request)}`);
     const command: EngineCommand = { id: commandIdOf(userId, idempotencyKey), type, userId, payload: { ...request, fingerprint } };
     const outcome = (await this.engine.submit(symbol, command)) as CommandOutcome<Fingerprinted<Result>>;
+    // Committed (or refused with a 4xx) and stored under the command id: a retry with the key gets it again.
+    if (outcome.ok || outcome.refusal.status < 500) answerReproducedByRetry();
     if (!outcome.ok) {
       const { status, error, message, details } = outcome.refusal;
       throw new DomainError(status, error, message, details);

@@ -5,6 +5,7 @@ import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { dependencyOutageOf } from '../errors/dependency-outage';
 import { IdempotencyKeyInFlight, IdempotencyKeyMismatch } from '../errors/domain-error';
+import { TickBatcher } from '../concurrency/tick-batcher';
 import { errorAnswerOf } from '../http/all-exceptions.filter';
 import { CommandUnit, outsideCommandUnit, runInCommandUnit } from '../transactions/command-transaction';
 import { IdempotentCommand, KeyAnsweredMeanwhile, KeyRecord, KeyStore } from './idempotent-command';
@@ -31,6 +32,18 @@ interface StoredKey {
   response_body: unknown;
 }
 
+/** An answer for `claimAnswered`. */
+interface KeyAnswer {
+  record: KeyRecord;
+  status: number;
+  body: unknown;
+}
+
+type AnswerClaim = { claimed: boolean } | { error: unknown };
+
+/** How long answers written together wait for a key another request holds before each is written alone (with the full wait). */
+const GROUP_LOCK_WAIT_MS = 100;
+
 /** SQLSTATE lock_not_available: lock_timeout ran out while another request held the key. */
 const LOCK_NOT_AVAILABLE = '55P03';
 
@@ -43,6 +56,18 @@ const LOCK_NOT_AVAILABLE = '55P03';
 @Injectable()
 export class IdempotencyService implements KeyStore {
   private readonly logger = new Logger('Idempotency');
+  /** The lookups of requests that arrive together, in one statement. */
+  private readonly lookups = new TickBatcher<KeyRecord, StoredKey | undefined | { error: unknown }>(async (records) => {
+    const lookup = async (some: KeyRecord[]) => {
+      const stored = await this.storedAnswers(this.dataSource.manager, some);
+      return some.map((record) => stored.get(keyOf(record)));
+    };
+    // A failed lookup of several is tried once per key, so one request's failure stays its own.
+    if (records.length === 1) return lookup(records);
+    return lookup(records).catch(() => Promise.all(records.map((record) => lookup([record]).then(([one]) => one, (error: unknown) => ({ error })))));
+  });
+  private readonly answers = new TickBatcher<KeyAnswer, AnswerClaim>((answers) => this.claimAnsweredTogether(answers, false));
+  private readonly reproducibleAnswers = new TickBatcher<KeyAnswer, AnswerClaim>((answers) => this.claimAnsweredTogether(answers, true));
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -183,6 +208,74 @@ export class IdempotencyService implements KeyStore {
     );
   }
 
+  async claimAnswered(record: KeyRecord, status: number, body: unknown, reproducedByRetry: boolean): Promise<boolean> {
+    const answered = await (reproducedByRetry ? this.reproducibleAnswers : this.answers).submit({ record, status, body });
+    if ('error' in answered) throw answered.error;
+    return answered.claimed;
+  }
+
+  /**
+   * `claimAnswered` of the answers given in one turn of the event loop, in one statement. A key twice among them
+   * (concurrent duplicates) is claimed by the first; the second was answered meanwhile. Together they wait at most
+   * GROUP_LOCK_WAIT_MS for a key another request holds: past that, or if the statement fails, each is written alone.
+   */
+  private async claimAnsweredTogether(answers: KeyAnswer[], reproducedByRetry: boolean): Promise<AnswerClaim[]> {
+    const firstOf = new Map<string, number>();
+    const distinct: KeyAnswer[] = [];
+    const slots = answers.map((answer) => {
+      const key = keyOf(answer.record);
+      if (firstOf.has(key)) return -1;
+      firstOf.set(key, distinct.length);
+      distinct.push(answer);
+      return distinct.length - 1;
+    });
+    const waitMs = Math.max(1, this.config.idempotencyWaitMs);
+    let claimed: AnswerClaim[];
+    if (distinct.length === 1) {
+      claimed = [await this.claimAnsweredRows(distinct, waitMs, reproducedByRetry).then(([one]) => one, (error: unknown) => ({ error }))];
+    } else {
+      claimed = await this.claimAnsweredRows(distinct, Math.min(waitMs, GROUP_LOCK_WAIT_MS), reproducedByRetry).catch(() =>
+        Promise.all(distinct.map((answer) => this.claimAnsweredRows([answer], waitMs, reproducedByRetry).then(([one]) => one, (error: unknown) => ({ error })))),
+      );
+    }
+    return slots.map((slot) => (slot < 0 ? { claimed: false } : claimed[slot]));
+  }
+
+  private async claimAnsweredRows(answers: KeyAnswer[], lockWaitMs: number, reproducedByRetry: boolean): Promise<AnswerClaim[]> {
+    // One autocommit statement: the CTE sets lock_timeout for this statement's own transaction before the insert
+    // can wait on the unique index (a concurrent request holding a key in its transaction), as `claim` does, and
+    // synchronous_commit for its commit.
+    let rows: { scope: string; key: string }[];
+    try {
+      rows = (await this.dataSource.query(
+        `WITH wait AS (SELECT set_config('lock_timeout', $7, true), CASE WHEN $8::boolean THEN set_config('synchronous_commit', 'off', true) END)
+         INSERT INTO idempotency_keys (scope, key, request_hash, state, response_status, response_body, expires_at)
+         SELECT v.scope, v.key, v.request_hash, 'completed', v.status, v.body::json, now() + make_interval(hours => $4)
+           FROM wait, unnest($1::text[], $2::text[], $3::text[], $5::int[], $6::text[]) AS v(scope, key, request_hash, status, body)
+         ON CONFLICT (scope, key) DO UPDATE
+           SET request_hash = EXCLUDED.request_hash, state = 'completed', response_status = EXCLUDED.response_status,
+               response_body = EXCLUDED.response_body, created_at = now(), expires_at = EXCLUDED.expires_at
+           WHERE idempotency_keys.expires_at < now()
+         RETURNING scope, key`,
+        [
+          answers.map((answer) => answer.record.scope),
+          answers.map((answer) => answer.record.key),
+          answers.map((answer) => answer.record.requestHash),
+          this.config.idempotencyKeyTtlHours,
+          answers.map((answer) => answer.status),
+          answers.map((answer) => JSON.stringify(answer.body ?? null)),
+          `${lockWaitMs}ms`,
+          reproducedByRetry,
+        ],
+      )) as { scope: string; key: string }[];
+    } catch (error) {
+      if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE) throw new IdempotencyKeyInFlight();
+      throw error;
+    }
+    const inserted = new Set(rows.map(keyOf));
+    return answers.map((answer) => ({ claimed: inserted.has(keyOf(answer.record)) }));
+  }
+
   /** `claim` of many keys in one statement: the keys it claimed (the others were answered and are still live). */
   private async claimMany(manager: EntityManager, records: KeyRecord[]): Promise<Set<string>> {
     await manager.query(`SELECT set_config('lock_timeout', $1, true)`, [`${Math.max(1, this.config.idempotencyWaitMs)}ms`]);
@@ -235,11 +328,9 @@ export class IdempotencyService implements KeyStore {
   }
 
   private async storedAnswer(record: KeyRecord): Promise<IdempotentAnswer | undefined> {
-    const [stored] = (await this.dataSource.query(
-      `SELECT request_hash, state, response_status, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2 AND expires_at >= now()`,
-      [record.scope, record.key],
-    )) as StoredKey[];
+    const stored = await this.lookups.submit(record);
     if (!stored) return undefined;
+    if ('error' in stored) throw stored.error;
     if (stored.request_hash !== record.requestHash) throw new IdempotencyKeyMismatch();
     // Written by a version that claimed keys in a transaction of their own: its outcome is unknown until it expires.
     if (stored.state !== 'completed') throw new IdempotencyKeyInFlight();

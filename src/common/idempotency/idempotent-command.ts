@@ -14,6 +14,13 @@ export interface KeyStore {
   /** Inserts the key's row (waiting at most IDEMPOTENCY_WAIT_MS for another request holding it): false when it was answered meanwhile. */
   claim(manager: EntityManager, record: KeyRecord): Promise<boolean>;
   answer(manager: EntityManager, record: KeyRecord, status: number, body: unknown): Promise<void>;
+  /**
+   * Claims and answers the key in one statement of its own (no work of the request is in a transaction to commit
+   * with it), waiting at most IDEMPOTENCY_WAIT_MS for another request holding it: false when it was answered meanwhile.
+   * `reproducedByRetry`: the answer is durable elsewhere (see `answerReproducedByRetry`), so the commit does not wait
+   * for its WAL flush (a crash may lose the row; the retry then gets the same answer from the engine).
+   */
+  claimAnswered(record: KeyRecord, status: number, body: unknown, reproducedByRetry: boolean): Promise<boolean>;
 }
 
 /** Another request with this key committed its answer while this one ran up to its first write: replay that answer. */
@@ -30,11 +37,17 @@ const logger = new Logger('Idempotency');
  * the key's row and runs the work in a savepoint; the row gets the response and commits with the work,
  * so a crash leaves either nothing (the retry runs) or the answer (the retry replays it). A concurrent
  * duplicate blocks on the row's unique index until this one ends.
+ *
+ * A handler that opened no `commandTransaction` (a command the venue engine committed in its own batch under a
+ * command id derived from the key, so a retry is the same command and gets its stored outcome; or a refusal
+ * before any work) has nothing to commit with the key: its answer is written in one statement, not in a
+ * transaction of four (and, when the engine holds the answer for the retry, without waiting for its WAL flush).
  */
 export class IdempotentCommand implements CommandUnit {
   private runner?: QueryRunner;
   private opening?: Promise<QueryRunner>;
   private workCommitted = false;
+  private reproducedByRetry = false;
   private effects: (() => unknown)[] = [];
   private ended = false;
 
@@ -55,6 +68,10 @@ export class IdempotentCommand implements CommandUnit {
     const result = await runner.manager.transaction(work);
     this.workCommitted = true;
     return result;
+  }
+
+  answerReproducedByRetry(): void {
+    this.reproducedByRetry = true;
   }
 
   deferUntilCommit(effect: () => unknown): boolean {
@@ -84,6 +101,10 @@ export class IdempotentCommand implements CommandUnit {
 
   /** False when another request answered the key first (then this answer is not the stored one). */
   private async store(status: number, body: unknown): Promise<boolean> {
+    if (!this.opening) {
+      this.ended = true;
+      return this.keys.claimAnswered(this.record, status, body, this.reproducedByRetry);
+    }
     let runner: QueryRunner;
     try {
       runner = await (this.opening ??= this.claim());

@@ -12,6 +12,8 @@ export interface CommandUnit {
   transaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T>;
   /** Queues `effect` until the unit's transaction commits; false when it holds no transaction to wait for. */
   deferUntilCommit(effect: () => unknown): boolean;
+  /** Optional: told that the request's answer is also committed elsewhere and reproduced by its retry (see `answerReproducedByRetry`). */
+  answerReproducedByRetry?(): void;
 }
 
 const ambient = new AsyncLocalStorage<CommandUnit>();
@@ -34,6 +36,16 @@ export function outsideCommandUnit<T>(fn: () => T): T {
 export function commandTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
   const unit = ambient.getStore();
   return unit?.open ? unit.transaction(dataSource, work) : dataSource.transaction(work);
+}
+
+/**
+ * Tells the request's command unit that its answer is committed elsewhere, in a form its retry gets again: the venue
+ * engine stored the command's outcome (in its batch, under a command id made from the Idempotency-Key) and a retry
+ * carries the same id, so it is answered from that outcome. The key's own answer then need not be durable
+ * before the response (`@Idempotent()` writes it without waiting for the WAL flush).
+ */
+export function answerReproducedByRetry(): void {
+  ambient.getStore()?.answerReproducedByRetry?.();
 }
 
 /**

@@ -6,7 +6,7 @@ import { AppConfig } from '../../config/app-config';
 import { DomainError, IdempotencyKeyMismatch, NotFound } from '../../common/errors/domain-error';
 import { isUuid } from '../../common/ids';
 import { RequestContext } from '../../common/request-context';
-import { commandTransaction } from '../../common/transactions/command-transaction';
+import { answerReproducedByRetry, commandTransaction } from '../../common/transactions/command-transaction';
 import type { CommandOutcome, EngineCommand } from '../../engine/venue';
 import { VenueEngine } from '../../engine/venue-engine.service';
 import { MarketClosed } from '../market-errors';
@@ -100,7 +100,10 @@ export class MarketCommands implements OnModuleInit, OnApplicationBootstrap, OnA
       result = (await commandTransaction(this.dataSource, (manager) => this.venue.applyDirect(manager, marketId, command))) as Fingerprinted<Result>;
     } else {
       await this.ensureShard(marketId, checkTradable);
-      result = unwrap(await this.engine!.submit(MARKETS_VENUE, marketId, command)) as Fingerprinted<Result>;
+      const outcome = await this.engine!.submit(MARKETS_VENUE, marketId, command);
+      // Committed (or refused with a 4xx) and stored under the command id: a retry with the key gets it again.
+      if (outcome.ok || outcome.refusal.status < 500) answerReproducedByRetry();
+      result = unwrap(outcome) as Fingerprinted<Result>;
     }
     if (result.fingerprint !== fingerprint) throw new IdempotencyKeyMismatch();
     return result.value;
