@@ -3,6 +3,11 @@ import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../config/app-config';
 import { Unauthorized } from '../common/errors/domain-error';
 import type { AccessTokenClaims, AuthenticatedUser } from './authenticated-user';
+
+type VerifiedClaims = AccessTokenClaims & { exp: number; nbf?: number };
+
+/** Tokens whose signature was checked, kept until they expire (oldest dropped first past this many). */
+const VERIFIED_CACHE_SIZE = 10_000;
 import { SessionsService } from './sessions.service';
 import { UsersService } from './users.service';
 
@@ -12,6 +17,12 @@ import { UsersService } from './users.service';
  */
 @Injectable()
 export class AccessTokenService {
+  /**
+   * A token's signature check is a pure function of the token and the key (fixed for the process): checking it
+   * again on every request only costs CPU (an HMAC or RSA verify and a key import). Expiry is checked on each use.
+   */
+  private readonly verified = new Map<string, VerifiedClaims>();
+
   constructor(
     private readonly jwt: JwtService,
     private readonly users: UsersService,
@@ -27,8 +38,20 @@ export class AccessTokenService {
 
   /** Verifies signature and expiry only. */
   async verify(token: string): Promise<AccessTokenClaims & { exp: number }> {
+    const cached = this.verified.get(token);
+    if (cached) {
+      // As jsonwebtoken decides it: expired once the current second reaches `exp`, not yet valid before `nbf`.
+      const nowSeconds = Math.floor(Date.now() / 1000);
+      if (nowSeconds < cached.exp && (cached.nbf === undefined || cached.nbf <= nowSeconds)) return cached;
+      this.verified.delete(token);
+    }
     try {
-      return await this.jwt.verifyAsync<AccessTokenClaims & { exp: number }>(token);
+      const claims = await this.jwt.verifyAsync<VerifiedClaims>(token);
+      if (typeof claims.exp === 'number') {
+        if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+        this.verified.set(token, Object.freeze(claims));
+      }
+      return claims;
     } catch (error) {
       const name = (error as Error).name;
       throw new Unauthorized(name === 'TokenExpiredError' ? 'access token expired' : 'invalid access token');
