@@ -28,8 +28,9 @@ export class RedisIoAdapter extends IoAdapter {
   }
 
   async connect(): Promise<void> {
-    this.publisher = new Redis(this.config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
-    this.subscriber = this.publisher.duplicate();
+    // Auto-pipelining: the broadcasts of one turn (an engine batch's trades, each with several events) leave in one write.
+    this.publisher = new Redis(this.config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null, enableAutoPipelining: true });
+    this.subscriber = this.publisher.duplicate({ enableAutoPipelining: false });
     for (const client of [this.publisher, this.subscriber]) {
       client.on('error', (error) => this.logger.warn(`Socket.IO Redis adapter: ${error.message}`));
     }
