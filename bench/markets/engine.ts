@@ -34,6 +34,8 @@ import type { LiveServerMessage } from '../live/server';
  *           process (bench/live/server.ts: the whole app, leading the market's shard once the in-process engine let go)
  *
  * Usage: npm run bench:markets:engine [-- --seconds 5 --concurrency 128 --users 200 --http-clients 16] (--http-clients 0 skips http)
+ *        --http-only skips the two scenarios without HTTP; BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the
+ *        server, BENCH_SERVER_NODE_ARGS="-r ./bench/markets/driver-counts.js" BENCH_SERVER_SIGNALS=1 counts its statements per POST
  * Uses DATABASE_URL, REDIS_URL and REDIS_KEY_PREFIX; it adds bench users, a market, trades and orders there.
  */
 async function main(): Promise<void> {
