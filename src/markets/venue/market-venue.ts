@@ -1172,6 +1172,10 @@ class GatedPool implements OutcomePool {
     return this.pool.costToBuy(shares, delta);
   }
 
+  sharesForCost(cash: bigint, delta: bigint): bigint {
+    return this.open ? this.pool.sharesForCost(cash, delta) : 0n;
+  }
+
   proceedsOfSale(shares: bigint, delta: bigint): bigint {
     return this.pool.proceedsOfSale(shares, delta);
   }
