@@ -9,8 +9,20 @@ import { DomainError, NotFound } from '../../common/errors/domain-error';
 import { isUuid } from '../../common/ids';
 import { CreatorEarnings } from '../../creators/creator-earnings.service';
 import type { CommandOutcome, EngineCommand, VenueShard } from '../../engine/venue';
-import { AmmQuote, applyFill, assertPoolInvariant, InsufficientShares, MarketPosition, priceStrings, quoteBuy, quoteSell } from '../amm';
-import { LmsrMarketPool, OrderBook, OrderSnapshot, OutcomePool } from '../book';
+import {
+  AmmQuote,
+  applyFill,
+  assertPoolInvariant,
+  formatRatio,
+  InsufficientShares,
+  LmsrState,
+  MarketPosition,
+  PriceMovedBeyondSlippage,
+  priceStrings,
+  quoteBuy,
+  quoteSell,
+} from '../amm';
+import { LmsrMarketPool, MarketOrder, MarketOrderResult, OrderBook, OrderSnapshot, OutcomePool } from '../book';
 import type { MarketFillDto, QuoteDto } from '../market.dto';
 import { MarketEntity } from '../market.entity';
 import type { BookDeltaDto, CancelledOrdersDto, MarketOrderDto, OrderFillDto, PlacedOrderDto } from '../market-order.dto';
@@ -122,10 +134,11 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     // Commands before this index go one at a time (a run of trades the ledger refused part of).
     let oneByOneUntil = 0;
     for (let next = 0; next < commands.length; ) {
-      if (next >= oneByOneUntil && isTrade(commands[next])) {
+      if (next >= oneByOneUntil && this.isPoolTrade(state, commands[next])) {
         // A run of consecutive trades is written together, in a constant number of statements (see tradeAll).
+        // Only trades that cannot meet a resting order: one that may goes alone, through the book (see buy).
         let end = next;
-        while (end < commands.length && isTrade(commands[end])) end++;
+        while (end < commands.length && this.isPoolTrade(state, commands[end])) end++;
         const together = end - next > 1 ? await this.tradeAllOrNull(manager, state, commands.slice(next, end)) : null;
         if (together) {
           outcomes.push(...together);
@@ -472,6 +485,22 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     return outcomes;
   }
 
+  /**
+   * A buy or sell that cannot meet a resting order: the opposite side of its outcome's book is empty (or the
+   * outcome is unknown, refused in tradeAll), so it trades with the pool alone and may be batched by tradeAll.
+   */
+  private isPoolTrade(state: MarketShardState, command: EngineCommand): boolean {
+    if (!isTrade(command)) return false;
+    let outcome: number;
+    try {
+      outcome = resolveOutcome(state.labels, (command.payload as BuyPayload | SellPayload).outcome);
+    } catch {
+      return true;
+    }
+    const book = state.books[outcome];
+    return command.type === MarketCommandType.Buy ? book.bestAsk() === undefined : book.bestBid() === undefined;
+  }
+
   /** Whether a GTC order at `priceTick` would take from the book or a lot from the pool right now. */
   private wouldTake(state: MarketShardState, outcome: number, side: 'buy' | 'sell', priceTick: number): boolean {
     const book = state.books[outcome];
@@ -532,16 +561,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     // The open orders placed again in time priority with the pool held back (resting orders never trade with the
     // pool by themselves, even if another outcome's trade moved its price past them), then the pool let in.
     for (const row of rows) {
-      books[row.outcome].place({
-        id: row.id,
-        owner: row.user_id,
-        side: row.side,
-        price: row.price_tick,
-        shares: remainingOf(row),
-        timeInForce: row.expires_at ? 'GTD' : 'GTC',
-        expiresAt: row.expires_at?.getTime(),
-        stp: row.stp,
-      });
+      books[row.outcome].place(restingCommandOf(row));
       orders.set(row.id, restingOf(row));
     }
     for (const gate of gates) gate.open = true;
@@ -777,13 +797,134 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   private buy(manager: EntityManager, state: MarketShardState, userId: string, payload: BuyPayload): Promise<MarketFillDto> {
     const amount = BigInt(payload.amount);
     const minShares = payload.minShares === null ? undefined : BigInt(payload.minShares);
-    return this.trade(manager, state, userId, payload, (market, outcome) => quoteBuy(lmsrStateOf(market), outcome, amount, { fees: feeScheduleOf(market, userId), minShares }));
+    return this.routeOrTrade(manager, state, userId, payload, { side: 'buy', amount, minShares }, (market, outcome) =>
+      quoteBuy(lmsrStateOf(market), outcome, amount, { fees: feeScheduleOf(market, userId), minShares }),
+    );
   }
 
   private sell(manager: EntityManager, state: MarketShardState, userId: string, payload: SellPayload): Promise<MarketFillDto> {
     const shares = BigInt(payload.shares);
     const minProceeds = payload.minProceeds === null ? undefined : BigInt(payload.minProceeds);
-    return this.trade(manager, state, userId, payload, (market, outcome) => quoteSell(lmsrStateOf(market), outcome, shares, { fees: feeScheduleOf(market, userId), minProceeds }));
+    return this.routeOrTrade(manager, state, userId, payload, { side: 'sell', shares, minProceeds }, (market, outcome) =>
+      quoteSell(lmsrStateOf(market), outcome, shares, { fees: feeScheduleOf(market, userId), minProceeds }),
+    );
+  }
+
+  /**
+   * A buy or sell takes the best of the book and the pool (issue 14): planned on the outcome's book first when the
+   * opposite side has resting orders; if the plan meets none (or there are none) it is the pool's own trade,
+   * exactly as before (`trade`), else it goes through the book like a crossing order (`tradeThroughBook`).
+   */
+  private async routeOrTrade(
+    manager: EntityManager,
+    state: MarketShardState,
+    userId: string,
+    payload: { outcome: BuyPayload['outcome'] },
+    order: MarketTrade,
+    price: (market: MarketEntity, outcome: number) => AmmQuote,
+  ): Promise<MarketFillDto> {
+    assertTradable(state.market);
+    const outcome = resolveOutcome(state.labels, payload.outcome);
+    const book = state.books[outcome];
+    if ((order.side === 'buy' ? book.bestAsk() : book.bestBid()) !== undefined) {
+      const command: MarketOrder = { id: randomUUID(), owner: userId, side: order.side, amount: order.amount, shares: order.shares, now: Date.now() };
+      const plan = planOrNull(book, command);
+      if (plan?.metBook) return this.tradeThroughBook(manager, state, userId, outcome, command, order, plan);
+    }
+    return this.trade(manager, state, userId, payload, price);
+  }
+
+  /**
+   * A market order that meets resting orders: the book fills them and the pool in one command, and its effects are
+   * written as a crossing order's are (writeEffects: ledger, positions, maker rows and order:update, fills, pool
+   * state, price point, market:trade per pool step), plus book:update deltas. The taker has no order row.
+   */
+  private async tradeThroughBook(
+    manager: EntityManager,
+    state: MarketShardState,
+    userId: string,
+    outcome: number,
+    command: MarketOrder,
+    order: MarketTrade,
+    plan: MarketOrderResult,
+  ): Promise<MarketFillDto> {
+    const { market } = state;
+    assertMinimum(order, plan);
+    if (order.side === 'sell') {
+      const before = await this.positionOf(manager, state, userId);
+      // Throws InsufficientShares as the pool's sell does: more than held, or than held outside open sell orders.
+      applyFill(before, { side: 'sell', outcome, shares: order.shares!, amount: 0n });
+      this.assertNotOffered(state, userId, outcome, before, { shares: order.shares! } as AmmQuote['fill']);
+    }
+    const poolBefore = state.pool.state;
+    const result = state.books[outcome].marketOrder(command);
+    state.dirty = true;
+    const takerId = String(command.id);
+    const paid = order.side === 'buy' ? result.cash : 0n;
+    const effects = orderCommandEffects({
+      fills: result.fills,
+      removed: result.removed,
+      taker: { orderId: takerId, userId, hold: paid, rests: false },
+      orders: state.orders,
+      creatorId: market.creatorId,
+      creatorShareBps: market.creatorFeeShareBps,
+      ticksPerUnit: market.ticksPerUnit,
+    });
+    // A buy's cash is held first and paid from the hold by its fills (as an order's is); the hold is all of it.
+    const tradeIds = await this.writeEffects(manager, state, outcome, effects, {
+      holdOf: paid > 0n ? { userId, amount: paid, reference: `market:${market.id}` } : undefined,
+      orderless: takerId,
+    });
+    await this.publishLevels(manager, market.id, market.ticksPerUnit, [
+      ...result.fills.filter((fill) => fill.liquidity === 'maker').map((fill) => ({ outcome, side: fill.side, tick: fill.price })),
+      ...result.removed.map((removed) => ({ outcome, side: removed.side, tick: removed.price })),
+    ]);
+    const fills = effects.fillRecords.filter((fill) => fill.orderId === takerId);
+    const first = fills.find((fill) => fill.counterparty === 'book') ?? fills[0];
+    return {
+      tradeId: tradeIds.get(first.tradeNumber)!,
+      ...routedQuoteDto(poolBefore, outcome, order.side, result),
+      fills: fills.map((fill) => ({
+        tradeId: tradeIds.get(fill.tradeNumber)!,
+        price: fill.price,
+        shares: formatUnits(fill.shares),
+        amount: formatUnits(fill.amount),
+        fee: formatUnits(fill.fee),
+        liquidity: fill.liquidity,
+        counterparty: fill.counterparty,
+      })),
+    };
+  }
+
+  /**
+   * What a buy or sell would fill through the book right now, from the committed rows (any instance, engine or
+   * not): the opposite side of the outcome's book read from `market_orders`, matched against the pool as
+   * `tradeThroughBook` would. Null when it would meet no resting order: the pool's own quote is then the trade.
+   */
+  async quoteThroughBook(
+    manager: EntityManager,
+    market: MarketEntity,
+    outcome: number,
+    order: MarketTrade,
+    userId: string | undefined,
+  ): Promise<QuoteDto | null> {
+    const side = order.side === 'buy' ? 'sell' : 'buy';
+    const rows = (await manager.query(`SELECT ${ORDER_COLUMNS} FROM market_orders WHERE market_id = $1 AND outcome = $2 AND side = $3 AND status = 'open' ORDER BY seq`, [
+      market.id,
+      outcome,
+      side,
+    ])) as OrderRow[];
+    if (rows.length === 0) return null;
+    const state = lmsrStateOf(market);
+    const gate = new GatedPool(new LmsrMarketPool(state, market.ticksPerUnit).outcome(outcome));
+    const book = new OrderBook({ ticksPerUnit: market.ticksPerUnit, takerFeeBps: market.feeBps, makerFeeBps: this.config.makerFeeBps }, gate);
+    for (const row of rows) book.place(restingCommandOf(row));
+    gate.open = true;
+    // Nobody's id for a signed-out caller: no resting order is theirs.
+    const plan = planOrNull(book, { id: 'quote', owner: userId ?? '', side: order.side, amount: order.amount, shares: order.shares, now: Date.now() });
+    if (!plan?.metBook) return null;
+    assertMinimum(order, plan);
+    return routedQuoteDto(state, outcome, order.side, plan);
   }
 
   /**
@@ -930,7 +1071,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     state: MarketShardState,
     outcome: number,
     effects: OrderCommandEffects,
-    { holdOf }: { holdOf?: { userId: string; amount: bigint; reference: string } },
+    { holdOf, orderless }: { holdOf?: { userId: string; amount: bigint; reference: string }; orderless?: string },
   ): Promise<Map<number, string>> {
     const { market, pool } = state;
     const postings: Posting[] = [];
@@ -973,7 +1114,8 @@ export class MarketVenue implements VenueShard<MarketShardState> {
           market.id,
           outcome,
           fills.map((fill) => tradeIds.get(fill.tradeNumber)),
-          fills.map((fill) => fill.orderId),
+          // A market order's own fills name no order (it has no row).
+          fills.map((fill) => (fill.orderId === orderless ? null : fill.orderId)),
           fills.map((fill) => fill.userId),
           fills.map((fill) => fill.side),
           fills.map((fill) => fill.liquidity),
@@ -1198,6 +1340,81 @@ function isTrade(command: EngineCommand): boolean {
 
 function optionalUnits(value: string | null): bigint | undefined {
   return value === null ? undefined : BigInt(value);
+}
+
+/** A /buy (a cash budget, fee included) or /sell (shares) as the book's market order takes it, with its slippage bounds. */
+interface MarketTrade {
+  side: 'buy' | 'sell';
+  amount?: bigint;
+  shares?: bigint;
+  minShares?: bigint;
+  minProceeds?: bigint;
+}
+
+/** An open order's row placed again on a book being rebuilt (the pool gated: it only rests). */
+function restingCommandOf(row: OrderRow): Parameters<OrderBook['place']>[0] {
+  return {
+    id: row.id,
+    owner: row.user_id,
+    side: row.side,
+    price: row.price_tick,
+    shares: remainingOf(row),
+    timeInForce: row.expires_at ? 'GTD' : 'GTC',
+    expiresAt: row.expires_at?.getTime(),
+    stp: row.stp,
+  };
+}
+
+/**
+ * The market order planned (nothing changes), or null when the plan is refused (nothing would fill, the pool's own
+ * limits): the pool's own trade or quote then answers, with its own refusal if it has one.
+ */
+function planOrNull(book: OrderBook, command: MarketOrder): MarketOrderResult | null {
+  try {
+    return book.marketOrder({ ...command, execute: false });
+  } catch (error) {
+    if (error instanceof DomainError) return null;
+    throw error;
+  }
+}
+
+/** minShares and minProceeds, refused as the pool's trade refuses them (checked on the plan, before anything moves). */
+function assertMinimum(order: MarketTrade, plan: MarketOrderResult): void {
+  if (order.side === 'buy' && order.minShares !== undefined && plan.shares < order.minShares) {
+    throw new PriceMovedBeyondSlippage(
+      `${formatUnits(order.amount!)} USDC would buy ${formatUnits(plan.shares)} shares, fewer than minShares ${formatUnits(order.minShares)}`,
+      { minShares: formatUnits(order.minShares), shares: formatUnits(plan.shares) },
+    );
+  }
+  if (order.side === 'sell' && order.minProceeds !== undefined && plan.cash < order.minProceeds) {
+    throw new PriceMovedBeyondSlippage(
+      `selling ${formatUnits(order.shares!)} shares would pay ${formatUnits(plan.cash)} USDC, less than minProceeds ${formatUnits(order.minProceeds)} USDC`,
+      { minProceeds: formatUnits(order.minProceeds), proceeds: formatUnits(plan.cash) },
+    );
+  }
+}
+
+/**
+ * The QuoteDto of a market order through the book, the same for its quote and its trade: totals over its fills,
+ * and the pool's prices after its pool steps (applied to `poolBefore`, the pool's state before the order).
+ */
+function routedQuoteDto(poolBefore: LmsrState, outcome: number, side: 'buy' | 'sell', result: MarketOrderResult): QuoteDto {
+  let poolShares = 0n;
+  for (const fill of result.fills) {
+    if (fill.liquidity === 'taker' && fill.counterparty === 'pool') poolShares += side === 'buy' ? fill.shares : -fill.shares;
+  }
+  const after: LmsrState = { ...poolBefore, outstandingShares: poolBefore.outstandingShares.map((shares, index) => (index === outcome ? shares + poolShares : shares)) };
+  const amount = formatUnits(result.cash);
+  return {
+    outcome,
+    side,
+    shares: formatUnits(result.shares),
+    amount,
+    ...(side === 'sell' ? { proceeds: amount } : {}),
+    fee: formatUnits(result.fee),
+    averagePrice: formatRatio(result.cash, result.shares),
+    prices: priceStrings(after),
+  };
 }
 
 function restingOf(row: OrderRow): RestingOrder {
