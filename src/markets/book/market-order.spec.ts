@@ -213,6 +213,15 @@ describe('OrderBook.marketOrder', () => {
       ]);
     });
 
+    it('leaves the taker’s own resting sell alone when the trade does not reach its price', () => {
+      const { book } = linear();
+      book.place(resting({ id: 'ownFar', owner: 'taker', side: 'sell', price: 60 }));
+      const result = book.marketOrder(buy(USDC));
+      expect(result.metBook).toBe(false);
+      expect(result.removed).toEqual([]);
+      expect(book.order('ownFar')).toBeDefined();
+    });
+
     it('a trade that meets only the taker’s own orders still reports it met the book', () => {
       const { book, pool } = linear({ outstanding: shares(10) });
       book.place(resting({ id: 'ownBid', owner: 'taker', side: 'buy', price: 45 }));

@@ -415,17 +415,19 @@ export class OrderBook {
     return { ...this.finish(undefined), shares, cash, fee, metBook };
   }
 
-  /** The first maker at or after `maker` that can trade with `owner`; those it passes are removed (expired, STP). `null` on cancel_taker. */
-  private usableMaker(maker: RestingOrder | null, side: BookSideLevels, owner: OwnerId, stp: SelfTradePrevention, now: number, steps: MarketStep[]): RestingOrder | null | 'stop' {
-    while (maker !== null) {
-      if (maker.expiresAt <= now) steps.push({ kind: 'remove', maker, status: 'expired', reason: 'expired' });
-      else if (maker.owner === owner) {
-        if (stp === 'cancel_taker') return 'stop';
-        steps.push({ kind: 'remove', maker, status: 'cancelled', reason: 'self_trade' });
-      } else return maker;
-      maker = this.nextMaker(side, maker);
+  /**
+   * A maker the market order reached that cannot trade with it: expired (removed), the taker's own (removed, or
+   * 'stop' on cancel_taker); null when it can trade.
+   */
+  private unusableMaker(maker: RestingOrder, owner: OwnerId, stp: SelfTradePrevention, now: number, steps: MarketStep[]): 'skip' | 'stop' | null {
+    if (maker.expiresAt <= now) {
+      steps.push({ kind: 'remove', maker, status: 'expired', reason: 'expired' });
+      return 'skip';
     }
-    return null;
+    if (maker.owner !== owner) return null;
+    if (stp === 'cancel_taker') return 'stop';
+    steps.push({ kind: 'remove', maker, status: 'cancelled', reason: 'self_trade' });
+    return 'skip';
   }
 
   private planMarketBuy(owner: OwnerId, budget: bigint, stp: SelfTradePrevention, now: number): MarketStep[] {
@@ -447,14 +449,12 @@ export class OrderBook {
       }
     };
     while (left > 0n) {
-      const found = this.usableMaker(next, asks, owner, stp, now, steps);
-      if (found === 'stop') break;
-      const maker = found;
-      next = maker;
+      const maker = next;
       if (maker === null) {
         spendRest();
         break;
       }
+      // The pool first, up to the next resting sell (whoever's it is: it is only met if the pool gets there).
       if (pool && maker.price > poolAskedUpTo) {
         poolAskedUpTo = maker.price;
         const shares = pool.sharesToBuyUntil(maker.price, delta);
@@ -471,6 +471,12 @@ export class OrderBook {
           delta += shares;
           continue;
         }
+      }
+      const unusable = this.unusableMaker(maker, owner, stp, now, steps);
+      if (unusable === 'stop') break;
+      if (unusable === 'skip') {
+        next = this.nextMaker(asks, maker);
+        continue;
       }
       const shares = this.affordableLots(left, maker.price, maker.remaining);
       if (shares > 0n) {
@@ -504,10 +510,7 @@ export class OrderBook {
       left = 0n;
     };
     while (left > 0n) {
-      const found = this.usableMaker(next, bids, owner, stp, now, steps);
-      if (found === 'stop') break;
-      const maker = found;
-      next = maker;
+      const maker = next;
       if (maker === null) {
         sellRest();
         break;
@@ -523,6 +526,12 @@ export class OrderBook {
           delta -= shares;
           continue;
         }
+      }
+      const unusable = this.unusableMaker(maker, owner, stp, now, steps);
+      if (unusable === 'stop') break;
+      if (unusable === 'skip') {
+        next = this.nextMaker(bids, maker);
+        continue;
       }
       const lots = left - (left % this.lotSize);
       const shares = maker.remaining < lots ? maker.remaining : lots;
