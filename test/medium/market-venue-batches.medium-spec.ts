@@ -160,7 +160,7 @@ describe('Markets venue: a batch equals its commands one at a time (medium)', ()
         { type: 'place', user: 2, outcome: 0, side: 'buy', price: 57, shares: '3' },
         { type: 'sell', user: 1, outcome: 0, shares: '20' },
         { type: 'place', user: 0, outcome: 0, side: 'sell', price: 60, shares: '1' },
-        { type: 'buy', user: 0, outcome: 0, amount: '20' },
+        { type: 'buy', user: 0, outcome: 0, amount: '30' },
         { type: 'buy', user: 3, outcome: 0, amount: '50' },
         { type: 'sell', user: 2, outcome: 1, shares: '1' },
       ],
