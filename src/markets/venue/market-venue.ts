@@ -134,18 +134,18 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     // Commands before this index go one at a time (a run of trades the ledger refused part of).
     let oneByOneUntil = 0;
     for (let next = 0; next < commands.length; ) {
-      if (next >= oneByOneUntil && this.isPoolTrade(state, commands[next])) {
-        // A run of consecutive trades is written together, in a constant number of statements (see tradeAll).
-        // Only trades that cannot meet a resting order: one that may goes alone, through the book (see buy).
+      if (next >= oneByOneUntil && isTrade(commands[next])) {
+        // A run of consecutive trades is written together, in a constant number of statements (see tradeAll), up
+        // to the first that would meet a resting order: that one goes alone, through the book (see routeOrTrade).
         let end = next;
-        while (end < commands.length && this.isPoolTrade(state, commands[end])) end++;
+        while (end < commands.length && isTrade(commands[end])) end++;
         const together = end - next > 1 ? await this.tradeAllOrNull(manager, state, commands.slice(next, end)) : null;
-        if (together) {
+        if (together && together.length > 0) {
           outcomes.push(...together);
-          next = end;
+          next += together.length;
           continue;
         }
-        oneByOneUntil = end;
+        oneByOneUntil = together ? next + 1 : end;
       }
       if (next >= oneByOneUntil && isOrderCommand(commands[next]) && next + 1 < commands.length && isOrderCommand(commands[next + 1])) {
         // A run of orders that rest without trading and cancels, written together (see restAll).
@@ -194,6 +194,8 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   private async tradeAll(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[]> {
     const { market } = state;
     const outcomes = new Array<CommandOutcome>(commands.length);
+    // The run stops before the first trade that would meet a resting order (it goes alone, through the book).
+    let count = commands.length;
     const outcomeCount = market.outstandingShares.length;
     const userIds = [...new Set(commands.map((command) => command.userId ?? ''))];
     const rows = (await manager.query(`SELECT user_id, shares, cost_basis, paid, received FROM market_positions WHERE market_id = $1 AND user_id = ANY($2::uuid[])`, [
@@ -206,6 +208,10 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     const accepted: { index: number; command: EngineCommand; userId: string; fill: AmmQuote['fill']; volume: bigint }[] = [];
     for (const [index, command] of commands.entries()) {
       const userId = command.userId ?? '';
+      if (this.reachesBook(state, working, command)) {
+        count = index;
+        break;
+      }
       try {
         assertTradable(market);
         const payload = command.payload as BuyPayload | SellPayload;
@@ -230,6 +236,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
         outcomes[index] = refusalOf(error);
       }
     }
+    outcomes.length = count;
     if (accepted.length === 0) return outcomes;
 
     const postings: Posting[] = [];
@@ -486,19 +493,50 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   }
 
   /**
-   * A buy or sell that cannot meet a resting order: the opposite side of its outcome's book is empty (or the
-   * outcome is unknown, refused in tradeAll), so it trades with the pool alone and may be batched by tradeAll.
+   * Whether a buy or sell priced on `working` (the pool as the trades before it in a run leave it) would meet a
+   * resting order, as routeOrTrade decides it then. Answered from the pool's own quote when that is conclusive
+   * with a margin (a buy whose whole amount, fee not taken, leaves the price below the best ask; a sell whose
+   * shares all go to the pool leaving it above the best bid), else by planning it on the book against `working`.
    */
-  private isPoolTrade(state: MarketShardState, command: EngineCommand): boolean {
-    if (!isTrade(command)) return false;
+  private reachesBook(state: MarketShardState, working: LmsrState, command: EngineCommand): boolean {
+    const payload = command.payload as BuyPayload & SellPayload;
     let outcome: number;
     try {
-      outcome = resolveOutcome(state.labels, (command.payload as BuyPayload | SellPayload).outcome);
+      outcome = resolveOutcome(state.labels, payload.outcome);
     } catch {
-      return true;
+      return false;
     }
     const book = state.books[outcome];
-    return command.type === MarketCommandType.Buy ? book.bestAsk() === undefined : book.bestBid() === undefined;
+    const isBuy = command.type === MarketCommandType.Buy;
+    const edge = isBuy ? book.bestAsk() : book.bestBid();
+    if (edge === undefined) return false;
+    const edgePrice = edge / state.market.ticksPerUnit;
+    try {
+      if (isBuy) {
+        const after = Number(quoteBuy(working, outcome, BigInt(payload.amount), { fees: NO_FEES }).fill.prices[outcome]);
+        if (after + PRICE_MARGIN < edgePrice) return false;
+      } else {
+        const after = Number(quoteSell(working, outcome, BigInt(payload.shares), { fees: NO_FEES }).fill.prices[outcome]);
+        if (after - PRICE_MARGIN > edgePrice) return false;
+      }
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+    }
+    const committed = state.pool.state;
+    state.pool.state = working;
+    try {
+      const plan = planOrNull(book, {
+        id: 'plan',
+        owner: command.userId ?? '',
+        side: isBuy ? 'buy' : 'sell',
+        amount: isBuy ? BigInt(payload.amount) : undefined,
+        shares: isBuy ? undefined : BigInt(payload.shares),
+        now: Date.now(),
+      });
+      return plan?.metBook ?? false;
+    } finally {
+      state.pool.state = committed;
+    }
   }
 
   /** Whether a GTC order at `priceTick` would take from the book or a lot from the pool right now. */
@@ -1326,6 +1364,10 @@ class GatedPool implements OutcomePool {
     this.pool.commit(shares, cash);
   }
 }
+
+const NO_FEES = { feeBps: 0, creatorShareBps: 0 };
+/** Prices in responses have 6 decimals: a pool price this far from a resting order's is surely on its side. */
+const PRICE_MARGIN = 2e-6;
 
 /** The ledger refused a trade of a run: the run is applied again one command at a time. */
 class TradeRunRefused extends Error {}
