@@ -173,6 +173,7 @@ describe('limit orders on prediction markets (e2e)', () => {
     // The book trade is in the market's trades under the id the buy answered.
     const trades = (await request(running.url).get(`/api/v1/markets/${market.id}/trades?limit=100`).expect(200)).body as { data: { id: string; venue: string }[] };
     expect(trades.data.find((one) => one.id === tradeId)).toMatchObject({ venue: 'book' });
+    expect(trades.data.find((one) => one.id === fills[1].tradeId)).toMatchObject({ venue: 'pool', side: 'buy' });
     await assertReconciled();
 
     // A sell the same way: Bob bids one tick below the price (it rests), a buy of No lowers Yes below his bid, and

@@ -918,6 +918,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       ...result.removed.map((removed) => ({ outcome, side: removed.side, tick: removed.price })),
     ]);
     const fills = effects.fillRecords.filter((fill) => fill.orderId === takerId);
+    // Book and pool steps alike are listed by GET …/trades under these ids.
     const first = fills.find((fill) => fill.counterparty === 'book') ?? fills[0];
     return {
       tradeId: tradeIds.get(first.tradeNumber)!,
@@ -1182,9 +1183,10 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       await manager.query(`INSERT INTO market_price_points (market_id, prices) VALUES ($1, $2::numeric[])`, [market.id, prices]);
       // The pool's side of the book's trades, as AMM fills: what paid or received, fee included as usual.
       const rows = (await manager.query(
-        `INSERT INTO market_trades (market_id, user_id, side, outcome, shares, amount, fee, creator_fee, average_price, prices)
-         SELECT $1, u, s, $2, sh, a, f, cf, ap, $3::numeric[]
-           FROM unnest($4::uuid[], $5::text[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[]) AS x(u, s, sh, a, f, cf, ap)
+        // Under the fill's trade id, so the fill a response names is the row GET …/trades lists.
+        `INSERT INTO market_trades (id, market_id, user_id, side, outcome, shares, amount, fee, creator_fee, average_price, prices)
+         SELECT t, $1, u, s, $2, sh, a, f, cf, ap, $3::numeric[]
+           FROM unnest($11::uuid[], $4::uuid[], $5::text[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[]) AS x(t, u, s, sh, a, f, cf, ap)
          RETURNING id`,
         [
           market.id,
@@ -1197,6 +1199,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
           poolFills.map((fill) => fill.fee.toString()),
           poolFills.map((fill) => fill.creatorFee.toString()),
           poolFills.map((fill) => formatUnits((cashOf(fill) * UNIT_SCALE) / fill.shares)),
+          poolFills.map((fill) => tradeIds.get(fill.tradeNumber)),
         ],
       )) as { id: string }[];
       // A bug guard, not a client error: the pool must always be able to pay the worst outcome (rolls back).
