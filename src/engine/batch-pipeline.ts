@@ -100,7 +100,7 @@ export class PipelineSlot {
  */
 export class BatchPipeline {
   private readonly slots: PipelineSlot[] = [];
-  private freed: (() => void) | null = null;
+  private freed: (() => void)[] = [];
 
   constructor(readonly depth: number) {
     if (!Number.isInteger(depth) || depth < 1) throw new Error(`pipeline depth must be a positive integer, got ${depth}`);
@@ -123,8 +123,8 @@ export class BatchPipeline {
     const index = this.slots.indexOf(slot);
     if (index >= 0) this.slots.splice(index, 1);
     const freed = this.freed;
-    this.freed = null;
-    freed?.();
+    this.freed = [];
+    for (const wake of freed) wake();
   }
 
   /** The batch is the newest in flight: no batch began after it. */
@@ -134,6 +134,6 @@ export class BatchPipeline {
 
   /** Resolves once fewer than `limit` batches are in flight. */
   async whenBelow(limit: number): Promise<void> {
-    while (this.slots.length >= limit) await new Promise<void>((resolve) => (this.freed = resolve));
+    while (this.slots.length >= limit) await new Promise<void>((resolve) => this.freed.push(resolve));
   }
 }

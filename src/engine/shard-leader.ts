@@ -158,6 +158,12 @@ export class ShardLeader<State> {
     const running = new Set<Promise<void>>();
     for (;;) {
       await this.pipeline.whenBelow(this.pipeline.depth);
+      if (this.pipeline.inFlight > 0) {
+        // Overlap only with a full batch waiting: otherwise what arrives while the batch in flight commits joins the
+        // next batch, as with one batch at a time (fewer, larger transactions under light load).
+        await Promise.race([this.queue.backlog(this.deps.config.engineBatchSize), this.pipeline.whenBelow(1)]);
+        this.queue.stopWaiting();
+      }
       const batch = await this.queue.next();
       if (batch.length === 0) break;
       // A batch that failed meanwhile: wait until every batch in flight has settled (the newest reloaded the state).

@@ -60,9 +60,7 @@ describe('Venue engine: stream-path metrics, queue depth per shard and submit la
 
   it('reports the commands waiting at the leader per shard while a batch is held, and none on the follower', async () => {
     const shard = `m-${randomUUID().slice(0, 8)}`;
-    // One batch in flight at a time: with a pipeline the next batch would also be taken off the queue, waiting behind the held one.
-    const oneAtATime = { ENGINE_PIPELINE_DEPTH: '1' };
-    const [a, b] = [await startEngineInstance([shard], oneAtATime), await startEngineInstance([shard], oneAtATime)];
+    const [a, b] = [await startEngineInstance([shard]), await startEngineInstance([shard])];
     running.push(a, b);
     await waitUntil(() => a.engine.isLeader('counter', shard) || b.engine.isLeader('counter', shard));
     const [leader, follower] = a.engine.isLeader('counter', shard) ? [a, b] : [b, a];
