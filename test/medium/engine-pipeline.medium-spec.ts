@@ -103,4 +103,30 @@ describe('Venue engine: overlapping batches (ENGINE_PIPELINE_DEPTH) against Post
     expect(outcomes.map((outcome) => (result(outcome) as { seq: number }).seq)).toEqual(Array.from({ length: 30 }, (_, n) => n + 1));
     expect(instance.venue.overlapped.every((overlapped) => !overlapped)).toBe(true);
   });
+
+  it('stores outcomes as jsonb strings of their JSON and answers ids stored either way (objects before)', async () => {
+    const shard = newShard();
+    const instance = await start(shard, {});
+    await instance.dataSource.query(`INSERT INTO engine_commands (venue, shard, command_id, outcome) VALUES ('counter', $1, 'legacy', $2::jsonb)`, [
+      shard,
+      JSON.stringify({ ok: true, result: { seq: 41, total: 42 } }),
+    ]);
+    const fresh = await instance.engine.submit('counter', shard, add(3, 'fresh'));
+    const legacy = await instance.engine.submit('counter', shard, add(3, 'legacy'));
+    const again = await instance.engine.submit('counter', shard, add(9, 'fresh'));
+
+    expect([fresh, legacy, again].map(result)).toEqual([
+      { seq: 1, total: 3 },
+      { seq: 41, total: 42 },
+      { seq: 1, total: 3 },
+    ]);
+    const types = (await instance.dataSource.query(`SELECT command_id, jsonb_typeof(outcome) AS type FROM engine_commands WHERE venue = 'counter' AND shard = $1 ORDER BY command_id`, [
+      shard,
+    ])) as { command_id: string; type: string }[];
+    expect(types).toEqual([
+      { command_id: 'fresh', type: 'string' },
+      { command_id: 'legacy', type: 'object' },
+    ]);
+    expect((await rowsOf(instance, shard)).map((row) => row.command_id)).toEqual(['fresh']);
+  });
 });
