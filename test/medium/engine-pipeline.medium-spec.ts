@@ -78,6 +78,31 @@ describe('Venue engine: overlapping batches (ENGINE_PIPELINE_DEPTH) against Post
     expect((await rowsOf(instance, shard)).map((row) => row.seq)).toEqual([1, 2, 3, 4]);
   });
 
+  it('a takeover while batch N+1 is applied overlapped fences N+1 at its last statement: N commits, N+1 writes nothing, the leader stops', async () => {
+    const shard = newShard();
+    const instance = await start(shard, { ENGINE_BATCH_SIZE: '2', ENGINE_BATCH_MS: '0' });
+    await instance.engine.submit('counter', shard, add(1, 'first'));
+    const batchesBefore = instance.venue.batches.length;
+
+    const slow: EngineCommand = { id: 'slow', type: 'slow', payload: { afterMs: 300 } };
+    const submitted = [add(1, 'n'), slow, add(1, 'n1-a'), add(1, 'n1-b')].map((command) => instance.engine.submit('counter', shard, command));
+    await waitUntil(() => instance.venue.batches.length === batchesBefore + 2);
+    // Another instance's takeover: waits for N's row lock (N fenced first), then writes a larger token before N+1 fences.
+    const takeover = instance.dataSource.query(`UPDATE engine_shards SET fencing_token = fencing_token + 1000 WHERE venue = 'counter' AND shard = $1`, [shard]);
+    const outcomes = await Promise.all(submitted);
+    await takeover;
+
+    expect(instance.venue.overlapped.slice(batchesBefore)).toEqual([false, true]);
+    expect(outcomes.slice(0, 2).map(result)).toEqual([
+      { seq: 2, total: 2 },
+      { seq: 2, total: 2 },
+    ]);
+    for (const outcome of outcomes.slice(2)) expect(result(outcome)).toMatchObject({ status: 503, error: 'EngineUnavailable' });
+    expect((await rowsOf(instance, shard)).map((row) => row.command_id)).toEqual(['first', 'n']);
+    expect((await storedIds(instance, shard)).sort()).toEqual(['first', 'n', 'slow']);
+    await waitUntil(() => !instance.engine.isLeader('counter', shard));
+  });
+
   it('answers an id repeated in the next batch with the outcome of the batch still committing, applied once', async () => {
     const shard = newShard();
     const instance = await start(shard, { ENGINE_BATCH_SIZE: '2', ENGINE_BATCH_MS: '0' });

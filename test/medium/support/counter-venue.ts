@@ -15,14 +15,15 @@ export type CounterCommand =
   | { type: 'add'; payload: { amount: number } }
   | { type: 'read'; payload: Record<string, never> }
   | { type: 'boom'; payload: Record<string, never> }
-  | { type: 'late-boom'; payload: { afterMs: number } };
+  | { type: 'late-boom'; payload: { afterMs: number } }
+  | { type: 'slow'; payload: { afterMs: number } };
 
 /**
  * A venue for engine tests: `add` appends a row (seq, amount) and answers {seq, total}; a negative amount is
  * refused (422) and writes nothing; `read` writes nothing and answers {seq, total} (at once when the engine lets it, see
  * applyWithoutWrites); `boom` throws inside the batch, so the whole transaction rolls back; `late-boom` throws
  * `afterMs` later in the batch's `beforeCommit` (after its apply, so the next batch of a pipeline is applied on its
- * state meanwhile). With `overlapping`, batches may be applied while the previous one commits (ENGINE_PIPELINE_DEPTH).
+ * state meanwhile); `slow` only waits there. With `overlapping`, batches may be applied while the previous one commits (ENGINE_PIPELINE_DEPTH).
  */
 export class CounterVenue implements VenueDefinition<CounterState> {
   readonly venue = 'counter';
@@ -54,11 +55,12 @@ export class CounterVenue implements VenueDefinition<CounterState> {
       const rows: { seq: number; id: string; amount: number }[] = [];
       const outcomes = commands.map((command): CommandOutcome => {
         if (command.type === 'boom') throw new Error('boom');
-        if (command.type === 'late-boom') {
+        if (command.type === 'late-boom' || command.type === 'slow') {
           const { afterMs } = command.payload as { afterMs: number };
+          const fails = command.type === 'late-boom';
           context?.beforeCommit(async () => {
             await new Promise((resolve) => setTimeout(resolve, afterMs));
-            throw new Error('late boom');
+            if (fails) throw new Error('late boom');
           });
           return { ok: true, result: { seq: state.seq, total: state.total } };
         }
