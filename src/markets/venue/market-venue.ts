@@ -456,7 +456,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       cancelled.map(({ resting }) => [resting.id, { filledShares: resting.filledShares, status: 'cancelled' as const, cancelReason: 'user' as const, lockedAmount: 0n }]),
     );
     const cancelledDtos = await this.writeOrderUpdates(manager, { orderUpdates: updates } as OrderCommandEffects);
-    await this.publishLevels(manager, market.id, market.ticksPerUnit, levels);
+    await this.publishLevels(manager, market.id, market.ticksPerUnit, levels, state.books);
 
     for (const { index, command, id } of placed) {
       const dto = orderDto(byId.get(id)!);
@@ -655,7 +655,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       ...result.removed.map((removed) => ({ outcome, side: removed.side, tick: removed.price })),
       ...(rests ? [{ outcome, side: payload.side, tick: priceTick }] : []),
     ];
-    await this.publishLevels(manager, market.id, market.ticksPerUnit, levels);
+    await this.publishLevels(manager, market.id, market.ticksPerUnit, levels, state.books);
     const dto = orderDto(row);
     this.events.afterCommit(manager, { name: 'order.updated', payload: { userId, order: { kind: 'market-order', ...dto } } });
     const fills: OrderFillDto[] = effects.fillRecords
@@ -722,7 +722,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       const resting = state.orders.get(String(snapshot.id))!;
       return { snapshot, outcome: resting.outcome, resting };
     });
-    const updated = await this.writeRemoved(manager, state.marketId, state.market.ticksPerUnit, removed, status);
+    const updated = await this.writeRemoved(manager, state.marketId, state.market.ticksPerUnit, removed, status, state.books);
     for (const { snapshot } of removed) state.orders.delete(String(snapshot.id));
     return updated;
   }
@@ -744,8 +744,15 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     return rows.length;
   }
 
-  /** Takes resting orders off the book without filling them: rows updated, buy holds released, owners told. */
-  private async writeRemoved(manager: EntityManager, marketId: string, ticksPerUnit: number, removed: RemovedOrder[], status: 'cancelled' | 'expired'): Promise<MarketOrderDto[]> {
+  /** Takes resting orders off the book without filling them: rows updated, buy holds released, owners told (`books`: see publishLevels). */
+  private async writeRemoved(
+    manager: EntityManager,
+    marketId: string,
+    ticksPerUnit: number,
+    removed: RemovedOrder[],
+    status: 'cancelled' | 'expired',
+    books?: readonly OrderBook[],
+  ): Promise<MarketOrderDto[]> {
     if (removed.length === 0) return [];
     const effects = orderCommandEffects({
       fills: [],
@@ -768,6 +775,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       marketId,
       ticksPerUnit,
       removed.map(({ snapshot, outcome }) => ({ outcome, side: snapshot.side, tick: snapshot.price })),
+      books,
     );
     return updated;
   }
@@ -1109,20 +1117,28 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   /**
    * The new totals of the price levels a command changed, each with the next sequence of its outcome's book,
    * broadcast after commit as `book:update` (the sequence row is updated in the shard's batch, or under the market's
-   * lock, so deltas of one book are numbered in commit order).
+   * lock, so deltas of one book are numbered in commit order). The totals come from `books` when the caller has the
+   * market's books in memory (the shard, whose books are what its batch has written so far), else from the rows.
    */
-  private async publishLevels(manager: EntityManager, marketId: string, ticksPerUnit: number, touched: BookLevelRef[]): Promise<void> {
+  private async publishLevels(manager: EntityManager, marketId: string, ticksPerUnit: number, touched: BookLevelRef[], books?: readonly OrderBook[]): Promise<void> {
     const byKey = new Map<string, BookLevelRef>();
     for (const ref of touched) byKey.set(`${ref.outcome}/${ref.side}/${ref.tick}`, ref);
     if (byKey.size === 0) return;
     const levels = [...byKey.values()].sort((a, b) => a.outcome - b.outcome || a.side.localeCompare(b.side) || a.tick - b.tick);
-    const totals = (await manager.query(
-      `SELECT l.outcome, l.side, l.tick, coalesce(sum(o.shares - o.filled_shares), 0)::text AS shares, count(o.id)::int AS orders
-         FROM unnest($2::int[], $3::text[], $4::int[]) WITH ORDINALITY AS l(outcome, side, tick, n)
-         LEFT JOIN market_orders o ON o.market_id = $1 AND o.status = 'open' AND o.outcome = l.outcome AND o.side = l.side AND o.price_tick = l.tick
-        GROUP BY l.outcome, l.side, l.tick, l.n ORDER BY l.n`,
-      [marketId, levels.map((ref) => ref.outcome), levels.map((ref) => ref.side), levels.map((ref) => ref.tick)],
-    )) as { outcome: number; side: 'buy' | 'sell'; tick: number; shares: string; orders: number }[];
+    const totals: { outcome: number; side: 'buy' | 'sell'; tick: number; shares: bigint; orders: number }[] = books
+      ? levels.map((ref) => {
+          const { shares, orders } = books[ref.outcome].levelTotals(ref.side, ref.tick);
+          return { ...ref, shares, orders };
+        })
+      : (
+          (await manager.query(
+            `SELECT l.outcome, l.side, l.tick, coalesce(sum(o.shares - o.filled_shares), 0)::text AS shares, count(o.id)::int AS orders
+               FROM unnest($2::int[], $3::text[], $4::int[]) WITH ORDINALITY AS l(outcome, side, tick, n)
+               LEFT JOIN market_orders o ON o.market_id = $1 AND o.status = 'open' AND o.outcome = l.outcome AND o.side = l.side AND o.price_tick = l.tick
+              GROUP BY l.outcome, l.side, l.tick, l.n ORDER BY l.n`,
+            [marketId, levels.map((ref) => ref.outcome), levels.map((ref) => ref.side), levels.map((ref) => ref.tick)],
+          )) as { outcome: number; side: 'buy' | 'sell'; tick: number; shares: string; orders: number }[]
+        ).map((row) => ({ ...row, shares: BigInt(row.shares) }));
     const counts = new Map<number, number>();
     for (const ref of levels) counts.set(ref.outcome, (counts.get(ref.outcome) ?? 0) + 1);
     const sequences = (await manager.query(
@@ -1143,7 +1159,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
         sequence,
         side: total.side,
         price: tickPrice(total.tick, ticksPerUnit),
-        shares: formatUnits(BigInt(total.shares)),
+        shares: formatUnits(total.shares),
         orders: total.orders,
       };
       const list = deltas.get(total.outcome);
