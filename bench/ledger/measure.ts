@@ -111,6 +111,8 @@ async function backendCpuMs(query: (sql: string) => Promise<unknown>): Promise<M
 export interface CpuPerOperation {
   /** µs of this process's CPU (user + system) per operation. */
   processUs: number;
+  /** The system (kernel) part of processUs: mostly socket writes and reads. */
+  systemUs: number;
   /** µs of this database's PostgreSQL backends per operation, null when they cannot be read. */
   backendUs: number | null;
 }
@@ -132,6 +134,6 @@ export async function cpuMeter(query: (sql: string) => Promise<unknown>): Promis
       for (const [pid, after] of backendsAfter) backendMs += after - (backendsBefore.get(pid) ?? after);
     }
     const per = Math.max(1, operations);
-    return { processUs: (used.user + used.system) / per, backendUs: backendMs === null ? null : (backendMs * 1000) / per };
+    return { processUs: (used.user + used.system) / per, systemUs: used.system / per, backendUs: backendMs === null ? null : (backendMs * 1000) / per };
   };
 }

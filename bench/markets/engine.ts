@@ -159,7 +159,7 @@ async function main(): Promise<void> {
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|');
     for (const { result, clients, perIteration, batches, cpu, statements: perCommand } of results) {
       const perSecond = result.perSecond * perIteration;
-      const cpuText = cpu ? `${cpu.processUs.toFixed(0)} + ${cpu.backendUs === null ? '?' : cpu.backendUs.toFixed(0)}` : '—';
+      const cpuText = cpu ? `${cpu.processUs.toFixed(0)} (${cpu.systemUs.toFixed(0)} sys) + ${cpu.backendUs === null ? '?' : cpu.backendUs.toFixed(0)}` : '—';
       console.log(
         `| ${result.name} | ${clients} | ${result.postings * perIteration} | ${perSecond.toFixed(0)} | ${(perSecond / base.perSecond).toFixed(2)} | ${result.p50Ms.toFixed(2)} | ${result.p99Ms.toFixed(2)} | ${result.errors} | ${batches ?? '—'} | ${cpuText} | ${perCommand === undefined ? '—' : perCommand.toFixed(2)} |`,
       );
