@@ -29,15 +29,19 @@ import type { LiveServerMessage } from '../live/server';
  * commit. Against the bare-pg baseline of the same run (BEGIN; UPDATE one row; INSERT one row; COMMIT):
  *   amm     POST /buy's service call: LMSR on the pool in memory, ledger posting, position, trade and price point
  *   orders  place a resting GTC buy far below the price, then cancel it (two order commands per iteration)
+ *   spread  the same two over 100 markets, each its own shard (led by this process), the clients going round them
  *
  *   http    POST /api/v1/markets/:id/buy with an Idempotency-Key each, --http-clients clients, against a real server
  *           process (bench/live/server.ts: the whole app, leading the market's shard once the in-process engine let go)
  *
- * Usage: npm run bench:markets:engine [-- --seconds 5 --concurrency 128 --users 200 --http-clients 16 --scenarios amm,orders]
+ * Usage: npm run bench:markets:engine [-- --seconds 5 --concurrency 128 --users 200 --http-clients 16 --scenarios amm,orders,spread]
  * (--http-clients 0 skips http). Each engine scenario prints CPU time per command, in this process and in this
  * database's PostgreSQL backends, and statements per command; BENCH_PROFILE=1 also prints PostgreSQL round-trip time
  * by statement for each. Uses DATABASE_URL, REDIS_URL and REDIS_KEY_PREFIX; it adds bench users, a market, trades and orders there.
  */
+
+/** Markets of the spread scenarios. */
+const SPREAD_MARKETS = 100;
 
 /** Every statement the pg driver sends (BEGIN, SAVEPOINT and COMMIT included). */
 let statements = 0;
@@ -107,6 +111,28 @@ async function main(): Promise<void> {
     await trading.buy(users[0], hot.id, { outcome: 0, amount: '1' });
     while (!engine.isLeader(MARKETS_VENUE, hot.id)) await new Promise((resolve) => setTimeout(resolve, 10));
 
+    // 100 markets spread: each its own shard (led here too), the same clients going round them.
+    const spread: string[] = [];
+    if (!only || only.has('spread')) {
+      for (let index = 0; index < SPREAD_MARKETS; index++) {
+        const market = await markets.create(
+          { house: true, adminId: admin },
+          { question: `Bench spread market ${index} ${Date.now()}?`, category: 'bench', outcomes: ['Yes', 'No', 'Maybe'], closesAt, subsidy: '100000' },
+        );
+        spread.push(market.id);
+        await trading.buy(users[0], market.id, { outcome: 0, amount: '1' });
+      }
+      while (!spread.every((id) => engine.isLeader(MARKETS_VENUE, id))) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const spreadOf = (worker: number, iteration: number) => spread[(worker + iteration) % spread.length];
+    const spreadBuy = (worker: number, iteration: number) =>
+      trading.buy(userOf(worker, iteration), spreadOf(worker, iteration), { outcome: iteration % 3, amount: '1.5' }).then(() => undefined);
+    const spreadPlaceAndCancel = async (worker: number, iteration: number) => {
+      const userId = userOf(worker, iteration);
+      const marketId = spreadOf(worker, iteration);
+      const placed = await orders.place(userId, marketId, { outcome: iteration % 3, side: 'buy', price: '0.01', shares: '1', timeInForce: 'GTC' });
+      await orders.cancel(userId, marketId, placed.order.id);
+    };
     const buy = (worker: number, iteration: number) => trading.buy(userOf(worker, iteration), hot.id, { outcome: iteration % 3, amount: '1.5' }).then(() => undefined);
     const placeAndCancel = async (worker: number, iteration: number) => {
       const userId = userOf(worker, iteration);
@@ -125,6 +151,8 @@ async function main(): Promise<void> {
     const scenarios: [key: string, name: string, operation: (worker: number, iteration: number) => Promise<void>, perIteration: number][] = [
       ['amm', 'engine, one hot market: AMM buys (POST /buy without HTTP)', buy, 1],
       ['orders', 'engine, one hot market: order commands (place + cancel)', placeAndCancel, 2],
+      ['spread', `engine, ${SPREAD_MARKETS} markets spread (a shard each): AMM buys`, spreadBuy, 1],
+      ['spread', `engine, ${SPREAD_MARKETS} markets spread (a shard each): order commands (place + cancel)`, spreadPlaceAndCancel, 2],
     ];
     for (const [key, name, operation, perIteration] of scenarios) {
       if (only && !only.has(key)) continue;

@@ -128,10 +128,11 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     let oneByOneUntil = 0;
     for (let next = 0; next < commands.length; ) {
       if (next >= oneByOneUntil && isTrade(commands[next])) {
-        // A run of consecutive trades is written together, in a constant number of statements (see tradeAll).
+        // A run of consecutive trades (one alone too: it then needs no savepoint) is written together, in a
+        // constant number of statements (see tradeAll).
         let end = next;
         while (end < commands.length && isTrade(commands[end])) end++;
-        const together = end - next > 1 ? await this.tradeAllOrNull(manager, state, commands.slice(next, end)) : null;
+        const together = await this.tradeAllOrNull(manager, state, commands.slice(next, end));
         if (together) {
           outcomes.push(...together);
           next = end;
@@ -139,8 +140,8 @@ export class MarketVenue implements VenueShard<MarketShardState> {
         }
         oneByOneUntil = end;
       }
-      if (next >= oneByOneUntil && isOrderCommand(commands[next]) && next + 1 < commands.length && isOrderCommand(commands[next + 1])) {
-        // A run of orders that rest without trading and cancels, written together (see restAll).
+      if (next >= oneByOneUntil && isOrderCommand(commands[next])) {
+        // A run of orders that rest without trading and cancels (one alone too), written together (see restAll).
         const done = await this.restAllOrNull(manager, state, commands.slice(next));
         if (done && done.length > 0) {
           outcomes.push(...done);
@@ -168,17 +169,18 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   }
 
   /**
-   * A run of consecutive buys and sells in one savepoint: each priced on the state the ones before it left and
+   * A run of consecutive buys and sells written together: each priced on the state the ones before it left and
    * checked in memory (a refusal there is that command's alone and changes nothing), then one ledger postBatch for
    * all that passed and one statement each for the market, the positions, the price points and the trades; the
-   * state moves only after all of it. If the ledger refuses any of them (a later trade's price depended on it),
-   * the savepoint is rolled back and null returned: the caller applies the run one command at a time.
+   * state moves only after all of it. If the ledger would refuse any of them (a later trade's price depended on
+   * it), nothing has been written and null is returned: the caller applies the run one command at a time.
    */
   private async tradeAllOrNull(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[] | null> {
+    // No savepoint: the run writes nothing before the ledger accepted all of it (postAllOrNothing), and nothing after that refuses.
     try {
-      return await manager.transaction((inner) => this.tradeAll(inner, state, commands));
+      return await this.tradeAll(manager, state, commands);
     } catch (error) {
-      if (error instanceof TradeRunRefused || error instanceof DomainError) return null;
+      if (error instanceof TradeRunRefused) return null;
       throw error;
     }
   }
@@ -228,8 +230,8 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     for (const { userId, fill } of accepted) {
       postings.push({ kind: `market.${fill.side}`, reference: `market:${market.id}`, movements: await this.tradeMovements(manager, market, userId, { fill, state: working }) });
     }
-    const posted = await this.ledger.postBatch(manager, postings);
-    if (posted.some((outcome) => !outcome.ok)) throw new TradeRunRefused();
+    const posted = await this.ledger.postAllOrNothing(manager, postings);
+    if (!posted) throw new TradeRunRefused();
     const pool = poolOf(market.id);
     let poolBalance: bigint | undefined;
     for (const outcome of posted) {
