@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { LedgerService, Movement, Posting, Postings, SystemAccount } from '../../accounts/ledger.service';
+import { LedgerService, Movement, Posting, PostingOutcome, Postings, SystemAccount } from '../../accounts/ledger.service';
 import { AppConfig } from '../../config/app-config';
 import { DomainEventBus } from '../../common/events/domain-event-bus';
 import { RequestContext } from '../../common/request-context';
@@ -230,8 +230,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     for (const { userId, fill } of accepted) {
       postings.push({ kind: `market.${fill.side}`, reference: `market:${market.id}`, movements: await this.tradeMovements(manager, market, userId, { fill, state: working }) });
     }
-    const posted = await this.ledger.postAllOrNothing(manager, postings);
-    if (!posted) throw new TradeRunRefused();
+    const posted = await this.postRun(manager, postings);
     const pool = poolOf(market.id);
     let poolBalance: bigint | undefined;
     for (const outcome of posted) {
@@ -447,7 +446,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     }
     if (outcomes.length === 0) return outcomes;
 
-    if (postings.length > 0 && !(await this.ledger.postAllOrNothing(manager, postings))) throw new TradeRunRefused();
+    if (postings.length > 0) await this.postRun(manager, postings);
 
     // One statement: the new orders, the cancelled ones and the books' sequences; the answers are built from memory.
     const values: unknown[] = [market.id];
@@ -502,6 +501,23 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       outcomes[index] = { ok: true, result: { fingerprint: (command.payload as Fingerprint).fingerprint, value: { order: dto, fills: [] } satisfies PlacedOrderDto } };
     }
     return outcomes;
+  }
+
+  /**
+   * The ledger postings of a run (tradeAll, restAll), all or nothing: TradeRunRefused when any would be refused
+   * (InsufficientFunds, or a domain error such as PostingTooLarge), having written nothing, so the caller needs no
+   * savepoint and the run is applied again one command at a time, each refusal its own.
+   */
+  private async postRun(manager: EntityManager, postings: Posting[]): Promise<PostingOutcome[]> {
+    let posted: PostingOutcome[] | null;
+    try {
+      posted = await this.ledger.postAllOrNothing(manager, postings);
+    } catch (error) {
+      if (error instanceof DomainError) throw new TradeRunRefused();
+      throw error;
+    }
+    if (!posted) throw new TradeRunRefused();
+    return posted;
   }
 
   /** Whether a GTC order at `priceTick` would take from the book or a lot from the pool right now. */
