@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     const orders = new MarketOrdersService(dataSource, listCache, noJobs, commands, venue);
     const audit = new AuditService(dataSource);
     const markets = new MarketsService(dataSource, ledger, config, harness.events, listCache, noJobs, audit, new ApprovalsService(dataSource, audit, config), orders);
-    const trading = new MarketTradingService(dataSource, listCache, commands);
+    const trading = new MarketTradingService(dataSource, listCache, commands, venue);
     commands.onModuleInit();
     await commands.onApplicationBootstrap();
     engine.onApplicationBootstrap();

@@ -10,8 +10,20 @@ import { isUuid } from '../../common/ids';
 import { pgArray } from '../../database/pg-array';
 import { CreatorEarnings } from '../../creators/creator-earnings.service';
 import type { CommandOutcome, EngineCommand, VenueShard } from '../../engine/venue';
-import { AmmQuote, applyFill, assertPoolInvariant, InsufficientShares, MarketPosition, priceStrings, quoteBuy, quoteSell } from '../amm';
-import { LmsrMarketPool, OrderBook, OrderSnapshot, OutcomePool } from '../book';
+import {
+  AmmQuote,
+  applyFill,
+  assertPoolInvariant,
+  formatRatio,
+  InsufficientShares,
+  LmsrState,
+  MarketPosition,
+  PriceMovedBeyondSlippage,
+  priceStrings,
+  quoteBuy,
+  quoteSell,
+} from '../amm';
+import { LmsrMarketPool, MarketOrder, MarketOrderResult, OrderBook, OrderSnapshot, OutcomePool } from '../book';
 import type { MarketFillDto, QuoteDto } from '../market.dto';
 import { MarketEntity } from '../market.entity';
 import type { BookDeltaDto, CancelledOrdersDto, MarketOrderDto, OrderFillDto, PlacedOrderDto } from '../market-order.dto';
@@ -128,17 +140,18 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     let oneByOneUntil = 0;
     for (let next = 0; next < commands.length; ) {
       if (next >= oneByOneUntil && isTrade(commands[next])) {
-        // A run of consecutive trades (one alone too: it then needs no savepoint) is written together, in a
-        // constant number of statements (see tradeAll).
+        // A run of consecutive trades (one alone too: it then needs no savepoint) is written together, in a constant
+        // number of statements (see tradeAll), up to the first that would meet a resting order: that one goes
+        // alone, through the book (see routeOrTrade).
         let end = next;
         while (end < commands.length && isTrade(commands[end])) end++;
         const together = await this.tradeAllOrNull(manager, state, commands.slice(next, end));
-        if (together) {
+        if (together && together.length > 0) {
           outcomes.push(...together);
-          next = end;
+          next += together.length;
           continue;
         }
-        oneByOneUntil = end;
+        oneByOneUntil = together ? next + 1 : end;
       }
       if (next >= oneByOneUntil && isOrderCommand(commands[next])) {
         // A run of orders that rest without trading and cancels (one alone too), written together (see restAll).
@@ -188,6 +201,8 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   private async tradeAll(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[]> {
     const { market } = state;
     const outcomes = new Array<CommandOutcome>(commands.length);
+    // The run stops before the first trade that would meet a resting order (it goes alone, through the book).
+    let count = commands.length;
     const outcomeCount = market.outstandingShares.length;
     const userIds = [...new Set(commands.map((command) => command.userId ?? ''))];
     const rows = (await manager.query(`SELECT user_id, shares, cost_basis, paid, received FROM market_positions WHERE market_id = $1 AND user_id = ANY($2::uuid[])`, [
@@ -200,6 +215,10 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     const accepted: { index: number; command: EngineCommand; userId: string; fill: AmmQuote['fill']; volume: bigint }[] = [];
     for (const [index, command] of commands.entries()) {
       const userId = command.userId ?? '';
+      if (this.reachesBook(state, working, command)) {
+        count = index;
+        break;
+      }
       try {
         assertTradable(market);
         const payload = command.payload as BuyPayload | SellPayload;
@@ -224,6 +243,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
         outcomes[index] = refusalOf(error);
       }
     }
+    outcomes.length = count;
     if (accepted.length === 0) return outcomes;
 
     const postings: Posting[] = [];
@@ -520,6 +540,53 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     return posted;
   }
 
+  /**
+   * Whether a buy or sell priced on `working` (the pool as the trades before it in a run leave it) would meet a
+   * resting order, as routeOrTrade decides it then. Answered from the pool's own quote when that is conclusive
+   * with a margin (a buy whose whole amount, fee not taken, leaves the price below the best ask; a sell whose
+   * shares all go to the pool leaving it above the best bid), else by planning it on the book against `working`.
+   */
+  private reachesBook(state: MarketShardState, working: LmsrState, command: EngineCommand): boolean {
+    const payload = command.payload as BuyPayload & SellPayload;
+    let outcome: number;
+    try {
+      outcome = resolveOutcome(state.labels, payload.outcome);
+    } catch {
+      return false;
+    }
+    const book = state.books[outcome];
+    const isBuy = command.type === MarketCommandType.Buy;
+    const edge = isBuy ? book.bestAsk() : book.bestBid();
+    if (edge === undefined) return false;
+    const edgePrice = edge / state.market.ticksPerUnit;
+    try {
+      if (isBuy) {
+        const after = Number(quoteBuy(working, outcome, BigInt(payload.amount), { fees: NO_FEES }).fill.prices[outcome]);
+        if (after + PRICE_MARGIN < edgePrice) return false;
+      } else {
+        const after = Number(quoteSell(working, outcome, BigInt(payload.shares), { fees: NO_FEES }).fill.prices[outcome]);
+        if (after - PRICE_MARGIN > edgePrice) return false;
+      }
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+    }
+    const committed = state.pool.state;
+    state.pool.state = working;
+    try {
+      const plan = planOrNull(book, {
+        id: 'plan',
+        owner: command.userId ?? '',
+        side: isBuy ? 'buy' : 'sell',
+        amount: isBuy ? BigInt(payload.amount) : undefined,
+        shares: isBuy ? undefined : BigInt(payload.shares),
+        now: Date.now(),
+      });
+      return plan?.metBook ?? false;
+    } finally {
+      state.pool.state = committed;
+    }
+  }
+
   /** Whether a GTC order at `priceTick` would take from the book or a lot from the pool right now. */
   private wouldTake(state: MarketShardState, outcome: number, side: 'buy' | 'sell', priceTick: number): boolean {
     const book = state.books[outcome];
@@ -580,16 +647,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     // The open orders placed again in time priority with the pool held back (resting orders never trade with the
     // pool by themselves, even if another outcome's trade moved its price past them), then the pool let in.
     for (const row of rows) {
-      books[row.outcome].place({
-        id: row.id,
-        owner: row.user_id,
-        side: row.side,
-        price: row.price_tick,
-        shares: remainingOf(row),
-        timeInForce: row.expires_at ? 'GTD' : 'GTC',
-        expiresAt: row.expires_at?.getTime(),
-        stp: row.stp,
-      });
+      books[row.outcome].place(restingCommandOf(row));
       orders.set(row.id, restingOf(row));
     }
     for (const gate of gates) gate.open = true;
@@ -833,13 +891,135 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   private buy(manager: EntityManager, state: MarketShardState, userId: string, payload: BuyPayload): Promise<MarketFillDto> {
     const amount = BigInt(payload.amount);
     const minShares = payload.minShares === null ? undefined : BigInt(payload.minShares);
-    return this.trade(manager, state, userId, payload, (market, outcome) => quoteBuy(lmsrStateOf(market), outcome, amount, { fees: feeScheduleOf(market, userId), minShares }));
+    return this.routeOrTrade(manager, state, userId, payload, { side: 'buy', amount, minShares }, (market, outcome) =>
+      quoteBuy(lmsrStateOf(market), outcome, amount, { fees: feeScheduleOf(market, userId), minShares }),
+    );
   }
 
   private sell(manager: EntityManager, state: MarketShardState, userId: string, payload: SellPayload): Promise<MarketFillDto> {
     const shares = BigInt(payload.shares);
     const minProceeds = payload.minProceeds === null ? undefined : BigInt(payload.minProceeds);
-    return this.trade(manager, state, userId, payload, (market, outcome) => quoteSell(lmsrStateOf(market), outcome, shares, { fees: feeScheduleOf(market, userId), minProceeds }));
+    return this.routeOrTrade(manager, state, userId, payload, { side: 'sell', shares, minProceeds }, (market, outcome) =>
+      quoteSell(lmsrStateOf(market), outcome, shares, { fees: feeScheduleOf(market, userId), minProceeds }),
+    );
+  }
+
+  /**
+   * A buy or sell takes the best of the book and the pool (issue 14): planned on the outcome's book first when the
+   * opposite side has resting orders; if the plan meets none (or there are none) it is the pool's own trade,
+   * exactly as before (`trade`), else it goes through the book like a crossing order (`tradeThroughBook`).
+   */
+  private async routeOrTrade(
+    manager: EntityManager,
+    state: MarketShardState,
+    userId: string,
+    payload: { outcome: BuyPayload['outcome'] },
+    order: MarketTrade,
+    price: (market: MarketEntity, outcome: number) => AmmQuote,
+  ): Promise<MarketFillDto> {
+    assertTradable(state.market);
+    const outcome = resolveOutcome(state.labels, payload.outcome);
+    const book = state.books[outcome];
+    if ((order.side === 'buy' ? book.bestAsk() : book.bestBid()) !== undefined) {
+      const command: MarketOrder = { id: randomUUID(), owner: userId, side: order.side, amount: order.amount, shares: order.shares, now: Date.now() };
+      const plan = planOrNull(book, command);
+      if (plan?.metBook) return this.tradeThroughBook(manager, state, userId, outcome, command, order, plan);
+    }
+    return this.trade(manager, state, userId, payload, price);
+  }
+
+  /**
+   * A market order that meets resting orders: the book fills them and the pool in one command, and its effects are
+   * written as a crossing order's are (writeEffects: ledger, positions, maker rows and order:update, fills, pool
+   * state, price point, market:trade per pool step), plus book:update deltas. The taker has no order row.
+   */
+  private async tradeThroughBook(
+    manager: EntityManager,
+    state: MarketShardState,
+    userId: string,
+    outcome: number,
+    command: MarketOrder,
+    order: MarketTrade,
+    plan: MarketOrderResult,
+  ): Promise<MarketFillDto> {
+    const { market } = state;
+    assertMinimum(order, plan);
+    if (order.side === 'sell') {
+      const before = await this.positionOf(manager, state, userId);
+      // Throws InsufficientShares as the pool's sell does: more than held, or than held outside open sell orders.
+      applyFill(before, { side: 'sell', outcome, shares: order.shares!, amount: 0n });
+      this.assertNotOffered(state, userId, outcome, before, { shares: order.shares! } as AmmQuote['fill']);
+    }
+    const poolBefore = state.pool.state;
+    const result = state.books[outcome].marketOrder(command);
+    state.dirty = true;
+    const takerId = String(command.id);
+    const paid = order.side === 'buy' ? result.cash : 0n;
+    const effects = orderCommandEffects({
+      fills: result.fills,
+      removed: result.removed,
+      taker: { orderId: takerId, userId, hold: paid, rests: false },
+      orders: state.orders,
+      creatorId: market.creatorId,
+      creatorShareBps: market.creatorFeeShareBps,
+      ticksPerUnit: market.ticksPerUnit,
+    });
+    // A buy's cash is held first and paid from the hold by its fills (as an order's is); the hold is all of it.
+    const tradeIds = await this.writeEffects(manager, state, outcome, effects, {
+      holdOf: paid > 0n ? { userId, amount: paid, reference: `market:${market.id}` } : undefined,
+      orderless: takerId,
+    });
+    await this.publishLevels(manager, market.id, market.ticksPerUnit, [
+      ...result.fills.filter((fill) => fill.liquidity === 'maker').map((fill) => ({ outcome, side: fill.side, tick: fill.price })),
+      ...result.removed.map((removed) => ({ outcome, side: removed.side, tick: removed.price })),
+    ], state.books);
+    const fills = effects.fillRecords.filter((fill) => fill.orderId === takerId);
+    // Book and pool steps alike are listed by GET …/trades under these ids.
+    const first = fills.find((fill) => fill.counterparty === 'book') ?? fills[0];
+    return {
+      tradeId: tradeIds.get(first.tradeNumber)!,
+      ...routedQuoteDto(poolBefore, outcome, order.side, result),
+      fills: fills.map((fill) => ({
+        tradeId: tradeIds.get(fill.tradeNumber)!,
+        price: fill.price,
+        shares: formatUnits(fill.shares),
+        amount: formatUnits(fill.amount),
+        fee: formatUnits(fill.fee),
+        liquidity: fill.liquidity,
+        counterparty: fill.counterparty,
+      })),
+    };
+  }
+
+  /**
+   * What a buy or sell would fill through the book right now, from the committed rows (any instance, engine or
+   * not): the opposite side of the outcome's book read from `market_orders`, matched against the pool as
+   * `tradeThroughBook` would. Null when it would meet no resting order: the pool's own quote is then the trade.
+   */
+  async quoteThroughBook(
+    manager: EntityManager,
+    market: MarketEntity,
+    outcome: number,
+    order: MarketTrade,
+    userId: string | undefined,
+  ): Promise<QuoteDto | null> {
+    const side = order.side === 'buy' ? 'sell' : 'buy';
+    const rows = (await manager.query(`SELECT ${ORDER_COLUMNS} FROM market_orders WHERE market_id = $1 AND outcome = $2 AND side = $3 AND status = 'open' ORDER BY seq`, [
+      market.id,
+      outcome,
+      side,
+    ])) as OrderRow[];
+    if (rows.length === 0) return null;
+    const state = lmsrStateOf(market);
+    const gate = new GatedPool(new LmsrMarketPool(state, market.ticksPerUnit).outcome(outcome));
+    const book = new OrderBook({ ticksPerUnit: market.ticksPerUnit, takerFeeBps: market.feeBps, makerFeeBps: this.config.makerFeeBps }, gate);
+    for (const row of rows) book.place(restingCommandOf(row));
+    gate.open = true;
+    // Nobody's id for a signed-out caller: no resting order is theirs.
+    const plan = planOrNull(book, { id: 'quote', owner: userId ?? '', side: order.side, amount: order.amount, shares: order.shares, now: Date.now() });
+    if (!plan?.metBook) return null;
+    assertMinimum(order, plan);
+    return routedQuoteDto(state, outcome, order.side, plan);
   }
 
   /**
@@ -986,7 +1166,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     state: MarketShardState,
     outcome: number,
     effects: OrderCommandEffects,
-    { holdOf }: { holdOf?: { userId: string; amount: bigint; reference: string } },
+    { holdOf, orderless }: { holdOf?: { userId: string; amount: bigint; reference: string }; orderless?: string },
   ): Promise<Map<number, string>> {
     const { market, pool } = state;
     const postings: Posting[] = [];
@@ -1029,7 +1209,8 @@ export class MarketVenue implements VenueShard<MarketShardState> {
           market.id,
           outcome,
           fills.map((fill) => tradeIds.get(fill.tradeNumber)),
-          fills.map((fill) => fill.orderId),
+          // A market order's own fills name no order (it has no row).
+          fills.map((fill) => (fill.orderId === orderless ? null : fill.orderId)),
           fills.map((fill) => fill.userId),
           fills.map((fill) => fill.side),
           fills.map((fill) => fill.liquidity),
@@ -1058,9 +1239,10 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       await manager.query(`INSERT INTO market_price_points (market_id, prices) VALUES ($1, $2::numeric[])`, [market.id, prices]);
       // The pool's side of the book's trades, as AMM fills: what paid or received, fee included as usual.
       const rows = (await manager.query(
-        `INSERT INTO market_trades (market_id, user_id, side, outcome, shares, amount, fee, creator_fee, average_price, prices)
-         SELECT $1, u, s, $2, sh, a, f, cf, ap, $3::numeric[]
-           FROM unnest($4::uuid[], $5::text[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[]) AS x(u, s, sh, a, f, cf, ap)
+        // Under the fill's trade id, so the fill a response names is the row GET …/trades lists.
+        `INSERT INTO market_trades (id, market_id, user_id, side, outcome, shares, amount, fee, creator_fee, average_price, prices)
+         SELECT t, $1, u, s, $2, sh, a, f, cf, ap, $3::numeric[]
+           FROM unnest($11::uuid[], $4::uuid[], $5::text[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[]) AS x(t, u, s, sh, a, f, cf, ap)
          RETURNING id`,
         [
           market.id,
@@ -1073,6 +1255,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
           poolFills.map((fill) => fill.fee.toString()),
           poolFills.map((fill) => fill.creatorFee.toString()),
           poolFills.map((fill) => formatUnits((cashOf(fill) * UNIT_SCALE) / fill.shares)),
+          poolFills.map((fill) => tradeIds.get(fill.tradeNumber)),
         ],
       )) as { id: string }[];
       // A bug guard, not a client error: the pool must always be able to pay the worst outcome (rolls back).
@@ -1262,6 +1445,10 @@ class GatedPool implements OutcomePool {
     return this.pool.costToBuy(shares, delta);
   }
 
+  sharesForCost(cash: bigint, delta: bigint): bigint {
+    return this.open ? this.pool.sharesForCost(cash, delta) : 0n;
+  }
+
   proceedsOfSale(shares: bigint, delta: bigint): bigint {
     return this.pool.proceedsOfSale(shares, delta);
   }
@@ -1270,6 +1457,10 @@ class GatedPool implements OutcomePool {
     this.pool.commit(shares, cash);
   }
 }
+
+const NO_FEES = { feeBps: 0, creatorShareBps: 0 };
+/** Prices in responses have 6 decimals: a pool price this far from a resting order's is surely on its side. */
+const PRICE_MARGIN = 2e-6;
 
 /** The ledger refused a trade of a run: the run is applied again one command at a time. */
 class TradeRunRefused extends Error {}
@@ -1284,6 +1475,81 @@ function isTrade(command: EngineCommand): boolean {
 
 function optionalUnits(value: string | null): bigint | undefined {
   return value === null ? undefined : BigInt(value);
+}
+
+/** A /buy (a cash budget, fee included) or /sell (shares) as the book's market order takes it, with its slippage bounds. */
+interface MarketTrade {
+  side: 'buy' | 'sell';
+  amount?: bigint;
+  shares?: bigint;
+  minShares?: bigint;
+  minProceeds?: bigint;
+}
+
+/** An open order's row placed again on a book being rebuilt (the pool gated: it only rests). */
+function restingCommandOf(row: OrderRow): Parameters<OrderBook['place']>[0] {
+  return {
+    id: row.id,
+    owner: row.user_id,
+    side: row.side,
+    price: row.price_tick,
+    shares: remainingOf(row),
+    timeInForce: row.expires_at ? 'GTD' : 'GTC',
+    expiresAt: row.expires_at?.getTime(),
+    stp: row.stp,
+  };
+}
+
+/**
+ * The market order planned (nothing changes), or null when the plan is refused (nothing would fill, the pool's own
+ * limits): the pool's own trade or quote then answers, with its own refusal if it has one.
+ */
+function planOrNull(book: OrderBook, command: MarketOrder): MarketOrderResult | null {
+  try {
+    return book.marketOrder({ ...command, execute: false });
+  } catch (error) {
+    if (error instanceof DomainError) return null;
+    throw error;
+  }
+}
+
+/** minShares and minProceeds, refused as the pool's trade refuses them (checked on the plan, before anything moves). */
+function assertMinimum(order: MarketTrade, plan: MarketOrderResult): void {
+  if (order.side === 'buy' && order.minShares !== undefined && plan.shares < order.minShares) {
+    throw new PriceMovedBeyondSlippage(
+      `${formatUnits(order.amount!)} USDC would buy ${formatUnits(plan.shares)} shares, fewer than minShares ${formatUnits(order.minShares)}`,
+      { minShares: formatUnits(order.minShares), shares: formatUnits(plan.shares) },
+    );
+  }
+  if (order.side === 'sell' && order.minProceeds !== undefined && plan.cash < order.minProceeds) {
+    throw new PriceMovedBeyondSlippage(
+      `selling ${formatUnits(order.shares!)} shares would pay ${formatUnits(plan.cash)} USDC, less than minProceeds ${formatUnits(order.minProceeds)} USDC`,
+      { minProceeds: formatUnits(order.minProceeds), proceeds: formatUnits(plan.cash) },
+    );
+  }
+}
+
+/**
+ * The QuoteDto of a market order through the book, the same for its quote and its trade: totals over its fills,
+ * and the pool's prices after its pool steps (applied to `poolBefore`, the pool's state before the order).
+ */
+function routedQuoteDto(poolBefore: LmsrState, outcome: number, side: 'buy' | 'sell', result: MarketOrderResult): QuoteDto {
+  let poolShares = 0n;
+  for (const fill of result.fills) {
+    if (fill.liquidity === 'taker' && fill.counterparty === 'pool') poolShares += side === 'buy' ? fill.shares : -fill.shares;
+  }
+  const after: LmsrState = { ...poolBefore, outstandingShares: poolBefore.outstandingShares.map((shares, index) => (index === outcome ? shares + poolShares : shares)) };
+  const amount = formatUnits(result.cash);
+  return {
+    outcome,
+    side,
+    shares: formatUnits(result.shares),
+    amount,
+    ...(side === 'sell' ? { proceeds: amount } : {}),
+    fee: formatUnits(result.fee),
+    averagePrice: formatRatio(result.cash, result.shares),
+    prices: priceStrings(after),
+  };
 }
 
 function restingOf(row: OrderRow): RestingOrder {
