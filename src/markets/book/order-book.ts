@@ -149,6 +149,12 @@ export class OrderBook {
     return { bids: levels(this.bids), asks: levels(this.asks), sequence: this.sequenceNumber };
   }
 
+  /** The resting totals of one price level now (0 and 0 when it holds nothing): what a delta for it reports. */
+  levelTotals(side: 'buy' | 'sell', price: number): LevelView {
+    const level = (side === 'buy' ? this.bids : this.asks).occupiedLevel(price);
+    return { price, shares: level?.shares ?? 0n, orders: level?.orders ?? 0 };
+  }
+
   /** Places an order: validates it, matches what crosses, rests the rest (GTC, GTD) or cancels it (IOC). */
   place(command: PlaceOrder): CommandResult {
     this.validate(command);

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { LedgerService, Movement, Posting, Postings, SystemAccount } from '../../accounts/ledger.service';
+import { LedgerService, Movement, Posting, PostingOutcome, Postings, SystemAccount } from '../../accounts/ledger.service';
 import { AppConfig } from '../../config/app-config';
 import { DomainEventBus } from '../../common/events/domain-event-bus';
 import { RequestContext } from '../../common/request-context';
 import { DomainError, NotFound } from '../../common/errors/domain-error';
 import { isUuid } from '../../common/ids';
+import { pgArray } from '../../database/pg-array';
 import { CreatorEarnings } from '../../creators/creator-earnings.service';
 import type { CommandOutcome, EngineCommand, VenueShard } from '../../engine/venue';
 import {
@@ -53,6 +54,10 @@ export interface RestingOrder extends RestingOrderState {
   filledShares: bigint;
   lockedAmount: bigint;
   readonly expiresAt: number | null;
+  /** The rest of its row, so an answer about it (a cancel) needs no read. */
+  readonly timeInForce: MarketOrderDto['timeInForce'];
+  readonly postOnly: boolean;
+  createdAt: Date;
 }
 
 /**
@@ -135,11 +140,12 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     let oneByOneUntil = 0;
     for (let next = 0; next < commands.length; ) {
       if (next >= oneByOneUntil && isTrade(commands[next])) {
-        // A run of consecutive trades is written together, in a constant number of statements (see tradeAll), up
-        // to the first that would meet a resting order: that one goes alone, through the book (see routeOrTrade).
+        // A run of consecutive trades (one alone too: it then needs no savepoint) is written together, in a constant
+        // number of statements (see tradeAll), up to the first that would meet a resting order: that one goes
+        // alone, through the book (see routeOrTrade).
         let end = next;
         while (end < commands.length && isTrade(commands[end])) end++;
-        const together = end - next > 1 ? await this.tradeAllOrNull(manager, state, commands.slice(next, end)) : null;
+        const together = await this.tradeAllOrNull(manager, state, commands.slice(next, end));
         if (together && together.length > 0) {
           outcomes.push(...together);
           next += together.length;
@@ -147,8 +153,8 @@ export class MarketVenue implements VenueShard<MarketShardState> {
         }
         oneByOneUntil = together ? next + 1 : end;
       }
-      if (next >= oneByOneUntil && isOrderCommand(commands[next]) && next + 1 < commands.length && isOrderCommand(commands[next + 1])) {
-        // A run of orders that rest without trading and cancels, written together (see restAll).
+      if (next >= oneByOneUntil && isOrderCommand(commands[next])) {
+        // A run of orders that rest without trading and cancels (one alone too), written together (see restAll).
         const done = await this.restAllOrNull(manager, state, commands.slice(next));
         if (done && done.length > 0) {
           outcomes.push(...done);
@@ -176,17 +182,18 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   }
 
   /**
-   * A run of consecutive buys and sells in one savepoint: each priced on the state the ones before it left and
+   * A run of consecutive buys and sells written together: each priced on the state the ones before it left and
    * checked in memory (a refusal there is that command's alone and changes nothing), then one ledger postBatch for
    * all that passed and one statement each for the market, the positions, the price points and the trades; the
-   * state moves only after all of it. If the ledger refuses any of them (a later trade's price depended on it),
-   * the savepoint is rolled back and null returned: the caller applies the run one command at a time.
+   * state moves only after all of it. If the ledger would refuse any of them (a later trade's price depended on
+   * it), nothing has been written and null is returned: the caller applies the run one command at a time.
    */
   private async tradeAllOrNull(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[] | null> {
+    // No savepoint: the run writes nothing before the ledger accepted all of it (postAllOrNothing), and nothing after that refuses.
     try {
-      return await manager.transaction((inner) => this.tradeAll(inner, state, commands));
+      return await this.tradeAll(manager, state, commands);
     } catch (error) {
-      if (error instanceof TradeRunRefused || error instanceof DomainError) return null;
+      if (error instanceof TradeRunRefused) return null;
       throw error;
     }
   }
@@ -243,8 +250,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     for (const { userId, fill } of accepted) {
       postings.push({ kind: `market.${fill.side}`, reference: `market:${market.id}`, movements: await this.tradeMovements(manager, market, userId, { fill, state: working }) });
     }
-    const posted = await this.ledger.postBatch(manager, postings);
-    if (posted.some((outcome) => !outcome.ok)) throw new TradeRunRefused();
+    const posted = await this.postRun(manager, postings);
     const pool = poolOf(market.id);
     let poolBalance: bigint | undefined;
     for (const outcome of posted) {
@@ -326,10 +332,12 @@ export class MarketVenue implements VenueShard<MarketShardState> {
    * that does not fit): the books are read again and the caller applies the commands one at a time.
    */
   private async restAllOrNull(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[] | null> {
+    // No savepoint: the run writes nothing before the ledger accepted every posting of it (postAllOrNothing), and
+    // nothing after that refuses; any other error fails the batch (the engine reloads the state).
     try {
-      return await manager.transaction((inner) => this.restAll(inner, state, commands));
+      return await this.restAll(manager, state, commands);
     } catch (error) {
-      if (!(error instanceof TradeRunRefused) && !(error instanceof DomainError)) throw error;
+      if (!(error instanceof TradeRunRefused)) throw error;
       if (state.dirty) Object.assign(state, await this.loadWith(manager, await MarketRepository.find(manager, state.marketId)));
       return null;
     }
@@ -351,7 +359,18 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     }
     const outcomes: CommandOutcome[] = [];
     const postings: Posting[] = [];
-    const placed: { index: number; command: EngineCommand; id: string; outcome: number; priceTick: number; payload: PlaceOrderPayload; shares: bigint; hold: bigint }[] = [];
+    const placed: {
+      index: number;
+      command: EngineCommand;
+      id: string;
+      outcome: number;
+      priceTick: number;
+      payload: PlaceOrderPayload;
+      shares: bigint;
+      hold: bigint;
+      resting: RestingOrder;
+    }[] = [];
+    const placedIds = new Set<string>();
     const cancelled: { index: number; command: EngineCommand; resting: RestingOrder }[] = [];
     const levels: BookLevelRef[] = [];
     const now = Date.now();
@@ -359,7 +378,8 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       const userId = command.userId ?? '';
       if (command.type === MarketCommandType.CancelOrder) {
         const resting = state.orders.get((command.payload as CancelOrderPayload).orderId);
-        if (!resting || resting.userId !== userId) break;
+        // (An order placed in this run: its row is not written yet, so it is cancelled on its own.)
+        if (!resting || resting.userId !== userId || placedIds.has(resting.id)) break;
         const result = state.books[resting.outcome].cancel(resting.id);
         state.dirty = true;
         const effects = orderCommandEffects({
@@ -423,7 +443,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       if (result.fills.length > 0 || result.removed.length > 0 || result.order?.status !== 'open') throw new Error(`restAll: order ${id} traded although it did not cross`);
       const hold = payload.side === 'buy' ? buyHold(shares, priceTick, market.ticksPerUnit, Math.max(market.feeBps, this.config.makerFeeBps)) : 0n;
       if (hold > 0n) postings.push(Postings.hold({ userId }, hold, { kind: 'market.order.hold', reference: `market-order:${id}` }));
-      state.orders.set(id, {
+      const resting: RestingOrder = {
         id,
         userId,
         outcome,
@@ -433,63 +453,91 @@ export class MarketVenue implements VenueShard<MarketShardState> {
         filledShares: 0n,
         lockedAmount: hold,
         expiresAt: payload.expiresAt,
-      });
-      placed.push({ index, command, id, outcome, priceTick, payload, shares, hold });
+        timeInForce: payload.timeInForce,
+        postOnly: payload.postOnly,
+        // Set below to the batch transaction's now(), the row's created_at.
+        createdAt: new Date(0),
+      };
+      state.orders.set(id, resting);
+      placed.push({ index, command, id, outcome, priceTick, payload, shares, hold, resting });
+      placedIds.add(id);
       levels.push({ outcome, side: payload.side, tick: priceTick });
       outcomes.push({ ok: true, result: undefined });
     }
     if (outcomes.length === 0) return outcomes;
 
-    if (postings.length > 0) {
-      const posted = await this.ledger.postBatch(manager, postings);
-      if (posted.some((outcome) => !outcome.ok)) throw new TradeRunRefused();
-    }
-    const rows =
-      placed.length === 0
-        ? []
-        : ((await manager.query(
-            `INSERT INTO market_orders (id, market_id, user_id, outcome, side, price_tick, ticks_per_unit, shares, filled_shares, status, cancel_reason,
-                    time_in_force, post_only, stp, expires_at, locked_amount)
-             SELECT id, $1, u, o, sd, pt, $2, sh, 0, 'open', NULL, tif, po, stp, ea, la
-               FROM unnest($3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::int[], $8::numeric[], $9::text[], $10::boolean[], $11::text[], $12::timestamptz[], $13::numeric[])
-                    WITH ORDINALITY AS x(id, u, o, sd, pt, sh, tif, po, stp, ea, la, n)
-              ORDER BY n
-             RETURNING ${ORDER_COLUMNS}`,
-            [
-              market.id,
-              market.ticksPerUnit,
-              placed.map((one) => one.id),
-              placed.map((one) => one.command.userId),
-              placed.map((one) => one.outcome),
-              placed.map((one) => one.payload.side),
-              placed.map((one) => one.priceTick),
-              placed.map((one) => one.shares.toString()),
-              placed.map((one) => one.payload.timeInForce),
-              placed.map((one) => one.payload.postOnly),
-              placed.map((one) => one.payload.stp ?? 'cancel_resting'),
-              placed.map((one) => (one.payload.expiresAt === null ? null : new Date(one.payload.expiresAt).toISOString())),
-              placed.map((one) => one.hold.toString()),
-            ],
-          )) as OrderRow[]);
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    const updates = new Map(
-      cancelled.map(({ resting }) => [resting.id, { filledShares: resting.filledShares, status: 'cancelled' as const, cancelReason: 'user' as const, lockedAmount: 0n }]),
-    );
-    const cancelledDtos = await this.writeOrderUpdates(manager, { orderUpdates: updates } as OrderCommandEffects);
-    await this.publishLevels(manager, market.id, market.ticksPerUnit, levels);
+    if (postings.length > 0) await this.postRun(manager, postings);
 
-    for (const { index, command, id } of placed) {
-      const dto = orderDto(byId.get(id)!);
+    // One statement: the new orders, the cancelled ones and the books' sequences; the answers are built from memory.
+    const values: unknown[] = [market.id];
+    const param = (value: unknown) => `$${values.push(value)}`;
+    const writes: string[] = [];
+    if (placed.length > 0) {
+      writes.push(`placed AS (
+         INSERT INTO market_orders (id, market_id, user_id, outcome, side, price_tick, ticks_per_unit, shares, filled_shares, status, cancel_reason,
+                time_in_force, post_only, stp, expires_at, locked_amount)
+         SELECT id, $1, u, o, sd, pt, ${param(market.ticksPerUnit)}, sh, 0, 'open', NULL, tif, po, stp, ea, la
+           FROM unnest(${param(pgArray(placed.map((one) => one.id)))}::uuid[], ${param(pgArray(placed.map((one) => one.command.userId ?? null)))}::uuid[],
+                ${param(pgArray(placed.map((one) => one.outcome)))}::int[], ${param(pgArray(placed.map((one) => one.payload.side)))}::text[],
+                ${param(pgArray(placed.map((one) => one.priceTick)))}::int[], ${param(pgArray(placed.map((one) => one.shares)))}::numeric[],
+                ${param(pgArray(placed.map((one) => one.payload.timeInForce)))}::text[], ${param(pgArray(placed.map((one) => String(one.payload.postOnly))))}::boolean[],
+                ${param(pgArray(placed.map((one) => one.payload.stp ?? 'cancel_resting')))}::text[],
+                ${param(pgArray(placed.map((one) => (one.payload.expiresAt === null ? null : new Date(one.payload.expiresAt).toISOString()))))}::timestamptz[],
+                ${param(pgArray(placed.map((one) => one.hold)))}::numeric[])
+                WITH ORDINALITY AS x(id, u, o, sd, pt, sh, tif, po, stp, ea, la, n)
+          ORDER BY n
+       )`);
+    }
+    if (cancelled.length > 0) {
+      writes.push(`cancelled AS (
+         UPDATE market_orders o SET status = 'cancelled', cancel_reason = 'user', locked_amount = 0, updated_at = now()
+           FROM unnest(${param(pgArray(cancelled.map(({ resting }) => resting.id)))}::uuid[]) AS x(id)
+          WHERE o.id = x.id
+       )`);
+    }
+    const changes = this.levelChanges(levels, state.books);
+    writes.push(`sequences AS (${this.sequenceUpsert(param, changes.counts)})`);
+    const rows = (await manager.query(`WITH ${writes.join(', ')} SELECT outcome, sequence, now() AS created_at FROM sequences`, values)) as {
+      outcome: number;
+      sequence: string;
+      created_at: Date;
+    }[];
+    const createdAt = rows[0].created_at;
+    for (const { resting } of placed) resting.createdAt = createdAt;
+
+    // Events in the order they had when each write was its own statement: cancelled orders, book deltas, placed orders.
+    for (const { index, command, resting } of cancelled) {
+      const dto = restingDto(market.id, market.ticksPerUnit, resting, 'cancelled');
+      this.events.afterCommit(manager, { name: 'order.updated', payload: { userId: resting.userId, order: { kind: 'market-order', ...dto } } });
+      outcomes[index] = { ok: true, result: { fingerprint: (command.payload as Fingerprint).fingerprint, value: dto } };
+    }
+    this.emitDeltas(manager, market.id, market.ticksPerUnit, changes, rows);
+    for (const { index, command, resting } of placed) {
+      const dto = restingDto(market.id, market.ticksPerUnit, resting, 'open');
       const requestId = (command.payload as { requestId?: string }).requestId;
       RequestContext.run(requestId ? { requestId } : {}, () =>
         this.events.afterCommit(manager, { name: 'order.updated', payload: { userId: command.userId ?? '', order: { kind: 'market-order', ...dto } } }),
       );
       outcomes[index] = { ok: true, result: { fingerprint: (command.payload as Fingerprint).fingerprint, value: { order: dto, fills: [] } satisfies PlacedOrderDto } };
     }
-    cancelled.forEach(({ index, command }, k) => {
-      outcomes[index] = { ok: true, result: { fingerprint: (command.payload as Fingerprint).fingerprint, value: cancelledDtos[k] } };
-    });
     return outcomes;
+  }
+
+  /**
+   * The ledger postings of a run (tradeAll, restAll), all or nothing: TradeRunRefused when any would be refused
+   * (InsufficientFunds, or a domain error such as PostingTooLarge), having written nothing, so the caller needs no
+   * savepoint and the run is applied again one command at a time, each refusal its own.
+   */
+  private async postRun(manager: EntityManager, postings: Posting[]): Promise<PostingOutcome[]> {
+    let posted: PostingOutcome[] | null;
+    try {
+      posted = await this.ledger.postAllOrNothing(manager, postings);
+    } catch (error) {
+      if (error instanceof DomainError) throw new TradeRunRefused();
+      throw error;
+    }
+    if (!posted) throw new TradeRunRefused();
+    return posted;
   }
 
   /**
@@ -713,7 +761,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       ...result.removed.map((removed) => ({ outcome, side: removed.side, tick: removed.price })),
       ...(rests ? [{ outcome, side: payload.side, tick: priceTick }] : []),
     ];
-    await this.publishLevels(manager, market.id, market.ticksPerUnit, levels);
+    await this.publishLevels(manager, market.id, market.ticksPerUnit, levels, state.books);
     const dto = orderDto(row);
     this.events.afterCommit(manager, { name: 'order.updated', payload: { userId, order: { kind: 'market-order', ...dto } } });
     const fills: OrderFillDto[] = effects.fillRecords
@@ -780,7 +828,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       const resting = state.orders.get(String(snapshot.id))!;
       return { snapshot, outcome: resting.outcome, resting };
     });
-    const updated = await this.writeRemoved(manager, state.marketId, state.market.ticksPerUnit, removed, status);
+    const updated = await this.writeRemoved(manager, state.marketId, state.market.ticksPerUnit, removed, status, state.books);
     for (const { snapshot } of removed) state.orders.delete(String(snapshot.id));
     return updated;
   }
@@ -802,8 +850,15 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     return rows.length;
   }
 
-  /** Takes resting orders off the book without filling them: rows updated, buy holds released, owners told. */
-  private async writeRemoved(manager: EntityManager, marketId: string, ticksPerUnit: number, removed: RemovedOrder[], status: 'cancelled' | 'expired'): Promise<MarketOrderDto[]> {
+  /** Takes resting orders off the book without filling them: rows updated, buy holds released, owners told (`books`: see publishLevels). */
+  private async writeRemoved(
+    manager: EntityManager,
+    marketId: string,
+    ticksPerUnit: number,
+    removed: RemovedOrder[],
+    status: 'cancelled' | 'expired',
+    books?: readonly OrderBook[],
+  ): Promise<MarketOrderDto[]> {
     if (removed.length === 0) return [];
     const effects = orderCommandEffects({
       fills: [],
@@ -826,6 +881,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       marketId,
       ticksPerUnit,
       removed.map(({ snapshot, outcome }) => ({ outcome, side: snapshot.side, tick: snapshot.price })),
+      books,
     );
     return updated;
   }
@@ -916,7 +972,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     await this.publishLevels(manager, market.id, market.ticksPerUnit, [
       ...result.fills.filter((fill) => fill.liquidity === 'maker').map((fill) => ({ outcome, side: fill.side, tick: fill.price })),
       ...result.removed.map((removed) => ({ outcome, side: removed.side, tick: removed.price })),
-    ]);
+    ], state.books);
     const fills = effects.fillRecords.filter((fill) => fill.orderId === takerId);
     // Book and pool steps alike are listed by GET …/trades under these ids.
     const first = fills.find((fill) => fill.counterparty === 'book') ?? fills[0];
@@ -1292,32 +1348,48 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   /**
    * The new totals of the price levels a command changed, each with the next sequence of its outcome's book,
    * broadcast after commit as `book:update` (the sequence row is updated in the shard's batch, or under the market's
-   * lock, so deltas of one book are numbered in commit order).
+   * lock, so deltas of one book are numbered in commit order). The totals come from `books` when the caller has the
+   * market's books in memory (the shard, whose books are what its batch has written so far), else from the rows.
    */
-  private async publishLevels(manager: EntityManager, marketId: string, ticksPerUnit: number, touched: BookLevelRef[]): Promise<void> {
-    const byKey = new Map<string, BookLevelRef>();
-    for (const ref of touched) byKey.set(`${ref.outcome}/${ref.side}/${ref.tick}`, ref);
-    if (byKey.size === 0) return;
-    const levels = [...byKey.values()].sort((a, b) => a.outcome - b.outcome || a.side.localeCompare(b.side) || a.tick - b.tick);
-    const totals = (await manager.query(
-      `SELECT l.outcome, l.side, l.tick, coalesce(sum(o.shares - o.filled_shares), 0)::text AS shares, count(o.id)::int AS orders
+  private async publishLevels(manager: EntityManager, marketId: string, ticksPerUnit: number, touched: BookLevelRef[], books?: readonly OrderBook[]): Promise<void> {
+    const changes = books ? this.levelChanges(touched, books) : await this.levelChangesFromRows(manager, marketId, touched);
+    if (changes.totals.length === 0) return;
+    const values: unknown[] = [marketId];
+    const sql = this.sequenceUpsert((value) => `$${values.push(value)}`, changes.counts);
+    this.emitDeltas(manager, marketId, ticksPerUnit, changes, (await manager.query(sql, values)) as { outcome: number; sequence: string }[]);
+  }
+
+  /** The touched levels, each once, in delta order (outcome, side, tick), with their totals in `books`. */
+  private levelChanges(touched: BookLevelRef[], books: readonly OrderBook[]): LevelChanges {
+    return changesOf(distinctLevels(touched), (ref) => books[ref.outcome].levelTotals(ref.side, ref.tick));
+  }
+
+  private async levelChangesFromRows(manager: EntityManager, marketId: string, touched: BookLevelRef[]): Promise<LevelChanges> {
+    const levels = distinctLevels(touched);
+    if (levels.length === 0) return { totals: [], counts: new Map() };
+    const rows = (await manager.query(
+      `SELECT coalesce(sum(o.shares - o.filled_shares), 0)::text AS shares, count(o.id)::int AS orders
          FROM unnest($2::int[], $3::text[], $4::int[]) WITH ORDINALITY AS l(outcome, side, tick, n)
          LEFT JOIN market_orders o ON o.market_id = $1 AND o.status = 'open' AND o.outcome = l.outcome AND o.side = l.side AND o.price_tick = l.tick
         GROUP BY l.outcome, l.side, l.tick, l.n ORDER BY l.n`,
       [marketId, levels.map((ref) => ref.outcome), levels.map((ref) => ref.side), levels.map((ref) => ref.tick)],
-    )) as { outcome: number; side: 'buy' | 'sell'; tick: number; shares: string; orders: number }[];
-    const counts = new Map<number, number>();
-    for (const ref of levels) counts.set(ref.outcome, (counts.get(ref.outcome) ?? 0) + 1);
-    const sequences = (await manager.query(
-      `INSERT INTO market_order_books (market_id, outcome, sequence)
-       SELECT $1, o, n FROM unnest($2::int[], $3::bigint[]) AS x(o, n)
+    )) as { shares: string; orders: number }[];
+    return changesOf(levels, (_, index) => ({ shares: BigInt(rows[index].shares), orders: rows[index].orders }));
+  }
+
+  /** The statement moving each touched book's sequence on by its number of deltas (`$1` is the market), returning outcome and sequence. */
+  private sequenceUpsert(param: (value: unknown) => string, counts: ReadonlyMap<number, number>): string {
+    return `INSERT INTO market_order_books (market_id, outcome, sequence)
+       SELECT $1, o, n FROM unnest(${param(pgArray([...counts.keys()]))}::int[], ${param(pgArray([...counts.values()]))}::bigint[]) AS x(o, n)
        ON CONFLICT (market_id, outcome) DO UPDATE SET sequence = market_order_books.sequence + EXCLUDED.sequence
-       RETURNING outcome, sequence::text AS sequence`,
-      [marketId, [...counts.keys()], [...counts.values()]],
-    )) as { outcome: number; sequence: string }[];
-    const next = new Map(sequences.map((row) => [row.outcome, Number(row.sequence) - counts.get(row.outcome)! + 1]));
+       RETURNING outcome, sequence::text AS sequence`;
+  }
+
+  /** One `book:update` per touched book after commit, its deltas numbered up to the book's new sequence. */
+  private emitDeltas(manager: EntityManager, marketId: string, ticksPerUnit: number, changes: LevelChanges, sequences: { outcome: number; sequence: string }[]): void {
+    const next = new Map(sequences.map((row) => [row.outcome, Number(row.sequence) - changes.counts.get(row.outcome)! + 1]));
     const deltas = new Map<number, BookDeltaDto[]>();
-    for (const total of totals) {
+    for (const total of changes.totals) {
       const sequence = next.get(total.outcome)!;
       next.set(total.outcome, sequence + 1);
       const delta: BookDeltaDto = {
@@ -1326,7 +1398,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
         sequence,
         side: total.side,
         price: tickPrice(total.tick, ticksPerUnit),
-        shares: formatUnits(BigInt(total.shares)),
+        shares: formatUnits(total.shares),
         orders: total.orders,
       };
       const list = deltas.get(total.outcome);
@@ -1335,6 +1407,24 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     }
     for (const [outcome, list] of deltas) this.events.afterCommit(manager, { name: MarketEvent.BookChanged, payload: { marketId, outcome, deltas: list } });
   }
+}
+
+/** The levels a command touched, with their totals after it, and how many of them each outcome's book has. */
+interface LevelChanges {
+  totals: (BookLevelRef & { shares: bigint; orders: number })[];
+  counts: Map<number, number>;
+}
+
+function distinctLevels(touched: BookLevelRef[]): BookLevelRef[] {
+  const byKey = new Map<string, BookLevelRef>();
+  for (const ref of touched) byKey.set(`${ref.outcome}/${ref.side}/${ref.tick}`, ref);
+  return [...byKey.values()].sort((a, b) => a.outcome - b.outcome || a.side.localeCompare(b.side) || a.tick - b.tick);
+}
+
+function changesOf(levels: BookLevelRef[], totalOf: (ref: BookLevelRef, index: number) => { shares: bigint; orders: number }): LevelChanges {
+  const counts = new Map<number, number>();
+  for (const ref of levels) counts.set(ref.outcome, (counts.get(ref.outcome) ?? 0) + 1);
+  return { totals: levels.map((ref, index) => ({ ...ref, ...totalOf(ref, index) })), counts };
 }
 
 /** The pool behind a book being rebuilt: closed (nothing to trade) until the resting orders are back, then the pool itself. */
@@ -1473,6 +1563,28 @@ function restingOf(row: OrderRow): RestingOrder {
     filledShares: BigInt(row.filled_shares),
     lockedAmount: BigInt(row.locked_amount),
     expiresAt: row.expires_at?.getTime() ?? null,
+    timeInForce: row.time_in_force,
+    postOnly: row.post_only,
+    createdAt: row.created_at,
+  };
+}
+
+/** An order's answer from the shard's memory: what `orderDto` makes of its row (the row holds nothing else). */
+function restingDto(marketId: string, ticksPerUnit: number, order: RestingOrder, status: MarketOrderDto['status']): MarketOrderDto {
+  return {
+    id: order.id,
+    marketId,
+    outcome: order.outcome,
+    side: order.side,
+    price: tickPrice(order.priceTick, ticksPerUnit),
+    shares: formatUnits(order.shares),
+    filledShares: formatUnits(order.filledShares),
+    remainingShares: formatUnits(status === 'open' ? order.shares - order.filledShares : 0n),
+    status,
+    timeInForce: order.timeInForce,
+    postOnly: order.postOnly,
+    expiresAt: order.expiresAt === null ? null : new Date(order.expiresAt).toISOString(),
+    createdAt: order.createdAt.toISOString(),
   };
 }
 
