@@ -2,7 +2,7 @@ import request from 'supertest';
 import { SeededRandom } from '../src/markets/amm/seeded-random';
 import { RunningApp, startTestApp } from './support/test-app';
 import { balancesOf, createAdmin, createFundedUser, db, reconcile } from './support/ledger';
-import { createHouseMarket, units, waitForMarket } from './support/markets';
+import { createHouseMarket, marketOf, units, waitForMarket } from './support/markets';
 import { closeSockets, collect, connectSocket, eventually, nextEvent, request as ask } from './support/sockets';
 import type { TestUser } from './support/users';
 
@@ -122,6 +122,74 @@ describe('limit orders on prediction markets (e2e)', () => {
     expect(await sharesOf(bob, market.id)).toEqual(['30.000000', '0.000000']);
     const mine = await myOrders(alice, `marketId=${market.id}&status=filled`);
     expect(mine.data.map((order) => order.id).sort()).toEqual([first.order.id, ask.order.id].sort());
+    await assertReconciled();
+  });
+
+  it('routes /buy and /sell through the book: a resting order better than the pool fills first, and the quote is the trade', async () => {
+    const market = await createHouseMarket(running, admin);
+    const [alice, bob, carol] = [await createFundedUser(running), await createFundedUser(running), await createFundedUser(running)];
+    const yesPrice = async () => Number(((await marketOf(running, market.id)) as { outcomes: { price: string }[] }).outcomes[0].price);
+    const trade = (user: TestUser, path: 'buy' | 'sell', body: object, status = 201) =>
+      request(running.url).post(`/api/v1/markets/${market.id}/${path}`).set({ ...user.auth, 'Idempotency-Key': `trade-${Date.now()}-${++keys}` }).send(body).expect(status);
+    const quote = async (query: string) => (await request(running.url).get(`/api/v1/markets/${market.id}/quote?${query}`).set(carol.auth).expect(200)).body as Record<string, unknown>;
+
+    // Alice holds 20 Yes; Bob buys No, which lowers Yes; Alice offers 10 Yes one tick above the price (it rests).
+    await trade(alice, 'buy', { outcome: 'Yes', amount: '12' });
+    const bobNo = (await trade(bob, 'buy', { outcome: 'No', amount: '25' })).body as { shares: string };
+    const ask = Math.ceil((await yesPrice()) * 100 + 1) / 100;
+    const offer = (await place(alice, market.id, { outcome: 'Yes', side: 'sell', price: ask.toFixed(2), shares: '10', timeInForce: 'GTC' })).body as { order: Order };
+    expect(offer.order.status).toBe('open');
+    // Bob sells his No back: Yes rises past Alice's resting sell without filling it (the pool never trades with it).
+    await trade(bob, 'sell', { outcome: 'No', shares: bobNo.shares });
+    expect(await yesPrice()).toBeGreaterThan(ask);
+    expect((await myOrders(alice, `marketId=${market.id}&status=open`)).data.map((order) => order.remainingShares)).toEqual(['10.000000']);
+
+    // Carol's buy of 10 USDC: Alice's 10 shares at her price first (cheaper than the pool), the rest from the pool.
+    const quoted = await quote('outcome=Yes&side=buy&amount=10');
+    const notional = units(ask.toFixed(2)) * 10n;
+    // minShares above what it buys: refused, nothing moves.
+    const refused = await trade(carol, 'buy', { outcome: 'Yes', amount: '10', minShares: (Number(quoted.shares) + 0.01).toFixed(6) }, 422);
+    expect(refused.body.error).toBe('PriceMovedBeyondSlippage');
+    expect(await balance(carol)).toEqual({ available: units('1000'), locked: 0n });
+
+    const aliceSocket = await connectSocket(running, { auth: { token: alice.token } });
+    const makerUpdate = nextEvent<Order & { kind: string }>(aliceSocket, 'order:update');
+    const aliceBefore = await balance(alice);
+    const bought = (await trade(carol, 'buy', { outcome: 'Yes', amount: '10' })).body as Record<string, unknown> & { tradeId: string; fills: Fill[] };
+    const { tradeId, fills, ...fill } = bought;
+    expect(fill).toEqual(quoted);
+    expect(fills.map((one) => [one.counterparty, one.liquidity])).toEqual([
+      ['book', 'taker'],
+      ['pool', 'taker'],
+    ]);
+    expect(fills[0]).toMatchObject({ tradeId, price: `${ask.toFixed(2)}0000`, shares: '10.000000', amount: (Number(notional) / 1e6).toFixed(6), fee: (Number(notional) / 1e8).toFixed(6) });
+    expect(bought).toMatchObject({ outcome: 0, side: 'buy', amount: '10.000000' });
+    expect(units(bought.fee as string)).toBe(fills.reduce((sum, one) => sum + units(one.fee), 0n));
+    // Balances: Carol paid exactly 10, Alice got the notional (no maker fee), her order is filled and she heard it.
+    expect(await balance(carol)).toEqual({ available: units('990'), locked: 0n });
+    expect(await balance(alice)).toEqual({ available: aliceBefore.available + notional, locked: 0n });
+    await expect(makerUpdate).resolves.toMatchObject({ kind: 'market-order', id: offer.order.id, status: 'filled', filledShares: '10.000000' });
+    expect((await sharesOf(carol, market.id))[0]).toBe(bought.shares);
+    // The book trade is in the market's trades under the id the buy answered.
+    const trades = (await request(running.url).get(`/api/v1/markets/${market.id}/trades?limit=100`).expect(200)).body as { data: { id: string; venue: string }[] };
+    expect(trades.data.find((one) => one.id === tradeId)).toMatchObject({ venue: 'book' });
+    expect(trades.data.find((one) => one.id === fills[1].tradeId)).toMatchObject({ venue: 'pool', side: 'buy' });
+    await assertReconciled();
+
+    // A sell the same way: Bob bids one tick below the price (it rests), a buy of No lowers Yes below his bid, and
+    // Carol's sell of 5 Yes fills his bid first.
+    const bid = Math.floor((await yesPrice()) * 100 - 1) / 100;
+    const resting = (await place(bob, market.id, { outcome: 'Yes', side: 'buy', price: bid.toFixed(2), shares: '5', timeInForce: 'GTC' })).body as { order: Order };
+    expect(resting.order.status).toBe('open');
+    await trade(alice, 'buy', { outcome: 'No', amount: '20' });
+    expect(await yesPrice()).toBeLessThan(bid);
+    const sellQuote = await quote('outcome=Yes&side=sell&shares=5');
+    const sold = (await trade(carol, 'sell', { outcome: 'Yes', shares: '5' })).body as Record<string, unknown> & { fills: Fill[] };
+    const { tradeId: _soldId, fills: soldFills, ...soldFill } = sold;
+    expect(soldFill).toEqual(sellQuote);
+    expect(soldFills.map((one) => [one.counterparty, one.price, one.shares])).toEqual([['book', `${bid.toFixed(2)}0000`, '5.000000']]);
+    expect((await myOrders(bob, `marketId=${market.id}&status=filled`)).data.map((order) => order.id)).toContain(resting.order.id);
+    expect(await balance(bob)).toMatchObject({ locked: 0n });
     await assertReconciled();
   });
 

@@ -18,6 +18,8 @@ export class RowVenue implements VenueDefinition<{ applied: number }> {
 
   readonly shard = {
     load: () => Promise.resolve({ applied: 0 }),
+    /** New rows only, no row shared between batches: a batch may be applied while the previous one commits (ENGINE_PIPELINE_DEPTH). */
+    overlaps: () => true,
     applyBatch: async (manager: EntityManager, state: { applied: number }, commands: EngineCommand[], shard: string): Promise<CommandOutcome[]> => {
       await manager.query(`INSERT INTO bench.engine_rows (shard, command_id, amount) SELECT $1, c.id, 1 FROM unnest($2::varchar[]) AS c(id)`, [
         shard,

@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     }
 
     const base = results[0].result.perSecond;
-    console.log(`engine bench: ${seconds} s per scenario, one shard, batch ≤ ${config.engineBatchSize} / ${config.engineBatchMs} ms, PostgreSQL ${config.databaseUrl.replace(/\/\/[^@]*@/, '//')}`);
+    console.log(`engine bench: ${seconds} s per scenario, one shard, batch ≤ ${config.engineBatchSize} / ${config.engineBatchMs} ms, pipeline depth ${config.enginePipelineDepth}, PostgreSQL ${config.databaseUrl.replace(/\/\/[^@]*@/, '//')}`);
     console.log('| scenario | clients | commands | commands/s | vs baseline | p50 ms | p99 ms | errors | batches: mean size, mean commit ms |');
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
     for (const { result, clients, batches } of results) {

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { LedgerHarness } from './harness';
 
@@ -87,3 +88,52 @@ export async function baseline(harness: LedgerHarness, options: Options): Promis
   }
 }
 
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/** CPU milliseconds so far of each of this database's PostgreSQL backends, by pid (PostgreSQL on this machine, read from /proc), or null. */
+async function backendCpuMs(query: (sql: string) => Promise<unknown>): Promise<Map<number, number> | null> {
+  const backends = (await query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)) as { pid: number }[];
+  const used = new Map<number, number>();
+  for (const { pid } of backends) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      used.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS); // utime + stime
+    } catch {
+      if (existsSync(`/proc/${pid}`)) return null; // not readable: PostgreSQL runs elsewhere
+    }
+  }
+  return used;
+}
+
+export interface CpuPerOperation {
+  /** µs of this process's CPU (user + system) per operation. */
+  processUs: number;
+  /** The system (kernel) part of processUs: mostly socket writes and reads. */
+  systemUs: number;
+  /** µs of this database's PostgreSQL backends per operation, null when they cannot be read. */
+  backendUs: number | null;
+}
+
+/**
+ * CPU time per operation over a scenario, in this process and in PostgreSQL's backends (as bench/live does): unlike
+ * throughput it hardly moves with what else the shared machine runs, so it compares builds measured at different
+ * loads. Only backends alive at both ends count (the pool keeps its connections).
+ */
+export async function cpuMeter(query: (sql: string) => Promise<unknown>): Promise<(operations: number) => Promise<CpuPerOperation>> {
+  const processBefore = process.cpuUsage();
+  const backendsBefore = await backendCpuMs(query);
+  return async (operations) => {
+    const used = process.cpuUsage(processBefore);
+    const backendsAfter = await backendCpuMs(query);
+    let backendMs: number | null = null;
+    if (backendsBefore && backendsAfter) {
+      backendMs = 0;
+      for (const [pid, after] of backendsAfter) backendMs += after - (backendsBefore.get(pid) ?? after);
+    }
+    const per = Math.max(1, operations);
+    return { processUs: (used.user + used.system) / per, systemUs: used.system / per, backendUs: backendMs === null ? null : (backendMs * 1000) / per };
+  };
+}

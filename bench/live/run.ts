@@ -12,7 +12,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { LedgerService, SystemAccount } from '../../src/accounts/ledger.service';
 import { DomainEventBus } from '../../src/common/events/domain-event-bus';
 import { EngineMetrics } from '../../src/engine/engine-metrics';
-import type { CommandOutcome, EngineCommand, VenueShard } from '../../src/engine/venue';
+import type { BatchContext, CommandOutcome, EngineCommand, VenueShard } from '../../src/engine/venue';
 import { VenueEngine } from '../../src/engine/venue-engine.service';
 import { MetricsService } from '../../src/health/metrics.service';
 import { formatPrice, parsePrice } from '../../src/trades/core/price';
@@ -181,6 +181,8 @@ async function main(): Promise<void> {
   /** applyWithoutWrites of ticks answered without a batch; ticks that went through a batch instead. */
   const tickApplyMs: number[] = [];
   let ticksInBatches = 0;
+  /** Batches applied while the previous one had not committed yet (ENGINE_PIPELINE_DEPTH > 1). */
+  let overlappedBatches = 0;
   const shard: VenueShard<PerpShardState> = {
     load: async (manager: EntityManager, symbol: string) => {
       const started = performance.now();
@@ -189,10 +191,12 @@ async function main(): Promise<void> {
       states.set(symbol, state);
       return state;
     },
-    applyBatch: async (manager: EntityManager, state: PerpShardState, commands: EngineCommand[], symbol: string): Promise<CommandOutcome[]> => {
+    applyBatch: async (manager: EntityManager, state: PerpShardState, commands: EngineCommand[], symbol: string, context?: BatchContext): Promise<CommandOutcome[]> => {
       ticksInBatches += commands.filter((command) => command.type === PerpCommandType.Tick).length;
-      return venue.applyBatch(manager, state, commands, symbol);
+      if (context?.overlapped) overlappedBatches++;
+      return venue.applyBatch(manager, state, commands, symbol, context);
     },
+    overlaps: (commands: EngineCommand[]) => venue.overlaps(commands),
     applyWithoutWrites: (state: PerpShardState, command: EngineCommand): CommandOutcome | null => {
       const started = performance.now();
       const outcome = venue.applyWithoutWrites(state, command);
@@ -399,6 +403,7 @@ async function main(): Promise<void> {
     const statementsPerLoneOpen = (statements - aloneBefore) / 50;
     metrics.registry.resetMetrics();
     const loadBefore = statements;
+    overlappedBatches = 0;
     profiling = true;
     const opensCpu = await cpuMeter(dataSource);
     const opens = await measure('engine opens', { seconds, concurrency, users: 1 }, openOne);
@@ -416,7 +421,7 @@ async function main(): Promise<void> {
       perSecond: opens.perSecond,
       p50: opens.p50Ms,
       p99: opens.p99Ms,
-      note: `${(opens.perSecond / baseline.perSecond).toFixed(2)}× baseline; errors ${opens.errors}; batches: ${batches}; ${statementsPerOpen.toFixed(2)} statements per open under load, ${statementsPerLoneOpen.toFixed(1)} alone in its batch; ${opensCost}`,
+      note: `${(opens.perSecond / baseline.perSecond).toFixed(2)}× baseline; errors ${opens.errors}; batches: ${batches}, ${overlappedBatches} overlapped; ${statementsPerOpen.toFixed(2)} statements per open under load, ${statementsPerLoneOpen.toFixed(1)} alone in its batch; ${opensCost}`,
     });
     clearInterval(refresher);
     refresher = undefined;
@@ -431,7 +436,7 @@ async function main(): Promise<void> {
     const loadAtEnd = loadavg();
     console.log(
       `\nLive markets bench, ${startedAt.toISOString()}: ${loaded.toLocaleString('en')} open positions and orders over ${SYMBOLS.length} symbols (${legs.toLocaleString('en')} trigger legs), seeded in ${(seedMs / 1000).toFixed(1)} s, shards loaded in ${(takeoverMs / 1000).toFixed(1)} s (largest load ${Math.max(...loadMs.values()).toFixed(0)} ms); ` +
-        `batch ≤ ${config.engineBatchSize} / ${config.engineBatchMs} ms; node ${process.version}; load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')} at start, ${loadAtEnd.map((l) => l.toFixed(2)).join(' ')} at end\n`,
+        `batch ≤ ${config.engineBatchSize} / ${config.engineBatchMs} ms, pipeline depth ${config.enginePipelineDepth}; node ${process.version}; load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')} at start, ${loadAtEnd.map((l) => l.toFixed(2)).join(' ')} at end\n`,
     );
     console.log('| scenario | count | per s | p50 ms | p99 ms | notes |');
     console.log('|---|---:|---:|---:|---:|---|');

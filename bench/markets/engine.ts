@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import type { Histogram } from 'prom-client';
@@ -20,7 +21,7 @@ import { MARKETS_VENUE } from '../../src/markets/venue/market-commands';
 import { MarketCommands } from '../../src/markets/venue/market-commands.service';
 import { MarketVenue } from '../../src/markets/venue/market-venue';
 import { openLedgerHarness } from '../ledger/harness';
-import { baseline, measure, parseOptions, Result } from '../ledger/measure';
+import { baseline, cpuMeter, CpuPerOperation, measure, parseOptions, Result } from '../ledger/measure';
 import type { LiveServerMessage } from '../live/server';
 
 /**
@@ -29,21 +30,57 @@ import type { LiveServerMessage } from '../live/server';
  * commit. Against the bare-pg baseline of the same run (BEGIN; UPDATE one row; INSERT one row; COMMIT):
  *   amm     POST /buy's service call: LMSR on the pool in memory, ledger posting, position, trade and price point
  *   orders  place a resting GTC buy far below the price, then cancel it (two order commands per iteration)
+ *   spread  the same two over 100 markets, each its own shard (led by this process), the clients going round them
  *
  *   http    POST /api/v1/markets/:id/buy with an Idempotency-Key each, --http-clients clients, against a real server
  *           process (bench/live/server.ts: the whole app, leading the market's shard once the in-process engine let go)
  *
- * Usage: npm run bench:markets:engine [-- --seconds 5 --concurrency 128 --users 200 --http-clients 16] (--http-clients 0 skips http)
- *        --http-only skips the two scenarios without HTTP; BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the
- *        server, BENCH_SERVER_NODE_ARGS="-r ./bench/markets/driver-counts.js" BENCH_SERVER_SIGNALS=1 counts its statements per POST
- * Uses DATABASE_URL, REDIS_URL and REDIS_KEY_PREFIX; it adds bench users, a market, trades and orders there.
+ * Usage: npm run bench:markets:engine [-- --seconds 5 --concurrency 128 --users 200 --http-clients 16 --scenarios amm,orders,spread]
+ * (--http-clients 0 skips http). Each engine scenario prints CPU time per command, in this process and in this
+ * database's PostgreSQL backends, and statements per command; BENCH_PROFILE=1 also prints PostgreSQL round-trip time
+ * by statement for each. Uses DATABASE_URL, REDIS_URL and REDIS_KEY_PREFIX; it adds bench users, a market, trades and orders there.
+ * `--scenarios http` runs the HTTP scenario alone. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the HTTP
+ * server; BENCH_SERVER_NODE_ARGS="-r ./bench/markets/driver-counts.js" BENCH_SERVER_SIGNALS=1 counts its statements per POST.
  */
+
+/** Markets of the spread scenarios. */
+const SPREAD_MARKETS = 100;
+
+/** Every statement the pg driver sends (BEGIN, SAVEPOINT and COMMIT included). */
+let statements = 0;
+// pg ships no types here; TypeORM's driver loads this same module, so its pool's clients count.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pgClient = (require('pg') as { Client: { prototype: { query: (...args: unknown[]) => unknown } } }).Client.prototype;
+const pgQuery = pgClient.query;
+/** With BENCH_PROFILE=1: time in PostgreSQL round trips by statement (its first 70 characters), per scenario. */
+const profile = process.env.BENCH_PROFILE === '1' ? new Map<string, { count: number; ms: number }>() : null;
+let profiling = false;
+pgClient.query = function (this: unknown, ...args: unknown[]) {
+  statements++;
+  const result = pgQuery.apply(this, args);
+  if (profile && profiling && result instanceof Promise) {
+    const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string }).text);
+    const key = text.replace(/\s+/g, ' ').slice(0, 70);
+    const started = performance.now();
+    void result.then(
+      () => {
+        const entry = profile.get(key) ?? { count: 0, ms: 0 };
+        entry.count++;
+        entry.ms += performance.now() - started;
+        profile.set(key, entry);
+      },
+      () => undefined,
+    );
+  }
+  return result;
+};
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const concurrency = options.concurrency;
   const httpIndex = process.argv.indexOf('--http-clients');
   const httpClients = httpIndex >= 0 ? Number(process.argv[httpIndex + 1]) : 16;
-  const httpOnly = process.argv.includes('--http-only');
+  const scenariosIndex = process.argv.indexOf('--scenarios');
+  const only = scenariosIndex >= 0 ? new Set(process.argv[scenariosIndex + 1].split(',')) : null;
   const harness = await openLedgerHarness({ DATABASE_POOL_SIZE: '20', LOG_LEVEL: 'error', STARTING_BALANCE: '1000000', APP_ROLE: 'all', ENGINE_ENABLED: 'true' });
   const { config, dataSource } = harness;
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
@@ -59,7 +96,7 @@ async function main(): Promise<void> {
     const orders = new MarketOrdersService(dataSource, listCache, noJobs, commands, venue);
     const audit = new AuditService(dataSource);
     const markets = new MarketsService(dataSource, ledger, config, harness.events, listCache, noJobs, audit, new ApprovalsService(dataSource, audit, config), orders);
-    const trading = new MarketTradingService(dataSource, listCache, commands);
+    const trading = new MarketTradingService(dataSource, listCache, commands, venue);
     commands.onModuleInit();
     await commands.onApplicationBootstrap();
     engine.onApplicationBootstrap();
@@ -77,6 +114,28 @@ async function main(): Promise<void> {
     await trading.buy(users[0], hot.id, { outcome: 0, amount: '1' });
     while (!engine.isLeader(MARKETS_VENUE, hot.id)) await new Promise((resolve) => setTimeout(resolve, 10));
 
+    // 100 markets spread: each its own shard (led here too), the same clients going round them.
+    const spread: string[] = [];
+    if (!only || only.has('spread')) {
+      for (let index = 0; index < SPREAD_MARKETS; index++) {
+        const market = await markets.create(
+          { house: true, adminId: admin },
+          { question: `Bench spread market ${index} ${Date.now()}?`, category: 'bench', outcomes: ['Yes', 'No', 'Maybe'], closesAt, subsidy: '100000' },
+        );
+        spread.push(market.id);
+        await trading.buy(users[0], market.id, { outcome: 0, amount: '1' });
+      }
+      while (!spread.every((id) => engine.isLeader(MARKETS_VENUE, id))) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const spreadOf = (worker: number, iteration: number) => spread[(worker + iteration) % spread.length];
+    const spreadBuy = (worker: number, iteration: number) =>
+      trading.buy(userOf(worker, iteration), spreadOf(worker, iteration), { outcome: iteration % 3, amount: '1.5' }).then(() => undefined);
+    const spreadPlaceAndCancel = async (worker: number, iteration: number) => {
+      const userId = userOf(worker, iteration);
+      const marketId = spreadOf(worker, iteration);
+      const placed = await orders.place(userId, marketId, { outcome: iteration % 3, side: 'buy', price: '0.01', shares: '1', timeInForce: 'GTC' });
+      await orders.cancel(userId, marketId, placed.order.id);
+    };
     const buy = (worker: number, iteration: number) => trading.buy(userOf(worker, iteration), hot.id, { outcome: iteration % 3, amount: '1.5' }).then(() => undefined);
     const placeAndCancel = async (worker: number, iteration: number) => {
       const userId = userOf(worker, iteration);
@@ -85,18 +144,34 @@ async function main(): Promise<void> {
     };
     await measure('warm-up', { ...options, seconds: 1 }, buy);
 
-    const results: { result: Result; clients: number; perIteration: number; batches?: string }[] = [];
+    const results: { result: Result; clients: number; perIteration: number; batches?: string; cpu?: CpuPerOperation; statements?: number }[] = [];
+    const query = (sql: string) => dataSource.query(sql);
+    // Warm: the baseline's 16 connections open before its CPU is metered (a backend born meanwhile is not counted).
+    await baseline(harness, { ...options, seconds: 1, concurrency: 16 });
+    const baseCpu = await cpuMeter(query);
     const base = await baseline(harness, { ...options, concurrency: 16 });
-    results.push({ result: base, clients: 16, perIteration: 1 });
-    for (const [name, operation, perIteration] of httpOnly
-      ? []
-      : ([
-          ['engine, one hot market: AMM buys (POST /buy without HTTP)', buy, 1],
-          ['engine, one hot market: order commands (place + cancel)', placeAndCancel, 2],
-        ] as const)) {
+    results.push({ result: base, clients: 16, perIteration: 1, cpu: await baseCpu(base.postings) });
+    const scenarios: [key: string, name: string, operation: (worker: number, iteration: number) => Promise<void>, perIteration: number][] = [
+      ['amm', 'engine, one hot market: AMM buys (POST /buy without HTTP)', buy, 1],
+      ['orders', 'engine, one hot market: order commands (place + cancel)', placeAndCancel, 2],
+      ['spread', `engine, ${SPREAD_MARKETS} markets spread (a shard each): AMM buys`, spreadBuy, 1],
+      ['spread', `engine, ${SPREAD_MARKETS} markets spread (a shard each): order commands (place + cancel)`, spreadPlaceAndCancel, 2],
+    ];
+    for (const [key, name, operation, perIteration] of scenarios) {
+      if (only && !only.has(key)) continue;
       metrics.registry.resetMetrics();
+      profile?.clear();
+      const statementsBefore = statements;
+      const cpu = await cpuMeter(query);
+      profiling = true;
       const result = await measure(name, options, operation);
-      results.push({ result, clients: concurrency, perIteration, batches: await batchFigures(metrics) });
+      profiling = false;
+      const commands = result.postings * perIteration;
+      results.push({ result, clients: concurrency, perIteration, batches: await batchFigures(metrics), cpu: await cpu(commands), statements: (statements - statementsBefore) / Math.max(1, commands) });
+      if (profile) {
+        console.log(`\n${name}, PostgreSQL round trips (${commands} commands):`);
+        for (const [text, entry] of [...profile].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) console.log(`  ${entry.ms.toFixed(0).padStart(7)} ms ${String(entry.count).padStart(6)}×  ${text}`);
+      }
     }
 
     // HTTP: the in-process engine lets the market go, a real server process (the whole app) leads it and takes POST /buy.
@@ -110,12 +185,14 @@ async function main(): Promise<void> {
     console.log(
       `markets engine bench: ${options.seconds} s per scenario, ${options.users} users, 3-outcome LMSR, batch ≤ ${config.engineBatchSize} / ${config.engineBatchMs} ms, PostgreSQL ${config.databaseUrl.replace(/\/\/[^@]*@/, '//')}`,
     );
-    console.log('| scenario | clients | commands | commands/s | vs baseline | p50 ms | p99 ms | errors | batches: mean size, mean commit ms |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
-    for (const { result, clients, perIteration, batches } of results) {
+    console.log(`load average ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
+    console.log('| scenario | clients | commands | commands/s | vs baseline | p50 ms | p99 ms | errors | batches: mean size, mean commit ms | CPU µs per command: here + PostgreSQL | statements per command |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|');
+    for (const { result, clients, perIteration, batches, cpu, statements: perCommand } of results) {
       const perSecond = result.perSecond * perIteration;
+      const cpuText = cpu ? `${cpu.processUs.toFixed(0)} (${cpu.systemUs.toFixed(0)} sys) + ${cpu.backendUs === null ? '?' : cpu.backendUs.toFixed(0)}` : '—';
       console.log(
-        `| ${result.name} | ${clients} | ${result.postings * perIteration} | ${perSecond.toFixed(0)} | ${(perSecond / base.perSecond).toFixed(2)} | ${result.p50Ms.toFixed(2)} | ${result.p99Ms.toFixed(2)} | ${result.errors} | ${batches ?? '—'} |`,
+        `| ${result.name} | ${clients} | ${result.postings * perIteration} | ${perSecond.toFixed(0)} | ${(perSecond / base.perSecond).toFixed(2)} | ${result.p50Ms.toFixed(2)} | ${result.p99Ms.toFixed(2)} | ${result.errors} | ${batches ?? '—'} | ${cpuText} | ${perCommand === undefined ? '—' : perCommand.toFixed(2)} |`,
       );
     }
   } finally {

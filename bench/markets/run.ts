@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     const commands = new MarketCommands(harness.dataSource, venue, harness.config);
     const orders = new MarketOrdersService(harness.dataSource, listCache, noCloseJobs, commands, venue);
     const markets = new MarketsService(harness.dataSource, ledger, harness.config, events, listCache, noCloseJobs, audit, new ApprovalsService(harness.dataSource, audit, harness.config), orders);
-    const trading = new MarketTradingService(harness.dataSource, listCache, commands);
+    const trading = new MarketTradingService(harness.dataSource, listCache, commands, venue);
 
     const users = await harness.createUsers(options.users);
     for (const userId of users) await harness.dataSource.transaction((manager) => ledger.openUserAccount(manager, userId));

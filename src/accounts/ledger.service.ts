@@ -196,6 +196,15 @@ export class LedgerService {
   }
 
   /**
+   * `postBatch`, all or nothing: when any posting would be refused, nothing is written (its accounts stay locked
+   * by the caller's transaction) and null comes back, so a caller that has more of its own to undo needs no
+   * savepoint around the batch. Otherwise the outcomes are those of `postBatch` (every one ok).
+   */
+  postAllOrNothing(manager: EntityManager, postings: Posting[]): Promise<PostingOutcome[] | null> {
+    return this.inCallersTransaction(manager, (inner) => this.postBatchNow(inner, postings, true));
+  }
+
+  /**
    * Creates the user's account for `asset` when missing. A brand-new settlement-asset account receives
    * STARTING_BALANCE from `promotions` in the same transaction: only the transaction whose insert
    * created the row grants, and the grant's idempotency key makes a second grant impossible.
@@ -268,7 +277,9 @@ export class LedgerService {
     return result;
   }
 
-  private async postBatchNow(manager: EntityManager, postings: Posting[]): Promise<PostingOutcome[]> {
+  private async postBatchNow(manager: EntityManager, postings: Posting[]): Promise<PostingOutcome[]>;
+  private async postBatchNow(manager: EntityManager, postings: Posting[], allOrNothing: true): Promise<PostingOutcome[] | null>;
+  private async postBatchNow(manager: EntityManager, postings: Posting[], allOrNothing = false): Promise<PostingOutcome[] | null> {
     if (postings.length === 0) return [];
     for (const posting of postings) {
       const problem = movementProblem(posting.movements.map((movement) => movement.amount));
@@ -280,11 +291,13 @@ export class LedgerService {
     if (other) throw new Error(`Invalid batch: ${other.kind} (${other.reference}) is in ${other.asset ?? SETTLEMENT_ASSET}, the batch in ${asset}`);
     await this.assets.decimals(asset, manager);
 
-    return this.postLocked(manager, asset, postings, await this.lockAccounts(manager, asset, postings));
+    return this.postLocked(manager, asset, postings, await this.lockAccounts(manager, asset, postings), allOrNothing);
   }
 
-  /** The rest of a batch once `held` has every account of its movements locked. */
-  private async postLocked(manager: EntityManager, asset: string, postings: Posting[], held: Map<string, HeldAccount>): Promise<PostingOutcome[]> {
+  /** The rest of a batch once `held` has every account of its movements locked (`allOrNothing`: see postAllOrNothing). */
+  private async postLocked(manager: EntityManager, asset: string, postings: Posting[], held: Map<string, HeldAccount>): Promise<PostingOutcome[]>;
+  private async postLocked(manager: EntityManager, asset: string, postings: Posting[], held: Map<string, HeldAccount>, allOrNothing: boolean): Promise<PostingOutcome[] | null>;
+  private async postLocked(manager: EntityManager, asset: string, postings: Posting[], held: Map<string, HeldAccount>, allOrNothing = false): Promise<PostingOutcome[] | null> {
     await this.assertWithinCap(manager, asset, postings);
     const lookedUp = unique(postings.flatMap((posting) => (posting.idempotencyKey && !posting.freshKey ? [posting.idempotencyKey] : [])));
     const postedBefore = lookedUp.length > 0 ? await this.transactionIdsByKey(manager, lookedUp) : new Map<string, string>();
@@ -305,6 +318,7 @@ export class LedgerService {
 
     let sequence = sequenceWithout(postedBefore);
     let indexes = computedIndexes(postedBefore);
+    if (allOrNothing && sequence.steps.some((step) => step.outcome === 'refused')) return null;
     const transactionIds = new Map(indexes.flatMap((index, step) => (sequence.steps[step].outcome === 'posted' ? [[index, randomUUID()]] : [])));
     const inserted = await this.write(manager, asset, postings, transactionIds, sequence, indexes, true);
     if (inserted.size < transactionIds.size) {

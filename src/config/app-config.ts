@@ -124,6 +124,11 @@ export class AppConfig {
   readonly engineBatchMs!: number;
   /** Commands applied and committed in one transaction at most. */
   readonly engineBatchSize!: number;
+  /**
+   * Batches of one shard in flight at once: the next batch is applied (when the venue allows it) while the previous
+   * commits, and commits after it. 1 = one batch at a time.
+   */
+  readonly enginePipelineDepth!: number;
   /** How long `submit` waits for the leader's answer before refusing with a retryable 503 EngineUnavailable. */
   readonly engineReplyTimeoutMs!: number;
   /**
@@ -274,6 +279,7 @@ export class AppConfig {
       engineLeaseMs: read.integer('ENGINE_LEASE_MS', 5000, { min: 100, max: 600_000 }),
       engineBatchMs: read.integer('ENGINE_BATCH_MS', 2, { min: 0, max: 1000 }),
       engineBatchSize: read.integer('ENGINE_BATCH_SIZE', 256, { min: 1, max: 10_000 }),
+      enginePipelineDepth: read.integer('ENGINE_PIPELINE_DEPTH', 2, { min: 1, max: 8 }),
       engineReplyTimeoutMs: read.integer('ENGINE_REPLY_TIMEOUT_MS', 10_000, { min: 10, max: 600_000 }),
       engineCommandRetentionMs: read.integer('ENGINE_COMMAND_RETENTION_MS', idempotencyKeyLifetimeMs(env), { min: 60_000, max: 365 * DAY_MS }),
       marketFeeBps: read.integer('MARKET_FEE_BPS', 100, { min: 0, max: 10000 }),

@@ -59,4 +59,24 @@ describe('BatchQueue', () => {
     queue.close();
     expect(queue.idle).toBe(false);
   });
+
+  it('waits for a backlog of a full batch, or until told to stop waiting', async () => {
+    const queue = new BatchQueue<number>(3, 0);
+    let ready = false;
+    const backlog = queue.backlog(3).then(() => (ready = true));
+    queue.push(1);
+    queue.push(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ready).toBe(false);
+    queue.push(3);
+    await backlog;
+    expect(ready).toBe(true);
+    expect(await queue.next()).toEqual([1, 2, 3]);
+
+    const stopped = queue.backlog(3);
+    queue.stopWaiting();
+    await stopped;
+    queue.push(4);
+    expect(await queue.next()).toEqual([4]);
+  });
 });

@@ -47,6 +47,20 @@ export class BatchQueue<T> {
     return batch;
   }
 
+  /**
+   * Resolves once at least `count` items wait (a full batch), the queue closes, or `stopWaiting` is called.
+   * Not while `next` waits (one consumer).
+   */
+  backlog(count: number): Promise<void> {
+    if (this.items.length >= count || this.closed) return Promise.resolve();
+    return this.waitFor(count, null);
+  }
+
+  /** Ends a `backlog` wait early. */
+  stopWaiting(): void {
+    this.wake?.();
+  }
+
   /** The consumer finished with `count` items from `next` (committed, failed, answered). */
   done(count: number): void {
     this.taken -= count;

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
+import { BatchPipeline, PipelineSlot, PredecessorFailed } from './batch-pipeline';
 import { BatchQueue } from './batch-queue';
 import { batchOutcomes, outcomesToStore, planBatch, QueuedCommand, recordedIds } from './batch-plan';
 import { decodeStreamEntry, encodeReplies, CommandReply } from './command-stream';
@@ -9,7 +10,7 @@ import { engineUnavailable } from './engine-errors';
 import { engineKeys } from './engine-keys';
 import type { EngineMetrics } from './engine-metrics';
 import type { EngineShardsRepository } from './engine-shards.repository';
-import type { CommandOutcome, EngineCommand, VenueDefinition } from './venue';
+import type { BatchContext, CommandOutcome, EngineCommand, VenueDefinition } from './venue';
 
 export interface ShardLeaderDeps {
   dataSource: DataSource;
@@ -44,6 +45,11 @@ const TRIM_EVERY_MS = 1000;
 export class ShardLeader<State> {
   private readonly logger: Logger;
   private readonly queue: BatchQueue<PendingCommand>;
+  private readonly pipeline: BatchPipeline;
+  /** The stream offset of the newest batch begun: a batch without stream commands stores it (not an older committed one). */
+  private latestOffset: string;
+  /** A batch failed: the state holds effects that rolled back until the newest batch in flight reloads it. */
+  private stale = false;
   private readonly reader: Redis;
   private readonly streamKey: string;
   private batches: Promise<void> = Promise.resolve();
@@ -62,6 +68,8 @@ export class ShardLeader<State> {
   ) {
     this.logger = new Logger(`VenueEngine:${definition.venue}:${shard}`);
     this.queue = new BatchQueue(deps.config.engineBatchSize, deps.config.engineBatchMs);
+    this.pipeline = new BatchPipeline(deps.config.enginePipelineDepth);
+    this.latestOffset = committedOffset;
     // XREAD BLOCK holds a command for READ_BLOCK_MS: its timeout is the block plus the shared connection's own.
     const { commandTimeout } = deps.redis.options;
     this.reader = deps.redis.duplicate(commandTimeout === undefined ? {} : { commandTimeout: READ_BLOCK_MS + commandTimeout });
@@ -141,12 +149,34 @@ export class ShardLeader<State> {
     this.onLost(reason);
   }
 
+  /**
+   * Takes batches off the queue in arrival order and runs up to ENGINE_PIPELINE_DEPTH of them at once, each in
+   * its own transaction (see `commit` for what overlaps and what waits). After a failure no batch begins until
+   * the state is rebuilt.
+   */
   private async runBatches(): Promise<void> {
+    const running = new Set<Promise<void>>();
     for (;;) {
+      await this.pipeline.whenBelow(this.pipeline.depth);
+      if (this.pipeline.inFlight > 0) {
+        // Overlap only with a full batch waiting: otherwise what arrives while the batch in flight commits joins the
+        // next batch, as with one batch at a time (fewer, larger transactions under light load).
+        await Promise.race([this.queue.backlog(this.deps.config.engineBatchSize), this.pipeline.whenBelow(1)]);
+        this.queue.stopWaiting();
+      }
       const batch = await this.queue.next();
-      if (batch.length === 0) return;
-      await this.runBatch(batch);
+      if (batch.length === 0) break;
+      // A batch that failed meanwhile: wait until every batch in flight has settled (the newest reloaded the state).
+      if (this.stale) await this.pipeline.whenBelow(1);
+      if (this.stale) await this.recover(new Error('state left stale by a failed batch'));
+      const slot = this.pipeline.begin();
+      const run = this.runBatch(batch, slot).finally(() => {
+        running.delete(run);
+        this.pipeline.finish(slot);
+      });
+      running.add(run);
     }
+    await Promise.all(running);
   }
 
   /** The venue's outcome for a command that writes nothing, or null (it goes through a batch). A venue bug here falls back to the batch. */
@@ -163,21 +193,28 @@ export class ShardLeader<State> {
     }
   }
 
-  private async runBatch(batch: PendingCommand[]): Promise<void> {
+  private async runBatch(batch: PendingCommand[], slot: PipelineSlot): Promise<void> {
     const started = performance.now();
-    const streamOffset = batch.findLast((pending) => pending.streamId)?.streamId ?? this.committedOffset;
+    const streamOffset = batch.findLast((pending) => pending.streamId)?.streamId ?? this.latestOffset;
+    this.latestOffset = streamOffset;
     let outcomes: CommandOutcome[];
     try {
-      outcomes = await this.deps.dataSource.transaction((manager) => this.commit(manager, batch, streamOffset));
+      outcomes = await this.deps.dataSource.transaction((manager) => this.commit(manager, batch, streamOffset, slot));
     } catch (error) {
+      slot.failed();
+      this.stale = true;
       const fenced = error instanceof FencedOut;
       this.observe(fenced ? 'fenced' : 'failed', started, batch.length);
-      await this.answer(batch, batch.map(() => engineUnavailable(fenced ? 'the shard has a new leader' : 'the batch could not be committed')));
+      const why = fenced ? 'the shard has a new leader' : error instanceof PredecessorFailed ? 'an earlier batch could not be committed' : 'the batch could not be committed';
+      await this.answer(batch, batch.map(() => engineUnavailable(why)));
       if (fenced) this.lose('fenced out: another instance took the shard');
-      else await this.recover(error as Error);
+      else if (!(error instanceof PredecessorFailed)) this.logger.error(`batch failed: ${(error as Error).stack ?? (error as Error).message}`);
+      // The newest batch in flight rebuilds the state, once every batch built on the failed one has rolled back too.
+      if (!this.ended && this.pipeline.isLast(slot)) await this.recover(error as Error);
       this.queue.done(batch.length);
       return;
     }
+    slot.committed();
     this.committedOffset = streamOffset;
     this.observe('committed', started, batch.length);
     // Before the answers: a command their callers submit next may then be applied at once, on the committed state.
@@ -186,22 +223,55 @@ export class ShardLeader<State> {
     this.trimNowAndThen();
   }
 
-  private async commit(manager: EntityManager, batch: PendingCommand[], streamOffset: string): Promise<CommandOutcome[]> {
-    const { venue } = this.definition;
+  /**
+   * One batch's transaction. Without a batch in flight before it (always with ENGINE_PIPELINE_DEPTH=1): fence,
+   * stored outcomes, apply, store, COMMIT. With one (`slot.predecessor`), while that one still commits:
+   * - the stored-outcome lookup runs at once; ids the batches in flight store count as stored too (their rows
+   *   are not visible yet, and storing them again would wait on their primary key);
+   * - the apply waits for the predecessor's apply, then runs at once if the venue's `overlaps` allows it, else
+   *   after the predecessor's COMMIT;
+   * - the `beforeCommit` work, the fence and COMMIT run after the predecessor's COMMIT: the fence is then the
+   *   last statement (a takeover that wrote its token first makes it match no row; one that comes after waits
+   *   for this COMMIT), and commit order is apply order. If the predecessor rolled back, so does this batch.
+   */
+  private async commit(manager: EntityManager, batch: PendingCommand[], streamOffset: string, slot: PipelineSlot): Promise<CommandOutcome[]> {
+    const { venue, shard: venueShard } = this.definition;
     const { repository } = this.deps;
-    if (!(await repository.fence(manager, venue, this.shard, this.token, streamOffset))) throw new FencedOut();
-    const plan = planBatch(batch, await repository.storedOutcomes(manager, venue, this.shard, recordedIds(batch)));
-    const applied = plan.fresh.length > 0 ? await this.definition.shard.applyBatch(manager, this.state, plan.fresh, this.shard) : [];
+    const pipelined = slot.predecessor !== null;
+    if (!pipelined) await this.fence(manager, streamOffset);
+    const stored = await repository.storedOutcomes(manager, venue, this.shard, recordedIds(batch));
+    await slot.afterPredecessorApplied();
+    for (const [id, outcome] of slot.outcomesInFlight()) stored.set(id, outcome);
+    const plan = planBatch(batch, stored);
+    const overlapped = pipelined && (plan.fresh.length === 0 || venueShard.overlaps?.(plan.fresh) === true);
+    if (pipelined && !overlapped) {
+      await slot.afterPredecessorCommitted();
+      await this.fence(manager, streamOffset);
+    }
+    const deferred: (() => Promise<void>)[] = [];
+    const context: BatchContext = { overlapped, beforeCommit: (work) => void deferred.push(work) };
+    const applied = plan.fresh.length > 0 ? await venueShard.applyBatch(manager, this.state, plan.fresh, this.shard, context) : [];
     const outcomes = batchOutcomes(plan, applied);
-    await repository.storeOutcomes(manager, venue, this.shard, outcomesToStore(batch, plan, outcomes));
+    const toStore = outcomesToStore(batch, plan, outcomes);
+    slot.applied(new Map(toStore.map((row) => [row.id, row.outcome])));
+    await repository.storeOutcomes(manager, venue, this.shard, toStore);
+    if (overlapped) await slot.afterPredecessorCommitted();
+    for (const work of deferred) await work();
+    if (overlapped) await this.fence(manager, streamOffset);
     return outcomes;
   }
 
-  /** The state may hold effects of the batch that rolled back: rebuild it from what is committed. */
+  private async fence(manager: EntityManager, streamOffset: string): Promise<void> {
+    if (!(await this.deps.repository.fence(manager, this.definition.venue, this.shard, this.token, streamOffset))) throw new FencedOut();
+  }
+
+  /** The state may hold effects of batches that rolled back: rebuild it from what is committed. */
   private async recover(error: Error): Promise<void> {
-    this.logger.error(`batch failed, reloading the shard's state: ${error.stack ?? error.message}`);
+    this.logger.warn(`reloading the shard's state after: ${error.message}`);
     try {
       this.state = await this.deps.dataSource.transaction((manager) => this.definition.shard.load(manager, this.shard));
+      this.stale = false;
+      this.latestOffset = this.committedOffset;
     } catch (loadError) {
       this.lose(`could not reload the state: ${(loadError as Error).message}`);
     }

@@ -33,6 +33,25 @@ export interface CommandRefusal {
 export type CommandOutcome<Result = unknown> = { ok: true; result: Result } | { ok: false; refusal: CommandRefusal };
 
 /**
+ * What the engine tells `applyBatch` about the batch's place in the shard's pipeline (ENGINE_PIPELINE_DEPTH > 1:
+ * the next batch is applied while the previous one still commits).
+ */
+export interface BatchContext {
+  /**
+   * True when this batch is applied while the previous batch of the shard has not committed yet (the venue's
+   * `overlaps` allowed it). Its statements then run next to the previous batch's uncommitted ones.
+   */
+  readonly overlapped: boolean;
+  /**
+   * Runs `work` in the batch's transaction once every earlier batch of the shard has committed, after the apply
+   * and before the fence and COMMIT. Rows that every batch of the shard writes (a candle row, a per-shard total)
+   * belong here: taken during an overlapped apply, their lock could be the one the previous batch still waits
+   * for while this batch waits for that batch's commit, a wait PostgreSQL's deadlock detector cannot see.
+   */
+  beforeCommit(work: () => Promise<void>): void;
+}
+
+/**
  * A venue's side of one shard. The engine calls these on the shard's leader only, one call at a time.
  */
 export interface VenueShard<State> {
@@ -45,7 +64,18 @@ export interface VenueShard<State> {
    * later fails, the engine discards `state` and calls `load` again, so mutating it here is allowed.
    * Events recorded with DomainEventBus.afterCommit(manager, …) are delivered once the batch commits.
    */
-  applyBatch(manager: EntityManager, state: State, commands: EngineCommand[], shard: string): Promise<CommandOutcome[]>;
+  applyBatch(manager: EntityManager, state: State, commands: EngineCommand[], shard: string, context?: BatchContext): Promise<CommandOutcome[]>;
+  /**
+   * Optional (default: never): whether `commands` may be applied before the previous batch of the shard has
+   * committed (ENGINE_PIPELINE_DEPTH > 1). The engine applies batches one at a time and in order either way, and
+   * commits them in that order; a batch that overlaps runs its statements while the previous batch's writes are
+   * still uncommitted. Answer true only for commands that (a) never read or update rows an earlier batch of the
+   * shard may have written (its writes are invisible, an UPDATE of a row it inserted finds nothing), and (b) take
+   * the locks of rows every batch writes only in `context.beforeCommit`. Row locks an earlier batch may also hold
+   * (a user's account) are fine otherwise: the earlier batch took all of its locks before this apply began, so
+   * the wait is on it and it never waits on this one.
+   */
+  overlaps?(commands: EngineCommand[]): boolean;
   /**
    * Optional: applies a command at once, without a transaction, when applying it would write nothing (a tick
    * that fires nothing): returns its outcome, or null when it would write, and then the engine applies it in a

@@ -6,7 +6,7 @@ import { IsOmittable } from '../common/http/is-omittable.decorator';
 import { PageDtoOf, PageQueryDto } from '../common/http/pagination';
 import { IsAmount } from '../common/money/is-amount.decorator';
 import type { OrderStatus, SelfTradePrevention, TimeInForce } from './book';
-import { IsOutcomeRef, OUTCOME_DESCRIPTION, OutcomeRef } from './market.dto';
+import { IsOutcomeRef, OrderFillDto, OUTCOME_DESCRIPTION, OutcomeRef } from './market.dto';
 
 export const ORDER_SIDES = ['buy', 'sell'] as const;
 export const TIMES_IN_FORCE = ['GTC', 'GTD', 'IOC', 'FOK'] as const;
@@ -91,28 +91,8 @@ export class MarketOrderDto {
   createdAt!: string;
 }
 
-export class OrderFillDto {
-  @ApiProperty({ example: '7b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e', description: 'Shared by both sides of a book trade' })
-  tradeId!: string;
-
-  @ApiProperty({ example: '0.410000', description: 'Book: the maker’s price. Pool: the average price of the step (amount / shares)' })
-  price!: string;
-
-  @ApiProperty({ example: '10.000000' })
-  shares!: string;
-
-  @ApiProperty({ example: '4.100000', description: 'USDC for the shares before fee: a buyer pays amount + fee, a seller receives amount − fee' })
-  amount!: string;
-
-  @ApiProperty({ example: '0.041000' })
-  fee!: string;
-
-  @ApiProperty({ enum: ['maker', 'taker'], example: 'taker' })
-  liquidity!: 'maker' | 'taker';
-
-  @ApiProperty({ enum: ['book', 'pool'], example: 'book', description: 'A resting order or the market maker' })
-  counterparty!: 'book' | 'pool';
-}
+/** Moved to market.dto (the AMM's buy and sell answer fills too); kept here under the same name. */
+export { OrderFillDto } from './market.dto';
 
 export class PlacedOrderDto {
   @ApiProperty({ type: MarketOrderDto })

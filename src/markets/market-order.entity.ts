@@ -79,8 +79,9 @@ export class MarketOrderFillEntity {
   @Column({ type: 'uuid' })
   tradeId!: string;
 
-  @Column({ type: 'uuid' })
-  orderId!: string;
+  /** Null on the taker's side of a market order (the AMM's buy or sell routed through the book): it has no order row. */
+  @Column({ type: 'uuid', nullable: true })
+  orderId!: string | null;
 
   @Column({ type: 'uuid' })
   marketId!: string;

@@ -11,7 +11,7 @@ import { MarketRepository, PositionRow } from './market.repository';
 import { positionOfRow } from './market-positions';
 import { type BuyPayload, MarketCommandType, type SellPayload } from './venue/market-commands';
 import { MarketCommands } from './venue/market-commands.service';
-import { fillDto } from './venue/market-venue';
+import { fillDto, MarketVenue } from './venue/market-venue';
 
 type Pricer = (state: LmsrState, outcome: number, fees: FeeSchedule) => AmmQuote;
 
@@ -19,9 +19,11 @@ type Pricer = (state: LmsrState, outcome: number, fees: FeeSchedule) => AmmQuote
 const LABEL_CACHE_SIZE = 10_000;
 
 /**
- * Buys, sells and quotes against a market's LMSR pool. A trade runs on the market's shard of the venue engine
- * (MarketVenue: priced on the pool in memory, booked through the ledger, written in the shard's batch and
- * answered after its commit). A quote runs the same pricing on the committed state without writing.
+ * Buys, sells and quotes against a market's LMSR pool and its order books (the best of both at each step). A trade
+ * runs on the market's shard of the venue engine (MarketVenue: priced on the pool and books in memory, booked
+ * through the ledger, written in the shard's batch and answered after its commit). A quote runs the same pricing
+ * on the committed state without writing: the pool's row and, when the book's other side has open orders, those
+ * rows (so any instance answers it, leader or not, engine or not).
  */
 @Injectable()
 export class MarketTradingService {
@@ -31,6 +33,7 @@ export class MarketTradingService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly listCache: MarketListCache,
     private readonly commands: MarketCommands,
+    private readonly venue: MarketVenue,
   ) {}
 
   /** A buy against the pool, on the market's shard of the venue engine (see MarketVenue). */
@@ -62,6 +65,18 @@ export class MarketTradingService {
     const market = await MarketRepository.find(manager, marketId);
     assertTradable(market);
     const outcome = resolveOutcome(await this.labelsOf(manager, marketId), query.outcome);
+    // The trade takes the best of the book and the pool: so does its quote (from the committed resting orders).
+    const order = query.side === 'buy' ? { side: 'buy' as const, amount: parseUnits(query.amount!, 'amount') } : { side: 'sell' as const, shares: parseUnits(query.shares!, 'shares') };
+    const routed = await this.venue.quoteThroughBook(manager, market, outcome, order, userId);
+    if (routed) {
+      if (userId !== undefined && routed.side === 'sell') {
+        const position = await this.positionOf(manager, marketId, userId, market.outstandingShares.length);
+        const fill = { side: 'sell' as const, outcome, shares: order.shares!, amount: 0n };
+        applyFill(position, fill);
+        await assertNotOffered(manager, marketId, userId, position, fill);
+      }
+      return routed;
+    }
     const { fill } = pricer(lmsrStateOf(market), outcome, feeScheduleOf(market, userId));
     if (userId !== undefined && fill.side === 'sell') {
       const position = await this.positionOf(manager, marketId, userId, market.outstandingShares.length);
@@ -104,7 +119,7 @@ export class MarketTradingService {
 }
 
 /** Shares a user offers in open sell orders are theirs but not theirs to sell to the pool (applyFill checked the holding itself). */
-async function assertNotOffered(manager: EntityManager, marketId: string, userId: string, position: MarketPosition, fill: AmmQuote['fill']): Promise<void> {
+async function assertNotOffered(manager: EntityManager, marketId: string, userId: string, position: MarketPosition, fill: Pick<AmmQuote['fill'], 'outcome' | 'shares'>): Promise<void> {
   const offered = await MarketRepository.sharesInOpenSells(manager, marketId, userId, fill.outcome);
   if (offered === 0n) return;
   const held = position.shares[fill.outcome];

@@ -272,6 +272,30 @@ export class MarketDto {
 
 export class MarketPageDto extends PageDtoOf(MarketDto) {}
 
+/** One fill of an order or a trade, in the shape the orders and the AMM's buy and sell answer it. */
+export class OrderFillDto {
+  @ApiProperty({ example: '7b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e', description: 'Shared by both sides of a book trade' })
+  tradeId!: string;
+
+  @ApiProperty({ example: '0.410000', description: 'Book: the maker’s price. Pool: the average price of the step (amount / shares)' })
+  price!: string;
+
+  @ApiProperty({ example: '10.000000' })
+  shares!: string;
+
+  @ApiProperty({ example: '4.100000', description: 'USDC for the shares before fee: a buyer pays amount + fee, a seller receives amount − fee' })
+  amount!: string;
+
+  @ApiProperty({ example: '0.041000' })
+  fee!: string;
+
+  @ApiProperty({ enum: ['maker', 'taker'], example: 'taker' })
+  liquidity!: 'maker' | 'taker';
+
+  @ApiProperty({ enum: ['book', 'pool'], example: 'book', description: 'A resting order or the market maker' })
+  counterparty!: 'book' | 'pool';
+}
+
 /** What a trade would fill: the fill without its trade id. */
 export class QuoteDto {
   @ApiProperty({ example: 0 })
@@ -303,8 +327,18 @@ export class QuoteDto {
 }
 
 export class MarketFillDto extends QuoteDto {
-  @ApiProperty({ example: '7b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e' })
+  @ApiProperty({
+    example: '7b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e',
+    description: 'The trade (with the book: the first book trade, as GET /markets/:id/trades names it)',
+  })
   tradeId!: string;
+
+  @ApiPropertyOptional({
+    type: [OrderFillDto],
+    description:
+      'Each step of the trade in matching order: resting orders (counterparty book, at the maker’s price) and the pool; present when the trade met the order book',
+  })
+  fills?: OrderFillDto[];
 }
 
 export class MarketTradeDto {

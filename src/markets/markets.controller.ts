@@ -130,7 +130,7 @@ export class MarketsController {
   }
 
   @Post(':id/buy')
-  @ApiOperation({ summary: 'Buy outcome shares for an amount of USDC (fee included), optionally no fewer than minShares' })
+  @ApiOperation({ summary: 'Buy outcome shares for an amount of USDC (fee included) from resting sells and the pool (cheapest first), optionally no fewer than minShares' })
   @Idempotent()
   @ApiCreatedResponse({ type: MarketFillDto, description: 'The fill; amount is what was paid, fee included' })
   @ApiErrors(
@@ -147,7 +147,7 @@ export class MarketsController {
   }
 
   @Post(':id/sell')
-  @ApiOperation({ summary: 'Sell outcome shares back to the pool, optionally for no less than minProceeds' })
+  @ApiOperation({ summary: 'Sell outcome shares into resting buys and the pool (best first), optionally for no less than minProceeds' })
   @Idempotent()
   @ApiCreatedResponse({ type: MarketFillDto, description: 'The fill; proceeds (and amount) is what was received, net of fee' })
   @ApiErrors(

@@ -105,6 +105,22 @@ describe('Ledger batches: LedgerService.postBatch against the real database (med
     await reconciles();
   });
 
+  it('all or nothing: one posting that does not fit writes none of them; when all fit they post as in postBatch', async () => {
+    const [gina, hank] = [await givenUserWithBalance(medium, '100'), await givenUserWithBalance(medium, '5')];
+    medium.events.clear();
+
+    const refused = await inTransaction((manager) => ledger.postAllOrNothing(manager, [open(`user:${gina.id}`, '50', '1'), open(`user:${hank.id}`, '50', '1')]));
+    expect(refused).toBeNull();
+    expect(await balanceOf(gina.id)).toEqual({ available: units('100'), locked: 0n });
+    expect(medium.events.named(AccountsEvent.BalanceChanged)).toEqual([]);
+
+    const posted = await inTransaction((manager) => ledger.postAllOrNothing(manager, [open(`user:${gina.id}`, '50', '1'), open(`user:${hank.id}`, '4', '1')]));
+    expect(posted?.map(shape)).toEqual(['posted', 'posted']);
+    expect(await balanceOf(gina.id)).toEqual({ available: units('49'), locked: units('50') });
+    expect(await balanceOf(hank.id)).toEqual({ available: 0n, locked: units('4') });
+    await reconciles();
+  });
+
   it('closes in a batch: a profit is paid by one house shard, a loss goes to it, a refused close changes nothing', async () => {
     const [erin, frank] = [await givenUserWithBalance(medium, '100'), await givenUserWithBalance(medium, '100')];
     await postBatch([open(`user:${erin.id}`, '40', '0'), open(`user:${frank.id}`, '40', '0')]);

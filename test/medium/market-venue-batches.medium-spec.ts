@@ -151,6 +151,21 @@ describe('Markets venue: a batch equals its commands one at a time (medium)', ()
       ],
     ],
     [
+      'buys and sells that meet resting orders (one of them the trader’s own) amid pool trades',
+      [
+        { type: 'place', user: 1, outcome: 0, side: 'sell', price: 56, shares: '2' },
+        { type: 'buy', user: 2, outcome: 1, amount: '1' },
+        { type: 'buy', user: 0, outcome: 0, amount: '30' },
+        { type: 'buy', user: 1, outcome: 1, amount: '1' },
+        { type: 'place', user: 2, outcome: 0, side: 'buy', price: 57, shares: '3' },
+        { type: 'sell', user: 1, outcome: 0, shares: '20' },
+        { type: 'place', user: 0, outcome: 0, side: 'sell', price: 60, shares: '1' },
+        { type: 'buy', user: 0, outcome: 0, amount: '30' },
+        { type: 'buy', user: 3, outcome: 0, amount: '50' },
+        { type: 'sell', user: 2, outcome: 1, shares: '1' },
+      ],
+    ],
+    [
       'resting orders with a hold the ledger refuses (falls back to one at a time)',
       [
         { type: 'place', user: 0, outcome: 0, side: 'buy', price: 4, shares: '1' },
@@ -167,6 +182,17 @@ describe('Markets venue: a batch equals its commands one at a time (medium)', ()
     const { outcomes, inMemory, reloaded } = await applyBatched(batched.marketId, toCommands(script, batched.users, batched.resting));
     const expected = await applyOneByOne(single.marketId, toCommands(script, single.users, single.resting));
     expect(outcomes.map(shapeOf)).toEqual(expected.map(shapeOf));
+    if (_name.startsWith('buys and sells that meet')) {
+      // The script does reach the book: fills of resting orders, and the trader's own resting sell cancelled.
+      const routed = outcomes.filter((outcome) => outcome.ok && (outcome.result as { value: { tradeId?: string; fills?: unknown[] } }).value.tradeId && (outcome.result as { value: { fills?: unknown[] } }).value.fills);
+      expect(routed).toHaveLength(3);
+      const orders = (await world(batched.marketId, batched.users)) as { orders: { cancel_reason: string | null; status: string; price_tick: number }[] };
+      expect(orders.orders.filter((order) => order.price_tick >= 56 && order.price_tick <= 60).map((order) => [order.price_tick, order.status, order.cancel_reason])).toEqual([
+        [56, 'filled', null],
+        [57, 'filled', null],
+        [60, 'cancelled', 'self_trade'],
+      ]);
+    }
     expect(inMemory).toEqual(reloaded);
     expect(await world(batched.marketId, batched.users)).toEqual(await world(single.marketId, single.users));
   });

@@ -125,3 +125,39 @@ export interface BookSnapshot {
   readonly asks: LevelView[];
   readonly sequence: number;
 }
+
+/**
+ * A market order (the AMM's `/buy` and `/sell`): a buy spends a cash budget, a sell sells a number of shares,
+ * taking the best of the book and the pool at each step with no limit price. Never rests.
+ */
+export interface MarketOrder {
+  /** Names the taker's fills (no order rests under it). */
+  readonly id: OrderId;
+  readonly owner: OwnerId;
+  readonly side: BookSide;
+  /** Buy: cash minor units to spend, fee included (the most the taker pays). */
+  readonly amount?: bigint;
+  /** Sell: share units to sell (any units; book fills take whole lots, a remainder goes to the pool). */
+  readonly shares?: bigint;
+  /** Buy: refuse (PriceMovedBeyondSlippage, nothing moves) if fewer share units would be bought. */
+  readonly minShares?: bigint;
+  /** Sell: refuse (PriceMovedBeyondSlippage, nothing moves) if less cash would be received, net of fee. */
+  readonly minProceeds?: bigint;
+  readonly stp?: SelfTradePrevention;
+  /** As in PlaceOrder: resting GTD orders expired at `now` are expired instead of filled. */
+  readonly now?: number;
+  /** False: plan only (a quote); the book and the pool do not change and no deltas are numbered. Default true. */
+  readonly execute?: boolean;
+}
+
+/** What a market order did (or, planned only, would do). `order` is always undefined. */
+export interface MarketOrderResult extends CommandResult {
+  /** Share units bought or sold. */
+  readonly shares: bigint;
+  /** Buy: cash paid, fee included (at most the budget). Sell: cash received, net of fee. */
+  readonly cash: bigint;
+  /** The taker's fees, summed over its fills. */
+  readonly fee: bigint;
+  /** Whether it filled or removed (self-trade prevention, expiry) any resting order; false: a pool trade alone. */
+  readonly metBook: boolean;
+}

@@ -43,6 +43,20 @@ export class LinearPool implements OutcomePool {
     return (numerator + denominator - 1n) / denominator;
   }
 
+  sharesForCost(cash: bigint, delta: bigint): bigint {
+    if (cash <= 0n) return 0n;
+    // The price is at least the start price (and at least one tick), so cash buys fewer than cash * ticksPerUnit / that.
+    const floorTick = this.start > 0n ? this.start : 1n;
+    let low = 0n;
+    let high = (cash * this.ticksPerUnit) / floorTick + 1n;
+    while (low < high) {
+      const mid = (low + high + 1n) / 2n;
+      if (this.costToBuy(mid, delta) <= cash) low = mid;
+      else high = mid - 1n;
+    }
+    return low;
+  }
+
   proceedsOfSale(shares: bigint, delta: bigint): bigint {
     const from = this.outstanding + delta - shares;
     if (from < 0n) throw new Error(`LinearPool cannot buy back ${shares}: only ${this.outstanding + delta} outstanding`);

@@ -1,7 +1,10 @@
 import type { Decimal } from 'decimal.js';
 import { AmmDecimal, MAX_UNITS, floorToUnits, toDecimal } from '../amm/amm-decimal';
-import { LmsrState, costToBuy, proceedsOfSale, spotPrices } from '../amm/lmsr';
+import { TradeTooSmall } from '../amm/amm-errors';
+import { LmsrState, costToBuy, proceedsOfSale, quoteBuy, spotPrices } from '../amm/lmsr';
 import type { OutcomePool } from './outcome-pool';
+
+const NO_FEES = { feeBps: 0, creatorShareBps: 0 };
 
 /** Share counts the pool offers are pushed toward zero by this relative margin, so its price never passes the book's. */
 const SHARE_COUNT_GUARD = new AmmDecimal('1e-30');
@@ -81,6 +84,17 @@ class LmsrOutcomePool implements OutcomePool {
 
   costToBuy(shares: bigint, delta: bigint): bigint {
     return costToBuy(this.shifted(delta), this.index, shares);
+  }
+
+  /** Exactly the shares quoteBuy gives for this cash after its fee (its shares depend on the cash left to spend alone). */
+  sharesForCost(cash: bigint, delta: bigint): bigint {
+    if (cash <= 0n) return 0n;
+    try {
+      return quoteBuy(this.shifted(delta), this.index, cash, { fees: NO_FEES }).fill.shares;
+    } catch (error) {
+      if (error instanceof TradeTooSmall) return 0n;
+      throw error;
+    }
   }
 
   proceedsOfSale(shares: bigint, delta: bigint): bigint {

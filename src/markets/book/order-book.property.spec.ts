@@ -2,14 +2,14 @@ import { DomainError } from '../../common/errors/domain-error';
 import { createMarketMaker } from '../amm/lmsr';
 import { checkPoolInvariant } from '../amm/pool';
 import { SeededRandom } from '../amm/seeded-random';
-import type { BookSide, CommandResult, OrderId, PlaceOrder, SelfTradePrevention, TimeInForce } from './book-types';
+import type { BookSide, CommandResult, MarketOrder, MarketOrderResult, OrderId, PlaceOrder, SelfTradePrevention, TimeInForce } from './book-types';
 import { LinearPool } from './linear-pool';
 import { LmsrMarketPool } from './lmsr-pool';
 import { OrderBook } from './order-book';
 
 /**
- * Seeded replays of random commands (place with every time in force, post-only and STP mode, cancel, amend,
- * expire, cancel-all) by four owners: one book alone, one book on a linear pool, and the two books of a
+ * Seeded replays of random commands (place with every time in force, post-only and STP mode, market buys and
+ * sells (quoted first: the quote changes nothing and equals the trade), cancel, amend, expire, cancel-all) by four owners: one book alone, one book on a linear pool, and the two books of a
  * 2-outcome LMSR sharing one pool. After every command:
  * - cash is conserved: what owners paid and received, the fees and the pool's cash sum to zero;
  * - shares are conserved per outcome: owners' net shares equal what the pool sold of it;
@@ -111,6 +111,54 @@ function randomPlace(random: SeededRandom, id: number, now: number): PlaceOrder 
   };
 }
 
+/**
+ * A market order's command for the replay: a buy of a few USDC, or a sell of a few shares the owner holds (and the
+ * pool could buy back); sized to each pool's depth (the linear pool moves a tick per share, the LMSR about a tick per
+ * 3 USDC) so the pool stays among the resting orders and market orders reach them.
+ */
+function randomMarketOrder(random: SeededRandom, h: Harness, id: number, outcome: number, now: number): MarketOrder {
+  const owner = random.pick(OWNERS);
+  const held = h.shares.get(owner)![outcome];
+  const room = h.pool ? h.pool.outstanding(outcome) : held;
+  const sellable = held < room ? held : room;
+  const slippage = random.next() < 0.1;
+  const scale = h.books.length > 1 ? 10 : 1;
+  if (random.next() < 0.5 || sellable <= 0n) {
+    const amount = BigInt(random.int(1, 3_000_000 * scale));
+    return { id: `m${id}`, owner, side: 'buy', amount, minShares: slippage ? BigInt(random.int(1, 6_000_000)) : undefined, now };
+  }
+  const most = BigInt(6_000_000 * scale);
+  const shares = BigInt(random.int(1, Number(sellable < most ? sellable : most)));
+  return { id: `m${id}`, owner, side: 'sell', shares, minProceeds: slippage ? BigInt(random.int(1, 3_000_000)) : undefined, now };
+}
+
+/** A market order, quoted first (nothing may change) and then executed: the quote's totals are the trade's. */
+function quotedMarketOrder(h: Harness, book: OrderBook, command: MarketOrder): CommandResult {
+  const before = state(h);
+  let quoted: MarketOrderResult | undefined;
+  let refusal: unknown;
+  try {
+    quoted = book.marketOrder({ ...command, execute: false });
+  } catch (error) {
+    refusal = error;
+  }
+  expect(state(h)).toBe(before);
+  if (refusal) {
+    expect(() => book.marketOrder(command)).toThrow((refusal as Error).constructor as new () => Error);
+    throw refusal;
+  }
+  const result = book.marketOrder(command);
+  expect([result.shares, result.cash, result.fee, result.metBook]).toEqual([quoted!.shares, quoted!.cash, quoted!.fee, quoted!.metBook]);
+  if (command.side === 'buy') {
+    expect(result.cash <= command.amount!).toBe(true);
+    if (command.minShares !== undefined) expect(result.shares >= command.minShares).toBe(true);
+  } else {
+    if (h.pool) expect(result.shares).toBe(command.shares);
+    if (command.minProceeds !== undefined) expect(result.cash >= command.minProceeds).toBe(true);
+  }
+  return result;
+}
+
 function check(h: Harness, outcome: number, result: CommandResult, now: number, taker?: { side: BookSide; price: number }): void {
   const under = h.books[outcome];
   // Fills: cash and shares per owner, limits kept, makers at their own price and never after their expiry.
@@ -120,8 +168,13 @@ function check(h: Harness, outcome: number, result: CommandResult, now: number, 
     h.cash.set(owner, h.cash.get(owner)! - sign * fill.amount - fill.fee);
     h.shares.get(owner)![outcome] += sign * fill.shares;
     h.fees += fill.fee;
-    expect(fill.shares > 0n && fill.shares % LOT === 0n).toBe(true);
     const resting = fill.liquidity === 'maker' ? under.limits.get(fill.orderId)! : undefined;
+    // A market order (no taker limit) takes any units from the pool; book fills are whole lots.
+    if (!taker && !resting) {
+      expect(fill.shares > 0n && (fill.counterparty === 'pool' || fill.shares % LOT === 0n)).toBe(true);
+      continue;
+    }
+    expect(fill.shares > 0n && fill.shares % LOT === 0n).toBe(true);
     const limit = resting ? resting.price : taker!.price;
     const worth = fill.shares * BigInt(limit);
     if (fill.side === 'buy') expect(fill.amount * BigInt(TICKS) <= worth).toBe(true);
@@ -178,13 +231,15 @@ function check(h: Harness, outcome: number, result: CommandResult, now: number, 
   for (const fill of result.fills) if (fill.remainingShares === 0n) under.limits.delete(fill.orderId);
 }
 
-function replay(seed: number, commands: number, setup: Setup): { fills: number; poolFills: number; rejected: number } {
+function replay(seed: number, commands: number, setup: Setup): { fills: number; poolFills: number; rejected: number; routed: number } {
   const random = new SeededRandom(seed);
   const h = harness(setup);
   let now = 1_000;
   let fills = 0;
   let poolFills = 0;
   let rejected = 0;
+  // Market orders that met the book (filled or removed a resting order).
+  let routed = 0;
   for (let index = 0; index < commands; index += 1) {
     now += random.int(0, 3);
     const outcome = random.int(0, h.books.length - 1);
@@ -195,7 +250,10 @@ function replay(seed: number, commands: number, setup: Setup): { fills: number; 
     try {
       let result: CommandResult;
       let taker: { side: BookSide; price: number } | undefined;
-      if (roll < 0.6 || live.length === 0) {
+      if (roll < 0.12) {
+        result = quotedMarketOrder(h, book, randomMarketOrder(random, h, index, outcome, now));
+        if ((result as MarketOrderResult).metBook) routed += 1;
+      } else if (roll < 0.6 || live.length === 0) {
         const command = randomPlace(random, index, now);
         taker = { side: command.side, price: command.price };
         result = book.place(command);
@@ -223,24 +281,28 @@ function replay(seed: number, commands: number, setup: Setup): { fills: number; 
     book.cancelAll();
     expect(book.snapshot()).toMatchObject({ bids: [], asks: [] });
   }
-  return { fills, poolFills, rejected };
+  return { fills, poolFills, rejected, routed };
 }
 
 describe('OrderBook property: seeded random commands conserve shares and cash', () => {
   it.each([1, 2, 3, 20261203])('seed %i, a book on a linear pool', (seed) => {
-    const { fills, poolFills, rejected } = replay(seed, 1_200, 'linear pool');
+    const { fills, poolFills, rejected, routed } = replay(seed, 1_200, 'linear pool');
     expect(fills).toBeGreaterThan(300);
+    expect(routed).toBeGreaterThan(10);
     expect(poolFills).toBeGreaterThan(50);
     expect(rejected).toBeGreaterThan(10);
   });
 
   it.each([4, 5])('seed %i, a book alone', (seed) => {
-    expect(replay(seed, 1_200, 'book alone').fills).toBeGreaterThan(300);
+    const { fills, routed } = replay(seed, 1_200, 'book alone');
+    expect(fills).toBeGreaterThan(300);
+    expect(routed).toBeGreaterThan(10);
   });
 
   it.each([6, 7])('seed %i, two books on one 2-outcome LMSR', (seed) => {
-    const { fills, poolFills } = replay(seed, 400, 'two-outcome LMSR');
+    const { fills, poolFills, routed } = replay(seed, 1_000, 'two-outcome LMSR');
     expect(fills).toBeGreaterThan(100);
+    expect(routed).toBeGreaterThan(3);
     expect(poolFills).toBeGreaterThan(20);
   });
 });

@@ -298,3 +298,18 @@ describe('OrderBook: cancel, amend and deltas', () => {
     expect([b.bestBid(), b.bestAsk()]).toEqual([undefined, undefined]);
   });
 });
+
+describe('OrderBook: level totals', () => {
+  it("reports a level's resting shares and orders after fills and cancels, 0 and 0 once it is empty", () => {
+    const b = book();
+    b.place(order({ id: 'a', side: 'buy', price: 40, shares: 2n * SHARE }));
+    b.place(order({ id: 'b', side: 'buy', price: 40, owner: 'bob' }));
+    b.place(order({ side: 'sell', price: 40, owner: 'carol', shares: SHARE / 2n }));
+    expect(b.levelTotals('buy', 40)).toEqual({ price: 40, shares: 2n * SHARE + SHARE / 2n, orders: 2 });
+    expect(b.levelTotals('sell', 40)).toEqual({ price: 40, shares: 0n, orders: 0 });
+    b.cancel('a');
+    b.cancel('b');
+    expect(b.levelTotals('buy', 40)).toEqual({ price: 40, shares: 0n, orders: 0 });
+    expect(b.levelTotals('buy', 41)).toEqual({ price: 41, shares: 0n, orders: 0 });
+  });
+});

@@ -1,12 +1,16 @@
+import { PriceMovedBeyondSlippage, TradeTooSmall } from '../amm/amm-errors';
 import { FillOrKillUnfilled, InvalidOrder, WouldCrossBook } from './book-errors';
 import type {
   BookConfig,
   BookDelta,
+  BookSide,
   BookSnapshot,
   CancelReason,
   CommandResult,
   Fill,
   LevelView,
+  MarketOrder,
+  MarketOrderResult,
   OrderId,
   OrderSnapshot,
   OrderStatus,
@@ -38,6 +42,13 @@ interface Taker {
   /** Set by self-trade prevention with cancel_taker: the rest of the order is cancelled. */
   stoppedBySelfTrade: boolean;
 }
+
+/** One step of a planned market order, applied in order once the whole plan passed its checks. */
+type MarketStep =
+  | { readonly kind: 'remove'; readonly maker: RestingOrder; readonly status: 'cancelled' | 'expired'; readonly reason: CancelReason }
+  | { readonly kind: 'maker'; readonly maker: RestingOrder; readonly shares: bigint; readonly amount: bigint; readonly fee: bigint }
+  /** `price`: the tick the step was capped at, or the far end (maxTick for a buy, 1 for a sell) when it was not. */
+  | { readonly kind: 'pool'; readonly price: number; readonly shares: bigint; readonly amount: bigint; readonly fee: bigint };
 
 /**
  * A central limit order book for one outcome of a market, matched with the market's pool (optional).
@@ -136,6 +147,12 @@ export class OrderBook {
       return views;
     };
     return { bids: levels(this.bids), asks: levels(this.asks), sequence: this.sequenceNumber };
+  }
+
+  /** The resting totals of one price level now (0 and 0 when it holds nothing): what a delta for it reports. */
+  levelTotals(side: 'buy' | 'sell', price: number): LevelView {
+    const level = (side === 'buy' ? this.bids : this.asks).occupiedLevel(price);
+    return { price, shares: level?.shares ?? 0n, orders: level?.orders ?? 0 };
   }
 
   /** Places an order: validates it, matches what crosses, rests the rest (GTC, GTD) or cancels it (IOC). */
@@ -285,6 +302,273 @@ export class OrderBook {
       if (owner === undefined || order.owner === owner) this.removed(this.removeResting(order, 'cancelled', reason));
     }
     return this.finish(undefined);
+  }
+
+  /**
+   * A market order: a buy spending `amount` (fee included) or a sell of `shares`, cheapest first across the book
+   * and the pool with no limit price: a buy takes the pool up to the best resting sell, that sell (whole lots at
+   * the maker's price), the pool up to the next one, and so on; a sell mirrors it into resting buys. It never rests.
+   *
+   * With no resting order met the result is exactly the AMM's: a buy pays fee = floor(amount * takerFeeBps / 10^4)
+   * and buys `sharesForCost(amount - fee)` (the pool keeps the rounding rest); a sell of n gets `proceedsOfSale(n)`
+   * less its fee. A pool step that stops at a resting order pays its own cost plus the fee on it; the last pool
+   * step of a buy spends what is left of the budget the same way as the AMM. A budget too small for another lot of
+   * the next resting sell goes to the pool (if it buys nothing there, it is not spent). A sell's remainder below
+   * one lot goes to the pool. Maker fills pay makerFeeBps, taker fills takerFeeBps of their amount, rounded down.
+   *
+   * Planned in full before anything changes: TradeTooSmall (nothing would fill), PriceMovedBeyondSlippage
+   * (`minShares`, `minProceeds`) and the pool's own refusals leave the book and the pool as they were.
+   */
+  marketOrder(command: MarketOrder): MarketOrderResult {
+    const isBuy = command.side === 'buy';
+    if (command.side !== 'buy' && command.side !== 'sell') throw new InvalidOrder('side must be buy or sell');
+    const size = isBuy ? command.amount : command.shares;
+    if (typeof size !== 'bigint' || size <= 0n) throw new InvalidOrder(isBuy ? 'A market buy needs a positive amount' : 'A market sell needs positive shares');
+    const stp = command.stp ?? 'cancel_resting';
+    const now = command.now ?? Number.NEGATIVE_INFINITY;
+    const steps = isBuy ? this.planMarketBuy(command.owner, size, stp, now) : this.planMarketSell(command.owner, size, stp, now);
+
+    let shares = 0n;
+    let cash = 0n;
+    let fee = 0n;
+    let metBook = false;
+    for (const step of steps) {
+      if (step.kind !== 'pool') metBook = true;
+      if (step.kind === 'remove') continue;
+      shares += step.shares;
+      fee += step.fee;
+      cash += isBuy ? step.amount + step.fee : step.amount - step.fee;
+    }
+    if (shares === 0n) {
+      throw new TradeTooSmall(isBuy ? `amount ${size} buys no shares from the book or the pool` : `selling ${size} share units would fill nothing`);
+    }
+    if (isBuy && command.minShares !== undefined && shares < command.minShares) {
+      throw new PriceMovedBeyondSlippage(`The budget would buy ${shares} share units, fewer than minShares ${command.minShares}`, {
+        minShares: command.minShares.toString(),
+        shares: shares.toString(),
+      });
+    }
+    if (!isBuy && command.minProceeds !== undefined && cash < command.minProceeds) {
+      throw new PriceMovedBeyondSlippage(`Selling would pay ${cash}, less than minProceeds ${command.minProceeds}`, {
+        minProceeds: command.minProceeds.toString(),
+        proceeds: cash.toString(),
+      });
+    }
+
+    const side: BookSide = command.side;
+    if (command.execute === false) {
+      // A quote: the taker's side of each fill, nothing changed, no trade ids or sequence numbers taken.
+      const fills: Fill[] = [];
+      let left = isBuy ? 0n : size;
+      for (const step of steps) {
+        if (step.kind === 'remove') continue;
+        if (!isBuy) left -= step.shares;
+        fills.push({
+          tradeId: 0,
+          orderId: command.id,
+          owner: command.owner,
+          side,
+          liquidity: 'taker',
+          counterparty: step.kind === 'pool' ? 'pool' : 'book',
+          price: step.kind === 'pool' ? step.price : step.maker.price,
+          shares: step.shares,
+          amount: step.amount,
+          fee: step.fee,
+          remainingShares: left,
+        });
+      }
+      return { order: undefined, fills, removed: EMPTY, deltas: EMPTY, sequence: this.sequenceNumber, shares, cash, fee, metBook };
+    }
+
+    this.begin();
+    const taker: Taker = {
+      id: command.id,
+      owner: command.owner,
+      isBuy,
+      limit: isBuy ? this.maxTick : 1,
+      stp,
+      now,
+      remaining: isBuy ? 0n : size,
+      filled: 0n,
+      stoppedBySelfTrade: false,
+    };
+    for (const step of steps) {
+      if (step.kind === 'remove') {
+        this.removed(this.removeResting(step.maker, step.status, step.reason));
+      } else if (step.kind === 'maker') {
+        if (!isBuy) taker.remaining -= step.shares;
+        this.fillMaker(taker, step.maker, step.shares, taker.remaining);
+      } else {
+        if (!isBuy) taker.remaining -= step.shares;
+        this.poolShares += isBuy ? step.shares : -step.shares;
+        this.poolCash += isBuy ? step.amount : -step.amount;
+        (this.fills ?? (this.fills = [])).push({
+          tradeId: ++this.tradeCount,
+          orderId: taker.id,
+          owner: taker.owner,
+          side,
+          liquidity: 'taker',
+          counterparty: 'pool',
+          price: step.price,
+          shares: step.shares,
+          amount: step.amount,
+          fee: step.fee,
+          remainingShares: taker.remaining,
+        });
+      }
+    }
+    this.commitPool();
+    return { ...this.finish(undefined), shares, cash, fee, metBook };
+  }
+
+  /**
+   * A maker the market order reached that cannot trade with it: expired (removed), the taker's own (removed, or
+   * 'stop' on cancel_taker); null when it can trade.
+   */
+  private unusableMaker(maker: RestingOrder, owner: OwnerId, stp: SelfTradePrevention, now: number, steps: MarketStep[]): 'skip' | 'stop' | null {
+    if (maker.expiresAt <= now) {
+      steps.push({ kind: 'remove', maker, status: 'expired', reason: 'expired' });
+      return 'skip';
+    }
+    if (maker.owner !== owner) return null;
+    if (stp === 'cancel_taker') return 'stop';
+    steps.push({ kind: 'remove', maker, status: 'cancelled', reason: 'self_trade' });
+    return 'skip';
+  }
+
+  private planMarketBuy(owner: OwnerId, budget: bigint, stp: SelfTradePrevention, now: number): MarketStep[] {
+    const steps: MarketStep[] = [];
+    const pool = this.pool;
+    const asks = this.asks;
+    let left = budget;
+    let delta = 0n;
+    let poolAskedUpTo = 0;
+    let next: RestingOrder | null = asks.isEmpty() ? null : asks.occupiedLevel(asks.best)!.head;
+    /** The last pool step: what is left of the budget, its fee taken first, buys what it can with no cap. */
+    const spendRest = (): void => {
+      const fee = this.takerFee(left);
+      const spend = left - fee;
+      const shares = pool && spend > 0n ? pool.sharesForCost(spend, delta) : 0n;
+      if (shares > 0n) {
+        steps.push({ kind: 'pool', price: this.maxTick, shares, amount: spend, fee });
+        left = 0n;
+      }
+    };
+    while (left > 0n) {
+      const maker = next;
+      if (maker === null) {
+        spendRest();
+        break;
+      }
+      // The pool first, up to the next resting sell (whoever's it is: it is only met if the pool gets there).
+      if (pool && maker.price > poolAskedUpTo) {
+        poolAskedUpTo = maker.price;
+        const shares = pool.sharesToBuyUntil(maker.price, delta);
+        if (shares > 0n) {
+          const cost = pool.costToBuy(shares, delta);
+          const fee = this.takerFee(cost);
+          if (cost + fee > left) {
+            // The budget runs out before the pool reaches this resting sell (then the AMM's own buy stays below it).
+            spendRest();
+            break;
+          }
+          steps.push({ kind: 'pool', price: maker.price, shares, amount: cost, fee });
+          left -= cost + fee;
+          delta += shares;
+          continue;
+        }
+      }
+      const unusable = this.unusableMaker(maker, owner, stp, now, steps);
+      if (unusable === 'stop') break;
+      if (unusable === 'skip') {
+        next = this.nextMaker(asks, maker);
+        continue;
+      }
+      const shares = this.affordableLots(left, maker.price, maker.remaining);
+      if (shares > 0n) {
+        const amount = (shares * this.tickUnits[maker.price]) / this.ticksPerUnitBig;
+        const fee = this.takerFee(amount);
+        steps.push({ kind: 'maker', maker, shares, amount, fee });
+        left -= amount + fee;
+      }
+      if (shares < maker.remaining) {
+        // Not enough left for another lot of it: the rest to the pool, if it buys anything there.
+        spendRest();
+        break;
+      }
+      next = this.nextMaker(asks, maker);
+    }
+    return steps;
+  }
+
+  private planMarketSell(owner: OwnerId, size: bigint, stp: SelfTradePrevention, now: number): MarketStep[] {
+    const steps: MarketStep[] = [];
+    const pool = this.pool;
+    const bids = this.bids;
+    let left = size;
+    let delta = 0n;
+    let poolAskedDownTo = this.maxTick + 1;
+    let next: RestingOrder | null = bids.isEmpty() ? null : bids.occupiedLevel(bids.best)!.head;
+    const sellRest = (): void => {
+      if (!pool) return;
+      const amount = pool.proceedsOfSale(left, delta);
+      steps.push({ kind: 'pool', price: 1, shares: left, amount, fee: this.takerFee(amount) });
+      left = 0n;
+    };
+    while (left > 0n) {
+      const maker = next;
+      if (maker === null) {
+        sellRest();
+        break;
+      }
+      if (pool && maker.price < poolAskedDownTo) {
+        poolAskedDownTo = maker.price;
+        const available = pool.sharesToSellUntil(maker.price, delta);
+        const shares = available < left ? available : left;
+        if (shares > 0n) {
+          const amount = pool.proceedsOfSale(shares, delta);
+          steps.push({ kind: 'pool', price: maker.price, shares, amount, fee: this.takerFee(amount) });
+          left -= shares;
+          delta -= shares;
+          continue;
+        }
+      }
+      const unusable = this.unusableMaker(maker, owner, stp, now, steps);
+      if (unusable === 'stop') break;
+      if (unusable === 'skip') {
+        next = this.nextMaker(bids, maker);
+        continue;
+      }
+      const lots = left - (left % this.lotSize);
+      const shares = maker.remaining < lots ? maker.remaining : lots;
+      if (shares > 0n) {
+        const amount = (shares * this.tickUnits[maker.price]) / this.ticksPerUnitBig;
+        steps.push({ kind: 'maker', maker, shares, amount, fee: this.takerFee(amount) });
+        left -= shares;
+      }
+      if (left < this.lotSize) {
+        // Less than a lot left: the book cannot take it, the pool can.
+        if (left > 0n) sellRest();
+        break;
+      }
+      next = this.nextMaker(bids, maker);
+    }
+    return steps;
+  }
+
+  /** The most whole lots of a resting sell at `tick` (at most `available`) that `budget` pays for, taker fee included. */
+  private affordableLots(budget: bigint, tick: number, available: bigint): bigint {
+    const lotAmount = (this.lotSize * this.tickUnits[tick]) / this.ticksPerUnitBig;
+    const maxLots = available / this.lotSize;
+    let lots = (budget * BPS_DENOMINATOR) / (lotAmount * (BPS_DENOMINATOR + this.takerFeeBps));
+    if (lots > maxLots) lots = maxLots;
+    // The fee rounds down, so one more lot may still fit.
+    while (lots < maxLots && (lots + 1n) * lotAmount + this.takerFee((lots + 1n) * lotAmount) <= budget) lots += 1n;
+    return lots * this.lotSize;
+  }
+
+  private takerFee(amount: bigint): bigint {
+    return this.takerFeeBps === 0n ? 0n : (amount * this.takerFeeBps) / BPS_DENOMINATOR;
   }
 
   /** Whether an order at `price` would take from the book or the pool right now (post-only check). */

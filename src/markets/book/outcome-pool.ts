@@ -23,6 +23,11 @@ export interface OutcomePool {
   sharesToSellUntil(priceTick: number, delta: bigint): bigint;
   /** What buying `shares` from the shifted state costs, before fee, rounded up (cash minor units). */
   costToBuy(shares: bigint, delta: bigint): bigint;
+  /**
+   * The most share units `cash` buys from the shifted state (costToBuy of them at most `cash`), with no price
+   * limit; 0 when it buys none. For market orders: what the AMM's buy gets for the cash left after its fee.
+   */
+  sharesForCost(cash: bigint, delta: bigint): bigint;
   /** What selling `shares` to the shifted state pays, before fee, rounded down. */
   proceedsOfSale(shares: bigint, delta: bigint): bigint;
   /**

@@ -90,6 +90,7 @@ describe('OrderBook with a pool: routing', () => {
       sharesToBuyUntil: () => 10n * SHARE,
       sharesToSellUntil: () => 0n,
       costToBuy: (n) => (n * 45n) / 100n + 1n, // one unit over the limit, whatever the size
+      sharesForCost: () => 0n,
       proceedsOfSale: () => 0n,
       commit: jest.fn(),
     };

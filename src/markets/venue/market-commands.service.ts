@@ -68,6 +68,11 @@ export class MarketCommands implements OnModuleInit, OnApplicationBootstrap, OnA
     return this.engine !== undefined && this.config.engineEnabled;
   }
 
+  /** Whether commands on `marketId` go to a shard this instance lists (the engine is on and the market is OPEN and active). */
+  hasShard(marketId: string): boolean {
+    return this.onEngine && this.listed.has(marketId);
+  }
+
   onModuleInit(): void {
     if (!this.onEngine) return;
     this.engine!.register({ venue: MARKETS_VENUE, shards: () => [...this.listed], shard: this.venue });

@@ -1,16 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { LedgerService, Movement, Posting, Postings, SystemAccount } from '../../accounts/ledger.service';
+import { LedgerService, Movement, Posting, PostingOutcome, Postings, SystemAccount } from '../../accounts/ledger.service';
 import { AppConfig } from '../../config/app-config';
 import { DomainEventBus } from '../../common/events/domain-event-bus';
 import { RequestContext } from '../../common/request-context';
 import { DomainError, NotFound } from '../../common/errors/domain-error';
 import { isUuid } from '../../common/ids';
+import { pgArray } from '../../database/pg-array';
 import { CreatorEarnings } from '../../creators/creator-earnings.service';
 import type { CommandOutcome, EngineCommand, VenueShard } from '../../engine/venue';
-import { AmmQuote, applyFill, assertPoolInvariant, InsufficientShares, MarketPosition, priceStrings, quoteBuy, quoteSell } from '../amm';
-import { LmsrMarketPool, OrderBook, OrderSnapshot, OutcomePool } from '../book';
+import {
+  AmmQuote,
+  applyFill,
+  assertPoolInvariant,
+  formatRatio,
+  InsufficientShares,
+  LmsrState,
+  MarketPosition,
+  PriceMovedBeyondSlippage,
+  priceStrings,
+  quoteBuy,
+  quoteSell,
+} from '../amm';
+import { LmsrMarketPool, MarketOrder, MarketOrderResult, OrderBook, OrderSnapshot, OutcomePool } from '../book';
 import type { MarketFillDto, QuoteDto } from '../market.dto';
 import { MarketEntity } from '../market.entity';
 import type { BookDeltaDto, CancelledOrdersDto, MarketOrderDto, OrderFillDto, PlacedOrderDto } from '../market-order.dto';
@@ -41,6 +54,10 @@ export interface RestingOrder extends RestingOrderState {
   filledShares: bigint;
   lockedAmount: bigint;
   readonly expiresAt: number | null;
+  /** The rest of its row, so an answer about it (a cancel) needs no read. */
+  readonly timeInForce: MarketOrderDto['timeInForce'];
+  readonly postOnly: boolean;
+  createdAt: Date;
 }
 
 /**
@@ -123,19 +140,21 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     let oneByOneUntil = 0;
     for (let next = 0; next < commands.length; ) {
       if (next >= oneByOneUntil && isTrade(commands[next])) {
-        // A run of consecutive trades is written together, in a constant number of statements (see tradeAll).
+        // A run of consecutive trades (one alone too: it then needs no savepoint) is written together, in a constant
+        // number of statements (see tradeAll), up to the first that would meet a resting order: that one goes
+        // alone, through the book (see routeOrTrade).
         let end = next;
         while (end < commands.length && isTrade(commands[end])) end++;
-        const together = end - next > 1 ? await this.tradeAllOrNull(manager, state, commands.slice(next, end)) : null;
-        if (together) {
+        const together = await this.tradeAllOrNull(manager, state, commands.slice(next, end));
+        if (together && together.length > 0) {
           outcomes.push(...together);
-          next = end;
+          next += together.length;
           continue;
         }
-        oneByOneUntil = end;
+        oneByOneUntil = together ? next + 1 : end;
       }
-      if (next >= oneByOneUntil && isOrderCommand(commands[next]) && next + 1 < commands.length && isOrderCommand(commands[next + 1])) {
-        // A run of orders that rest without trading and cancels, written together (see restAll).
+      if (next >= oneByOneUntil && isOrderCommand(commands[next])) {
+        // A run of orders that rest without trading and cancels (one alone too), written together (see restAll).
         const done = await this.restAllOrNull(manager, state, commands.slice(next));
         if (done && done.length > 0) {
           outcomes.push(...done);
@@ -163,17 +182,18 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   }
 
   /**
-   * A run of consecutive buys and sells in one savepoint: each priced on the state the ones before it left and
+   * A run of consecutive buys and sells written together: each priced on the state the ones before it left and
    * checked in memory (a refusal there is that command's alone and changes nothing), then one ledger postBatch for
    * all that passed and one statement each for the market, the positions, the price points and the trades; the
-   * state moves only after all of it. If the ledger refuses any of them (a later trade's price depended on it),
-   * the savepoint is rolled back and null returned: the caller applies the run one command at a time.
+   * state moves only after all of it. If the ledger would refuse any of them (a later trade's price depended on
+   * it), nothing has been written and null is returned: the caller applies the run one command at a time.
    */
   private async tradeAllOrNull(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[] | null> {
+    // No savepoint: the run writes nothing before the ledger accepted all of it (postAllOrNothing), and nothing after that refuses.
     try {
-      return await manager.transaction((inner) => this.tradeAll(inner, state, commands));
+      return await this.tradeAll(manager, state, commands);
     } catch (error) {
-      if (error instanceof TradeRunRefused || error instanceof DomainError) return null;
+      if (error instanceof TradeRunRefused) return null;
       throw error;
     }
   }
@@ -181,6 +201,8 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   private async tradeAll(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[]> {
     const { market } = state;
     const outcomes = new Array<CommandOutcome>(commands.length);
+    // The run stops before the first trade that would meet a resting order (it goes alone, through the book).
+    let count = commands.length;
     const outcomeCount = market.outstandingShares.length;
     const userIds = [...new Set(commands.map((command) => command.userId ?? ''))];
     const rows = (await manager.query(`SELECT user_id, shares, cost_basis, paid, received FROM market_positions WHERE market_id = $1 AND user_id = ANY($2::uuid[])`, [
@@ -193,6 +215,10 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     const accepted: { index: number; command: EngineCommand; userId: string; fill: AmmQuote['fill']; volume: bigint }[] = [];
     for (const [index, command] of commands.entries()) {
       const userId = command.userId ?? '';
+      if (this.reachesBook(state, working, command)) {
+        count = index;
+        break;
+      }
       try {
         assertTradable(market);
         const payload = command.payload as BuyPayload | SellPayload;
@@ -217,14 +243,14 @@ export class MarketVenue implements VenueShard<MarketShardState> {
         outcomes[index] = refusalOf(error);
       }
     }
+    outcomes.length = count;
     if (accepted.length === 0) return outcomes;
 
     const postings: Posting[] = [];
     for (const { userId, fill } of accepted) {
       postings.push({ kind: `market.${fill.side}`, reference: `market:${market.id}`, movements: await this.tradeMovements(manager, market, userId, { fill, state: working }) });
     }
-    const posted = await this.ledger.postBatch(manager, postings);
-    if (posted.some((outcome) => !outcome.ok)) throw new TradeRunRefused();
+    const posted = await this.postRun(manager, postings);
     const pool = poolOf(market.id);
     let poolBalance: bigint | undefined;
     for (const outcome of posted) {
@@ -306,10 +332,12 @@ export class MarketVenue implements VenueShard<MarketShardState> {
    * that does not fit): the books are read again and the caller applies the commands one at a time.
    */
   private async restAllOrNull(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[] | null> {
+    // No savepoint: the run writes nothing before the ledger accepted every posting of it (postAllOrNothing), and
+    // nothing after that refuses; any other error fails the batch (the engine reloads the state).
     try {
-      return await manager.transaction((inner) => this.restAll(inner, state, commands));
+      return await this.restAll(manager, state, commands);
     } catch (error) {
-      if (!(error instanceof TradeRunRefused) && !(error instanceof DomainError)) throw error;
+      if (!(error instanceof TradeRunRefused)) throw error;
       if (state.dirty) Object.assign(state, await this.loadWith(manager, await MarketRepository.find(manager, state.marketId)));
       return null;
     }
@@ -331,7 +359,18 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     }
     const outcomes: CommandOutcome[] = [];
     const postings: Posting[] = [];
-    const placed: { index: number; command: EngineCommand; id: string; outcome: number; priceTick: number; payload: PlaceOrderPayload; shares: bigint; hold: bigint }[] = [];
+    const placed: {
+      index: number;
+      command: EngineCommand;
+      id: string;
+      outcome: number;
+      priceTick: number;
+      payload: PlaceOrderPayload;
+      shares: bigint;
+      hold: bigint;
+      resting: RestingOrder;
+    }[] = [];
+    const placedIds = new Set<string>();
     const cancelled: { index: number; command: EngineCommand; resting: RestingOrder }[] = [];
     const levels: BookLevelRef[] = [];
     const now = Date.now();
@@ -339,7 +378,8 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       const userId = command.userId ?? '';
       if (command.type === MarketCommandType.CancelOrder) {
         const resting = state.orders.get((command.payload as CancelOrderPayload).orderId);
-        if (!resting || resting.userId !== userId) break;
+        // (An order placed in this run: its row is not written yet, so it is cancelled on its own.)
+        if (!resting || resting.userId !== userId || placedIds.has(resting.id)) break;
         const result = state.books[resting.outcome].cancel(resting.id);
         state.dirty = true;
         const effects = orderCommandEffects({
@@ -403,7 +443,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       if (result.fills.length > 0 || result.removed.length > 0 || result.order?.status !== 'open') throw new Error(`restAll: order ${id} traded although it did not cross`);
       const hold = payload.side === 'buy' ? buyHold(shares, priceTick, market.ticksPerUnit, Math.max(market.feeBps, this.config.makerFeeBps)) : 0n;
       if (hold > 0n) postings.push(Postings.hold({ userId }, hold, { kind: 'market.order.hold', reference: `market-order:${id}` }));
-      state.orders.set(id, {
+      const resting: RestingOrder = {
         id,
         userId,
         outcome,
@@ -413,63 +453,138 @@ export class MarketVenue implements VenueShard<MarketShardState> {
         filledShares: 0n,
         lockedAmount: hold,
         expiresAt: payload.expiresAt,
-      });
-      placed.push({ index, command, id, outcome, priceTick, payload, shares, hold });
+        timeInForce: payload.timeInForce,
+        postOnly: payload.postOnly,
+        // Set below to the batch transaction's now(), the row's created_at.
+        createdAt: new Date(0),
+      };
+      state.orders.set(id, resting);
+      placed.push({ index, command, id, outcome, priceTick, payload, shares, hold, resting });
+      placedIds.add(id);
       levels.push({ outcome, side: payload.side, tick: priceTick });
       outcomes.push({ ok: true, result: undefined });
     }
     if (outcomes.length === 0) return outcomes;
 
-    if (postings.length > 0) {
-      const posted = await this.ledger.postBatch(manager, postings);
-      if (posted.some((outcome) => !outcome.ok)) throw new TradeRunRefused();
-    }
-    const rows =
-      placed.length === 0
-        ? []
-        : ((await manager.query(
-            `INSERT INTO market_orders (id, market_id, user_id, outcome, side, price_tick, ticks_per_unit, shares, filled_shares, status, cancel_reason,
-                    time_in_force, post_only, stp, expires_at, locked_amount)
-             SELECT id, $1, u, o, sd, pt, $2, sh, 0, 'open', NULL, tif, po, stp, ea, la
-               FROM unnest($3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::int[], $8::numeric[], $9::text[], $10::boolean[], $11::text[], $12::timestamptz[], $13::numeric[])
-                    WITH ORDINALITY AS x(id, u, o, sd, pt, sh, tif, po, stp, ea, la, n)
-              ORDER BY n
-             RETURNING ${ORDER_COLUMNS}`,
-            [
-              market.id,
-              market.ticksPerUnit,
-              placed.map((one) => one.id),
-              placed.map((one) => one.command.userId),
-              placed.map((one) => one.outcome),
-              placed.map((one) => one.payload.side),
-              placed.map((one) => one.priceTick),
-              placed.map((one) => one.shares.toString()),
-              placed.map((one) => one.payload.timeInForce),
-              placed.map((one) => one.payload.postOnly),
-              placed.map((one) => one.payload.stp ?? 'cancel_resting'),
-              placed.map((one) => (one.payload.expiresAt === null ? null : new Date(one.payload.expiresAt).toISOString())),
-              placed.map((one) => one.hold.toString()),
-            ],
-          )) as OrderRow[]);
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    const updates = new Map(
-      cancelled.map(({ resting }) => [resting.id, { filledShares: resting.filledShares, status: 'cancelled' as const, cancelReason: 'user' as const, lockedAmount: 0n }]),
-    );
-    const cancelledDtos = await this.writeOrderUpdates(manager, { orderUpdates: updates } as OrderCommandEffects);
-    await this.publishLevels(manager, market.id, market.ticksPerUnit, levels);
+    if (postings.length > 0) await this.postRun(manager, postings);
 
-    for (const { index, command, id } of placed) {
-      const dto = orderDto(byId.get(id)!);
+    // One statement: the new orders, the cancelled ones and the books' sequences; the answers are built from memory.
+    const values: unknown[] = [market.id];
+    const param = (value: unknown) => `$${values.push(value)}`;
+    const writes: string[] = [];
+    if (placed.length > 0) {
+      writes.push(`placed AS (
+         INSERT INTO market_orders (id, market_id, user_id, outcome, side, price_tick, ticks_per_unit, shares, filled_shares, status, cancel_reason,
+                time_in_force, post_only, stp, expires_at, locked_amount)
+         SELECT id, $1, u, o, sd, pt, ${param(market.ticksPerUnit)}, sh, 0, 'open', NULL, tif, po, stp, ea, la
+           FROM unnest(${param(pgArray(placed.map((one) => one.id)))}::uuid[], ${param(pgArray(placed.map((one) => one.command.userId ?? null)))}::uuid[],
+                ${param(pgArray(placed.map((one) => one.outcome)))}::int[], ${param(pgArray(placed.map((one) => one.payload.side)))}::text[],
+                ${param(pgArray(placed.map((one) => one.priceTick)))}::int[], ${param(pgArray(placed.map((one) => one.shares)))}::numeric[],
+                ${param(pgArray(placed.map((one) => one.payload.timeInForce)))}::text[], ${param(pgArray(placed.map((one) => String(one.payload.postOnly))))}::boolean[],
+                ${param(pgArray(placed.map((one) => one.payload.stp ?? 'cancel_resting')))}::text[],
+                ${param(pgArray(placed.map((one) => (one.payload.expiresAt === null ? null : new Date(one.payload.expiresAt).toISOString()))))}::timestamptz[],
+                ${param(pgArray(placed.map((one) => one.hold)))}::numeric[])
+                WITH ORDINALITY AS x(id, u, o, sd, pt, sh, tif, po, stp, ea, la, n)
+          ORDER BY n
+       )`);
+    }
+    if (cancelled.length > 0) {
+      writes.push(`cancelled AS (
+         UPDATE market_orders o SET status = 'cancelled', cancel_reason = 'user', locked_amount = 0, updated_at = now()
+           FROM unnest(${param(pgArray(cancelled.map(({ resting }) => resting.id)))}::uuid[]) AS x(id)
+          WHERE o.id = x.id
+       )`);
+    }
+    const changes = this.levelChanges(levels, state.books);
+    writes.push(`sequences AS (${this.sequenceUpsert(param, changes.counts)})`);
+    const rows = (await manager.query(`WITH ${writes.join(', ')} SELECT outcome, sequence, now() AS created_at FROM sequences`, values)) as {
+      outcome: number;
+      sequence: string;
+      created_at: Date;
+    }[];
+    const createdAt = rows[0].created_at;
+    for (const { resting } of placed) resting.createdAt = createdAt;
+
+    // Events in the order they had when each write was its own statement: cancelled orders, book deltas, placed orders.
+    for (const { index, command, resting } of cancelled) {
+      const dto = restingDto(market.id, market.ticksPerUnit, resting, 'cancelled');
+      this.events.afterCommit(manager, { name: 'order.updated', payload: { userId: resting.userId, order: { kind: 'market-order', ...dto } } });
+      outcomes[index] = { ok: true, result: { fingerprint: (command.payload as Fingerprint).fingerprint, value: dto } };
+    }
+    this.emitDeltas(manager, market.id, market.ticksPerUnit, changes, rows);
+    for (const { index, command, resting } of placed) {
+      const dto = restingDto(market.id, market.ticksPerUnit, resting, 'open');
       const requestId = (command.payload as { requestId?: string }).requestId;
       RequestContext.run(requestId ? { requestId } : {}, () =>
         this.events.afterCommit(manager, { name: 'order.updated', payload: { userId: command.userId ?? '', order: { kind: 'market-order', ...dto } } }),
       );
       outcomes[index] = { ok: true, result: { fingerprint: (command.payload as Fingerprint).fingerprint, value: { order: dto, fills: [] } satisfies PlacedOrderDto } };
     }
-    cancelled.forEach(({ index, command }, k) => {
-      outcomes[index] = { ok: true, result: { fingerprint: (command.payload as Fingerprint).fingerprint, value: cancelledDtos[k] } };
-    });
     return outcomes;
+  }
+
+  /**
+   * The ledger postings of a run (tradeAll, restAll), all or nothing: TradeRunRefused when any would be refused
+   * (InsufficientFunds, or a domain error such as PostingTooLarge), having written nothing, so the caller needs no
+   * savepoint and the run is applied again one command at a time, each refusal its own.
+   */
+  private async postRun(manager: EntityManager, postings: Posting[]): Promise<PostingOutcome[]> {
+    let posted: PostingOutcome[] | null;
+    try {
+      posted = await this.ledger.postAllOrNothing(manager, postings);
+    } catch (error) {
+      if (error instanceof DomainError) throw new TradeRunRefused();
+      throw error;
+    }
+    if (!posted) throw new TradeRunRefused();
+    return posted;
+  }
+
+  /**
+   * Whether a buy or sell priced on `working` (the pool as the trades before it in a run leave it) would meet a
+   * resting order, as routeOrTrade decides it then. Answered from the pool's own quote when that is conclusive
+   * with a margin (a buy whose whole amount, fee not taken, leaves the price below the best ask; a sell whose
+   * shares all go to the pool leaving it above the best bid), else by planning it on the book against `working`.
+   */
+  private reachesBook(state: MarketShardState, working: LmsrState, command: EngineCommand): boolean {
+    const payload = command.payload as BuyPayload & SellPayload;
+    let outcome: number;
+    try {
+      outcome = resolveOutcome(state.labels, payload.outcome);
+    } catch {
+      return false;
+    }
+    const book = state.books[outcome];
+    const isBuy = command.type === MarketCommandType.Buy;
+    const edge = isBuy ? book.bestAsk() : book.bestBid();
+    if (edge === undefined) return false;
+    const edgePrice = edge / state.market.ticksPerUnit;
+    try {
+      if (isBuy) {
+        const after = Number(quoteBuy(working, outcome, BigInt(payload.amount), { fees: NO_FEES }).fill.prices[outcome]);
+        if (after + PRICE_MARGIN < edgePrice) return false;
+      } else {
+        const after = Number(quoteSell(working, outcome, BigInt(payload.shares), { fees: NO_FEES }).fill.prices[outcome]);
+        if (after - PRICE_MARGIN > edgePrice) return false;
+      }
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+    }
+    const committed = state.pool.state;
+    state.pool.state = working;
+    try {
+      const plan = planOrNull(book, {
+        id: 'plan',
+        owner: command.userId ?? '',
+        side: isBuy ? 'buy' : 'sell',
+        amount: isBuy ? BigInt(payload.amount) : undefined,
+        shares: isBuy ? undefined : BigInt(payload.shares),
+        now: Date.now(),
+      });
+      return plan?.metBook ?? false;
+    } finally {
+      state.pool.state = committed;
+    }
   }
 
   /** Whether a GTC order at `priceTick` would take from the book or a lot from the pool right now. */
@@ -532,16 +647,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     // The open orders placed again in time priority with the pool held back (resting orders never trade with the
     // pool by themselves, even if another outcome's trade moved its price past them), then the pool let in.
     for (const row of rows) {
-      books[row.outcome].place({
-        id: row.id,
-        owner: row.user_id,
-        side: row.side,
-        price: row.price_tick,
-        shares: remainingOf(row),
-        timeInForce: row.expires_at ? 'GTD' : 'GTC',
-        expiresAt: row.expires_at?.getTime(),
-        stp: row.stp,
-      });
+      books[row.outcome].place(restingCommandOf(row));
       orders.set(row.id, restingOf(row));
     }
     for (const gate of gates) gate.open = true;
@@ -655,7 +761,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       ...result.removed.map((removed) => ({ outcome, side: removed.side, tick: removed.price })),
       ...(rests ? [{ outcome, side: payload.side, tick: priceTick }] : []),
     ];
-    await this.publishLevels(manager, market.id, market.ticksPerUnit, levels);
+    await this.publishLevels(manager, market.id, market.ticksPerUnit, levels, state.books);
     const dto = orderDto(row);
     this.events.afterCommit(manager, { name: 'order.updated', payload: { userId, order: { kind: 'market-order', ...dto } } });
     const fills: OrderFillDto[] = effects.fillRecords
@@ -722,7 +828,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       const resting = state.orders.get(String(snapshot.id))!;
       return { snapshot, outcome: resting.outcome, resting };
     });
-    const updated = await this.writeRemoved(manager, state.marketId, state.market.ticksPerUnit, removed, status);
+    const updated = await this.writeRemoved(manager, state.marketId, state.market.ticksPerUnit, removed, status, state.books);
     for (const { snapshot } of removed) state.orders.delete(String(snapshot.id));
     return updated;
   }
@@ -744,8 +850,15 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     return rows.length;
   }
 
-  /** Takes resting orders off the book without filling them: rows updated, buy holds released, owners told. */
-  private async writeRemoved(manager: EntityManager, marketId: string, ticksPerUnit: number, removed: RemovedOrder[], status: 'cancelled' | 'expired'): Promise<MarketOrderDto[]> {
+  /** Takes resting orders off the book without filling them: rows updated, buy holds released, owners told (`books`: see publishLevels). */
+  private async writeRemoved(
+    manager: EntityManager,
+    marketId: string,
+    ticksPerUnit: number,
+    removed: RemovedOrder[],
+    status: 'cancelled' | 'expired',
+    books?: readonly OrderBook[],
+  ): Promise<MarketOrderDto[]> {
     if (removed.length === 0) return [];
     const effects = orderCommandEffects({
       fills: [],
@@ -768,6 +881,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       marketId,
       ticksPerUnit,
       removed.map(({ snapshot, outcome }) => ({ outcome, side: snapshot.side, tick: snapshot.price })),
+      books,
     );
     return updated;
   }
@@ -777,13 +891,135 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   private buy(manager: EntityManager, state: MarketShardState, userId: string, payload: BuyPayload): Promise<MarketFillDto> {
     const amount = BigInt(payload.amount);
     const minShares = payload.minShares === null ? undefined : BigInt(payload.minShares);
-    return this.trade(manager, state, userId, payload, (market, outcome) => quoteBuy(lmsrStateOf(market), outcome, amount, { fees: feeScheduleOf(market, userId), minShares }));
+    return this.routeOrTrade(manager, state, userId, payload, { side: 'buy', amount, minShares }, (market, outcome) =>
+      quoteBuy(lmsrStateOf(market), outcome, amount, { fees: feeScheduleOf(market, userId), minShares }),
+    );
   }
 
   private sell(manager: EntityManager, state: MarketShardState, userId: string, payload: SellPayload): Promise<MarketFillDto> {
     const shares = BigInt(payload.shares);
     const minProceeds = payload.minProceeds === null ? undefined : BigInt(payload.minProceeds);
-    return this.trade(manager, state, userId, payload, (market, outcome) => quoteSell(lmsrStateOf(market), outcome, shares, { fees: feeScheduleOf(market, userId), minProceeds }));
+    return this.routeOrTrade(manager, state, userId, payload, { side: 'sell', shares, minProceeds }, (market, outcome) =>
+      quoteSell(lmsrStateOf(market), outcome, shares, { fees: feeScheduleOf(market, userId), minProceeds }),
+    );
+  }
+
+  /**
+   * A buy or sell takes the best of the book and the pool (issue 14): planned on the outcome's book first when the
+   * opposite side has resting orders; if the plan meets none (or there are none) it is the pool's own trade,
+   * exactly as before (`trade`), else it goes through the book like a crossing order (`tradeThroughBook`).
+   */
+  private async routeOrTrade(
+    manager: EntityManager,
+    state: MarketShardState,
+    userId: string,
+    payload: { outcome: BuyPayload['outcome'] },
+    order: MarketTrade,
+    price: (market: MarketEntity, outcome: number) => AmmQuote,
+  ): Promise<MarketFillDto> {
+    assertTradable(state.market);
+    const outcome = resolveOutcome(state.labels, payload.outcome);
+    const book = state.books[outcome];
+    if ((order.side === 'buy' ? book.bestAsk() : book.bestBid()) !== undefined) {
+      const command: MarketOrder = { id: randomUUID(), owner: userId, side: order.side, amount: order.amount, shares: order.shares, now: Date.now() };
+      const plan = planOrNull(book, command);
+      if (plan?.metBook) return this.tradeThroughBook(manager, state, userId, outcome, command, order, plan);
+    }
+    return this.trade(manager, state, userId, payload, price);
+  }
+
+  /**
+   * A market order that meets resting orders: the book fills them and the pool in one command, and its effects are
+   * written as a crossing order's are (writeEffects: ledger, positions, maker rows and order:update, fills, pool
+   * state, price point, market:trade per pool step), plus book:update deltas. The taker has no order row.
+   */
+  private async tradeThroughBook(
+    manager: EntityManager,
+    state: MarketShardState,
+    userId: string,
+    outcome: number,
+    command: MarketOrder,
+    order: MarketTrade,
+    plan: MarketOrderResult,
+  ): Promise<MarketFillDto> {
+    const { market } = state;
+    assertMinimum(order, plan);
+    if (order.side === 'sell') {
+      const before = await this.positionOf(manager, state, userId);
+      // Throws InsufficientShares as the pool's sell does: more than held, or than held outside open sell orders.
+      applyFill(before, { side: 'sell', outcome, shares: order.shares!, amount: 0n });
+      this.assertNotOffered(state, userId, outcome, before, { shares: order.shares! } as AmmQuote['fill']);
+    }
+    const poolBefore = state.pool.state;
+    const result = state.books[outcome].marketOrder(command);
+    state.dirty = true;
+    const takerId = String(command.id);
+    const paid = order.side === 'buy' ? result.cash : 0n;
+    const effects = orderCommandEffects({
+      fills: result.fills,
+      removed: result.removed,
+      taker: { orderId: takerId, userId, hold: paid, rests: false },
+      orders: state.orders,
+      creatorId: market.creatorId,
+      creatorShareBps: market.creatorFeeShareBps,
+      ticksPerUnit: market.ticksPerUnit,
+    });
+    // A buy's cash is held first and paid from the hold by its fills (as an order's is); the hold is all of it.
+    const tradeIds = await this.writeEffects(manager, state, outcome, effects, {
+      holdOf: paid > 0n ? { userId, amount: paid, reference: `market:${market.id}` } : undefined,
+      orderless: takerId,
+    });
+    await this.publishLevels(manager, market.id, market.ticksPerUnit, [
+      ...result.fills.filter((fill) => fill.liquidity === 'maker').map((fill) => ({ outcome, side: fill.side, tick: fill.price })),
+      ...result.removed.map((removed) => ({ outcome, side: removed.side, tick: removed.price })),
+    ], state.books);
+    const fills = effects.fillRecords.filter((fill) => fill.orderId === takerId);
+    // Book and pool steps alike are listed by GET …/trades under these ids.
+    const first = fills.find((fill) => fill.counterparty === 'book') ?? fills[0];
+    return {
+      tradeId: tradeIds.get(first.tradeNumber)!,
+      ...routedQuoteDto(poolBefore, outcome, order.side, result),
+      fills: fills.map((fill) => ({
+        tradeId: tradeIds.get(fill.tradeNumber)!,
+        price: fill.price,
+        shares: formatUnits(fill.shares),
+        amount: formatUnits(fill.amount),
+        fee: formatUnits(fill.fee),
+        liquidity: fill.liquidity,
+        counterparty: fill.counterparty,
+      })),
+    };
+  }
+
+  /**
+   * What a buy or sell would fill through the book right now, from the committed rows (any instance, engine or
+   * not): the opposite side of the outcome's book read from `market_orders`, matched against the pool as
+   * `tradeThroughBook` would. Null when it would meet no resting order: the pool's own quote is then the trade.
+   */
+  async quoteThroughBook(
+    manager: EntityManager,
+    market: MarketEntity,
+    outcome: number,
+    order: MarketTrade,
+    userId: string | undefined,
+  ): Promise<QuoteDto | null> {
+    const side = order.side === 'buy' ? 'sell' : 'buy';
+    const rows = (await manager.query(`SELECT ${ORDER_COLUMNS} FROM market_orders WHERE market_id = $1 AND outcome = $2 AND side = $3 AND status = 'open' ORDER BY seq`, [
+      market.id,
+      outcome,
+      side,
+    ])) as OrderRow[];
+    if (rows.length === 0) return null;
+    const state = lmsrStateOf(market);
+    const gate = new GatedPool(new LmsrMarketPool(state, market.ticksPerUnit).outcome(outcome));
+    const book = new OrderBook({ ticksPerUnit: market.ticksPerUnit, takerFeeBps: market.feeBps, makerFeeBps: this.config.makerFeeBps }, gate);
+    for (const row of rows) book.place(restingCommandOf(row));
+    gate.open = true;
+    // Nobody's id for a signed-out caller: no resting order is theirs.
+    const plan = planOrNull(book, { id: 'quote', owner: userId ?? '', side: order.side, amount: order.amount, shares: order.shares, now: Date.now() });
+    if (!plan?.metBook) return null;
+    assertMinimum(order, plan);
+    return routedQuoteDto(state, outcome, order.side, plan);
   }
 
   /**
@@ -930,7 +1166,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     state: MarketShardState,
     outcome: number,
     effects: OrderCommandEffects,
-    { holdOf }: { holdOf?: { userId: string; amount: bigint; reference: string } },
+    { holdOf, orderless }: { holdOf?: { userId: string; amount: bigint; reference: string }; orderless?: string },
   ): Promise<Map<number, string>> {
     const { market, pool } = state;
     const postings: Posting[] = [];
@@ -973,7 +1209,8 @@ export class MarketVenue implements VenueShard<MarketShardState> {
           market.id,
           outcome,
           fills.map((fill) => tradeIds.get(fill.tradeNumber)),
-          fills.map((fill) => fill.orderId),
+          // A market order's own fills name no order (it has no row).
+          fills.map((fill) => (fill.orderId === orderless ? null : fill.orderId)),
           fills.map((fill) => fill.userId),
           fills.map((fill) => fill.side),
           fills.map((fill) => fill.liquidity),
@@ -1002,9 +1239,10 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       await manager.query(`INSERT INTO market_price_points (market_id, prices) VALUES ($1, $2::numeric[])`, [market.id, prices]);
       // The pool's side of the book's trades, as AMM fills: what paid or received, fee included as usual.
       const rows = (await manager.query(
-        `INSERT INTO market_trades (market_id, user_id, side, outcome, shares, amount, fee, creator_fee, average_price, prices)
-         SELECT $1, u, s, $2, sh, a, f, cf, ap, $3::numeric[]
-           FROM unnest($4::uuid[], $5::text[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[]) AS x(u, s, sh, a, f, cf, ap)
+        // Under the fill's trade id, so the fill a response names is the row GET …/trades lists.
+        `INSERT INTO market_trades (id, market_id, user_id, side, outcome, shares, amount, fee, creator_fee, average_price, prices)
+         SELECT t, $1, u, s, $2, sh, a, f, cf, ap, $3::numeric[]
+           FROM unnest($11::uuid[], $4::uuid[], $5::text[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[]) AS x(t, u, s, sh, a, f, cf, ap)
          RETURNING id`,
         [
           market.id,
@@ -1017,6 +1255,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
           poolFills.map((fill) => fill.fee.toString()),
           poolFills.map((fill) => fill.creatorFee.toString()),
           poolFills.map((fill) => formatUnits((cashOf(fill) * UNIT_SCALE) / fill.shares)),
+          poolFills.map((fill) => tradeIds.get(fill.tradeNumber)),
         ],
       )) as { id: string }[];
       // A bug guard, not a client error: the pool must always be able to pay the worst outcome (rolls back).
@@ -1109,32 +1348,48 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   /**
    * The new totals of the price levels a command changed, each with the next sequence of its outcome's book,
    * broadcast after commit as `book:update` (the sequence row is updated in the shard's batch, or under the market's
-   * lock, so deltas of one book are numbered in commit order).
+   * lock, so deltas of one book are numbered in commit order). The totals come from `books` when the caller has the
+   * market's books in memory (the shard, whose books are what its batch has written so far), else from the rows.
    */
-  private async publishLevels(manager: EntityManager, marketId: string, ticksPerUnit: number, touched: BookLevelRef[]): Promise<void> {
-    const byKey = new Map<string, BookLevelRef>();
-    for (const ref of touched) byKey.set(`${ref.outcome}/${ref.side}/${ref.tick}`, ref);
-    if (byKey.size === 0) return;
-    const levels = [...byKey.values()].sort((a, b) => a.outcome - b.outcome || a.side.localeCompare(b.side) || a.tick - b.tick);
-    const totals = (await manager.query(
-      `SELECT l.outcome, l.side, l.tick, coalesce(sum(o.shares - o.filled_shares), 0)::text AS shares, count(o.id)::int AS orders
+  private async publishLevels(manager: EntityManager, marketId: string, ticksPerUnit: number, touched: BookLevelRef[], books?: readonly OrderBook[]): Promise<void> {
+    const changes = books ? this.levelChanges(touched, books) : await this.levelChangesFromRows(manager, marketId, touched);
+    if (changes.totals.length === 0) return;
+    const values: unknown[] = [marketId];
+    const sql = this.sequenceUpsert((value) => `$${values.push(value)}`, changes.counts);
+    this.emitDeltas(manager, marketId, ticksPerUnit, changes, (await manager.query(sql, values)) as { outcome: number; sequence: string }[]);
+  }
+
+  /** The touched levels, each once, in delta order (outcome, side, tick), with their totals in `books`. */
+  private levelChanges(touched: BookLevelRef[], books: readonly OrderBook[]): LevelChanges {
+    return changesOf(distinctLevels(touched), (ref) => books[ref.outcome].levelTotals(ref.side, ref.tick));
+  }
+
+  private async levelChangesFromRows(manager: EntityManager, marketId: string, touched: BookLevelRef[]): Promise<LevelChanges> {
+    const levels = distinctLevels(touched);
+    if (levels.length === 0) return { totals: [], counts: new Map() };
+    const rows = (await manager.query(
+      `SELECT coalesce(sum(o.shares - o.filled_shares), 0)::text AS shares, count(o.id)::int AS orders
          FROM unnest($2::int[], $3::text[], $4::int[]) WITH ORDINALITY AS l(outcome, side, tick, n)
          LEFT JOIN market_orders o ON o.market_id = $1 AND o.status = 'open' AND o.outcome = l.outcome AND o.side = l.side AND o.price_tick = l.tick
         GROUP BY l.outcome, l.side, l.tick, l.n ORDER BY l.n`,
       [marketId, levels.map((ref) => ref.outcome), levels.map((ref) => ref.side), levels.map((ref) => ref.tick)],
-    )) as { outcome: number; side: 'buy' | 'sell'; tick: number; shares: string; orders: number }[];
-    const counts = new Map<number, number>();
-    for (const ref of levels) counts.set(ref.outcome, (counts.get(ref.outcome) ?? 0) + 1);
-    const sequences = (await manager.query(
-      `INSERT INTO market_order_books (market_id, outcome, sequence)
-       SELECT $1, o, n FROM unnest($2::int[], $3::bigint[]) AS x(o, n)
+    )) as { shares: string; orders: number }[];
+    return changesOf(levels, (_, index) => ({ shares: BigInt(rows[index].shares), orders: rows[index].orders }));
+  }
+
+  /** The statement moving each touched book's sequence on by its number of deltas (`$1` is the market), returning outcome and sequence. */
+  private sequenceUpsert(param: (value: unknown) => string, counts: ReadonlyMap<number, number>): string {
+    return `INSERT INTO market_order_books (market_id, outcome, sequence)
+       SELECT $1, o, n FROM unnest(${param(pgArray([...counts.keys()]))}::int[], ${param(pgArray([...counts.values()]))}::bigint[]) AS x(o, n)
        ON CONFLICT (market_id, outcome) DO UPDATE SET sequence = market_order_books.sequence + EXCLUDED.sequence
-       RETURNING outcome, sequence::text AS sequence`,
-      [marketId, [...counts.keys()], [...counts.values()]],
-    )) as { outcome: number; sequence: string }[];
-    const next = new Map(sequences.map((row) => [row.outcome, Number(row.sequence) - counts.get(row.outcome)! + 1]));
+       RETURNING outcome, sequence::text AS sequence`;
+  }
+
+  /** One `book:update` per touched book after commit, its deltas numbered up to the book's new sequence. */
+  private emitDeltas(manager: EntityManager, marketId: string, ticksPerUnit: number, changes: LevelChanges, sequences: { outcome: number; sequence: string }[]): void {
+    const next = new Map(sequences.map((row) => [row.outcome, Number(row.sequence) - changes.counts.get(row.outcome)! + 1]));
     const deltas = new Map<number, BookDeltaDto[]>();
-    for (const total of totals) {
+    for (const total of changes.totals) {
       const sequence = next.get(total.outcome)!;
       next.set(total.outcome, sequence + 1);
       const delta: BookDeltaDto = {
@@ -1143,7 +1398,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
         sequence,
         side: total.side,
         price: tickPrice(total.tick, ticksPerUnit),
-        shares: formatUnits(BigInt(total.shares)),
+        shares: formatUnits(total.shares),
         orders: total.orders,
       };
       const list = deltas.get(total.outcome);
@@ -1152,6 +1407,24 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     }
     for (const [outcome, list] of deltas) this.events.afterCommit(manager, { name: MarketEvent.BookChanged, payload: { marketId, outcome, deltas: list } });
   }
+}
+
+/** The levels a command touched, with their totals after it, and how many of them each outcome's book has. */
+interface LevelChanges {
+  totals: (BookLevelRef & { shares: bigint; orders: number })[];
+  counts: Map<number, number>;
+}
+
+function distinctLevels(touched: BookLevelRef[]): BookLevelRef[] {
+  const byKey = new Map<string, BookLevelRef>();
+  for (const ref of touched) byKey.set(`${ref.outcome}/${ref.side}/${ref.tick}`, ref);
+  return [...byKey.values()].sort((a, b) => a.outcome - b.outcome || a.side.localeCompare(b.side) || a.tick - b.tick);
+}
+
+function changesOf(levels: BookLevelRef[], totalOf: (ref: BookLevelRef, index: number) => { shares: bigint; orders: number }): LevelChanges {
+  const counts = new Map<number, number>();
+  for (const ref of levels) counts.set(ref.outcome, (counts.get(ref.outcome) ?? 0) + 1);
+  return { totals: levels.map((ref, index) => ({ ...ref, ...totalOf(ref, index) })), counts };
 }
 
 /** The pool behind a book being rebuilt: closed (nothing to trade) until the resting orders are back, then the pool itself. */
@@ -1172,6 +1445,10 @@ class GatedPool implements OutcomePool {
     return this.pool.costToBuy(shares, delta);
   }
 
+  sharesForCost(cash: bigint, delta: bigint): bigint {
+    return this.open ? this.pool.sharesForCost(cash, delta) : 0n;
+  }
+
   proceedsOfSale(shares: bigint, delta: bigint): bigint {
     return this.pool.proceedsOfSale(shares, delta);
   }
@@ -1180,6 +1457,10 @@ class GatedPool implements OutcomePool {
     this.pool.commit(shares, cash);
   }
 }
+
+const NO_FEES = { feeBps: 0, creatorShareBps: 0 };
+/** Prices in responses have 6 decimals: a pool price this far from a resting order's is surely on its side. */
+const PRICE_MARGIN = 2e-6;
 
 /** The ledger refused a trade of a run: the run is applied again one command at a time. */
 class TradeRunRefused extends Error {}
@@ -1196,6 +1477,81 @@ function optionalUnits(value: string | null): bigint | undefined {
   return value === null ? undefined : BigInt(value);
 }
 
+/** A /buy (a cash budget, fee included) or /sell (shares) as the book's market order takes it, with its slippage bounds. */
+interface MarketTrade {
+  side: 'buy' | 'sell';
+  amount?: bigint;
+  shares?: bigint;
+  minShares?: bigint;
+  minProceeds?: bigint;
+}
+
+/** An open order's row placed again on a book being rebuilt (the pool gated: it only rests). */
+function restingCommandOf(row: OrderRow): Parameters<OrderBook['place']>[0] {
+  return {
+    id: row.id,
+    owner: row.user_id,
+    side: row.side,
+    price: row.price_tick,
+    shares: remainingOf(row),
+    timeInForce: row.expires_at ? 'GTD' : 'GTC',
+    expiresAt: row.expires_at?.getTime(),
+    stp: row.stp,
+  };
+}
+
+/**
+ * The market order planned (nothing changes), or null when the plan is refused (nothing would fill, the pool's own
+ * limits): the pool's own trade or quote then answers, with its own refusal if it has one.
+ */
+function planOrNull(book: OrderBook, command: MarketOrder): MarketOrderResult | null {
+  try {
+    return book.marketOrder({ ...command, execute: false });
+  } catch (error) {
+    if (error instanceof DomainError) return null;
+    throw error;
+  }
+}
+
+/** minShares and minProceeds, refused as the pool's trade refuses them (checked on the plan, before anything moves). */
+function assertMinimum(order: MarketTrade, plan: MarketOrderResult): void {
+  if (order.side === 'buy' && order.minShares !== undefined && plan.shares < order.minShares) {
+    throw new PriceMovedBeyondSlippage(
+      `${formatUnits(order.amount!)} USDC would buy ${formatUnits(plan.shares)} shares, fewer than minShares ${formatUnits(order.minShares)}`,
+      { minShares: formatUnits(order.minShares), shares: formatUnits(plan.shares) },
+    );
+  }
+  if (order.side === 'sell' && order.minProceeds !== undefined && plan.cash < order.minProceeds) {
+    throw new PriceMovedBeyondSlippage(
+      `selling ${formatUnits(order.shares!)} shares would pay ${formatUnits(plan.cash)} USDC, less than minProceeds ${formatUnits(order.minProceeds)} USDC`,
+      { minProceeds: formatUnits(order.minProceeds), proceeds: formatUnits(plan.cash) },
+    );
+  }
+}
+
+/**
+ * The QuoteDto of a market order through the book, the same for its quote and its trade: totals over its fills,
+ * and the pool's prices after its pool steps (applied to `poolBefore`, the pool's state before the order).
+ */
+function routedQuoteDto(poolBefore: LmsrState, outcome: number, side: 'buy' | 'sell', result: MarketOrderResult): QuoteDto {
+  let poolShares = 0n;
+  for (const fill of result.fills) {
+    if (fill.liquidity === 'taker' && fill.counterparty === 'pool') poolShares += side === 'buy' ? fill.shares : -fill.shares;
+  }
+  const after: LmsrState = { ...poolBefore, outstandingShares: poolBefore.outstandingShares.map((shares, index) => (index === outcome ? shares + poolShares : shares)) };
+  const amount = formatUnits(result.cash);
+  return {
+    outcome,
+    side,
+    shares: formatUnits(result.shares),
+    amount,
+    ...(side === 'sell' ? { proceeds: amount } : {}),
+    fee: formatUnits(result.fee),
+    averagePrice: formatRatio(result.cash, result.shares),
+    prices: priceStrings(after),
+  };
+}
+
 function restingOf(row: OrderRow): RestingOrder {
   return {
     id: row.id,
@@ -1207,6 +1563,28 @@ function restingOf(row: OrderRow): RestingOrder {
     filledShares: BigInt(row.filled_shares),
     lockedAmount: BigInt(row.locked_amount),
     expiresAt: row.expires_at?.getTime() ?? null,
+    timeInForce: row.time_in_force,
+    postOnly: row.post_only,
+    createdAt: row.created_at,
+  };
+}
+
+/** An order's answer from the shard's memory: what `orderDto` makes of its row (the row holds nothing else). */
+function restingDto(marketId: string, ticksPerUnit: number, order: RestingOrder, status: MarketOrderDto['status']): MarketOrderDto {
+  return {
+    id: order.id,
+    marketId,
+    outcome: order.outcome,
+    side: order.side,
+    price: tickPrice(order.priceTick, ticksPerUnit),
+    shares: formatUnits(order.shares),
+    filledShares: formatUnits(order.filledShares),
+    remainingShares: formatUnits(status === 'open' ? order.shares - order.filledShares : 0n),
+    status,
+    timeInForce: order.timeInForce,
+    postOnly: order.postOnly,
+    expiresAt: order.expiresAt === null ? null : new Date(order.expiresAt).toISOString(),
+    createdAt: order.createdAt.toISOString(),
   };
 }
 

@@ -6,7 +6,7 @@ import { DomainError } from '../../common/errors/domain-error';
 import { DomainEventBus } from '../../common/events/domain-event-bus';
 import { formatUsdc } from '../../common/money/usdc';
 import { pgArray } from '../../database/pg-array';
-import type { CommandOutcome, EngineCommand, VenueShard } from '../../engine/venue';
+import type { BatchContext, CommandOutcome, EngineCommand, VenueShard } from '../../engine/venue';
 import { UserUpdateEvent } from '../../realtime/realtime.events';
 import { TradesEvent } from '../trades.events';
 import {
@@ -131,14 +131,25 @@ export class PerpVenue implements VenueShard<PerpShardState> {
     return state;
   }
 
-  async applyBatch(manager: EntityManager, state: PerpShardState, commands: EngineCommand[], symbol: string): Promise<CommandOutcome[]> {
+  /**
+   * A batch of opens only may be applied while the previous batch commits (ENGINE_PIPELINE_DEPTH > 1): it reads no
+   * row an earlier batch writes (rules and quotes are in memory, positions and fills are new rows, ledger accounts
+   * are locked and read under the lock, which waits for the earlier batch), and its one shared row, the candle,
+   * is upserted in `beforeCommit`. Anything else (a tick or close may update a position the previous batch
+   * inserted, invisible until it commits) waits for the previous commit.
+   */
+  overlaps(commands: EngineCommand[]): boolean {
+    return commands.every((command) => command.type === PerpCommandType.Open);
+  }
+
+  async applyBatch(manager: EntityManager, state: PerpShardState, commands: EngineCommand[], symbol: string, context?: BatchContext): Promise<CommandOutcome[]> {
     const outcomes: CommandOutcome[] = [];
     for (let next = 0; next < commands.length; ) {
       if (commands[next].type === PerpCommandType.Open) {
         // A run of consecutive opens is written together, in a constant number of statements (see openAll).
         let end = next;
         while (end < commands.length && commands[end].type === PerpCommandType.Open) end++;
-        outcomes.push(...(await this.openAll(manager, state, commands.slice(next, end), symbol)));
+        outcomes.push(...(await this.openAll(manager, state, commands.slice(next, end), symbol, context)));
         next = end;
         continue;
       }
@@ -202,7 +213,7 @@ export class PerpVenue implements VenueShard<PerpShardState> {
    * seeing the balances the ones before it left, as if posted one after the other), then one INSERT of their
    * positions, one of their fills and one candle volume for the lot. A failure past the rules fails the batch.
    */
-  private async openAll(manager: EntityManager, state: PerpShardState, commands: EngineCommand[], symbol: string): Promise<CommandOutcome[]> {
+  private async openAll(manager: EntityManager, state: PerpShardState, commands: EngineCommand[], symbol: string, context?: BatchContext): Promise<CommandOutcome[]> {
     const outcomes: CommandOutcome[] = new Array<CommandOutcome>(commands.length);
     const now = new Date();
     const checked: { index: number; fingerprint: string; position: PerpPositionEntity; quote: TopOfBook; quotedPrice: bigint | null }[] = [];
@@ -275,7 +286,10 @@ export class PerpVenue implements VenueShard<PerpShardState> {
       ],
     );
     const openedNotional = formatUsdc(opened.reduce((sum, { position }) => sum + position.notional, 0n));
-    await this.volume.recordVolume(symbol, openedNotional, now, manager);
+    // The candle row is the one row every batch of opens writes: upserted after the previous batch committed.
+    const recordVolume = () => this.volume.recordVolume(symbol, openedNotional, now, manager);
+    if (context) context.beforeCommit(recordVolume);
+    else await recordVolume();
     this.traded(manager, symbol, 'open', opened.length, openedNotional);
     for (const { index, fingerprint, position, quote } of opened) {
       this.positionChanged(manager, position, quote);
