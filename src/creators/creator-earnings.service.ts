@@ -33,6 +33,22 @@ export class CreatorEarnings {
     return this.split(creatorId, creatorFee, toPool, period);
   }
 
+  /**
+   * feeShareMovements for the fees of one batch transaction: the creator's period is looked up (and its cursor
+   * locked) once per creator, remembered in `periods`, instead of once per fee.
+   */
+  async feeShareMovementsOnce(manager: EntityManager, creatorId: string, creatorFee: bigint, periods: Map<string, Date | undefined>, now: Date = new Date()): Promise<Movement[]> {
+    if (creatorFee <= 0n) return [];
+    const toPool = dividendPartOf(creatorFee, this.dividendShareBps);
+    let period: Date | undefined;
+    if (toPool > 0n) {
+      if (!periods.has(creatorId)) periods.set(creatorId, await this.openPeriod(manager, creatorId, now));
+      period = periods.get(creatorId);
+    }
+    if (!period) return [{ account: { userId: creatorId }, bucket: 'available', amount: creatorFee }];
+    return this.split(creatorId, creatorFee, toPool, period);
+  }
+
   /** The period fees and trades of `creatorId` count in now; undefined without a share market. Locks the cursor (share). */
   async openPeriod(manager: EntityManager, creatorId: string, now: Date = new Date()): Promise<Date | undefined> {
     const [cursor] = (await manager.query(`SELECT closed_through FROM creator_dividend_cursors WHERE creator_id = $1 FOR SHARE`, [creatorId])) as {

@@ -112,7 +112,10 @@ describe('Markets venue: a batch equals its commands one at a time (medium)', ()
     const balances = [];
     for (const userId of users) balances.push((await medium.get(AccountsService).overview(userId)).balances.find((balance) => balance.asset === 'USDC'));
     const pool = await medium.dataSource.transaction((manager) => medium.get(LedgerService).systemBalance(manager, { system: `market-pool:${marketId}` }));
-    return { market, positions, orders, trades: trades.length, tradeRows: trades, fills, balances, pool };
+    // The prices the history and a book trade's "prices then" read: the newest point, the last of its transaction
+    // (a run of trades writes one point, its last prices; one at a time writes one each).
+    const [lastPoint] = (await medium.dataSource.query(`SELECT prices FROM market_price_points WHERE market_id = $1 ORDER BY at DESC, id DESC LIMIT 1`, [marketId])) as unknown[];
+    return { market, positions, orders, trades: trades.length, tradeRows: trades, fills, balances, pool, lastPoint };
   }
 
   const scripts: [string, Step[]][] = [

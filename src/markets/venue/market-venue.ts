@@ -247,8 +247,11 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     if (accepted.length === 0) return outcomes;
 
     const postings: Posting[] = [];
+    // The creator's dividend period once for the run (one cursor lookup, not one per trade).
+    const periods = new Map<string, Date | undefined>();
+    const now = new Date();
     for (const { userId, fill } of accepted) {
-      postings.push({ kind: `market.${fill.side}`, reference: `market:${market.id}`, movements: await this.tradeMovements(manager, market, userId, { fill, state: working }) });
+      postings.push({ kind: `market.${fill.side}`, reference: `market:${market.id}`, movements: await this.tradeMovements(manager, market, userId, fill, { periods, now }) });
     }
     const posted = await this.postRun(manager, postings);
     const pool = poolOf(market.id);
@@ -260,6 +263,9 @@ export class MarketVenue implements VenueShard<MarketShardState> {
 
     const tradeIds = accepted.map(() => randomUUID());
     const finalPositions = [...new Set(accepted.map(({ userId }) => userId))].map((userId) => ({ userId, position: positions.get(userId)! }));
+    // One price point for the run, its last prices: the points of one transaction share its now(), and every reader
+    // (history's last point per interval, a book trade's prices then) takes the last of them, id last. Each trade's
+    // own prices are in its market_trades row. The arrays go as pgArray literals (not node-postgres' escaping).
     await manager.query(
       `WITH m AS (
          UPDATE markets SET outstanding_shares = $2::numeric[], volume = $3, platform_fees = $4, creator_fees = $5,
@@ -273,7 +279,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
                 paid = EXCLUDED.paid, received = EXCLUDED.received, updated_at = now()
          RETURNING id
        ), pp AS (
-         INSERT INTO market_price_points (market_id, prices) SELECT $1, string_to_array(pr, ',')::numeric[] FROM unnest($12::text[]) WITH ORDINALITY AS x(pr, n) ORDER BY n
+         INSERT INTO market_price_points (market_id, prices) VALUES ($1, $12::numeric[])
          RETURNING id
        )
        INSERT INTO market_trades (id, market_id, user_id, side, outcome, shares, amount, fee, creator_fee, average_price, prices)
@@ -282,27 +288,27 @@ export class MarketVenue implements VenueShard<MarketShardState> {
               AS x(t, u, sd, o, sh, a, f, cf, ap, pr)`,
       [
         market.id,
-        working.outstandingShares.map(String),
+        pgArray(working.outstandingShares),
         totals.volume.toString(),
         totals.platformFees.toString(),
         totals.creatorFees.toString(),
         accepted.length,
-        finalPositions.map((entry) => entry.userId),
-        finalPositions.map((entry) => entry.position.shares.join(',')),
-        finalPositions.map((entry) => entry.position.costBasis.join(',')),
-        finalPositions.map((entry) => entry.position.paid.toString()),
-        finalPositions.map((entry) => entry.position.received.toString()),
-        accepted.map(({ fill }) => fill.prices.join(',')),
-        tradeIds,
-        accepted.map(({ userId }) => userId),
-        accepted.map(({ fill }) => fill.side),
-        accepted.map(({ fill }) => fill.outcome),
-        accepted.map(({ fill }) => fill.shares.toString()),
-        accepted.map(({ fill }) => fill.amount.toString()),
-        accepted.map(({ fill }) => fill.fee.toString()),
-        accepted.map(({ fill }) => fill.creatorFee.toString()),
-        accepted.map(({ fill }) => fill.averagePrice),
-        accepted.map(({ fill }) => fill.prices.join(',')),
+        pgArray(finalPositions.map((entry) => entry.userId)),
+        pgArray(finalPositions.map((entry) => entry.position.shares.join(','))),
+        pgArray(finalPositions.map((entry) => entry.position.costBasis.join(','))),
+        pgArray(finalPositions.map((entry) => entry.position.paid)),
+        pgArray(finalPositions.map((entry) => entry.position.received)),
+        pgArray(accepted[accepted.length - 1].fill.prices),
+        pgArray(tradeIds),
+        pgArray(accepted.map(({ userId }) => userId)),
+        pgArray(accepted.map(({ fill }) => fill.side)),
+        pgArray(accepted.map(({ fill }) => fill.outcome)),
+        pgArray(accepted.map(({ fill }) => fill.shares)),
+        pgArray(accepted.map(({ fill }) => fill.amount)),
+        pgArray(accepted.map(({ fill }) => fill.fee)),
+        pgArray(accepted.map(({ fill }) => fill.creatorFee)),
+        pgArray(accepted.map(({ fill }) => fill.averagePrice)),
+        pgArray(accepted.map(({ fill }) => fill.prices.join(','))),
       ],
     );
     // A bug guard, not a client error: the pool must always be able to pay the worst outcome (rolls back).
@@ -313,10 +319,11 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     Object.assign(market, { outstandingShares: [...working.outstandingShares], ...totals });
     market.tradeCount += accepted.length;
     state.pool.state = lmsrStateOf(market);
+    const at = new Date().toISOString();
     accepted.forEach(({ index, command, userId, fill, volume }, k) => {
       const dto: MarketFillDto = { tradeId: tradeIds[k], ...fillDto(fill) };
       const requestId = (command.payload as { requestId?: string }).requestId;
-      const traded = tradedEvent({ ...market, volume } as MarketEntity, userId, dto, fill);
+      const traded = tradedEvent(market, userId, dto, fill, volume, at);
       RequestContext.run(requestId ? { requestId } : {}, () => this.events.afterCommit(manager, { name: MarketEvent.Traded, payload: traded }));
       outcomes[index] = { ok: true, result: { fingerprint: (command.payload as Fingerprint).fingerprint, value: dto } };
     });
@@ -1045,7 +1052,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     const posted = await this.ledger.post(manager, {
       kind: `market.${fill.side}`,
       reference: `market:${market.id}`,
-      movements: await this.tradeMovements(manager, market, userId, quote),
+      movements: await this.tradeMovements(manager, market, userId, quote.fill),
     });
     const next = {
       outstandingShares: [...quote.state.outstandingShares],
@@ -1072,7 +1079,13 @@ export class MarketVenue implements VenueShard<MarketShardState> {
    * Buy: trader pays amount; pool gets amount - fee. Sell: pool pays gross; trader gets gross - fee. Fee to fees and
    * the creator's share (part of it to their dividend pool, see CreatorEarnings).
    */
-  private async tradeMovements(manager: EntityManager, market: MarketEntity, userId: string, { fill }: AmmQuote): Promise<Movement[]> {
+  private async tradeMovements(
+    manager: EntityManager,
+    market: MarketEntity,
+    userId: string,
+    fill: AmmQuote['fill'],
+    run?: { periods: Map<string, Date | undefined>; now: Date },
+  ): Promise<Movement[]> {
     const trader = fill.side === 'buy' ? -fill.amount : fill.amount;
     const movements: Movement[] = [
       { account: { userId }, bucket: 'available', amount: trader },
@@ -1081,7 +1094,11 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     ];
     if (fill.creatorFee > 0n) {
       // creatorFee is non-zero only on markets with a creator (admin markets have a 0 bps creator share).
-      movements.push(...(await this.creatorEarnings.feeShareMovements(manager, market.creatorId!, fill.creatorFee)));
+      movements.push(
+        ...(run
+          ? await this.creatorEarnings.feeShareMovementsOnce(manager, market.creatorId!, fill.creatorFee, run.periods, run.now)
+          : await this.creatorEarnings.feeShareMovements(manager, market.creatorId!, fill.creatorFee)),
+      );
     }
     return movements.filter((movement) => movement.amount !== 0n);
   }
@@ -1606,12 +1623,13 @@ export function fillDto(fill: AmmQuote['fill']): QuoteDto {
   };
 }
 
-function tradedEvent(market: MarketEntity, userId: string, dto: MarketFillDto, fill: AmmQuote['fill']): MarketTradedEvent {
+/** The market.traded payload; `volume` the market's after this trade (in a run, not the run's last), `at` when it was built. */
+function tradedEvent(market: MarketEntity, userId: string, dto: MarketFillDto, fill: AmmQuote['fill'], volume = market.volume, at = new Date().toISOString()): MarketTradedEvent {
   return {
     marketId: market.id,
     status: market.status,
     prices: fill.prices,
-    volume: formatUnits(market.volume),
+    volume: formatUnits(volume),
     resolvedOutcome: market.resolvedOutcome,
     tradeId: dto.tradeId,
     userId,
@@ -1621,6 +1639,6 @@ function tradedEvent(market: MarketEntity, userId: string, dto: MarketFillDto, f
     amount: dto.amount,
     fee: dto.fee,
     averagePrice: fill.averagePrice,
-    at: new Date().toISOString(),
+    at,
   };
 }
