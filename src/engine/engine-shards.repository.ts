@@ -33,6 +33,44 @@ export class EngineShardsRepository {
   }
 
   /**
+   * A batch's head in ONE round trip (issue 14: with load spread over many shards a batch holds one or two commands,
+   * and each statement's round trip, parse and plan cost about what the command's own work does): the fence (as
+   * `fence`), the stored outcomes of `ids` (as `storedOutcomes`) and, when the venue names one, the venue's own
+   * row lock (`lockSql`, a `SELECT … FOR UPDATE` on `$2`, the shard). The fence is evaluated first (the outer side
+   * of the joins), so the locks are taken in the order of separate statements: shard row, then the venue's row.
+   * The lookup reads the statement's snapshot, taken before any lock wait; only a takeover (which fences us out)
+   * or our own batches (committed before this one begins) write the shard's engine_commands, so it misses nothing.
+   * A row the lock had to wait for is read as its newest version (READ COMMITTED re-reads a locked row).
+   */
+  async head(
+    manager: EntityManager,
+    venue: string,
+    shard: string,
+    token: number,
+    streamOffset: string,
+    ids: string[],
+    lockSql?: string,
+  ): Promise<{ fenced: boolean; stored: Map<string, CommandOutcome>; locked: Record<string, unknown> | null }> {
+    const lookup =
+      ids.length === 0
+        ? `SELECT NULL::json AS engine_stored`
+        : `SELECT json_agg(json_build_array(c.command_id, c.outcome)) AS engine_stored FROM unnest($5::varchar[]) AS ids(id)
+             CROSS JOIN LATERAL (SELECT command_id, outcome FROM engine_commands WHERE venue = $1 AND shard = $2 AND command_id = ids.id LIMIT 1) AS c`;
+    const [row] = (await manager.query(
+      `WITH fence AS (UPDATE engine_shards SET stream_offset = $4, updated_at = now() WHERE venue = $1 AND shard = $2 AND fencing_token = $3 RETURNING 1)
+       SELECT ${lockSql ? 'l.*, ' : ''}f.engine_fenced, s.engine_stored FROM (SELECT count(*)::int AS engine_fenced FROM fence) AS f
+         CROSS JOIN (${lookup}) AS s${lockSql ? `
+         LEFT JOIN LATERAL (${lockSql}) AS l ON true` : ''}`,
+      ids.length === 0 ? [venue, shard, token, streamOffset] : [venue, shard, token, streamOffset, pgArray(ids)],
+    )) as ({ engine_fenced: number; engine_stored: [string, CommandOutcome | string][] | null } & Record<string, unknown>)[];
+    const { engine_fenced: fenced, engine_stored: pairs, ...locked } = row;
+    const stored = new Map((pairs ?? []).map(([id, outcome]) => [id, typeof outcome === 'string' ? (JSON.parse(outcome) as CommandOutcome) : outcome]));
+    // LEFT JOIN: no venue row gives its columns as nulls.
+    const found = lockSql !== undefined && Object.values(locked).some((value) => value !== null);
+    return { fenced: fenced === 1, stored, locked: found ? locked : null };
+  }
+
+  /**
    * One primary-key probe per id (LATERAL … LIMIT 1 keeps it a nested loop): with `command_id = ANY(…)` a planner
    * without fresh statistics on a fast-growing table scans the whole shard's rows instead (30 ms a batch, measured).
    * An outcome is stored as a jsonb string holding its JSON text (see storeOutcomes); rows stored before that hold it

@@ -91,6 +91,11 @@ function marketOfRow(row: MarketRow): MarketEntity {
  * Only the markets module's services use it.
  */
 export class MarketRepository {
+  /** The entity of a raw `SELECT * FROM markets` row (one the caller locked itself). */
+  static ofRow(row: Record<string, unknown>): MarketEntity {
+    return marketOfRow(row as unknown as MarketRow);
+  }
+
   /** The market row under `SELECT … FOR UPDATE`: every trade and lifecycle step on one market runs one at a time. */
   static async lockForUpdate(manager: EntityManager, marketId: string): Promise<MarketEntity> {
     const market = await manager.getRepository(MarketEntity).findOne({ where: { id: marketId }, lock: { mode: 'pessimistic_write' } });
