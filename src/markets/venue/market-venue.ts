@@ -28,7 +28,7 @@ import type { MarketFillDto, QuoteDto } from '../market.dto';
 import { MarketEntity } from '../market.entity';
 import type { BookDeltaDto, CancelledOrdersDto, MarketOrderDto, OrderFillDto, PlacedOrderDto } from '../market-order.dto';
 import { assertTradable, feeScheduleOf, formatUnits, lmsrStateOf, resolveOutcome } from '../market-rules';
-import { MarketRepository, PositionRow, poolOf } from '../market.repository';
+import { MARKET_COLUMNS, MarketRepository, PositionRow, poolOf } from '../market.repository';
 import { MarketEvent, MarketTradedEvent } from '../markets.events';
 import { buyHold, ledgerMovements, OrderCommandEffects, orderCommandEffects, RestingOrderState, tickPrice } from '../order-effects';
 import { positionOfRow } from '../market-positions';
@@ -131,7 +131,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   }
 
   /** The market row's lock, taken by the engine in the batch's head statement (see VenueShard.lockSql); `$2` is the shard, the market id. */
-  readonly lockSql = `SELECT * FROM markets WHERE id = $2::uuid FOR UPDATE`;
+  readonly lockSql = `SELECT ${MARKET_COLUMNS} FROM markets WHERE id = $2::uuid FOR UPDATE`;
 
   async applyBatch(manager: EntityManager, state: MarketShardState, commands: EngineCommand[], _shard?: string, context?: BatchContext): Promise<CommandOutcome[]> {
     this.lastBatchAt.set(state.marketId, Date.now());
