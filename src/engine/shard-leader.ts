@@ -55,6 +55,8 @@ export class ShardLeader<State> {
   private batches: Promise<void> = Promise.resolve();
   private reading: Promise<void> = Promise.resolve();
   private lastTrimAt = Date.now();
+  /** The offset the last XTRIM kept from. */
+  private trimmedOffset = '';
   private ended = false;
 
   private constructor(
@@ -329,7 +331,10 @@ export class ShardLeader<State> {
 
   private trimNowAndThen(): void {
     if (Date.now() - this.lastTrimAt < TRIM_EVERY_MS || this.committedOffset === '0-0') return;
+    // Nothing read from the stream since the last trim (local submits only): the XTRIM would remove nothing.
+    if (this.committedOffset === this.trimmedOffset) return;
     this.lastTrimAt = Date.now();
+    this.trimmedOffset = this.committedOffset;
     // MINID keeps the committed offset itself: XREAD from it returns only what follows.
     this.deps.redis.xtrim(this.streamKey, 'MINID', this.committedOffset).catch((error: Error) => this.logger.warn(`could not trim the command stream: ${error.message}`));
   }
