@@ -55,6 +55,8 @@ export class ShardLeader<State> {
   private batches: Promise<void> = Promise.resolve();
   private reading: Promise<void> = Promise.resolve();
   private lastTrimAt = Date.now();
+  /** The offset the last XTRIM kept from. */
+  private trimmedOffset = '';
   private ended = false;
 
   private constructor(
@@ -238,18 +240,28 @@ export class ShardLeader<State> {
     const { venue, shard: venueShard } = this.definition;
     const { repository } = this.deps;
     const pipelined = slot.predecessor !== null;
-    if (!pipelined) await this.fence(manager, streamOffset);
-    const stored = await repository.storedOutcomes(manager, venue, this.shard, recordedIds(batch));
+    // Without a predecessor: fence, lookup and the venue's lock in one statement (see EngineShardsRepository.head).
+    let locked: Record<string, unknown> | null | undefined;
+    let stored: Map<string, CommandOutcome>;
+    if (!pipelined) {
+      const head = await repository.head(manager, venue, this.shard, this.token, streamOffset, recordedIds(batch), venueShard.lockSql);
+      if (!head.fenced) throw new FencedOut();
+      stored = head.stored;
+      if (venueShard.lockSql) locked = head.locked;
+    } else stored = await repository.storedOutcomes(manager, venue, this.shard, recordedIds(batch));
     await slot.afterPredecessorApplied();
     for (const [id, outcome] of slot.outcomesInFlight()) stored.set(id, outcome);
     const plan = planBatch(batch, stored);
     const overlapped = pipelined && (plan.fresh.length === 0 || venueShard.overlaps?.(plan.fresh) === true);
     if (pipelined && !overlapped) {
       await slot.afterPredecessorCommitted();
-      await this.fence(manager, streamOffset);
+      // Fence and the venue's lock together (no lookup: done above).
+      const head = await repository.head(manager, venue, this.shard, this.token, streamOffset, [], venueShard.lockSql);
+      if (!head.fenced) throw new FencedOut();
+      if (venueShard.lockSql) locked = head.locked;
     }
     const deferred: (() => Promise<void>)[] = [];
-    const context: BatchContext = { overlapped, beforeCommit: (work) => void deferred.push(work) };
+    const context: BatchContext = { overlapped, beforeCommit: (work) => void deferred.push(work), ...(locked !== undefined ? { locked } : {}) };
     const applied = plan.fresh.length > 0 ? await venueShard.applyBatch(manager, this.state, plan.fresh, this.shard, context) : [];
     const outcomes = batchOutcomes(plan, applied);
     const toStore = outcomesToStore(batch, plan, outcomes);
@@ -319,7 +331,10 @@ export class ShardLeader<State> {
 
   private trimNowAndThen(): void {
     if (Date.now() - this.lastTrimAt < TRIM_EVERY_MS || this.committedOffset === '0-0') return;
+    // Nothing read from the stream since the last trim (local submits only): the XTRIM would remove nothing.
+    if (this.committedOffset === this.trimmedOffset) return;
     this.lastTrimAt = Date.now();
+    this.trimmedOffset = this.committedOffset;
     // MINID keeps the committed offset itself: XREAD from it returns only what follows.
     this.deps.redis.xtrim(this.streamKey, 'MINID', this.committedOffset).catch((error: Error) => this.logger.warn(`could not trim the command stream: ${error.message}`));
   }

@@ -49,6 +49,12 @@ export interface BatchContext {
    * for while this batch waits for that batch's commit, a wait PostgreSQL's deadlock detector cannot see.
    */
   beforeCommit(work: () => Promise<void>): void;
+  /**
+   * The venue's row as `VenueShard.lockSql` locked it in the batch's head statement (null: no such row), or
+   * undefined when the engine did not take that lock for this batch (no `lockSql`, or an overlapped batch): the
+   * venue then takes its lock itself.
+   */
+  readonly locked?: Record<string, unknown> | null;
 }
 
 /**
@@ -76,6 +82,13 @@ export interface VenueShard<State> {
    * the wait is on it and it never waits on this one.
    */
   overlaps?(commands: EngineCommand[]): boolean;
+  /**
+   * Optional: a `SELECT … FOR UPDATE` of one row that every batch of the shard locks first (a market row), with
+   * `$2` standing for the shard. The engine runs it in the same statement as the batch's fence and stored-outcome
+   * lookup, after the fence, and hands the row to `applyBatch` as `context.locked` (one round trip instead of
+   * three). Never for an overlapped batch: its lock would wait for the previous batch's commit.
+   */
+  readonly lockSql?: string;
   /**
    * Optional: applies a command at once, without a transaction, when applying it would write nothing (a tick
    * that fires nothing): returns its outcome, or null when it would write, and then the engine applies it in a

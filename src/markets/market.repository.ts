@@ -53,6 +53,12 @@ interface MarketRow {
   updated_at: Date;
 }
 
+/** Every column of MarketRow, for statements that must spell their columns out (a named prepared statement). */
+export const MARKET_COLUMNS =
+  'id, question, description, category, status, closes_at, resolved_outcome, liquidity, outstanding_shares, prior_shares, subsidy, fee_bps, ' +
+  'creator_fee_share_bps, ticks_per_unit, creator_id, funder_user_id, volume, platform_fees, creator_fees, creator_fees_clawed_back, trade_count, ' +
+  'closed_at, resolved_at, settlement_funded_at, settled_at, created_at, updated_at';
+
 /** The entity TypeORM would build from the row (every column of MarketEntity). */
 function marketOfRow(row: MarketRow): MarketEntity {
   return Object.assign(new MarketEntity(), {
@@ -91,6 +97,11 @@ function marketOfRow(row: MarketRow): MarketEntity {
  * Only the markets module's services use it.
  */
 export class MarketRepository {
+  /** The entity of a raw row of `SELECT MARKET_COLUMNS FROM markets` (one the caller locked itself). */
+  static ofRow(row: Record<string, unknown>): MarketEntity {
+    return marketOfRow(row as unknown as MarketRow);
+  }
+
   /** The market row under `SELECT … FOR UPDATE`: every trade and lifecycle step on one market runs one at a time. */
   static async lockForUpdate(manager: EntityManager, marketId: string): Promise<MarketEntity> {
     const market = await manager.getRepository(MarketEntity).findOne({ where: { id: marketId }, lock: { mode: 'pessimistic_write' } });

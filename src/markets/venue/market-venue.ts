@@ -9,7 +9,7 @@ import { DomainError, NotFound } from '../../common/errors/domain-error';
 import { isUuid } from '../../common/ids';
 import { pgArray } from '../../database/pg-array';
 import { CreatorEarnings } from '../../creators/creator-earnings.service';
-import type { CommandOutcome, EngineCommand, VenueShard } from '../../engine/venue';
+import type { BatchContext, CommandOutcome, EngineCommand, VenueShard } from '../../engine/venue';
 import {
   AmmQuote,
   applyFill,
@@ -28,7 +28,7 @@ import type { MarketFillDto, QuoteDto } from '../market.dto';
 import { MarketEntity } from '../market.entity';
 import type { BookDeltaDto, CancelledOrdersDto, MarketOrderDto, OrderFillDto, PlacedOrderDto } from '../market-order.dto';
 import { assertTradable, feeScheduleOf, formatUnits, lmsrStateOf, resolveOutcome } from '../market-rules';
-import { MarketRepository, PositionRow, poolOf } from '../market.repository';
+import { MARKET_COLUMNS, MarketRepository, PositionRow, poolOf } from '../market.repository';
 import { MarketEvent, MarketTradedEvent } from '../markets.events';
 import { buyHold, ledgerMovements, OrderCommandEffects, orderCommandEffects, RestingOrderState, tickPrice } from '../order-effects';
 import { positionOfRow } from '../market-positions';
@@ -130,9 +130,12 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     return this.loadWith(manager, await MarketRepository.find(manager, marketId));
   }
 
-  async applyBatch(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[]> {
+  /** The market row's lock, taken by the engine in the batch's head statement (see VenueShard.lockSql); `$2` is the shard, the market id. */
+  readonly lockSql = `SELECT ${MARKET_COLUMNS} FROM markets WHERE id = $2::uuid FOR UPDATE`;
+
+  async applyBatch(manager: EntityManager, state: MarketShardState, commands: EngineCommand[], _shard?: string, context?: BatchContext): Promise<CommandOutcome[]> {
     this.lastBatchAt.set(state.marketId, Date.now());
-    await this.fence(manager, state);
+    await this.fence(manager, state, context?.locked);
     const expiring = commands.some((command) => command.type === MarketCommandType.Expire);
     if (!expiring && this.hasDue(state, Date.now())) await manager.transaction((inner) => this.expireDue(inner, state, Date.now()));
     const outcomes: CommandOutcome[] = [];
@@ -632,8 +635,9 @@ export class MarketVenue implements VenueShard<MarketShardState> {
    * The batch's lock on the market row. A lifecycle step or anything else that changed the row since (status, pool,
    * trade count) makes the state be read again: its orders may have been cancelled in PostgreSQL.
    */
-  private async fence(manager: EntityManager, state: MarketShardState): Promise<void> {
-    const fresh = await MarketRepository.lockForUpdate(manager, state.marketId);
+  private async fence(manager: EntityManager, state: MarketShardState, locked?: Record<string, unknown> | null): Promise<void> {
+    // Locked by the engine's head statement when it has the row; else (not taken there, or no row: NotFound) here.
+    const fresh = locked ? MarketRepository.ofRow(locked) : await MarketRepository.lockForUpdate(manager, state.marketId);
     const held = state.market;
     const same =
       fresh.status === held.status &&
