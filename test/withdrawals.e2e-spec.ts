@@ -287,7 +287,14 @@ describe('EVM withdrawals (anvil, withdrawals job in a worker process)', () => {
 
     const returned = request(api.url).post(`/api/v1/admin/deposits/${unassigned.id}/return`).set(admin.auth);
     expect((await returned.set('Idempotency-Key', randomUUID()).expect(200)).body).toMatchObject({ status: 'RETURN_REQUESTED' });
-    await waitFor('the return broadcast', async () => (await operatorRows(`deposit-return:${unassigned.id}:`)).length === 1);
+    // The row is stored (SIGNED, its hash known) before it is sent: mining as soon as it exists can mine empty blocks
+    // ahead of the return's own, which then sits one block short of its confirmations with nobody mining after it.
+    // So wait until the return itself is mined (a block per transaction here), then mine its confirmations.
+    const [signed] = await waitFor('the return stored', async () => {
+      const rows = await operatorRows(`deposit-return:${unassigned.id}:`);
+      return rows.length === 1 && rows;
+    });
+    await waitFor('the return mined', async () => (await chain.provider.send('eth_getTransactionReceipt', [signed.tx_hash])) !== null);
     await chain.mine(2);
     const status = async () => ((await db(api).query(`SELECT status, return_tx_hash FROM deposits WHERE id = $1`, [unassigned.id])) as { status: string; return_tx_hash: string }[])[0];
     await waitFor('RETURNED', async () => (await status()).status === 'RETURNED');
