@@ -3,9 +3,9 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
-import helmet from 'helmet';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { refuseDeepJson } from './common/http/json-depth';
+import { securityHeaders } from './common/http/security-headers';
 import { requestIdMiddleware } from './common/http/request-id.middleware';
 import { RejectNulPipe } from './common/http/reject-nul.pipe';
 import { createValidationPipe } from './common/http/validation.pipe';
@@ -69,7 +69,7 @@ export async function configureApp(app: NestExpressApplication, config: AppConfi
   app.use(requestIdMiddleware);
   app.use(appLogging(config).requests());
   app.use(recordHttpMetrics(app.get(MetricsService)));
-  app.use(helmet());
+  app.use(securityHeaders());
   app.use(cookieParser());
   // Nest's own JSON parser offers no `verify`; this one (same name) takes its place.
   app.use(json({ verify: refuseDeepJson() }));

@@ -44,8 +44,13 @@ export class RealtimeSnapshots {
     return Object.fromEntries(events.map((event) => [event, JSON.parse(latest[event]) as unknown]));
   }
 
-  /** Called by the publisher for every public broadcast it caches; fire and forget. */
+  /**
+   * Called by the publisher for every public broadcast it caches; fire and forget. A channel whose kind has a
+   * provider in this process never reads the cache (`snapshotOf` asks the provider), so nothing is written for it:
+   * a trade's `market:update` and `book:update` cost no Redis transaction.
+   */
   remember(channelName: string, event: string, payload: unknown): void {
+    if (this.providers.size > 0 && this.providers.has(kindOf(channelName))) return;
     const key = this.latestKey(channelName);
     this.redis
       .multi()
@@ -58,4 +63,10 @@ export class RealtimeSnapshots {
   private latestKey(channelName: string): string {
     return `${this.config.redisKeyPrefix}:realtime:latest:${channelName}`;
   }
+}
+
+/** `market:<id>` → `market`; a name without ":" is its own kind (`rounds`, `markets`). */
+function kindOf(channelName: string): ChannelKind {
+  const separator = channelName.indexOf(':');
+  return (separator < 0 ? channelName : channelName.slice(0, separator)) as ChannelKind;
 }

@@ -8,9 +8,25 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 const MINUTE_MS = 60_000;
 
-/** A Redis client as the throttler storage sees it: a status, and EVAL answering `hits` (or throwing). */
+/**
+ * A Redis client as the throttler storage sees it: a status, and pipelines of its script command, each call
+ * answering `hits` (or failing); `eval` counts the calls.
+ */
 function fakeRedis(status: string, evalAnswer: () => Promise<unknown> = async () => [1, MINUTE_MS, 0, 0]) {
-  return { status, eval: jest.fn(evalAnswer) } as unknown as Redis & { eval: jest.Mock };
+  const evalCalls = jest.fn(evalAnswer);
+  const redis = {
+    status,
+    eval: evalCalls,
+    defineCommand: jest.fn(),
+    pipeline: () => {
+      const calls: Promise<unknown>[] = [];
+      return {
+        cmThrottleIncrement: () => calls.push(evalCalls()),
+        exec: () => Promise.all(calls.map((call) => call.then((reply) => [null, reply], (error: unknown) => [error, undefined]))),
+      };
+    },
+  };
+  return redis as unknown as Redis & { eval: jest.Mock };
 }
 
 async function guardOn(redis: Redis): Promise<RateLimitGuard> {

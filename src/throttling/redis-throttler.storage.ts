@@ -1,5 +1,6 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type Redis from 'ioredis';
+import { TickBatcher } from '../common/concurrency/tick-batcher';
 import { assertRedisReady } from '../redis/redis-ready';
 
 // Fixed window per key, atomically in Redis so every instance shares the count.
@@ -30,24 +31,54 @@ return { hits, ttl, 0, 0 }
 
 type IncrementReply = [number, number, number, number];
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+/** KEYS then ARGV of one INCREMENT call. */
+type IncrementArgs = [hitsKey: string, blockKey: string, windowMs: number, limit: number, blockMs: number];
+/** Per call of a pipeline: the reply, or the error that call alone got. */
+type Settled = { reply: IncrementReply } | { error: Error };
 
-/** `@nestjs/throttler` storage on the shared Redis connection: limits hold across instances. */
+/** The script's name as an ioredis custom command (EVALSHA after the first call on a connection). */
+const COMMAND = 'cmThrottleIncrement';
+type WithIncrement = { [COMMAND](...args: IncrementArgs): unknown };
+
+/**
+ * `@nestjs/throttler` storage on the shared Redis connection: limits hold across instances. The counts of the
+ * requests that arrive in one turn of the event loop go as one pipeline of EVALSHAs (one socket write, and the
+ * script's text crosses the connection once per connection, not once per request).
+ */
 export class RedisThrottlerStorage implements ThrottlerStorage {
+  private readonly batcher = new TickBatcher<IncrementArgs, Settled>((calls) => this.send(calls));
+
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
-  ) {}
+  ) {
+    if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { numberOfKeys: 2, lua: INCREMENT });
+  }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
     // Down: refused at once (RateLimitGuard decides what an uncountable request gets), not after the command timeout.
     assertRedisReady(this.redis);
     const base = `${this.keyPrefix}:throttle:${throttlerName}:${key}`;
-    const [totalHits, windowMs, blocked, blockMs] = (await this.redis.eval(INCREMENT, 2, `${base}:hits`, `${base}:block`, ttl, limit, blockDuration)) as IncrementReply;
+    const settled = await this.batcher.submit([`${base}:hits`, `${base}:block`, ttl, limit, blockDuration]);
+    if ('error' in settled) throw settled.error;
+    const [totalHits, windowMs, blocked, blockMs] = settled.reply;
     return {
       totalHits,
       timeToExpire: Math.ceil(windowMs / 1000),
       isBlocked: blocked === 1,
       timeToBlockExpire: Math.ceil(blockMs / 1000),
     };
+  }
+
+  private async send(calls: IncrementArgs[]): Promise<Settled[]> {
+    // The connection may have dropped since the calls were submitted: each is refused as increment() would have.
+    assertRedisReady(this.redis);
+    const pipeline = this.redis.pipeline();
+    for (const args of calls) (pipeline as unknown as WithIncrement)[COMMAND](...args);
+    const replies = (await pipeline.exec()) ?? [];
+    return calls.map((_call, index) => {
+      const [error, reply] = replies[index] ?? [new Error('no reply from Redis'), undefined];
+      return error ? { error } : { reply: reply as IncrementReply };
+    });
   }
 }
