@@ -211,8 +211,14 @@ export class ShardLeader<State> {
       await this.answer(batch, batch.map(() => engineUnavailable(why)));
       if (fenced) this.lose('fenced out: another instance took the shard');
       else if (!(error instanceof PredecessorFailed)) this.logger.error(`batch failed: ${(error as Error).stack ?? (error as Error).message}`);
-      // The newest batch in flight rebuilds the state, once every batch built on the failed one has rolled back too.
-      if (!this.ended && this.pipeline.isLast(slot)) await this.recover(error as Error);
+      // The newest batch in flight rebuilds the state, once every batch built on the failed one has rolled back too
+      // and every batch before it has settled: one still committing (this batch failed on its own, before its
+      // predecessor's COMMIT) would otherwise commit effects the reloaded state misses. No batch begins meanwhile
+      // (`stale`), and an earlier batch never waits for a later one.
+      if (!this.ended && this.pipeline.isLast(slot)) {
+        await this.pipeline.whenBelow(2);
+        if (!this.ended) await this.recover(error as Error);
+      }
       this.queue.done(batch.length);
       return;
     }

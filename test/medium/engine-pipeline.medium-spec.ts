@@ -78,6 +78,25 @@ describe('Venue engine: overlapping batches (ENGINE_PIPELINE_DEPTH) against Post
     expect((await rowsOf(instance, shard)).map((row) => row.seq)).toEqual([1, 2, 3, 4]);
   });
 
+  it('when batch N+1 fails while batch N still commits, the state is rebuilt only after N committed (N\'s effects stay in it)', async () => {
+    const shard = newShard();
+    const instance = await start(shard, { ENGINE_BATCH_SIZE: '2', ENGINE_BATCH_MS: '0' });
+    await instance.engine.submit('counter', shard, add(1, 'first'));
+    const batchesBefore = instance.venue.batches.length;
+
+    // Batch N commits 300 ms after its apply; batch N+1, applied overlapped meanwhile, throws at once.
+    const slow: EngineCommand = { id: randomUUID(), type: 'slow', payload: { afterMs: 300 } };
+    const boom: EngineCommand = { id: randomUUID(), type: 'boom', payload: {} };
+    const outcomes = await Promise.all([add(1, 'n'), slow, add(1, 'n1'), boom].map((command) => instance.engine.submit('counter', shard, command)));
+
+    expect(instance.venue.overlapped.slice(batchesBefore)).toEqual([false, true]);
+    expect(result(outcomes[0])).toEqual({ seq: 2, total: 2 });
+    for (const outcome of outcomes.slice(2)) expect(result(outcome)).toMatchObject({ status: 503, error: 'EngineUnavailable' });
+    // The next command applies on what committed, N included (not on a state reloaded before N's COMMIT).
+    expect(result(await instance.engine.submit('counter', shard, add(1, 'after')))).toEqual({ seq: 3, total: 3 });
+    expect((await rowsOf(instance, shard)).map((row) => row.command_id)).toEqual(['first', 'n', 'after']);
+  });
+
   it('a takeover while batch N+1 is applied overlapped fences N+1 at its last statement: N commits, N+1 writes nothing, the leader stops', async () => {
     const shard = newShard();
     const instance = await start(shard, { ENGINE_BATCH_SIZE: '2', ENGINE_BATCH_MS: '0' });
