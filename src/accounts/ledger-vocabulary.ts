@@ -58,6 +58,11 @@ export interface PostingMeta {
    */
   freshKey?: boolean;
   memo?: string;
+  /**
+   * The request that caused it, when a batch posts for several requests at once (a venue's batch): its balance
+   * events are recorded in that request's context, so their broadcasts name it. Not stored.
+   */
+  requestId?: string;
 }
 
 export interface Posting extends PostingMeta {
@@ -76,8 +81,8 @@ function notNegative(amount: bigint, what: string): bigint {
 }
 
 /** The posting's own fields of `meta`, without a builder's extras (`from`, `to`, `fee`, ...). */
-function postingMeta({ kind, reference, asset, idempotencyKey, freshKey, memo }: PostingMeta): PostingMeta {
-  return { kind, reference, asset, idempotencyKey, freshKey, memo };
+function postingMeta({ kind, reference, asset, idempotencyKey, freshKey, memo, requestId }: PostingMeta): PostingMeta {
+  return { kind, reference, asset, idempotencyKey, freshKey, memo, requestId };
 }
 
 const withMovements = (meta: PostingMeta, movements: Movement[]): Posting => ({ ...postingMeta(meta), movements });

@@ -8,6 +8,7 @@ import { parseAmount } from '../common/money/amount';
 import { USDC_DECIMALS } from '../common/money/usdc';
 import { AssetsService, SETTLEMENT_ASSET } from './assets.service';
 import { DomainEventBus } from '../common/events/domain-event-bus';
+import { RequestContext } from '../common/request-context';
 import { AccountsEvent, type HouseMovedEvent } from './accounts.events';
 import { Balances, ComputedSequence, computeSequence, LockedAccount, movementProblem, shardOf, Shortfall } from './ledger-posting';
 import { AccountRef, Posting, PostingMeta, Postings, positive, SHARDED_SYSTEM_ACCOUNTS, SystemAccount } from './ledger-vocabulary';
@@ -341,7 +342,9 @@ export class LedgerService {
       if (computed.outcome === 'refused') outcomes[index] = { ok: false, refusal: this.insufficientFunds(asset, computed.shortfall) };
       else if (computed.outcome === 'duplicate') outcomes[index] = { ok: true, result: replayOf(transactionIds.get(indexes[computed.of])!) };
       else {
-        outcomes[index] = { ok: true, result: this.resultOf(manager, asset, transactionIds.get(index)!, computed.computed.balances, accountsById) };
+        const { requestId } = postings[index];
+        const result = () => this.resultOf(manager, asset, transactionIds.get(index)!, computed.computed.balances, accountsById);
+        outcomes[index] = { ok: true, result: requestId ? RequestContext.run({ requestId }, result) : result() };
         posted.push(postings[index]);
       }
     });

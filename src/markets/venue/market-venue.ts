@@ -172,7 +172,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       try {
         // A savepoint per command: a refusal rolls back its own writes (and events) only.
         // In the context of the request that sent it (when it came from this instance's HTTP layer): its events' broadcasts name that request.
-        const requestId = (command.payload as { requestId?: string }).requestId;
+        const requestId = requestIdOf(command);
         const result = await RequestContext.run(requestId ? { requestId } : {}, () => manager.transaction((inner) => this.apply(inner, state, command)));
         outcomes.push({ ok: true, result });
       } catch (error) {
@@ -253,8 +253,13 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     // The creator's dividend period once for the run (one cursor lookup, not one per trade).
     const periods = new Map<string, Date | undefined>();
     const now = new Date();
-    for (const { userId, fill } of accepted) {
-      postings.push({ kind: `market.${fill.side}`, reference: `market:${market.id}`, movements: await this.tradeMovements(manager, market, userId, fill, { periods, now }) });
+    for (const { command, userId, fill } of accepted) {
+      postings.push({
+        kind: `market.${fill.side}`,
+        reference: `market:${market.id}`,
+        movements: await this.tradeMovements(manager, market, userId, fill, { periods, now }),
+        requestId: requestIdOf(command),
+      });
     }
     const posted = await this.postRun(manager, postings);
     const pool = poolOf(market.id);
@@ -325,7 +330,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     const at = new Date().toISOString();
     accepted.forEach(({ index, command, userId, fill, volume }, k) => {
       const dto: MarketFillDto = { tradeId: tradeIds[k], ...fillDto(fill) };
-      const requestId = (command.payload as { requestId?: string }).requestId;
+      const requestId = requestIdOf(command);
       const traded = tradedEvent(market, userId, dto, fill, volume, at);
       RequestContext.run(requestId ? { requestId } : {}, () => this.events.afterCommit(manager, { name: MarketEvent.Traded, payload: traded }));
       outcomes[index] = { ok: true, result: { fingerprint: (command.payload as Fingerprint).fingerprint, value: dto } };
@@ -401,7 +406,12 @@ export class MarketVenue implements VenueShard<MarketShardState> {
           ticksPerUnit: market.ticksPerUnit,
         });
         if (effects.movements.length > 0) {
-          postings.push({ kind: 'market.order.cancel', reference: `market:${market.id}`, movements: ledgerMovements(effects, poolOf(market.id), SystemAccount.fees) });
+          postings.push({
+            kind: 'market.order.cancel',
+            reference: `market:${market.id}`,
+            movements: ledgerMovements(effects, poolOf(market.id), SystemAccount.fees),
+            requestId: requestIdOf(command),
+          });
         }
         state.orders.delete(resting.id);
         cancelled.push({ index, command, resting });
@@ -452,7 +462,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       state.dirty = true;
       if (result.fills.length > 0 || result.removed.length > 0 || result.order?.status !== 'open') throw new Error(`restAll: order ${id} traded although it did not cross`);
       const hold = payload.side === 'buy' ? buyHold(shares, priceTick, market.ticksPerUnit, Math.max(market.feeBps, this.config.makerFeeBps)) : 0n;
-      if (hold > 0n) postings.push(Postings.hold({ userId }, hold, { kind: 'market.order.hold', reference: `market-order:${id}` }));
+      if (hold > 0n) postings.push(Postings.hold({ userId }, hold, { kind: 'market.order.hold', reference: `market-order:${id}`, requestId: requestIdOf(command) }));
       const resting: RestingOrder = {
         id,
         userId,
@@ -524,7 +534,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     this.emitDeltas(manager, market.id, market.ticksPerUnit, changes, rows);
     for (const { index, command, resting } of placed) {
       const dto = restingDto(market.id, market.ticksPerUnit, resting, 'open');
-      const requestId = (command.payload as { requestId?: string }).requestId;
+      const requestId = requestIdOf(command);
       RequestContext.run(requestId ? { requestId } : {}, () =>
         this.events.afterCommit(manager, { name: 'order.updated', payload: { userId: command.userId ?? '', order: { kind: 'market-order', ...dto } } }),
       );
@@ -1645,4 +1655,9 @@ function tradedEvent(market: MarketEntity, userId: string, dto: MarketFillDto, f
     averagePrice: fill.averagePrice,
     at,
   };
+}
+
+/** The request a command came from (when this instance's HTTP layer sent it): its events and broadcasts name it. */
+function requestIdOf(command: EngineCommand): string | undefined {
+  return (command.payload as { requestId?: string }).requestId;
 }
