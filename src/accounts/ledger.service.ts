@@ -13,6 +13,7 @@ import { AccountsEvent, type HouseMovedEvent } from './accounts.events';
 import { Balances, ComputedSequence, computeSequence, LockedAccount, movementProblem, shardOf, Shortfall } from './ledger-posting';
 import { AccountRef, Posting, PostingMeta, Postings, positive, SHARDED_SYSTEM_ACCOUNTS, SystemAccount } from './ledger-vocabulary';
 import { pgArray } from '../database/pg-array';
+import { preparedQuery } from '../database/prepared-query';
 import { isPgError, PgError } from '../database/pg-errors';
 
 export { AccountRef, Movement, Posting, PostingMeta, Postings, SHARDED_SYSTEM_ACCOUNTS, SystemAccount } from './ledger-vocabulary';
@@ -60,14 +61,9 @@ interface HeldAccount extends LockedAccount {
 
 const ACCOUNT_COLUMNS = 'id, user_id, system_key, available, locked';
 
-/** A node-postgres client: the hot statements are sent as named prepared statements, planned once per connection. */
-interface PgClient {
-  query<Row>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Row[] }>;
-}
-
+/** The hot statements are sent as named prepared statements, planned once per connection. */
 async function prepared<Row>(manager: EntityManager, name: string, text: string, values: unknown[]): Promise<Row[]> {
-  const client = (await manager.queryRunner!.connect()) as PgClient;
-  return (await client.query<Row>({ name, text, values })).rows;
+  return (await preparedQuery<Row>(manager, name, text, values)).rows;
 }
 
 const refKey = (ref: AccountRef): string => ('userId' in ref ? `user:${ref.userId}` : `system:${ref.system}`);

@@ -25,12 +25,8 @@ export class CreatorEarnings {
    * The movements crediting `creatorFee` (minor units), to add to the caller's posting in its transaction. Reads the
    * creator's dividend cursor under a share lock, held to the caller's commit: the dividend job's close waits for it.
    */
-  async feeShareMovements(manager: EntityManager, creatorId: string, creatorFee: bigint, now: Date = new Date()): Promise<Movement[]> {
-    if (creatorFee <= 0n) return [];
-    const toPool = dividendPartOf(creatorFee, this.dividendShareBps);
-    const period = toPool > 0n ? await this.openPeriod(manager, creatorId, now) : undefined;
-    if (!period) return [{ account: { userId: creatorId }, bucket: 'available', amount: creatorFee }];
-    return this.split(creatorId, creatorFee, toPool, period);
+  feeShareMovements(manager: EntityManager, creatorId: string, creatorFee: bigint, now: Date = new Date()): Promise<Movement[]> {
+    return this.feeShareMovementsOnce(manager, creatorId, creatorFee, new Map(), now);
   }
 
   /**
