@@ -59,6 +59,8 @@ describe('Markets: the shard leader killed with SIGKILL in a burst of orders and
   const env = () => ({
     ENGINE_LEASE_MS: '900',
     ENGINE_REPLY_TIMEOUT_MS: '4000',
+    // Small batches: the 12 clients fill more than one, so batches of resting buys and cancels overlap the commit before them.
+    ENGINE_BATCH_SIZE: '4',
     STARTING_BALANCE: START,
     ROUNDS_ENGINE_ENABLED: 'false',
     PRICE_FEED_ENABLED: 'false',
@@ -185,6 +187,8 @@ describe('Markets: the shard leader killed with SIGKILL in a burst of orders and
     // The burst: trades, more resting orders and cancels of resting ones, through both servers; the leader dies in it.
     const placedBefore = commands.filter((command) => command.kind === 'place');
     const burst: Command[] = [];
+    // It opens with resting buys only: batches of them overlap the commit before them (ENGINE_BATCH_SIZE 4).
+    for (const price of ['0.02', '0.03']) for (const user of users) burst.push(place(user, 'No', 'buy', price, '5'));
     users.forEach((user, n) => {
       burst.push(buy(user, n % 2 === 0 ? 'Yes' : 'No', '3'));
       burst.push(place(user, 'Yes', 'buy', '0.03', '4'));

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import type { Histogram } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import { ApprovalsService } from '../../src/admin/approvals.service';
 import { AuditService } from '../../src/admin/audit.service';
 import { CreatorEarnings } from '../../src/creators/creator-earnings.service';
@@ -36,7 +36,9 @@ import type { LiveServerMessage } from '../live/server';
  *           process (bench/live/server.ts: the whole app, leading the market's shard once the in-process engine let go)
  *
  * Usage: npm run bench:markets:engine [-- --seconds 5 --concurrency 128 --users 200 --http-clients 16 --scenarios amm,orders,spread]
- * (--http-clients 0 skips http). Each engine scenario prints CPU time per command, in this process and in this
+ * (--http-clients 0 skips http). With more clients than ENGINE_BATCH_SIZE (256), e.g. --concurrency 512 --users 1024, a full
+ * batch waits while one commits, and batches of resting orders and cancels are applied beside the previous batch's commit
+ * (ENGINE_PIPELINE_DEPTH, MarketVenue.overlaps; the batches column counts them). Each engine scenario prints CPU time per command, in this process and in this
  * database's PostgreSQL backends, and statements per command; BENCH_PROFILE=1 also prints PostgreSQL round-trip time
  * by statement for each. Uses DATABASE_URL, REDIS_URL and REDIS_KEY_PREFIX; it adds bench users, a market, trades and orders there.
  * `--scenarios http` runs the HTTP scenario alone. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the HTTP
@@ -292,7 +294,8 @@ async function batchFigures(metrics: MetricsService): Promise<string> {
   const size = await sumAndCount('engine_batch_size');
   const commit = await sumAndCount('engine_batch_commit_seconds');
   if (size.count === 0) return '—';
-  return `${(size.sum / size.count).toFixed(1)}, ${((commit.sum / commit.count) * 1000).toFixed(2)} (${size.count} batches)`;
+  const overlapped = (await (metrics.registry.getSingleMetric('engine_batches_overlapped_total') as Counter).get()).values.reduce((total, value) => total + value.value, 0);
+  return `${(size.sum / size.count).toFixed(1)}, ${((commit.sum / commit.count) * 1000).toFixed(2)} (${size.count} batches, ${overlapped} overlapped)`;
 }
 
 main().catch((error: unknown) => {

@@ -18,6 +18,7 @@ export class EngineMetrics {
   readonly commitSeconds: Histogram<'venue' | 'result'>;
   readonly commandsPruned: Counter;
   readonly appliedWithoutBatch: Counter<'venue'>;
+  readonly overlappedBatches: Counter<'venue'>;
   readonly submitSeconds: Histogram<'venue' | 'path' | 'result'>;
   readonly queueDepth: Gauge<'venue' | 'shard'>;
   private readonly queueSources: (() => ShardQueueDepth[])[] = [];
@@ -45,6 +46,12 @@ export class EngineMetrics {
     this.appliedWithoutBatch = new Counter({
       name: 'engine_commands_without_batch_total',
       help: 'Local commands answered at once because applying them wrote nothing (a tick that fired nothing): no batch, no transaction',
+      labelNames: ['venue'] as const,
+      registers: [metrics.registry],
+    });
+    this.overlappedBatches = new Counter({
+      name: 'engine_batches_overlapped_total',
+      help: 'Batches applied while the previous batch of their shard was still committing (ENGINE_PIPELINE_DEPTH > 1 and the venue allowed it)',
       labelNames: ['venue'] as const,
       registers: [metrics.registry],
     });

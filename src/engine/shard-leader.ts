@@ -258,7 +258,7 @@ export class ShardLeader<State> {
     await slot.afterPredecessorApplied();
     for (const [id, outcome] of slot.outcomesInFlight()) stored.set(id, outcome);
     const plan = planBatch(batch, stored);
-    const overlapped = pipelined && (plan.fresh.length === 0 || venueShard.overlaps?.(plan.fresh) === true);
+    const overlapped = pipelined && (plan.fresh.length === 0 || venueShard.overlaps?.(plan.fresh, this.state) === true);
     if (pipelined && !overlapped) {
       await slot.afterPredecessorCommitted();
       // Fence and the venue's lock together (no lookup: done above).
@@ -266,8 +266,14 @@ export class ShardLeader<State> {
       if (!head.fenced) throw new FencedOut();
       if (venueShard.lockSql) locked = head.locked;
     }
+    if (overlapped) this.deps.metrics.overlappedBatches.inc({ venue });
     const deferred: (() => Promise<void>)[] = [];
-    const context: BatchContext = { overlapped, beforeCommit: (work) => void deferred.push(work), ...(locked !== undefined ? { locked } : {}) };
+    const context: BatchContext = {
+      overlapped,
+      beforeCommit: (work) => void deferred.push(work),
+      afterEarlierCommitted: () => (overlapped ? slot.afterPredecessorCommitted() : Promise.resolve()),
+      ...(locked !== undefined ? { locked } : {}),
+    };
     const applied = plan.fresh.length > 0 ? await venueShard.applyBatch(manager, this.state, plan.fresh, this.shard, context) : [];
     const outcomes = batchOutcomes(plan, applied);
     const toStore = outcomesToStore(batch, plan, outcomes);

@@ -50,6 +50,13 @@ export interface BatchContext {
    */
   beforeCommit(work: () => Promise<void>): void;
   /**
+   * Resolves once every earlier batch of the shard has committed (at once when this batch is not overlapped);
+   * rejects when one rolled back (this batch then rolls back too). An overlapped apply that meets work it may not do
+   * beside an uncommitted predecessor (a row that batch inserted, a lock every batch takes) awaits this first and
+   * goes on as a batch applied after its predecessor's commit.
+   */
+  afterEarlierCommitted(): Promise<void>;
+  /**
    * The venue's row as `VenueShard.lockSql` locked it in the batch's head statement (null: no such row), or
    * undefined when the engine did not take that lock for this batch (no `lockSql`, or an overlapped batch): the
    * venue then takes its lock itself.
@@ -72,8 +79,8 @@ export interface VenueShard<State> {
    */
   applyBatch(manager: EntityManager, state: State, commands: EngineCommand[], shard: string, context?: BatchContext): Promise<CommandOutcome[]>;
   /**
-   * Optional (default: never): whether `commands` may be applied before the previous batch of the shard has
-   * committed (ENGINE_PIPELINE_DEPTH > 1). The engine applies batches one at a time and in order either way, and
+   * Optional (default: never): whether `commands` may be applied, on `state` as the previous batch's apply left it,
+   * before that batch has committed (ENGINE_PIPELINE_DEPTH > 1). The engine applies batches one at a time and in order either way, and
    * commits them in that order; a batch that overlaps runs its statements while the previous batch's writes are
    * still uncommitted. Answer true only for commands that (a) never read or update rows an earlier batch of the
    * shard may have written (its writes are invisible, an UPDATE of a row it inserted finds nothing), and (b) take
@@ -81,7 +88,7 @@ export interface VenueShard<State> {
    * (a user's account) are fine otherwise: the earlier batch took all of its locks before this apply began, so
    * the wait is on it and it never waits on this one.
    */
-  overlaps?(commands: EngineCommand[]): boolean;
+  overlaps?(commands: EngineCommand[], state: State): boolean;
   /**
    * Optional: a `SELECT … FOR UPDATE` of one row that every batch of the shard locks first (a market row), with
    * `$2` standing for the shard. The engine runs it in the same statement as the batch's fence and stored-outcome

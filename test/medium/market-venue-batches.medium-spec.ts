@@ -199,6 +199,116 @@ describe('Markets venue: a batch equals its commands one at a time (medium)', ()
     expect(inMemory).toEqual(reloaded);
     expect(await world(batched.marketId, batched.users)).toEqual(await world(single.marketId, single.users));
   });
+
+  /**
+   * ENGINE_PIPELINE_DEPTH 2: batch N+1 applied (overlapped) while batch N's transaction is still open, committed after
+   * it. Same answers, rows and balances as the commands one at a time; the state in memory equals PostgreSQL's.
+   */
+  async function applyOverlapped(marketId: string, first: EngineCommand[], second: EngineCommand[], tamper?: () => Promise<void>) {
+    const earlier = medium.dataSource.createQueryRunner();
+    const later = medium.dataSource.createQueryRunner();
+    await earlier.connect();
+    await later.connect();
+    try {
+      await earlier.startTransaction();
+      await later.startTransaction();
+      const state = await venue.load(earlier.manager, marketId);
+      const firstOutcomes = await venue.applyBatch(earlier.manager, state, first);
+      const overlapped = venue.overlaps(second, state);
+      let earlierCommitted!: () => void;
+      const committed = new Promise<void>((resolve) => (earlierCommitted = resolve));
+      const deferred: (() => Promise<void>)[] = [];
+      const context = { overlapped: true, beforeCommit: (work: () => Promise<void>) => void deferred.push(work), afterEarlierCommitted: () => committed };
+      const applying = venue.applyBatch(later.manager, state, second, marketId, context);
+      const before = await Promise.race([applying.then(() => 'applied'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 1500))]);
+      const ordersBeforeCommit = ((await later.query(`SELECT count(*)::int AS n FROM market_orders WHERE market_id = $1`, [marketId])) as { n: number }[])[0].n;
+      await earlier.commitTransaction();
+      earlierCommitted();
+      await tamper?.();
+      const secondOutcomes = await applying;
+      try {
+        for (const work of deferred) await work();
+        await later.commitTransaction();
+      } catch (error) {
+        await later.rollbackTransaction();
+        return { error: error as Error };
+      }
+      const reloaded = await medium.dataSource.transaction((manager) => venue.load(manager, marketId));
+      const view = (one: typeof state) => ({ books: one.books.map((book) => ({ ...book.snapshot(), sequence: 0 })), shares: one.pool.state.outstandingShares, market: marketView(one.market) });
+      return { outcomes: [...firstOutcomes, ...secondOutcomes], overlapped, before, ordersBeforeCommit, inMemory: view(state), reloaded: view(reloaded) };
+    } finally {
+      if (earlier.isTransactionActive) await earlier.rollbackTransaction();
+      if (later.isTransactionActive) await later.rollbackTransaction();
+      await earlier.release();
+      await later.release();
+    }
+  }
+
+  const first: Step[] = [
+    { type: 'buy', user: 0, outcome: 0, amount: '3' },
+    { type: 'place', user: 1, outcome: 0, side: 'buy', price: 6, shares: '2' },
+    { type: 'cancel', user: 0, resting: 0 },
+  ];
+  const restingOnly: Step[] = [
+    { type: 'place', user: 2, outcome: 0, side: 'buy', price: 8, shares: '1' },
+    { type: 'cancel', user: 2, resting: 4 },
+    { type: 'place', user: 3, outcome: 1, side: 'buy', price: 5, shares: '2' },
+    { type: 'place', user: 2, outcome: 1, side: 'buy', price: 4, shares: '3' },
+  ];
+
+  it('an overlapped batch of resting buys and cancels is applied beside the previous batch, its rows written once that one committed', async () => {
+    const batched = await given();
+    const single = await given();
+    const run = await applyOverlapped(batched.marketId, toCommands(first, batched.users, batched.resting), toCommands(restingOnly, batched.users, batched.resting));
+    const expected = await applyOneByOne(single.marketId, toCommands([...first, ...restingOnly], single.users, single.resting));
+    if ('error' in run) throw run.error;
+    expect(run.overlapped).toBe(true);
+    // Its apply did not wait for the earlier commit, and wrote no order row before its beforeCommit work.
+    expect(run.before).toBe('applied');
+    expect(run.ordersBeforeCommit).toBe(6);
+    expect(run.outcomes.map(shapeOf)).toEqual(expected.map(shapeOf));
+    expect(run.inMemory).toEqual(run.reloaded);
+    expect(await world(batched.marketId, batched.users)).toEqual(await world(single.marketId, single.users));
+  });
+
+  it('an overlapped batch meeting a hold the ledger refuses waits for the earlier commit, then goes on one at a time', async () => {
+    const batched = await given();
+    const single = await given();
+    const second: Step[] = [...restingOnly.slice(0, 2), { type: 'place', user: 3, outcome: 0, side: 'buy', price: 5, shares: '500' }, ...restingOnly.slice(2)];
+    const run = await applyOverlapped(batched.marketId, toCommands(first, batched.users, batched.resting), toCommands(second, batched.users, batched.resting));
+    const expected = await applyOneByOne(single.marketId, toCommands([...first, ...second], single.users, single.resting));
+    if ('error' in run) throw run.error;
+    expect(run.overlapped).toBe(true);
+    expect(run.before).toBe('waiting');
+    expect(run.outcomes.map(shapeOf)).toEqual(expected.map(shapeOf));
+    expect(run.inMemory).toEqual(run.reloaded);
+    expect(await world(batched.marketId, batched.users)).toEqual(await world(single.marketId, single.users));
+  });
+
+  it('does not overlap sells, trades or crossing buys', async () => {
+    const market = await given();
+    const state = await medium.dataSource.transaction((manager) => venue.load(manager, market.marketId));
+    const overlaps = (steps: Step[]) => venue.overlaps(toCommands(steps, market.users, market.resting), state);
+    expect(overlaps(restingOnly)).toBe(true);
+    expect(overlaps([...restingOnly, { type: 'place', user: 1, outcome: 0, side: 'sell', price: 97, shares: '1' }])).toBe(false);
+    expect(overlaps([...restingOnly, { type: 'buy', user: 1, outcome: 0, amount: '1' }])).toBe(false);
+    expect(overlaps([{ type: 'place', user: 0, outcome: 0, side: 'buy', price: 95, shares: '1' }])).toBe(false);
+    expect(overlaps([{ type: 'cancel', user: 0, resting: 2 }])).toBe(false);
+  });
+
+  it('rolls an overlapped batch back when a lifecycle step changed the market before its commit', async () => {
+    const batched = await given();
+    const run = await applyOverlapped(batched.marketId, toCommands(first, batched.users, batched.resting), toCommands(restingOnly, batched.users, batched.resting), () =>
+      medium.dataSource.query(`UPDATE markets SET status = 'CLOSED' WHERE id = $1`, [batched.marketId]).then(() => undefined),
+    );
+    expect((run as { error?: Error }).error?.message).toMatch(/changed while a batch was applied/);
+    // The later batch's orders (ticks 4, 5 and 8): none.
+    const [{ n }] = (await medium.dataSource.query(`SELECT count(*)::int AS n FROM market_orders WHERE market_id = $1 AND user_id = ANY($2::uuid[]) AND price_tick IN (4, 5, 8)`, [
+      batched.marketId,
+      batched.users.slice(2),
+    ])) as { n: number }[];
+    expect(n).toBe(0);
+  });
 });
 
 function command(userId: string, { type, payload }: { type: string; payload: object }): EngineCommand {

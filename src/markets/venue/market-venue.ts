@@ -64,6 +64,31 @@ export interface RestingOrder extends RestingOrderState {
  * One market on its shard's leader: the market row, its outcome labels, the LMSR pool and one order book per
  * outcome holding every open order, all as PostgreSQL last committed them.
  */
+/** A resting order of a restAll run, and a cancel of one. */
+interface RestPlaced {
+  index: number;
+  command: EngineCommand;
+  id: string;
+  outcome: number;
+  priceTick: number;
+  payload: PlaceOrderPayload;
+  shares: bigint;
+  hold: bigint;
+  resting: RestingOrder;
+}
+
+interface RestCancelled {
+  index: number;
+  command: EngineCommand;
+  resting: RestingOrder;
+}
+
+/** restAll's outcome: the run's answers and its rows' write (see restAll). */
+interface RestRun {
+  outcomes: CommandOutcome[];
+  write(): Promise<void>;
+}
+
 export interface MarketShardState {
   marketId: string;
   market: MarketEntity;
@@ -133,16 +158,51 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   /** The market row's lock, taken by the engine in the batch's head statement (see VenueShard.lockSql); `$2` is the shard, the market id. */
   readonly lockSql = `SELECT ${MARKET_COLUMNS} FROM markets WHERE id = $2::uuid FOR UPDATE`;
 
+  /**
+   * Whether a batch may be applied while the previous batch of the market still commits (ENGINE_PIPELINE_DEPTH > 1):
+   * resting buys and cancels of committed orders, the run `restAll` writes without reading a row. What it writes
+   * while overlapped are the holds and releases (user accounts: a lock the previous batch holds is waited for, never
+   * the other way round); the orders, the books' sequences and the market row's lock wait for `beforeCommit`. Sells
+   * (they read positions a previous batch may have written), trades, crossing orders and due expiries do not overlap.
+   */
+  overlaps(commands: EngineCommand[], state: MarketShardState): boolean {
+    if (this.hasDue(state, Date.now())) return false;
+    return commands.every((command) => {
+      if (command.type === MarketCommandType.CancelOrder) return state.orders.get((command.payload as CancelOrderPayload).orderId)?.userId === command.userId;
+      if (command.type !== MarketCommandType.PlaceOrder) return false;
+      const payload = command.payload as PlaceOrderPayload;
+      if (payload.side !== 'buy' || (payload.timeInForce !== 'GTC' && payload.timeInForce !== 'GTD')) return false;
+      try {
+        return !this.wouldTake(state, resolveOutcome(state.labels, payload.outcome), 'buy', parsePriceTick(payload.price, state.market.ticksPerUnit));
+      } catch {
+        return false;
+      }
+    });
+  }
+
   async applyBatch(manager: EntityManager, state: MarketShardState, commands: EngineCommand[], _shard?: string, context?: BatchContext): Promise<CommandOutcome[]> {
     this.lastBatchAt.set(state.marketId, Date.now());
-    await this.fence(manager, state, context?.locked);
+    // Overlapped (see overlaps): the rest runs' row writes wait in `deferred` for the previous batch's commit, in
+    // beforeCommit, or until this apply meets anything else (`settle`): from then on it is an ordinary batch.
+    let overlapped = context?.overlapped === true;
+    const deferred: (() => Promise<void>)[] = [];
+    const settle = async () => {
+      if (!overlapped) return;
+      overlapped = false;
+      await context!.afterEarlierCommitted();
+      await this.fenceUnchanged(manager, state);
+      for (const write of deferred.splice(0)) await write();
+    };
+    if (overlapped) context!.beforeCommit(settle);
+    else await this.fence(manager, state, context?.locked);
     const expiring = commands.some((command) => command.type === MarketCommandType.Expire);
-    if (!expiring && this.hasDue(state, Date.now())) await manager.transaction((inner) => this.expireDue(inner, state, Date.now()));
+    if (!overlapped && !expiring && this.hasDue(state, Date.now())) await manager.transaction((inner) => this.expireDue(inner, state, Date.now()));
     const outcomes: CommandOutcome[] = [];
     // Commands before this index go one at a time (a run of trades the ledger refused part of).
     let oneByOneUntil = 0;
     for (let next = 0; next < commands.length; ) {
       if (next >= oneByOneUntil && isTrade(commands[next])) {
+        await settle();
         // A run of consecutive trades (one alone too: it then needs no savepoint) is written together, in a constant
         // number of statements (see tradeAll), up to the first that would meet a resting order: that one goes
         // alone, through the book (see routeOrTrade).
@@ -158,15 +218,21 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       }
       if (next >= oneByOneUntil && isOrderCommand(commands[next])) {
         // A run of orders that rest without trading and cancels (one alone too), written together (see restAll).
-        const done = await this.restAllOrNull(manager, state, commands.slice(next));
-        if (done && done.length > 0) {
-          outcomes.push(...done);
-          next += done.length;
+        const run = await this.restAllOrNull(manager, state, commands.slice(next), overlapped);
+        if (run && run.outcomes.length > 0) {
+          if (overlapped) deferred.push(run.write);
+          else await run.write();
+          outcomes.push(...run.outcomes);
+          next += run.outcomes.length;
           continue;
         }
-        // Empty: the first is not of that kind. Null (a hold refused): the rest of the batch goes one at a time.
-        oneByOneUntil = done ? next + 1 : commands.length;
+        await settle();
+        // A hold refused (null): the state is read again, and the rest of the batch goes one at a time.
+        if (!run && state.dirty) Object.assign(state, await this.loadWith(manager, await MarketRepository.find(manager, state.marketId)));
+        // Empty: the first is not of that kind.
+        oneByOneUntil = run ? next + 1 : commands.length;
       }
+      await settle();
       const command = commands[next++];
       state.dirty = false;
       try {
@@ -346,22 +412,28 @@ export class MarketVenue implements VenueShard<MarketShardState> {
    * of the run (empty: the first command is not of that kind); null when the ledger refused one of them (a hold
    * that does not fit): the books are read again and the caller applies the commands one at a time.
    */
-  private async restAllOrNull(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[] | null> {
+  /** restAll, or null when the ledger refused a hold of the run (nothing written; the state may hold the run: `dirty`). */
+  private async restAllOrNull(manager: EntityManager, state: MarketShardState, commands: EngineCommand[], overlapped: boolean): Promise<RestRun | null> {
     // No savepoint: the run writes nothing before the ledger accepted every posting of it (postAllOrNothing), and
     // nothing after that refuses; any other error fails the batch (the engine reloads the state).
     try {
-      return await this.restAll(manager, state, commands);
+      return await this.restAll(manager, state, commands, overlapped);
     } catch (error) {
       if (!(error instanceof TradeRunRefused)) throw error;
-      if (state.dirty) Object.assign(state, await this.loadWith(manager, await MarketRepository.find(manager, state.marketId)));
       return null;
     }
   }
 
-  private async restAll(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[]> {
+  /**
+   * A run of resting orders and cancels from the head of `commands`, applied to the books, its holds and releases
+   * posted, its answers built from memory; its rows (orders, the books' sequences) and events are `write`'s, one
+   * statement, which the caller runs at once or, overlapped, once the previous batch committed.
+   */
+  private async restAll(manager: EntityManager, state: MarketShardState, commands: EngineCommand[], overlapped: boolean): Promise<RestRun> {
     const { market } = state;
     const outcomeCount = market.outstandingShares.length;
-    const sellers = [
+    // Overlapped, a sell ends the run (positions may have been written by the previous batch, uncommitted).
+    const sellers = overlapped ? [] : [
       ...new Set(commands.filter((command) => command.type === MarketCommandType.PlaceOrder && (command.payload as PlaceOrderPayload).side === 'sell').map((command) => command.userId ?? '')),
     ];
     const held = new Map<string, MarketPosition>();
@@ -374,19 +446,9 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     }
     const outcomes: CommandOutcome[] = [];
     const postings: Posting[] = [];
-    const placed: {
-      index: number;
-      command: EngineCommand;
-      id: string;
-      outcome: number;
-      priceTick: number;
-      payload: PlaceOrderPayload;
-      shares: bigint;
-      hold: bigint;
-      resting: RestingOrder;
-    }[] = [];
+    const placed: RestPlaced[] = [];
     const placedIds = new Set<string>();
-    const cancelled: { index: number; command: EngineCommand; resting: RestingOrder }[] = [];
+    const cancelled: RestCancelled[] = [];
     const levels: BookLevelRef[] = [];
     const now = Date.now();
     for (const [index, command] of commands.entries()) {
@@ -436,6 +498,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       }
       if (this.wouldTake(state, outcome, payload.side, priceTick)) break;
       if (payload.side === 'sell') {
+        if (overlapped) break;
         const offered = this.offered(state, userId, outcome);
         if (shares > (held.get(userId)?.shares[outcome] ?? 0n) - offered) break;
       }
@@ -484,19 +547,43 @@ export class MarketVenue implements VenueShard<MarketShardState> {
       levels.push({ outcome, side: payload.side, tick: priceTick });
       outcomes.push({ ok: true, result: undefined });
     }
-    if (outcomes.length === 0) return outcomes;
+    if (outcomes.length === 0) return { outcomes, write: async () => undefined };
 
     if (postings.length > 0) await this.postRun(manager, postings);
 
-    // One statement: the new orders, the cancelled ones and the books' sequences; the answers are built from memory.
+    // The answers from memory; the rows' created_at is the same instant.
+    const createdAt = new Date(now);
+    for (const { index, command, resting } of cancelled) {
+      outcomes[index] = { ok: true, result: { fingerprint: (command.payload as Fingerprint).fingerprint, value: restingDto(market.id, market.ticksPerUnit, resting, 'cancelled') } };
+    }
+    for (const { index, command, resting } of placed) {
+      resting.createdAt = createdAt;
+      const dto = restingDto(market.id, market.ticksPerUnit, resting, 'open');
+      outcomes[index] = { ok: true, result: { fingerprint: (command.payload as Fingerprint).fingerprint, value: { order: dto, fills: [] } satisfies PlacedOrderDto } };
+    }
+    // Now: later commands of the batch move the books on before an overlapped run is written.
+    const changes = this.levelChanges(levels, state.books);
+    return { outcomes, write: () => this.writeRestRun(manager, market, createdAt, placed, cancelled, changes, outcomes) };
+  }
+
+  /** restAll's rows in one statement (the new orders, the cancelled ones and the books' sequences), then its events. */
+  private async writeRestRun(
+    manager: EntityManager,
+    market: MarketEntity,
+    createdAt: Date,
+    placed: readonly RestPlaced[],
+    cancelled: readonly RestCancelled[],
+    changes: LevelChanges,
+    outcomes: readonly CommandOutcome[],
+  ): Promise<void> {
     const values: unknown[] = [market.id];
     const param = (value: unknown) => `$${values.push(value)}`;
     const writes: string[] = [];
     if (placed.length > 0) {
       writes.push(`placed AS (
          INSERT INTO market_orders (id, market_id, user_id, outcome, side, price_tick, ticks_per_unit, shares, filled_shares, status, cancel_reason,
-                time_in_force, post_only, stp, expires_at, locked_amount)
-         SELECT id, $1, u, o, sd, pt, ${param(market.ticksPerUnit)}, sh, 0, 'open', NULL, tif, po, stp, ea, la
+                time_in_force, post_only, stp, expires_at, locked_amount, created_at)
+         SELECT id, $1, u, o, sd, pt, ${param(market.ticksPerUnit)}, sh, 0, 'open', NULL, tif, po, stp, ea, la, ${param(createdAt.toISOString())}::timestamptz
            FROM unnest(${param(pgArray(placed.map((one) => one.id)))}::uuid[], ${param(pgArray(placed.map((one) => one.command.userId ?? null)))}::uuid[],
                 ${param(pgArray(placed.map((one) => one.outcome)))}::int[], ${param(pgArray(placed.map((one) => one.payload.side)))}::text[],
                 ${param(pgArray(placed.map((one) => one.priceTick)))}::int[], ${param(pgArray(placed.map((one) => one.shares)))}::numeric[],
@@ -515,32 +602,22 @@ export class MarketVenue implements VenueShard<MarketShardState> {
           WHERE o.id = x.id
        )`);
     }
-    const changes = this.levelChanges(levels, state.books);
     writes.push(`sequences AS (${this.sequenceUpsert(param, changes.counts)})`);
-    const rows = (await manager.query(`WITH ${writes.join(', ')} SELECT outcome, sequence, now() AS created_at FROM sequences`, values)) as {
-      outcome: number;
-      sequence: string;
-      created_at: Date;
-    }[];
-    const createdAt = rows[0].created_at;
-    for (const { resting } of placed) resting.createdAt = createdAt;
+    const rows = (await manager.query(`WITH ${writes.join(', ')} SELECT outcome, sequence FROM sequences`, values)) as { outcome: number; sequence: string }[];
 
     // Events in the order they had when each write was its own statement: cancelled orders, book deltas, placed orders.
-    for (const { index, command, resting } of cancelled) {
-      const dto = restingDto(market.id, market.ticksPerUnit, resting, 'cancelled');
+    for (const { index, resting } of cancelled) {
+      const dto = (outcomes[index] as { ok: true; result: Fingerprinted<MarketOrderDto> }).result.value;
       this.events.afterCommit(manager, { name: 'order.updated', payload: { userId: resting.userId, order: { kind: 'market-order', ...dto } } });
-      outcomes[index] = { ok: true, result: { fingerprint: (command.payload as Fingerprint).fingerprint, value: dto } };
     }
     this.emitDeltas(manager, market.id, market.ticksPerUnit, changes, rows);
-    for (const { index, command, resting } of placed) {
-      const dto = restingDto(market.id, market.ticksPerUnit, resting, 'open');
+    for (const { index, command } of placed) {
+      const dto = (outcomes[index] as { ok: true; result: Fingerprinted<PlacedOrderDto> }).result.value.order;
       const requestId = requestIdOf(command);
       RequestContext.run(requestId ? { requestId } : {}, () =>
         this.events.afterCommit(manager, { name: 'order.updated', payload: { userId: command.userId ?? '', order: { kind: 'market-order', ...dto } } }),
       );
-      outcomes[index] = { ok: true, result: { fingerprint: (command.payload as Fingerprint).fingerprint, value: { order: dto, fills: [] } satisfies PlacedOrderDto } };
     }
-    return outcomes;
   }
 
   /**
@@ -648,14 +725,19 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   private async fence(manager: EntityManager, state: MarketShardState, locked?: Record<string, unknown> | null): Promise<void> {
     // Locked by the engine's head statement when it has the row; else (not taken there, or no row: NotFound) here.
     const fresh = locked ? MarketRepository.ofRow(locked) : await MarketRepository.lockForUpdate(manager, state.marketId);
-    const held = state.market;
-    const same =
-      fresh.status === held.status &&
-      fresh.tradeCount === held.tradeCount &&
-      fresh.outstandingShares.length === held.outstandingShares.length &&
-      fresh.outstandingShares.every((shares, index) => shares === held.outstandingShares[index]);
-    if (same) state.market = fresh;
+    if (sameMarketRow(fresh, state.market)) state.market = fresh;
     else Object.assign(state, await this.loadWith(manager, fresh));
+  }
+
+  /**
+   * An overlapped batch's lock on the market row, taken once the previous batch committed. The batch's commands were
+   * applied on the state without it: if a lifecycle step changed the row meanwhile, the batch rolls back (the engine
+   * reads the state again, and the commands are answered as not applied).
+   */
+  private async fenceUnchanged(manager: EntityManager, state: MarketShardState): Promise<void> {
+    const fresh = await MarketRepository.lockForUpdate(manager, state.marketId);
+    if (!sameMarketRow(fresh, state.market)) throw new Error(`market ${state.marketId} changed while a batch was applied beside the previous one's commit`);
+    state.market = fresh;
   }
 
   private async loadWith(manager: EntityManager, market: MarketEntity): Promise<MarketShardState> {
@@ -1601,6 +1683,16 @@ function restingOf(row: OrderRow): RestingOrder {
 }
 
 /** An order's answer from the shard's memory: what `orderDto` makes of its row (the row holds nothing else). */
+/** Whether the market row still says what the shard's state was built on (status, pool, trade count). */
+function sameMarketRow(fresh: MarketEntity, held: MarketEntity): boolean {
+  return (
+    fresh.status === held.status &&
+    fresh.tradeCount === held.tradeCount &&
+    fresh.outstandingShares.length === held.outstandingShares.length &&
+    fresh.outstandingShares.every((shares, index) => shares === held.outstandingShares[index])
+  );
+}
+
 function restingDto(marketId: string, ticksPerUnit: number, order: RestingOrder, status: MarketOrderDto['status']): MarketOrderDto {
   return {
     id: order.id,
