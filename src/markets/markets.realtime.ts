@@ -9,6 +9,7 @@ import { MarketEvent, MarketBookChangedEvent, MarketStateEvent, MarketTradedEven
 import { MarketOrdersService } from './market-orders.service';
 import { UnknownOutcome } from './market-errors';
 import { NotFound } from '../common/errors/domain-error';
+import { MarketTradeBroadcasts } from './market-trade-broadcasts';
 
 /** How many open markets a new subscriber of `markets` gets in its snapshot (the newest). */
 const MARKETS_SNAPSHOT_SIZE = 50;
@@ -19,17 +20,22 @@ const BOOK_SNAPSHOT_DEPTH = 100;
  * Turns the markets' domain events into broadcasts: `market:update` (prices, volume, status) and
  * `market:trade` on `market:<id>`; `market:created`, `market:closed`, `market:resolved` on `markets`
  * (a cancellation is `market:resolved` with status CANCELLED). New subscribers get the market (or the
- * first page of open markets) as the REST API shows it.
+ * first page of open markets) as the REST API shows it. The trades of one batch share one `market:update`
+ * (see MarketTradeBroadcasts).
  */
 @Injectable()
 export class MarketsRealtime implements OnModuleInit {
+  private readonly trades: MarketTradeBroadcasts;
+
   constructor(
     private readonly publisher: RealtimePublisher,
     private readonly channels: RealtimeChannels,
     private readonly snapshots: RealtimeSnapshots,
     private readonly queries: MarketQueriesService,
     private readonly orders: MarketOrdersService,
-  ) {}
+  ) {
+    this.trades = new MarketTradeBroadcasts(publisher);
+  }
 
   onModuleInit(): void {
     this.channels.register('markets', () => undefined);
@@ -51,9 +57,7 @@ export class MarketsRealtime implements OnModuleInit {
 
   @OnDomainEvent(MarketEvent.Traded)
   onTraded(event: MarketTradedEvent): void {
-    const { userId: _trader, ...trade } = event;
-    this.publisher.marketUpdate(event.marketId, stateOf(event));
-    this.publisher.marketTrade(event.marketId, trade);
+    this.trades.add(event);
   }
 
   @OnDomainEvent(MarketEvent.BookChanged)
@@ -68,17 +72,20 @@ export class MarketsRealtime implements OnModuleInit {
 
   @OnDomainEvent(MarketEvent.Updated)
   onUpdated(event: MarketStateEvent): void {
+    this.trades.flush(event.marketId);
     this.publisher.marketUpdate(event.marketId, event);
   }
 
   @OnDomainEvent(MarketEvent.Closed)
   onClosed(event: MarketStateEvent): void {
+    this.trades.flush(event.marketId);
     this.publisher.marketUpdate(event.marketId, event);
     this.publisher.marketLifecycle(RealtimeEvent.MarketClosed, event);
   }
 
   @OnDomainEvent(MarketEvent.Resolved)
   onResolved(event: MarketStateEvent): void {
+    this.trades.flush(event.marketId);
     this.publisher.marketUpdate(event.marketId, event);
     this.publisher.marketLifecycle(RealtimeEvent.MarketResolved, event);
   }
@@ -86,6 +93,7 @@ export class MarketsRealtime implements OnModuleInit {
   /** The refunds are being paid: subscribers see CANCELLING; `market:resolved` waits for CANCELLED. */
   @OnDomainEvent(MarketEvent.Cancelling)
   onCancelling(event: MarketStateEvent): void {
+    this.trades.flush(event.marketId);
     this.publisher.marketUpdate(event.marketId, event);
   }
 
@@ -93,8 +101,4 @@ export class MarketsRealtime implements OnModuleInit {
   onCancelled(event: MarketStateEvent): void {
     this.onResolved(event);
   }
-}
-
-function stateOf(event: MarketTradedEvent): MarketStateEvent {
-  return { marketId: event.marketId, status: event.status, prices: event.prices, volume: event.volume, resolvedOutcome: event.resolvedOutcome };
 }

@@ -32,6 +32,8 @@ export class RecoverableRedisAdapter extends RedisAdapter {
   private readonly broadcastChannelPrefix: string;
   private readonly recordRemote = (_pattern: string, channel: Buffer, message: Buffer) => this.recordRemoteBroadcast(channel, message);
   private nextOffset = 0;
+  /** How this adapter's own broadcasts begin on the wire (msgpack `[uid, ...`): they come back through the pattern subscription. */
+  private readonly ownMessagePrefix: Buffer;
 
   constructor(
     nsp: Namespace,
@@ -42,6 +44,7 @@ export class RecoverableRedisAdapter extends RedisAdapter {
     super(nsp, publisher, subscriber, { key: options.key });
     this.missedPackets = new MissedPacketLog(options.recoveryWindowMs);
     this.broadcastChannelPrefix = `${options.key}#${nsp.name}#`;
+    this.ownMessagePrefix = ownMessagePrefixOf(this.parser.encode([this.uid, null, null]) as Buffer);
     subscriber.on('pmessageBuffer', this.recordRemote);
   }
 
@@ -66,6 +69,8 @@ export class RecoverableRedisAdapter extends RedisAdapter {
 
   private recordRemoteBroadcast(channel: Buffer, message: Buffer): void {
     if (!channel.toString().startsWith(this.broadcastChannelPrefix)) return;
+    // Its own (already in the log): recognised without decoding the whole packet.
+    if (message.length > this.ownMessagePrefix.length && message.subarray(0, this.ownMessagePrefix.length).equals(this.ownMessagePrefix)) return;
     try {
       const [uid, packet, opts] = this.parser.decode(message) as [string, BroadcastPacket, { rooms: string[]; except: string[]; flags?: BroadcastOptions['flags'] }];
       if (uid === this.uid || !packet || !this.isRecoverable(packet, opts)) return;
@@ -102,6 +107,11 @@ export class RecoverableRedisAdapter extends RedisAdapter {
       missedPackets: missed.publicPackets,
     };
   }
+}
+
+/** `[uid, null, null]` in msgpack without its two trailing nils (one byte each): the start of every `[uid, packet, opts]`. */
+function ownMessagePrefixOf(encoded: Buffer): Buffer {
+  return Buffer.from(encoded.subarray(0, encoded.length - 2));
 }
 
 /** Socket.IO calls the factory with `new`, so it must be a function, not an arrow. */
