@@ -259,12 +259,14 @@ async function httpBuys(seconds: number, clients: number, marketId: string): Pro
     };
     await measure('warm-up', { seconds: 1, concurrency: clients, users: 1 }, operation);
     const cpuBefore = cpuMsOf(child.pid!);
+    const metricsBefore = await serverMetrics(ready.url);
     // A preload in BENCH_SERVER_NODE_ARGS may count statements between SIGUSR2 (reset) and SIGUSR1 (write).
     if (process.env.BENCH_SERVER_SIGNALS) child.kill('SIGUSR2');
     const result = await measure('http buys', { seconds, concurrency: clients, users: 1 }, operation);
     if (process.env.BENCH_SERVER_SIGNALS) child.kill('SIGUSR1');
     const cpuMs = cpuMsOf(child.pid!) - cpuBefore;
     console.log(`HTTP server process: ${((cpuMs * 1000) / result.postings).toFixed(0)} µs CPU per request (${cpuMs.toFixed(0)} ms over ${result.postings} requests)`);
+    console.log(`HTTP server, means over the window: ${serverTimings(metricsBefore, await serverMetrics(ready.url))}`);
     return result;
   } finally {
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -272,6 +274,32 @@ async function httpBuys(seconds: number, clients: number, marketId: string): Pro
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
     if (child.exitCode === null) child.kill('SIGKILL');
   }
+}
+
+/** The sums and counts of the server's histograms, from its /metrics. */
+async function serverMetrics(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const totals = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^(\w+_(?:sum|count))(?:\{[^}]*\})? ([\d.e+-]+)$/.exec(line);
+    if (match) totals.set(match[1], (totals.get(match[1]) ?? 0) + Number(match[2]));
+  }
+  return totals;
+}
+
+/** Where a request's time went on the server: batch size and transaction, engine submit, whole HTTP request. */
+function serverTimings(before: Map<string, number>, after: Map<string, number>): string {
+  const mean = (name: string, scale: number) => {
+    const count = (after.get(`${name}_count`) ?? 0) - (before.get(`${name}_count`) ?? 0);
+    const sum = (after.get(`${name}_sum`) ?? 0) - (before.get(`${name}_sum`) ?? 0);
+    return count > 0 ? ((sum / count) * scale).toFixed(2) : '—';
+  };
+  return [
+    `batch size ${mean('engine_batch_size', 1)}`,
+    `batch transaction ${mean('engine_batch_commit_seconds', 1000)} ms`,
+    `engine submit ${mean('engine_submit_seconds', 1000)} ms`,
+    `HTTP request ${mean('http_request_duration_seconds', 1000)} ms`,
+  ].join(', ');
 }
 
 /** A process's user + system CPU time so far, in ms (Linux /proc; 0 elsewhere). */

@@ -26,6 +26,25 @@ describe('BatchQueue', () => {
     expect(await queue.next()).toEqual([1]);
   });
 
+  it('counts the wait from the oldest item arrival: one that waited out the wait already is taken at once', async () => {
+    const queue = new BatchQueue<number>(100, 400);
+    queue.push(1);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    queue.push(2);
+    const started = performance.now();
+    expect(await queue.next()).toEqual([1, 2]);
+    expect(performance.now() - started).toBeLessThan(200);
+
+    // Half the wait is gone: the batch waits out the other half only.
+    queue.push(3);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const waited = performance.now();
+    const batch = queue.next();
+    setTimeout(() => queue.push(4), 5);
+    expect(await batch).toEqual([3, 4]);
+    expect(performance.now() - waited).toBeLessThan(350);
+  });
+
   it('with no wait, takes what is there at once', async () => {
     const queue = new BatchQueue<number>(100, 0);
     queue.push(1);

@@ -1,10 +1,13 @@
 /**
  * Commands waiting for the leader's next batch, in arrival order. One consumer (the shard's batch loop)
- * calls `next`: it waits for a first item, then for the batch to fill up or `maxWaitMs` to pass,
- * whichever comes first, and takes at most `maxSize`. Items pushed meanwhile wait for the next call.
+ * calls `next`: it waits for a first item, then for the batch to fill up or for the oldest item to have waited
+ * `maxWaitMs`, whichever comes first, and takes at most `maxSize`. Items pushed meanwhile wait for the next call.
+ * An item that already waited that long (it arrived while the previous batch committed) is taken at once.
  */
 export class BatchQueue<T> {
   private items: T[] = [];
+  /** performance.now() at which each waiting item arrived, parallel to `items`. */
+  private arrivals: number[] = [];
   private closed = false;
   private wake: (() => void) | null = null;
   private wakeAt = Number.POSITIVE_INFINITY;
@@ -33,6 +36,7 @@ export class BatchQueue<T> {
   push(item: T): boolean {
     if (this.closed) return false;
     this.items.push(item);
+    this.arrivals.push(performance.now());
     if (this.items.length >= this.wakeAt) this.wake?.();
     return true;
   }
@@ -41,8 +45,10 @@ export class BatchQueue<T> {
   async next(): Promise<T[]> {
     if (this.items.length === 0 && !this.closed) await this.waitFor(1, null);
     if (this.items.length === 0) return [];
-    if (this.items.length < this.maxSize && this.maxWaitMs > 0 && !this.closed) await this.waitFor(this.maxSize, this.maxWaitMs);
+    const waitLeft = this.maxWaitMs - (performance.now() - this.arrivals[0]);
+    if (this.items.length < this.maxSize && waitLeft > 0 && !this.closed) await this.waitFor(this.maxSize, waitLeft);
     const batch = this.items.splice(0, this.maxSize);
+    this.arrivals.splice(0, batch.length);
     this.taken += batch.length;
     return batch;
   }
@@ -70,6 +76,7 @@ export class BatchQueue<T> {
   close(): T[] {
     this.closed = true;
     this.wake?.();
+    this.arrivals = [];
     return this.items.splice(0);
   }
 
