@@ -221,7 +221,9 @@ describe('Markets venue: a batch equals its commands one at a time (medium)', ()
       const context = { overlapped: true, beforeCommit: (work: () => Promise<void>) => void deferred.push(work), afterEarlierCommitted: () => committed };
       const applying = venue.applyBatch(later.manager, state, second, marketId, context);
       const before = await Promise.race([applying.then(() => 'applied'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 1500))]);
-      const ordersBeforeCommit = ((await later.query(`SELECT count(*)::int AS n FROM market_orders WHERE market_id = $1`, [marketId])) as { n: number }[])[0].n;
+      // (A batch still waiting inside a statement, for a lock the earlier one holds, cannot be asked.)
+      const ordersBeforeCommit =
+        before === 'applied' ? ((await later.query(`SELECT count(*)::int AS n FROM market_orders WHERE market_id = $1`, [marketId])) as { n: number }[])[0].n : undefined;
       await earlier.commitTransaction();
       earlierCommitted();
       await tamper?.();
@@ -285,7 +287,76 @@ describe('Markets venue: a batch equals its commands one at a time (medium)', ()
     expect(await world(batched.marketId, batched.users)).toEqual(await world(single.marketId, single.users));
   });
 
-  it('does not overlap sells, trades or crossing buys', async () => {
+  const tradesFirst: Step[] = [
+    { type: 'buy', user: 0, outcome: 0, amount: '3' },
+    { type: 'sell', user: 1, outcome: 1, shares: '2' },
+  ];
+  const tradesLater: Step[] = [
+    { type: 'buy', user: 2, outcome: 1, amount: '4' },
+    { type: 'sell', user: 2, outcome: 0, shares: '1' },
+    { type: 'buy', user: 3, outcome: 0, amount: '2' },
+  ];
+
+  it('an overlapped batch of trades is priced and posted beside the previous batch, its market and trade rows written once that one committed', async () => {
+    const batched = await given();
+    const single = await given();
+    const run = await applyOverlapped(batched.marketId, toCommands(tradesFirst, batched.users, batched.resting), toCommands(tradesLater, batched.users, batched.resting));
+    const expected = await applyOneByOne(single.marketId, toCommands([...tradesFirst, ...tradesLater], single.users, single.resting));
+    if ('error' in run) throw run.error;
+    expect(run.overlapped).toBe(true);
+    expect(expected.every((outcome) => outcome.ok)).toBe(true);
+    expect(run.outcomes.map(shapeOf)).toEqual(expected.map(shapeOf));
+    expect(run.inMemory).toEqual(run.reloaded);
+    expect(await world(batched.marketId, batched.users)).toEqual(await world(single.marketId, single.users));
+  });
+
+  it('an overlapped batch of trades the ledger refuses part of waits for the earlier commit, then goes on one at a time', async () => {
+    const batched = await given();
+    const single = await given();
+    const later: Step[] = [...tradesLater, { type: 'buy', user: 3, outcome: 0, amount: '50' }, { type: 'buy', user: 2, outcome: 0, amount: '1' }];
+    const run = await applyOverlapped(batched.marketId, toCommands(tradesFirst, batched.users, batched.resting), toCommands(later, batched.users, batched.resting));
+    const expected = await applyOneByOne(single.marketId, toCommands([...tradesFirst, ...later], single.users, single.resting));
+    if ('error' in run) throw run.error;
+    expect(run.overlapped).toBe(true);
+    // The 50 USDC buy is more than user 3 holds: refused alone, the others fill.
+    expect(expected.map((outcome) => outcome.ok)).toEqual([true, true, true, true, true, false, true]);
+    expect(run.outcomes.map(shapeOf)).toEqual(expected.map(shapeOf));
+    expect(run.inMemory).toEqual(run.reloaded);
+    expect(await world(batched.marketId, batched.users)).toEqual(await world(single.marketId, single.users));
+  });
+
+  it('overlaps trades only by users whose positions the previous batch did not write, on a market without a creator', async () => {
+    const market = await given();
+    await medium.dataSource.transaction(async (manager) => {
+      const state = await venue.load(manager, market.marketId);
+      const trades = (steps: Step[]) => toCommands(steps, market.users, market.resting);
+      // Just loaded: whose positions the previous batch wrote is not known.
+      expect(venue.overlaps(trades(tradesLater), state)).toBe(false);
+      await venue.applyBatch(manager, state, trades(tradesFirst));
+      expect(venue.overlaps(trades(tradesLater), state)).toBe(true);
+      expect(venue.overlaps(trades([...tradesLater, { type: 'buy', user: 0, outcome: 1, amount: '1' }]), state)).toBe(false);
+      expect(venue.overlaps(trades([{ type: 'sell', user: 1, outcome: 1, shares: '1' }]), state)).toBe(false);
+      expect(venue.overlaps(trades([{ type: 'buy', user: 2, outcome: 1, amount: '1' }]), { ...state, market: { ...state.market, creatorId: market.users[3] } as typeof state.market })).toBe(false);
+      // A batch of resting orders writes no position: trades of anyone may follow it.
+      await venue.applyBatch(manager, state, trades([{ type: 'place', user: 0, outcome: 1, side: 'buy', price: 3, shares: '1' }]));
+      expect(venue.overlaps(trades([{ type: 'buy', user: 0, outcome: 1, amount: '1' }]), state)).toBe(true);
+      throw new Rollback();
+    }).catch((error: unknown) => {
+      if (!(error instanceof Rollback)) throw error;
+    });
+  });
+
+  it('rolls an overlapped batch of trades back when a lifecycle step changed the market before its commit', async () => {
+    const batched = await given();
+    const run = await applyOverlapped(batched.marketId, toCommands(tradesFirst, batched.users, batched.resting), toCommands(tradesLater, batched.users, batched.resting), () =>
+      medium.dataSource.query(`UPDATE markets SET status = 'CLOSED' WHERE id = $1`, [batched.marketId]).then(() => undefined),
+    );
+    expect((run as { error?: Error }).error?.message).toMatch(/changed while a batch was applied/);
+    const [{ n }] = (await medium.dataSource.query(`SELECT count(*)::int AS n FROM market_trades WHERE market_id = $1 AND user_id = $2`, [batched.marketId, batched.users[3]])) as { n: number }[];
+    expect(n).toBe(0);
+  });
+
+  it('does not overlap sells, trades mixed with orders or crossing buys', async () => {
     const market = await given();
     const state = await medium.dataSource.transaction((manager) => venue.load(manager, market.marketId));
     const overlaps = (steps: Step[]) => venue.overlaps(toCommands(steps, market.users, market.resting), state);
@@ -310,6 +381,8 @@ describe('Markets venue: a batch equals its commands one at a time (medium)', ()
     expect(n).toBe(0);
   });
 });
+
+class Rollback extends Error {}
 
 function command(userId: string, { type, payload }: { type: string; payload: object }): EngineCommand {
   return { id: randomUUID(), type, userId, payload: { ...payload, fingerprint: 'f' } };

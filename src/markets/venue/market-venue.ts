@@ -98,6 +98,12 @@ export interface MarketShardState {
   orders: Map<string, RestingOrder>;
   /** Set by a command before it changes the books or the pool: a refusal after that reloads the state. */
   dirty: boolean;
+  /**
+   * The users whose positions the last batch applied wrote, when only runs of trades and of resting orders wrote
+   * (undefined: not known, as after a load or a command applied alone). A batch of trades by none of them may
+   * read its positions while that batch still commits (see overlaps).
+   */
+  positionsWritten?: Set<string>;
 }
 
 /** A price level of one outcome's book, named by its side and tick. */
@@ -163,10 +169,20 @@ export class MarketVenue implements VenueShard<MarketShardState> {
    * resting buys and cancels of committed orders, the run `restAll` writes without reading a row. What it writes
    * while overlapped are the holds and releases (user accounts: a lock the previous batch holds is waited for, never
    * the other way round); the orders, the books' sequences and the market row's lock wait for `beforeCommit`. Sells
-   * (they read positions a previous batch may have written), trades, crossing orders and due expiries do not overlap.
+   * (they read positions a previous batch may have written), crossing orders and due expiries do not overlap.
+   *
+   * So do batches of buys and sells on a market without a creator (no dividend period rows) by users whose positions
+   * the previous batch did not write (`positionsWritten`): their positions are read and their postings made at once
+   * (the pool's account lock waits for the previous commit, never the other way round); the market, position, price
+   * point and trade rows wait for `beforeCommit`. A trade that would meet a resting order, or a run the ledger refuses,
+   * first awaits the previous commit and goes on as in a batch applied after it.
    */
   overlaps(commands: EngineCommand[], state: MarketShardState): boolean {
     if (this.hasDue(state, Date.now())) return false;
+    if (commands.every(isTrade)) {
+      const written = state.positionsWritten;
+      return !state.market.creatorId && written !== undefined && commands.every((command) => !written.has(command.userId ?? ''));
+    }
     return commands.every((command) => {
       if (command.type === MarketCommandType.CancelOrder) return state.orders.get((command.payload as CancelOrderPayload).orderId)?.userId === command.userId;
       if (command.type !== MarketCommandType.PlaceOrder) return false;
@@ -185,31 +201,38 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     // Overlapped (see overlaps): the rest runs' row writes wait in `deferred` for the previous batch's commit, in
     // beforeCommit, or until this apply meets anything else (`settle`): from then on it is an ordinary batch.
     let overlapped = context?.overlapped === true;
+    // The market row as the previous batch leaves it (an overlapped run of trades moves the one in memory at once).
+    const asCommitted = overlapped ? { ...state.market } : state.market;
     const deferred: (() => Promise<void>)[] = [];
     const settle = async () => {
       if (!overlapped) return;
       overlapped = false;
       await context!.afterEarlierCommitted();
-      await this.fenceUnchanged(manager, state);
+      await this.fenceUnchanged(manager, state, asCommitted);
       for (const write of deferred.splice(0)) await write();
     };
+    // Whose positions this batch writes (undefined once a command goes alone: not tracked there).
+    let positionsWritten: Set<string> | undefined = new Set<string>();
     if (overlapped) context!.beforeCommit(settle);
     else await this.fence(manager, state, context?.locked);
     const expiring = commands.some((command) => command.type === MarketCommandType.Expire);
-    if (!overlapped && !expiring && this.hasDue(state, Date.now())) await manager.transaction((inner) => this.expireDue(inner, state, Date.now()));
+    if (!overlapped && !expiring && this.hasDue(state, Date.now())) {
+      positionsWritten = undefined;
+      await manager.transaction((inner) => this.expireDue(inner, state, Date.now()));
+    }
     const outcomes: CommandOutcome[] = [];
     // Commands before this index go one at a time (a run of trades the ledger refused part of).
     let oneByOneUntil = 0;
     for (let next = 0; next < commands.length; ) {
       if (next >= oneByOneUntil && isTrade(commands[next])) {
-        await settle();
         // A run of consecutive trades (one alone too: it then needs no savepoint) is written together, in a constant
         // number of statements (see tradeAll), up to the first that would meet a resting order: that one goes
-        // alone, through the book (see routeOrTrade).
+        // alone, through the book (see routeOrTrade). Overlapped, its rows wait in `deferred` (see overlaps).
         let end = next;
         while (end < commands.length && isTrade(commands[end])) end++;
-        const together = await this.tradeAllOrNull(manager, state, commands.slice(next, end));
+        const together = await this.tradeAllOrNull(manager, state, commands.slice(next, end), overlapped ? deferred : null);
         if (together && together.length > 0) {
+          for (const command of commands.slice(next, next + together.length)) positionsWritten?.add(command.userId ?? '');
           outcomes.push(...together);
           next += together.length;
           continue;
@@ -233,6 +256,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
         oneByOneUntil = run ? next + 1 : commands.length;
       }
       await settle();
+      positionsWritten = undefined;
       const command = commands[next++];
       state.dirty = false;
       try {
@@ -247,6 +271,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
         outcomes.push(refusalOf(error));
       }
     }
+    state.positionsWritten = positionsWritten;
     return outcomes;
   }
 
@@ -255,19 +280,20 @@ export class MarketVenue implements VenueShard<MarketShardState> {
    * checked in memory (a refusal there is that command's alone and changes nothing), then one ledger postBatch for
    * all that passed and one statement each for the market, the positions, the price points and the trades; the
    * state moves only after all of it. If the ledger would refuse any of them (a later trade's price depended on
-   * it), nothing has been written and null is returned: the caller applies the run one command at a time.
+   * it), nothing has been written and null is returned: the caller applies the run one command at a time. With
+   * `deferred` (an overlapped batch) the market, position, price point and trade rows are written there, later.
    */
-  private async tradeAllOrNull(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[] | null> {
+  private async tradeAllOrNull(manager: EntityManager, state: MarketShardState, commands: EngineCommand[], deferred: (() => Promise<void>)[] | null): Promise<CommandOutcome[] | null> {
     // No savepoint: the run writes nothing before the ledger accepted all of it (postAllOrNothing), and nothing after that refuses.
     try {
-      return await this.tradeAll(manager, state, commands);
+      return await this.tradeAll(manager, state, commands, deferred);
     } catch (error) {
       if (error instanceof TradeRunRefused) return null;
       throw error;
     }
   }
 
-  private async tradeAll(manager: EntityManager, state: MarketShardState, commands: EngineCommand[]): Promise<CommandOutcome[]> {
+  private async tradeAll(manager: EntityManager, state: MarketShardState, commands: EngineCommand[], deferred: (() => Promise<void>)[] | null): Promise<CommandOutcome[]> {
     const { market } = state;
     const outcomes = new Array<CommandOutcome>(commands.length);
     // The run stops before the first trade that would meet a resting order (it goes alone, through the book).
@@ -340,7 +366,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
     // One price point for the run, its last prices: the points of one transaction share its now(), and every reader
     // (history's last point per interval, a book trade's prices then) takes the last of them, id last. Each trade's
     // own prices are in its market_trades row. The arrays go as pgArray literals (not node-postgres' escaping).
-    await manager.query(
+    const write = () => manager.query(
       `WITH m AS (
          UPDATE markets SET outstanding_shares = $2::numeric[], volume = $3, platform_fees = $4, creator_fees = $5,
                 trade_count = trade_count + $6, updated_at = now()
@@ -384,7 +410,9 @@ export class MarketVenue implements VenueShard<MarketShardState> {
         pgArray(accepted.map(({ fill }) => fill.averagePrice)),
         pgArray(accepted.map(({ fill }) => fill.prices.join(','))),
       ],
-    );
+    ).then(() => undefined);
+    if (deferred) deferred.push(write);
+    else await write();
     // A bug guard, not a client error: the pool must always be able to pay the worst outcome (rolls back).
     assertPoolInvariant(working, poolBalance ?? (await this.ledger.systemBalance(manager, pool)));
 
@@ -734,10 +762,11 @@ export class MarketVenue implements VenueShard<MarketShardState> {
    * applied on the state without it: if a lifecycle step changed the row meanwhile, the batch rolls back (the engine
    * reads the state again, and the commands are answered as not applied).
    */
-  private async fenceUnchanged(manager: EntityManager, state: MarketShardState): Promise<void> {
+  private async fenceUnchanged(manager: EntityManager, state: MarketShardState, asCommitted: MarketEntity): Promise<void> {
     const fresh = await MarketRepository.lockForUpdate(manager, state.marketId);
-    if (!sameMarketRow(fresh, state.market)) throw new Error(`market ${state.marketId} changed while a batch was applied beside the previous one's commit`);
-    state.market = fresh;
+    if (!sameMarketRow(fresh, asCommitted)) throw new Error(`market ${state.marketId} changed while a batch was applied beside the previous one's commit`);
+    // Trades of this batch already moved the row in memory; their write follows.
+    if (sameMarketRow(state.market, asCommitted)) state.market = fresh;
   }
 
   private async loadWith(manager: EntityManager, market: MarketEntity): Promise<MarketShardState> {
