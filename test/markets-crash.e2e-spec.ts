@@ -189,6 +189,8 @@ describe('Markets: the shard leader killed with SIGKILL in a burst of orders and
     const burst: Command[] = [];
     // It opens with resting buys only: batches of them overlap the commit before them (ENGINE_BATCH_SIZE 4).
     for (const price of ['0.02', '0.03']) for (const user of users) burst.push(place(user, 'No', 'buy', price, '5'));
+    // Then a buy by each user: batches of trades by users the batch before did not trade for overlap its commit too.
+    for (const user of users) burst.push(buy(user, 'No', '0.5'));
     users.forEach((user, n) => {
       burst.push(buy(user, n % 2 === 0 ? 'Yes' : 'No', '3'));
       burst.push(place(user, 'Yes', 'buy', '0.03', '4'));
