@@ -330,8 +330,8 @@ describe('Markets venue: a batch equals its commands one at a time (medium)', ()
     await medium.dataSource.transaction(async (manager) => {
       const state = await venue.load(manager, market.marketId);
       const trades = (steps: Step[]) => toCommands(steps, market.users, market.resting);
-      // Just loaded: whose positions the previous batch wrote is not known.
-      expect(venue.overlaps(trades(tradesLater), state)).toBe(false);
+      // Just loaded: no batch of this state is in flight.
+      expect(venue.overlaps(trades(tradesFirst), state)).toBe(true);
       await venue.applyBatch(manager, state, trades(tradesFirst));
       expect(venue.overlaps(trades(tradesLater), state)).toBe(true);
       expect(venue.overlaps(trades([...tradesLater, { type: 'buy', user: 0, outcome: 1, amount: '1' }]), state)).toBe(false);
@@ -340,10 +340,85 @@ describe('Markets venue: a batch equals its commands one at a time (medium)', ()
       // A batch of resting orders writes no position: trades of anyone may follow it.
       await venue.applyBatch(manager, state, trades([{ type: 'place', user: 0, outcome: 1, side: 'buy', price: 3, shares: '1' }]));
       expect(venue.overlaps(trades([{ type: 'buy', user: 0, outcome: 1, amount: '1' }]), state)).toBe(true);
+      // A command applied alone (a sell order crossing the book) writes positions that are not tracked: nothing overlaps it.
+      await venue.applyBatch(manager, state, trades([{ type: 'place', user: 1, outcome: 0, side: 'sell', price: 10, shares: '1' }]));
+      expect(venue.overlaps(trades([{ type: 'buy', user: 3, outcome: 1, amount: '1' }]), state)).toBe(false);
       throw new Rollback();
     }).catch((error: unknown) => {
       if (!(error instanceof Rollback)) throw error;
     });
+  });
+
+  it('an overlapped batch of trades applied while the overlapped batch before it runs its beforeCommit work keeps the market in memory right', async () => {
+    const batched = await given();
+    const single = await given();
+    const first = toCommands(tradesFirst, batched.users, batched.resting);
+    const resting = toCommands([{ type: 'place', user: 2, outcome: 1, side: 'buy', price: 3, shares: '2' }], batched.users, batched.resting);
+    const trades = toCommands(tradesLater, batched.users, batched.resting);
+    const runners = [medium.dataSource.createQueryRunner(), medium.dataSource.createQueryRunner(), medium.dataSource.createQueryRunner()];
+    try {
+      for (const runner of runners) {
+        await runner.connect();
+        await runner.startTransaction();
+      }
+      const [a, b, c] = runners;
+      const state = await venue.load(a.manager, batched.marketId);
+      const overlappedContext = () => {
+        let committed!: () => void;
+        const earlier = new Promise<void>((resolve) => (committed = resolve));
+        const deferred: (() => Promise<void>)[] = [];
+        return { committed, deferred, context: { overlapped: true, beforeCommit: (work: () => Promise<void>) => void deferred.push(work), afterEarlierCommitted: () => earlier } };
+      };
+      const outcomes = await venue.applyBatch(a.manager, state, first);
+      // B: resting buy of user 2, applied beside A's commit (it holds user 2's account).
+      expect(venue.overlaps(resting, state)).toBe(true);
+      const second = overlappedContext();
+      outcomes.push(...(await venue.applyBatch(b.manager, state, resting, batched.marketId, second.context)));
+      await a.commitTransaction();
+      second.committed();
+      // C: trades of users 2 and 3, applied beside B's commit; its posting waits for user 2's account, which B holds.
+      expect(venue.overlaps(trades, state)).toBe(true);
+      const third = overlappedContext();
+      const applying = venue.applyBatch(c.manager, state, trades, batched.marketId, third.context);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // B's beforeCommit work (its market row check) runs while C is in its apply, then B commits.
+      for (const work of second.deferred) await work();
+      await b.commitTransaction();
+      third.committed();
+      outcomes.push(...(await applying));
+      for (const work of third.deferred) await work();
+      await c.commitTransaction();
+
+      const expected = await applyOneByOne(single.marketId, toCommands([...tradesFirst, { type: 'place', user: 2, outcome: 1, side: 'buy', price: 3, shares: '2' }, ...tradesLater], single.users, single.resting));
+      expect(outcomes.map(shapeOf)).toEqual(expected.map(shapeOf));
+      const reloaded = await medium.dataSource.transaction((manager) => venue.load(manager, batched.marketId));
+      expect(marketView(state.market)).toEqual(marketView(reloaded.market));
+      expect(state.pool.state.outstandingShares).toEqual(reloaded.pool.state.outstandingShares);
+      expect(await world(batched.marketId, batched.users)).toEqual(await world(single.marketId, single.users));
+    } finally {
+      for (const runner of runners) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        await runner.release();
+      }
+    }
+  });
+
+  it('gives up waiting for the market row after a bound, so a lifecycle step that waits for this batch cannot hang the shard', async () => {
+    const batched = await given();
+    const step = medium.dataSource.createQueryRunner();
+    await step.connect();
+    try {
+      await step.startTransaction();
+      const started = Date.now();
+      const run = await applyOverlapped(batched.marketId, toCommands(tradesFirst, batched.users, batched.resting), toCommands(restingOnly, batched.users, batched.resting), () =>
+        step.query(`SELECT id FROM markets WHERE id = $1 FOR UPDATE`, [batched.marketId]).then(() => undefined),
+      );
+      expect((run as { error?: Error }).error?.message).toMatch(/lock timeout/);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      if (step.isTransactionActive) await step.rollbackTransaction();
+      await step.release();
+    }
   });
 
   it('rolls an overlapped batch of trades back when a lifecycle step changed the market before its commit', async () => {

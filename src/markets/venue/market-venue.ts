@@ -99,12 +99,16 @@ export interface MarketShardState {
   /** Set by a command before it changes the books or the pool: a refusal after that reloads the state. */
   dirty: boolean;
   /**
-   * The users whose positions the last batch applied wrote, when only runs of trades and of resting orders wrote
-   * (undefined: not known, as after a load or a command applied alone). A batch of trades by none of them may
-   * read its positions while that batch still commits (see overlaps).
+   * Whose positions each of the last ENGINE_PIPELINE_DEPTH − 1 batches applied wrote, newest last (the batches
+   * that may still be committing when the next one is applied): the users of its runs of trades, none for runs of
+   * resting orders, null when a command applied alone wrote (not tracked). A batch of trades by none of them may
+   * read its positions while those batches still commit (see overlaps). Absent after a load: no batch in flight.
    */
-  positionsWritten?: Set<string>;
+  positionWrites?: (Set<string> | null)[];
 }
+
+/** How long an overlapped batch waits for the market row's lock (see fenceUnchanged). */
+const OVERLAPPED_LOCK_WAIT_MS = 2000;
 
 /** A price level of one outcome's book, named by its side and tick. */
 interface BookLevelRef {
@@ -172,7 +176,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
    * (they read positions a previous batch may have written), crossing orders and due expiries do not overlap.
    *
    * So do batches of buys and sells on a market without a creator (no dividend period rows) by users whose positions
-   * the previous batch did not write (`positionsWritten`): their positions are read and their postings made at once
+   * the batches that may still be committing did not write (`positionWrites`): their positions are read and their postings made at once
    * (the pool's account lock waits for the previous commit, never the other way round); the market, position, price
    * point and trade rows wait for `beforeCommit`. A trade that would meet a resting order, or a run the ledger refuses,
    * first awaits the previous commit and goes on as in a batch applied after it.
@@ -180,8 +184,8 @@ export class MarketVenue implements VenueShard<MarketShardState> {
   overlaps(commands: EngineCommand[], state: MarketShardState): boolean {
     if (this.hasDue(state, Date.now())) return false;
     if (commands.every(isTrade)) {
-      const written = state.positionsWritten;
-      return !state.market.creatorId && written !== undefined && commands.every((command) => !written.has(command.userId ?? ''));
+      const recent = state.positionWrites ?? [];
+      return !state.market.creatorId && recent.every((written) => written !== null && commands.every((command) => !written.has(command.userId ?? '')));
     }
     return commands.every((command) => {
       if (command.type === MarketCommandType.CancelOrder) return state.orders.get((command.payload as CancelOrderPayload).orderId)?.userId === command.userId;
@@ -271,7 +275,7 @@ export class MarketVenue implements VenueShard<MarketShardState> {
         outcomes.push(refusalOf(error));
       }
     }
-    state.positionsWritten = positionsWritten;
+    state.positionWrites = [...(state.positionWrites ?? []), positionsWritten ?? null].slice(-Math.max(1, this.config.enginePipelineDepth - 1));
     return outcomes;
   }
 
@@ -763,10 +767,20 @@ export class MarketVenue implements VenueShard<MarketShardState> {
    * reads the state again, and the commands are answered as not applied).
    */
   private async fenceUnchanged(manager: EntityManager, state: MarketShardState, asCommitted: MarketEntity): Promise<void> {
-    const fresh = await MarketRepository.lockForUpdate(manager, state.marketId);
+    // Bounded: a lifecycle step holding the row may itself wait for an account the next batch, applied beside this
+    // one, locked while it waits for this commit (a wait PostgreSQL cannot see). Past it the batch, and the next,
+    // roll back (503, retried) and the step goes on. Set for the rest of the transaction: nothing after waits long.
+    const [row] = (await manager.query(
+      `WITH wait AS (SELECT set_config('lock_timeout', $2, true)) SELECT ${MARKET_COLUMNS} FROM markets, wait WHERE id = $1 FOR UPDATE OF markets`,
+      [state.marketId, `${OVERLAPPED_LOCK_WAIT_MS}ms`],
+    )) as Record<string, unknown>[];
+    if (!row) throw new NotFound(`Market ${state.marketId} not found`);
+    const fresh = MarketRepository.ofRow(row);
     if (!sameMarketRow(fresh, asCommitted)) throw new Error(`market ${state.marketId} changed while a batch was applied beside the previous one's commit`);
-    // Trades of this batch already moved the row in memory; their write follows.
-    if (sameMarketRow(state.market, asCommitted)) state.market = fresh;
+    // The same object, which the next batch may be applying on right now (this runs in beforeCommit): the row's
+    // other columns refreshed, the ones this venue moves (a later batch may have moved them already) kept.
+    const { outstandingShares, volume, platformFees, creatorFees, tradeCount } = state.market;
+    Object.assign(state.market, fresh, { outstandingShares, volume, platformFees, creatorFees, tradeCount });
   }
 
   private async loadWith(manager: EntityManager, market: MarketEntity): Promise<MarketShardState> {
