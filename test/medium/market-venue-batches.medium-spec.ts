@@ -258,33 +258,31 @@ describe('Markets venue: a batch equals its commands one at a time (medium)', ()
     { type: 'place', user: 2, outcome: 1, side: 'buy', price: 4, shares: '3' },
   ];
 
-  it('an overlapped batch of resting buys and cancels is applied beside the previous batch, its rows written once that one committed', async () => {
+  /** `earlier` then `later` overlapped on one market, and one at a time on another: the same answers, rows, balances and pool, and memory = PostgreSQL. */
+  async function overlappedEqualsOneByOne(earlier: Step[], later: Step[]) {
     const batched = await given();
     const single = await given();
-    const run = await applyOverlapped(batched.marketId, toCommands(first, batched.users, batched.resting), toCommands(restingOnly, batched.users, batched.resting));
-    const expected = await applyOneByOne(single.marketId, toCommands([...first, ...restingOnly], single.users, single.resting));
+    const run = await applyOverlapped(batched.marketId, toCommands(earlier, batched.users, batched.resting), toCommands(later, batched.users, batched.resting));
+    const expected = await applyOneByOne(single.marketId, toCommands([...earlier, ...later], single.users, single.resting));
     if ('error' in run) throw run.error;
     expect(run.overlapped).toBe(true);
+    expect(run.outcomes.map(shapeOf)).toEqual(expected.map(shapeOf));
+    expect(run.inMemory).toEqual(run.reloaded);
+    expect(await world(batched.marketId, batched.users)).toEqual(await world(single.marketId, single.users));
+    return { run, expected };
+  }
+
+  it('an overlapped batch of resting buys and cancels is applied beside the previous batch, its rows written once that one committed', async () => {
+    const { run } = await overlappedEqualsOneByOne(first, restingOnly);
     // Its apply did not wait for the earlier commit, and wrote no order row before its beforeCommit work.
     expect(run.before).toBe('applied');
     expect(run.ordersBeforeCommit).toBe(6);
-    expect(run.outcomes.map(shapeOf)).toEqual(expected.map(shapeOf));
-    expect(run.inMemory).toEqual(run.reloaded);
-    expect(await world(batched.marketId, batched.users)).toEqual(await world(single.marketId, single.users));
   });
 
   it('an overlapped batch meeting a hold the ledger refuses waits for the earlier commit, then goes on one at a time', async () => {
-    const batched = await given();
-    const single = await given();
     const second: Step[] = [...restingOnly.slice(0, 2), { type: 'place', user: 3, outcome: 0, side: 'buy', price: 5, shares: '500' }, ...restingOnly.slice(2)];
-    const run = await applyOverlapped(batched.marketId, toCommands(first, batched.users, batched.resting), toCommands(second, batched.users, batched.resting));
-    const expected = await applyOneByOne(single.marketId, toCommands([...first, ...second], single.users, single.resting));
-    if ('error' in run) throw run.error;
-    expect(run.overlapped).toBe(true);
+    const { run } = await overlappedEqualsOneByOne(first, second);
     expect(run.before).toBe('waiting');
-    expect(run.outcomes.map(shapeOf)).toEqual(expected.map(shapeOf));
-    expect(run.inMemory).toEqual(run.reloaded);
-    expect(await world(batched.marketId, batched.users)).toEqual(await world(single.marketId, single.users));
   });
 
   const tradesFirst: Step[] = [
@@ -298,31 +296,15 @@ describe('Markets venue: a batch equals its commands one at a time (medium)', ()
   ];
 
   it('an overlapped batch of trades is priced and posted beside the previous batch, its market and trade rows written once that one committed', async () => {
-    const batched = await given();
-    const single = await given();
-    const run = await applyOverlapped(batched.marketId, toCommands(tradesFirst, batched.users, batched.resting), toCommands(tradesLater, batched.users, batched.resting));
-    const expected = await applyOneByOne(single.marketId, toCommands([...tradesFirst, ...tradesLater], single.users, single.resting));
-    if ('error' in run) throw run.error;
-    expect(run.overlapped).toBe(true);
+    const { expected } = await overlappedEqualsOneByOne(tradesFirst, tradesLater);
     expect(expected.every((outcome) => outcome.ok)).toBe(true);
-    expect(run.outcomes.map(shapeOf)).toEqual(expected.map(shapeOf));
-    expect(run.inMemory).toEqual(run.reloaded);
-    expect(await world(batched.marketId, batched.users)).toEqual(await world(single.marketId, single.users));
   });
 
   it('an overlapped batch of trades the ledger refuses part of waits for the earlier commit, then goes on one at a time', async () => {
-    const batched = await given();
-    const single = await given();
     const later: Step[] = [...tradesLater, { type: 'buy', user: 3, outcome: 0, amount: '50' }, { type: 'buy', user: 2, outcome: 0, amount: '1' }];
-    const run = await applyOverlapped(batched.marketId, toCommands(tradesFirst, batched.users, batched.resting), toCommands(later, batched.users, batched.resting));
-    const expected = await applyOneByOne(single.marketId, toCommands([...tradesFirst, ...later], single.users, single.resting));
-    if ('error' in run) throw run.error;
-    expect(run.overlapped).toBe(true);
+    const { expected } = await overlappedEqualsOneByOne(tradesFirst, later);
     // The 50 USDC buy is more than user 3 holds: refused alone, the others fill.
     expect(expected.map((outcome) => outcome.ok)).toEqual([true, true, true, true, true, false, true]);
-    expect(run.outcomes.map(shapeOf)).toEqual(expected.map(shapeOf));
-    expect(run.inMemory).toEqual(run.reloaded);
-    expect(await world(batched.marketId, batched.users)).toEqual(await world(single.marketId, single.users));
   });
 
   it('overlaps trades only by users whose positions the previous batch did not write, on a market without a creator', async () => {
