@@ -73,6 +73,7 @@ describe('fault: two instances, kill -9 of the round engine leader', () => {
     let load: Promise<unknown> = Promise.resolve();
     let loading = true;
     let killedAt = 0;
+    let dyingToken = 0;
     for (let after = 0, attempt = 0; atKill?.status !== 'ACTIVE' && attempt < 3; attempt += 1) {
       round = undefined;
       for (let tries = 0; !round && tries < 5; tries += 1) {
@@ -90,7 +91,7 @@ describe('fault: two instances, kill -9 of the round engine leader', () => {
       }
       expect(round).toBeDefined();
       const { id: roundId } = round!;
-      const [dying, taking] = [leader, survivor];
+      let [dying, taking] = [leader, survivor];
       loading = true;
       load = Promise.all(
         players.map(async (player, index) => {
@@ -102,6 +103,10 @@ describe('fault: two instances, kill -9 of the round engine leader', () => {
         }),
       );
       await new Promise((resolve) => setTimeout(resolve, 150));
+      // The lease may have changed hands since (a missed renewal on a busy machine): kill whichever leads now.
+      if (tokenOf(taking) > tokenOf(dying)) [dying, taking] = [taking, dying];
+      [leader, survivor] = [dying, taking];
+      dyingToken = tokenOf(dying);
       killedAt = Date.now();
       await dying.kill9();
       // Nobody writes the round until the survivor holds the lease: this is the round as the kill left it.
@@ -109,14 +114,15 @@ describe('fault: two instances, kill -9 of the round engine leader', () => {
       if (atKill.status !== 'ACTIVE') {
         loading = false;
         await load;
-        await taking.waitForLog(/^engine leader \(fencing token \d+\)/, 30_000);
+        await waitUntil('the takeover', async () => tokenOf(taking) > dyingToken, 30_000, 20);
         leader = taking;
         survivor = await spawnServer(`engine-${attempt + 3}`, ENGINE_ENV);
       }
     }
     expect(atKill?.status).toBe('ACTIVE');
     const roundId = round!.id;
-    const takeoverMs = (await survivor.waitForLog(/^engine leader \(fencing token \d+\)/, 30_000).then(() => Date.now())) - killedAt;
+    // The takeover: the survivor logs a token above the one the killed leader held (an older line of its own may be there).
+    const takeoverMs = (await waitUntil('the takeover', async () => tokenOf(survivor) > dyingToken, 30_000, 20).then(() => Date.now())) - killedAt;
     const continuedOrVoided = await survivor.waitForLog(new RegExp(`^(resuming round ${round!.number} at tick \\d+|round ${round!.number} voided)`), 30_000);
 
     // Load goes on through the survivor until the round is over.
